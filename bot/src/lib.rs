@@ -1,0 +1,1 @@
+//! Chat adapters (grows with the chat bot issue).

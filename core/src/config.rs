@@ -1,0 +1,287 @@
+//! Typed configuration.
+//!
+//! Layers, lowest to highest precedence: built-in defaults → `mantissa.toml`
+//! (or the file given with `--config`) → `MANTISSA_*` environment variables →
+//! command-line flags. Unknown keys are errors that name the key and where it
+//! came from, so a typo never silently falls back to a default.
+//!
+//! Environment variables map onto keys by section: `MANTISSA_DATA_DIR` sets
+//! `data_dir`, `MANTISSA_ENGINE_MAX_ROWS` sets `engine.max_rows`
+//! (`MANTISSA_ENGINE__MAX_ROWS` works too).
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Name of the configuration file looked up in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
+
+/// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
+const SECTIONS: &[&str] = &["engine", "ingest"];
+
+/// Environment variables with the `MANTISSA_` prefix that are not config keys.
+const NON_CONFIG_ENV: &[&str] = &["log", "config", "now"];
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory holding the Parquet tables, the ingest manifest and quarantine files.
+    pub data_dir: PathBuf,
+    /// Query engine limits.
+    pub engine: EngineConfig,
+    /// Ingest tuning.
+    pub ingest: IngestConfig,
+    /// Custom JSON application-log sources (`[[sources]]` tables).
+    pub sources: Vec<CustomSourceConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./mantissa-data"),
+            engine: EngineConfig::default(),
+            ingest: IngestConfig::default(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+/// Limits applied to every query, whoever wrote it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Maximum number of rows a query may return; the guard adds or lowers `LIMIT`.
+    pub max_rows: u64,
+    /// Wall-clock limit for one query, in seconds.
+    pub query_timeout_secs: u64,
+    /// Memory the engine may use for one query (sorts, joins, aggregations), in MiB.
+    pub memory_limit_mb: u64,
+    /// Parallelism of query execution; defaults to the number of CPU cores.
+    pub target_partitions: Option<usize>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            max_rows: 10_000,
+            query_timeout_secs: 60,
+            memory_limit_mb: 2048,
+            target_partitions: None,
+        }
+    }
+}
+
+/// Ingest tuning knobs; the defaults suit a laptop.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Parser threads; defaults to the number of CPU cores.
+    pub workers: Option<usize>,
+    /// Rows buffered per table and day before they are encoded.
+    pub batch_rows: usize,
+    /// Encoded bytes buffered per Parquet file before a row group is flushed.
+    pub row_group_bytes: usize,
+    /// Largest number of rows in one Parquet row group.
+    pub row_group_rows: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            workers: None,
+            batch_rows: 8192,
+            row_group_bytes: 16 * 1024 * 1024,
+            row_group_rows: 256 * 1024,
+        }
+    }
+}
+
+/// A custom JSON application-log source, queried as its own table.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CustomSourceConfig {
+    /// Table name (lower case letters, digits and `_`).
+    pub name: String,
+    /// Glob matched against ingested file paths, e.g. `**/app-logs/*.jsonl`.
+    pub pattern: String,
+    /// Field holding the event time (RFC 3339 text or epoch seconds/milliseconds).
+    pub timestamp_field: String,
+    /// One-line description shown by `mantissa tables` and `mantissa schema`.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A configuration problem, with the key and the file or variable it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file given with `--config` does not exist.
+    #[error("config file `{0}` does not exist")]
+    Missing(PathBuf),
+    /// A key is unknown, has the wrong type, or the file does not parse.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then `file` (or `./mantissa.toml`
+    /// when it exists), then `MANTISSA_*` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError::Missing(path.to_path_buf()));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                if Path::new(DEFAULT_CONFIG_FILE).exists() {
+                    figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+                }
+            }
+        }
+        figment = figment.merge(env_provider());
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(render_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: names and value ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let builtin = ["cloudtrail", "vpc_flow", "guardduty"];
+        for s in &self.sources {
+            let ok = !s.name.is_empty()
+                && s.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !s.name.starts_with(|c: char| c.is_ascii_digit());
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "source name `{}` must be lower case letters, digits and `_`",
+                    s.name
+                )));
+            }
+            if builtin.contains(&s.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "source name `{}` is a built-in table; pick another name",
+                    s.name
+                )));
+            }
+            globset::Glob::new(&s.pattern).map_err(|e| {
+                ConfigError::Invalid(format!("source `{}`: bad pattern: {e}", s.name))
+            })?;
+        }
+        if self.engine.max_rows == 0 {
+            return Err(ConfigError::Invalid("engine.max_rows must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+fn env_provider() -> Env {
+    Env::prefixed("MANTISSA_")
+        .filter(|k| {
+            let k = k.as_str().to_ascii_lowercase();
+            let k = k.as_str();
+            !NON_CONFIG_ENV.contains(&k) && !k.starts_with("test_")
+        })
+        .map(|k| {
+            let k = k.as_str().to_ascii_lowercase().replace("__", ".");
+            for section in SECTIONS {
+                if let Some(rest) = k.strip_prefix(section).and_then(|r| r.strip_prefix('_')) {
+                    return format!("{section}.{rest}").into();
+                }
+            }
+            k.into()
+        })
+}
+
+fn render_figment_error(e: figment::Error) -> String {
+    // Figment errors carry provenance ("in TOML file mantissa.toml"); keep every
+    // one of them, one per line, with the key path without figment's profile.
+    e.into_iter()
+        .map(|e| e.to_string().replace("\"default.", "\""))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_are_valid() {
+        Jail::expect_with(|_| {
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c, Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_and_env_layers() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                "data_dir = \"/tmp/x\"\n[engine]\nmax_rows = 50\n[[sources]]\nname = \"app\"\npattern = \"**/app/*.jsonl\"\ntimestamp_field = \"ts\"\n",
+            )?;
+            jail.set_env("MANTISSA_ENGINE_QUERY_TIMEOUT_SECS", "5");
+            jail.set_env("MANTISSA_ENGINE__MEMORY_LIMIT_MB", "64");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+            assert_eq!(c.engine.max_rows, 50);
+            assert_eq!(c.engine.query_timeout_secs, 5);
+            assert_eq!(c.engine.memory_limit_mb, 64);
+            assert_eq!(c.sources[0].name, "app");
+            jail.set_env("MANTISSA_DATA_DIR", "/tmp/y");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/y"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file("custom.toml", "[engine]\nmax_rowz = 5\n")?;
+            let err = Config::load(Some(Path::new("custom.toml"))).unwrap_err().to_string();
+            assert!(err.contains("max_rowz"), "{err}");
+            assert!(err.contains("custom.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_env_key_is_named() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MANTISSA_ENGINE_MAX_ROWZ", "5");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("max_rowz"), "{err}");
+            assert!(err.contains("MANTISSA_"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/m.toml"))).unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn bad_source_name_rejected() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                "[[sources]]\nname = \"App-Logs\"\npattern = \"*.json\"\ntimestamp_field = \"ts\"\n",
+            )?;
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("App-Logs"), "{err}");
+            Ok(())
+        });
+    }
+}

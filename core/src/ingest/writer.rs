@@ -1,0 +1,268 @@
+//! Day-partitioned Parquet output for one ingest worker.
+//!
+//! Each (table, day) gets its own file under
+//! `<data-dir>/tables/<table>/dt=YYYY-MM-DD/`, written as `*.parquet.tmp` and
+//! only renamed into place when the whole run succeeds, so a crash never
+//! leaves half a file visible to queries. Memory stays bounded: rows are
+//! encoded every `batch_rows`, row groups are flushed at `row_group_bytes`,
+//! and at most [`MAX_OPEN_PARTS`] files are open per worker.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::error::ArrowError;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::errors::ParquetError;
+use datafusion::parquet::file::properties::WriterProperties;
+
+use super::{cloudtrail, custom, guardduty, vpc_flow};
+use crate::catalog::PARTITION_COLUMN;
+use crate::config::IngestConfig;
+use crate::ingest::time::day_label;
+
+/// Files open at once per worker before the least recently used is closed.
+pub const MAX_OPEN_PARTS: usize = 48;
+
+/// A table builder of any source.
+#[derive(Debug)]
+pub enum AnyBuilder {
+    /// `cloudtrail`.
+    CloudTrail(Box<cloudtrail::Builder>),
+    /// `vpc_flow`.
+    VpcFlow(vpc_flow::Builder),
+    /// `guardduty`.
+    GuardDuty(guardduty::Builder),
+    /// A custom source.
+    Custom(custom::Builder),
+}
+
+impl AnyBuilder {
+    fn len(&self) -> usize {
+        match self {
+            Self::CloudTrail(b) => b.len(),
+            Self::VpcFlow(b) => b.len(),
+            Self::GuardDuty(b) => b.len(),
+            Self::Custom(b) => b.len(),
+        }
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        match self {
+            Self::CloudTrail(b) => b.finish(),
+            Self::VpcFlow(b) => b.finish(),
+            Self::GuardDuty(b) => b.finish(),
+            Self::Custom(b) => b.finish(),
+        }
+    }
+}
+
+/// An output problem (disk full, permissions, encoding bug).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Filesystem error.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Parquet encoding error.
+    #[error("cannot encode Parquet file `{path}`: {source}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: ParquetError,
+    },
+    /// Arrow error building a batch (a bug).
+    #[error("this is a bug in Mantissa Log, please report it: building a batch failed: {0}")]
+    Arrow(#[from] ArrowError),
+}
+
+/// A finished output file, still under its temporary name.
+#[derive(Debug, Clone)]
+pub struct WrittenFile {
+    /// Temporary path (`*.parquet.tmp`).
+    pub tmp: PathBuf,
+    /// Final path.
+    pub path: PathBuf,
+    /// Table.
+    pub table: String,
+    /// Rows in the file.
+    pub rows: u64,
+}
+
+struct Part {
+    builder: AnyBuilder,
+    writer: Option<ArrowWriter<BufWriter<File>>>,
+    tmp: PathBuf,
+    path: PathBuf,
+    table: String,
+    rows: u64,
+    last_used: u64,
+}
+
+/// Per-worker set of open partition files.
+pub struct PartitionWriter {
+    root: PathBuf,
+    prefix: String,
+    config: IngestConfig,
+    props: WriterProperties,
+    parts: HashMap<(String, Option<i32>), Part>,
+    finished: Vec<WrittenFile>,
+    seq: u64,
+    tick: u64,
+}
+
+impl std::fmt::Debug for PartitionWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartitionWriter").field("prefix", &self.prefix).finish()
+    }
+}
+
+impl PartitionWriter {
+    /// Writes under `tables_dir`, naming files `part-<prefix>-<n>.parquet`.
+    pub fn new(tables_dir: &Path, prefix: String, config: &IngestConfig) -> Self {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
+            .set_max_row_group_row_count(Some(config.row_group_rows.max(1024)))
+            .set_created_by("mantissa-log".into())
+            .build();
+        Self {
+            root: tables_dir.to_path_buf(),
+            prefix,
+            config: config.clone(),
+            props,
+            parts: HashMap::new(),
+            finished: Vec::new(),
+            seq: 0,
+            tick: 0,
+        }
+    }
+
+    /// The builder for `(table, day)`, created with `make` if needed. Call
+    /// [`PartitionWriter::appended`] after appending to it.
+    pub fn builder(
+        &mut self,
+        table: &str,
+        day: Option<i32>,
+        make: impl FnOnce() -> AnyBuilder,
+    ) -> Result<&mut AnyBuilder, WriteError> {
+        self.tick += 1;
+        let key = (table.to_string(), day);
+        if !self.parts.contains_key(&key) {
+            if self.parts.len() >= MAX_OPEN_PARTS {
+                self.close_lru()?;
+            }
+            self.seq += 1;
+            let dir = self.root.join(table).join(format!(
+                "{PARTITION_COLUMN}={}",
+                day.map(day_label).unwrap_or_else(|| "unknown".into())
+            ));
+            let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
+            let path = dir.join(&name);
+            let tmp = dir.join(format!("{name}.tmp"));
+            self.parts.insert(
+                key.clone(),
+                Part {
+                    builder: make(),
+                    writer: None,
+                    tmp,
+                    path,
+                    table: table.to_string(),
+                    rows: 0,
+                    last_used: self.tick,
+                },
+            );
+        }
+        let tick = self.tick;
+        let part = self.parts.get_mut(&key).ok_or_else(|| {
+            WriteError::Arrow(ArrowError::ComputeError("partition vanished".into()))
+        })?;
+        part.last_used = tick;
+        Ok(&mut part.builder)
+    }
+
+    /// Encodes the builder of `(table, day)` when it holds a full batch.
+    pub fn appended(&mut self, table: &str, day: Option<i32>) -> Result<(), WriteError> {
+        let batch_rows = self.config.batch_rows.max(1);
+        let row_group_bytes = self.config.row_group_bytes;
+        if let Some(part) = self.parts.get_mut(&(table.to_string(), day)) {
+            if part.builder.len() >= batch_rows {
+                flush_builder(part, &self.props)?;
+                if let Some(w) = &mut part.writer {
+                    if w.in_progress_size() >= row_group_bytes {
+                        w.flush().map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn close_lru(&mut self) -> Result<(), WriteError> {
+        let Some(key) = self.parts.iter().min_by_key(|(_, p)| p.last_used).map(|(k, _)| k.clone()) else {
+            return Ok(());
+        };
+        if let Some(part) = self.parts.remove(&key) {
+            self.close(part)?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, mut part: Part) -> Result<(), WriteError> {
+        flush_builder(&mut part, &self.props)?;
+        if let Some(w) = part.writer.take() {
+            w.close().map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+            self.finished.push(WrittenFile { tmp: part.tmp, path: part.path, table: part.table, rows: part.rows });
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes every file; returns them (still under temporary names).
+    pub fn finish(mut self) -> Result<Vec<WrittenFile>, WriteError> {
+        let parts: Vec<Part> = self.parts.drain().map(|(_, p)| p).collect();
+        for part in parts {
+            self.close(part)?;
+        }
+        Ok(self.finished)
+    }
+
+    /// Removes every temporary file written so far (after a failed run).
+    pub fn abandon(self) {
+        for p in self.parts.values() {
+            let _ = std::fs::remove_file(&p.tmp);
+        }
+        for f in &self.finished {
+            let _ = std::fs::remove_file(&f.tmp);
+        }
+    }
+}
+
+fn flush_builder(part: &mut Part, props: &WriterProperties) -> Result<(), WriteError> {
+    if part.builder.len() == 0 {
+        return Ok(());
+    }
+    let batch = part.builder.finish()?;
+    if part.writer.is_none() {
+        if let Some(dir) = part.tmp.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| WriteError::Io { path: dir.to_path_buf(), source: e })?;
+        }
+        let file = File::create(&part.tmp).map_err(|e| WriteError::Io { path: part.tmp.clone(), source: e })?;
+        let w = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), batch.schema(), Some(props.clone()))
+            .map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+        part.writer = Some(w);
+    }
+    part.rows += batch.num_rows() as u64;
+    if let Some(w) = &mut part.writer {
+        w.write(&batch).map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+    }
+    Ok(())
+}

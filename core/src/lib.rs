@@ -1,0 +1,20 @@
+//! Mantissa Log core: everything below the user interfaces.
+//!
+//! - [`config`]: typed configuration (`mantissa.toml` + `MANTISSA_*` overrides).
+//! - [`clock`]: the one source of "now" (frozen with `--now` for replays).
+//! - [`catalog`]: the log tables, their Athena-compatible schemas and descriptions.
+//! - [`ingest`]: native AWS log formats → day-partitioned Parquet, with quarantine.
+//! - [`guard`]: the SQL guard every statement passes before any engine sees it.
+//! - [`engine`]: the [`engine::QueryEngine`] trait and its embedded DataFusion backend.
+//! - [`demo`]: a deterministic generator of realistic AWS logs with planted attacks.
+
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod guard;
+pub mod ingest;
+
+/// Arrow is the interchange format for query results across engines.
+pub use datafusion::arrow;

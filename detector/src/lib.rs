@@ -1,0 +1,1 @@
+//! Detection engine (grows with the detection issue).

@@ -1,0 +1,1 @@
+//! Alert routing (grows with the alerts issue).
