@@ -1,1 +1,81 @@
-//! Query engines.
+//! Query engines behind one trait.
+//!
+//! [`QueryEngine`] takes only [`GuardedSql`], which only the SQL guard can
+//! produce, so no statement reaches an engine unchecked. The embedded
+//! implementation is [`datafusion::DataFusionEngine`]; Athena comes with the
+//! cloud deployment. Results are Arrow record batches, the interchange format
+//! every engine converts to.
+//!
+//! **Architecture Invariant:** this module (the trait and result types) does
+//! not depend on any engine; backends live in their own modules.
+
+pub mod datafusion;
+pub mod functions;
+mod pruning;
+pub mod result;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::arrow::array::RecordBatch;
+use crate::arrow::datatypes::SchemaRef;
+use crate::guard::GuardedSql;
+
+pub use result::{Cell, ColumnMeta};
+
+/// Runs guarded Athena-dialect SQL.
+///
+/// # Contract
+/// - `execute` runs exactly the statement in `sql` with `CURRENT_TIMESTAMP`
+///   and `now()` bound to `now`, never more rows than `sql.row_limit()`.
+/// - Limits (memory, time) configured for the engine are enforced; exceeding
+///   them is an [`EngineError`], never a crash.
+/// - Errors about the query itself (unknown column, type mismatch) are
+///   [`EngineError::Query`] and carry a message fit for the user.
+#[async_trait]
+pub trait QueryEngine: Send + Sync + std::fmt::Debug {
+    /// Short backend name, e.g. `datafusion`.
+    fn name(&self) -> &str;
+
+    /// Runs a guarded statement.
+    async fn execute(&self, sql: &GuardedSql, now: DateTime<Utc>) -> Result<QueryResult, EngineError>;
+}
+
+/// The result of one query.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    /// The SQL that ran (re-rendered by the guard).
+    pub sql: String,
+    /// Result schema.
+    pub schema: SchemaRef,
+    /// Result rows.
+    pub batches: Vec<RecordBatch>,
+    /// Number of rows.
+    pub row_count: usize,
+    /// Whether the guard's row limit cut the result short (more rows may exist).
+    pub truncated: bool,
+    /// Wall-clock time of the query.
+    pub elapsed: Duration,
+}
+
+/// Why a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The query is wrong (unknown column or function, type mismatch).
+    #[error("{0}")]
+    Query(String),
+    /// The query ran too long.
+    #[error("query exceeded the {0}s time limit; narrow the time range or add filters")]
+    Timeout(u64),
+    /// The query needed more memory than allowed.
+    #[error("query exceeded the memory limit ({0}); narrow the time range, add filters or aggregate")]
+    ResourcesExhausted(String),
+    /// The engine failed (I/O, corrupt file).
+    #[error("query failed: {0}")]
+    Execution(String),
+    /// A bug.
+    #[error("this is a bug in Mantissa Log, please report it: {0}")]
+    Internal(String),
+}

@@ -672,11 +672,11 @@ SELECT * FROM 'http://169.254.169.254/latest/meta-data/iam/security-credentials/
 SELECT eventname FROM cloudtrail UNION ALL TABLE secrets
 
 -- case: cte-body-table-expression
--- expect: not a log table
+-- expect: parse
 WITH x AS (TABLE secrets) SELECT * FROM x
 
 -- case: parenthesized-table-expression
--- expect: not a log table
+-- expect: parse
 (TABLE secrets)
 
 -- case: union-information-schema

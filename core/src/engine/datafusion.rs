@@ -1,0 +1,166 @@
+//! The embedded engine: Apache DataFusion over the local Parquet tables.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::empty::EmptyTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::error::DataFusionError;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::physical_plan::execute_stream;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use futures::StreamExt;
+
+use super::pruning::TimePrunedTable;
+use super::{EngineError, QueryEngine, QueryResult};
+use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef};
+use crate::config::EngineConfig;
+use crate::guard::GuardedSql;
+use crate::ingest::DataDir;
+
+/// DataFusion over `<data-dir>/tables/<table>/dt=*/**.parquet`.
+#[derive(Clone)]
+pub struct DataFusionEngine {
+    ctx: SessionContext,
+    limits: EngineConfig,
+}
+
+impl std::fmt::Debug for DataFusionEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataFusionEngine").field("limits", &self.limits).finish()
+    }
+}
+
+impl DataFusionEngine {
+    /// An engine over the tables of `catalog` stored under `data`.
+    pub fn new(catalog: &Catalog, data: &DataDir, limits: &EngineConfig) -> Result<Self, EngineError> {
+        let mut config = SessionConfig::new()
+            .with_information_schema(false)
+            .with_default_catalog_and_schema("mantissa", "logs")
+            .with_create_default_catalog_and_schema(true);
+        if let Some(n) = limits.target_partitions {
+            config = config.with_target_partitions(n.max(1));
+        }
+        let opts = config.options_mut();
+        // Keep strings as Utf8 end to end (what the catalog declares).
+        opts.execution.parquet.schema_force_view_types = false;
+        opts.sql_parser.map_string_types_to_utf8view = false;
+        opts.execution.parquet.pushdown_filters = true;
+        opts.execution.parquet.reorder_filters = true;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_limit((limits.memory_limit_mb as usize).saturating_mul(1024 * 1024), 1.0)
+            .build_arc()
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        for udf in super::functions::all() {
+            ctx.register_udf(udf);
+        }
+        for table in catalog.tables() {
+            let provider = table_provider(table, data)?;
+            ctx.register_table(table.name.as_str(), provider).map_err(|e| EngineError::Internal(e.to_string()))?;
+        }
+        Ok(Self { ctx, limits: limits.clone() })
+    }
+
+    async fn run(&self, sql: &GuardedSql, now: DateTime<Utc>) -> Result<QueryResult, EngineError> {
+        let started = Instant::now();
+        let mut state = self.ctx.state();
+        state.execution_props_mut().query_execution_start_time = Some(now);
+        let plan = state.create_logical_plan(sql.sql()).await.map_err(map_error)?;
+        let physical = state.create_physical_plan(&plan).await.map_err(map_error)?;
+        let mut stream = execute_stream(physical, state.task_ctx()).map_err(map_error)?;
+        let schema = stream.schema();
+        let limit = sql.row_limit() as usize;
+        let mut batches = Vec::new();
+        let mut rows = 0usize;
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(map_error)?;
+            let take = batch.num_rows().min(limit.saturating_sub(rows));
+            if take < batch.num_rows() {
+                batches.push(batch.slice(0, take));
+                rows += take;
+                break;
+            }
+            rows += batch.num_rows();
+            batches.push(batch);
+            if rows >= limit {
+                break;
+            }
+        }
+        let schema = Arc::new(Schema::new(schema.fields().clone()));
+        Ok(QueryResult {
+            sql: sql.sql().to_string(),
+            schema,
+            batches,
+            row_count: rows,
+            truncated: sql.limit_enforced() && rows >= limit,
+            elapsed: started.elapsed(),
+        })
+    }
+}
+
+#[async_trait]
+impl QueryEngine for DataFusionEngine {
+    fn name(&self) -> &str {
+        "datafusion"
+    }
+
+    async fn execute(&self, sql: &GuardedSql, now: DateTime<Utc>) -> Result<QueryResult, EngineError> {
+        let secs = self.limits.query_timeout_secs.max(1);
+        match tokio::time::timeout(Duration::from_secs(secs), self.run(sql, now)).await {
+            Ok(r) => r,
+            Err(_) => Err(EngineError::Timeout(secs)),
+        }
+    }
+}
+
+fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvider>, EngineError> {
+    let dir = data.table(&table.name);
+    let inner: Arc<dyn TableProvider> = if dir.is_dir() {
+        let url = format!("{}/", std::path::absolute(&dir).unwrap_or(dir.clone()).display());
+        let url = ListingTableUrl::parse(&url).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet")
+            .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)]);
+        let config = ListingTableConfig::new(url)
+            .with_listing_options(options)
+            .with_schema(table.schema.clone());
+        Arc::new(ListingTable::try_new(config).map_err(|e| EngineError::Internal(e.to_string()))?)
+    } else {
+        let mut fields: Vec<Field> = table.schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new(PARTITION_COLUMN, DataType::Utf8, false));
+        Arc::new(EmptyTable::new(Arc::new(Schema::new(fields))))
+    };
+    Ok(Arc::new(TimePrunedTable::new(inner, table.time_column.clone())))
+}
+
+/// Maps DataFusion errors onto the engine-neutral vocabulary.
+fn map_error(e: DataFusionError) -> EngineError {
+    match e.find_root() {
+        DataFusionError::ResourcesExhausted(m) => EngineError::ResourcesExhausted(m.clone()),
+        DataFusionError::Plan(m) => EngineError::Query(clean(m)),
+        DataFusionError::SchemaError(s, _) => EngineError::Query(clean(&s.to_string())),
+        DataFusionError::SQL(p, _) => EngineError::Query(clean(&p.to_string())),
+        DataFusionError::NotImplemented(m) => EngineError::Query(format!("not supported: {}", clean(m))),
+        DataFusionError::Execution(m) => EngineError::Execution(clean(m)),
+        DataFusionError::ArrowError(a, _) => EngineError::Execution(a.to_string()),
+        DataFusionError::IoError(io) => EngineError::Execution(io.to_string()),
+        DataFusionError::Internal(m) => EngineError::Internal(m.clone()),
+        other => EngineError::Execution(other.to_string()),
+    }
+}
+
+fn clean(m: &str) -> String {
+    m.replace("mantissa.logs.", "").trim().to_string()
+}

@@ -1,0 +1,7 @@
+//! Integration tests of mantissa-core: the guard corpus, the Athena dialect on
+//! the real DataFusion engine, and ingest of the third-party datasets.
+
+mod common;
+mod dialect;
+mod guard_corpus;
+mod ingest_datasets;
