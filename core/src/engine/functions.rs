@@ -37,6 +37,7 @@ pub fn all() -> Vec<ScalarUDF> {
         Func::Split,
         Func::RegexpExtract,
         Func::ToUnixtime,
+        Func::ElementAt,
     ]
     .into_iter()
     .map(|f| ScalarUDF::from(AthenaFn::new(f)))
@@ -56,6 +57,7 @@ pub const NAMES: &[&str] = &[
     "split",
     "regexp_extract",
     "to_unixtime",
+    "element_at",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,6 +73,7 @@ enum Func {
     Split,
     RegexpExtract,
     ToUnixtime,
+    ElementAt,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -107,6 +110,7 @@ impl ScalarUDFImpl for AthenaFn {
             Func::Split => "split",
             Func::RegexpExtract => "regexp_extract",
             Func::ToUnixtime => "to_unixtime",
+            Func::ElementAt => "element_at",
         }
     }
 
@@ -157,6 +161,15 @@ impl ScalarUDFImpl for AthenaFn {
                 3 => vec![s.clone(), s, DataType::Int64],
                 _ => return plan_err!("regexp_extract takes 2 or 3 arguments: regexp_extract(text, pattern[, group])"),
             },
+            Func::ElementAt => {
+                want(2, "element_at(array, index)")?;
+                match &args[0] {
+                    DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                        vec![DataType::List(Arc::new(Field::new("item", f.data_type().clone(), true))), DataType::Int64]
+                    }
+                    other => return plan_err!("element_at expects an array as first argument, got {other}"),
+                }
+            }
             Func::Contains => {
                 want(2, "contains(array, element) or contains(text, substring)")?;
                 match &args[0] {
@@ -177,6 +190,12 @@ impl ScalarUDFImpl for AthenaFn {
             Func::DateDiff => DataType::Int64,
             Func::ToUnixtime => DataType::Float64,
             Func::Contains => DataType::Boolean,
+            Func::ElementAt => match args.first() {
+                Some(DataType::List(f)) | Some(DataType::LargeList(f)) | Some(DataType::FixedSizeList(f, _)) => {
+                    f.data_type().clone()
+                }
+                _ => return plan_err!("element_at expects an array"),
+            },
             Func::Split => {
                 let _ = args;
                 DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
@@ -200,6 +219,7 @@ impl ScalarUDFImpl for AthenaFn {
             Func::Split => split(&arrays, n)?,
             Func::RegexpExtract => regexp_extract(&arrays, n)?,
             Func::ToUnixtime => to_unixtime(&arrays, n)?,
+            Func::ElementAt => element_at(&arrays, n)?,
         };
         if all_scalar {
             return Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&out, 0)?));
@@ -584,6 +604,33 @@ fn regexp_extract(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
         b.append_option(m);
     }
     Ok(Arc::new(b.finish()))
+}
+
+/// Trino `element_at(array, i)`: 1-based, negative counts from the end,
+/// NULL when out of range.
+fn element_at(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
+    let list = a[0].as_list::<i32>();
+    let idx = ints(&a[1])?;
+    let offsets = list.value_offsets();
+    let mut take = datafusion::arrow::array::UInt64Builder::with_capacity(n);
+    for i in 0..n {
+        if list.is_null(i) || idx.is_null(i) {
+            take.append_null();
+            continue;
+        }
+        let (s, e) = (offsets[i] as i64, offsets[i + 1] as i64);
+        let k = idx.value(i);
+        if k == 0 {
+            return exec_err!("element_at: SQL array indices start at 1");
+        }
+        let pos = if k > 0 { s + k - 1 } else { e + k };
+        if pos < s || pos >= e {
+            take.append_null();
+        } else {
+            take.append_value(pos as u64);
+        }
+    }
+    Ok(datafusion::arrow::compute::take(list.values().as_ref(), &take.finish(), None)?)
 }
 
 fn to_unixtime(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {

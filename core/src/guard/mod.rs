@@ -10,6 +10,7 @@
 //! **Architecture Invariant:** no engine API takes a `&str` of SQL.
 
 mod allowlist;
+mod unnest;
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -108,6 +109,7 @@ pub enum GuardError {
 #[derive(Debug, Clone)]
 pub struct SqlGuard {
     tables: Vec<String>,
+    array_fields: unnest::ArrayFields,
     known: String,
     max_rows: u64,
 }
@@ -115,7 +117,18 @@ pub struct SqlGuard {
 impl SqlGuard {
     /// A guard allowing the tables of `catalog` and at most `max_rows` rows.
     pub fn new(catalog: &Catalog, max_rows: u64) -> Self {
+        let mut array_fields = unnest::ArrayFields::new();
+        for t in catalog.tables() {
+            for f in t.schema.fields() {
+                if let datafusion::arrow::datatypes::DataType::List(item) = f.data_type() {
+                    if let datafusion::arrow::datatypes::DataType::Struct(fs) = item.data_type() {
+                        array_fields.insert(f.name().clone(), fs.iter().map(|x| x.name().clone()).collect());
+                    }
+                }
+            }
+        }
         Self {
+            array_fields,
             tables: catalog.tables().iter().map(|t| t.name.clone()).collect(),
             known: catalog.names(),
             max_rows: max_rows.max(1),
@@ -142,6 +155,9 @@ impl SqlGuard {
         }
         let mut statement = statements.remove(0);
         unmask_column_references(&mut statement);
+        if matches!(statement, Statement::Query(_)) {
+            unnest::rewrite(&mut statement, &self.array_fields)?;
+        }
         let Statement::Query(query) = &mut statement else {
             return Err(GuardError::NotAQuery(statement_kind(&statement)));
         };

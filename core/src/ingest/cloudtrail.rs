@@ -56,7 +56,7 @@ pub struct Record<'a> {
     #[serde(borrow, rename = "readOnly")]
     read_only: Option<Text<'a>>,
     #[serde(borrow)]
-    resources: Option<Vec<Resource<'a>>>,
+    resources: Option<Vec<MaybeResource<'a>>>,
     #[serde(borrow, rename = "eventType")]
     event_type: Option<Text<'a>>,
     #[serde(borrow, rename = "apiVersion")]
@@ -147,6 +147,19 @@ struct Resource<'a> {
     account_id: Option<Text<'a>>,
     #[serde(borrow, rename = "type")]
     kind: Option<Text<'a>>,
+}
+
+/// A `resources` element; one that is not an object (seen in the wild as a
+/// stringified dict) becomes an element with NULL fields instead of
+/// rejecting the whole record.
+#[derive(Debug)]
+struct MaybeResource<'a>(Option<Resource<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeResource<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw: &'de RawValue = Deserialize::deserialize(d)?;
+        Ok(MaybeResource(serde_json::from_str(raw.get()).ok()))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -369,7 +382,10 @@ impl Builder {
             b.append_option(v);
         }
         self.resources.append(r.resources.as_ref().map(|list| {
-            list.iter().map(|x| [opt(&x.arn), opt(&x.account_id), opt(&x.kind)])
+            list.iter().map(|x| match &x.0 {
+                Some(x) => [opt(&x.arn), opt(&x.account_id), opt(&x.kind)],
+                None => [None, None, None],
+            })
         }));
         let sed = raw_text(&r.service_event_details);
         let s2: [Option<&str>; 9] = [

@@ -422,7 +422,11 @@ fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: 
             continue;
         }
         let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-        if !name.contains('.') || !LOG_EXTENSIONS.contains(&ext.as_str()) {
+        let upper = name.to_ascii_uppercase();
+        let doc = ["LICENSE", "LICENCE", "NOTICE", "README", "COPYING", "CHANGELOG", "AUTHORS"]
+            .iter()
+            .any(|d| upper.starts_with(d));
+        if doc || !name.contains('.') || !LOG_EXTENSIONS.contains(&ext.as_str()) {
             *ignored += 1;
             continue;
         }

@@ -1,0 +1,132 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Mantissa Log: ask questions of your AWS security logs and get answers.
+///
+/// Logs (CloudTrail, VPC Flow Logs, GuardDuty, custom JSON) are ingested into
+/// local Parquet tables and queried with Athena-dialect SQL on an embedded
+/// engine. Every query passes the SQL guard: read-only, one statement, log
+/// tables only, row-limited.
+#[derive(Debug, Parser)]
+#[command(name = "mantissa", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Start with `mantissa demo`, then try `mantissa tables` and `mantissa sql`.")]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags accepted by every verb.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// Configuration file [default: ./mantissa.toml when present].
+    #[arg(long, global = true, value_name = "FILE", env = "MANTISSA_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Where tables, state and quarantine live [default: ./mantissa-data].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Freeze the clock (RFC 3339, e.g. 2024-07-31T14:00:00Z) for CURRENT_TIMESTAMP,
+    /// now() and every relative time, to replay queries on historical data.
+    #[arg(long, global = true, value_name = "TIME", env = "MANTISSA_NOW")]
+    pub(crate) now: Option<String>,
+    /// Print only results and errors (no progress bars or summaries).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    /// More logging (-v info, -vv debug); MANTISSA_LOG overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Generate a realistic week of AWS logs with planted attacks, ingest them
+    /// and show queries to try.
+    Demo(DemoArgs),
+    /// Ingest log files or directories (recursively; .gz transparently) into tables.
+    Ingest(IngestArgs),
+    /// Run an Athena-dialect SQL query through the guard and the engine.
+    Sql(SqlArgs),
+    /// List tables with row counts and time span.
+    Tables(TablesArgs),
+    /// Show a table's columns, types and descriptions.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Random seed: the same seed (and --now) gives the same logs.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Approximate number of log events to generate.
+    #[arg(long, default_value_t = 200_000)]
+    pub(crate) events: u64,
+    /// Days of activity, ending at --now (or the current hour).
+    #[arg(long, default_value_t = 7)]
+    pub(crate) days: u32,
+    /// Where to write the raw logs [default: <data-dir>/raw/demo].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) raw_dir: Option<PathBuf>,
+    /// Only write the raw logs; do not ingest them.
+    #[arg(long)]
+    pub(crate) no_ingest: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IngestArgs {
+    /// Files or directories to ingest.
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Read every file as this source (cloudtrail, vpc_flow, guardduty or a
+    /// custom source) instead of recognising it.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) source: Option<String>,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub(crate) format: SummaryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SummaryFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SqlArgs {
+    /// The query, e.g. "SELECT eventname, count(*) FROM cloudtrail GROUP BY 1".
+    #[arg(value_name = "SQL")]
+    pub(crate) sql: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Table)]
+    pub(crate) format: ResultFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ResultFormat {
+    /// Aligned table fitted to the terminal.
+    Table,
+    /// One JSON object: sql, columns, rows, row_count, truncated, elapsed_ms.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TablesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub(crate) format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Table name, e.g. cloudtrail.
+    #[arg(value_name = "TABLE")]
+    pub(crate) table: String,
+}

@@ -1,0 +1,118 @@
+//! `mantissa demo`: a realistic week of AWS logs with planted attacks,
+//! ingested, with a detection-style query run on it and queries to try.
+
+use std::process::ExitCode;
+
+use chrono::{DurationRound, TimeDelta};
+use mantissa_core::clock::format_instant;
+use mantissa_core::demo::{DemoOptions, generate};
+use mantissa_core::engine::QueryEngine;
+use mantissa_core::ingest::{IngestOptions, Ingestor};
+
+use crate::app::App;
+use crate::cli::DemoArgs;
+use crate::output;
+use crate::progress::Bar;
+
+/// The product description's example rule, run as-is on the demo data.
+const SUSPICIOUS_LOGIN_RULE: &str = "WITH failed_attempts AS (
+  SELECT useridentity.principalid as user, sourceipaddress as ip, COUNT(*) as failures
+  FROM cloudtrail
+  WHERE eventname = 'ConsoleLogin' AND errorcode IS NOT NULL
+    AND eventtime > CURRENT_TIMESTAMP - INTERVAL '1' HOUR
+  GROUP BY useridentity.principalid, sourceipaddress
+  HAVING COUNT(*) >= 3
+),
+successful_logins AS (
+  SELECT useridentity.principalid as user, sourceipaddress as ip
+  FROM cloudtrail
+  WHERE eventname = 'ConsoleLogin' AND errorcode IS NULL
+    AND eventtime > CURRENT_TIMESTAMP - INTERVAL '1' HOUR
+)
+SELECT f.user, f.ip, f.failures, 'Multiple failed login attempts followed by success' as reason
+FROM failed_attempts f
+INNER JOIN successful_logins s ON f.user = s.user AND f.ip = s.ip";
+
+pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let end = match app.clock.is_frozen() {
+        true => app.clock.now(),
+        false => app.clock.now().duration_trunc(TimeDelta::hours(1)).unwrap_or_else(|_| app.clock.now()),
+    };
+    let raw_dir = args.raw_dir.clone().unwrap_or_else(|| app.data.root().join("raw").join("demo"));
+    let opts = DemoOptions { seed: args.seed, events: args.events, end, days: args.days };
+    let bar = Bar::items(app.quiet, "generating");
+    bar.set_length(args.events);
+    let started = std::time::Instant::now();
+    let summary = generate(&opts, &raw_dir, &mut |n| bar.set_position(n))?;
+    bar.finish();
+    let say = |s: String| {
+        if !app.quiet {
+            println!("{s}");
+        }
+    };
+    say(format!(
+        "Generated {} CloudTrail events, {} VPC flow records and {} GuardDuty findings for {} accounts \
+         ({} files, {:.1} MB) in {:.1} s\n  window: {} → {}\n  raw logs (AWS S3 key layout): {}",
+        summary.cloudtrail_events,
+        summary.flow_records,
+        summary.guardduty_findings,
+        summary.accounts.len(),
+        summary.files,
+        summary.bytes as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64(),
+        format_instant(end - TimeDelta::days(i64::from(args.days))),
+        format_instant(end),
+        raw_dir.display(),
+    ));
+    if args.no_ingest {
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let bar = Bar::bytes(app.quiet, "ingesting");
+    let report = Ingestor::new(&app.config).run(std::slice::from_ref(&raw_dir), &IngestOptions::default(), &bar);
+    bar.finish();
+    let report = report?;
+    say(String::new());
+    say(super::ingest::summary(&report).trim_end().to_string());
+
+    say("\nPlanted attack stories (each findable with the query shown):".into());
+    for s in &summary.stories {
+        say(format!("  • {} [{}] at {} — {}", s.title, s.id, format_instant(s.at), s.details));
+    }
+
+    if let Some(brute) = summary.stories.iter().find(|s| s.id == "console-brute-force") {
+        let at = brute.at + TimeDelta::minutes(30);
+        say(format!(
+            "\nRunning the product's example rule \"Suspicious Login Pattern\" as of {} (--now):",
+            format_instant(at)
+        ));
+        let (guard, engine) = app.engine()?;
+        let guarded = guard.check(SUSPICIOUS_LOGIN_RULE)?;
+        let rt = app.runtime()?;
+        let result = rt.block_on(engine.execute(&guarded, at))?;
+        say(output::result_table(&result, output::terminal_width()).trim_end().to_string());
+    }
+
+    let exe = "mantissa";
+    let dd = if app.config.data_dir == std::path::Path::new("./mantissa-data") {
+        String::new()
+    } else {
+        format!(" --data-dir {}", app.config.data_dir.display())
+    };
+    say("\nTry:".into());
+    say(format!("  {exe}{dd} tables"));
+    say(format!(
+        "  {exe}{dd} sql \"SELECT eventname, count(*) AS n FROM cloudtrail WHERE errorcode IS NOT NULL GROUP BY 1 ORDER BY n DESC LIMIT 10\""
+    ));
+    if let Some(root) = summary.stories.iter().find(|s| s.id == "root-usage") {
+        say(format!(
+            "  {exe}{dd} sql --now {} \"SELECT eventtime, eventname, sourceipaddress FROM cloudtrail WHERE useridentity.type = 'Root' AND eventtime > now() - INTERVAL '1' DAY ORDER BY eventtime\"",
+            format_instant(root.at + TimeDelta::hours(1))
+        ));
+    }
+    say(format!(
+        "  {exe}{dd} sql \"SELECT srcaddr, count(DISTINCT dstport) AS ports, sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected FROM vpc_flow GROUP BY srcaddr ORDER BY ports DESC LIMIT 5\""
+    ));
+    say(format!("  {exe}{dd} schema cloudtrail"));
+    Ok(super::ingest::exit_code(&report))
+}

@@ -1,0 +1,22 @@
+//! One module per verb.
+
+mod demo;
+mod ingest;
+mod schema;
+mod sql;
+mod tables;
+
+use std::process::ExitCode;
+
+use crate::app::App;
+use crate::cli::Command;
+
+pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Demo(a) => demo::run(app, &a),
+        Command::Ingest(a) => ingest::run(app, &a),
+        Command::Sql(a) => sql::run(app, &a),
+        Command::Tables(a) => tables::run(app, &a),
+        Command::Schema(a) => schema::run(app, &a),
+    }
+}
