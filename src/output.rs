@@ -57,9 +57,17 @@ pub(crate) fn table(headers: &[String], rows: &[Vec<String>], width: usize, righ
     }
     let budget = width.saturating_sub(sep * (n - 1));
     let min_w = |i: usize| width_of(&headers[i]).clamp(3, 8);
+    // First cut long free-text columns down to 24, so short columns (ids,
+    // timestamps, counts) stay whole; then shrink the widest, rightmost first.
+    const SOFT: usize = 24;
     while widths.iter().sum::<usize>() > budget {
-        // Shrink the widest column that can still shrink.
-        let Some((i, _)) = widths.iter().enumerate().filter(|(i, w)| **w > min_w(*i)).max_by_key(|(_, w)| **w) else {
+        let Some((i, _)) = widths.iter().enumerate().filter(|(_, w)| **w > SOFT).max_by_key(|(i, w)| (**w, *i)) else {
+            break;
+        };
+        widths[i] -= 1;
+    }
+    while widths.iter().sum::<usize>() > budget {
+        let Some((i, _)) = widths.iter().enumerate().filter(|(i, w)| **w > min_w(*i)).max_by_key(|(i, w)| (**w, *i)) else {
             break;
         };
         widths[i] -= 1;

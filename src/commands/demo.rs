@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::{DurationRound, TimeDelta};
 use mantissa_core::clock::format_instant;
 use mantissa_core::demo::{DemoOptions, generate};
-use mantissa_core::engine::QueryEngine;
+use mantissa_core::engine::{QueryEngine, QueryTime};
 use mantissa_core::ingest::{IngestOptions, Ingestor};
 
 use crate::app::App;
@@ -89,7 +89,7 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let (guard, engine) = app.engine()?;
         let guarded = guard.check(SUSPICIOUS_LOGIN_RULE)?;
         let rt = app.runtime()?;
-        let result = rt.block_on(engine.execute(&guarded, at))?;
+        let result = rt.block_on(engine.execute(&guarded, QueryTime::as_of(at)))?;
         say(output::result_table(&result, output::terminal_width()).trim_end().to_string());
     }
 

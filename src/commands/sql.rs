@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use mantissa_core::engine::{QueryEngine, QueryResult};
+use mantissa_core::engine::{QueryEngine, QueryResult, QueryTime};
 
 use crate::app::App;
 use crate::cli::{ResultFormat, SqlArgs};
@@ -18,7 +18,7 @@ pub(crate) fn run(app: &App, args: &SqlArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let rt = app.runtime()?;
-    let result: QueryResult = match rt.block_on(engine.execute(&guarded, app.clock.now())) {
+    let result: QueryResult = match rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock))) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -32,6 +32,9 @@ pub(crate) fn run(app: &App, args: &SqlArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("{}", guarded.sql());
             }
             print!("{}", output::result_table(&result, output::terminal_width()));
+            if result.schema.fields().len() > 10 && !app.quiet {
+                eprintln!("wide result: name the columns you need, or use --format json for every field");
+            }
             if result.row_count == 0 && !app.quiet {
                 eprintln!("no rows; check the time range (is --now right?) or widen the filters");
             }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use mantissa_core::engine::QueryEngine;
+use mantissa_core::engine::{QueryEngine, QueryTime};
 use mantissa_core::engine::result::to_text;
 use serde_json::json;
 
@@ -19,7 +19,7 @@ pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
     for t in catalog.tables() {
         let sql = format!("SELECT count(*), min({c}), max({c}) FROM {t}", c = t.time_column, t = t.name);
         let guarded = guard.check(&sql)?;
-        let r = rt.block_on(engine.execute(&guarded, app.clock.now()))?;
+        let r = rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock)))?;
         let (count, first, last) = r
             .batches
             .first()

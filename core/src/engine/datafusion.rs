@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::empty::EmptyTable;
@@ -18,7 +17,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
 use super::pruning::TimePrunedTable;
-use super::{EngineError, QueryEngine, QueryResult};
+use super::pruning::AsOf;
+use super::{EngineError, QueryEngine, QueryResult, QueryTime};
 use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef};
 use crate::config::EngineConfig;
 use crate::guard::GuardedSql;
@@ -73,10 +73,13 @@ impl DataFusionEngine {
         Ok(Self { ctx, limits: limits.clone() })
     }
 
-    async fn run(&self, sql: &GuardedSql, now: DateTime<Utc>) -> Result<QueryResult, EngineError> {
+    async fn run(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError> {
         let started = Instant::now();
         let mut state = self.ctx.state();
-        state.execution_props_mut().query_execution_start_time = Some(now);
+        state.execution_props_mut().query_execution_start_time = Some(time.now);
+        if time.as_of {
+            state.config_mut().set_extension(Arc::new(AsOf(time.now.timestamp_micros())));
+        }
         let plan = state.create_logical_plan(sql.sql()).await.map_err(map_error)?;
         let physical = state.create_physical_plan(&plan).await.map_err(map_error)?;
         let mut stream = execute_stream(physical, state.task_ctx()).map_err(map_error)?;
@@ -116,9 +119,9 @@ impl QueryEngine for DataFusionEngine {
         "datafusion"
     }
 
-    async fn execute(&self, sql: &GuardedSql, now: DateTime<Utc>) -> Result<QueryResult, EngineError> {
+    async fn execute(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError> {
         let secs = self.limits.query_timeout_secs.max(1);
-        match tokio::time::timeout(Duration::from_secs(secs), self.run(sql, now)).await {
+        match tokio::time::timeout(Duration::from_secs(secs), self.run(sql, time)).await {
             Ok(r) => r,
             Err(_) => Err(EngineError::Timeout(secs)),
         }

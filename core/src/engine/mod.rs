@@ -29,7 +29,8 @@ pub use result::{Cell, ColumnMeta};
 ///
 /// # Contract
 /// - `execute` runs exactly the statement in `sql` with `CURRENT_TIMESTAMP`
-///   and `now()` bound to `now`, never more rows than `sql.row_limit()`.
+///   and `now()` bound to `time.now`, never more rows than `sql.row_limit()`;
+///   with `time.as_of`, rows whose event time is after `time.now` are not seen.
 /// - Limits (memory, time) configured for the engine are enforced; exceeding
 ///   them is an [`EngineError`], never a crash.
 /// - Errors about the query itself (unknown column, type mismatch) are
@@ -40,7 +41,34 @@ pub trait QueryEngine: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &str;
 
     /// Runs a guarded statement.
-    async fn execute(&self, sql: &GuardedSql, now: DateTime<Utc>) -> Result<QueryResult, EngineError>;
+    async fn execute(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError>;
+}
+
+/// The time a query runs at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryTime {
+    /// Bound to `CURRENT_TIMESTAMP` and `now()`.
+    pub now: DateTime<Utc>,
+    /// Replay mode: rows with an event time after `now` are invisible, as they
+    /// would have been had the query run live at `now` (`--now` sets this).
+    pub as_of: bool,
+}
+
+impl QueryTime {
+    /// Live: `now` is the current time and all rows are visible.
+    pub fn live(now: DateTime<Utc>) -> Self {
+        Self { now, as_of: false }
+    }
+
+    /// Replay as of `now`.
+    pub fn as_of(now: DateTime<Utc>) -> Self {
+        Self { now, as_of: true }
+    }
+
+    /// From a clock: frozen clocks replay.
+    pub fn from_clock(clock: &crate::clock::Clock) -> Self {
+        Self { now: clock.now(), as_of: clock.is_frozen() }
+    }
 }
 
 /// The result of one query.

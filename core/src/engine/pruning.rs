@@ -4,6 +4,11 @@
 //! '1' HOUR`), not on `dt`. This wrapper turns such bounds into `dt` bounds
 //! before the listing table lists files, so a one-hour query reads one or two
 //! day directories, not the whole history.
+//!
+//! It also implements *as-of* replays: when a query runs with a frozen clock
+//! ([`AsOf`] in the session config), rows whose event time is after that
+//! instant are invisible, so a replay sees exactly what a live run would
+//! have seen then.
 
 use std::sync::Arc;
 
@@ -15,7 +20,16 @@ use datafusion::datasource::TableType;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown, col, lit};
 use datafusion::physical_plan::ExecutionPlan;
 
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{BinaryExpr as PhysBinary, Column as PhysColumn, IsNullExpr, Literal};
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+
 use crate::catalog::PARTITION_COLUMN;
+
+/// Session extension: hide rows whose event time is after this instant (µs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AsOf(pub(crate) i64);
 use crate::ingest::time::{day_label, day_of};
 
 /// A table that adds `dt` bounds derived from its time column's bounds.
@@ -78,7 +92,34 @@ impl TableProvider for TimePrunedTable {
                 }
             }
         }
-        self.inner.scan(state, projection, &all, limit).await
+        let Some(as_of) = state.config().get_extension::<AsOf>() else {
+            return self.inner.scan(state, projection, &all, limit).await;
+        };
+        let schema = self.inner.schema();
+        let Ok(time_idx) = schema.index_of(&self.time_column) else {
+            return self.inner.scan(state, projection, &all, limit).await;
+        };
+        // The table has no rows after `as_of`: prune later days and filter rows.
+        all.push(col(PARTITION_COLUMN).lt_eq(lit(day_label(day_of(as_of.0)))).or(col(PARTITION_COLUMN).eq(lit("unknown"))));
+        let wanted: Vec<usize> = projection.cloned().unwrap_or_else(|| (0..schema.fields().len()).collect());
+        let mut inner_proj = wanted.clone();
+        if !inner_proj.contains(&time_idx) {
+            inner_proj.push(time_idx);
+        }
+        let plan = self.inner.scan(state, Some(&inner_proj), &all, None).await?;
+        let pos = inner_proj.iter().position(|i| *i == time_idx).unwrap_or(0);
+        let time: Arc<dyn PhysicalExpr> = Arc::new(PhysColumn::new(&self.time_column, pos));
+        let bound: Arc<dyn PhysicalExpr> = Arc::new(Literal::new(ScalarValue::TimestampMicrosecond(Some(as_of.0), Some("UTC".into()))));
+        let not_after: Arc<dyn PhysicalExpr> = Arc::new(PhysBinary::new(time.clone(), Operator::LtEq, bound));
+        let predicate: Arc<dyn PhysicalExpr> =
+            Arc::new(PhysBinary::new(Arc::new(IsNullExpr::new(time)), Operator::Or, not_after));
+        let filtered: Arc<dyn ExecutionPlan> = Arc::new(FilterExec::try_new(predicate, plan)?);
+        let out_schema = filtered.schema();
+        let exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..wanted.len())
+            .map(|i| (Arc::new(PhysColumn::new(out_schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>, out_schema.field(i).name().clone()))
+            .collect();
+        let projected = ProjectionExec::try_new(exprs, filtered)?;
+        Ok(Arc::new(projected))
     }
 }
 

@@ -152,9 +152,6 @@ pub enum IngestError {
     /// Writing output failed (disk full, permissions).
     #[error(transparent)]
     Write(#[from] writer::WriteError),
-    /// An input path does not exist.
-    #[error("`{0}` does not exist")]
-    NoSuchPath(PathBuf),
     /// `--source` names no table.
     #[error("unknown source `{name}`; known sources: {known}")]
     UnknownSource {
@@ -249,7 +246,7 @@ impl Ingestor {
         for dir in [self.data.tables(), self.data.state()] {
             std::fs::create_dir_all(&dir).map_err(|e| IngestError::DataDir { path: dir.clone(), source: e })?;
         }
-        let (inputs, ignored) = collect_inputs(paths)?;
+        let (inputs, ignored, missing) = collect_inputs(paths);
         let total: u64 = inputs.iter().map(|i| i.bytes).sum();
         progress.set_total(total);
 
@@ -375,6 +372,12 @@ impl Ingestor {
             }
             report.files.push(file);
         }
+        for path in missing {
+            report.files_failed += 1;
+            let mut f = FileReport::new(path.display().to_string());
+            f.error = Some("does not exist".into());
+            report.files.push(f);
+        }
         manifest.record(&entries)?;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(report)
@@ -390,20 +393,24 @@ fn run_id() -> String {
 
 /// Expands paths into files: explicit files as given, directories walked
 /// recursively in name order, keeping log-like file names. Returns the files
-/// and how many directory entries were ignored.
-fn collect_inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, u64), IngestError> {
+/// how many directory entries were ignored, and the paths that do not exist.
+fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, u64, Vec<PathBuf>) {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut ignored = 0;
+    let mut missing = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|_| IngestError::NoSuchPath(p.clone()))?;
+        let Ok(meta) = std::fs::metadata(p) else {
+            missing.push(p.clone());
+            continue;
+        };
         if meta.is_dir() {
             walk(p, &mut out, &mut seen, &mut ignored);
         } else if seen.insert(p.clone()) {
             out.push(Input { path: p.clone(), bytes: meta.len() });
         }
     }
-    Ok((out, ignored))
+    (out, ignored, missing)
 }
 
 fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: &mut u64) {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use mantissa_core::catalog::Catalog;
 use mantissa_core::config::Config;
 use mantissa_core::engine::datafusion::DataFusionEngine;
-use mantissa_core::engine::{EngineError, QueryEngine, QueryResult};
+use mantissa_core::engine::{EngineError, QueryEngine, QueryResult, QueryTime};
 use mantissa_core::guard::SqlGuard;
 use mantissa_core::ingest::{DataDir, IngestOptions, IngestReport, Ingestor, NoProgress};
 
@@ -41,7 +41,17 @@ impl Lake {
             .unwrap()
     }
 
+    /// Runs a query as a replay at `now` (rows after `now` are invisible), as `--now` does.
     pub fn try_query(&self, sql: &str, now: &str) -> Result<QueryResult, String> {
+        self.run(sql, now, true)
+    }
+
+    /// Runs a query with `now` bound but every row visible.
+    pub fn try_query_live(&self, sql: &str, now: &str) -> Result<QueryResult, String> {
+        self.run(sql, now, false)
+    }
+
+    fn run(&self, sql: &str, now: &str, as_of: bool) -> Result<QueryResult, String> {
         let data = DataDir::new(&self.config.data_dir);
         let catalog = Catalog::new(&self.config, &data.custom_schemas());
         let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
@@ -49,7 +59,8 @@ impl Lake {
         let guarded = guard.check(sql).map_err(|e| format!("guard: {e}"))?;
         let now: DateTime<Utc> = mantissa_core::clock::parse_instant(now).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(engine.execute(&guarded, now)).map_err(|e: EngineError| format!("engine: {e}"))
+        let time = QueryTime { now, as_of };
+        rt.block_on(engine.execute(&guarded, time)).map_err(|e: EngineError| format!("engine: {e}"))
     }
 
     /// Runs a query; rows as JSON values.

@@ -1,0 +1,172 @@
+//! End-to-end tests of the `mantissa` binary: the commands a user types,
+//! their output formats, exit codes and error messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+struct Run {
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_mantissa"))
+            .current_dir(self.dir.path())
+            .env_remove("MANTISSA_NOW")
+            .env("COLUMNS", "80")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_generates_ingests_and_finds_the_brute_force() {
+    let r = Run::new();
+    let out = r.ok(&["--now", "2026-11-30T00:00:00Z", "demo", "--events", "5000"]);
+    assert!(out.contains("Planted attack stories"), "{out}");
+    assert!(out.contains("Suspicious Login Pattern"), "{out}");
+    // The example rule finds the planted brute force, and only it.
+    let rule_block = out.split("Suspicious Login Pattern").nth(1).unwrap();
+    assert!(rule_block.contains("203.0.113.45"), "{rule_block}");
+    assert!(rule_block.contains("(1 row"), "{rule_block}");
+    // Tables are queryable afterwards, with counts that add up.
+    let tables: Value = serde_json::from_str(&r.ok(&["tables", "--format", "json"])).unwrap();
+    let total: u64 = tables["tables"].as_array().unwrap().iter().map(|t| t["rows"].as_u64().unwrap()).sum();
+    assert_eq!(total, 5000);
+    // Running the demo again with the same seed adds nothing.
+    let again = r.ok(&["--now", "2026-11-30T00:00:00Z", "demo", "--events", "5000"]);
+    assert!(again.contains("already ingested"), "{again}");
+    let tables: Value = serde_json::from_str(&r.ok(&["tables", "--format", "json"])).unwrap();
+    let total2: u64 = tables["tables"].as_array().unwrap().iter().map(|t| t["rows"].as_u64().unwrap()).sum();
+    assert_eq!(total2, 5000);
+}
+
+#[test]
+fn sql_json_output_is_one_object_with_native_values() {
+    let r = Run::new();
+    r.ok(&["ingest", fixtures().join("handmade").to_str().unwrap()]);
+    let out = r.ok(&[
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "sql",
+        "--format",
+        "json",
+        "SELECT eventtime, eventname, useridentity, resources, CAST(1 AS BIGINT) AS n, NULL AS nothing FROM cloudtrail WHERE eventname = 'GetObject'",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["row_count"], 1);
+    assert_eq!(v["truncated"], false);
+    assert!(v["elapsed_ms"].is_u64());
+    assert!(v["sql"].as_str().unwrap().ends_with("LIMIT 10000"));
+    assert_eq!(v["columns"][0], serde_json::json!({"name": "eventtime", "type": "timestamp"}));
+    let row = &v["rows"][0];
+    assert_eq!(row[0], "2024-03-10T10:25:00Z");
+    assert_eq!(row[2]["principalid"], "AIDAVICTIM");
+    assert_eq!(row[3][0]["arn"], "arn:aws:s3:::payroll/2024/q1.csv");
+    assert_eq!(row[4], 1);
+    assert!(row[5].is_null());
+}
+
+#[test]
+fn sql_table_and_csv_formats() {
+    let r = Run::new();
+    r.ok(&["ingest", fixtures().join("handmade").to_str().unwrap()]);
+    let table = r.ok(&["sql", "SELECT eventname, requestparameters FROM cloudtrail WHERE requestparameters IS NOT NULL ORDER BY eventname"]);
+    for line in table.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line}");
+    }
+    assert!(table.contains("CreateAccessKey"));
+    assert!(table.contains("(3 rows"));
+    let csv = r.ok(&["sql", "--format", "csv", "SELECT eventname, requestparameters FROM cloudtrail WHERE eventname = 'CreateAccessKey'"]);
+    assert_eq!(csv, "eventname,requestparameters\nCreateAccessKey,\"{\"\"userName\"\":\"\"backdoor\"\"}\"\n");
+}
+
+#[test]
+fn refused_and_failing_queries_exit_non_zero_with_the_reason() {
+    let r = Run::new();
+    let out = r.cmd(&["sql", "SELECT * FROM users"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("table `users` is not a log table; known tables: cloudtrail, vpc_flow, guardduty"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let out = r.cmd(&["sql", "SELECT 1; DROP TABLE cloudtrail"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("only one statement"));
+    let out = r.cmd(&["sql", "SELECT nosuchcolumn FROM cloudtrail"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nosuchcolumn"), "{}", stderr(&out));
+}
+
+#[test]
+fn ingest_summary_json_and_exit_codes() {
+    let r = Run::new();
+    let out = r.ok(&[
+        "ingest",
+        "--format",
+        "json",
+        fixtures().join("datasets/malformed").to_str().unwrap(),
+        "does-not-exist.json",
+    ]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["records"]["cloudtrail"], 14);
+    assert_eq!(v["quarantined"]["bad json"], 1);
+    assert_eq!(v["quarantined"]["unknown source"], 4);
+    assert_eq!(v["files_failed"], 1);
+    assert!(Path::new(v["quarantine_file"].as_str().unwrap()).exists() || r.dir.path().join(v["quarantine_file"].as_str().unwrap()).exists());
+    // Nothing readable at all: non-zero.
+    let out = r.cmd(&["ingest", "nothing-here.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("does not exist"), "{text}");
+}
+
+#[test]
+fn schema_and_tables() {
+    let r = Run::new();
+    let out = r.ok(&["schema", "cloudtrail"]);
+    assert!(out.contains("useridentity.principalid"));
+    assert!(out.contains("timestamp"));
+    let out = r.cmd(&["schema", "cloudtrial"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("did you mean `cloudtrail`"), "{}", stderr(&out));
+    let out = r.ok(&["tables"]);
+    assert!(out.contains("vpc_flow"));
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_file() {
+    let r = Run::new();
+    std::fs::write(r.dir.path().join("mantissa.toml"), "[engine]\nmax_rowz = 5\n").unwrap();
+    let out = r.cmd(&["tables"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(e.contains("max_rowz") && e.contains("mantissa.toml"), "{e}");
+    std::fs::write(r.dir.path().join("mantissa.toml"), "[engine]\nmax_rows = 2\n").unwrap();
+    r.ok(&["ingest", fixtures().join("handmade").to_str().unwrap()]);
+    let v: Value = serde_json::from_str(r.ok(&["sql", "--format", "json", "SELECT eventid FROM cloudtrail"]).trim()).unwrap();
+    assert_eq!(v["row_count"], 2);
+    assert_eq!(v["truncated"], true);
+    let out = r.cmd(&["--now", "yesterday", "tables"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("RFC 3339"));
+}
