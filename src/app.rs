@@ -25,11 +25,20 @@ impl App {
             config.data_dir = d.clone();
         }
         let clock = match &g.now {
-            Some(t) => Clock::frozen(parse_instant(t).map_err(anyhow::Error::msg).context("--now")?),
+            Some(t) => Clock::frozen(
+                parse_instant(t)
+                    .map_err(anyhow::Error::msg)
+                    .context("--now")?,
+            ),
             None => Clock::system(),
         };
         let data = DataDir::new(&config.data_dir);
-        Ok(Self { config, clock, data, quiet: g.quiet })
+        Ok(Self {
+            config,
+            clock,
+            data,
+            quiet: g.quiet,
+        })
     }
 
     /// The catalog, including custom sources with their inferred schemas.
@@ -47,6 +56,9 @@ impl App {
 
     /// A tokio runtime for async work.
     pub(crate) fn runtime(&self) -> anyhow::Result<tokio::runtime::Runtime> {
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")
     }
 }

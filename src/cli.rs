@@ -11,8 +11,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// engine. Every query passes the SQL guard: read-only, one statement, log
 /// tables only, row-limited.
 #[derive(Debug, Parser)]
-#[command(name = "mantissa", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Start with `mantissa demo`, then try `mantissa tables` and `mantissa sql`.")]
+#[command(
+    name = "mantissa",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Start with `mantissa demo`, then try `mantissa tables` and `mantissa sql`."
+)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: Global,

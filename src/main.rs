@@ -41,6 +41,11 @@ fn init_tracing(verbose: u8, quiet: bool) {
         (false, 1) => "info,datafusion=warn",
         (false, _) => "debug",
     };
-    let filter = EnvFilter::try_from_env("MANTISSA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter =
+        EnvFilter::try_from_env("MANTISSA_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

@@ -8,10 +8,17 @@ use serde_json::json;
 
 /// Terminal width: `COLUMNS`, else the terminal's, else 80.
 pub(crate) fn terminal_width() -> usize {
-    if let Some(c) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()) {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+    {
         return c.max(20);
     }
-    console::Term::stdout().size_checked().map(|(_, w)| usize::from(w)).unwrap_or(80).max(20)
+    console::Term::stdout()
+        .size_checked()
+        .map(|(_, w)| usize::from(w))
+        .unwrap_or(80)
+        .max(20)
 }
 
 fn width_of(s: &str) -> usize {
@@ -21,7 +28,10 @@ fn width_of(s: &str) -> usize {
 /// Cuts `s` to `max` display columns, ending with `…` when cut. Newlines and
 /// tabs become spaces so one row stays one line.
 pub(crate) fn fit(s: &str, max: usize) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if width_of(&clean) <= max {
         return clean;
     }
@@ -43,7 +53,12 @@ pub(crate) fn fit(s: &str, max: usize) -> String {
 }
 
 /// Renders an aligned table no wider than `width`.
-pub(crate) fn table(headers: &[String], rows: &[Vec<String>], width: usize, right_align: &[bool]) -> String {
+pub(crate) fn table(
+    headers: &[String],
+    rows: &[Vec<String>],
+    width: usize,
+    right_align: &[bool],
+) -> String {
     let n = headers.len();
     if n == 0 {
         return String::new();
@@ -61,13 +76,23 @@ pub(crate) fn table(headers: &[String], rows: &[Vec<String>], width: usize, righ
     // timestamps, counts) stay whole; then shrink the widest, rightmost first.
     const SOFT: usize = 24;
     while widths.iter().sum::<usize>() > budget {
-        let Some((i, _)) = widths.iter().enumerate().filter(|(_, w)| **w > SOFT).max_by_key(|(i, w)| (**w, *i)) else {
+        let Some((i, _)) = widths
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w > SOFT)
+            .max_by_key(|(i, w)| (**w, *i))
+        else {
             break;
         };
         widths[i] -= 1;
     }
     while widths.iter().sum::<usize>() > budget {
-        let Some((i, _)) = widths.iter().enumerate().filter(|(i, w)| **w > min_w(*i)).max_by_key(|(i, w)| (**w, *i)) else {
+        let Some((i, _)) = widths
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| **w > min_w(*i))
+            .max_by_key(|(i, w)| (**w, *i))
+        else {
             break;
         };
         widths[i] -= 1;
@@ -75,11 +100,15 @@ pub(crate) fn table(headers: &[String], rows: &[Vec<String>], width: usize, righ
     let mut out = String::new();
     let line = |cells: &[String], out: &mut String| {
         let mut parts = Vec::with_capacity(n);
-        for i in 0..n {
-            let cell = fit(cells.get(i).map(String::as_str).unwrap_or(""), widths[i]);
-            let pad = widths[i].saturating_sub(width_of(&cell));
+        for (i, w) in widths.iter().enumerate() {
+            let cell = fit(cells.get(i).map(String::as_str).unwrap_or(""), *w);
+            let pad = w.saturating_sub(width_of(&cell));
             let right = right_align.get(i).copied().unwrap_or(false);
-            parts.push(if right { format!("{}{cell}", " ".repeat(pad)) } else { format!("{cell}{}", " ".repeat(pad)) });
+            parts.push(if right {
+                format!("{}{cell}", " ".repeat(pad))
+            } else {
+                format!("{cell}{}", " ".repeat(pad))
+            });
         }
         let _ = writeln!(out, "{}", parts.join(&" ".repeat(sep)).trim_end());
     };
@@ -98,13 +127,26 @@ pub(crate) fn result_table(r: &QueryResult, width: usize) -> String {
     let headers: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let numeric: Vec<bool> = cols
         .iter()
-        .map(|c| matches!(c.sql_type.as_str(), "bigint" | "integer" | "smallint" | "tinyint" | "double" | "real"))
+        .map(|c| {
+            matches!(
+                c.sql_type.as_str(),
+                "bigint" | "integer" | "smallint" | "tinyint" | "double" | "real"
+            )
+        })
         .collect();
     let mut out = table(&headers, &r.text_rows(), width, &numeric);
-    let rows = if r.row_count == 1 { "1 row".to_string() } else { format!("{} rows", r.row_count) };
+    let rows = if r.row_count == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{} rows", r.row_count)
+    };
     let _ = write!(out, "({rows}, {} ms)", r.elapsed.as_millis());
     if r.truncated {
-        let _ = write!(out, "\nresult cut at the {}-row limit; aggregate, add filters or an explicit LIMIT", r.row_count);
+        let _ = write!(
+            out,
+            "\nresult cut at the {}-row limit; aggregate, add filters or an explicit LIMIT",
+            r.row_count
+        );
     }
     out.push('\n');
     out
@@ -148,8 +190,16 @@ mod tests {
 
     #[test]
     fn fits_80_columns() {
-        let headers = vec!["eventname".to_string(), "requestparameters".to_string(), "n".to_string()];
-        let rows = vec![vec!["ConsoleLogin".to_string(), "x".repeat(300), "12".to_string()]];
+        let headers = vec![
+            "eventname".to_string(),
+            "requestparameters".to_string(),
+            "n".to_string(),
+        ];
+        let rows = vec![vec![
+            "ConsoleLogin".to_string(),
+            "x".repeat(300),
+            "12".to_string(),
+        ]];
         let t = table(&headers, &rows, 80, &[false, false, true]);
         for line in t.lines() {
             assert!(width_of(line) <= 80, "{line}");

@@ -9,12 +9,20 @@ pub(crate) struct Bar(ProgressBar);
 impl Bar {
     /// A byte-counting bar, hidden when stderr is not a terminal or `quiet`.
     pub(crate) fn bytes(quiet: bool, message: &str) -> Self {
-        Self::new(quiet, message, "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+        Self::new(
+            quiet,
+            message,
+            "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
     }
 
     /// An item-counting bar.
     pub(crate) fn items(quiet: bool, message: &str) -> Self {
-        Self::new(quiet, message, "{msg:>10} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta}")
+        Self::new(
+            quiet,
+            message,
+            "{msg:>10} [{bar:30}] {human_pos}/{human_len} {per_sec} eta {eta}",
+        )
     }
 
     fn new(quiet: bool, message: &str, template: &str) -> Self {

@@ -156,7 +156,9 @@ impl Config {
         let builtin = ["cloudtrail", "vpc_flow", "guardduty"];
         for s in &self.sources {
             let ok = !s.name.is_empty()
-                && s.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && s.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                 && !s.name.starts_with(|c: char| c.is_ascii_digit());
             if !ok {
                 return Err(ConfigError::Invalid(format!(
@@ -175,7 +177,9 @@ impl Config {
             })?;
         }
         if self.engine.max_rows == 0 {
-            return Err(ConfigError::Invalid("engine.max_rows must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "engine.max_rows must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -209,6 +213,7 @@ fn render_figment_error(e: figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err, reason = "figment::Jail's closures return figment::Error")]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -248,7 +253,9 @@ mod tests {
     fn unknown_key_names_key_and_file() {
         Jail::expect_with(|jail| {
             jail.create_file("custom.toml", "[engine]\nmax_rowz = 5\n")?;
-            let err = Config::load(Some(Path::new("custom.toml"))).unwrap_err().to_string();
+            let err = Config::load(Some(Path::new("custom.toml")))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("max_rowz"), "{err}");
             assert!(err.contains("custom.toml"), "{err}");
             Ok(())

@@ -36,10 +36,22 @@ INNER JOIN successful_logins s ON f.user = s.user AND f.ip = s.ip";
 pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let end = match app.clock.is_frozen() {
         true => app.clock.now(),
-        false => app.clock.now().duration_trunc(TimeDelta::hours(1)).unwrap_or_else(|_| app.clock.now()),
+        false => app
+            .clock
+            .now()
+            .duration_trunc(TimeDelta::hours(1))
+            .unwrap_or_else(|_| app.clock.now()),
     };
-    let raw_dir = args.raw_dir.clone().unwrap_or_else(|| app.data.root().join("raw").join("demo"));
-    let opts = DemoOptions { seed: args.seed, events: args.events, end, days: args.days };
+    let raw_dir = args
+        .raw_dir
+        .clone()
+        .unwrap_or_else(|| app.data.root().join("raw").join("demo"));
+    let opts = DemoOptions {
+        seed: args.seed,
+        events: args.events,
+        end,
+        days: args.days,
+    };
     let bar = Bar::items(app.quiet, "generating");
     bar.set_length(args.events);
     let started = std::time::Instant::now();
@@ -69,7 +81,11 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let bar = Bar::bytes(app.quiet, "ingesting");
-    let report = Ingestor::new(&app.config).run(std::slice::from_ref(&raw_dir), &IngestOptions::default(), &bar);
+    let report = Ingestor::new(&app.config).run(
+        std::slice::from_ref(&raw_dir),
+        &IngestOptions::default(),
+        &bar,
+    );
     bar.finish();
     let report = report?;
     say(String::new());
@@ -77,10 +93,20 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
     say("\nPlanted attack stories (each findable with the query shown):".into());
     for s in &summary.stories {
-        say(format!("  • {} [{}] at {} — {}", s.title, s.id, format_instant(s.at), s.details));
+        say(format!(
+            "  • {} [{}] at {} — {}",
+            s.title,
+            s.id,
+            format_instant(s.at),
+            s.details
+        ));
     }
 
-    if let Some(brute) = summary.stories.iter().find(|s| s.id == "console-brute-force") {
+    if let Some(brute) = summary
+        .stories
+        .iter()
+        .find(|s| s.id == "console-brute-force")
+    {
         let at = brute.at + TimeDelta::minutes(30);
         say(format!(
             "\nRunning the product's example rule \"Suspicious Login Pattern\" as of {} (--now):",
@@ -90,7 +116,9 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let guarded = guard.check(SUSPICIOUS_LOGIN_RULE)?;
         let rt = app.runtime()?;
         let result = rt.block_on(engine.execute(&guarded, QueryTime::as_of(at)))?;
-        say(output::result_table(&result, output::terminal_width()).trim_end().to_string());
+        say(output::result_table(&result, output::terminal_width())
+            .trim_end()
+            .to_string());
     }
 
     let exe = "mantissa";

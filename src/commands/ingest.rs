@@ -10,7 +10,9 @@ use crate::progress::Bar;
 
 pub(crate) fn run(app: &App, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let bar = Bar::bytes(app.quiet || args.format == SummaryFormat::Json, "ingesting");
-    let opts = IngestOptions { source: args.source.clone() };
+    let opts = IngestOptions {
+        source: args.source.clone(),
+    };
     let report = Ingestor::new(&app.config).run(&args.paths, &opts, &bar);
     bar.finish();
     let report = report?;
@@ -42,7 +44,11 @@ fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 /// The human-readable summary.
@@ -64,10 +70,18 @@ pub(crate) fn summary(r: &IngestReport) -> String {
         let _ = writeln!(out, "  {table:<14} {n:>10} rows");
     }
     if r.files_skipped > 0 {
-        let _ = writeln!(out, "Skipped {} file(s) already ingested (same content).", r.files_skipped);
+        let _ = writeln!(
+            out,
+            "Skipped {} file(s) already ingested (same content).",
+            r.files_skipped
+        );
     }
     if r.files_ignored > 0 {
-        let _ = writeln!(out, "Ignored {} file(s) without a log file extension (.json, .jsonl, .log, .gz, ...).", r.files_ignored);
+        let _ = writeln!(
+            out,
+            "Ignored {} file(s) without a log file extension (.json, .jsonl, .log, .gz, ...).",
+            r.files_ignored
+        );
     }
     if r.quarantined_total() > 0 {
         let _ = writeln!(out, "Quarantined {} record(s):", r.quarantined_total());
@@ -75,11 +89,20 @@ pub(crate) fn summary(r: &IngestReport) -> String {
             let _ = writeln!(out, "  {reason:<24} {n:>8}");
         }
         if let Some(p) = &r.quarantine_file {
-            let _ = writeln!(out, "  details (file, line, reason, record): {}", p.display());
+            let _ = writeln!(
+                out,
+                "  details (file, line, reason, record): {}",
+                p.display()
+            );
         }
     }
     for f in r.files.iter().filter(|f| f.error.is_some()) {
-        let _ = writeln!(out, "Failed: {}: {}", f.path, f.error.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            out,
+            "Failed: {}: {}",
+            f.path,
+            f.error.as_deref().unwrap_or("")
+        );
     }
     out
 }

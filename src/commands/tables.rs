@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use mantissa_core::engine::{QueryEngine, QueryTime};
 use mantissa_core::engine::result::to_text;
+use mantissa_core::engine::{QueryEngine, QueryTime};
 use serde_json::json;
 
 use crate::app::App;
@@ -17,27 +17,58 @@ pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     for t in catalog.tables() {
-        let sql = format!("SELECT count(*), min({c}), max({c}) FROM {t}", c = t.time_column, t = t.name);
+        let sql = format!(
+            "SELECT count(*), min({c}), max({c}) FROM {t}",
+            c = t.time_column,
+            t = t.name
+        );
         let guarded = guard.check(&sql)?;
         let r = rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock)))?;
         let (count, first, last) = r
             .batches
             .first()
             .filter(|b| b.num_rows() > 0)
-            .map(|b| (to_text(b.column(0).as_ref(), 0), to_text(b.column(1).as_ref(), 0), to_text(b.column(2).as_ref(), 0)))
+            .map(|b| {
+                (
+                    to_text(b.column(0).as_ref(), 0),
+                    to_text(b.column(1).as_ref(), 0),
+                    to_text(b.column(2).as_ref(), 0),
+                )
+            })
             .unwrap_or_default();
         json_rows.push(json!({
             "table": t.name, "rows": count.parse::<u64>().unwrap_or(0),
             "first_event": (!first.is_empty()).then_some(&first), "last_event": (!last.is_empty()).then_some(&last),
             "description": t.description,
         }));
-        rows.push(vec![t.name.clone(), count, first, last, t.description.clone()]);
+        rows.push(vec![
+            t.name.clone(),
+            count,
+            first,
+            last,
+            t.description.clone(),
+        ]);
     }
     match args.format {
         SummaryFormat::Json => println!("{}", json!({ "tables": json_rows })),
         SummaryFormat::Text => {
-            let headers = ["table", "rows", "first event (UTC)", "last event (UTC)", "description"].map(String::from);
-            print!("{}", output::table(&headers, &rows, output::terminal_width(), &[false, true, false, false, false]));
+            let headers = [
+                "table",
+                "rows",
+                "first event (UTC)",
+                "last event (UTC)",
+                "description",
+            ]
+            .map(String::from);
+            print!(
+                "{}",
+                output::table(
+                    &headers,
+                    &rows,
+                    output::terminal_width(),
+                    &[false, true, false, false, false]
+                )
+            );
             if rows.iter().all(|r| r[1] == "0") && !app.quiet {
                 eprintln!("no data yet: run `mantissa demo` or `mantissa ingest <path>`");
             }

@@ -16,7 +16,9 @@ struct Run {
 
 impl Run {
     fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn cmd(&self, args: &[&str]) -> Output {
@@ -31,7 +33,11 @@ impl Run {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd(args);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 }
@@ -52,13 +58,23 @@ fn demo_generates_ingests_and_finds_the_brute_force() {
     assert!(rule_block.contains("(1 row"), "{rule_block}");
     // Tables are queryable afterwards, with counts that add up.
     let tables: Value = serde_json::from_str(&r.ok(&["tables", "--format", "json"])).unwrap();
-    let total: u64 = tables["tables"].as_array().unwrap().iter().map(|t| t["rows"].as_u64().unwrap()).sum();
+    let total: u64 = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rows"].as_u64().unwrap())
+        .sum();
     assert_eq!(total, 5000);
     // Running the demo again with the same seed adds nothing.
     let again = r.ok(&["--now", "2026-11-30T00:00:00Z", "demo", "--events", "5000"]);
     assert!(again.contains("already ingested"), "{again}");
     let tables: Value = serde_json::from_str(&r.ok(&["tables", "--format", "json"])).unwrap();
-    let total2: u64 = tables["tables"].as_array().unwrap().iter().map(|t| t["rows"].as_u64().unwrap()).sum();
+    let total2: u64 = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["rows"].as_u64().unwrap())
+        .sum();
     assert_eq!(total2, 5000);
 }
 
@@ -79,7 +95,10 @@ fn sql_json_output_is_one_object_with_native_values() {
     assert_eq!(v["truncated"], false);
     assert!(v["elapsed_ms"].is_u64());
     assert!(v["sql"].as_str().unwrap().ends_with("LIMIT 10000"));
-    assert_eq!(v["columns"][0], serde_json::json!({"name": "eventtime", "type": "timestamp"}));
+    assert_eq!(
+        v["columns"][0],
+        serde_json::json!({"name": "eventtime", "type": "timestamp"})
+    );
     let row = &v["rows"][0];
     assert_eq!(row[0], "2024-03-10T10:25:00Z");
     assert_eq!(row[2]["principalid"], "AIDAVICTIM");
@@ -98,8 +117,16 @@ fn sql_table_and_csv_formats() {
     }
     assert!(table.contains("CreateAccessKey"));
     assert!(table.contains("(3 rows"));
-    let csv = r.ok(&["sql", "--format", "csv", "SELECT eventname, requestparameters FROM cloudtrail WHERE eventname = 'CreateAccessKey'"]);
-    assert_eq!(csv, "eventname,requestparameters\nCreateAccessKey,\"{\"\"userName\"\":\"\"backdoor\"\"}\"\n");
+    let csv = r.ok(&[
+        "sql",
+        "--format",
+        "csv",
+        "SELECT eventname, requestparameters FROM cloudtrail WHERE eventname = 'CreateAccessKey'",
+    ]);
+    assert_eq!(
+        csv,
+        "eventname,requestparameters\nCreateAccessKey,\"{\"\"userName\"\":\"\"backdoor\"\"}\"\n"
+    );
 }
 
 #[test]
@@ -107,7 +134,13 @@ fn refused_and_failing_queries_exit_non_zero_with_the_reason() {
     let r = Run::new();
     let out = r.cmd(&["sql", "SELECT * FROM users"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("table `users` is not a log table; known tables: cloudtrail, vpc_flow, guardduty"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "table `users` is not a log table; known tables: cloudtrail, vpc_flow, guardduty"
+        ),
+        "{}",
+        stderr(&out)
+    );
     assert!(out.stdout.is_empty());
     let out = r.cmd(&["sql", "SELECT 1; DROP TABLE cloudtrail"]);
     assert_eq!(out.status.code(), Some(1));
@@ -132,7 +165,13 @@ fn ingest_summary_json_and_exit_codes() {
     assert_eq!(v["quarantined"]["bad json"], 1);
     assert_eq!(v["quarantined"]["unknown source"], 4);
     assert_eq!(v["files_failed"], 1);
-    assert!(Path::new(v["quarantine_file"].as_str().unwrap()).exists() || r.dir.path().join(v["quarantine_file"].as_str().unwrap()).exists());
+    assert!(
+        Path::new(v["quarantine_file"].as_str().unwrap()).exists()
+            || r.dir
+                .path()
+                .join(v["quarantine_file"].as_str().unwrap())
+                .exists()
+    );
     // Nothing readable at all: non-zero.
     let out = r.cmd(&["ingest", "nothing-here.json"]);
     assert_eq!(out.status.code(), Some(1));
@@ -148,7 +187,11 @@ fn schema_and_tables() {
     assert!(out.contains("timestamp"));
     let out = r.cmd(&["schema", "cloudtrial"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("did you mean `cloudtrail`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `cloudtrail`"),
+        "{}",
+        stderr(&out)
+    );
     let out = r.ok(&["tables"]);
     assert!(out.contains("vpc_flow"));
 }
@@ -156,14 +199,26 @@ fn schema_and_tables() {
 #[test]
 fn configuration_errors_name_the_key_and_file() {
     let r = Run::new();
-    std::fs::write(r.dir.path().join("mantissa.toml"), "[engine]\nmax_rowz = 5\n").unwrap();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[engine]\nmax_rowz = 5\n",
+    )
+    .unwrap();
     let out = r.cmd(&["tables"]);
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(e.contains("max_rowz") && e.contains("mantissa.toml"), "{e}");
-    std::fs::write(r.dir.path().join("mantissa.toml"), "[engine]\nmax_rows = 2\n").unwrap();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[engine]\nmax_rows = 2\n",
+    )
+    .unwrap();
     r.ok(&["ingest", fixtures().join("handmade").to_str().unwrap()]);
-    let v: Value = serde_json::from_str(r.ok(&["sql", "--format", "json", "SELECT eventid FROM cloudtrail"]).trim()).unwrap();
+    let v: Value = serde_json::from_str(
+        r.ok(&["sql", "--format", "json", "SELECT eventid FROM cloudtrail"])
+            .trim(),
+    )
+    .unwrap();
     assert_eq!(v["row_count"], 2);
     assert_eq!(v["truncated"], true);
     let out = r.cmd(&["--now", "yesterday", "tables"]);

@@ -68,7 +68,13 @@ pub struct CustomSchema {
 pub fn column_name(field: &str) -> String {
     let mut out: String = field
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
@@ -79,14 +85,21 @@ pub fn column_name(field: &str) -> String {
 pub(super) fn table(source: &CustomSourceConfig, schema_def: Option<&CustomSchema>) -> TableDef {
     let time_column = column_name(&source.timestamp_field);
     let mut fields = vec![Field::new(&time_column, timestamp_type(), true)];
-    let mut docs = vec![(time_column.clone(), format!("event time (from `{}`)", source.timestamp_field))];
+    let mut docs = vec![(
+        time_column.clone(),
+        format!("event time (from `{}`)", source.timestamp_field),
+    )];
     if let Some(s) = schema_def {
         for c in &s.columns {
             if c.name == time_column {
                 continue;
             }
             fields.push(Field::new(&c.name, c.ty.arrow(), true));
-            let what = if c.ty == CustomColumnType::Json { " (JSON text)" } else { "" };
+            let what = if c.ty == CustomColumnType::Json {
+                " (JSON text)"
+            } else {
+                ""
+            };
             docs.push((c.name.clone(), format!("field `{}`{what}", c.field)));
         }
     }

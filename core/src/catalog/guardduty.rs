@@ -39,14 +39,35 @@ const DOCS: &[(&str, &str)] = &[
     ("accountid", "account the finding is about"),
     ("region", "region where the finding was generated"),
     ("partition", "AWS partition, e.g. aws"),
-    ("id", "finding id (stable across updates of the same finding)"),
+    (
+        "id",
+        "finding id (stable across updates of the same finding)",
+    ),
     ("arn", "finding ARN"),
-    ("type", "finding type, e.g. UnauthorizedAccess:EC2/SSHBruteForce"),
-    ("resource", "affected resource as JSON text; e.g. json_extract_scalar(resource, '$.instanceDetails.instanceId')"),
-    ("service", "detection details as JSON text; e.g. json_extract_scalar(service, '$.action.networkConnectionAction.remoteIpDetails.ipAddressV4')"),
-    ("severity", "0.1-10: low < 4, medium 4-6.9, high 7-8.9, critical >= 9"),
-    ("createdat", "when the finding was first created (UTC timestamp)"),
-    ("updatedat", "when the finding was last updated (UTC timestamp)"),
+    (
+        "type",
+        "finding type, e.g. UnauthorizedAccess:EC2/SSHBruteForce",
+    ),
+    (
+        "resource",
+        "affected resource as JSON text; e.g. json_extract_scalar(resource, '$.instanceDetails.instanceId')",
+    ),
+    (
+        "service",
+        "detection details as JSON text; e.g. json_extract_scalar(service, '$.action.networkConnectionAction.remoteIpDetails.ipAddressV4')",
+    ),
+    (
+        "severity",
+        "0.1-10: low < 4, medium 4-6.9, high 7-8.9, critical >= 9",
+    ),
+    (
+        "createdat",
+        "when the finding was first created (UTC timestamp)",
+    ),
+    (
+        "updatedat",
+        "when the finding was last updated (UTC timestamp)",
+    ),
     ("title", "one-line summary"),
     ("description", "longer explanation"),
 ];

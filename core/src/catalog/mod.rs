@@ -70,7 +70,10 @@ pub struct TableDef {
 impl TableDef {
     /// Description of a column path, if documented.
     pub fn doc(&self, path: &str) -> Option<&str> {
-        self.docs.iter().find(|(p, _)| p == path).map(|(_, d)| d.as_str())
+        self.docs
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, d)| d.as_str())
     }
 
     /// Every column path, structs expanded (`useridentity`, `useridentity.type`, …),
@@ -181,12 +184,18 @@ impl Catalog {
 
     /// Looks a table up by name, case-insensitively.
     pub fn get(&self, name: &str) -> Option<&Arc<TableDef>> {
-        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+        self.tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
     }
 
     /// Table names, comma separated, for error messages.
     pub fn names(&self) -> String {
-        self.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+        self.tables
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -218,7 +227,29 @@ pub(crate) fn schema(fields: Vec<Field>) -> SchemaRef {
 
 /// Owned docs from a static list.
 pub(crate) fn docs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+impl Catalog {
+    /// The table of a custom source with a (newly inferred) schema.
+    pub fn custom_table(base: &TableDef, schema: &CustomSchema) -> TableDef {
+        let SourceKind::Custom {
+            pattern,
+            timestamp_field,
+        } = &base.kind
+        else {
+            return base.clone();
+        };
+        let source = crate::config::CustomSourceConfig {
+            name: base.name.clone(),
+            pattern: pattern.clone(),
+            timestamp_field: timestamp_field.clone(),
+            description: Some(base.description.clone()),
+        };
+        custom::table(&source, Some(schema))
+    }
 }
 
 #[cfg(test)]
@@ -229,7 +260,12 @@ mod tests {
     fn every_builtin_column_is_documented() {
         for t in Catalog::builtin().tables() {
             for c in t.columns() {
-                assert!(!c.description.is_empty(), "{}.{} has no description", t.name, c.path);
+                assert!(
+                    !c.description.is_empty(),
+                    "{}.{} has no description",
+                    t.name,
+                    c.path
+                );
             }
         }
     }
@@ -250,23 +286,10 @@ mod tests {
         let cols = ct.columns();
         let find = |p: &str| cols.iter().find(|c| c.path == p).unwrap().sql_type.clone();
         assert_eq!(find("eventtime"), "timestamp");
-        assert_eq!(find("resources"), "array(row(arn varchar, accountid varchar, type varchar))");
+        assert_eq!(
+            find("resources"),
+            "array(row(arn varchar, accountid varchar, type varchar))"
+        );
         assert_eq!(find("useridentity.principalid"), "varchar");
-    }
-}
-
-impl Catalog {
-    /// The table of a custom source with a (newly inferred) schema.
-    pub fn custom_table(base: &TableDef, schema: &CustomSchema) -> TableDef {
-        let SourceKind::Custom { pattern, timestamp_field } = &base.kind else {
-            return base.clone();
-        };
-        let source = crate::config::CustomSourceConfig {
-            name: base.name.clone(),
-            pattern: pattern.clone(),
-            timestamp_field: timestamp_field.clone(),
-            description: Some(base.description.clone()),
-        };
-        custom::table(&source, Some(schema))
     }
 }

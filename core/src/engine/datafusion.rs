@@ -8,7 +8,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -16,8 +18,8 @@ use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
-use super::pruning::TimePrunedTable;
 use super::pruning::AsOf;
+use super::pruning::TimePrunedTable;
 use super::{EngineError, QueryEngine, QueryResult, QueryTime};
 use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef};
 use crate::config::EngineConfig;
@@ -33,13 +35,19 @@ pub struct DataFusionEngine {
 
 impl std::fmt::Debug for DataFusionEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataFusionEngine").field("limits", &self.limits).finish()
+        f.debug_struct("DataFusionEngine")
+            .field("limits", &self.limits)
+            .finish()
     }
 }
 
 impl DataFusionEngine {
     /// An engine over the tables of `catalog` stored under `data`.
-    pub fn new(catalog: &Catalog, data: &DataDir, limits: &EngineConfig) -> Result<Self, EngineError> {
+    pub fn new(
+        catalog: &Catalog,
+        data: &DataDir,
+        limits: &EngineConfig,
+    ) -> Result<Self, EngineError> {
         let mut config = SessionConfig::new()
             .with_information_schema(false)
             .with_default_catalog_and_schema("mantissa", "logs")
@@ -54,7 +62,10 @@ impl DataFusionEngine {
         opts.execution.parquet.pushdown_filters = true;
         opts.execution.parquet.reorder_filters = true;
         let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit((limits.memory_limit_mb as usize).saturating_mul(1024 * 1024), 1.0)
+            .with_memory_limit(
+                (limits.memory_limit_mb as usize).saturating_mul(1024 * 1024),
+                1.0,
+            )
             .build_arc()
             .map_err(|e| EngineError::Internal(e.to_string()))?;
         let state = SessionStateBuilder::new()
@@ -68,9 +79,13 @@ impl DataFusionEngine {
         }
         for table in catalog.tables() {
             let provider = table_provider(table, data)?;
-            ctx.register_table(table.name.as_str(), provider).map_err(|e| EngineError::Internal(e.to_string()))?;
+            ctx.register_table(table.name.as_str(), provider)
+                .map_err(|e| EngineError::Internal(e.to_string()))?;
         }
-        Ok(Self { ctx, limits: limits.clone() })
+        Ok(Self {
+            ctx,
+            limits: limits.clone(),
+        })
     }
 
     async fn run(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError> {
@@ -78,9 +93,14 @@ impl DataFusionEngine {
         let mut state = self.ctx.state();
         state.execution_props_mut().query_execution_start_time = Some(time.now);
         if time.as_of {
-            state.config_mut().set_extension(Arc::new(AsOf(time.now.timestamp_micros())));
+            state
+                .config_mut()
+                .set_extension(Arc::new(AsOf(time.now.timestamp_micros())));
         }
-        let plan = state.create_logical_plan(sql.sql()).await.map_err(map_error)?;
+        let plan = state
+            .create_logical_plan(sql.sql())
+            .await
+            .map_err(map_error)?;
         let physical = state.create_physical_plan(&plan).await.map_err(map_error)?;
         let mut stream = execute_stream(physical, state.task_ctx()).map_err(map_error)?;
         let schema = stream.schema();
@@ -131,7 +151,10 @@ impl QueryEngine for DataFusionEngine {
 fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvider>, EngineError> {
     let dir = data.table(&table.name);
     let inner: Arc<dyn TableProvider> = if dir.is_dir() {
-        let url = format!("{}/", std::path::absolute(&dir).unwrap_or(dir.clone()).display());
+        let url = format!(
+            "{}/",
+            std::path::absolute(&dir).unwrap_or(dir.clone()).display()
+        );
         let url = ListingTableUrl::parse(&url).map_err(|e| EngineError::Internal(e.to_string()))?;
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(".parquet")
@@ -141,11 +164,19 @@ fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvi
             .with_schema(table.schema.clone());
         Arc::new(ListingTable::try_new(config).map_err(|e| EngineError::Internal(e.to_string()))?)
     } else {
-        let mut fields: Vec<Field> = table.schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = table
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         fields.push(Field::new(PARTITION_COLUMN, DataType::Utf8, false));
         Arc::new(EmptyTable::new(Arc::new(Schema::new(fields))))
     };
-    Ok(Arc::new(TimePrunedTable::new(inner, table.time_column.clone())))
+    Ok(Arc::new(TimePrunedTable::new(
+        inner,
+        table.time_column.clone(),
+    )))
 }
 
 /// Maps DataFusion errors onto the engine-neutral vocabulary.
@@ -155,7 +186,9 @@ fn map_error(e: DataFusionError) -> EngineError {
         DataFusionError::Plan(m) => EngineError::Query(clean(m)),
         DataFusionError::SchemaError(s, _) => EngineError::Query(clean(&s.to_string())),
         DataFusionError::SQL(p, _) => EngineError::Query(clean(&p.to_string())),
-        DataFusionError::NotImplemented(m) => EngineError::Query(format!("not supported: {}", clean(m))),
+        DataFusionError::NotImplemented(m) => {
+            EngineError::Query(format!("not supported: {}", clean(m)))
+        }
         DataFusionError::Execution(m) => EngineError::Execution(clean(m)),
         DataFusionError::ArrowError(a, _) => EngineError::Execution(a.to_string()),
         DataFusionError::IoError(io) => EngineError::Execution(io.to_string()),

@@ -84,7 +84,10 @@ struct AthenaFn {
 
 impl AthenaFn {
     fn new(func: Func) -> Self {
-        Self { func, signature: Signature::user_defined(Volatility::Immutable) }
+        Self {
+            func,
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
     }
 }
 
@@ -93,7 +96,10 @@ fn ts_type() -> DataType {
 }
 
 fn is_string(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null)
+    matches!(
+        t,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+    )
 }
 
 impl ScalarUDFImpl for AthenaFn {
@@ -159,25 +165,51 @@ impl ScalarUDFImpl for AthenaFn {
             Func::RegexpExtract => match args.len() {
                 2 => vec![s.clone(), s],
                 3 => vec![s.clone(), s, DataType::Int64],
-                _ => return plan_err!("regexp_extract takes 2 or 3 arguments: regexp_extract(text, pattern[, group])"),
+                _ => {
+                    return plan_err!(
+                        "regexp_extract takes 2 or 3 arguments: regexp_extract(text, pattern[, group])"
+                    );
+                }
             },
             Func::ElementAt => {
                 want(2, "element_at(array, index)")?;
                 match &args[0] {
                     DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-                        vec![DataType::List(Arc::new(Field::new("item", f.data_type().clone(), true))), DataType::Int64]
+                        vec![
+                            DataType::List(Arc::new(Field::new(
+                                "item",
+                                f.data_type().clone(),
+                                true,
+                            ))),
+                            DataType::Int64,
+                        ]
                     }
-                    other => return plan_err!("element_at expects an array as first argument, got {other}"),
+                    other => {
+                        return plan_err!(
+                            "element_at expects an array as first argument, got {other}"
+                        );
+                    }
                 }
             }
             Func::Contains => {
                 want(2, "contains(array, element) or contains(text, substring)")?;
                 match &args[0] {
                     DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-                        vec![DataType::List(Arc::new(Field::new("item", f.data_type().clone(), true))), f.data_type().clone()]
+                        vec![
+                            DataType::List(Arc::new(Field::new(
+                                "item",
+                                f.data_type().clone(),
+                                true,
+                            ))),
+                            f.data_type().clone(),
+                        ]
                     }
                     t if is_string(t) => vec![s.clone(), s],
-                    other => return plan_err!("contains expects an array or text as first argument, got {other}"),
+                    other => {
+                        return plan_err!(
+                            "contains expects an array or text as first argument, got {other}"
+                        );
+                    }
                 }
             }
         })
@@ -186,14 +218,18 @@ impl ScalarUDFImpl for AthenaFn {
     fn return_type(&self, args: &[DataType]) -> Result<DataType> {
         Ok(match self.func {
             Func::FromIso8601Timestamp | Func::DateAdd => ts_type(),
-            Func::ToIso8601 | Func::DateFormat | Func::JsonExtractScalar | Func::JsonExtract | Func::RegexpExtract => DataType::Utf8,
+            Func::ToIso8601
+            | Func::DateFormat
+            | Func::JsonExtractScalar
+            | Func::JsonExtract
+            | Func::RegexpExtract => DataType::Utf8,
             Func::DateDiff => DataType::Int64,
             Func::ToUnixtime => DataType::Float64,
             Func::Contains => DataType::Boolean,
             Func::ElementAt => match args.first() {
-                Some(DataType::List(f)) | Some(DataType::LargeList(f)) | Some(DataType::FixedSizeList(f, _)) => {
-                    f.data_type().clone()
-                }
+                Some(DataType::List(f))
+                | Some(DataType::LargeList(f))
+                | Some(DataType::FixedSizeList(f, _)) => f.data_type().clone(),
                 _ => return plan_err!("element_at expects an array"),
             },
             Func::Split => {
@@ -205,7 +241,10 @@ impl ScalarUDFImpl for AthenaFn {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let n = args.number_rows;
-        let all_scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let all_scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let out = match self.func {
             Func::FromIso8601Timestamp => from_iso8601(&arrays, n)?,
@@ -222,7 +261,9 @@ impl ScalarUDFImpl for AthenaFn {
             Func::ElementAt => element_at(&arrays, n)?,
         };
         if all_scalar {
-            return Ok(ColumnarValue::Scalar(datafusion::common::ScalarValue::try_from_array(&out, 0)?));
+            return Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::try_from_array(&out, 0)?,
+            ));
         }
         Ok(ColumnarValue::Array(out))
     }
@@ -234,11 +275,16 @@ fn strings(a: &ArrayRef) -> Result<StringArray> {
 
 fn times(a: &ArrayRef) -> Result<TimestampMicrosecondArray> {
     let c = cast(a, &ts_type())?;
-    Ok(c.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>().clone())
+    Ok(
+        c.as_primitive::<datafusion::arrow::datatypes::TimestampMicrosecondType>()
+            .clone(),
+    )
 }
 
 fn ints(a: &ArrayRef) -> Result<datafusion::arrow::array::Int64Array> {
-    Ok(cast(a, &DataType::Int64)?.as_primitive::<datafusion::arrow::datatypes::Int64Type>().clone())
+    Ok(cast(a, &DataType::Int64)?
+        .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+        .clone())
 }
 
 fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
@@ -246,7 +292,9 @@ fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
 }
 
 fn opt_time(a: &TimestampMicrosecondArray, i: usize) -> Option<DateTime<Utc>> {
-    (!a.is_null(i)).then(|| DateTime::from_timestamp_micros(a.value(i))).flatten()
+    (!a.is_null(i))
+        .then(|| DateTime::from_timestamp_micros(a.value(i)))
+        .flatten()
 }
 
 fn ts_builder(n: usize) -> TimestampMicrosecondBuilder {
@@ -261,7 +309,9 @@ fn from_iso8601(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
             None => b.append_null(),
             Some(t) => match crate::ingest::time::parse_time(t) {
                 Some(m) => b.append_value(m),
-                None => return exec_err!("from_iso8601_timestamp: `{t}` is not an ISO 8601 timestamp"),
+                None => {
+                    return exec_err!("from_iso8601_timestamp: `{t}` is not an ISO 8601 timestamp");
+                }
             },
         }
     }
@@ -335,7 +385,8 @@ fn date_add(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let (units, vals, t) = (strings(&a[0])?, ints(&a[1])?, times(&a[2])?);
     let mut b = ts_builder(n);
     for i in 0..n {
-        let (Some(u), false, Some(ti)) = (opt_str(&units, i), vals.is_null(i), opt_time(&t, i)) else {
+        let (Some(u), false, Some(ti)) = (opt_str(&units, i), vals.is_null(i), opt_time(&t, i))
+        else {
             b.append_null();
             continue;
         };
@@ -360,7 +411,8 @@ fn date_diff(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let (units, t1, t2) = (strings(&a[0])?, times(&a[1])?, times(&a[2])?);
     let mut b = Int64Builder::with_capacity(n);
     for i in 0..n {
-        let (Some(u), Some(x), Some(y)) = (opt_str(&units, i), opt_time(&t1, i), opt_time(&t2, i)) else {
+        let (Some(u), Some(x), Some(y)) = (opt_str(&units, i), opt_time(&t1, i), opt_time(&t2, i))
+        else {
             b.append_null();
             continue;
         };
@@ -579,7 +631,11 @@ fn split(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
 
 fn regexp_extract(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let (s, p) = (strings(&a[0])?, strings(&a[1])?);
-    let groups = if a.len() > 2 { Some(ints(&a[2])?) } else { None };
+    let groups = if a.len() > 2 {
+        Some(ints(&a[2])?)
+    } else {
+        None
+    };
     let mut b = StringBuilder::with_capacity(n, n * 8);
     let mut cached: Option<(String, regex::Regex)> = None;
     for i in 0..n {
@@ -591,11 +647,18 @@ fn regexp_extract(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
             let re = regex::RegexBuilder::new(pat)
                 .size_limit(1 << 20)
                 .build()
-                .map_err(|e| DataFusionError::Execution(format!("regexp_extract: invalid pattern: {e}")))?;
+                .map_err(|e| {
+                    DataFusionError::Execution(format!("regexp_extract: invalid pattern: {e}"))
+                })?;
             cached = Some((pat.to_string(), re));
         }
-        let Some((_, re)) = cached.as_ref() else { continue };
-        let g = groups.as_ref().map(|g| if g.is_null(i) { 0 } else { g.value(i) }).unwrap_or(0);
+        let Some((_, re)) = cached.as_ref() else {
+            continue;
+        };
+        let g = groups
+            .as_ref()
+            .map(|g| if g.is_null(i) { 0 } else { g.value(i) })
+            .unwrap_or(0);
         let g = usize::try_from(g).unwrap_or(0);
         if g > re.captures_len().saturating_sub(1) {
             return exec_err!("regexp_extract: pattern has no group {g}");
@@ -630,7 +693,11 @@ fn element_at(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
             take.append_value(pos as u64);
         }
     }
-    Ok(datafusion::arrow::compute::take(list.values().as_ref(), &take.finish(), None)?)
+    Ok(datafusion::arrow::compute::take(
+        list.values().as_ref(),
+        &take.finish(),
+        None,
+    )?)
 }
 
 fn to_unixtime(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
@@ -648,23 +715,41 @@ mod tests {
 
     #[test]
     fn json_paths() {
-        assert_eq!(parse_path("$.a.b[0]").unwrap(), vec![Step::Key("a".into()), Step::Key("b".into()), Step::Index(0)]);
-        assert_eq!(parse_path("$[\"x.y\"]").unwrap(), vec![Step::Key("x.y".into())]);
+        assert_eq!(
+            parse_path("$.a.b[0]").unwrap(),
+            vec![Step::Key("a".into()), Step::Key("b".into()), Step::Index(0)]
+        );
+        assert_eq!(
+            parse_path("$[\"x.y\"]").unwrap(),
+            vec![Step::Key("x.y".into())]
+        );
         assert!(parse_path("a.b").is_err());
         assert!(parse_path("$.a[").is_err());
     }
 
     #[test]
     fn mysql_formats() {
-        assert_eq!(mysql_to_chrono("%Y-%m-%d %H:%i:%s").unwrap(), "%Y-%m-%d %H:%M:%S");
+        assert_eq!(
+            mysql_to_chrono("%Y-%m-%d %H:%i:%s").unwrap(),
+            "%Y-%m-%d %H:%M:%S"
+        );
         assert!(mysql_to_chrono("%Q").is_err());
     }
 
     #[test]
     fn whole_months() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(months_between(t("2024-01-31T00:00:00Z"), t("2024-02-29T00:00:00Z")), 0);
-        assert_eq!(months_between(t("2024-01-15T00:00:00Z"), t("2024-03-15T00:00:00Z")), 2);
-        assert_eq!(months_between(t("2024-03-15T00:00:00Z"), t("2024-01-16T00:00:00Z")), -1);
+        assert_eq!(
+            months_between(t("2024-01-31T00:00:00Z"), t("2024-02-29T00:00:00Z")),
+            0
+        );
+        assert_eq!(
+            months_between(t("2024-01-15T00:00:00Z"), t("2024-03-15T00:00:00Z")),
+            2
+        );
+        assert_eq!(
+            months_between(t("2024-03-15T00:00:00Z"), t("2024-01-16T00:00:00Z")),
+            -1
+        );
     }
 }

@@ -67,7 +67,10 @@ impl QueryTime {
 
     /// From a clock: frozen clocks replay.
     pub fn from_clock(clock: &crate::clock::Clock) -> Self {
-        Self { now: clock.now(), as_of: clock.is_frozen() }
+        Self {
+            now: clock.now(),
+            as_of: clock.is_frozen(),
+        }
     }
 }
 
@@ -98,7 +101,9 @@ pub enum EngineError {
     #[error("query exceeded the {0}s time limit; narrow the time range or add filters")]
     Timeout(u64),
     /// The query needed more memory than allowed.
-    #[error("query exceeded the memory limit ({0}); narrow the time range, add filters or aggregate")]
+    #[error(
+        "query exceeded the memory limit ({0}); narrow the time range, add filters or aggregate"
+    )]
     ResourcesExhausted(String),
     /// The engine failed (I/O, corrupt file).
     #[error("query failed: {0}")]

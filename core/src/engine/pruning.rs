@@ -21,7 +21,9 @@ use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPu
 use datafusion::physical_plan::ExecutionPlan;
 
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{BinaryExpr as PhysBinary, Column as PhysColumn, IsNullExpr, Literal};
+use datafusion::physical_expr::expressions::{
+    BinaryExpr as PhysBinary, Column as PhysColumn, IsNullExpr, Literal,
+};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 
@@ -55,13 +57,18 @@ impl TableProvider for TimePrunedTable {
         self.inner.table_type()
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
         let inner = self.inner.supports_filters_pushdown(filters)?;
         Ok(filters
             .iter()
             .zip(inner)
             .map(|(f, p)| {
-                if p == TableProviderFilterPushDown::Unsupported && !bounds(f, &self.time_column).is_empty() {
+                if p == TableProviderFilterPushDown::Unsupported
+                    && !bounds(f, &self.time_column).is_empty()
+                {
                     TableProviderFilterPushDown::Inexact
                 } else {
                     p
@@ -100,23 +107,44 @@ impl TableProvider for TimePrunedTable {
             return self.inner.scan(state, projection, &all, limit).await;
         };
         // The table has no rows after `as_of`: prune later days and filter rows.
-        all.push(col(PARTITION_COLUMN).lt_eq(lit(day_label(day_of(as_of.0)))).or(col(PARTITION_COLUMN).eq(lit("unknown"))));
-        let wanted: Vec<usize> = projection.cloned().unwrap_or_else(|| (0..schema.fields().len()).collect());
+        all.push(
+            col(PARTITION_COLUMN)
+                .lt_eq(lit(day_label(day_of(as_of.0))))
+                .or(col(PARTITION_COLUMN).eq(lit("unknown"))),
+        );
+        let wanted: Vec<usize> = projection
+            .cloned()
+            .unwrap_or_else(|| (0..schema.fields().len()).collect());
         let mut inner_proj = wanted.clone();
         if !inner_proj.contains(&time_idx) {
             inner_proj.push(time_idx);
         }
-        let plan = self.inner.scan(state, Some(&inner_proj), &all, None).await?;
+        let plan = self
+            .inner
+            .scan(state, Some(&inner_proj), &all, None)
+            .await?;
         let pos = inner_proj.iter().position(|i| *i == time_idx).unwrap_or(0);
         let time: Arc<dyn PhysicalExpr> = Arc::new(PhysColumn::new(&self.time_column, pos));
-        let bound: Arc<dyn PhysicalExpr> = Arc::new(Literal::new(ScalarValue::TimestampMicrosecond(Some(as_of.0), Some("UTC".into()))));
-        let not_after: Arc<dyn PhysicalExpr> = Arc::new(PhysBinary::new(time.clone(), Operator::LtEq, bound));
-        let predicate: Arc<dyn PhysicalExpr> =
-            Arc::new(PhysBinary::new(Arc::new(IsNullExpr::new(time)), Operator::Or, not_after));
+        let bound: Arc<dyn PhysicalExpr> = Arc::new(Literal::new(
+            ScalarValue::TimestampMicrosecond(Some(as_of.0), Some("UTC".into())),
+        ));
+        let not_after: Arc<dyn PhysicalExpr> =
+            Arc::new(PhysBinary::new(time.clone(), Operator::LtEq, bound));
+        let predicate: Arc<dyn PhysicalExpr> = Arc::new(PhysBinary::new(
+            Arc::new(IsNullExpr::new(time)),
+            Operator::Or,
+            not_after,
+        ));
         let filtered: Arc<dyn ExecutionPlan> = Arc::new(FilterExec::try_new(predicate, plan)?);
         let out_schema = filtered.schema();
         let exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..wanted.len())
-            .map(|i| (Arc::new(PhysColumn::new(out_schema.field(i).name(), i)) as Arc<dyn PhysicalExpr>, out_schema.field(i).name().clone()))
+            .map(|i| {
+                (
+                    Arc::new(PhysColumn::new(out_schema.field(i).name(), i))
+                        as Arc<dyn PhysicalExpr>,
+                    out_schema.field(i).name().clone(),
+                )
+            })
             .collect();
         let projected = ProjectionExec::try_new(exprs, filtered)?;
         Ok(Arc::new(projected))
@@ -139,7 +167,11 @@ fn bounds(e: &Expr, column: &str) -> Vec<(Bound, i64)> {
 
 fn collect(e: &Expr, column: &str, out: &mut Vec<(Bound, i64)>) {
     match e {
-        Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::And,
+            right,
+        }) => {
             collect(left, column, out);
             collect(right, column, out);
         }
@@ -148,8 +180,10 @@ fn collect(e: &Expr, column: &str, out: &mut Vec<(Bound, i64)>) {
             let (rl, rr) = (micros(left), is_column(right, column));
             let bound = |op: &Operator, flipped: bool| -> Option<Bound> {
                 Some(match (op, flipped) {
-                    (Operator::Gt | Operator::GtEq, false) | (Operator::Lt | Operator::LtEq, true) => Bound::Lower,
-                    (Operator::Lt | Operator::LtEq, false) | (Operator::Gt | Operator::GtEq, true) => Bound::Upper,
+                    (Operator::Gt | Operator::GtEq, false)
+                    | (Operator::Lt | Operator::LtEq, true) => Bound::Lower,
+                    (Operator::Lt | Operator::LtEq, false)
+                    | (Operator::Gt | Operator::GtEq, true) => Bound::Upper,
                     (Operator::Eq, _) => Bound::Both,
                     _ => return None,
                 })
@@ -158,11 +192,10 @@ fn collect(e: &Expr, column: &str, out: &mut Vec<(Bound, i64)>) {
                 if let Some(b) = bound(op, false) {
                     out.push((b, v));
                 }
-            } else if let (Some(v), true) = (rl, rr) {
-                if let Some(b) = bound(op, true) {
+            } else if let (Some(v), true) = (rl, rr)
+                && let Some(b) = bound(op, true) {
                     out.push((b, v));
                 }
-            }
         }
         Expr::Between(b) if !b.negated && is_column(&b.expr, column) => {
             if let Some(v) = micros(&b.low) {
@@ -196,9 +229,9 @@ fn micros(e: &Expr) -> Option<i64> {
         ScalarValue::TimestampMillisecond(Some(x), _) => x.checked_mul(1_000),
         ScalarValue::TimestampMicrosecond(Some(x), _) => Some(*x),
         ScalarValue::TimestampNanosecond(Some(x), _) => Some(x.div_euclid(1_000)),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => {
-            crate::ingest::time::parse_time(s)
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::Utf8View(Some(s))
+        | ScalarValue::LargeUtf8(Some(s)) => crate::ingest::time::parse_time(s),
         _ => None,
     }
 }
@@ -210,14 +243,26 @@ mod tests {
     #[test]
     fn derives_bounds() {
         let t = |s: &str| crate::ingest::time::parse_time(s).unwrap();
-        let ts = |s: &str| lit(ScalarValue::TimestampMicrosecond(Some(t(s)), Some("UTC".into())));
-        let e = col("eventtime").gt(ts("2024-07-31T10:00:00Z")).and(ts("2024-08-02T00:00:00Z").gt(col("eventtime")));
+        let ts = |s: &str| {
+            lit(ScalarValue::TimestampMicrosecond(
+                Some(t(s)),
+                Some("UTC".into()),
+            ))
+        };
+        let e = col("eventtime")
+            .gt(ts("2024-07-31T10:00:00Z"))
+            .and(ts("2024-08-02T00:00:00Z").gt(col("eventtime")));
         assert_eq!(
             bounds(&e, "eventtime"),
-            vec![(Bound::Lower, t("2024-07-31T10:00:00Z")), (Bound::Upper, t("2024-08-02T00:00:00Z"))]
+            vec![
+                (Bound::Lower, t("2024-07-31T10:00:00Z")),
+                (Bound::Upper, t("2024-08-02T00:00:00Z"))
+            ]
         );
         assert!(bounds(&col("eventname").eq(lit("x")), "eventtime").is_empty());
-        let or = col("eventtime").gt(ts("2024-07-31T10:00:00Z")).or(col("eventname").eq(lit("x")));
+        let or = col("eventtime")
+            .gt(ts("2024-07-31T10:00:00Z"))
+            .or(col("eventname").eq(lit("x")));
         assert!(bounds(&or, "eventtime").is_empty());
     }
 }

@@ -32,7 +32,10 @@ impl QueryResult {
         self.schema
             .fields()
             .iter()
-            .map(|f| ColumnMeta { name: f.name().clone(), sql_type: sql_type_name(f.data_type()) })
+            .map(|f| ColumnMeta {
+                name: f.name().clone(),
+                sql_type: sql_type_name(f.data_type()),
+            })
             .collect()
     }
 
@@ -84,9 +87,11 @@ pub fn to_text(a: &dyn Array, row: usize) -> Cell {
                 }
             })
             .unwrap_or_default(),
-        DataType::Struct(_) | DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _) | DataType::Map(_, _) => {
-            to_json(a, row).to_string()
-        }
+        DataType::Struct(_)
+        | DataType::List(_)
+        | DataType::LargeList(_)
+        | DataType::FixedSizeList(_, _)
+        | DataType::Map(_, _) => to_json(a, row).to_string(),
         _ => match to_json(a, row) {
             Value::String(s) => s,
             other => other.to_string(),
@@ -97,10 +102,19 @@ pub fn to_text(a: &dyn Array, row: usize) -> Cell {
 fn timestamp_micros(a: &dyn Array, row: usize, unit: TimeUnit) -> Option<i64> {
     use crate::arrow::datatypes::*;
     Some(match unit {
-        TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(row).checked_mul(1_000_000)?,
-        TimeUnit::Millisecond => a.as_primitive::<TimestampMillisecondType>().value(row).checked_mul(1_000)?,
+        TimeUnit::Second => a
+            .as_primitive::<TimestampSecondType>()
+            .value(row)
+            .checked_mul(1_000_000)?,
+        TimeUnit::Millisecond => a
+            .as_primitive::<TimestampMillisecondType>()
+            .value(row)
+            .checked_mul(1_000)?,
         TimeUnit::Microsecond => a.as_primitive::<TimestampMicrosecondType>().value(row),
-        TimeUnit::Nanosecond => a.as_primitive::<TimestampNanosecondType>().value(row).div_euclid(1_000),
+        TimeUnit::Nanosecond => a
+            .as_primitive::<TimestampNanosecondType>()
+            .value(row)
+            .div_euclid(1_000),
     })
 }
 
@@ -175,7 +189,14 @@ pub fn to_json(a: &dyn Array, row: usize) -> Value {
                     let text = f.value(row).to_string();
                     // Decimals and the like read as numbers when they parse as one.
                     match text.parse::<f64>() {
-                        Ok(x) if matches!(a.data_type(), DataType::Decimal128(_, _) | DataType::Decimal256(_, _)) => float(x),
+                        Ok(x)
+                            if matches!(
+                                a.data_type(),
+                                DataType::Decimal128(_, _) | DataType::Decimal256(_, _)
+                            ) =>
+                        {
+                            float(x)
+                        }
                         _ => Value::String(text),
                     }
                 }
@@ -186,5 +207,7 @@ pub fn to_json(a: &dyn Array, row: usize) -> Value {
 }
 
 fn float(x: f64) -> Value {
-    Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }

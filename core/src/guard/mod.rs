@@ -120,11 +120,13 @@ impl SqlGuard {
         let mut array_fields = unnest::ArrayFields::new();
         for t in catalog.tables() {
             for f in t.schema.fields() {
-                if let datafusion::arrow::datatypes::DataType::List(item) = f.data_type() {
-                    if let datafusion::arrow::datatypes::DataType::Struct(fs) = item.data_type() {
-                        array_fields.insert(f.name().clone(), fs.iter().map(|x| x.name().clone()).collect());
+                if let datafusion::arrow::datatypes::DataType::List(item) = f.data_type()
+                    && let datafusion::arrow::datatypes::DataType::Struct(fs) = item.data_type() {
+                        array_fields.insert(
+                            f.name().clone(),
+                            fs.iter().map(|x| x.name().clone()).collect(),
+                        );
                     }
-                }
             }
         }
         Self {
@@ -161,7 +163,11 @@ impl SqlGuard {
         let Statement::Query(query) = &mut statement else {
             return Err(GuardError::NotAQuery(statement_kind(&statement)));
         };
-        let mut checker = Checker { guard: self, scopes: Vec::new(), tables: Vec::new() };
+        let mut checker = Checker {
+            guard: self,
+            scopes: Vec::new(),
+            tables: Vec::new(),
+        };
         if let ControlFlow::Break(e) = query.visit(&mut checker) {
             return Err(e);
         }
@@ -169,7 +175,12 @@ impl SqlGuard {
         let mut tables = checker.tables;
         tables.sort();
         tables.dedup();
-        Ok(GuardedSql { sql: statement.to_string(), tables, row_limit, limit_enforced })
+        Ok(GuardedSql {
+            sql: statement.to_string(),
+            tables,
+            row_limit,
+            limit_enforced,
+        })
     }
 
     /// Adds or lowers the top-level limit; returns (limit, whether the guard changed it).
@@ -177,8 +188,8 @@ impl SqlGuard {
         let max = self.max_rows;
         let mut effective: Option<u64> = None;
         let mut changed = false;
-        if let Some(fetch) = &mut q.fetch {
-            if let Some(qty) = &mut fetch.quantity {
+        if let Some(fetch) = &mut q.fetch
+            && let Some(qty) = &mut fetch.quantity {
                 let n = literal_u64(qty)?;
                 if n > max {
                     *qty = number(max);
@@ -186,9 +197,9 @@ impl SqlGuard {
                 }
                 effective = Some(n.min(max));
             }
-        }
         match &mut q.limit_clause {
-            Some(LimitClause::LimitOffset { limit: Some(l), .. }) | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => {
+            Some(LimitClause::LimitOffset { limit: Some(l), .. })
+            | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => {
                 let n = literal_u64(l)?;
                 if n > max {
                     *l = number(max);
@@ -196,7 +207,10 @@ impl SqlGuard {
                 }
                 effective = Some(effective.map_or(n.min(max), |e| e.min(n.min(max))));
             }
-            Some(LimitClause::LimitOffset { limit: limit @ None, .. }) => {
+            Some(LimitClause::LimitOffset {
+                limit: limit @ None,
+                ..
+            }) => {
                 if effective.is_none() {
                     *limit = Some(number(max));
                     changed = true;
@@ -205,7 +219,11 @@ impl SqlGuard {
             }
             None => {
                 if effective.is_none() {
-                    q.limit_clause = Some(LimitClause::LimitOffset { limit: Some(number(max)), offset: None, limit_by: vec![] });
+                    q.limit_clause = Some(LimitClause::LimitOffset {
+                        limit: Some(number(max)),
+                        offset: None,
+                        limit_by: vec![],
+                    });
                     changed = true;
                     effective = Some(max);
                 }
@@ -224,7 +242,8 @@ fn unmask_column_references(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{Ident, visit_expressions_mut};
     let _ = visit_expressions_mut(statement, |e| {
         if let Expr::Function(f) = e {
-            let bare = matches!(f.args, FunctionArguments::None) && f.over.is_none() && f.filter.is_none();
+            let bare =
+                matches!(f.args, FunctionArguments::None) && f.over.is_none() && f.filter.is_none();
             let parts: Option<Vec<Ident>> = f
                 .name
                 .0
@@ -234,16 +253,14 @@ fn unmask_column_references(statement: &mut Statement) {
                     _ => None,
                 })
                 .collect();
-            if let (true, Some(mut parts)) = (bare, parts) {
-                if parts.len() > 1 {
-                    if let Some(last) = parts.last_mut() {
-                        if last.quote_style.is_none() {
+            if let (true, Some(mut parts)) = (bare, parts)
+                && parts.len() > 1 {
+                    if let Some(last) = parts.last_mut()
+                        && last.quote_style.is_none() {
                             *last = Ident::with_quote('"', last.value.to_ascii_lowercase());
                         }
-                    }
                     *e = Expr::CompoundIdentifier(parts);
                 }
-            }
         }
         ControlFlow::<()>::Continue(())
     });
@@ -255,9 +272,12 @@ fn number(n: u64) -> Expr {
 
 fn literal_u64(e: &Expr) -> Result<u64, GuardError> {
     match e {
-        Expr::Value(ValueWithSpan { value: Value::Number(s, _), .. }) => {
-            s.parse::<u64>().map_err(|_| GuardError::BadLimit(e.to_string()))
-        }
+        Expr::Value(ValueWithSpan {
+            value: Value::Number(s, _),
+            ..
+        }) => s
+            .parse::<u64>()
+            .map_err(|_| GuardError::BadLimit(e.to_string())),
         _ => Err(GuardError::BadLimit(e.to_string())),
     }
 }
@@ -294,7 +314,9 @@ struct Checker<'g> {
 
 impl Checker<'_> {
     fn cte_visible(&self, name: &str) -> bool {
-        self.scopes.iter().any(|(_, s)| s.names[..s.visible].iter().any(|n| n == name))
+        self.scopes
+            .iter()
+            .any(|(_, s)| s.names[..s.visible].iter().any(|n| n == name))
     }
 
     fn check_relation(&mut self, name: &ObjectName) -> ControlFlow<GuardError> {
@@ -306,16 +328,23 @@ impl Checker<'_> {
                 other => (other.to_string(), false),
             })
             .collect();
-        let unknown = || GuardError::UnknownTable { name: name.to_string(), known: self.guard.known.clone() };
+        let unknown = || GuardError::UnknownTable {
+            name: name.to_string(),
+            known: self.guard.known.clone(),
+        };
         if parts.len() != 1 {
             return ControlFlow::Break(unknown());
         }
         let (raw, quoted) = &parts[0];
-        let normalized = if *quoted { raw.clone() } else { raw.to_ascii_lowercase() };
+        let normalized = if *quoted {
+            raw.clone()
+        } else {
+            raw.to_ascii_lowercase()
+        };
         if self.cte_visible(&normalized) {
             return ControlFlow::Continue(());
         }
-        if self.guard.tables.iter().any(|t| *t == normalized) {
+        if self.guard.tables.contains(&normalized) {
             self.tables.push(normalized);
             return ControlFlow::Continue(());
         }
@@ -329,10 +358,19 @@ fn check_set_expr(body: &SetExpr, guard: &SqlGuard) -> Result<(), GuardError> {
             let name = t.table_name.clone().unwrap_or_default();
             let qualified = t.schema_name.is_some();
             if qualified || !guard.tables.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
-                let full = t.schema_name.as_ref().map(|s| format!("{s}.{name}")).unwrap_or(name);
-                return Err(GuardError::UnknownTable { name: full, known: guard.known.clone() });
+                let full = t
+                    .schema_name
+                    .as_ref()
+                    .map(|s| format!("{s}.{name}"))
+                    .unwrap_or(name);
+                return Err(GuardError::UnknownTable {
+                    name: full,
+                    known: guard.known.clone(),
+                });
             }
-            Err(GuardError::Unsupported(format!("TABLE {name}; write SELECT * FROM {name}")))
+            Err(GuardError::Unsupported(format!(
+                "TABLE {name}; write SELECT * FROM {name}"
+            )))
         }
         SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) | SetExpr::Merge(s) => {
             Err(GuardError::NotAQuery(statement_kind(s)))
@@ -347,7 +385,11 @@ fn check_set_expr(body: &SetExpr, guard: &SqlGuard) -> Result<(), GuardError> {
 
 fn check_limits(q: &Query) -> Result<(), GuardError> {
     match &q.limit_clause {
-        Some(LimitClause::LimitOffset { limit, offset, limit_by }) => {
+        Some(LimitClause::LimitOffset {
+            limit,
+            offset,
+            limit_by,
+        }) => {
             if let Some(l) = limit {
                 literal_u64(l)?;
             }
@@ -394,22 +436,35 @@ impl Visitor for Checker<'_> {
                 break;
             }
         }
-        let checks = check_set_expr(&q.body, self.guard).and_then(|_| check_limits(q)).and_then(|_| {
-            if !q.locks.is_empty() || q.for_clause.is_some() {
-                return Err(GuardError::NotAQuery("a locking or FOR clause".into()));
-            }
-            if q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
-                return Err(GuardError::Unsupported("SETTINGS, FORMAT or pipe operators".into()));
-            }
-            Ok(())
-        });
+        let checks = check_set_expr(&q.body, self.guard)
+            .and_then(|_| check_limits(q))
+            .and_then(|_| {
+                if !q.locks.is_empty() || q.for_clause.is_some() {
+                    return Err(GuardError::NotAQuery("a locking or FOR clause".into()));
+                }
+                if q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty()
+                {
+                    return Err(GuardError::Unsupported(
+                        "SETTINGS, FORMAT or pipe operators".into(),
+                    ));
+                }
+                Ok(())
+            });
         if let Err(e) = checks {
             return ControlFlow::Break(e);
         }
         if let Some(with) = &q.with {
             let scope = Scope {
-                names: with.cte_tables.iter().map(|c| c.alias.name.value.to_ascii_lowercase()).collect(),
-                bodies: with.cte_tables.iter().map(|c| &*c.query as *const Query).collect(),
+                names: with
+                    .cte_tables
+                    .iter()
+                    .map(|c| c.alias.name.value.to_ascii_lowercase())
+                    .collect(),
+                bodies: with
+                    .cte_tables
+                    .iter()
+                    .map(|c| &*c.query as *const Query)
+                    .collect(),
                 visible: 0,
                 recursive: with.recursive,
             };
@@ -433,7 +488,10 @@ impl Visitor for Checker<'_> {
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_select(&mut self, s: &datafusion::sql::sqlparser::ast::Select) -> ControlFlow<GuardError> {
+    fn pre_visit_select(
+        &mut self,
+        s: &datafusion::sql::sqlparser::ast::Select,
+    ) -> ControlFlow<GuardError> {
         if s.into.is_some() {
             return ControlFlow::Break(GuardError::SelectInto);
         }
@@ -442,13 +500,18 @@ impl Visitor for Checker<'_> {
 
     fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<GuardError> {
         match t {
-            TableFactor::Table { name, args: Some(_), .. } => ControlFlow::Break(GuardError::Function {
+            TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            } => ControlFlow::Break(GuardError::Function {
                 name: name.to_string(),
                 hint: "; only log tables may appear in FROM".into(),
             }),
-            TableFactor::Table { .. } | TableFactor::Derived { .. } | TableFactor::NestedJoin { .. } | TableFactor::UNNEST { .. } => {
-                ControlFlow::Continue(())
-            }
+            TableFactor::Table { .. }
+            | TableFactor::Derived { .. }
+            | TableFactor::NestedJoin { .. }
+            | TableFactor::UNNEST { .. } => ControlFlow::Continue(()),
             TableFactor::TableFunction { expr, .. } => ControlFlow::Break(GuardError::Function {
                 name: expr.to_string(),
                 hint: "; only log tables may appear in FROM".into(),
@@ -459,7 +522,11 @@ impl Visitor for Checker<'_> {
             }),
             other => {
                 let text = other.to_string();
-                let kind = text.split_whitespace().next().unwrap_or("this construct").to_uppercase();
+                let kind = text
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("this construct")
+                    .to_uppercase();
                 ControlFlow::Break(GuardError::Unsupported(format!("{kind} in FROM")))
             }
         }
@@ -481,16 +548,28 @@ impl Visitor for Checker<'_> {
                 let similar = allowlist::similar(&bare);
                 let no_parens = matches!(f.args, FunctionArguments::None);
                 let hint = if no_parens && !qualified {
-                    format!("; if you meant a column, quote it: \"{}\"", bare.to_ascii_lowercase())
+                    format!(
+                        "; if you meant a column, quote it: \"{}\"",
+                        bare.to_ascii_lowercase()
+                    )
                 } else if similar.is_empty() || qualified {
                     String::new()
                 } else {
-                    format!("; did you mean {}?", similar.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "; did you mean {}?",
+                        similar
+                            .iter()
+                            .map(|s| format!("`{s}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 };
                 return ControlFlow::Break(GuardError::Function { name, hint });
             }
             if let FunctionArguments::Subquery(_) = &f.args {
-                return ControlFlow::Break(GuardError::Unsupported(format!("a subquery as the argument list of `{name}`")));
+                return ControlFlow::Break(GuardError::Unsupported(format!(
+                    "a subquery as the argument list of `{name}`"
+                )));
             }
         }
         ControlFlow::Continue(())

@@ -13,7 +13,9 @@ fn adds_and_lowers_limits() {
     let s = g.check("SELECT eventname FROM cloudtrail LIMIT 5").unwrap();
     assert_eq!(s.row_limit(), 5);
     assert!(!s.limit_enforced());
-    let s = g.check("SELECT eventname FROM cloudtrail LIMIT 100000000").unwrap();
+    let s = g
+        .check("SELECT eventname FROM cloudtrail LIMIT 100000000")
+        .unwrap();
     assert_eq!(s.sql(), "SELECT eventname FROM cloudtrail LIMIT 1000");
     assert_eq!(s.tables(), ["cloudtrail"]);
 }
@@ -22,8 +24,14 @@ fn adds_and_lowers_limits() {
 fn specific_messages() {
     let g = guard();
     let e = g.check("SELECT * FROM users").unwrap_err().to_string();
-    assert_eq!(e, "table `users` is not a log table; known tables: cloudtrail, vpc_flow, guardduty");
-    let e = g.check("SELECT lowr(eventname) FROM cloudtrail").unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "table `users` is not a log table; known tables: cloudtrail, vpc_flow, guardduty"
+    );
+    let e = g
+        .check("SELECT lowr(eventname) FROM cloudtrail")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("did you mean `lower`"), "{e}");
     let e = g.check("DROP TABLE cloudtrail").unwrap_err().to_string();
     assert_eq!(e, "only SELECT queries are allowed; found DROP TABLE");
@@ -32,7 +40,16 @@ fn specific_messages() {
 #[test]
 fn cte_scoping() {
     let g = guard();
-    assert!(g.check("WITH a AS (SELECT 1 AS x), b AS (SELECT * FROM a) SELECT * FROM b").is_ok());
-    assert!(g.check("WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) SELECT * FROM a").is_err());
-    assert!(g.check("SELECT * FROM (WITH a AS (SELECT 1 AS x) SELECT * FROM a) t JOIN a ON true").is_err());
+    assert!(
+        g.check("WITH a AS (SELECT 1 AS x), b AS (SELECT * FROM a) SELECT * FROM b")
+            .is_ok()
+    );
+    assert!(
+        g.check("WITH a AS (SELECT * FROM b), b AS (SELECT 1 AS x) SELECT * FROM a")
+            .is_err()
+    );
+    assert!(
+        g.check("SELECT * FROM (WITH a AS (SELECT 1 AS x) SELECT * FROM a) t JOIN a ON true")
+            .is_err()
+    );
 }

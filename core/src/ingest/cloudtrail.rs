@@ -212,17 +212,28 @@ fn validate(record: Record<'_>) -> Result<Parsed<'_>, RecordError> {
     }
     let time_text = record.event_time.as_ref().or(record.shipper_time.as_ref());
     let Some(time_text) = time_text else {
-        return Err(RecordError::new("missing eventtime", "field `eventTime` is missing"));
+        return Err(RecordError::new(
+            "missing eventtime",
+            "field `eventTime` is missing",
+        ));
     };
     let Some(time) = parse_time(time_text.as_str()) else {
         return Err(RecordError::new(
             "bad eventtime",
-            format!("field `eventTime`: `{}` is not a timestamp; expected e.g. 2024-07-31T13:06:24Z", time_text.as_str()),
+            format!(
+                "field `eventTime`: `{}` is not a timestamp; expected e.g. 2024-07-31T13:06:24Z",
+                time_text.as_str()
+            ),
         ));
     };
     match opt(&record.event_name) {
         Some(n) if !n.is_empty() => {}
-        _ => return Err(RecordError::new("missing eventname", "field `eventName` is missing or empty")),
+        _ => {
+            return Err(RecordError::new(
+                "missing eventname",
+                "field `eventName` is missing or empty",
+            ));
+        }
     }
     // CloudTrail records failed console sign-ins without an errorCode (only
     // errorMessage and responseElements.ConsoleLogin = "Failure"). Carry the
@@ -243,7 +254,11 @@ fn validate(record: Record<'_>) -> Result<Parsed<'_>, RecordError> {
                 .unwrap_or(Cow::Borrowed("Failed authentication")),
         );
     }
-    Ok(Parsed { record, time, error_code })
+    Ok(Parsed {
+        record,
+        time,
+        error_code,
+    })
 }
 
 /// Columnar builder for the `cloudtrail` table.
@@ -344,8 +359,10 @@ impl Builder {
                                 opt(&i.user_name),
                             ]
                         }));
-                        self.sc_ec2roledelivery.append_option(opt(&sc.ec2_role_delivery));
-                        self.sc_sourceidentity.append_option(opt(&sc.source_identity));
+                        self.sc_ec2roledelivery
+                            .append_option(opt(&sc.ec2_role_delivery));
+                        self.sc_sourceidentity
+                            .append_option(opt(&sc.source_identity));
                         self.sc_nulls.append_non_null();
                     }
                     None => self.null_session_context(),
@@ -403,14 +420,23 @@ impl Builder {
             b.append_option(v);
         }
         self.addendum.append(r.addendum.as_ref().map(|a| {
-            [opt(&a.reason), opt(&a.updated_fields), opt(&a.original_request_id), opt(&a.original_event_id)]
+            [
+                opt(&a.reason),
+                opt(&a.updated_fields),
+                opt(&a.original_request_id),
+                opt(&a.original_event_id),
+            ]
         }));
         self.sessioncredentialfromconsole
             .append_option(opt(&r.session_credential_from_console));
         let edd = raw_text(&r.edge_device_details);
         self.edgedevicedetails.append_option(edd.as_deref());
         self.tlsdetails.append(r.tls_details.as_ref().map(|t| {
-            [opt(&t.tls_version), opt(&t.cipher_suite), opt(&t.client_provided_host_header)]
+            [
+                opt(&t.tls_version),
+                opt(&t.cipher_suite),
+                opt(&t.client_provided_host_header),
+            ]
         }));
     }
 
@@ -449,20 +475,36 @@ impl Builder {
             ],
             self.sc_nulls.finish(),
         )?;
-        let mut ui_children: Vec<ArrayRef> =
-            self.ui.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
+        let mut ui_children: Vec<ArrayRef> = self
+            .ui
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
         ui_children.push(Arc::new(sc));
         let ui = StructArray::try_new(ui_fields, ui_children, self.ui_nulls.finish())?;
 
         let mut cols: Vec<ArrayRef> = vec![Arc::new(self.eventversion.finish()), Arc::new(ui)];
         cols.push(Arc::new(self.eventtime.finish()));
-        cols.extend(self.strings1.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        cols.extend(
+            self.strings1
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
         cols.push(Arc::new(self.resources.finish(&field("resources")?)?));
-        cols.extend(self.strings2.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        cols.push(Arc::new(self.addendum.finish(struct_fields(&field("addendum")?)?)?));
+        cols.extend(
+            self.strings2
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        cols.push(Arc::new(
+            self.addendum.finish(struct_fields(&field("addendum")?)?)?,
+        ));
         cols.push(Arc::new(self.sessioncredentialfromconsole.finish()));
         cols.push(Arc::new(self.edgedevicedetails.finish()));
-        cols.push(Arc::new(self.tlsdetails.finish(struct_fields(&field("tlsdetails")?)?)?));
+        cols.push(Arc::new(
+            self.tlsdetails
+                .finish(struct_fields(&field("tlsdetails")?)?)?,
+        ));
         self.len = 0;
         RecordBatch::try_new(schema, cols)
     }
@@ -484,13 +526,37 @@ mod tests {
 
     #[test]
     fn errors_are_specific() {
-        assert_eq!(parse(br#"{"eventName":"X"}"#).unwrap_err().reason, "missing eventtime");
-        assert_eq!(parse(br#"{"eventName":"X","eventTime":"soon"}"#).unwrap_err().reason, "bad eventtime");
-        assert_eq!(parse(br#"{"eventTime":"2020-10-30T23:25:32Z"}"#).unwrap_err().reason, "missing eventname");
+        assert_eq!(
+            parse(br#"{"eventName":"X"}"#).unwrap_err().reason,
+            "missing eventtime"
+        );
+        assert_eq!(
+            parse(br#"{"eventName":"X","eventTime":"soon"}"#)
+                .unwrap_err()
+                .reason,
+            "bad eventtime"
+        );
+        assert_eq!(
+            parse(br#"{"eventTime":"2020-10-30T23:25:32Z"}"#)
+                .unwrap_err()
+                .reason,
+            "missing eventname"
+        );
         assert_eq!(parse(br#"{"foo":1}"#).unwrap_err().reason, UNRECOGNISED);
-        assert_eq!(parse(br#"{"eventName":"X",}"#).unwrap_err().reason, "bad json");
-        assert_eq!(parse(br#"{"eventName":"X""#).unwrap_err().reason, "truncated json");
-        assert_eq!(parse(br#"{"eventName":"X","userIdentity":"root"}"#).unwrap_err().reason, "invalid field");
+        assert_eq!(
+            parse(br#"{"eventName":"X",}"#).unwrap_err().reason,
+            "bad json"
+        );
+        assert_eq!(
+            parse(br#"{"eventName":"X""#).unwrap_err().reason,
+            "truncated json"
+        );
+        assert_eq!(
+            parse(br#"{"eventName":"X","userIdentity":"root"}"#)
+                .unwrap_err()
+                .reason,
+            "invalid field"
+        );
     }
 
     #[test]

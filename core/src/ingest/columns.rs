@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, ListArray, StringBuilder, StructArray};
 use datafusion::arrow::array::NullBufferBuilder;
+use datafusion::arrow::array::{ArrayRef, ListArray, StringBuilder, StructArray};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, FieldRef, Fields};
 use datafusion::arrow::error::ArrowError;
@@ -19,7 +19,10 @@ pub struct StrStruct<const N: usize> {
 
 impl<const N: usize> Default for StrStruct<N> {
     fn default() -> Self {
-        Self { cols: std::array::from_fn(|_| StringBuilder::new()), nulls: NullBufferBuilder::new(0) }
+        Self {
+            cols: std::array::from_fn(|_| StringBuilder::new()),
+            nulls: NullBufferBuilder::new(0),
+        }
     }
 }
 
@@ -44,8 +47,11 @@ impl<const N: usize> StrStruct<N> {
 
     /// Finishes into a struct array with `fields` (must have N string fields).
     pub fn finish(&mut self, fields: &Fields) -> Result<StructArray, ArrowError> {
-        let arrays: Vec<ArrayRef> =
-            self.cols.iter_mut().map(|c| Arc::new(c.finish()) as ArrayRef).collect();
+        let arrays: Vec<ArrayRef> = self
+            .cols
+            .iter_mut()
+            .map(|c| Arc::new(c.finish()) as ArrayRef)
+            .collect();
         StructArray::try_new(fields.clone(), arrays, self.nulls.finish())
     }
 }
@@ -60,7 +66,11 @@ pub struct StrStructList<const N: usize> {
 
 impl<const N: usize> Default for StrStructList<N> {
     fn default() -> Self {
-        Self { items: StrStruct::default(), offsets: vec![0], nulls: NullBufferBuilder::new(0) }
+        Self {
+            items: StrStruct::default(),
+            offsets: vec![0],
+            nulls: NullBufferBuilder::new(0),
+        }
     }
 }
 
@@ -84,10 +94,14 @@ impl<const N: usize> StrStructList<N> {
     /// Finishes into a list array of type `data_type` (a `List(Struct)`).
     pub fn finish(&mut self, data_type: &DataType) -> Result<ListArray, ArrowError> {
         let DataType::List(item) = data_type else {
-            return Err(ArrowError::SchemaError(format!("expected a list type, got {data_type}")));
+            return Err(ArrowError::SchemaError(format!(
+                "expected a list type, got {data_type}"
+            )));
         };
         let DataType::Struct(fields) = item.data_type() else {
-            return Err(ArrowError::SchemaError(format!("expected a list of structs, got {data_type}")));
+            return Err(ArrowError::SchemaError(format!(
+                "expected a list of structs, got {data_type}"
+            )));
         };
         let values = self.items.finish(fields)?;
         let offsets = std::mem::replace(&mut self.offsets, vec![0]);
@@ -104,6 +118,8 @@ impl<const N: usize> StrStructList<N> {
 pub fn struct_fields(t: &DataType) -> Result<&Fields, ArrowError> {
     match t {
         DataType::Struct(f) => Ok(f),
-        other => Err(ArrowError::SchemaError(format!("expected a struct type, got {other}"))),
+        other => Err(ArrowError::SchemaError(format!(
+            "expected a struct type, got {other}"
+        ))),
     }
 }

@@ -19,14 +19,20 @@ use super::time::{Micros, epoch_to_micros, parse_time};
 use crate::catalog::{CustomColumn, CustomColumnType, CustomSchema, custom_column_name};
 
 /// Infers a schema from sample records (objects that fail to parse are skipped).
-pub fn infer<'a>(name: &str, timestamp_field: &str, records: impl Iterator<Item = &'a [u8]>) -> CustomSchema {
+pub fn infer<'a>(
+    name: &str,
+    timestamp_field: &str,
+    records: impl Iterator<Item = &'a [u8]>,
+) -> CustomSchema {
     let mut columns: Vec<CustomColumn> = vec![CustomColumn {
         name: custom_column_name(timestamp_field),
         field: timestamp_field.to_string(),
         ty: CustomColumnType::Timestamp,
     }];
     for bytes in records {
-        let Ok(map) = serde_json::from_slice::<Map<String, Value>>(bytes) else { continue };
+        let Ok(map) = serde_json::from_slice::<Map<String, Value>>(bytes) else {
+            continue;
+        };
         for (k, v) in &map {
             if k == timestamp_field {
                 continue;
@@ -45,16 +51,27 @@ pub fn infer<'a>(name: &str, timestamp_field: &str, records: impl Iterator<Item 
                 Some(c) => {
                     c.ty = match (c.ty, ty) {
                         (CustomColumnType::BigInt, CustomColumnType::Double)
-                        | (CustomColumnType::Double, CustomColumnType::BigInt) => CustomColumnType::Double,
-                        (CustomColumnType::Json, _) | (_, CustomColumnType::Json) => CustomColumnType::Json,
+                        | (CustomColumnType::Double, CustomColumnType::BigInt) => {
+                            CustomColumnType::Double
+                        }
+                        (CustomColumnType::Json, _) | (_, CustomColumnType::Json) => {
+                            CustomColumnType::Json
+                        }
                         _ => CustomColumnType::String,
                     }
                 }
-                None => columns.push(CustomColumn { name: col_name, field: k.clone(), ty }),
+                None => columns.push(CustomColumn {
+                    name: col_name,
+                    field: k.clone(),
+                    ty,
+                }),
             }
         }
     }
-    CustomSchema { name: name.to_string(), columns }
+    CustomSchema {
+        name: name.to_string(),
+        columns,
+    }
 }
 
 /// A parsed custom record.
@@ -67,7 +84,8 @@ pub struct Parsed {
 
 /// Parses one record against the source's timestamp field.
 pub fn parse(bytes: &[u8], timestamp_field: &str) -> Result<Parsed, RecordError> {
-    let map: Map<String, Value> = serde_json::from_slice(bytes).map_err(|e| RecordError::json(&e))?;
+    let map: Map<String, Value> =
+        serde_json::from_slice(bytes).map_err(|e| RecordError::json(&e))?;
     let time = match map.get(timestamp_field) {
         None | Some(Value::Null) => {
             return Err(RecordError::new(
@@ -106,7 +124,9 @@ pub struct Builder {
 
 impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("custom::Builder").field("source", &self.def.name).finish()
+        f.debug_struct("custom::Builder")
+            .field("source", &self.def.name)
+            .finish()
     }
 }
 
@@ -126,7 +146,12 @@ impl Builder {
                 }
             })
             .collect();
-        Self { schema, def, cols, len: 0 }
+        Self {
+            schema,
+            def,
+            cols,
+            len: 0,
+        }
     }
 
     /// Rows buffered.

@@ -66,7 +66,10 @@ pub fn sniff_record(bytes: &[u8]) -> Option<(JsonSource, Envelope)> {
         return Some((JsonSource::CloudTrail, Envelope::Records));
     }
     if let Some(detail) = s.detail {
-        let is_gd = s.detail_type.as_ref().is_some_and(|t| t.as_str().contains("GuardDuty"));
+        let is_gd = s
+            .detail_type
+            .as_ref()
+            .is_some_and(|t| t.as_str().contains("GuardDuty"));
         if is_gd {
             return Some((JsonSource::GuardDuty, Envelope::Detail));
         }
@@ -87,7 +90,11 @@ fn direct(s: &Sniff<'_>) -> Option<JsonSource> {
     {
         return Some(JsonSource::GuardDuty);
     }
-    if s.event_name.is_some() || s.event_source.is_some() || s.event_version.is_some() || s.event_time.is_some() {
+    if s.event_name.is_some()
+        || s.event_source.is_some()
+        || s.event_version.is_some()
+        || s.event_time.is_some()
+    {
         return Some(JsonSource::CloudTrail);
     }
     None
@@ -117,11 +124,15 @@ pub fn unwrap(bytes: &[u8], envelope: Envelope) -> Result<Vec<&[u8]>, serde_json
         Envelope::None => vec![bytes],
         Envelope::Detail => {
             let e: DetailEnv<'_> = serde_json::from_slice(bytes)?;
-            e.detail.map(|r| vec![r.get().as_bytes()]).unwrap_or_else(|| vec![bytes])
+            e.detail
+                .map(|r| vec![r.get().as_bytes()])
+                .unwrap_or_else(|| vec![bytes])
         }
         Envelope::Event => {
             let e: EventEnv<'_> = serde_json::from_slice(bytes)?;
-            e.event.map(|r| vec![r.get().as_bytes()]).unwrap_or_else(|| vec![bytes])
+            e.event
+                .map(|r| vec![r.get().as_bytes()])
+                .unwrap_or_else(|| vec![bytes])
         }
         Envelope::Records => {
             let e: RecordsEnv<'_> = serde_json::from_slice(bytes)?;
@@ -139,7 +150,10 @@ mod tests {
 
     #[test]
     fn recognises_sources_and_envelopes() {
-        assert_eq!(sniff_record(br#"{"eventName":"X"}"#), Some((JsonSource::CloudTrail, Envelope::None)));
+        assert_eq!(
+            sniff_record(br#"{"eventName":"X"}"#),
+            Some((JsonSource::CloudTrail, Envelope::None))
+        );
         assert_eq!(
             sniff_record(br#"{"schemaVersion":"2.0","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2}"#),
             Some((JsonSource::GuardDuty, Envelope::None))
@@ -152,7 +166,10 @@ mod tests {
             sniff_record(br#"{"rule_id":"x","event":{"eventName":"ConsoleLogin"}}"#),
             Some((JsonSource::CloudTrail, Envelope::Event))
         );
-        assert_eq!(sniff_record(br#"{"Records":[]}"#), Some((JsonSource::CloudTrail, Envelope::Records)));
+        assert_eq!(
+            sniff_record(br#"{"Records":[]}"#),
+            Some((JsonSource::CloudTrail, Envelope::Records))
+        );
         assert_eq!(sniff_record(br#"{"srcAddr":"1.2.3.4"}"#), None);
         assert_eq!(sniff_record(b"not json"), None);
     }

@@ -64,7 +64,10 @@ pub struct Parsed<'a> {
 pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, RecordError> {
     let finding: Finding<'_> = serde_json::from_slice(bytes).map_err(|e| RecordError::json(&e))?;
     if finding.kind.is_none() && finding.schema_version.is_none() && finding.severity.is_none() {
-        return Err(RecordError::new(UNRECOGNISED, "not a GuardDuty finding: no type, schemaVersion or severity"));
+        return Err(RecordError::new(
+            UNRECOGNISED,
+            "not a GuardDuty finding: no type, schemaVersion or severity",
+        ));
     }
     if opt(&finding.id).is_none_or(str::is_empty) {
         return Err(RecordError::new("missing id", "field `id` is missing"));
@@ -73,22 +76,36 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, RecordError> {
         match opt(t) {
             None => Ok(None),
             Some(s) => parse_time(s).map(Some).ok_or_else(|| {
-                RecordError::new("bad time", format!("field `{name}`: `{s}` is not a timestamp"))
+                RecordError::new(
+                    "bad time",
+                    format!("field `{name}`: `{s}` is not a timestamp"),
+                )
             }),
         }
     };
     let created = time_of(&finding.created_at, "createdAt")?;
     let updated = time_of(&finding.updated_at, "updatedAt")?;
     let Some(time) = updated.or(created) else {
-        return Err(RecordError::new("missing time", "fields `updatedAt` and `createdAt` are missing"));
+        return Err(RecordError::new(
+            "missing time",
+            "fields `updatedAt` and `createdAt` are missing",
+        ));
     };
     let severity = match opt(&finding.severity) {
         None => None,
         Some(s) => Some(s.parse::<f64>().map_err(|_| {
-            RecordError::new("bad value", format!("field `severity`: `{s}` is not a number"))
+            RecordError::new(
+                "bad value",
+                format!("field `severity`: `{s}` is not a number"),
+            )
         })?),
     };
-    Ok(Parsed { finding, severity, created, time })
+    Ok(Parsed {
+        finding,
+        severity,
+        created,
+        time,
+    })
 }
 
 /// Columnar builder for the `guardduty` table.
@@ -156,12 +173,19 @@ impl Builder {
 
     /// Finishes the buffered rows into a batch.
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
-        let mut cols: Vec<ArrayRef> =
-            self.head.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
+        let mut cols: Vec<ArrayRef> = self
+            .head
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
         cols.push(Arc::new(self.severity.finish()));
         cols.push(Arc::new(self.createdat.finish()));
         cols.push(Arc::new(self.updatedat.finish()));
-        cols.extend(self.tail.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+        cols.extend(
+            self.tail
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
         self.len = 0;
         RecordBatch::try_new(self.schema.clone(), cols)
     }

@@ -136,7 +136,8 @@ mod tests {
 
     #[test]
     fn compacts_raw_json() {
-        let t: T<'_> = serde_json::from_str("{\"r\": {\n  \"name\" : \"a b\",\n \"x\": [1, 2]\n}}").unwrap();
+        let t: T<'_> =
+            serde_json::from_str("{\"r\": {\n  \"name\" : \"a b\",\n \"x\": [1, 2]\n}}").unwrap();
         assert_eq!(raw_text(&t.r).unwrap(), r#"{"name":"a b","x":[1,2]}"#);
         let t: T<'_> = serde_json::from_str(r#"{"r": null}"#).unwrap();
         assert!(raw_text(&t.r).is_none());

@@ -40,7 +40,10 @@ pub struct Manifest {
 impl Manifest {
     /// Opens (creating if needed) the manifest at `path`.
     pub fn open(path: &Path) -> Result<Self, ManifestError> {
-        let err = |source| ManifestError { path: path.to_path_buf(), source };
+        let err = |source| ManifestError {
+            path: path.to_path_buf(),
+            source,
+        };
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -57,13 +60,22 @@ impl Manifest {
              );",
         )
         .map_err(err)?;
-        Ok(Self { conn, path: path.to_path_buf() })
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Hashes of every file ingested so far.
     pub fn known(&self) -> Result<HashSet<String>, ManifestError> {
-        let err = |source| ManifestError { path: self.path.clone(), source };
-        let mut stmt = self.conn.prepare("SELECT sha256 FROM ingested_files").map_err(err)?;
+        let err = |source| ManifestError {
+            path: self.path.clone(),
+            source,
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sha256 FROM ingested_files")
+            .map_err(err)?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
         rows.collect::<Result<HashSet<_>, _>>().map_err(err)
     }
@@ -71,7 +83,10 @@ impl Manifest {
     /// Records files as ingested, in one transaction.
     pub fn record(&mut self, entries: &[ManifestEntry]) -> Result<(), ManifestError> {
         let path = self.path.clone();
-        let err = |source| ManifestError { path: path.clone(), source };
+        let err = |source| ManifestError {
+            path: path.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut stmt = tx
@@ -81,8 +96,14 @@ impl Manifest {
                 )
                 .map_err(err)?;
             for e in entries {
-                stmt.execute(params![e.sha256, e.path, e.bytes as i64, e.records as i64, e.quarantined as i64])
-                    .map_err(err)?;
+                stmt.execute(params![
+                    e.sha256,
+                    e.path,
+                    e.bytes as i64,
+                    e.records as i64,
+                    e.quarantined as i64
+                ])
+                .map_err(err)?;
             }
         }
         tx.commit().map_err(err)

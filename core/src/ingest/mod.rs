@@ -86,7 +86,14 @@ pub struct FileReport {
 
 impl FileReport {
     fn new(path: String) -> Self {
-        Self { path, source: None, records: 0, quarantined: BTreeMap::new(), skipped: false, error: None }
+        Self {
+            path,
+            source: None,
+            records: 0,
+            quarantined: BTreeMap::new(),
+            skipped: false,
+            error: None,
+        }
     }
 
     /// Total quarantined records.
@@ -209,7 +216,9 @@ impl DataDir {
 
     /// Custom schemas inferred so far.
     pub fn custom_schemas(&self) -> Vec<CustomSchema> {
-        let Ok(entries) = std::fs::read_dir(self.catalog()) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(self.catalog()) else {
+            return Vec::new();
+        };
         let mut out: Vec<CustomSchema> = entries
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().ends_with(".schema.json"))
@@ -231,20 +240,33 @@ pub struct Ingestor {
 impl Ingestor {
     /// An ingestor writing under `config.data_dir`.
     pub fn new(config: &Config) -> Self {
-        Self { config: config.clone(), data: DataDir::new(&config.data_dir) }
+        Self {
+            config: config.clone(),
+            data: DataDir::new(&config.data_dir),
+        }
     }
 
     /// Ingests `paths` (files or directories, recursively).
-    pub fn run(&self, paths: &[PathBuf], opts: &IngestOptions, progress: &dyn Progress) -> Result<IngestReport, IngestError> {
+    pub fn run(
+        &self,
+        paths: &[PathBuf],
+        opts: &IngestOptions,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, IngestError> {
         let started = Instant::now();
         let catalog = Catalog::new(&self.config, &self.data.custom_schemas());
-        if let Some(name) = &opts.source {
-            if catalog.get(name).is_none() {
-                return Err(IngestError::UnknownSource { name: name.clone(), known: catalog.names() });
+        if let Some(name) = &opts.source
+            && catalog.get(name).is_none() {
+                return Err(IngestError::UnknownSource {
+                    name: name.clone(),
+                    known: catalog.names(),
+                });
             }
-        }
         for dir in [self.data.tables(), self.data.state()] {
-            std::fs::create_dir_all(&dir).map_err(|e| IngestError::DataDir { path: dir.clone(), source: e })?;
+            std::fs::create_dir_all(&dir).map_err(|e| IngestError::DataDir {
+                path: dir.clone(),
+                source: e,
+            })?;
         }
         let (inputs, ignored, missing) = collect_inputs(paths);
         let total: u64 = inputs.iter().map(|i| i.bytes).sum();
@@ -255,13 +277,21 @@ impl Ingestor {
         let run_id = run_id();
         let quarantine = Quarantine::new(self.data.quarantine().join(format!("{run_id}.jsonl")));
         let custom_schemas: Mutex<HashMap<String, Arc<CustomSchema>>> = Mutex::new(
-            self.data.custom_schemas().into_iter().map(|s| (s.name.clone(), Arc::new(s))).collect(),
+            self.data
+                .custom_schemas()
+                .into_iter()
+                .map(|s| (s.name.clone(), Arc::new(s)))
+                .collect(),
         );
         let workers = self
             .config
             .ingest
             .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            })
             .max(1);
         let (tx, rx) = sync_channel(workers * 2);
         let rx = Mutex::new(rx);
@@ -278,7 +308,11 @@ impl Ingestor {
         let (reads, results) = std::thread::scope(|s| {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
-                    let writer = PartitionWriter::new(&tables_dir, format!("{run_id}-w{w}"), &self.config.ingest);
+                    let writer = PartitionWriter::new(
+                        &tables_dir,
+                        format!("{run_id}-w{w}"),
+                        &self.config.ingest,
+                    );
                     let (rx, catalog, quarantine) = (&rx, &catalog, &quarantine);
                     s.spawn(move || worker::run(rx, writer, catalog, quarantine))
                 })
@@ -315,7 +349,10 @@ impl Ingestor {
             return Err(e);
         }
         for f in &written {
-            std::fs::rename(&f.tmp, &f.path).map_err(|e| IngestError::DataDir { path: f.path.clone(), source: e })?;
+            std::fs::rename(&f.tmp, &f.path).map_err(|e| IngestError::DataDir {
+                path: f.path.clone(),
+                source: e,
+            })?;
         }
         let quarantine_written = quarantine.finish().unwrap_or(false);
 
@@ -349,7 +386,10 @@ impl Ingestor {
             }
             if let Some(err) = &file.error {
                 if file.records > 0 {
-                    *file.quarantined.entry("unreadable rest of file".into()).or_default() += 1;
+                    *file
+                        .quarantined
+                        .entry("unreadable rest of file".into())
+                        .or_default() += 1;
                 }
                 tracing::warn!(message = "Failed to read input file.", path = %file.path, error = %err);
             }
@@ -359,8 +399,8 @@ impl Ingestor {
             for (k, v) in &file.quarantined {
                 *report.quarantined.entry(k.clone()).or_default() += v;
             }
-            if let (Some(hash), false) = (hash, file.skipped) {
-                if file.records > 0 {
+            if let (Some(hash), false) = (hash, file.skipped)
+                && file.records > 0 {
                     entries.push(ManifestEntry {
                         sha256: hash,
                         path: file.path.clone(),
@@ -369,7 +409,6 @@ impl Ingestor {
                         quarantined: file.quarantined_total(),
                     });
                 }
-            }
             report.files.push(file);
         }
         for path in missing {
@@ -407,14 +446,19 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, u64, Vec<PathBuf>) {
         if meta.is_dir() {
             walk(p, &mut out, &mut seen, &mut ignored);
         } else if seen.insert(p.clone()) {
-            out.push(Input { path: p.clone(), bytes: meta.len() });
+            out.push(Input {
+                path: p.clone(),
+                bytes: meta.len(),
+            });
         }
     }
     (out, ignored, missing)
 }
 
 fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: &mut u64) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -430,15 +474,26 @@ fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: 
         }
         let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         let upper = name.to_ascii_uppercase();
-        let doc = ["LICENSE", "LICENCE", "NOTICE", "README", "COPYING", "CHANGELOG", "AUTHORS"]
-            .iter()
-            .any(|d| upper.starts_with(d));
+        let doc = [
+            "LICENSE",
+            "LICENCE",
+            "NOTICE",
+            "README",
+            "COPYING",
+            "CHANGELOG",
+            "AUTHORS",
+        ]
+        .iter()
+        .any(|d| upper.starts_with(d));
         if doc || !name.contains('.') || !LOG_EXTENSIONS.contains(&ext.as_str()) {
             *ignored += 1;
             continue;
         }
         if seen.insert(path.clone()) {
-            out.push(Input { path, bytes: meta.len() });
+            out.push(Input {
+                path,
+                bytes: meta.len(),
+            });
         }
     }
 }

@@ -40,7 +40,10 @@ pub struct Quarantine {
 impl Quarantine {
     /// A quarantine writing to `path` when the first record arrives.
     pub fn new(path: PathBuf) -> Self {
-        Self { path, out: Mutex::new(None) }
+        Self {
+            path,
+            out: Mutex::new(None),
+        }
     }
 
     /// Where records go.

@@ -96,7 +96,11 @@ pub struct ReaderCtx<'a> {
 
 /// Reads every input, sending jobs; returns one report per input (records
 /// are counted by the workers and merged later).
-pub fn read_all(ctx: &ReaderCtx<'_>, inputs: &[Input], tx: &SyncSender<Job>) -> Vec<(FileReport, Option<String>)> {
+pub fn read_all(
+    ctx: &ReaderCtx<'_>,
+    inputs: &[Input],
+    tx: &SyncSender<Job>,
+) -> Vec<(FileReport, Option<String>)> {
     let mut out = Vec::with_capacity(inputs.len());
     for (idx, input) in inputs.iter().enumerate() {
         let display: Arc<str> = Arc::from(input.path.display().to_string());
@@ -155,7 +159,13 @@ impl<R: Read> Read for Counting<'_, R> {
 
 fn open<'p>(path: &Path, progress: &'p dyn Progress) -> io::Result<Box<dyn BufRead + 'p>> {
     let file = File::open(path)?;
-    let mut raw = BufReader::with_capacity(1 << 20, Counting { inner: file, progress });
+    let mut raw = BufReader::with_capacity(
+        1 << 20,
+        Counting {
+            inner: file,
+            progress,
+        },
+    );
     let gz = {
         let head = raw.fill_buf()?;
         head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
@@ -190,7 +200,14 @@ fn read_file(
         if chunk.spans.is_empty() {
             continue;
         }
-        let job = Job { file: idx, path: display.clone(), spec: spec.clone().unwrap_or_else(|| Arc::new(Spec::Unknown(String::new()))), chunk };
+        let job = Job {
+            file: idx,
+            path: display.clone(),
+            spec: spec
+                .clone()
+                .unwrap_or_else(|| Arc::new(Spec::Unknown(String::new()))),
+            chunk,
+        };
         if tx.send(job).is_err() {
             return Err(io::Error::other("parser threads stopped"));
         }
@@ -208,7 +225,12 @@ fn custom_source_for(ctx: &ReaderCtx<'_>, path: &Path) -> Option<Arc<TableDef>> 
                 }
                 continue;
             }
-            let Ok(glob) = globset::GlobBuilder::new(pattern).literal_separator(false).build() else { continue };
+            let Ok(glob) = globset::GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .build()
+            else {
+                continue;
+            };
             let m = glob.compile_matcher();
             let name_match = path.file_name().is_some_and(|n| m.is_match(n));
             if m.is_match(path_str.as_ref()) || name_match {
@@ -220,9 +242,17 @@ fn custom_source_for(ctx: &ReaderCtx<'_>, path: &Path) -> Option<Arc<TableDef>> 
 }
 
 /// Decides how to read a file from its first chunk (which may lose a header line).
-fn decide(ctx: &ReaderCtx<'_>, layout: Layout, custom: Option<&Arc<TableDef>>, chunk: &mut Chunk) -> io::Result<Spec> {
+fn decide(
+    ctx: &ReaderCtx<'_>,
+    layout: Layout,
+    custom: Option<&Arc<TableDef>>,
+    chunk: &mut Chunk,
+) -> io::Result<Spec> {
     if let Some(table) = custom {
-        let SourceKind::Custom { timestamp_field, .. } = &table.kind else {
+        let SourceKind::Custom {
+            timestamp_field, ..
+        } = &table.kind
+        else {
             return Ok(Spec::Unknown("not a custom source".into()));
         };
         let schema = {
@@ -234,7 +264,8 @@ fn decide(ctx: &ReaderCtx<'_>, layout: Layout, custom: Option<&Arc<TableDef>>, c
                     let inferred = Arc::new(custom::infer(&table.name, timestamp_field, samples));
                     std::fs::create_dir_all(&ctx.schema_dir)?;
                     let path = ctx.schema_dir.join(format!("{}.schema.json", table.name));
-                    let text = serde_json::to_string_pretty(&*inferred).map_err(io::Error::other)?;
+                    let text =
+                        serde_json::to_string_pretty(&*inferred).map_err(io::Error::other)?;
                     std::fs::write(path, text)?;
                     schemas.insert(table.name.clone(), inferred.clone());
                     inferred
@@ -242,13 +273,22 @@ fn decide(ctx: &ReaderCtx<'_>, layout: Layout, custom: Option<&Arc<TableDef>>, c
             }
         };
         let table_def = Arc::new(crate::catalog::Catalog::custom_table(table, &schema));
-        return Ok(Spec::Custom { table: table_def, schema, timestamp_field: timestamp_field.clone() });
+        return Ok(Spec::Custom {
+            table: table_def,
+            schema,
+            timestamp_field: timestamp_field.clone(),
+        });
     }
     let forced = ctx.forced.as_deref();
     match layout {
         Layout::Text => {
-            let first = chunk.spans.first().map(|s| String::from_utf8_lossy(chunk.record(s)).into_owned());
-            let Some(first) = first else { return Ok(Spec::Unknown("empty".into())) };
+            let first = chunk
+                .spans
+                .first()
+                .map(|s| String::from_utf8_lossy(chunk.record(s)).into_owned());
+            let Some(first) = first else {
+                return Ok(Spec::Unknown("empty".into()));
+            };
             if let Some(format) = Format::from_header(&first) {
                 chunk.spans.remove(0);
                 return Ok(Spec::VpcFlow(format));
@@ -264,15 +304,23 @@ fn decide(ctx: &ReaderCtx<'_>, layout: Layout, custom: Option<&Arc<TableDef>>, c
         }
         Layout::Empty => Ok(Spec::Unknown("empty".into())),
         _ => {
-            let sniffed = chunk.spans.iter().take(20).find_map(|s| sniff_record(chunk.record(s)));
+            let sniffed = chunk
+                .spans
+                .iter()
+                .take(20)
+                .find_map(|s| sniff_record(chunk.record(s)));
             let envelope = sniffed.map(|(_, e)| e).unwrap_or(Envelope::None);
             Ok(match (forced, sniffed) {
                 (Some("cloudtrail"), _) => Spec::CloudTrail(envelope),
                 (Some("guardduty"), _) => Spec::GuardDuty(envelope),
-                (Some(other), _) => Spec::Unknown(format!("JSON records cannot be read as `{other}`")),
+                (Some(other), _) => {
+                    Spec::Unknown(format!("JSON records cannot be read as `{other}`"))
+                }
                 (None, Some((JsonSource::CloudTrail, e))) => Spec::CloudTrail(e),
                 (None, Some((JsonSource::GuardDuty, e))) => Spec::GuardDuty(e),
-                (None, None) => Spec::Unknown("JSON that is neither CloudTrail nor GuardDuty".into()),
+                (None, None) => {
+                    Spec::Unknown("JSON that is neither CloudTrail nor GuardDuty".into())
+                }
             })
         }
     }

@@ -13,7 +13,10 @@ pub struct RecordError {
 impl RecordError {
     /// A new record error.
     pub fn new(reason: &'static str, detail: impl Into<String>) -> Self {
-        Self { reason, detail: detail.into() }
+        Self {
+            reason,
+            detail: detail.into(),
+        }
     }
 
     /// Classifies a serde_json error on a record.

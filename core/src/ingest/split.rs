@@ -208,7 +208,12 @@ impl<R: BufRead> Splitter<R> {
     fn push(&mut self, chunk: &mut Chunk, bytes: &[u8], line: u64) {
         let start = chunk.data.len();
         chunk.data.extend_from_slice(bytes);
-        chunk.spans.push(Span { start, end: chunk.data.len(), line, index: self.index });
+        chunk.spans.push(Span {
+            start,
+            end: chunk.data.len(),
+            line,
+            index: self.index,
+        });
         self.index += 1;
     }
 
@@ -288,7 +293,10 @@ impl<R: BufRead> Splitter<R> {
                 }
                 let closed = if self.scalar {
                     if matches!(b, b',' | b']' | b'\n' | b' ' | b'\t' | b'\r') {
-                        events.push(Event::Record { from: seg_start, to: i });
+                        events.push(Event::Record {
+                            from: seg_start,
+                            to: i,
+                        });
                         self.in_record = false;
                         if b == b']' && self.layout != Layout::JsonConcat {
                             events.push(Event::End);
@@ -302,7 +310,10 @@ impl<R: BufRead> Splitter<R> {
                     self.scan.feed(b) && self.scan.depth == 0
                 };
                 if closed {
-                    events.push(Event::Record { from: seg_start, to: i + 1 });
+                    events.push(Event::Record {
+                        from: seg_start,
+                        to: i + 1,
+                    });
                     self.in_record = false;
                 }
                 i += 1;
@@ -317,7 +328,12 @@ impl<R: BufRead> Splitter<R> {
                         let l = self.partial_line;
                         let start = chunk.data.len();
                         chunk.data.extend_from_slice(&bytes);
-                        chunk.spans.push(Span { start, end: chunk.data.len(), line: l, index: self.index });
+                        chunk.spans.push(Span {
+                            start,
+                            end: chunk.data.len(),
+                            line: l,
+                            index: self.index,
+                        });
                         self.index += 1;
                     }
                     Event::End => ended = true,
@@ -384,7 +400,11 @@ mod tests {
         let mut out = Vec::new();
         while let Some(c) = s.next_chunk(target).unwrap() {
             for sp in &c.spans {
-                out.push((String::from_utf8(c.record(sp).to_vec()).unwrap(), sp.line, sp.index));
+                out.push((
+                    String::from_utf8(c.record(sp).to_vec()).unwrap(),
+                    sp.line,
+                    sp.index,
+                ));
             }
         }
         (layout, out)
@@ -392,9 +412,18 @@ mod tests {
 
     #[test]
     fn records_wrapper() {
-        let (l, r) = split("{\"Records\": [\n {\"a\": \"}\"},\n {\"b\": [1,{\"c\":2}]}\n]}\n", 5);
+        let (l, r) = split(
+            "{\"Records\": [\n {\"a\": \"}\"},\n {\"b\": [1,{\"c\":2}]}\n]}\n",
+            5,
+        );
         assert_eq!(l, Layout::RecordsWrapper);
-        assert_eq!(r, vec![("{\"a\": \"}\"}".into(), 2, 0), ("{\"b\": [1,{\"c\":2}]}".into(), 3, 1)]);
+        assert_eq!(
+            r,
+            vec![
+                ("{\"a\": \"}\"}".into(), 2, 0),
+                ("{\"b\": [1,{\"c\":2}]}".into(), 3, 1)
+            ]
+        );
     }
 
     #[test]
@@ -412,7 +441,11 @@ mod tests {
         assert_eq!(l, Layout::JsonLines);
         assert_eq!(
             r,
-            vec![("{\"a\":1}".into(), 1, 0), ("{\"b\":".into(), 2, 1), ("{\"c\":3}".into(), 4, 2)]
+            vec![
+                ("{\"a\":1}".into(), 1, 0),
+                ("{\"b\":".into(), 2, 1),
+                ("{\"c\":3}".into(), 4, 2)
+            ]
         );
     }
 

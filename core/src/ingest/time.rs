@@ -19,7 +19,11 @@ pub fn parse_time(text: &str) -> Option<Micros> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.timestamp_micros());
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.fZ"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.fZ",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
             return Some(n.and_utc().timestamp_micros());
         }
@@ -43,7 +47,14 @@ pub fn epoch_to_micros(n: i64) -> Micros {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (the CloudTrail shape) without allocation.
 fn fast_rfc3339_utc(b: &[u8]) -> Option<Micros> {
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -95,10 +106,10 @@ pub fn day_of(micros: Micros) -> i32 {
 
 /// `YYYY-MM-DD` of a day number.
 pub fn day_label(day: i32) -> String {
-    let date = DateTime::from_timestamp(i64::from(day) * 86_400, 0)
+    
+    DateTime::from_timestamp(i64::from(day) * 86_400, 0)
         .map(|d| d.date_naive().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    date
+        .unwrap_or_else(|| "unknown".into())
 }
 
 #[cfg(test)]
@@ -116,7 +127,10 @@ mod tests {
         assert_eq!(parse_time("2024-07-31T13:06:24.000Z"), Some(base));
         assert_eq!(parse_time("2024-07-31T15:06:24+02:00"), Some(base));
         assert_eq!(parse_time("2024-07-31 13:06:24"), Some(base));
-        assert_eq!(parse_time("2025-02-25 20:40:06.721").map(rfc).unwrap(), "2025-02-25T20:40:06.721+00:00");
+        assert_eq!(
+            parse_time("2025-02-25 20:40:06.721").map(rfc).unwrap(),
+            "2025-02-25T20:40:06.721+00:00"
+        );
         assert_eq!(parse_time("1722431184"), Some(base));
         assert_eq!(parse_time("1722431184000"), Some(base));
         assert_eq!(parse_time("2024-02-30T00:00:00Z"), None);
@@ -126,7 +140,12 @@ mod tests {
 
     #[test]
     fn fast_path_matches_chrono() {
-        for s in ["1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "2026-11-30T03:18:34Z", "1969-12-31T23:59:59Z"] {
+        for s in [
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59Z",
+            "2026-11-30T03:18:34Z",
+            "1969-12-31T23:59:59Z",
+        ] {
             let chrono = DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros();
             assert_eq!(fast_rfc3339_utc(s.as_bytes()), Some(chrono), "{s}");
         }

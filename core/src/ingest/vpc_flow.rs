@@ -36,7 +36,11 @@ impl Format {
     fn from_names(names: Vec<String>) -> Self {
         let columns: Vec<Option<usize>> = names.iter().map(|n| field_index(n)).collect();
         let start_pos = columns.iter().position(|c| *c == field_index("start"));
-        Self { columns, start_pos, names }
+        Self {
+            columns,
+            start_pos,
+            names,
+        }
     }
 
     /// Reads a header line; `None` if the line is not a header.
@@ -125,7 +129,9 @@ pub struct Builder {
 
 impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("vpc_flow::Builder").field("len", &self.len).finish()
+        f.debug_struct("vpc_flow::Builder")
+            .field("len", &self.len)
+            .finish()
     }
 }
 
@@ -138,10 +144,17 @@ impl Builder {
                 FlowType::Str => Col::Str(StringBuilder::new()),
                 FlowType::Int => Col::Int(Int32Builder::new()),
                 FlowType::BigInt => Col::BigInt(Int64Builder::new()),
-                FlowType::Time => Col::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+                FlowType::Time => {
+                    Col::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
+                }
             })
             .collect();
-        Self { schema, cols, len: 0, seen: vec![false; FIELDS.len()] }
+        Self {
+            schema,
+            cols,
+            len: 0,
+            seen: vec![false; FIELDS.len()],
+        }
     }
 
     /// Rows buffered.
@@ -215,7 +228,9 @@ mod tests {
         assert_eq!(f, Format::default_v2());
         assert!(Format::from_header("2 123456789010 eni-1 1.2.3.4").is_none());
         assert!(Format::from_header("GET /index.html HTTP/1.1").is_none());
-        let nat = Format::from_header("instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr").unwrap();
+        let nat =
+            Format::from_header("instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr")
+                .unwrap();
         assert_eq!(nat.width(), 6);
         assert!(nat.start_pos.is_none());
     }
@@ -223,7 +238,11 @@ mod tests {
     #[test]
     fn records() {
         let f = Format::default_v2();
-        let p = parse(b"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA", &f).unwrap();
+        let p = parse(
+            b"2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
+            &f,
+        )
+        .unwrap();
         assert_eq!(p.time, Some(1_431_280_876_000_000));
         let p = parse(b"2 123456789010 eni-1  10.0.0.1   10.0.0.2 443 49152 6 10 840 1418530010 1418530070 ACCEPT OK", &f).unwrap();
         assert_eq!(p.values[3], "10.0.0.1");

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
 use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
 
 use datafusion::arrow::datatypes::SchemaRef;
 
@@ -54,7 +54,11 @@ pub fn run(
         };
         let Ok(job) = job else { break };
         let c = counts.entry(job.file).or_default();
-        let schemas = Schemas { ct: &ct_schema, gd: &gd_schema, vf: &vf_schema };
+        let schemas = Schemas {
+            ct: &ct_schema,
+            gd: &gd_schema,
+            vf: &vf_schema,
+        };
         if let Err(e) = process(&job, &mut writer, schemas, quarantine, c) {
             writer.abandon();
             // Keep draining so the reader never blocks on a full channel.
@@ -86,26 +90,30 @@ fn process(
     counts: &mut FileCounts,
 ) -> Result<(), WriteError> {
     let chunk = &job.chunk;
-    let reject = |span: &super::split::Span, bytes: &[u8], e: &RecordError, counts: &mut FileCounts| {
-        *counts.quarantined.entry(e.reason).or_default() += 1;
-        let entry = Entry {
-            file: &job.path,
-            line: span.line,
-            record: span.index,
-            source: job.spec.table(),
-            reason: e.reason,
-            detail: &e.detail,
-            raw: excerpt(bytes),
+    let reject =
+        |span: &super::split::Span, bytes: &[u8], e: &RecordError, counts: &mut FileCounts| {
+            *counts.quarantined.entry(e.reason).or_default() += 1;
+            let entry = Entry {
+                file: &job.path,
+                line: span.line,
+                record: span.index,
+                source: job.spec.table(),
+                reason: e.reason,
+                detail: &e.detail,
+                raw: excerpt(bytes),
+            };
+            if let Err(err) = quarantine.put(&entry) {
+                tracing::warn!(message = "Failed to write quarantine record.", error = %err);
+            }
         };
-        if let Err(err) = quarantine.put(&entry) {
-            tracing::warn!(message = "Failed to write quarantine record.", error = %err);
-        }
-    };
     for span in &chunk.spans {
         let bytes = chunk.record(span);
         match &*job.spec {
             Spec::Unknown(why) => {
-                let e = RecordError::new(UNKNOWN_SOURCE, format!("unrecognised file: {why}; pass --source to choose one"));
+                let e = RecordError::new(
+                    UNKNOWN_SOURCE,
+                    format!("unrecognised file: {why}; pass --source to choose one"),
+                );
                 reject(span, bytes, &e, counts);
             }
             Spec::CloudTrail(env) => {
@@ -122,7 +130,9 @@ fn process(
                         Ok(p) => {
                             let day = Some(day_of(p.time));
                             let b = writer.builder("cloudtrail", day, || {
-                                AnyBuilder::CloudTrail(Box::new(cloudtrail::Builder::new(schema.clone())))
+                                AnyBuilder::CloudTrail(Box::new(cloudtrail::Builder::new(
+                                    schema.clone(),
+                                )))
                             })?;
                             if let AnyBuilder::CloudTrail(b) = b {
                                 b.append(&p);
@@ -148,7 +158,7 @@ fn process(
                         Ok(p) => {
                             let day = Some(day_of(p.time));
                             let b = writer.builder("guardduty", day, || {
-                                AnyBuilder::GuardDuty(guardduty::Builder::new(schema.clone()))
+                                AnyBuilder::GuardDuty(Box::new(guardduty::Builder::new(schema.clone())))
                             })?;
                             if let AnyBuilder::GuardDuty(b) = b {
                                 b.append(&p);
@@ -177,7 +187,11 @@ fn process(
                     Err(e) => reject(span, bytes, &e, counts),
                 }
             }
-            Spec::Custom { table, schema, timestamp_field } => {
+            Spec::Custom {
+                table,
+                schema,
+                timestamp_field,
+            } => {
                 let parsed = custom::parse(bytes, timestamp_field);
                 let p = match parsed {
                     Ok(p) => p,
@@ -188,7 +202,9 @@ fn process(
                 };
                 let day = Some(day_of(p.time));
                 let (tschema, def) = (table.schema.clone(), Arc::clone(schema));
-                let b = writer.builder(&table.name, day, || AnyBuilder::Custom(custom::Builder::new(tschema, def)))?;
+                let b = writer.builder(&table.name, day, || {
+                    AnyBuilder::Custom(custom::Builder::new(tschema, def))
+                })?;
                 if let AnyBuilder::Custom(b) = b {
                     if let Err(e) = b.check(&p) {
                         reject(span, bytes, &e, counts);

@@ -35,7 +35,7 @@ pub enum AnyBuilder {
     /// `vpc_flow`.
     VpcFlow(vpc_flow::Builder),
     /// `guardduty`.
-    GuardDuty(guardduty::Builder),
+    GuardDuty(Box<guardduty::Builder>),
     /// A custom source.
     Custom(custom::Builder),
 }
@@ -123,7 +123,9 @@ pub struct PartitionWriter {
 
 impl std::fmt::Debug for PartitionWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PartitionWriter").field("prefix", &self.prefix).finish()
+        f.debug_struct("PartitionWriter")
+            .field("prefix", &self.prefix)
+            .finish()
     }
 }
 
@@ -194,21 +196,27 @@ impl PartitionWriter {
     pub fn appended(&mut self, table: &str, day: Option<i32>) -> Result<(), WriteError> {
         let batch_rows = self.config.batch_rows.max(1);
         let row_group_bytes = self.config.row_group_bytes;
-        if let Some(part) = self.parts.get_mut(&(table.to_string(), day)) {
-            if part.builder.len() >= batch_rows {
+        if let Some(part) = self.parts.get_mut(&(table.to_string(), day))
+            && part.builder.len() >= batch_rows {
                 flush_builder(part, &self.props)?;
-                if let Some(w) = &mut part.writer {
-                    if w.in_progress_size() >= row_group_bytes {
-                        w.flush().map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+                if let Some(w) = &mut part.writer
+                    && w.in_progress_size() >= row_group_bytes {
+                        w.flush().map_err(|e| WriteError::Parquet {
+                            path: part.tmp.clone(),
+                            source: e,
+                        })?;
                     }
-                }
             }
-        }
         Ok(())
     }
 
     fn close_lru(&mut self) -> Result<(), WriteError> {
-        let Some(key) = self.parts.iter().min_by_key(|(_, p)| p.last_used).map(|(k, _)| k.clone()) else {
+        let Some(key) = self
+            .parts
+            .iter()
+            .min_by_key(|(_, p)| p.last_used)
+            .map(|(k, _)| k.clone())
+        else {
             return Ok(());
         };
         if let Some(part) = self.parts.remove(&key) {
@@ -220,8 +228,16 @@ impl PartitionWriter {
     fn close(&mut self, mut part: Part) -> Result<(), WriteError> {
         flush_builder(&mut part, &self.props)?;
         if let Some(w) = part.writer.take() {
-            w.close().map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
-            self.finished.push(WrittenFile { tmp: part.tmp, path: part.path, table: part.table, rows: part.rows });
+            w.close().map_err(|e| WriteError::Parquet {
+                path: part.tmp.clone(),
+                source: e,
+            })?;
+            self.finished.push(WrittenFile {
+                tmp: part.tmp,
+                path: part.path,
+                table: part.table,
+                rows: part.rows,
+            });
         }
         Ok(())
     }
@@ -253,16 +269,32 @@ fn flush_builder(part: &mut Part, props: &WriterProperties) -> Result<(), WriteE
     let batch = part.builder.finish()?;
     if part.writer.is_none() {
         if let Some(dir) = part.tmp.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| WriteError::Io { path: dir.to_path_buf(), source: e })?;
+            std::fs::create_dir_all(dir).map_err(|e| WriteError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            })?;
         }
-        let file = File::create(&part.tmp).map_err(|e| WriteError::Io { path: part.tmp.clone(), source: e })?;
-        let w = ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), batch.schema(), Some(props.clone()))
-            .map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+        let file = File::create(&part.tmp).map_err(|e| WriteError::Io {
+            path: part.tmp.clone(),
+            source: e,
+        })?;
+        let w = ArrowWriter::try_new(
+            BufWriter::with_capacity(1 << 20, file),
+            batch.schema(),
+            Some(props.clone()),
+        )
+        .map_err(|e| WriteError::Parquet {
+            path: part.tmp.clone(),
+            source: e,
+        })?;
         part.writer = Some(w);
     }
     part.rows += batch.num_rows() as u64;
     if let Some(w) = &mut part.writer {
-        w.write(&batch).map_err(|e| WriteError::Parquet { path: part.tmp.clone(), source: e })?;
+        w.write(&batch).map_err(|e| WriteError::Parquet {
+            path: part.tmp.clone(),
+            source: e,
+        })?;
     }
     Ok(())
 }

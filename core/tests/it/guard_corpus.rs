@@ -15,16 +15,19 @@ fn cases(file: &str) -> Vec<Case> {
     let mut out: Vec<Case> = Vec::new();
     for line in text.split_inclusive('\n') {
         if let Some(name) = line.strip_prefix("-- case:") {
-            out.push(Case { name: name.trim().to_string(), expect: None, sql: String::new() });
+            out.push(Case {
+                name: name.trim().to_string(),
+                expect: None,
+                sql: String::new(),
+            });
             continue;
         }
         let Some(cur) = out.last_mut() else { continue };
-        if cur.expect.is_none() && cur.sql.is_empty() {
-            if let Some(e) = line.strip_prefix("-- expect:") {
+        if cur.expect.is_none() && cur.sql.is_empty()
+            && let Some(e) = line.strip_prefix("-- expect:") {
                 cur.expect = Some(e.trim().to_string());
                 continue;
             }
-        }
         cur.sql.push_str(line);
     }
     out
@@ -37,7 +40,10 @@ fn hostile_statements_are_all_rejected_for_the_right_reason() {
     assert!(cases.len() >= 80, "corpus too small: {}", cases.len());
     let mut failures = Vec::new();
     for c in &cases {
-        let expect = c.expect.clone().unwrap_or_else(|| panic!("case {} has no expect line", c.name));
+        let expect = c
+            .expect
+            .clone()
+            .unwrap_or_else(|| panic!("case {} has no expect line", c.name));
         match guard.check(&c.sql) {
             Ok(ok) => failures.push(format!("{}: ACCEPTED as `{}`", c.name, ok.sql())),
             Err(e) => {
@@ -48,7 +54,13 @@ fn hostile_statements_are_all_rejected_for_the_right_reason() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} hostile cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} hostile cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -63,11 +75,20 @@ fn legitimate_analyst_queries_are_all_accepted() {
                 // The re-rendered SQL must itself pass the guard unchanged.
                 let again = guard.check(g.sql()).map(|x| x.sql().to_string());
                 if again.as_deref() != Ok(g.sql()) {
-                    failures.push(format!("{}: re-rendered SQL is not stable: {again:?}", c.name));
+                    failures.push(format!(
+                        "{}: re-rendered SQL is not stable: {again:?}",
+                        c.name
+                    ));
                 }
             }
             Err(e) => failures.push(format!("{}: rejected: {e}", c.name)),
         }
     }
-    assert!(failures.is_empty(), "{} of {} legit cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} legit cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -35,14 +35,24 @@ fn every_dataset_file_ingests_as_expected() {
         let want_records = e["records"].as_u64().unwrap();
         let want_q: BTreeMap<String, u64> = e["reason_counts"]
             .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+                    .collect()
+            })
             .unwrap_or_default();
         let source = e["source"].as_str();
         if f.records != want_records {
-            failures.push(format!("{rel}: {} records, expected {want_records}", f.records));
+            failures.push(format!(
+                "{rel}: {} records, expected {want_records}",
+                f.records
+            ));
         }
         if f.quarantined != want_q {
-            failures.push(format!("{rel}: quarantined {:?}, expected {want_q:?}", f.quarantined));
+            failures.push(format!(
+                "{rel}: quarantined {:?}, expected {want_q:?}",
+                f.quarantined
+            ));
         }
         if want_records > 0 && f.source.as_deref() != source {
             failures.push(format!("{rel}: source {:?}, expected {source:?}", f.source));
@@ -56,15 +66,23 @@ fn every_dataset_file_ingests_as_expected() {
                 .map(|(c, v)| format!("{} = {}", quote_path(c), sql_literal(v)))
                 .collect();
             let col = s["column"].as_str().unwrap();
-            let sql = format!("SELECT {} FROM {table} WHERE {}", quote_path(col), filters.join(" AND "));
+            let sql = format!(
+                "SELECT {} FROM {table} WHERE {}",
+                quote_path(col),
+                filters.join(" AND ")
+            );
             match lake.try_query(&sql, "2030-01-01T00:00:00Z") {
                 Ok(r) => {
                     let rows = r.json_rows();
                     let same = rows.len() == 1
                         && (rows[0][0] == s["value"]
-                            || (rows[0][0].as_f64().is_some() && rows[0][0].as_f64() == s["value"].as_f64()));
+                            || (rows[0][0].as_f64().is_some()
+                                && rows[0][0].as_f64() == s["value"].as_f64()));
                     if !same {
-                        failures.push(format!("{rel}: {sql} gave {rows:?}, expected {}", s["value"]));
+                        failures.push(format!(
+                            "{rel}: {sql} gave {rows:?}, expected {}",
+                            s["value"]
+                        ));
                     }
                 }
                 Err(err) => failures.push(format!("{rel}: {sql}: {err}")),
@@ -73,12 +91,20 @@ fn every_dataset_file_ingests_as_expected() {
         }
     }
     assert!(samples_checked >= 100, "only {samples_checked} samples");
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 fn quote_path(p: &str) -> String {
     // `end` and other reserved words must be quoted; struct paths stay dotted.
-    p.split('.').map(|part| format!("\"{part}\"")).collect::<Vec<_>>().join(".")
+    p.split('.')
+        .map(|part| format!("\"{part}\""))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 #[test]
@@ -87,11 +113,24 @@ fn whole_dataset_tree_at_once_totals() {
     let lake = Lake::new();
     let report = lake.ingest(&[fixtures().join("datasets")]);
     for table in ["cloudtrail", "vpc_flow", "guardduty"] {
-        assert_eq!(report.records.get(table).copied().unwrap_or(0), exp["totals"][table].as_u64().unwrap(), "{table}");
+        assert_eq!(
+            report.records.get(table).copied().unwrap_or(0),
+            exp["totals"][table].as_u64().unwrap(),
+            "{table}"
+        );
     }
-    let noisy: Vec<String> = report.files.iter().filter(|f| f.quarantined_total() > 0).map(|f| format!("{} {:?}", f.path, f.quarantined)).collect();
+    let noisy: Vec<String> = report
+        .files
+        .iter()
+        .filter(|f| f.quarantined_total() > 0)
+        .map(|f| format!("{} {:?}", f.path, f.quarantined))
+        .collect();
     // expected.json itself is one JSON object of no known source.
-    assert_eq!(report.quarantined_total(), exp["totals"]["quarantined"].as_u64().unwrap() + 1, "{noisy:#?}");
+    assert_eq!(
+        report.quarantined_total(),
+        exp["totals"]["quarantined"].as_u64().unwrap() + 1,
+        "{noisy:#?}"
+    );
     // Licence files, READMEs and metadata are not read as logs.
     assert!(report.files_ignored >= 10, "{}", report.files_ignored);
     // The quarantine file names file, line and reason for every rejected record.
@@ -107,12 +146,15 @@ fn whole_dataset_tree_at_once_totals() {
 fn ingest_is_idempotent() {
     let lake = Lake::new();
     let dir = fixtures().join("datasets/stratus-red-team-detonation-logs");
-    let first = lake.ingest(&[dir.clone()]);
+    let first = lake.ingest(std::slice::from_ref(&dir));
     assert_eq!(first.records["cloudtrail"], 310);
     let second = lake.ingest(&[dir]);
     assert_eq!(second.records_total(), 0);
     assert_eq!(second.files_skipped, 35);
-    assert_eq!(lake.scalar("SELECT count(*) FROM cloudtrail", "2030-01-01T00:00:00Z"), serde_json::json!(310));
+    assert_eq!(
+        lake.scalar("SELECT count(*) FROM cloudtrail", "2030-01-01T00:00:00Z"),
+        serde_json::json!(310)
+    );
 }
 
 #[test]
@@ -131,24 +173,36 @@ fn gzip_is_transparent_and_content_hash_dedups_renamed_copies() {
 fn forced_source_and_unknown_source() {
     let lake = Lake::new();
     let err = mantissa_core::ingest::Ingestor::new(&lake.config)
-        .run(&[fixtures().join("handmade")], &mantissa_core::ingest::IngestOptions { source: Some("cloudtrial".into()) }, &mantissa_core::ingest::NoProgress)
+        .run(
+            &[fixtures().join("handmade")],
+            &mantissa_core::ingest::IngestOptions {
+                source: Some("cloudtrial".into()),
+            },
+            &mantissa_core::ingest::NoProgress,
+        )
         .unwrap_err()
         .to_string();
     assert!(err.contains("unknown source `cloudtrial`"), "{err}");
     // A headerless default-format flow log forced as vpc_flow.
-    let r = lake.ingest_as(&[fixtures().join("datasets/panther-analysis/scenario_compromised_root_creds/attacker_vpc.log")], Some("vpc_flow"));
+    let r = lake.ingest_as(
+        &[fixtures()
+            .join("datasets/panther-analysis/scenario_compromised_root_creds/attacker_vpc.log")],
+        Some("vpc_flow"),
+    );
     assert_eq!(r.records["vpc_flow"], 6);
 }
 
 #[test]
 fn custom_json_source_schema_is_inferred_then_fixed() {
     let mut lake = Lake::new();
-    lake.config.sources.push(mantissa_core::config::CustomSourceConfig {
-        name: "app".into(),
-        pattern: "**/app-*.jsonl".into(),
-        timestamp_field: "ts".into(),
-        description: None,
-    });
+    lake.config
+        .sources
+        .push(mantissa_core::config::CustomSourceConfig {
+            name: "app".into(),
+            pattern: "**/app-*.jsonl".into(),
+            timestamp_field: "ts".into(),
+            description: None,
+        });
     let dir = lake.dir.path().join("in");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -168,6 +222,15 @@ fn custom_json_source_schema_is_inferred_then_fixed() {
         "2024-03-10T11:00:00Z",
     );
     assert_eq!(rows.len(), 3);
-    assert_eq!(rows[0], vec![serde_json::json!("alice"), serde_json::json!(200), serde_json::json!(0.5), serde_json::json!(true), serde_json::json!("10.0.0.1")]);
+    assert_eq!(
+        rows[0],
+        vec![
+            serde_json::json!("alice"),
+            serde_json::json!(200),
+            serde_json::json!(0.5),
+            serde_json::json!(true),
+            serde_json::json!("10.0.0.1")
+        ]
+    );
     assert_eq!(rows[2][0], serde_json::json!("dan"));
 }
