@@ -739,8 +739,13 @@ mod tests {
     #[test]
     fn whole_months() {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // As Joda/Trino: Jan 31 + 1 month is Feb 29, so that is one whole month.
         assert_eq!(
             months_between(t("2024-01-31T00:00:00Z"), t("2024-02-29T00:00:00Z")),
+            1
+        );
+        assert_eq!(
+            months_between(t("2024-01-31T00:00:01Z"), t("2024-02-29T00:00:00Z")),
             0
         );
         assert_eq!(
