@@ -93,7 +93,7 @@ impl Default for IngestConfig {
         Self {
             workers: None,
             batch_rows: 8192,
-            row_group_bytes: 16 * 1024 * 1024,
+            row_group_bytes: 8 * 1024 * 1024,
             row_group_rows: 256 * 1024,
         }
     }

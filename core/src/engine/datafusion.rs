@@ -56,9 +56,8 @@ impl DataFusionEngine {
             config = config.with_target_partitions(n.max(1));
         }
         let opts = config.options_mut();
-        // Keep strings as Utf8 end to end (what the catalog declares).
-        opts.execution.parquet.schema_force_view_types = false;
-        opts.sql_parser.map_string_types_to_utf8view = false;
+        // Strings are read as Utf8View (see `view_schema`); filters are
+        // evaluated while decoding so selective queries skip work.
         opts.execution.parquet.pushdown_filters = true;
         opts.execution.parquet.reorder_filters = true;
         let runtime = RuntimeEnvBuilder::new()
@@ -148,8 +147,26 @@ impl QueryEngine for DataFusionEngine {
     }
 }
 
+/// The table schema as the engine reads it: strings as `Utf8View`, which
+/// DataFusion decodes from Parquet and groups on much faster than `Utf8`.
+fn view_schema(schema: &Schema) -> Schema {
+    fn view(t: &DataType) -> DataType {
+        match t {
+            DataType::Utf8 => DataType::Utf8View,
+            DataType::Struct(fields) => DataType::Struct(fields.iter().map(|f| view_field(f)).collect()),
+            DataType::List(f) => DataType::List(Arc::new(view_field(f))),
+            other => other.clone(),
+        }
+    }
+    fn view_field(f: &Field) -> Field {
+        f.clone().with_data_type(view(f.data_type()))
+    }
+    Schema::new(schema.fields().iter().map(|f| view_field(f)).collect::<Vec<_>>())
+}
+
 fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvider>, EngineError> {
     let dir = data.table(&table.name);
+    let schema = Arc::new(view_schema(&table.schema));
     let inner: Arc<dyn TableProvider> = if dir.is_dir() {
         let url = format!(
             "{}/",
@@ -161,7 +178,7 @@ fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvi
             .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)]);
         let config = ListingTableConfig::new(url)
             .with_listing_options(options)
-            .with_schema(table.schema.clone());
+            .with_schema(schema.clone());
         Arc::new(ListingTable::try_new(config).map_err(|e| EngineError::Internal(e.to_string()))?)
     } else {
         let mut fields: Vec<Field> = table

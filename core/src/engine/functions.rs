@@ -19,7 +19,6 @@ use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use serde_json::Value;
 
 use crate::catalog::timestamp_type;
 
@@ -537,15 +536,89 @@ fn parse_path(path: &str) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-fn walk<'v>(mut v: &'v Value, steps: &[Step]) -> Option<&'v Value> {
-    for s in steps {
-        v = match (s, v) {
-            (Step::Key(k), Value::Object(m)) => m.get(k)?,
-            (Step::Index(i), Value::Array(a)) => a.get(*i)?,
-            _ => return None,
-        };
+/// Walks `steps` through a JSON document without building it: keys that do
+/// not match are skipped, and only the value at the end of the path is kept
+/// (as raw JSON text).
+struct Seek<'s>(&'s [Step]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Seek<'_> {
+    type Value = Option<Box<serde_json::value::RawValue>>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        if self.0.is_empty() {
+            return serde::Deserialize::deserialize(d).map(Some);
+        }
+        d.deserialize_any(self)
     }
-    Some(v)
+}
+
+impl<'de> serde::de::Visitor<'de> for Seek<'_> {
+    type Value = Option<Box<serde_json::value::RawValue>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        use serde::de::IgnoredAny;
+        let mut found = None;
+        while let Some(key) = map.next_key::<crate::ingest::json::Text<'de>>()? {
+            match (&self.0[0], found.is_none()) {
+                (Step::Key(k), true) if key.as_str() == k => found = map.next_value_seed(Seek(&self.0[1..]))?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+        use serde::de::IgnoredAny;
+        let mut found = None;
+        let mut i = 0usize;
+        loop {
+            let hit = matches!(&self.0[0], Step::Index(want) if *want == i);
+            if hit {
+                match seq.next_element_seed(Seek(&self.0[1..]))? {
+                    Some(v) => found = v,
+                    None => break,
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The raw JSON text at `steps` in `doc`, if the document parses and the path exists.
+fn seek(doc: &str, steps: &[Step]) -> Option<Box<serde_json::value::RawValue>> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(doc);
+    let v = Seek(steps).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    v
 }
 
 fn json_extract(a: &[ArrayRef], n: usize, scalar: bool) -> Result<ArrayRef> {
@@ -561,17 +634,19 @@ fn json_extract(a: &[ArrayRef], n: usize, scalar: bool) -> Result<ArrayRef> {
             cached = Some((path.to_string(), parse_path(path)?));
         }
         let steps = cached.as_ref().map(|(_, s)| s.as_slice()).unwrap_or(&[]);
-        let Ok(v) = serde_json::from_str::<Value>(doc) else {
+        let Some(raw) = seek(doc, steps) else {
             b.append_null();
             continue;
         };
-        match walk(&v, steps) {
-            None | Some(Value::Null) => b.append_null(),
-            Some(Value::String(s)) if scalar => b.append_value(s),
-            Some(Value::Number(x)) if scalar => b.append_value(x.to_string()),
-            Some(Value::Bool(x)) if scalar => b.append_value(if *x { "true" } else { "false" }),
-            Some(_) if scalar => b.append_null(),
-            Some(other) => b.append_value(other.to_string()),
+        let text = raw.get();
+        match text.as_bytes().first() {
+            _ if text == "null" => b.append_null(),
+            Some(b'"') if scalar => match serde_json::from_str::<String>(text) {
+                Ok(s) => b.append_value(s),
+                Err(_) => b.append_null(),
+            },
+            Some(b'{') | Some(b'[') if scalar => b.append_null(),
+            _ => b.append_value(text),
         }
     }
     Ok(Arc::new(b.finish()))

@@ -8,7 +8,8 @@ use std::sync::mpsc::Receiver;
 
 use datafusion::arrow::datatypes::SchemaRef;
 
-use super::detect::unwrap;
+use super::detect::{Envelope, unwrap};
+use super::split::Span;
 use super::quarantine::{Entry, Quarantine, excerpt};
 use super::reader::{Job, Spec};
 use super::record::{RecordError, UNKNOWN_SOURCE};
@@ -75,6 +76,92 @@ pub fn run(
     Ok(WorkerOutput { files, counts })
 }
 
+/// A built-in JSON source: how its records parse and land in its table.
+trait JsonTable {
+    type Parsed<'a>;
+    const TABLE: &'static str;
+    fn parse(bytes: &[u8]) -> Result<Self::Parsed<'_>, RecordError>;
+    fn time(p: &Self::Parsed<'_>) -> i64;
+    fn builder(schema: SchemaRef) -> AnyBuilder;
+    fn append(b: &mut AnyBuilder, p: &Self::Parsed<'_>);
+}
+
+struct CloudTrailTable;
+
+impl JsonTable for CloudTrailTable {
+    type Parsed<'a> = cloudtrail::Parsed<'a>;
+    const TABLE: &'static str = "cloudtrail";
+    fn parse(bytes: &[u8]) -> Result<Self::Parsed<'_>, RecordError> {
+        cloudtrail::parse(bytes)
+    }
+    fn time(p: &Self::Parsed<'_>) -> i64 {
+        p.time
+    }
+    fn builder(schema: SchemaRef) -> AnyBuilder {
+        AnyBuilder::CloudTrail(Box::new(cloudtrail::Builder::new(schema)))
+    }
+    fn append(b: &mut AnyBuilder, p: &Self::Parsed<'_>) {
+        if let AnyBuilder::CloudTrail(b) = b {
+            b.append(p);
+        }
+    }
+}
+
+struct GuardDutyTable;
+
+impl JsonTable for GuardDutyTable {
+    type Parsed<'a> = guardduty::Parsed<'a>;
+    const TABLE: &'static str = "guardduty";
+    fn parse(bytes: &[u8]) -> Result<Self::Parsed<'_>, RecordError> {
+        guardduty::parse(bytes)
+    }
+    fn time(p: &Self::Parsed<'_>) -> i64 {
+        p.time
+    }
+    fn builder(schema: SchemaRef) -> AnyBuilder {
+        AnyBuilder::GuardDuty(Box::new(guardduty::Builder::new(schema)))
+    }
+    fn append(b: &mut AnyBuilder, p: &Self::Parsed<'_>) {
+        if let AnyBuilder::GuardDuty(b) = b {
+            b.append(p);
+        }
+    }
+}
+
+type Reject<'r> = dyn Fn(&Span, &[u8], &RecordError, &mut FileCounts) + 'r;
+
+/// Unwraps one JSON record (envelopes may hold several) and appends each.
+fn json_records<T: JsonTable>(
+    span: &Span,
+    bytes: &[u8],
+    envelope: Envelope,
+    schema: &SchemaRef,
+    writer: &mut PartitionWriter,
+    counts: &mut FileCounts,
+    reject: &Reject<'_>,
+) -> Result<(), WriteError> {
+    let inner = match unwrap(bytes, envelope) {
+        Ok(v) => v,
+        Err(e) => {
+            reject(span, bytes, &RecordError::json(&e), counts);
+            return Ok(());
+        }
+    };
+    for rec in inner {
+        match T::parse(rec) {
+            Ok(p) => {
+                let day = Some(day_of(T::time(&p)));
+                let b = writer.builder(T::TABLE, day, || T::builder(schema.clone()))?;
+                T::append(b, &p);
+                writer.appended(T::TABLE, day)?;
+                counts.records += 1;
+            }
+            Err(e) => reject(span, rec, &e, counts),
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 struct Schemas<'a> {
     ct: &'a Option<SchemaRef>,
@@ -118,57 +205,11 @@ fn process(
             }
             Spec::CloudTrail(env) => {
                 let Some(schema) = schemas.ct else { continue };
-                let inner = match unwrap(bytes, *env) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        reject(span, bytes, &RecordError::json(&e), counts);
-                        continue;
-                    }
-                };
-                for rec in inner {
-                    match cloudtrail::parse(rec) {
-                        Ok(p) => {
-                            let day = Some(day_of(p.time));
-                            let b = writer.builder("cloudtrail", day, || {
-                                AnyBuilder::CloudTrail(Box::new(cloudtrail::Builder::new(
-                                    schema.clone(),
-                                )))
-                            })?;
-                            if let AnyBuilder::CloudTrail(b) = b {
-                                b.append(&p);
-                            }
-                            writer.appended("cloudtrail", day)?;
-                            counts.records += 1;
-                        }
-                        Err(e) => reject(span, rec, &e, counts),
-                    }
-                }
+                json_records::<CloudTrailTable>(span, bytes, *env, schema, writer, counts, &reject)?;
             }
             Spec::GuardDuty(env) => {
                 let Some(schema) = schemas.gd else { continue };
-                let inner = match unwrap(bytes, *env) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        reject(span, bytes, &RecordError::json(&e), counts);
-                        continue;
-                    }
-                };
-                for rec in inner {
-                    match guardduty::parse(rec) {
-                        Ok(p) => {
-                            let day = Some(day_of(p.time));
-                            let b = writer.builder("guardduty", day, || {
-                                AnyBuilder::GuardDuty(Box::new(guardduty::Builder::new(schema.clone())))
-                            })?;
-                            if let AnyBuilder::GuardDuty(b) = b {
-                                b.append(&p);
-                            }
-                            writer.appended("guardduty", day)?;
-                            counts.records += 1;
-                        }
-                        Err(e) => reject(span, rec, &e, counts),
-                    }
-                }
+                json_records::<GuardDutyTable>(span, bytes, *env, schema, writer, counts, &reject)?;
             }
             Spec::VpcFlow(format) => {
                 let Some(schema) = schemas.vf else { continue };

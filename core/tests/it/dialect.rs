@@ -317,6 +317,20 @@ fn limits_and_timeouts_are_enforced() {
 }
 
 #[test]
+fn query_timeout_is_enforced() {
+    let mut lake = lake();
+    lake.config.engine.query_timeout_secs = 1;
+    // 34^6 ≈ 1.5 billion joined rows: far beyond one second on any machine.
+    let err = lake
+        .try_query(
+            "SELECT count(*) FROM cloudtrail a, cloudtrail b, cloudtrail c, cloudtrail d, cloudtrail e, cloudtrail f",
+            NOW,
+        )
+        .unwrap_err();
+    assert!(err.contains("time limit"), "{err}");
+}
+
+#[test]
 fn unknown_column_error_is_specific() {
     let lake = lake();
     let err = lake

@@ -234,3 +234,23 @@ fn custom_json_source_schema_is_inferred_then_fixed() {
     );
     assert_eq!(rows[2][0], serde_json::json!("dan"));
 }
+
+#[test]
+fn guardduty_envelopes_and_arrays() {
+    let lake = Lake::new();
+    let h = fixtures().join("handmade");
+    let r = lake.ingest(&[h.join("guardduty_eventbridge.json"), h.join("guardduty_eventbridge.jsonl"), h.join("guardduty_array.json")]);
+    assert_eq!(r.records["guardduty"], 5, "{:?}", r.files);
+    assert_eq!(r.quarantined_total(), 0);
+    let rows = lake.query(
+        "SELECT id, count(*), max(severity) FROM guardduty GROUP BY id ORDER BY id",
+        "2030-01-01T00:00:00Z",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            vec![serde_json::json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"), serde_json::json!(3), serde_json::json!(8.0)],
+            vec![serde_json::json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2"), serde_json::json!(2), serde_json::json!(2.5)],
+        ]
+    );
+}
