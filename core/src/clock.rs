@@ -42,9 +42,10 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
         return Ok(t.with_timezone(&Utc));
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return Ok(t.and_utc());
-        }
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
     Err(format!(
         "`{text}` is not an RFC 3339 time; expected e.g. 2024-07-31T13:06:24Z or 2024-07-31"
     ))

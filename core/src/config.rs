@@ -213,7 +213,10 @@ fn render_figment_error(e: figment::Error) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::result_large_err, reason = "figment::Jail's closures return figment::Error")]
+#[allow(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error"
+)]
 mod tests {
     use super::*;
     use figment::Jail;

@@ -48,7 +48,12 @@ impl DataFusionEngine {
         data: &DataDir,
         limits: &EngineConfig,
     ) -> Result<Self, EngineError> {
-        let mut config = SessionConfig::new()
+        // DATAFUSION_* environment variables tune the engine (expert knobs,
+        // e.g. DATAFUSION_EXECUTION_BATCH_SIZE); our defaults below apply
+        // unless such a variable sets them.
+        let base = SessionConfig::from_env().map_err(|e| EngineError::Internal(e.to_string()))?;
+        let env_sets = |key: &str| std::env::var_os(key).is_some();
+        let mut config = base
             .with_information_schema(false)
             .with_default_catalog_and_schema("mantissa", "logs")
             .with_create_default_catalog_and_schema(true);
@@ -58,8 +63,18 @@ impl DataFusionEngine {
         let opts = config.options_mut();
         // Strings are read as Utf8View (see `view_schema`); filters are
         // evaluated while decoding so selective queries skip work.
-        opts.execution.parquet.pushdown_filters = true;
-        opts.execution.parquet.reorder_filters = true;
+        if !env_sets("DATAFUSION_EXECUTION_PARQUET_PUSHDOWN_FILTERS") {
+            opts.execution.parquet.pushdown_filters = true;
+        }
+        // File-level statistics cost ~10 ms of footer decoding per query on a
+        // week of data and buy little here: partition pruning and row-group
+        // statistics (read at scan time) do the pruning.
+        if !env_sets("DATAFUSION_EXECUTION_COLLECT_STATISTICS") {
+            opts.execution.collect_statistics = false;
+        }
+        if !env_sets("DATAFUSION_EXECUTION_PARQUET_REORDER_FILTERS") {
+            opts.execution.parquet.reorder_filters = true;
+        }
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_limit(
                 (limits.memory_limit_mb as usize).saturating_mul(1024 * 1024),
@@ -101,6 +116,7 @@ impl DataFusionEngine {
             .await
             .map_err(map_error)?;
         let physical = state.create_physical_plan(&plan).await.map_err(map_error)?;
+        let planned = started.elapsed();
         let mut stream = execute_stream(physical, state.task_ctx()).map_err(map_error)?;
         let schema = stream.schema();
         let limit = sql.row_limit() as usize;
@@ -120,6 +136,12 @@ impl DataFusionEngine {
                 break;
             }
         }
+        tracing::debug!(
+            message = "Query executed.",
+            plan_ms = planned.as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            rows
+        );
         let schema = Arc::new(Schema::new(schema.fields().clone()));
         Ok(QueryResult {
             sql: sql.sql().to_string(),
@@ -153,7 +175,9 @@ fn view_schema(schema: &Schema) -> Schema {
     fn view(t: &DataType) -> DataType {
         match t {
             DataType::Utf8 => DataType::Utf8View,
-            DataType::Struct(fields) => DataType::Struct(fields.iter().map(|f| view_field(f)).collect()),
+            DataType::Struct(fields) => {
+                DataType::Struct(fields.iter().map(|f| view_field(f)).collect())
+            }
             DataType::List(f) => DataType::List(Arc::new(view_field(f))),
             other => other.clone(),
         }
@@ -161,7 +185,13 @@ fn view_schema(schema: &Schema) -> Schema {
     fn view_field(f: &Field) -> Field {
         f.clone().with_data_type(view(f.data_type()))
     }
-    Schema::new(schema.fields().iter().map(|f| view_field(f)).collect::<Vec<_>>())
+    Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| view_field(f))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvider>, EngineError> {

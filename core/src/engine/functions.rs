@@ -544,7 +544,10 @@ struct Seek<'s>(&'s [Step]);
 impl<'de> serde::de::DeserializeSeed<'de> for Seek<'_> {
     type Value = Option<Box<serde_json::value::RawValue>>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
         if self.0.is_empty() {
             return serde::Deserialize::deserialize(d).map(Some);
         }
@@ -559,12 +562,17 @@ impl<'de> serde::de::Visitor<'de> for Seek<'_> {
         f.write_str("a JSON value")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         use serde::de::IgnoredAny;
         let mut found = None;
         while let Some(key) = map.next_key::<crate::ingest::json::Text<'de>>()? {
             match (&self.0[0], found.is_none()) {
-                (Step::Key(k), true) if key.as_str() == k => found = map.next_value_seed(Seek(&self.0[1..]))?,
+                (Step::Key(k), true) if key.as_str() == k => {
+                    found = map.next_value_seed(Seek(&self.0[1..]))?
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -573,7 +581,10 @@ impl<'de> serde::de::Visitor<'de> for Seek<'_> {
         Ok(found)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         use serde::de::IgnoredAny;
         let mut found = None;
         let mut i = 0usize;

@@ -193,9 +193,10 @@ fn collect(e: &Expr, column: &str, out: &mut Vec<(Bound, i64)>) {
                     out.push((b, v));
                 }
             } else if let (Some(v), true) = (rl, rr)
-                && let Some(b) = bound(op, true) {
-                    out.push((b, v));
-                }
+                && let Some(b) = bound(op, true)
+            {
+                out.push((b, v));
+            }
         }
         Expr::Between(b) if !b.negated && is_column(&b.expr, column) => {
             if let Some(v) = micros(&b.low) {

@@ -121,12 +121,13 @@ impl SqlGuard {
         for t in catalog.tables() {
             for f in t.schema.fields() {
                 if let datafusion::arrow::datatypes::DataType::List(item) = f.data_type()
-                    && let datafusion::arrow::datatypes::DataType::Struct(fs) = item.data_type() {
-                        array_fields.insert(
-                            f.name().clone(),
-                            fs.iter().map(|x| x.name().clone()).collect(),
-                        );
-                    }
+                    && let datafusion::arrow::datatypes::DataType::Struct(fs) = item.data_type()
+                {
+                    array_fields.insert(
+                        f.name().clone(),
+                        fs.iter().map(|x| x.name().clone()).collect(),
+                    );
+                }
             }
         }
         Self {
@@ -189,14 +190,15 @@ impl SqlGuard {
         let mut effective: Option<u64> = None;
         let mut changed = false;
         if let Some(fetch) = &mut q.fetch
-            && let Some(qty) = &mut fetch.quantity {
-                let n = literal_u64(qty)?;
-                if n > max {
-                    *qty = number(max);
-                    changed = true;
-                }
-                effective = Some(n.min(max));
+            && let Some(qty) = &mut fetch.quantity
+        {
+            let n = literal_u64(qty)?;
+            if n > max {
+                *qty = number(max);
+                changed = true;
             }
+            effective = Some(n.min(max));
+        }
         match &mut q.limit_clause {
             Some(LimitClause::LimitOffset { limit: Some(l), .. })
             | Some(LimitClause::OffsetCommaLimit { limit: l, .. }) => {
@@ -254,13 +256,15 @@ fn unmask_column_references(statement: &mut Statement) {
                 })
                 .collect();
             if let (true, Some(mut parts)) = (bare, parts)
-                && parts.len() > 1 {
-                    if let Some(last) = parts.last_mut()
-                        && last.quote_style.is_none() {
-                            *last = Ident::with_quote('"', last.value.to_ascii_lowercase());
-                        }
-                    *e = Expr::CompoundIdentifier(parts);
+                && parts.len() > 1
+            {
+                if let Some(last) = parts.last_mut()
+                    && last.quote_style.is_none()
+                {
+                    *last = Ident::with_quote('"', last.value.to_ascii_lowercase());
                 }
+                *e = Expr::CompoundIdentifier(parts);
+            }
         }
         ControlFlow::<()>::Continue(())
     });

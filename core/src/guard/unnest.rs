@@ -39,13 +39,14 @@ pub(super) fn rewrite(statement: &mut Statement, fields: &ArrayFields) -> Result
         let renames = v.renames;
         let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(statement, |e| {
             if let Expr::CompoundIdentifier(parts) = e
-                && let Some(first) = parts.first_mut() {
-                    for (from, to) in &renames {
-                        if first.value.eq_ignore_ascii_case(from) && first.quote_style.is_none() {
-                            *first = to.clone();
-                        }
+                && let Some(first) = parts.first_mut()
+            {
+                for (from, to) in &renames {
+                    if first.value.eq_ignore_ascii_case(from) && first.quote_style.is_none() {
+                        *first = to.clone();
                     }
                 }
+            }
             ControlFlow::<()>::Continue(())
         });
     }
@@ -64,10 +65,11 @@ impl VisitorMut for Rewriter<'_> {
 
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
         if let SetExpr::Select(select) = q.body.as_mut()
-            && let Err(e) = self.select(select) {
-                self.error = Some(e);
-                return ControlFlow::Break(());
-            }
+            && let Err(e) = self.select(select)
+        {
+            self.error = Some(e);
+            return ControlFlow::Break(());
+        }
         ControlFlow::Continue(())
     }
 }

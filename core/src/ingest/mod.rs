@@ -256,12 +256,13 @@ impl Ingestor {
         let started = Instant::now();
         let catalog = Catalog::new(&self.config, &self.data.custom_schemas());
         if let Some(name) = &opts.source
-            && catalog.get(name).is_none() {
-                return Err(IngestError::UnknownSource {
-                    name: name.clone(),
-                    known: catalog.names(),
-                });
-            }
+            && catalog.get(name).is_none()
+        {
+            return Err(IngestError::UnknownSource {
+                name: name.clone(),
+                known: catalog.names(),
+            });
+        }
         for dir in [self.data.tables(), self.data.state()] {
             std::fs::create_dir_all(&dir).map_err(|e| IngestError::DataDir {
                 path: dir.clone(),
@@ -400,15 +401,16 @@ impl Ingestor {
                 *report.quarantined.entry(k.clone()).or_default() += v;
             }
             if let (Some(hash), false) = (hash, file.skipped)
-                && file.records > 0 {
-                    entries.push(ManifestEntry {
-                        sha256: hash,
-                        path: file.path.clone(),
-                        bytes: inputs[idx].bytes,
-                        records: file.records,
-                        quarantined: file.quarantined_total(),
-                    });
-                }
+                && file.records > 0
+            {
+                entries.push(ManifestEntry {
+                    sha256: hash,
+                    path: file.path.clone(),
+                    bytes: inputs[idx].bytes,
+                    records: file.records,
+                    quarantined: file.quarantined_total(),
+                });
+            }
             report.files.push(file);
         }
         for path in missing {

@@ -106,7 +106,6 @@ pub fn day_of(micros: Micros) -> i32 {
 
 /// `YYYY-MM-DD` of a day number.
 pub fn day_label(day: i32) -> String {
-    
     DateTime::from_timestamp(i64::from(day) * 86_400, 0)
         .map(|d| d.date_naive().to_string())
         .unwrap_or_else(|| "unknown".into())

@@ -9,10 +9,10 @@ use std::sync::mpsc::Receiver;
 use datafusion::arrow::datatypes::SchemaRef;
 
 use super::detect::{Envelope, unwrap};
-use super::split::Span;
 use super::quarantine::{Entry, Quarantine, excerpt};
 use super::reader::{Job, Spec};
 use super::record::{RecordError, UNKNOWN_SOURCE};
+use super::split::Span;
 use super::time::day_of;
 use super::writer::{AnyBuilder, PartitionWriter, WriteError, WrittenFile};
 use super::{cloudtrail, custom, guardduty, vpc_flow};
@@ -205,7 +205,9 @@ fn process(
             }
             Spec::CloudTrail(env) => {
                 let Some(schema) = schemas.ct else { continue };
-                json_records::<CloudTrailTable>(span, bytes, *env, schema, writer, counts, &reject)?;
+                json_records::<CloudTrailTable>(
+                    span, bytes, *env, schema, writer, counts, &reject,
+                )?;
             }
             Spec::GuardDuty(env) => {
                 let Some(schema) = schemas.gd else { continue };

@@ -197,16 +197,18 @@ impl PartitionWriter {
         let batch_rows = self.config.batch_rows.max(1);
         let row_group_bytes = self.config.row_group_bytes;
         if let Some(part) = self.parts.get_mut(&(table.to_string(), day))
-            && part.builder.len() >= batch_rows {
-                flush_builder(part, &self.props)?;
-                if let Some(w) = &mut part.writer
-                    && w.in_progress_size() >= row_group_bytes {
-                        w.flush().map_err(|e| WriteError::Parquet {
-                            path: part.tmp.clone(),
-                            source: e,
-                        })?;
-                    }
+            && part.builder.len() >= batch_rows
+        {
+            flush_builder(part, &self.props)?;
+            if let Some(w) = &mut part.writer
+                && w.in_progress_size() >= row_group_bytes
+            {
+                w.flush().map_err(|e| WriteError::Parquet {
+                    path: part.tmp.clone(),
+                    source: e,
+                })?;
             }
+        }
         Ok(())
     }
 

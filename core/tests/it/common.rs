@@ -25,7 +25,10 @@ pub(crate) struct Lake {
 impl Lake {
     pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config { data_dir: dir.path().to_path_buf(), ..Default::default() };
+        let mut config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
         config.ingest.workers = Some(2);
         Self { dir, config }
     }

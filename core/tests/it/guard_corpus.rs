@@ -23,11 +23,13 @@ fn cases(file: &str) -> Vec<Case> {
             continue;
         }
         let Some(cur) = out.last_mut() else { continue };
-        if cur.expect.is_none() && cur.sql.is_empty()
-            && let Some(e) = line.strip_prefix("-- expect:") {
-                cur.expect = Some(e.trim().to_string());
-                continue;
-            }
+        if cur.expect.is_none()
+            && cur.sql.is_empty()
+            && let Some(e) = line.strip_prefix("-- expect:")
+        {
+            cur.expect = Some(e.trim().to_string());
+            continue;
+        }
         cur.sql.push_str(line);
     }
     out

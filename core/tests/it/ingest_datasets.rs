@@ -239,7 +239,11 @@ fn custom_json_source_schema_is_inferred_then_fixed() {
 fn guardduty_envelopes_and_arrays() {
     let lake = Lake::new();
     let h = fixtures().join("handmade");
-    let r = lake.ingest(&[h.join("guardduty_eventbridge.json"), h.join("guardduty_eventbridge.jsonl"), h.join("guardduty_array.json")]);
+    let r = lake.ingest(&[
+        h.join("guardduty_eventbridge.json"),
+        h.join("guardduty_eventbridge.jsonl"),
+        h.join("guardduty_array.json"),
+    ]);
     assert_eq!(r.records["guardduty"], 5, "{:?}", r.files);
     assert_eq!(r.quarantined_total(), 0);
     let rows = lake.query(
@@ -249,8 +253,16 @@ fn guardduty_envelopes_and_arrays() {
     assert_eq!(
         rows,
         vec![
-            vec![serde_json::json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"), serde_json::json!(3), serde_json::json!(8.0)],
-            vec![serde_json::json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2"), serde_json::json!(2), serde_json::json!(2.5)],
+            vec![
+                serde_json::json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"),
+                serde_json::json!(3),
+                serde_json::json!(8.0)
+            ],
+            vec![
+                serde_json::json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2"),
+                serde_json::json!(2),
+                serde_json::json!(2.5)
+            ],
         ]
     );
 }
