@@ -92,7 +92,7 @@ impl Default for IngestConfig {
     fn default() -> Self {
         Self {
             workers: None,
-            batch_rows: 8192,
+            batch_rows: 2048,
             row_group_bytes: 8 * 1024 * 1024,
             row_group_rows: 256 * 1024,
         }

@@ -155,15 +155,15 @@ impl ScalarUDFImpl for AthenaFn {
             }
             Func::JsonExtractScalar | Func::JsonExtract => {
                 want(2, "(json, json_path)")?;
-                vec![s.clone(), s]
+                vec![text(args.first()), s]
             }
             Func::Split => {
                 want(2, "split(text, delimiter)")?;
-                vec![s.clone(), s]
+                vec![text(args.first()), s]
             }
             Func::RegexpExtract => match args.len() {
-                2 => vec![s.clone(), s],
-                3 => vec![s.clone(), s, DataType::Int64],
+                2 => vec![text(args.first()), s],
+                3 => vec![text(args.first()), s, DataType::Int64],
                 _ => {
                     return plan_err!(
                         "regexp_extract takes 2 or 3 arguments: regexp_extract(text, pattern[, group])"
@@ -268,8 +268,36 @@ impl ScalarUDFImpl for AthenaFn {
     }
 }
 
-fn strings(a: &ArrayRef) -> Result<StringArray> {
-    Ok(cast(a, &DataType::Utf8)?.as_string::<i32>().clone())
+/// A text column in either Arrow string layout (no copy for `Utf8View`,
+/// which is how tables are read).
+enum Strs {
+    Plain(StringArray),
+    View(datafusion::arrow::array::StringViewArray),
+}
+
+impl Strs {
+    fn get(&self, i: usize) -> Option<&str> {
+        match self {
+            Strs::Plain(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Strs::View(a) => (!a.is_null(i)).then(|| a.value(i)),
+        }
+    }
+}
+
+fn strings(a: &ArrayRef) -> Result<Strs> {
+    Ok(match a.data_type() {
+        DataType::Utf8View => Strs::View(a.as_string_view().clone()),
+        DataType::Utf8 => Strs::Plain(a.as_string::<i32>().clone()),
+        _ => Strs::Plain(cast(a, &DataType::Utf8)?.as_string::<i32>().clone()),
+    })
+}
+
+/// Text arguments keep the `Utf8View` layout when they have it.
+fn text(t: Option<&DataType>) -> DataType {
+    match t {
+        Some(DataType::Utf8View) => DataType::Utf8View,
+        _ => DataType::Utf8,
+    }
 }
 
 fn times(a: &ArrayRef) -> Result<TimestampMicrosecondArray> {
@@ -286,10 +314,6 @@ fn ints(a: &ArrayRef) -> Result<datafusion::arrow::array::Int64Array> {
         .clone())
 }
 
-fn opt_str(a: &StringArray, i: usize) -> Option<&str> {
-    (!a.is_null(i)).then(|| a.value(i))
-}
-
 fn opt_time(a: &TimestampMicrosecondArray, i: usize) -> Option<DateTime<Utc>> {
     (!a.is_null(i))
         .then(|| DateTime::from_timestamp_micros(a.value(i)))
@@ -304,7 +328,7 @@ fn from_iso8601(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let s = strings(&a[0])?;
     let mut b = ts_builder(n);
     for i in 0..n {
-        match opt_str(&s, i) {
+        match s.get(i) {
             None => b.append_null(),
             Some(t) => match crate::ingest::time::parse_time(t) {
                 Some(m) => b.append_value(m),
@@ -384,8 +408,7 @@ fn date_add(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let (units, vals, t) = (strings(&a[0])?, ints(&a[1])?, times(&a[2])?);
     let mut b = ts_builder(n);
     for i in 0..n {
-        let (Some(u), false, Some(ti)) = (opt_str(&units, i), vals.is_null(i), opt_time(&t, i))
-        else {
+        let (Some(u), false, Some(ti)) = (units.get(i), vals.is_null(i), opt_time(&t, i)) else {
             b.append_null();
             continue;
         };
@@ -410,8 +433,7 @@ fn date_diff(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let (units, t1, t2) = (strings(&a[0])?, times(&a[1])?, times(&a[2])?);
     let mut b = Int64Builder::with_capacity(n);
     for i in 0..n {
-        let (Some(u), Some(x), Some(y)) = (opt_str(&units, i), opt_time(&t1, i), opt_time(&t2, i))
-        else {
+        let (Some(u), Some(x), Some(y)) = (units.get(i), opt_time(&t1, i), opt_time(&t2, i)) else {
             b.append_null();
             continue;
         };
@@ -479,7 +501,7 @@ fn date_format(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let mut b = StringBuilder::with_capacity(n, n * 16);
     let mut cached: Option<(String, String)> = None;
     for i in 0..n {
-        let (Some(ti), Some(fmt)) = (opt_time(&t, i), opt_str(&f, i)) else {
+        let (Some(ti), Some(fmt)) = (opt_time(&t, i), f.get(i)) else {
             b.append_null();
             continue;
         };
@@ -637,7 +659,7 @@ fn json_extract(a: &[ArrayRef], n: usize, scalar: bool) -> Result<ArrayRef> {
     let mut b = StringBuilder::with_capacity(n, n * 16);
     let mut cached: Option<(String, Vec<Step>)> = None;
     for i in 0..n {
-        let (Some(doc), Some(path)) = (opt_str(&docs, i), opt_str(&paths, i)) else {
+        let (Some(doc), Some(path)) = (docs.get(i), paths.get(i)) else {
             b.append_null();
             continue;
         };
@@ -672,19 +694,23 @@ fn contains(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
             let needle = strings(&a[1])?;
             let offsets = list.value_offsets();
             for i in 0..n {
-                if list.is_null(i) || needle.is_null(i) {
+                if list.is_null(i) {
                     b.append_null();
                     continue;
                 }
                 let (s, e) = (offsets[i] as usize, offsets[i + 1] as usize);
-                let hit = (s..e).any(|j| !values.is_null(j) && values.value(j) == needle.value(i));
+                let Some(x) = needle.get(i) else {
+                    b.append_null();
+                    continue;
+                };
+                let hit = (s..e).any(|j| values.get(j) == Some(x));
                 b.append_value(hit);
             }
         }
         _ => {
             let (hay, needle) = (strings(&a[0])?, strings(&a[1])?);
             for i in 0..n {
-                match (opt_str(&hay, i), opt_str(&needle, i)) {
+                match (hay.get(i), needle.get(i)) {
                     (Some(h), Some(x)) => b.append_value(h.contains(x)),
                     _ => b.append_null(),
                 }
@@ -698,7 +724,7 @@ fn split(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let (s, d) = (strings(&a[0])?, strings(&a[1])?);
     let mut b = ListBuilder::new(StringBuilder::new());
     for i in 0..n {
-        match (opt_str(&s, i), opt_str(&d, i)) {
+        match (s.get(i), d.get(i)) {
             (Some(text), Some(delim)) if !delim.is_empty() => {
                 for part in text.split(delim) {
                     b.values().append_value(part);
@@ -725,7 +751,7 @@ fn regexp_extract(a: &[ArrayRef], n: usize) -> Result<ArrayRef> {
     let mut b = StringBuilder::with_capacity(n, n * 8);
     let mut cached: Option<(String, regex::Regex)> = None;
     for i in 0..n {
-        let (Some(text), Some(pat)) = (opt_str(&s, i), opt_str(&p, i)) else {
+        let (Some(text), Some(pat)) = (s.get(i), p.get(i)) else {
             b.append_null();
             continue;
         };

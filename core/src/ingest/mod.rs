@@ -469,7 +469,10 @@ fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: 
         if name.starts_with('.') {
             continue;
         }
-        let Ok(meta) = e.metadata() else { continue };
+        // Follow symbolic links, as for paths given on the command line.
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if meta.is_dir() {
             walk(&path, out, seen, ignored);
             continue;

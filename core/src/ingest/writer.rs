@@ -18,6 +18,7 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::errors::ParquetError;
 use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::schema::types::ColumnPath;
 
 use super::{cloudtrail, custom, guardduty, vpc_flow};
 use crate::catalog::PARTITION_COLUMN;
@@ -26,6 +27,23 @@ use crate::ingest::time::day_label;
 
 /// Files open at once per worker before the least recently used is closed.
 pub const MAX_OPEN_PARTS: usize = 48;
+
+/// Columns that are (nearly) unique per row, in any table.
+const HIGH_CARDINALITY: &[&str] = &[
+    "eventid",
+    "requestid",
+    "requestparameters",
+    "responseelements",
+    "additionaleventdata",
+    "serviceeventdetails",
+    "sharedeventid",
+    "edgedevicedetails",
+    "id",
+    "arn",
+    "resource",
+    "service",
+    "description",
+];
 
 /// A table builder of any source.
 #[derive(Debug)]
@@ -132,11 +150,20 @@ impl std::fmt::Debug for PartitionWriter {
 impl PartitionWriter {
     /// Writes under `tables_dir`, naming files `part-<prefix>-<n>.parquet`.
     pub fn new(tables_dir: &Path, prefix: String, config: &IngestConfig) -> Self {
-        let props = WriterProperties::builder()
+        // Unique-per-row columns (ids, free-form JSON) gain nothing from
+        // dictionary encoding and would hold a dictionary buffer per open
+        // file; smaller page and dictionary limits bound the per-column
+        // buffers of every open file.
+        let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
             .set_max_row_group_row_count(Some(config.row_group_rows.max(1024)))
-            .set_created_by("mantissa-log".into())
-            .build();
+            .set_dictionary_page_size_limit(256 * 1024)
+            .set_data_page_size_limit(256 * 1024)
+            .set_created_by("mantissa-log".into());
+        for column in HIGH_CARDINALITY {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+        }
+        let props = props.build();
         Self {
             root: tables_dir.to_path_buf(),
             prefix,
