@@ -360,10 +360,7 @@ pub(super) fn write_hour(
         return Ok(());
     }
     planted.sort_by_key(|r| r.start);
-    let mut times: Vec<i64> = (0..n)
-        .map(|_| rng.random_range(cell.hour.lo..cell.hour.hi))
-        .collect();
-    times.sort_unstable();
+    let times = cell.sorted_times(n, rng);
 
     let acct = cell.account();
     let region = cell.region_name();

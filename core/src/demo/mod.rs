@@ -325,6 +325,15 @@ impl Cell<'_> {
     fn region_name(&self) -> &'static str {
         world::REGIONS[self.region]
     }
+
+    /// `n` random instants (seconds) within this cell's hour, in order.
+    fn sorted_times(&self, n: u64, rng: &mut StdRng) -> Vec<i64> {
+        let mut times: Vec<i64> = (0..n)
+            .map(|_| rng.random_range(self.hour.lo..self.hour.hi))
+            .collect();
+        times.sort_unstable();
+        times
+    }
 }
 
 fn hours(lo: i64, hi: i64) -> Vec<Hour> {

@@ -174,14 +174,7 @@ impl ScalarUDFImpl for AthenaFn {
                 want(2, "element_at(array, index)")?;
                 match &args[0] {
                     DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-                        vec![
-                            DataType::List(Arc::new(Field::new(
-                                "item",
-                                f.data_type().clone(),
-                                true,
-                            ))),
-                            DataType::Int64,
-                        ]
+                        vec![list_of(f.data_type()), DataType::Int64]
                     }
                     other => {
                         return plan_err!(
@@ -194,14 +187,7 @@ impl ScalarUDFImpl for AthenaFn {
                 want(2, "contains(array, element) or contains(text, substring)")?;
                 match &args[0] {
                     DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
-                        vec![
-                            DataType::List(Arc::new(Field::new(
-                                "item",
-                                f.data_type().clone(),
-                                true,
-                            ))),
-                            f.data_type().clone(),
-                        ]
+                        vec![list_of(f.data_type()), f.data_type().clone()]
                     }
                     t if is_string(t) => vec![s.clone(), s],
                     other => {
@@ -231,10 +217,7 @@ impl ScalarUDFImpl for AthenaFn {
                 | Some(DataType::FixedSizeList(f, _)) => f.data_type().clone(),
                 _ => return plan_err!("element_at expects an array"),
             },
-            Func::Split => {
-                let _ = args;
-                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
-            }
+            Func::Split => list_of(&DataType::Utf8),
         })
     }
 
@@ -290,6 +273,11 @@ fn strings(a: &ArrayRef) -> Result<Strs> {
         DataType::Utf8 => Strs::Plain(a.as_string::<i32>().clone()),
         _ => Strs::Plain(cast(a, &DataType::Utf8)?.as_string::<i32>().clone()),
     })
+}
+
+/// A (32-bit offset) list of `item`s.
+fn list_of(item: &DataType) -> DataType {
+    DataType::List(Arc::new(Field::new("item", item.clone(), true)))
 }
 
 /// Text arguments keep the `Utf8View` layout when they have it.
