@@ -69,6 +69,12 @@ pub(crate) fn summary(r: &IngestReport) -> String {
     for (table, n) in &r.records {
         let _ = writeln!(out, "  {table:<14} {n:>10} rows");
     }
+    if r.files.is_empty() {
+        let _ = writeln!(
+            out,
+            "No log files found. In directories, files ending in .json, .jsonl, .ndjson, .log, .txt or .gz are read."
+        );
+    }
     if r.files_skipped > 0 {
         let _ = writeln!(
             out,

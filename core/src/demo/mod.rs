@@ -120,7 +120,7 @@ pub struct Story {
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     /// A directory or file could not be created or written.
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`")]
     Io {
         /// The directory or file that failed.
         path: PathBuf,

@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 
 /// Errors opening or updating the manifest.
 #[derive(Debug, thiserror::Error)]
-#[error("ingest manifest `{path}`: {source}")]
+#[error("ingest manifest `{path}`")]
 pub struct ManifestError {
     path: PathBuf,
     #[source]

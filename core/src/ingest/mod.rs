@@ -145,7 +145,7 @@ impl IngestReport {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The data directory cannot be created or written.
-    #[error("data directory `{path}` is unusable: {source}")]
+    #[error("data directory `{path}` is unusable")]
     DataDir {
         /// The directory.
         path: PathBuf,

@@ -82,7 +82,7 @@ impl AnyBuilder {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// Filesystem error.
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`")]
     Io {
         /// The file.
         path: PathBuf,
@@ -91,7 +91,7 @@ pub enum WriteError {
         source: std::io::Error,
     },
     /// Parquet encoding error.
-    #[error("cannot encode Parquet file `{path}`: {source}")]
+    #[error("cannot encode Parquet file `{path}`")]
     Parquet {
         /// The file.
         path: PathBuf,
