@@ -41,11 +41,13 @@ pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
             "first_event": (!first.is_empty()).then_some(&first), "last_event": (!last.is_empty()).then_some(&last),
             "description": t.description,
         }));
+        // Whole seconds are enough for a time span.
+        let secs = |s: &str| s.split('.').next().unwrap_or("").to_string();
         rows.push(vec![
             t.name.clone(),
             count,
-            first,
-            last,
+            secs(&first),
+            secs(&last),
             t.description.clone(),
         ]);
     }
