@@ -1236,3 +1236,14 @@ SELECT (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((
 -- expect: parse
 PREPARE q FROM SELECT * FROM cloudtrail
 
+-- case: memory-bomb-repeat
+-- expect: function
+SELECT repeat('x', 2000000000) FROM cloudtrail
+
+-- case: memory-bomb-lpad
+-- expect: function
+SELECT lpad(eventname, 2000000000, '*') FROM cloudtrail
+
+-- case: memory-bomb-rpad-in-where
+-- expect: function
+SELECT eventname FROM cloudtrail WHERE length(rpad(eventname, 1000000000, 'x')) > 0
