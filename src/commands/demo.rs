@@ -121,7 +121,8 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             .to_string());
     }
 
-    let exe = "mantissa";
+    // The way the user started us (target/release/mantissa after `cargo run`).
+    let exe = std::env::args().next().unwrap_or_else(|| "mantissa".into());
     let dd = if app.config.data_dir == std::path::Path::new("./mantissa-data") {
         String::new()
     } else {
