@@ -135,6 +135,7 @@ pub fn sql_type_name(t: &DataType) -> String {
         DataType::Boolean => "boolean".into(),
         DataType::Timestamp(_, _) => "timestamp".into(),
         DataType::Date32 | DataType::Date64 => "date".into(),
+        DataType::Dictionary(_, values) => sql_type_name(values),
         DataType::List(f) | DataType::LargeList(f) => {
             format!("array({})", sql_type_name(f.data_type()))
         }
