@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use chrono::{DurationRound, TimeDelta};
 use mantissa_core::clock::format_instant;
-use mantissa_core::demo::{DemoOptions, generate};
+use mantissa_core::demo::{DemoOptions, SUSPICIOUS_LOGIN_PATTERN, generate};
 use mantissa_core::engine::{QueryEngine, QueryTime};
 use mantissa_core::ingest::{IngestOptions, Ingestor};
 
@@ -13,25 +13,6 @@ use crate::app::App;
 use crate::cli::DemoArgs;
 use crate::output;
 use crate::progress::Bar;
-
-/// The product description's example rule, run as-is on the demo data.
-const SUSPICIOUS_LOGIN_RULE: &str = "WITH failed_attempts AS (
-  SELECT useridentity.principalid as user, sourceipaddress as ip, COUNT(*) as failures
-  FROM cloudtrail
-  WHERE eventname = 'ConsoleLogin' AND errorcode IS NOT NULL
-    AND eventtime > CURRENT_TIMESTAMP - INTERVAL '1' HOUR
-  GROUP BY useridentity.principalid, sourceipaddress
-  HAVING COUNT(*) >= 3
-),
-successful_logins AS (
-  SELECT useridentity.principalid as user, sourceipaddress as ip
-  FROM cloudtrail
-  WHERE eventname = 'ConsoleLogin' AND errorcode IS NULL
-    AND eventtime > CURRENT_TIMESTAMP - INTERVAL '1' HOUR
-)
-SELECT f.user, f.ip, f.failures, 'Multiple failed login attempts followed by success' as reason
-FROM failed_attempts f
-INNER JOIN successful_logins s ON f.user = s.user AND f.ip = s.ip";
 
 pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let end = match app.clock.is_frozen() {
@@ -113,7 +94,7 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             format_instant(at)
         ));
         let (guard, engine) = app.engine()?;
-        let guarded = guard.check(SUSPICIOUS_LOGIN_RULE)?;
+        let guarded = guard.check(SUSPICIOUS_LOGIN_PATTERN)?;
         let rt = app.runtime()?;
         let result = rt.block_on(engine.execute(&guarded, QueryTime::as_of(at)))?;
         say(output::result_table(&result, output::terminal_width())
@@ -123,7 +104,7 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
     // The way the user started us (target/release/mantissa after `cargo run`).
     let exe = std::env::args().next().unwrap_or_else(|| "mantissa".into());
-    let dd = if app.config.data_dir == std::path::Path::new("./mantissa-data") {
+    let dd = if app.config.data_dir == mantissa_core::config::Config::default().data_dir {
         String::new()
     } else {
         format!(" --data-dir {}", app.config.data_dir.display())
@@ -140,7 +121,7 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     say(format!(
-        "  {exe}{dd} sql \"SELECT srcaddr, count(DISTINCT dstport) AS ports, sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected FROM vpc_flow GROUP BY srcaddr ORDER BY ports DESC LIMIT 5\""
+        "  {exe}{dd} sql \"SELECT srcaddr, count(DISTINCT dstport) AS ports, count(*) AS flows FROM vpc_flow WHERE action = 'REJECT' GROUP BY srcaddr ORDER BY ports DESC LIMIT 5\""
     ));
     say(format!("  {exe}{dd} schema cloudtrail"));
     Ok(super::ingest::exit_code(&report))

@@ -21,6 +21,12 @@ mod guardduty;
 mod stories;
 mod world;
 
+/// The product description's example detection ("Suspicious Login Pattern":
+/// three or more failed console sign-ins followed by a success from the same
+/// principal and IP within the last hour), verbatim. The demo runs it as of
+/// the planted brute force; the dialect tests run it on hand-made data.
+pub const SUSPICIOUS_LOGIN_PATTERN: &str = include_str!("suspicious_login_pattern.sql");
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs::File;

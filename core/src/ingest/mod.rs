@@ -254,7 +254,8 @@ impl Ingestor {
         progress: &dyn Progress,
     ) -> Result<IngestReport, IngestError> {
         let started = Instant::now();
-        let catalog = Catalog::new(&self.config, &self.data.custom_schemas());
+        let known_schemas = self.data.custom_schemas();
+        let catalog = Catalog::new(&self.config, &known_schemas);
         if let Some(name) = &opts.source
             && catalog.get(name).is_none()
         {
@@ -278,8 +279,7 @@ impl Ingestor {
         let run_id = run_id();
         let quarantine = Quarantine::new(self.data.quarantine().join(format!("{run_id}.jsonl")));
         let custom_schemas: Mutex<HashMap<String, Arc<CustomSchema>>> = Mutex::new(
-            self.data
-                .custom_schemas()
+            known_schemas
                 .into_iter()
                 .map(|s| (s.name.clone(), Arc::new(s)))
                 .collect(),
@@ -302,6 +302,7 @@ impl Ingestor {
             forced: opts.source.clone(),
             known: &known,
             custom_schemas: &custom_schemas,
+            custom_sources: reader::custom_sources(&catalog),
             schema_dir: self.data.catalog(),
             progress,
         };

@@ -88,6 +88,8 @@ pub struct ReaderCtx<'a> {
     pub known: &'a std::collections::HashSet<String>,
     /// Custom schemas known so far (inferred ones are added).
     pub custom_schemas: &'a Mutex<HashMap<String, Arc<CustomSchema>>>,
+    /// Custom sources with their compiled file patterns.
+    pub custom_sources: Vec<(Arc<TableDef>, globset::GlobMatcher)>,
     /// Where to persist newly inferred custom schemas.
     pub schema_dir: PathBuf,
     /// Progress sink.
@@ -216,29 +218,37 @@ fn read_file(
 }
 
 fn custom_source_for(ctx: &ReaderCtx<'_>, path: &Path) -> Option<Arc<TableDef>> {
-    let path_str = path.to_string_lossy();
-    for t in ctx.catalog.tables() {
-        if let SourceKind::Custom { pattern, .. } = &t.kind {
-            if let Some(forced) = &ctx.forced {
-                if forced == &t.name {
-                    return Some(t.clone());
-                }
-                continue;
-            }
-            let Ok(glob) = globset::GlobBuilder::new(pattern)
-                .literal_separator(false)
-                .build()
-            else {
-                continue;
-            };
-            let m = glob.compile_matcher();
-            let name_match = path.file_name().is_some_and(|n| m.is_match(n));
-            if m.is_match(path_str.as_ref()) || name_match {
-                return Some(t.clone());
-            }
-        }
+    if let Some(forced) = &ctx.forced {
+        return ctx
+            .custom_sources
+            .iter()
+            .find(|(t, _)| &t.name == forced)
+            .map(|(t, _)| t.clone());
     }
-    None
+    let path_str = path.to_string_lossy();
+    let name = path.file_name();
+    ctx.custom_sources
+        .iter()
+        .find(|(_, m)| m.is_match(path_str.as_ref()) || name.is_some_and(|n| m.is_match(n)))
+        .map(|(t, _)| t.clone())
+}
+
+/// The custom sources of a catalog with their compiled file patterns.
+pub fn custom_sources(catalog: &Catalog) -> Vec<(Arc<TableDef>, globset::GlobMatcher)> {
+    catalog
+        .tables()
+        .iter()
+        .filter_map(|t| match &t.kind {
+            SourceKind::Custom { pattern, .. } => {
+                let glob = globset::GlobBuilder::new(pattern)
+                    .literal_separator(false)
+                    .build()
+                    .ok()?;
+                Some((t.clone(), glob.compile_matcher()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Decides how to read a file from its first chunk (which may lose a header line).

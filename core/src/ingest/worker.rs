@@ -151,9 +151,12 @@ fn json_records<T: JsonTable>(
         match T::parse(rec) {
             Ok(p) => {
                 let day = Some(day_of(T::time(&p)));
-                let b = writer.builder(T::TABLE, day, || T::builder(schema.clone()))?;
-                T::append(b, &p);
-                writer.appended(T::TABLE, day)?;
+                writer.append(
+                    T::TABLE,
+                    day,
+                    || T::builder(schema.clone()),
+                    |b| T::append(b, &p),
+                )?;
                 counts.records += 1;
             }
             Err(e) => reject(span, rec, &e, counts),
@@ -218,13 +221,12 @@ fn process(
                 match vpc_flow::parse(bytes, format) {
                     Ok(p) => {
                         let day = p.time.map(day_of);
-                        let b = writer.builder("vpc_flow", day, || {
-                            AnyBuilder::VpcFlow(vpc_flow::Builder::new(schema.clone()))
+                        let make = || AnyBuilder::VpcFlow(vpc_flow::Builder::new(schema.clone()));
+                        writer.append("vpc_flow", day, make, |b| {
+                            if let AnyBuilder::VpcFlow(b) = b {
+                                b.append(&p, format);
+                            }
                         })?;
-                        if let AnyBuilder::VpcFlow(b) = b {
-                            b.append(&p, format);
-                        }
-                        writer.appended("vpc_flow", day)?;
                         counts.records += 1;
                     }
                     Err(e) => reject(span, bytes, &e, counts),
@@ -245,18 +247,15 @@ fn process(
                 };
                 let day = Some(day_of(p.time));
                 let (tschema, def) = (table.schema.clone(), Arc::clone(schema));
-                let b = writer.builder(&table.name, day, || {
-                    AnyBuilder::Custom(custom::Builder::new(tschema, def))
+                let make = || AnyBuilder::Custom(custom::Builder::new(tschema, def));
+                let checked = writer.append(&table.name, day, make, |b| match b {
+                    AnyBuilder::Custom(b) => b.check(&p).map(|()| b.append(&p)),
+                    _ => Ok(()),
                 })?;
-                if let AnyBuilder::Custom(b) = b {
-                    if let Err(e) = b.check(&p) {
-                        reject(span, bytes, &e, counts);
-                        continue;
-                    }
-                    b.append(&p);
+                match checked {
+                    Ok(()) => counts.records += 1,
+                    Err(e) => reject(span, bytes, &e, counts),
                 }
-                writer.appended(&table.name, day)?;
-                counts.records += 1;
             }
         }
     }

@@ -133,7 +133,9 @@ pub struct PartitionWriter {
     prefix: String,
     config: IngestConfig,
     props: WriterProperties,
-    parts: HashMap<(String, Option<i32>), Part>,
+    /// Open files by table, then day.
+    parts: HashMap<String, HashMap<Option<i32>, Part>>,
+    open_parts: usize,
     finished: Vec<WrittenFile>,
     seq: u64,
     tick: u64,
@@ -170,62 +172,48 @@ impl PartitionWriter {
             config: config.clone(),
             props,
             parts: HashMap::new(),
+            open_parts: 0,
             finished: Vec::new(),
             seq: 0,
             tick: 0,
         }
     }
 
-    /// The builder for `(table, day)`, created with `make` if needed. Call
-    /// [`PartitionWriter::appended`] after appending to it.
-    pub fn builder(
+    /// Runs `f` on the builder of `(table, day)` (created with `make` the
+    /// first time), then encodes the builder's rows once it holds a full
+    /// batch. The lookup allocates nothing: this runs once per record.
+    pub fn append<R>(
         &mut self,
         table: &str,
         day: Option<i32>,
         make: impl FnOnce() -> AnyBuilder,
-    ) -> Result<&mut AnyBuilder, WriteError> {
+        f: impl FnOnce(&mut AnyBuilder) -> R,
+    ) -> Result<R, WriteError> {
         self.tick += 1;
-        let key = (table.to_string(), day);
-        if !self.parts.contains_key(&key) {
-            if self.parts.len() >= MAX_OPEN_PARTS {
-                self.close_lru()?;
-            }
-            self.seq += 1;
-            let dir = self.root.join(table).join(format!(
-                "{PARTITION_COLUMN}={}",
-                day.map(day_label).unwrap_or_else(|| "unknown".into())
-            ));
-            let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
-            let path = dir.join(&name);
-            let tmp = dir.join(format!("{name}.tmp"));
-            self.parts.insert(
-                key.clone(),
-                Part {
-                    builder: make(),
-                    writer: None,
-                    tmp,
-                    path,
-                    table: table.to_string(),
-                    rows: 0,
-                    last_used: self.tick,
-                },
-            );
+        let open = self
+            .parts
+            .get(table)
+            .is_some_and(|days| days.contains_key(&day));
+        if !open {
+            self.open(table, day, make())?;
         }
-        let tick = self.tick;
-        let part = self.parts.get_mut(&key).ok_or_else(|| {
-            WriteError::Arrow(ArrowError::ComputeError("partition vanished".into()))
-        })?;
+        let (batch_rows, row_group_bytes, tick) = (
+            self.config.batch_rows.max(1),
+            self.config.row_group_bytes,
+            self.tick,
+        );
+        let Some(part) = self
+            .parts
+            .get_mut(table)
+            .and_then(|days| days.get_mut(&day))
+        else {
+            return Err(WriteError::Arrow(ArrowError::ComputeError(
+                "partition vanished".into(),
+            )));
+        };
         part.last_used = tick;
-        Ok(&mut part.builder)
-    }
-
-    /// Encodes the builder of `(table, day)` when it holds a full batch.
-    pub fn appended(&mut self, table: &str, day: Option<i32>) -> Result<(), WriteError> {
-        let batch_rows = self.config.batch_rows.max(1);
-        let row_group_bytes = self.config.row_group_bytes;
-        if let Some(part) = self.parts.get_mut(&(table.to_string(), day))
-            && part.builder.len() >= batch_rows
-        {
+        let out = f(&mut part.builder);
+        if part.builder.len() >= batch_rows {
             flush_builder(part, &self.props)?;
             if let Some(w) = &mut part.writer
                 && w.in_progress_size() >= row_group_bytes
@@ -236,19 +224,57 @@ impl PartitionWriter {
                 })?;
             }
         }
+        Ok(out)
+    }
+
+    fn open(
+        &mut self,
+        table: &str,
+        day: Option<i32>,
+        builder: AnyBuilder,
+    ) -> Result<(), WriteError> {
+        if self.open_parts >= MAX_OPEN_PARTS {
+            self.close_lru()?;
+        }
+        self.seq += 1;
+        let dir = self.root.join(table).join(format!(
+            "{PARTITION_COLUMN}={}",
+            day.map(day_label).unwrap_or_else(|| "unknown".into())
+        ));
+        let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
+        let part = Part {
+            builder,
+            writer: None,
+            tmp: dir.join(format!("{name}.tmp")),
+            path: dir.join(&name),
+            table: table.to_string(),
+            rows: 0,
+            last_used: self.tick,
+        };
+        self.parts
+            .entry(table.to_string())
+            .or_default()
+            .insert(day, part);
+        self.open_parts += 1;
         Ok(())
     }
 
     fn close_lru(&mut self) -> Result<(), WriteError> {
-        let Some(key) = self
+        let lru = self
             .parts
             .iter()
-            .min_by_key(|(_, p)| p.last_used)
-            .map(|(k, _)| k.clone())
-        else {
+            .flat_map(|(t, days)| days.iter().map(move |(d, p)| (p.last_used, t, *d)))
+            .min_by_key(|(used, _, _)| *used)
+            .map(|(_, t, d)| (t.clone(), d));
+        let Some((table, day)) = lru else {
             return Ok(());
         };
-        if let Some(part) = self.parts.remove(&key) {
+        if let Some(part) = self
+            .parts
+            .get_mut(&table)
+            .and_then(|days| days.remove(&day))
+        {
+            self.open_parts -= 1;
             self.close(part)?;
         }
         Ok(())
@@ -273,7 +299,11 @@ impl PartitionWriter {
 
     /// Flushes and closes every file; returns them (still under temporary names).
     pub fn finish(mut self) -> Result<Vec<WrittenFile>, WriteError> {
-        let parts: Vec<Part> = self.parts.drain().map(|(_, p)| p).collect();
+        let parts: Vec<Part> = self
+            .parts
+            .drain()
+            .flat_map(|(_, days)| days.into_values())
+            .collect();
         for part in parts {
             self.close(part)?;
         }
@@ -282,7 +312,7 @@ impl PartitionWriter {
 
     /// Removes every temporary file written so far (after a failed run).
     pub fn abandon(self) {
-        for p in self.parts.values() {
+        for p in self.parts.values().flat_map(HashMap::values) {
             let _ = std::fs::remove_file(&p.tmp);
         }
         for f in &self.finished {
