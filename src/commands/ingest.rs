@@ -58,16 +58,18 @@ pub(crate) fn summary(r: &IngestReport) -> String {
     let secs = r.elapsed_ms as f64 / 1000.0;
     let _ = writeln!(
         out,
-        "Read {} file{} ({}) in {secs:.1} s: {} rows written to {} Parquet file{}.",
+        "Read {} file{} ({}) in {secs:.1} s: {} row{} written to {} Parquet file{}.",
         r.files_read,
         if r.files_read == 1 { "" } else { "s" },
         human_bytes(r.bytes_read),
         r.records_total(),
+        if r.records_total() == 1 { "" } else { "s" },
         r.parquet_files,
         if r.parquet_files == 1 { "" } else { "s" },
     );
     for (table, n) in &r.records {
-        let _ = writeln!(out, "  {table:<14} {n:>10} rows");
+        let rows = if *n == 1 { "row" } else { "rows" };
+        let _ = writeln!(out, "  {table:<14} {n:>10} {rows}");
     }
     if r.files.is_empty() {
         let _ = writeln!(

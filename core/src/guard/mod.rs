@@ -160,6 +160,7 @@ impl SqlGuard {
         unmask_column_references(&mut statement);
         if matches!(statement, Statement::Query(_)) {
             unnest::rewrite(&mut statement, &self.array_fields)?;
+            name_field_columns(&mut statement);
         }
         let Statement::Query(query) = &mut statement else {
             return Err(GuardError::NotAQuery(statement_kind(&statement)));
@@ -268,6 +269,62 @@ fn unmask_column_references(statement: &mut Statement) {
         }
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// Names a selected struct field after the field, as Trino does:
+/// `SELECT useridentity.arn` yields a column `arn` (DataFusion would call it
+/// `cloudtrail.useridentity[arn]`), unless another output column has that name.
+fn name_field_columns(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{Ident, Select, SelectItem, VisitMut, VisitorMut};
+    struct Namer;
+    impl VisitorMut for Namer {
+        type Break = ();
+        fn pre_visit_select(&mut self, select: &mut Select) -> ControlFlow<()> {
+            let name_of = |item: &SelectItem| -> Option<String> {
+                match item {
+                    SelectItem::UnnamedExpr(Expr::Identifier(i)) => {
+                        Some(i.value.to_ascii_lowercase())
+                    }
+                    SelectItem::UnnamedExpr(Expr::CompoundIdentifier(p)) => {
+                        p.last().map(|i| i.value.to_ascii_lowercase())
+                    }
+                    SelectItem::ExprWithAlias { alias, .. } => {
+                        Some(alias.value.to_ascii_lowercase())
+                    }
+                    _ => None,
+                }
+            };
+            let names: Vec<Option<String>> = select.projection.iter().map(name_of).collect();
+            for (i, item) in select.projection.iter_mut().enumerate() {
+                let SelectItem::UnnamedExpr(expr @ Expr::CompoundIdentifier(_)) = item else {
+                    continue;
+                };
+                let Expr::CompoundIdentifier(parts) = &*expr else {
+                    continue;
+                };
+                if parts.len() < 2 {
+                    continue;
+                }
+                let Some(name) = names[i].clone() else {
+                    continue;
+                };
+                if names
+                    .iter()
+                    .filter(|n| n.as_deref() == Some(name.as_str()))
+                    .count()
+                    == 1
+                {
+                    let alias = Ident::with_quote('"', name);
+                    *item = SelectItem::ExprWithAlias {
+                        expr: expr.clone(),
+                        alias,
+                    };
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = statement.visit(&mut Namer);
 }
 
 fn number(n: u64) -> Expr {

@@ -53,3 +53,18 @@ fn cte_scoping() {
             .is_err()
     );
 }
+
+#[test]
+fn struct_fields_are_named_like_trino() {
+    let g = guard();
+    let s = g
+        .check("SELECT useridentity.arn, eventname FROM cloudtrail")
+        .unwrap();
+    assert_eq!(
+        s.sql(),
+        "SELECT useridentity.arn AS \"arn\", eventname FROM cloudtrail LIMIT 1000"
+    );
+    // Not when the name would clash with another output column.
+    let s = g.check("SELECT a.eventid, b.eventid FROM cloudtrail a JOIN cloudtrail b ON a.eventid = b.eventid").unwrap();
+    assert!(!s.sql().contains(" AS "), "{}", s.sql());
+}

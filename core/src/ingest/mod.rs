@@ -160,10 +160,12 @@ pub enum IngestError {
     #[error(transparent)]
     Write(#[from] writer::WriteError),
     /// `--source` names no table.
-    #[error("unknown source `{name}`; known sources: {known}")]
+    #[error("unknown source `{name}`{hint}; known sources: {known}")]
     UnknownSource {
         /// The name given.
         name: String,
+        /// " (did you mean `x`?)" when a known name is close.
+        hint: String,
         /// The known ones.
         known: String,
     },
@@ -259,8 +261,15 @@ impl Ingestor {
         if let Some(name) = &opts.source
             && catalog.get(name).is_none()
         {
+            let close = catalog
+                .tables()
+                .iter()
+                .find(|t| crate::guard::edit_distance(&name.to_ascii_lowercase(), &t.name) <= 2);
             return Err(IngestError::UnknownSource {
                 name: name.clone(),
+                hint: close
+                    .map(|t| format!(" (did you mean `{}`?)", t.name))
+                    .unwrap_or_default(),
                 known: catalog.names(),
             });
         }

@@ -182,7 +182,10 @@ fn forced_source_and_unknown_source() {
         )
         .unwrap_err()
         .to_string();
-    assert!(err.contains("unknown source `cloudtrial`"), "{err}");
+    assert!(
+        err.contains("unknown source `cloudtrial` (did you mean `cloudtrail`?)"),
+        "{err}"
+    );
     // A headerless default-format flow log forced as vpc_flow.
     let r = lake.ingest_as(
         &[fixtures()
