@@ -62,3 +62,58 @@ impl App {
             .context("cannot start the async runtime")
     }
 }
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+impl App {
+    /// Loads rules: the built-in pack (unless `--no-builtin` or
+    /// `detector.builtin_rules = false`), `detector.rules_dirs`, then `--rules`.
+    pub(crate) fn rules(&self, sources: &crate::cli::RuleSources) -> mantissa_detector::LoadReport {
+        use mantissa_detector::{DirSource, EmbeddedSource, RuleSource};
+        let catalog = self.catalog();
+        let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
+        let mut owned: Vec<Box<dyn RuleSource>> = Vec::new();
+        if self.config.detector.builtin_rules && !sources.no_builtin {
+            owned.push(Box::new(EmbeddedSource::new(builtin::BUILTIN_RULES)));
+        }
+        for d in self.config.detector.rules_dirs.iter().chain(&sources.dirs) {
+            owned.push(Box::new(DirSource::new(d)));
+        }
+        let refs: Vec<&dyn RuleSource> = owned.iter().map(|b| b.as_ref()).collect();
+        mantissa_detector::load_rules(&refs, &guard)
+    }
+
+    /// The detector over the current tables, with its state in
+    /// `<data-dir>/state/detector.db`.
+    pub(crate) fn detector(&self) -> anyhow::Result<mantissa_detector::Detector> {
+        let (guard, engine) = self.engine()?;
+        let store = mantissa_detector::state::SqliteStateStore::open(
+            &self.data.state().join("detector.db"),
+        )?;
+        Ok(self.detector_with(guard, engine, std::sync::Arc::new(store)))
+    }
+
+    /// A detector with a given state store (backtests use a scratch one).
+    pub(crate) fn detector_with(
+        &self,
+        guard: SqlGuard,
+        engine: DataFusionEngine,
+        store: std::sync::Arc<dyn mantissa_detector::state::StateStore>,
+    ) -> mantissa_detector::Detector {
+        let time_columns = self
+            .catalog()
+            .tables()
+            .iter()
+            .map(|t| (t.name.clone(), t.time_column.clone()))
+            .collect();
+        mantissa_detector::Detector::new(
+            std::sync::Arc::new(engine),
+            guard,
+            store,
+            self.config.detector.clone(),
+            time_columns,
+        )
+    }
+}

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
-const SECTIONS: &[&str] = &["engine", "ingest"];
+const SECTIONS: &[&str] = &["engine", "ingest", "detector"];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
 const NON_CONFIG_ENV: &[&str] = &["log", "config", "now"];
@@ -34,6 +34,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Ingest tuning.
     pub ingest: IngestConfig,
+    /// Detection engine: rule folders and limits.
+    pub detector: DetectorConfig,
     /// Custom JSON application-log sources (`[[sources]]` tables).
     pub sources: Vec<CustomSourceConfig>,
 }
@@ -44,6 +46,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./mantissa-data"),
             engine: EngineConfig::default(),
             ingest: IngestConfig::default(),
+            detector: DetectorConfig::default(),
             sources: Vec::new(),
         }
     }
@@ -95,6 +98,37 @@ impl Default for IngestConfig {
             batch_rows: 2048,
             row_group_bytes: 8 * 1024 * 1024,
             row_group_rows: 256 * 1024,
+        }
+    }
+}
+
+/// Detection engine settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectorConfig {
+    /// Load the built-in rule pack shipped with the binary.
+    pub builtin_rules: bool,
+    /// Folders of user rules (YAML, searched recursively), loaded after the
+    /// built-in pack; a user rule with a built-in rule's id replaces it.
+    pub rules_dirs: Vec<PathBuf>,
+    /// Alerts one rule may raise per hour before the limiter folds the rest
+    /// into a single meta-alert.
+    pub max_alerts_per_hour: u32,
+    /// Result rows kept as evidence in one alert.
+    pub evidence_rows: usize,
+    /// Longest downtime `detect --watch` catches up, in hours; older missed
+    /// intervals are skipped with a warning.
+    pub max_catchup_hours: u64,
+}
+
+impl Default for DetectorConfig {
+    fn default() -> Self {
+        Self {
+            builtin_rules: true,
+            rules_dirs: Vec::new(),
+            max_alerts_per_hour: 100,
+            evidence_rows: 20,
+            max_catchup_hours: 24,
         }
     }
 }

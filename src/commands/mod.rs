@@ -1,7 +1,9 @@
 //! One module per verb.
 
 mod demo;
+mod detect;
 mod ingest;
+mod rules;
 mod schema;
 mod sql;
 mod tables;
@@ -18,5 +20,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Sql(a) => sql::run(app, &a),
         Command::Tables(a) => tables::run(app, &a),
         Command::Schema(a) => schema::run(app, &a),
+        Command::Detect(a) => detect::run(app, &a),
+        Command::Rules(a) => rules::run(app, &a),
     }
 }

@@ -18,8 +18,8 @@ use datafusion::physical_plan::execute_stream;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 
-use super::pruning::AsOf;
 use super::pruning::TimePrunedTable;
+use super::pruning::Visible;
 use super::{EngineError, QueryEngine, QueryResult, QueryTime};
 use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef};
 use crate::config::EngineConfig;
@@ -106,10 +106,11 @@ impl DataFusionEngine {
         let started = Instant::now();
         let mut state = self.ctx.state();
         state.execution_props_mut().query_execution_start_time = Some(time.now);
-        if time.as_of {
-            state
-                .config_mut()
-                .set_extension(Arc::new(AsOf(time.now.timestamp_micros())));
+        if time.as_of || time.since.is_some() {
+            state.config_mut().set_extension(Arc::new(Visible {
+                after: time.since.map(|t| t.timestamp_micros()),
+                until: time.as_of.then(|| time.now.timestamp_micros()),
+            }));
         }
         let plan = state
             .create_logical_plan(sql.sql())

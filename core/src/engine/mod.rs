@@ -52,17 +52,29 @@ pub struct QueryTime {
     /// Replay mode: rows with an event time after `now` are invisible, as they
     /// would have been had the query run live at `now` (`--now` sets this).
     pub as_of: bool,
+    /// Window start: when set, only rows with an event time strictly after
+    /// it are visible (a detection rule's `threshold.window`). Partitions
+    /// wholly before it are not read.
+    pub since: Option<DateTime<Utc>>,
 }
 
 impl QueryTime {
     /// Live: `now` is the current time and all rows are visible.
     pub fn live(now: DateTime<Utc>) -> Self {
-        Self { now, as_of: false }
+        Self {
+            now,
+            as_of: false,
+            since: None,
+        }
     }
 
     /// Replay as of `now`.
     pub fn as_of(now: DateTime<Utc>) -> Self {
-        Self { now, as_of: true }
+        Self {
+            now,
+            as_of: true,
+            since: None,
+        }
     }
 
     /// From a clock: frozen clocks replay.
@@ -70,6 +82,18 @@ impl QueryTime {
         Self {
             now: clock.now(),
             as_of: clock.is_frozen(),
+            since: None,
+        }
+    }
+
+    /// Only rows with an event time in `(now - window, now]` are visible:
+    /// what a detection rule evaluated at `now` sees.
+    pub fn window(now: DateTime<Utc>, window: std::time::Duration) -> Self {
+        let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+        Self {
+            now,
+            as_of: true,
+            since: now.checked_sub_signed(window),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! before the listing table lists files, so a one-hour query reads one or two
 //! day directories, not the whole history.
 //!
-//! It also implements *as-of* replays: when a query runs with a frozen clock
+//! It also implements *as-of* replays and detection windows: when a query runs with a frozen clock
 //! ([`AsOf`] in the session config), rows whose event time is after that
 //! instant are invisible, so a replay sees exactly what a live run would
 //! have seen then.
@@ -29,9 +29,15 @@ use datafusion::physical_plan::projection::ProjectionExec;
 
 use crate::catalog::PARTITION_COLUMN;
 
-/// Session extension: hide rows whose event time is after this instant (µs).
+/// Session extension: only rows with an event time in `(after, until]`
+/// (µs since the epoch) are visible.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct AsOf(pub(crate) i64);
+pub(crate) struct Visible {
+    /// Rows at or before this instant are hidden (a rule's window start).
+    pub(crate) after: Option<i64>,
+    /// Rows after this instant are hidden (as-of replay).
+    pub(crate) until: Option<i64>,
+}
 use crate::ingest::time::{day_label, day_of};
 
 /// A table that adds `dt` bounds derived from its time column's bounds.
@@ -99,19 +105,25 @@ impl TableProvider for TimePrunedTable {
                 }
             }
         }
-        let Some(as_of) = state.config().get_extension::<AsOf>() else {
+        let Some(visible) = state.config().get_extension::<Visible>() else {
             return self.inner.scan(state, projection, &all, limit).await;
         };
         let schema = self.inner.schema();
         let Ok(time_idx) = schema.index_of(&self.time_column) else {
             return self.inner.scan(state, projection, &all, limit).await;
         };
-        // The table has no rows after `as_of`: prune later days and filter rows.
-        all.push(
-            col(PARTITION_COLUMN)
-                .lt_eq(lit(day_label(day_of(as_of.0))))
-                .or(col(PARTITION_COLUMN).eq(lit("unknown"))),
-        );
+        // The table has no rows outside the visible range: prune the days
+        // outside it and filter rows.
+        if let Some(until) = visible.until {
+            all.push(
+                col(PARTITION_COLUMN)
+                    .lt_eq(lit(day_label(day_of(until))))
+                    .or(col(PARTITION_COLUMN).eq(lit("unknown"))),
+            );
+        }
+        if let Some(after) = visible.after {
+            all.push(col(PARTITION_COLUMN).gt_eq(lit(day_label(day_of(after)))));
+        }
         let wanted: Vec<usize> = projection
             .cloned()
             .unwrap_or_else(|| (0..schema.fields().len()).collect());
@@ -125,16 +137,34 @@ impl TableProvider for TimePrunedTable {
             .await?;
         let pos = inner_proj.iter().position(|i| *i == time_idx).unwrap_or(0);
         let time: Arc<dyn PhysicalExpr> = Arc::new(PhysColumn::new(&self.time_column, pos));
-        let bound: Arc<dyn PhysicalExpr> = Arc::new(Literal::new(
-            ScalarValue::TimestampMicrosecond(Some(as_of.0), Some("UTC".into())),
-        ));
-        let not_after: Arc<dyn PhysicalExpr> =
-            Arc::new(PhysBinary::new(time.clone(), Operator::LtEq, bound));
-        let predicate: Arc<dyn PhysicalExpr> = Arc::new(PhysBinary::new(
-            Arc::new(IsNullExpr::new(time)),
-            Operator::Or,
-            not_after,
-        ));
+        let stamp = |micros: i64| -> Arc<dyn PhysicalExpr> {
+            Arc::new(Literal::new(ScalarValue::TimestampMicrosecond(
+                Some(micros),
+                Some("UTC".into()),
+            )))
+        };
+        let predicate: Arc<dyn PhysicalExpr> = match (visible.after, visible.until) {
+            // Rows without an event time stay visible to open-ended replays
+            // but never fall inside a window.
+            (None, Some(until)) => Arc::new(PhysBinary::new(
+                Arc::new(IsNullExpr::new(time.clone())),
+                Operator::Or,
+                Arc::new(PhysBinary::new(time, Operator::LtEq, stamp(until))),
+            )),
+            (Some(after), until) => {
+                let lower: Arc<dyn PhysicalExpr> =
+                    Arc::new(PhysBinary::new(time.clone(), Operator::Gt, stamp(after)));
+                match until {
+                    Some(until) => Arc::new(PhysBinary::new(
+                        lower,
+                        Operator::And,
+                        Arc::new(PhysBinary::new(time, Operator::LtEq, stamp(until))),
+                    )),
+                    None => lower,
+                }
+            }
+            (None, None) => return self.inner.scan(state, projection, &all, limit).await,
+        };
         let filtered: Arc<dyn ExecutionPlan> = Arc::new(FilterExec::try_new(predicate, plan)?);
         let out_schema = filtered.schema();
         let exprs: Vec<(Arc<dyn PhysicalExpr>, String)> = (0..wanted.len())

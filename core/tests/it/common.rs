@@ -70,7 +70,11 @@ impl Lake {
             .enable_all()
             .build()
             .unwrap();
-        let time = QueryTime { now, as_of };
+        let time = QueryTime {
+            now,
+            as_of,
+            since: None,
+        };
         rt.block_on(engine.execute(&guarded, time))
             .map_err(|e: EngineError| format!("engine: {e}"))
     }

@@ -1,0 +1,82 @@
+//! Where the data is: hourly buckets of event time per table, so replays
+//! skip schedule ticks whose window holds no events.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use mantissa_core::engine::{QueryEngine, QueryTime};
+use mantissa_core::guard::SqlGuard;
+
+const HOUR_US: i64 = 3_600_000_000;
+
+/// Hours with events, per table.
+#[derive(Debug, Default, Clone)]
+pub struct Activity {
+    hours: HashMap<String, BTreeSet<i64>>,
+    /// Tables whose activity is unknown (treated as always active).
+    unknown: HashSet<String>,
+}
+
+impl Activity {
+    /// Scans `tables` (name, event-time column) for hours with events in
+    /// `[from, to]`. A table that cannot be scanned is treated as always
+    /// active, so skipping never hides data.
+    pub async fn scan(
+        engine: &dyn QueryEngine,
+        guard: &SqlGuard,
+        tables: &[(String, String)],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Self {
+        let mut out = Self::default();
+        for (table, column) in tables {
+            let sql = format!(
+                "SELECT DISTINCT date_trunc('hour', {column}) AS h FROM {table} \
+                 WHERE {column} >= from_iso8601_timestamp('{}') AND {column} <= from_iso8601_timestamp('{}')",
+                mantissa_core::clock::format_instant(from),
+                mantissa_core::clock::format_instant(to)
+            );
+            let scanned = match guard.check(&sql) {
+                Ok(g) => engine.execute(&g, QueryTime::live(to)).await.ok(),
+                Err(_) => None,
+            };
+            match scanned {
+                Some(r) if !r.truncated => {
+                    let set = out.hours.entry(table.clone()).or_default();
+                    for row in r.json_rows() {
+                        if let Some(t) = row
+                            .first()
+                            .and_then(|v| v.as_str())
+                            .and_then(|s| mantissa_core::clock::parse_instant(s).ok())
+                        {
+                            set.insert(t.timestamp_micros());
+                        }
+                    }
+                }
+                _ => {
+                    tracing::debug!(table, "activity unknown; every tick is evaluated");
+                    out.unknown.insert(table.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether any of `tables` has events in `(after, until]`.
+    pub fn any(&self, tables: &[String], after: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+        let lo = after.timestamp_micros().div_euclid(HOUR_US) * HOUR_US;
+        let hi = until.timestamp_micros();
+        tables.iter().any(|t| {
+            self.unknown.contains(t)
+                || self
+                    .hours
+                    .get(t)
+                    .is_some_and(|set| set.range(lo..=hi).next().is_some())
+        })
+    }
+
+    /// Hours with events across all scanned tables.
+    pub fn total_hours(&self) -> usize {
+        self.hours.values().map(BTreeSet::len).sum()
+    }
+}

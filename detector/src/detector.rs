@@ -1,0 +1,458 @@
+//! The detector: evaluates rules at times (one cycle, a replay, the live
+//! schedule), turns groups into alerts with dedup, suppression and the
+//! per-rule limiter, and records every run in the state store.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use mantissa_core::config::DetectorConfig;
+use mantissa_core::engine::QueryEngine;
+use mantissa_core::guard::SqlGuard;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::activity::Activity;
+use crate::alert::{Alert, AlertStatus, group_text};
+use crate::eval::{Group, evaluate, hex};
+use crate::rule::Rule;
+use crate::state::{StateError, StateStore};
+
+/// How an alert changed in one evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Raised now.
+    New,
+    /// Seen again with new evidence within suppression: folded into the open alert.
+    Updated,
+}
+
+/// An alert and what happened to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Raised {
+    /// New or updated.
+    pub change: Change,
+    /// The alert as stored.
+    #[serde(flatten)]
+    pub alert: Alert,
+}
+
+/// One rule's evaluation at one time.
+#[derive(Debug, Clone)]
+pub struct RuleRun {
+    /// The rule.
+    pub rule_id: String,
+    /// Evaluation time.
+    pub at: DateTime<Utc>,
+    /// Result rows, or the failure.
+    pub outcome: Result<usize, String>,
+    /// Alerts raised or updated.
+    pub alerts: Vec<Raised>,
+    /// Wall-clock time of the evaluation.
+    pub elapsed: std::time::Duration,
+}
+
+/// Several evaluations: a cycle, a replay or a backtest.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    /// Every evaluation, in order.
+    pub runs: Vec<RuleRun>,
+    /// Schedule ticks skipped because their window held no events.
+    pub skipped: usize,
+}
+
+impl RunReport {
+    /// Alerts raised or updated, in order, each once (its latest state).
+    pub fn alerts(&self) -> Vec<Raised> {
+        let mut out: Vec<Raised> = Vec::new();
+        for r in self.runs.iter().flat_map(|r| &r.alerts) {
+            match out.iter_mut().find(|o| o.alert.id == r.alert.id) {
+                Some(o) => o.alert = r.alert.clone(),
+                None => out.push(r.clone()),
+            }
+        }
+        out
+    }
+
+    /// Evaluations that failed: (rule, time, message).
+    pub fn failures(&self) -> Vec<(&str, DateTime<Utc>, &str)> {
+        self.runs
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Err(e) => Some((r.rule_id.as_str(), r.at, e.as_str())),
+                Ok(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// Evaluates rules against an engine, keeping state in a store.
+pub struct Detector {
+    engine: Arc<dyn QueryEngine>,
+    guard: SqlGuard,
+    store: Arc<dyn StateStore>,
+    config: DetectorConfig,
+    /// Event-time column per table (for activity scans).
+    time_columns: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("engine", &self.engine.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A detector failure that is not one rule's (the state store is unusable).
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    /// The state store failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+impl Detector {
+    /// A detector; `time_columns` maps each table to its event-time column.
+    pub fn new(
+        engine: Arc<dyn QueryEngine>,
+        guard: SqlGuard,
+        store: Arc<dyn StateStore>,
+        config: DetectorConfig,
+        time_columns: Vec<(String, String)>,
+    ) -> Self {
+        Self {
+            engine,
+            guard,
+            store,
+            config,
+            time_columns,
+        }
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Arc<dyn StateStore> {
+        &self.store
+    }
+
+    /// Whether a rule is enabled: the state store's override, else the file.
+    pub async fn is_enabled(&self, rule: &Rule) -> Result<bool, DetectError> {
+        Ok(self
+            .store
+            .rule_state(&rule.id)
+            .await?
+            .enabled
+            .unwrap_or(rule.enabled))
+    }
+
+    /// Enabled rules among `rules`.
+    pub async fn enabled<'r>(&self, rules: &'r [Rule]) -> Result<Vec<&'r Rule>, DetectError> {
+        let mut out = Vec::new();
+        for r in rules {
+            if self.is_enabled(r).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One cycle: every rule evaluated at `now`.
+    pub async fn cycle(
+        &self,
+        rules: &[&Rule],
+        now: DateTime<Utc>,
+    ) -> Result<RunReport, DetectError> {
+        let mut report = RunReport::default();
+        for rule in rules {
+            report.runs.push(self.run_rule(rule, now).await?);
+        }
+        Ok(report)
+    }
+
+    /// Replays the schedule over `[from, to]` as if it had run live: every
+    /// rule at each of its schedule ticks (and at `to`), in time order,
+    /// skipping ticks whose window holds no events.
+    pub async fn replay(
+        &self,
+        rules: &[&Rule],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<RunReport, DetectError> {
+        let widest = rules
+            .iter()
+            .map(|r| r.threshold.window.chrono())
+            .max()
+            .unwrap_or_else(Duration::zero);
+        let activity = Activity::scan(
+            self.engine.as_ref(),
+            &self.guard,
+            &self.time_columns,
+            from.checked_sub_signed(widest).unwrap_or(from),
+            to,
+        )
+        .await;
+        let mut plan: BTreeMap<DateTime<Utc>, Vec<usize>> = BTreeMap::new();
+        let mut skipped = 0;
+        for (i, rule) in rules.iter().enumerate() {
+            for tick in ticks(rule, from, to) {
+                let after = tick
+                    .checked_sub_signed(rule.threshold.window.chrono())
+                    .unwrap_or(tick);
+                if activity.any(rule.guarded.tables(), after, tick) {
+                    plan.entry(tick).or_default().push(i);
+                } else {
+                    skipped += 1;
+                }
+            }
+        }
+        let total: usize = plan.values().map(Vec::len).sum();
+        let mut report = RunReport {
+            runs: Vec::with_capacity(total),
+            skipped,
+        };
+        for (tick, due) in plan {
+            for i in due {
+                report.runs.push(self.run_rule(rules[i], tick).await?);
+                progress(report.runs.len(), total);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Live schedule step: for each rule, every schedule tick missed since
+    /// its last successful evaluation (at most `max_catchup_hours` back), so
+    /// downtime leaves no gaps; a rule that never ran is evaluated at `now`.
+    pub async fn catch_up(
+        &self,
+        rules: &[&Rule],
+        now: DateTime<Utc>,
+    ) -> Result<RunReport, DetectError> {
+        let horizon = now - Duration::hours(self.config.max_catchup_hours as i64);
+        let mut report = RunReport::default();
+        for rule in rules {
+            let state = self.store.rule_state(&rule.id).await?;
+            let Some(last) = state.last_success else {
+                report.runs.push(self.run_rule(rule, now).await?);
+                continue;
+            };
+            let mut from = last + Duration::microseconds(1);
+            if from < horizon {
+                tracing::warn!(
+                    rule = %rule.id,
+                    "down for more than {}h: catching up the last {}h of the schedule only",
+                    self.config.max_catchup_hours,
+                    self.config.max_catchup_hours
+                );
+                from = horizon;
+            }
+            for tick in aligned_ticks(rule, from, now) {
+                report.runs.push(self.run_rule(rule, tick).await?);
+            }
+        }
+        Ok(report)
+    }
+
+    /// When the earliest rule is next due after `now`.
+    pub async fn next_due(&self, rules: &[&Rule], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        rules.iter().map(|r| next_tick(r, now)).min()
+    }
+
+    /// Evaluates one rule at `at` and stores the outcome. Only a state-store
+    /// failure is an error; a rule's failure is recorded in its [`RuleRun`].
+    pub async fn run_rule(&self, rule: &Rule, at: DateTime<Utc>) -> Result<RuleRun, DetectError> {
+        let started = std::time::Instant::now();
+        let eval = evaluate(rule, self.engine.as_ref(), at, self.config.evidence_rows).await;
+        let eval = match eval {
+            Ok(e) => e,
+            Err(e) => {
+                let msg = e.to_string();
+                tracing::warn!(rule = %rule.id, at = %at, error = %msg, "rule evaluation failed; retried next cycle");
+                self.store.record_failure(&rule.id, at, &msg).await?;
+                return Ok(RuleRun {
+                    rule_id: rule.id.clone(),
+                    at,
+                    outcome: Err(msg),
+                    alerts: Vec::new(),
+                    elapsed: started.elapsed(),
+                });
+            }
+        };
+        let mut alerts = Vec::new();
+        for group in eval.groups {
+            if let Some(raised) = self.raise(rule, at, group).await? {
+                alerts.push(raised);
+            }
+        }
+        self.store.record_success(&rule.id, at).await?;
+        Ok(RuleRun {
+            rule_id: rule.id.clone(),
+            at,
+            outcome: Ok(eval.rows),
+            alerts,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// One group → a new alert, an update of the open one, or nothing.
+    async fn raise(
+        &self,
+        rule: &Rule,
+        at: DateTime<Utc>,
+        group: Group,
+    ) -> Result<Option<Raised>, DetectError> {
+        let suppress = rule.suppress.chrono();
+        if let Some(open) = self.store.open_alert(&group.fingerprint, at).await? {
+            let mut alert = open.alert;
+            let new_evidence = open.evidence_hash != group.evidence_hash;
+            if at > alert.last_seen {
+                alert.last_seen = at;
+            }
+            if new_evidence {
+                alert.count += 1;
+                alert.evidence = group.rows;
+            }
+            let until = at + suppress;
+            self.store
+                .save_alert(&alert, &group.evidence_hash, until.max(open.suppress_until))
+                .await?;
+            return Ok(new_evidence.then_some(Raised {
+                change: Change::Updated,
+                alert,
+            }));
+        }
+        let hour_ago = at - Duration::hours(1);
+        let raised = self.store.alerts_raised(&rule.id, hour_ago, at).await?;
+        if raised >= u64::from(self.config.max_alerts_per_hour) {
+            return self.limit(rule, at).await;
+        }
+        let alert = Alert {
+            id: alert_id(&group.fingerprint, at),
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            severity: rule.severity,
+            category: rule.category,
+            title: if group.key.is_empty() {
+                rule.name.clone()
+            } else {
+                format!("{}: {}", rule.name, group_text(&group.key))
+            },
+            description: rule.description.clone(),
+            first_seen: at,
+            last_seen: at,
+            count: 1,
+            group: group.key,
+            evidence: group.rows,
+            mitre_attack: rule.metadata.mitre_attack.clone(),
+            tags: rule.metadata.tags.clone(),
+            sql: rule.guarded.sql().to_string(),
+            status: AlertStatus::Open,
+            fingerprint: group.fingerprint,
+            meta: false,
+        };
+        self.store
+            .save_alert(&alert, &group.evidence_hash, at + suppress)
+            .await?;
+        Ok(Some(Raised {
+            change: Change::New,
+            alert,
+        }))
+    }
+
+    /// The limiter tripped: one meta-alert per rule and hour, counting the
+    /// alerts it held back.
+    async fn limit(&self, rule: &Rule, at: DateTime<Utc>) -> Result<Option<Raised>, DetectError> {
+        let fingerprint = format!("limiter:{}", rule.id);
+        if let Some(open) = self.store.open_alert(&fingerprint, at).await? {
+            let mut alert = open.alert;
+            alert.count += 1;
+            alert.last_seen = at.max(alert.last_seen);
+            self.store
+                .save_alert(&alert, &open.evidence_hash, open.suppress_until)
+                .await?;
+            return Ok(None);
+        }
+        let limit = self.config.max_alerts_per_hour;
+        let mut group = serde_json::Map::new();
+        group.insert("rule_id".into(), rule.id.clone().into());
+        let alert = Alert {
+            id: alert_id(&fingerprint, at),
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            severity: rule.severity,
+            category: rule.category,
+            title: format!(
+                "Rule `{}` raised more than {limit} alerts in an hour; further alerts are held back",
+                rule.id
+            ),
+            description: format!(
+                "The alert limiter stopped `{}` ({}) after {limit} alerts in one hour. Review the rule's threshold and dedup fields, or raise detector.max_alerts_per_hour. `count` is the number of alerts held back.",
+                rule.id, rule.name
+            ),
+            first_seen: at,
+            last_seen: at,
+            count: 1,
+            group,
+            evidence: Vec::new(),
+            mitre_attack: rule.metadata.mitre_attack.clone(),
+            tags: vec!["meta".into(), "alert-limiter".into()],
+            sql: rule.guarded.sql().to_string(),
+            status: AlertStatus::Open,
+            fingerprint,
+            meta: true,
+        };
+        self.store
+            .save_alert(&alert, "", at + Duration::hours(1))
+            .await?;
+        Ok(Some(Raised {
+            change: Change::New,
+            alert,
+        }))
+    }
+}
+
+fn alert_id(fingerprint: &str, at: DateTime<Utc>) -> String {
+    let mut h = Sha256::new();
+    h.update(fingerprint.as_bytes());
+    h.update(at.timestamp_micros().to_le_bytes());
+    hex(&h.finalize())[..16].to_string()
+}
+
+/// The first schedule tick strictly after `t`.
+fn next_tick(rule: &Rule, t: DateTime<Utc>) -> DateTime<Utc> {
+    let step = rule.schedule.get().as_micros().max(1) as i64;
+    let us = t.timestamp_micros();
+    DateTime::from_timestamp_micros((us.div_euclid(step) + 1) * step).unwrap_or(t)
+}
+
+/// Schedule ticks (multiples of the schedule since the epoch) in `[from, to]`.
+fn aligned_ticks(
+    rule: &Rule,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> impl Iterator<Item = DateTime<Utc>> {
+    let step = rule.schedule.get().as_micros().max(1) as i64;
+    let first = from.timestamp_micros().div_euclid(step) * step;
+    let first = if first < from.timestamp_micros() {
+        first + step
+    } else {
+        first
+    };
+    let last = to.timestamp_micros();
+    (0..)
+        .map(move |k| first + k * step)
+        .take_while(move |us| *us <= last)
+        .filter_map(DateTime::from_timestamp_micros)
+}
+
+/// Aligned ticks in `[from, to]`, plus `to` itself when it is not a tick.
+fn ticks(
+    rule: &Rule,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> impl Iterator<Item = DateTime<Utc>> {
+    let step = rule.schedule.get().as_micros().max(1) as i64;
+    let tail = (to.timestamp_micros().rem_euclid(step) != 0 && to >= from).then_some(to);
+    aligned_ticks(rule, from, to).chain(tail)
+}

@@ -1,0 +1,252 @@
+//! `mantissa detect`: one cycle at `--now`, a replay (`--from/--to`), or the
+//! live schedule (`--watch`).
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use mantissa_core::clock::{format_instant, parse_instant};
+use mantissa_detector::detector::{Change, Raised, RunReport};
+use mantissa_detector::{LoadReport, Rule};
+use serde_json::json;
+
+use crate::app::App;
+use crate::cli::{DetectArgs, SummaryFormat};
+use crate::output;
+use crate::progress::Bar;
+
+pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
+    let loaded = app.rules(&args.sources);
+    report_load_errors(app, &loaded);
+    let rules = select(&loaded, &args.only)?;
+    let detector = app.detector()?;
+    let rt = app.runtime()?;
+    let mut enabled = Vec::new();
+    for r in rules {
+        if rt.block_on(detector.is_enabled(r))? {
+            enabled.push(r);
+        }
+    }
+    if enabled.is_empty() {
+        eprintln!("no enabled rules; see `mantissa rules list`");
+        return Ok(ExitCode::from(1));
+    }
+    if args.watch {
+        if app.clock.is_frozen() {
+            bail!("--watch runs on the real clock; to replay the past use --from and --to");
+        }
+        return watch(app, args, &detector, &rt);
+    }
+    let report = match (&args.from, &args.to) {
+        (Some(from), Some(to)) => {
+            let from = parse_instant(from)
+                .map_err(anyhow::Error::msg)
+                .context("--from")?;
+            let to = parse_instant(to)
+                .map_err(anyhow::Error::msg)
+                .context("--to")?;
+            if to < from {
+                bail!(
+                    "--to ({}) is before --from ({})",
+                    format_instant(to),
+                    format_instant(from)
+                );
+            }
+            let bar = Bar::items(app.quiet, "replaying");
+            let progress = |done: usize, total: usize| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            };
+            let r = rt.block_on(detector.replay(&enabled, from, to, &progress))?;
+            bar.finish();
+            r
+        }
+        _ => rt.block_on(detector.cycle(&enabled, app.clock.now()))?,
+    };
+    print_report(app, &report, args.format, enabled.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints each rule file that failed to load; the others still run.
+pub(crate) fn report_load_errors(app: &App, loaded: &LoadReport) {
+    if app.quiet {
+        return;
+    }
+    for e in &loaded.errors {
+        eprintln!("warning: rule not loaded: {e}");
+    }
+    for (id, old, new) in &loaded.replaced {
+        tracing::info!("rule `{id}` from {new} replaces {old}");
+    }
+}
+
+/// The rules named by `only` (all when empty); unknown ids are an error.
+pub(crate) fn select<'r>(loaded: &'r LoadReport, only: &[String]) -> anyhow::Result<Vec<&'r Rule>> {
+    if only.is_empty() {
+        return Ok(loaded.rules.iter().collect());
+    }
+    only.iter().map(|id| find(loaded, id)).collect()
+}
+
+/// One rule by id, with a suggestion when the id is close to a known one.
+pub(crate) fn find<'r>(loaded: &'r LoadReport, id: &str) -> anyhow::Result<&'r Rule> {
+    loaded.get(id).ok_or_else(|| {
+        let close = loaded
+            .rules
+            .iter()
+            .map(|r| (mantissa_core::guard::edit_distance(id, &r.id), &r.id))
+            .filter(|(d, _)| *d <= 3)
+            .min();
+        match close {
+            Some((_, c)) => anyhow::anyhow!("no rule `{id}`; did you mean `{c}`?"),
+            None => anyhow::anyhow!("no rule `{id}`; `mantissa rules list` shows the ids"),
+        }
+    })
+}
+
+/// Prints a report's alerts (table or JSON) and a summary.
+pub(crate) fn print_report(app: &App, report: &RunReport, format: SummaryFormat, rules: usize) {
+    let alerts = report.alerts();
+    let failures = report.failures();
+    match format {
+        SummaryFormat::Json => {
+            let v = json!({
+                "alerts": alerts,
+                "evaluations": report.runs.len(),
+                "skipped": report.skipped,
+                "failures": failures.iter().map(|(r, at, e)| json!({
+                    "rule_id": r, "at": format_instant(*at), "error": e
+                })).collect::<Vec<_>>(),
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        SummaryFormat::Text => {
+            if !alerts.is_empty() {
+                print!("{}", alerts_table(&alerts));
+            }
+            for (rule, at, e) in &failures {
+                eprintln!(
+                    "error: rule `{rule}` failed at {}: {e}",
+                    format_instant(*at)
+                );
+            }
+            if !app.quiet {
+                let new = alerts.iter().filter(|a| a.change == Change::New).count();
+                let updated = alerts.len() - new;
+                eprintln!(
+                    "{} evaluation{} of {rules} rule{}{}: {new} new alert{}, {updated} updated, {} failed",
+                    report.runs.len(),
+                    plural(report.runs.len()),
+                    plural(rules),
+                    if report.skipped > 0 {
+                        format!(" ({} ticks without data skipped)", report.skipped)
+                    } else {
+                        String::new()
+                    },
+                    plural(new),
+                    failures.len()
+                );
+                if !alerts.is_empty() {
+                    eprintln!("evidence and details: --format json");
+                }
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Alerts as an aligned table.
+pub(crate) fn alerts_table(alerts: &[Raised]) -> String {
+    let headers: Vec<String> = ["SEVERITY", "RULE", "GROUP", "FIRST SEEN", "COUNT", "ID", ""]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let rows: Vec<Vec<String>> = alerts
+        .iter()
+        .map(|r| {
+            let a = &r.alert;
+            vec![
+                a.severity.to_string(),
+                a.rule_id.clone(),
+                if a.meta {
+                    a.title.clone()
+                } else {
+                    a.group_text()
+                },
+                format_instant(a.first_seen),
+                a.count.to_string(),
+                a.id.clone(),
+                match r.change {
+                    Change::New => "new".into(),
+                    Change::Updated => "updated".into(),
+                },
+            ]
+        })
+        .collect();
+    output::table(
+        &headers,
+        &rows,
+        output::terminal_width(),
+        &[false, false, false, false, true, false, false],
+    )
+}
+
+fn watch(
+    app: &App,
+    args: &DetectArgs,
+    detector: &mantissa_detector::Detector,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<ExitCode> {
+    if !app.quiet {
+        eprintln!("running the detection schedule; Ctrl-C stops");
+    }
+    rt.block_on(async {
+        loop {
+            // Rules are reloaded every cycle: edits and enable/disable apply
+            // without a restart.
+            let loaded = app.rules(&args.sources);
+            let rules = select(&loaded, &args.only)?;
+            let mut enabled = Vec::new();
+            for r in rules {
+                if detector.is_enabled(r).await? {
+                    enabled.push(r);
+                }
+            }
+            let now = chrono::Utc::now();
+            let report = detector.catch_up(&enabled, now).await?;
+            for r in report.alerts() {
+                println!(
+                    "{} {:<8} {:<7} {} {}",
+                    format_instant(r.alert.last_seen),
+                    r.alert.severity,
+                    match r.change {
+                        Change::New => "new",
+                        Change::Updated => "updated",
+                    },
+                    r.alert.id,
+                    r.alert.title
+                );
+            }
+            for (rule, at, e) in report.failures() {
+                eprintln!("error: rule `{rule}` failed at {}: {e}", format_instant(at));
+            }
+            let next = detector
+                .next_due(&enabled, chrono::Utc::now())
+                .await
+                .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::minutes(5));
+            let wait = (next - chrono::Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .max(std::time::Duration::from_secs(1));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = tokio::signal::ctrl_c() => {
+                    if !app.quiet { eprintln!("stopped"); }
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+        }
+    })
+}
