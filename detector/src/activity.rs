@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use mantissa_core::engine::{QueryEngine, QueryTime};
 use mantissa_core::guard::SqlGuard;
 
-const HOUR_US: i64 = 3_600_000_000;
+/// One hour in microseconds.
+pub const HOUR_US: i64 = 3_600_000_000;
 
 /// Hours with events, per table.
 #[derive(Debug, Default, Clone)]
@@ -62,6 +63,16 @@ impl Activity {
         out
     }
 
+    /// Activity from hours already known (one rule's matching hours), filed
+    /// under each of `tables`.
+    pub fn from_hours(tables: &[String], hours: Vec<DateTime<Utc>>) -> Self {
+        let set: BTreeSet<i64> = hours.iter().map(|h| h.timestamp_micros()).collect();
+        Self {
+            hours: tables.iter().map(|t| (t.clone(), set.clone())).collect(),
+            unknown: HashSet::new(),
+        }
+    }
+
     /// Whether any of `tables` has events in `(after, until]`.
     pub fn any(&self, tables: &[String], after: DateTime<Utc>, until: DateTime<Utc>) -> bool {
         let lo = after.timestamp_micros().div_euclid(HOUR_US) * HOUR_US;
@@ -73,6 +84,21 @@ impl Activity {
                     .get(t)
                     .is_some_and(|set| set.range(lo..=hi).next().is_some())
         })
+    }
+
+    /// Start times (µs) of the hours with events in any of `tables`, sorted;
+    /// `None` when one of them is unknown (every hour counts).
+    pub fn hours_of(&self, tables: &[String]) -> Option<Vec<i64>> {
+        if tables.iter().any(|t| self.unknown.contains(t)) {
+            return None;
+        }
+        let mut all = BTreeSet::new();
+        for t in tables {
+            if let Some(set) = self.hours.get(t) {
+                all.extend(set.iter().copied());
+            }
+        }
+        Some(all.into_iter().collect())
     }
 
     /// Hours with events across all scanned tables.

@@ -172,7 +172,8 @@ impl Detector {
 
     /// Replays the schedule over `[from, to]` as if it had run live: every
     /// rule at each of its schedule ticks (and at `to`), in time order,
-    /// skipping ticks whose window holds no events.
+    /// skipping ticks whose window holds no events the rule could match
+    /// ([`mantissa_core::engine::QueryEngine::activity`]).
     pub async fn replay(
         &self,
         rules: &[&Rule],
@@ -185,26 +186,46 @@ impl Detector {
             .map(|r| r.threshold.window.chrono())
             .max()
             .unwrap_or_else(Duration::zero);
-        let activity = Activity::scan(
-            self.engine.as_ref(),
-            &self.guard,
-            &self.time_columns,
-            from.checked_sub_signed(widest).unwrap_or(from),
-            to,
-        )
-        .await;
+        let scan_from = from.checked_sub_signed(widest).unwrap_or(from);
+        // Where each rule could match (its row filters, time aside); when the
+        // engine cannot tell, where its tables have any data at all.
+        let mut per_rule: Vec<Option<Activity>> = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let hours = match self.engine.activity(&rule.guarded, scan_from, to).await {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::debug!(rule = %rule.id, error = %e, "rule activity unknown");
+                    None
+                }
+            };
+            per_rule.push(hours.map(|h| Activity::from_hours(rule.guarded.tables(), h)));
+        }
+        let tables = if per_rule.iter().any(Option::is_none) {
+            Activity::scan(
+                self.engine.as_ref(),
+                &self.guard,
+                &self.time_columns,
+                scan_from,
+                to,
+            )
+            .await
+        } else {
+            Activity::default()
+        };
         let mut plan: BTreeMap<DateTime<Utc>, Vec<usize>> = BTreeMap::new();
         let mut skipped = 0;
         for (i, rule) in rules.iter().enumerate() {
-            for tick in ticks(rule, from, to) {
-                let after = tick
-                    .checked_sub_signed(rule.threshold.window.chrono())
-                    .unwrap_or(tick);
-                if activity.any(rule.guarded.tables(), after, tick) {
-                    plan.entry(tick).or_default().push(i);
-                } else {
-                    skipped += 1;
-                }
+            let activity = per_rule[i].as_ref().unwrap_or(&tables);
+            let all = tick_count(rule, from, to);
+            let due = match activity.hours_of(rule.guarded.tables()) {
+                // Only ticks whose window (t - window, t] touches an hour
+                // with matching rows: t in (h, h + 1h + window).
+                Some(hours) => active_ticks(rule, from, to, &hours),
+                None => ticks(rule, from, to).collect(),
+            };
+            skipped += all.saturating_sub(due.len());
+            for tick in due {
+                plan.entry(tick).or_default().push(i);
             }
         }
         let total: usize = plan.values().map(Vec::len).sum();
@@ -455,4 +476,58 @@ fn ticks(
     let step = rule.schedule.get().as_micros().max(1) as i64;
     let tail = (to.timestamp_micros().rem_euclid(step) != 0 && to >= from).then_some(to);
     aligned_ticks(rule, from, to).chain(tail)
+}
+
+/// How many ticks [`ticks`] yields, without enumerating them.
+fn tick_count(rule: &Rule, from: DateTime<Utc>, to: DateTime<Utc>) -> usize {
+    if to < from {
+        return 0;
+    }
+    let step = rule.schedule.get().as_micros().max(1) as i64;
+    let first = from.timestamp_micros().div_euclid(step)
+        + i64::from(from.timestamp_micros().rem_euclid(step) != 0);
+    let last = to.timestamp_micros().div_euclid(step);
+    let aligned = (last - first + 1).max(0) as usize;
+    aligned + usize::from(to.timestamp_micros().rem_euclid(step) != 0)
+}
+
+/// Ticks in `[from, to]` (plus `to`) whose window touches one of `hours`.
+fn active_ticks(
+    rule: &Rule,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    hours: &[i64],
+) -> Vec<DateTime<Utc>> {
+    let window = rule.threshold.window.get().as_micros() as i64;
+    let (lo, hi) = (from.timestamp_micros(), to.timestamp_micros());
+    // Merge the open ranges (h, h + 1h + window) of every active hour.
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    for &h in hours {
+        let (a, b) = (h + 1, h + crate::activity::HOUR_US + window);
+        match ranges.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => ranges.push((a, b)),
+        }
+    }
+    let step = rule.schedule.get().as_micros().max(1) as i64;
+    let mut out = Vec::new();
+    for (a, b) in ranges {
+        let (a, b) = (a.max(lo), (b - 1).min(hi));
+        if a > b {
+            continue;
+        }
+        let mut t = a.div_euclid(step) * step;
+        if t < a {
+            t += step;
+        }
+        while t <= b {
+            out.extend(DateTime::from_timestamp_micros(t));
+            t += step;
+        }
+        if hi <= b && hi % step != 0 && a <= hi {
+            out.extend(DateTime::from_timestamp_micros(hi));
+        }
+    }
+    out.dedup();
+    out
 }

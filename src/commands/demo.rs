@@ -10,7 +10,7 @@ use mantissa_core::engine::{QueryEngine, QueryTime};
 use mantissa_core::ingest::{IngestOptions, Ingestor};
 
 use crate::app::App;
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, RuleSources, SummaryFormat};
 use crate::output;
 use crate::progress::Bar;
 
@@ -102,6 +102,13 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             .to_string());
     }
 
+    detections(
+        app,
+        &summary.stories,
+        end - TimeDelta::days(i64::from(args.days)),
+        end,
+    )?;
+
     // The way the user started us (target/release/mantissa after `cargo run`).
     let exe = std::env::args().next().unwrap_or_else(|| "mantissa".into());
     let dd = if app.config.data_dir == mantissa_core::config::Config::default().data_dir {
@@ -125,4 +132,96 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     ));
     say(format!("  {exe}{dd} schema cloudtrail"));
     Ok(super::ingest::exit_code(&report))
+}
+
+/// Built-in rules that must raise on each planted story.
+const STORY_RULES: &[(&str, &[&str])] = &[
+    (
+        "console-brute-force",
+        &["suspicious-logins", "brute-force-then-success"],
+    ),
+    ("new-admin-user", &["iam-admin-policy-attached"]),
+    ("s3-exfiltration", &["s3-mass-download"]),
+    ("public-bucket-policy", &["s3-bucket-policy-public"]),
+    ("cloudtrail-stopped", &["cloudtrail-logging-stopped"]),
+    ("root-usage", &["root-account-usage"]),
+    (
+        "ssh-open-to-world",
+        &["ec2-security-group-ingress-open-to-world"],
+    ),
+    ("port-scan", &["vpc-port-scan"]),
+    ("guardduty-high", &["guardduty-high-severity-finding"]),
+];
+
+/// Replays the built-in pack's schedule over the demo window and shows the
+/// alerts and which planted stories they caught.
+fn detections(
+    app: &App,
+    stories: &[mantissa_core::demo::Story],
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let loaded = app.rules(&RuleSources {
+        dirs: Vec::new(),
+        no_builtin: false,
+    });
+    super::detect::report_load_errors(app, &loaded);
+    let rules: Vec<_> = loaded.rules.iter().filter(|r| r.enabled).collect();
+    if !app.quiet {
+        println!(
+            "\nReplaying the detection schedule ({} rules, every 5 minutes) over the demo window:",
+            rules.len()
+        );
+    }
+    let detector = app.detector()?;
+    let bar = Bar::items(app.quiet, "detecting");
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let started = std::time::Instant::now();
+    let report = app
+        .runtime()?
+        .block_on(detector.replay(&rules, from, to, &progress))?;
+    bar.finish();
+    if app.quiet {
+        return Ok(());
+    }
+    super::detect::print_report(app, &report, SummaryFormat::Text, rules.len());
+    eprintln!("replayed in {:.1} s", started.elapsed().as_secs_f64());
+    let raised: std::collections::BTreeSet<&str> = report
+        .runs
+        .iter()
+        .flat_map(|r| &r.alerts)
+        .map(|a| a.alert.rule_id.as_str())
+        .collect();
+    println!("\nPlanted stories and the rules that caught them:");
+    for s in stories {
+        let wanted = STORY_RULES
+            .iter()
+            .find(|(id, _)| *id == s.id)
+            .map(|(_, r)| *r)
+            .unwrap_or(&[]);
+        let hit: Vec<&str> = wanted
+            .iter()
+            .copied()
+            .filter(|r| raised.contains(r))
+            .collect();
+        let mark = if !wanted.is_empty() && hit.len() == wanted.len() {
+            "✓"
+        } else {
+            "✗"
+        };
+        println!(
+            "  {mark} {} [{}] → {}",
+            s.title,
+            s.id,
+            if hit.is_empty() {
+                "not detected".to_string()
+            } else {
+                hit.join(", ")
+            }
+        );
+    }
+    Ok(())
 }

@@ -225,3 +225,157 @@ fn configuration_errors_name_the_key_and_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("RFC 3339"));
 }
+
+fn example_rule_dir(r: &Run) -> PathBuf {
+    let dir = r.dir.path().join("my-rules");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/suspicious-logins.yaml"),
+        dir.join("suspicious-logins.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn detect_raises_once_per_incident_across_cycles_and_prints_json() {
+    let r = Run::new();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rules = example_rule_dir(&r);
+    let detect = |now: &str| -> Value {
+        let out = r.ok(&[
+            "--now",
+            now,
+            "detect",
+            "--no-builtin",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let first = detect("2024-03-10T10:30:00Z");
+    let alerts = first["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{first:#}");
+    let a = &alerts[0];
+    for key in [
+        "id",
+        "rule_id",
+        "rule_name",
+        "severity",
+        "category",
+        "title",
+        "description",
+        "first_seen",
+        "last_seen",
+        "count",
+        "group",
+        "evidence",
+        "mitre_attack",
+        "tags",
+    ] {
+        assert!(a.get(key).is_some(), "alert lacks `{key}`: {a:#}");
+    }
+    assert_eq!(a["rule_id"], "suspicious-logins");
+    assert_eq!(a["group"]["ip"], "203.0.113.66");
+    assert_eq!(a["evidence"][0]["failures"], 4);
+    assert_eq!(a["change"], "new");
+    // The next cycles see the same incident in their overlapping windows:
+    // folded into the open alert, nothing new to print.
+    for now in ["2024-03-10T10:35:00Z", "2024-03-10T10:40:00Z"] {
+        let again = detect(now);
+        assert_eq!(
+            again["alerts"].as_array().unwrap().len(),
+            0,
+            "{now}: {again:#}"
+        );
+    }
+}
+
+#[test]
+fn rules_validate_reports_every_broken_file_with_its_location() {
+    let r = Run::new();
+    let dir = fixtures().join("rules");
+    let out = r.cmd(&[
+        "rules",
+        "--no-builtin",
+        "--rules",
+        dir.to_str().unwrap(),
+        "validate",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("typo-key.yaml:7:1: unknown key `treshold`; did you mean `threshold`?"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 10, "{text}");
+    assert!(
+        stderr(&out).contains("10 rule files invalid, 1 valid"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_built_in_pack_loads_and_every_inline_test_passes() {
+    let r = Run::new();
+    // The pack embedded in the binary is the one in rules/.
+    let list: Value = serde_json::from_str(&r.ok(&["rules", "list", "--format", "json"])).unwrap();
+    let n = list["rules"].as_array().unwrap().len();
+    assert!(n >= 40, "{n} rules");
+    let out = r.cmd(&["rules", "test"]);
+    let err = stderr(&out);
+    assert!(
+        out.status.success(),
+        "{}\n{err}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(err.contains(" 0 failed"), "{err}");
+}
+
+#[test]
+fn rules_can_be_disabled_and_enabled_without_touching_files() {
+    let r = Run::new();
+    let rules = example_rule_dir(&r);
+    let args = |verb: &str| {
+        vec![
+            "rules".to_string(),
+            "--no-builtin".into(),
+            "--rules".into(),
+            rules.display().to_string(),
+            verb.into(),
+            "suspicious-logins".into(),
+        ]
+    };
+    let run = |a: Vec<String>| r.cmd(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(run(args("disable")).status.success());
+    let out = r.cmd(&["detect", "--no-builtin", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no enabled rules"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(run(args("enable")).status.success());
+    let typo = r.cmd(&[
+        "rules",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+        "show",
+        "suspicious-login",
+    ]);
+    assert!(
+        stderr(&typo).contains("did you mean `suspicious-logins`?"),
+        "{}",
+        stderr(&typo)
+    );
+}

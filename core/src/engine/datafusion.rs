@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::empty::EmptyTable;
@@ -31,6 +32,8 @@ use crate::ingest::DataDir;
 pub struct DataFusionEngine {
     ctx: SessionContext,
     limits: EngineConfig,
+    /// Event-time column per table.
+    time_columns: std::collections::HashMap<String, String>,
 }
 
 impl std::fmt::Debug for DataFusionEngine {
@@ -99,6 +102,11 @@ impl DataFusionEngine {
         Ok(Self {
             ctx,
             limits: limits.clone(),
+            time_columns: catalog
+                .tables()
+                .iter()
+                .map(|t| (t.name.clone(), t.time_column.clone()))
+                .collect(),
         })
     }
 
@@ -168,6 +176,24 @@ impl QueryEngine for DataFusionEngine {
             Err(_) => Err(EngineError::Timeout(secs)),
         }
     }
+
+    async fn activity(
+        &self,
+        sql: &GuardedSql,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Option<Vec<DateTime<Utc>>>, EngineError> {
+        let secs = self.limits.query_timeout_secs.max(1);
+        match tokio::time::timeout(
+            Duration::from_secs(secs),
+            super::activity::hours(&self.ctx, &self.time_columns, sql, from, to),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(EngineError::Timeout(secs)),
+        }
+    }
 }
 
 /// The table schema as the engine reads it: strings as `Utf8View`, which
@@ -228,7 +254,7 @@ fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvi
 }
 
 /// Maps DataFusion errors onto the engine-neutral vocabulary.
-fn map_error(e: DataFusionError) -> EngineError {
+pub(crate) fn map_error(e: DataFusionError) -> EngineError {
     match e.find_root() {
         DataFusionError::ResourcesExhausted(m) => EngineError::ResourcesExhausted(m.clone()),
         DataFusionError::Plan(m) => EngineError::Query(clean(m)),

@@ -9,6 +9,7 @@
 //! **Architecture Invariant:** this module (the trait and result types) does
 //! not depend on any engine; backends live in their own modules.
 
+mod activity;
 pub mod datafusion;
 pub mod functions;
 mod pruning;
@@ -42,6 +43,25 @@ pub trait QueryEngine: Send + Sync + std::fmt::Debug {
 
     /// Runs a guarded statement.
     async fn execute(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError>;
+
+    /// Hours in `[from, to]` holding rows that could contribute to `sql`'s
+    /// result: rows of its tables passing its row filters, time predicates
+    /// aside. Replays evaluate a rule only at ticks whose window touches such
+    /// an hour. `None` means unknown (evaluate every tick); that is the
+    /// default, and what a backend returns when the plan is too complex.
+    ///
+    /// Sound for queries whose result needs at least one input row; a query
+    /// that returns rows on empty input (a bare `count(*)` = 0 check) is not
+    /// replayed across empty periods.
+    async fn activity(
+        &self,
+        sql: &GuardedSql,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Option<Vec<DateTime<Utc>>>, EngineError> {
+        let _ = (sql, from, to);
+        Ok(None)
+    }
 }
 
 /// The time a query runs at.

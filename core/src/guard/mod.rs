@@ -158,6 +158,7 @@ impl SqlGuard {
         }
         let mut statement = statements.remove(0);
         unmask_column_references(&mut statement);
+        athena_regexp_replace(&mut statement);
         if matches!(statement, Statement::Query(_)) {
             unnest::rewrite(&mut statement, &self.array_fields)?;
             name_field_columns(&mut statement);
@@ -265,6 +266,37 @@ fn unmask_column_references(statement: &mut Statement) {
                     *last = Ident::with_quote('"', last.value.to_ascii_lowercase());
                 }
                 *e = Expr::CompoundIdentifier(parts);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Trino's `regexp_replace(s, pattern[, replacement])` replaces every match
+/// (and deletes them when no replacement is given); DataFusion's replaces the
+/// first unless given the `'g'` flag. Add the flag so rules and questions
+/// written for Athena mean the same here.
+fn athena_regexp_replace(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{
+        FunctionArg, FunctionArgExpr, Value, visit_expressions_mut,
+    };
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Expr::Function(f) = e
+            && f.name.to_string().eq_ignore_ascii_case("regexp_replace")
+            && let FunctionArguments::List(list) = &mut f.args
+        {
+            let lit = |s: &str| {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(
+                    Value::SingleQuotedString(s.to_string()),
+                )))
+            };
+            match list.args.len() {
+                2 => {
+                    list.args.push(lit(""));
+                    list.args.push(lit("g"));
+                }
+                3 => list.args.push(lit("g")),
+                _ => {}
             }
         }
         ControlFlow::<()>::Continue(())

@@ -177,6 +177,16 @@ fn string_regex_and_json_functions() {
         q("SELECT regexp_extract('arn:aws:iam::111122223333:user/victim', 'user/(.*)', 1)"),
         json!("victim")
     );
+    // Trino semantics: every match is replaced; no replacement deletes.
+    assert_eq!(
+        q("SELECT regexp_replace('a1b2c3', '[0-9]', '')"),
+        json!("abc")
+    );
+    assert_eq!(q("SELECT regexp_replace('a1b2c3', '[0-9]')"), json!("abc"));
+    assert_eq!(
+        q("SELECT regexp_replace('a1b2', '([a-z])', '<$1>')"),
+        json!("<a>1<b>2")
+    );
     assert_eq!(
         q(
             "SELECT approx_distinct(sourceipaddress) FROM cloudtrail WHERE eventname = 'ConsoleLogin'"

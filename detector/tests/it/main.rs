@@ -4,3 +4,4 @@
 mod common;
 mod detect;
 mod load;
+mod pack;
