@@ -85,6 +85,7 @@ pub(crate) struct RuleSources {
 #[command(after_help = "Examples:
   mantissa detect --now 2024-07-31T14:00:00Z          one cycle, as of that time
   mantissa detect --from 2024-07-01 --to 2024-08-01   replay July as if live
+  mantissa detect --from 7d --to now                  replay the last week
   mantissa detect --watch                             run the schedule until Ctrl-C")]
 pub(crate) struct DetectArgs {
     #[command(flatten)]
@@ -95,10 +96,11 @@ pub(crate) struct DetectArgs {
     /// Run the schedule continuously (catching up missed intervals) until Ctrl-C.
     #[arg(long, conflicts_with_all = ["from", "to"])]
     pub(crate) watch: bool,
-    /// Replay the schedule from this time (RFC 3339 or a date), as if it had run live.
+    /// Replay the schedule from this time, as if it had run live: RFC 3339, a
+    /// date, or a duration back from now (`7d`).
     #[arg(long, value_name = "TIME", requires = "to")]
     pub(crate) from: Option<String>,
-    /// End of the replay (inclusive).
+    /// End of the replay (inclusive): a time, a date, `now`, or `2h` (ago).
     #[arg(long, value_name = "TIME", requires = "from")]
     pub(crate) to: Option<String>,
     /// Output format.
@@ -148,11 +150,11 @@ pub(crate) enum RulesCommand {
     Backtest {
         /// Rule id.
         id: String,
-        /// Start (RFC 3339 or a date).
+        /// Start: RFC 3339, a date, or a duration back from now (`7d`).
         #[arg(long, value_name = "TIME")]
         from: String,
-        /// End (inclusive).
-        #[arg(long, value_name = "TIME")]
+        /// End (inclusive): a time, a date, `now`, or a duration back from now.
+        #[arg(long, value_name = "TIME", default_value = "now")]
         to: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]

@@ -22,7 +22,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 const SECTIONS: &[&str] = &["engine", "ingest", "detector"];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
-const NON_CONFIG_ENV: &[&str] = &["log", "config", "now"];
+const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -290,7 +290,7 @@ pub fn parse_rule(file: &RuleFile, source: &str, guard: &SqlGuard) -> Result<Rul
     })?;
     let stem = file
         .path
-        .rsplit(['/', '\\'])
+        .rsplit(['/', '\\', ':'])
         .next()
         .unwrap_or(&file.path)
         .trim_end_matches(".yaml")

@@ -38,12 +38,8 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     }
     let report = match (&args.from, &args.to) {
         (Some(from), Some(to)) => {
-            let from = parse_instant(from)
-                .map_err(anyhow::Error::msg)
-                .context("--from")?;
-            let to = parse_instant(to)
-                .map_err(anyhow::Error::msg)
-                .context("--to")?;
+            let from = time_arg(app, from).context("--from")?;
+            let to = time_arg(app, to).context("--to")?;
             if to < from {
                 bail!(
                     "--to ({}) is before --from ({})",
@@ -64,6 +60,20 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     };
     print_report(app, &report, args.format, enabled.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// A time on the command line: RFC 3339, a date, `now`, or a duration back
+/// from now (`7d`, `36h`), all relative to `--now` when given.
+pub(crate) fn time_arg(app: &App, text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let now = app.clock.now();
+    if text.trim().eq_ignore_ascii_case("now") {
+        return Ok(now);
+    }
+    if let Ok(d) = mantissa_detector::duration::RuleDuration::parse(text) {
+        return Ok(now - d.chrono());
+    }
+    parse_instant(text)
+        .map_err(|e| anyhow::anyhow!("{e}; or use `now` or a duration back from now such as `7d`"))
 }
 
 /// Prints each rule file that failed to load; the others still run.

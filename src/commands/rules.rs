@@ -4,12 +4,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use mantissa_core::clock::{format_instant, parse_instant};
+use mantissa_core::clock::format_instant;
 use mantissa_detector::state::SqliteStateStore;
 use mantissa_detector::testing::run_tests;
 use serde_json::json;
 
-use super::detect::{find, print_report, report_load_errors, select};
+use super::detect::{find, print_report, report_load_errors, select, time_arg};
 use crate::app::App;
 use crate::cli::{RulesArgs, RulesCommand, SummaryFormat};
 use crate::output;
@@ -195,12 +195,8 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
         } => {
             report_load_errors(app, &loaded);
             let r = find(&loaded, id)?;
-            let from = parse_instant(from)
-                .map_err(anyhow::Error::msg)
-                .context("--from")?;
-            let to = parse_instant(to)
-                .map_err(anyhow::Error::msg)
-                .context("--to")?;
+            let from = time_arg(app, from).context("--from")?;
+            let to = time_arg(app, to).context("--to")?;
             // A scratch store: a backtest never touches live dedup state.
             let (guard, engine) = app.engine()?;
             let detector =

@@ -56,6 +56,13 @@ fn demo_generates_ingests_and_finds_the_brute_force() {
     let rule_block = out.split("Suspicious Login Pattern").nth(1).unwrap();
     assert!(rule_block.contains("203.0.113.45"), "{rule_block}");
     assert!(rule_block.contains("(1 row"), "{rule_block}");
+    // The detection pack, replayed over the week, catches every planted story.
+    let stories = out
+        .split("Planted stories and the rules that caught them:")
+        .nth(1)
+        .unwrap();
+    assert_eq!(stories.matches('✓').count(), 9, "{stories}");
+    assert!(!stories.contains('✗'), "{stories}");
     // Tables are queryable afterwards, with counts that add up.
     let tables: Value = serde_json::from_str(&r.ok(&["tables", "--format", "json"])).unwrap();
     let total: u64 = tables["tables"]
@@ -328,9 +335,17 @@ fn rules_validate_reports_every_broken_file_with_its_location() {
 fn the_built_in_pack_loads_and_every_inline_test_passes() {
     let r = Run::new();
     // The pack embedded in the binary is the one in rules/.
-    let list: Value = serde_json::from_str(&r.ok(&["rules", "list", "--format", "json"])).unwrap();
-    let n = list["rules"].as_array().unwrap().len();
-    assert!(n >= 40, "{n} rules");
+    let out = r.cmd(&["rules", "list", "--format", "json"]);
+    assert!(!stderr(&out).contains("not loaded"), "{}", stderr(&out));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.len() >= 40, "{} rules", ids.len());
+    assert!(ids.contains(&"suspicious-logins"), "{ids:?}");
     let out = r.cmd(&["rules", "test"]);
     let err = stderr(&out);
     assert!(

@@ -93,3 +93,18 @@ fn duplicate_ids_in_one_folder_are_reported_and_the_first_kept() {
             .contains("duplicate rule id `same`")
     );
 }
+
+#[test]
+fn embedded_rules_take_their_id_from_the_file_stem() {
+    use mantissa_detector::{EmbeddedSource, RuleSource, load_rules};
+    let lake = Lake::new();
+    let text =
+        std::fs::read_to_string(fixtures().join("rules/good/failed-console-logins.yaml")).unwrap();
+    let top = EmbeddedSource::new(&[("failed-console-logins.yaml", text.as_str())]);
+    let nested = EmbeddedSource::new(&[("cloudtrail/nested-rule.yml", text.as_str())]);
+    let sources: [&dyn RuleSource; 2] = [&top, &nested];
+    let report = load_rules(&sources, &lake.guard());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["failed-console-logins", "nested-rule"]);
+}
