@@ -1,0 +1,951 @@
+//! The built-in translator: no network, deterministic, sub-millisecond.
+//!
+//! 1. [`safety::screen`] refuses changes, smuggled SQL and prompt injection.
+//! 2. [`entities::extract`] cuts out literal values; [`time::find`] the time range.
+//! 3. The rest is split into words, typos are corrected against the
+//!    gazetteer vocabulary (edit distance), and the longest known phrases
+//!    are tagged with their [`Concept`]s.
+//! 4. The tags decide the table, filters and shape of the answer; words
+//!    that mean nothing here lower the confidence. Below the threshold (or
+//!    with nothing about the logs at all) the question is declined with
+//!    suggestions instead of guessed.
+//! 5. With a previous turn, a follow-up ("only errors", "by user") edits the
+//!    previous plan ([`followup`]).
+
+use super::entities::{self, Entity, Kind};
+use super::gazetteer::{Concept, GAZETTEER, Intent, Verb, resource_events};
+use super::spec::{
+    Bucket, Field, Filter, Measure, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value,
+};
+use super::{Context, NlError, Outcome, Query, Translation, Translator, followup, interpret, safety, time};
+use crate::guard::edit_distance;
+
+/// Confidence below which a question is declined.
+pub const DEFAULT_THRESHOLD: f32 = 0.6;
+
+/// The built-in translator.
+#[derive(Debug, Clone)]
+pub struct BuiltinTranslator {
+    threshold: f32,
+}
+
+impl Default for BuiltinTranslator {
+    fn default() -> Self {
+        Self { threshold: DEFAULT_THRESHOLD }
+    }
+}
+
+impl BuiltinTranslator {
+    /// A translator declining below `threshold` (0-1).
+    pub fn with_threshold(threshold: f32) -> Self {
+        Self { threshold }
+    }
+}
+
+impl Translator for BuiltinTranslator {
+    fn name(&self) -> &str {
+        "builtin"
+    }
+
+    fn translate(&self, question: &str, ctx: &Context<'_>) -> Result<Outcome, NlError> {
+        Ok(self.run(question, ctx))
+    }
+}
+
+/// Per-table alternatives of one thing (a filter, a field).
+pub(crate) type Alts<T> = Vec<(Table, T)>;
+
+/// One condition before the table is known.
+#[derive(Debug, Clone)]
+pub(crate) struct Cond {
+    pub(crate) rules: Alts<Filter>,
+    pub(crate) negate: bool,
+    /// Words it came from (for messages).
+    pub(crate) words: String,
+}
+
+/// The answer shape before the table is known.
+#[derive(Debug, Clone)]
+pub(crate) enum PShape {
+    List,
+    Count,
+    CountDistinct(Alts<Field>),
+    Group { by: Vec<Alts<Field>>, measure: Measure },
+    Distinct(Alts<Field>),
+    Timeline { bucket: Option<Bucket>, by: Option<Alts<Field>> },
+    Seen { by: Option<Alts<Field>> },
+}
+
+/// Everything understood from one question.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Parsed {
+    pub(crate) table: Option<Table>,
+    pub(crate) votes: [i32; 3],
+    pub(crate) time: Option<TimeRange>,
+    pub(crate) conds: Vec<Cond>,
+    pub(crate) shape: Option<PShape>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) order: Option<Order>,
+    /// Marks of a follow-up ("only", "instead", "same", leading "by").
+    pub(crate) followup: bool,
+    /// Refers to the previous answer ("that IP").
+    pub(crate) that: bool,
+    /// Asks for the rows behind an aggregate.
+    pub(crate) raw: bool,
+    /// Words understood / not understood.
+    pub(crate) understood: usize,
+    pub(crate) unknown: Vec<String>,
+    /// Whether anything names log data (table, filter, value, field).
+    pub(crate) anchor: bool,
+    pub(crate) corrections: Vec<(String, String)>,
+    /// Concepts that do not apply to the chosen table.
+    pub(crate) inapplicable: Vec<String>,
+    /// A hard reason to decline (unsupported value).
+    pub(crate) refusal: Option<String>,
+    /// The query clock.
+    pub(crate) now: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone)]
+enum Item<'a> {
+    Concepts(Vec<&'a Concept>, String),
+    Entity(usize),
+    Number(u64),
+    Name(String),
+    Unknown(String),
+}
+
+/// Splits text into lower-case words (keeps `@N` markers, hyphens and dots inside words).
+pub fn words(text: &str) -> Vec<String> {
+    let text = text.replace("'s ", " ").replace("’s ", " ");
+    text.split(|c: char| !(c.is_alphanumeric() || c == '@' || c == '-' || c == '_' || c == '&'))
+        .map(|w| w.trim_matches('-').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Words that must not lose a trailing `s`.
+const NO_STEM: &[&str] = &[
+    "aws", "dns", "rds", "sts", "kms", "ssm", "iam", "this", "was", "is", "its", "has", "does",
+    "access", "process", "address", "less", "status", "us", "yes", "bytes", "ips", "logs",
+    "events", "alias", "analysis", "ecs", "eks", "sqs", "sns", "https", "ms", "os", "vs",
+];
+
+/// A crude English stemmer: enough to merge plurals.
+pub fn stem(w: &str) -> String {
+    if NO_STEM.contains(&w) || w.len() <= 3 || w.starts_with('@') {
+        return w.to_string();
+    }
+    if let Some(b) = w.strip_suffix("ies")
+        && b.len() >= 2
+    {
+        return format!("{b}y");
+    }
+    for suf in ["sses", "xes", "ches", "shes"] {
+        if w.ends_with(suf) {
+            return w[..w.len() - 2].to_string();
+        }
+    }
+    if w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+        return w[..w.len() - 1].to_string();
+    }
+    w.to_string()
+}
+
+/// The closest known word within the typo budget.
+fn correct(word: &str) -> Option<String> {
+    let n = word.chars().count();
+    if n < 4 || word.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let budget = if n >= 8 { 2 } else { 1 };
+    let mut best: Option<(usize, &String)> = None;
+    for v in &GAZETTEER.vocabulary {
+        let vn = v.chars().count();
+        if vn < 3 || vn.abs_diff(n) > budget {
+            continue;
+        }
+        let d = edit_distance(word, v);
+        if d <= budget && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, v));
+        }
+    }
+    best.map(|(_, v)| v.clone())
+}
+
+fn is_stop(w: &str) -> bool {
+    super::gazetteer::STOPWORDS.contains(&w)
+}
+
+/// Words after which an unknown word is a principal's name.
+const NAME_LEADS: &[&str] = &["user", "username", "named", "principal", "by", "for", "iam-user", "called"];
+
+impl BuiltinTranslator {
+    fn run(&self, question: &str, ctx: &Context<'_>) -> Outcome {
+        let question = question.trim();
+        if question.is_empty() {
+            return declined("the question is empty", &[]);
+        }
+        if question.chars().count() > 500 {
+            return declined("the question is too long (over 500 characters); ask one thing at a time", &[]);
+        }
+        if let Some(reason) = safety::screen(question) {
+            return declined(&reason, &[]);
+        }
+        let parsed = parse(question, ctx.now);
+        if let Some(r) = &parsed.refusal {
+            return declined(r, &[]);
+        }
+        let mut parsed = parsed;
+        parsed.now = ctx.now;
+        let previous = ctx.previous.and_then(|t| t.plan.as_ref());
+        let spec = match previous {
+            Some(prev) if parsed.is_followup() => followup::apply(prev, &parsed),
+            _ => build(&parsed),
+        };
+        let spec = match spec {
+            Ok(s) => s,
+            Err(words) => {
+                parsed.inapplicable = words;
+                return decline_with(&parsed, previous.is_some());
+            }
+        };
+        let confidence = parsed.confidence(previous.is_some());
+        if confidence < self.threshold {
+            return decline_with(&parsed, previous.is_some());
+        }
+        let mut interpretation = interpret::interpret(&spec, ctx.now);
+        if !parsed.corrections.is_empty() {
+            let c: Vec<String> = parsed
+                .corrections
+                .iter()
+                .map(|(a, b)| format!("\"{a}\" as \"{b}\""))
+                .collect();
+            interpretation.push_str(&format!(" (read {})", c.join(", ")));
+        }
+        Outcome::Answer(Translation {
+            query: Query::Plan(spec),
+            interpretation,
+            translator: "builtin".into(),
+            confidence,
+        })
+    }
+}
+
+fn declined(reason: &str, suggestions: &[String]) -> Outcome {
+    Outcome::Declined {
+        reason: reason.to_string(),
+        suggestions: suggestions.to_vec(),
+    }
+}
+
+/// Example questions, per table, offered when a question is declined.
+fn examples(table: Option<Table>) -> Vec<String> {
+    let all = [
+        (Table::Cloudtrail, "Show me failed console logins in the last 24 hours"),
+        (Table::Cloudtrail, "Top 10 users by API errors this week"),
+        (Table::VpcFlow, "Rejected SSH traffic by source address today"),
+        (Table::Guardduty, "High severity GuardDuty findings this week"),
+        (Table::Cloudtrail, "Who created access keys recently?"),
+    ];
+    all.iter()
+        .filter(|(t, _)| table.is_none_or(|x| x == *t))
+        .map(|(_, q)| q.to_string())
+        .take(3)
+        .collect()
+}
+
+fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
+    let mut suggestions = Vec::new();
+    // Near misses: "Did you mean 'failed'?" for unknown words.
+    for w in &p.unknown {
+        let mut best: Option<(usize, &String)> = None;
+        for v in &GAZETTEER.vocabulary {
+            if v.len() < 4 || is_stop(v) {
+                continue;
+            }
+            let d = edit_distance(w, v);
+            if d <= 3.max(w.len() / 3) && best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, v));
+            }
+        }
+        if let Some((_, v)) = best {
+            suggestions.push(format!("Did you mean \"{v}\" instead of \"{w}\"?"));
+        }
+    }
+    let reason = if !p.inapplicable.is_empty() {
+        format!(
+            "{} does not apply to the table the question is about",
+            p.inapplicable.join(", ")
+        )
+    } else if !p.anchor && !in_conversation {
+        "this does not look like a question about the logs (CloudTrail, VPC flow, GuardDuty)".to_string()
+    } else if !p.unknown.is_empty() {
+        format!("not sure what {} means here", quote_list(&p.unknown))
+    } else {
+        "not sure what to show".to_string()
+    };
+    let table = p.table.or_else(|| p.best_table());
+    suggestions.extend(examples(if p.anchor { table } else { None }));
+    declined(&reason, &suggestions)
+}
+
+fn quote_list(ws: &[String]) -> String {
+    ws.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ")
+}
+
+impl Parsed {
+    /// Whether the question edits the previous answer rather than asking anew.
+    pub(crate) fn is_followup(&self) -> bool {
+        self.followup || self.that || !self.anchor || (self.raw && self.conds.is_empty() && self.table.is_none())
+    }
+
+    pub(crate) fn best_table(&self) -> Option<Table> {
+        if self.votes.iter().all(|v| *v == 0) {
+            return None;
+        }
+        let max = *self.votes.iter().max().unwrap_or(&0);
+        // Ties go to CloudTrail, then VPC flow.
+        Table::ALL.into_iter().enumerate().find(|(i, _)| self.votes[*i] == max).map(|(_, t)| t)
+    }
+
+    fn confidence(&self, in_conversation: bool) -> f32 {
+        if !self.anchor && !in_conversation {
+            return 0.0;
+        }
+        if !self.inapplicable.is_empty() {
+            return 0.0;
+        }
+        let unknown = self.unknown.len() as f32;
+        let known = self.understood as f32;
+        if known == 0.0 {
+            return 0.0;
+        }
+        let penalty = self.corrections.len() as f32 * 0.05;
+        (known / (known + 1.5 * unknown) - penalty).clamp(0.0, 1.0)
+    }
+}
+
+fn vote(p: &mut Parsed, t: Table, n: i32) {
+    let i = Table::ALL.iter().position(|x| *x == t).unwrap_or(0);
+    p.votes[i] += n;
+}
+
+/// Understands one question (no previous context).
+pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parsed {
+    let mut p = Parsed::default();
+    let ex = entities::extract(question);
+    let mut text = ex.text.clone();
+    if let Some(found) = time::find(&text, now) {
+        p.time = Some(found.range);
+        text.replace_range(found.span.0..found.span.1, " ");
+        p.understood += 1;
+    }
+    // Refuse "the users table": there are no tables but the logs.
+    let raw_words = words(&text);
+    for (i, w) in raw_words.iter().enumerate() {
+        if matches!(w.as_str(), "table" | "tables" | "database" | "databases" | "schema" | "column" | "columns") {
+            let prev = if i > 0 { raw_words[i - 1].as_str() } else { "" };
+            if !matches!(prev, "cloudtrail" | "vpc_flow" | "flow" | "guardduty" | "log" | "logs") {
+                p.refusal = Some(format!(
+                    "\"{}\" is not something the logs can answer; only the log tables cloudtrail, vpc_flow and guardduty can be queried",
+                    if prev.is_empty() { w.clone() } else { format!("{prev} {w}") }
+                ));
+                return p;
+            }
+        }
+    }
+    // Split hyphenated words whose parts are all known ("sign-in").
+    let mut ws: Vec<String> = Vec::new();
+    for w in raw_words {
+        if w.contains('-') && !GAZETTEER.knows(&stem(&w)) {
+            let parts: Vec<&str> = w.split('-').filter(|x| !x.is_empty()).collect();
+            if parts.iter().all(|x| GAZETTEER.knows(&stem(x)) || is_stop(x)) {
+                ws.extend(parts.into_iter().map(str::to_string));
+                continue;
+            }
+        }
+        ws.push(w);
+    }
+    // Typo correction (not for names after "user", nor numbers, nor markers).
+    let mut stems: Vec<String> = Vec::with_capacity(ws.len());
+    for (i, w) in ws.iter().enumerate() {
+        let s = stem(w);
+        let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
+        if w.starts_with('@') || is_stop(w) || GAZETTEER.knows(&s) || GAZETTEER.knows(w) || w.parse::<u64>().is_ok() {
+            stems.push(if GAZETTEER.knows(w) { w.clone() } else { s });
+            continue;
+        }
+        if NAME_LEADS.contains(&prev) && !matches!(prev, "by" | "for") {
+            stems.push(w.clone());
+            continue;
+        }
+        match correct(&s).or_else(|| correct(w)) {
+            Some(c) => {
+                p.corrections.push((w.clone(), c.clone()));
+                stems.push(c);
+            }
+            None => stems.push(w.clone()),
+        }
+    }
+    // Tag phrases, longest first.
+    let mut items: Vec<Item<'_>> = Vec::new();
+    let mut i = 0;
+    while i < stems.len() {
+        let w = &stems[i];
+        if let Some(n) = w.strip_prefix('@').and_then(|n| n.parse::<usize>().ok()) {
+            items.push(Item::Entity(n));
+            i += 1;
+            continue;
+        }
+        if let Ok(n) = w.parse::<u64>() {
+            items.push(Item::Number(n));
+            i += 1;
+            continue;
+        }
+        if let Some((n, cs)) = GAZETTEER.longest(&stems, i) {
+            let surface = ws[i..i + n].join(" ");
+            items.push(Item::Concepts(cs, surface));
+            i += n;
+            continue;
+        }
+        if is_stop(w) {
+            i += 1;
+            continue;
+        }
+        let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
+        if NAME_LEADS.contains(&prev) && looks_like_name(&ws[i]) {
+            items.push(Item::Name(ws[i].clone()));
+        } else {
+            items.push(Item::Unknown(ws[i].clone()));
+        }
+        i += 1;
+    }
+    interpret_items(&mut p, &items, &ex.entities, question);
+    p
+}
+
+fn looks_like_name(w: &str) -> bool {
+    w.len() >= 2 && w.chars().all(|c| c.is_alphanumeric() || "-_.@+".contains(c))
+}
+
+/// The items, as concepts (or `None`).
+fn concepts<'a, 'b>(it: &'b Item<'a>) -> &'b [&'a Concept] {
+    match it {
+        Item::Concepts(cs, _) => cs,
+        _ => &[],
+    }
+}
+
+fn has<'a>(it: &Item<'a>, f: impl Fn(&Concept) -> bool) -> Option<&'a Concept> {
+    concepts(it).iter().copied().find(|c| f(c))
+}
+
+fn noun_fields(c: &Concept) -> Option<Alts<Field>> {
+    match c {
+        Concept::Noun { fields, .. } => Some(fields.clone()),
+        Concept::Resource(r) => r.field.map(|f| vec![(Table::Cloudtrail, f)]),
+        Concept::Intent(Intent::Who) => Some(vec![(Table::Cloudtrail, Field::User)]),
+        _ => None,
+    }
+}
+
+fn is_noun(c: &Concept) -> bool {
+    noun_fields(c).is_some() && !matches!(c, Concept::Intent(_))
+}
+
+#[allow(clippy::too_many_lines)]
+fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question: &str) {
+    let lower = question.to_lowercase();
+    let n = items.len();
+    let mut used = vec![false; n];
+    let mut group_by: Vec<Alts<Field>> = Vec::new();
+    let mut bucket: Option<Bucket> = None;
+    let mut measure: Option<Measure> = None;
+    let mut top: Option<(usize, Option<u64>)> = None;
+    let mut subject: Option<(usize, Alts<Field>)> = None;
+    let mut count = false;
+    let mut distinct: Option<usize> = None;
+    let mut who = false;
+    let mut first_last: Option<Intent> = None;
+    let mut timeline = false;
+    let mut side: Option<bool> = None; // Some(true) = from/source, Some(false) = to/destination
+    let mut negate_next = false;
+    let mut consumed_verbs = vec![false; n];
+
+    // Pass 1: resources with their verbs.
+    let mut resource_conds: Vec<(usize, Cond)> = Vec::new();
+    for i in 0..n {
+        let Some(Concept::Resource(r)) = has(&items[i], |c| matches!(c, Concept::Resource(_))) else { continue };
+        let prev_field_ctx = (0..i).rev().take(2).any(|j| {
+            has(&items[j], |c| matches!(c, Concept::GroupBy | Concept::Intent(Intent::Top | Intent::Distinct | Intent::Which | Intent::Count))).is_some()
+        });
+        // A verb right after ("access keys created") or up to two before ("created new access keys").
+        let verb_at = |j: usize| has(&items[j], |c| matches!(c, Concept::Verb(_))).map(|c| match c { Concept::Verb(v) => *v, _ => Verb::Modify });
+        let mut verb: Option<(usize, Verb)> = None;
+        for j in (i.saturating_sub(2)..i).rev() {
+            if let Some(v) = verb_at(j) && !consumed_verbs[j] {
+                verb = Some((j, v));
+                break;
+            }
+        }
+        if verb.is_none() {
+            for j in i + 1..(i + 3).min(n) {
+                if has(&items[j], |c| matches!(c, Concept::Resource(_))).is_some() { break; }
+                if let Some(v) = verb_at(j) && !consumed_verbs[j] {
+                    verb = Some((j, v));
+                    break;
+                }
+            }
+        }
+        let is_user_word = concepts(&items[i]).iter().any(|c| matches!(c, Concept::Noun { .. }));
+        if verb.is_none() && (prev_field_ctx || is_user_word) {
+            continue; // a field noun here ("by access key", "users")
+        }
+        if let Some((j, _)) = verb { consumed_verbs[j] = true; used[j] = true; }
+        let evs = resource_events(r, verb.map(|v| v.1));
+        let op = if evs.len() == 1 { Op::Eq(Value::text(evs[0])) } else { Op::In(evs.iter().map(|e| Value::text(*e)).collect()) };
+        used[i] = true;
+        resource_conds.push((i, Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: r.name.to_string() }));
+    }
+
+    // Pass 2: everything else, left to right.
+    let mut pending: Vec<(usize, Cond)> = resource_conds;
+    for i in 0..n {
+        let item = &items[i];
+        match item {
+            Item::Number(num) => {
+                p.understood += 1;
+                if top.is_none() && i + 1 < n && has(&items[i + 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some() {
+                    // "10 most active users": the number belongs to the next "most".
+                    continue;
+                }
+                if let Some((_, lim @ None)) = &mut top { *lim = Some(*num); }
+                else if i > 0 && has(&items[i - 1], |c| matches!(c, Concept::Intent(Intent::Last | Intent::First | Intent::List))).is_some() {
+                    p.limit = Some(*num);
+                }
+                else if i > 0 && has(&items[i - 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some() {
+                    // handled via top
+                } else {
+                    p.limit.get_or_insert(*num);
+                }
+                continue;
+            }
+            Item::Entity(k) => {
+                p.understood += 1;
+                p.anchor = true;
+                if let Some(e) = ents.get(*k) {
+                    let prev_concepts: Vec<&Concept> = if i > 0 { concepts(&items[i - 1]).to_vec() } else { vec![] };
+                    if let Some(c) = entity_cond(p, e, side, &prev_concepts) {
+                        let mut c = c;
+                        if negate_next { c.negate = true; negate_next = false; }
+                        pending.push((i, c));
+                    }
+                }
+                side = None;
+                continue;
+            }
+            Item::Name(name) => {
+                p.understood += 1;
+                p.anchor = true;
+                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::eq(Field::User, Value::text(name.clone())))], negate: false, words: format!("user {name}") };
+                if negate_next { c.negate = true; negate_next = false; }
+                vote(p, Table::Cloudtrail, 1);
+                pending.push((i, c));
+                continue;
+            }
+            Item::Unknown(w) => {
+                p.unknown.push(w.clone());
+                continue;
+            }
+            Item::Concepts(_, _) => {}
+        }
+        if used[i] {
+            p.understood += 1;
+            p.anchor = true;
+            continue;
+        }
+        p.understood += 1;
+        let cs = concepts(item);
+        let Some(first) = cs.first() else { continue };
+        let surface = match item { Item::Concepts(_, s) => s.clone(), _ => String::new() };
+        match *first {
+            Concept::Table(t) => {
+                if p.table.is_none() { p.table = Some(*t); }
+                vote(p, *t, 5);
+                p.anchor = true;
+            }
+            Concept::Filter(rules) => {
+                p.anchor = true;
+                vote(p, rules[0].0, 1);
+                let mut c = Cond { rules: rules.clone(), negate: false, words: surface };
+                if negate_next { c.negate = true; negate_next = false; }
+                pending.push((i, c));
+            }
+            Concept::Noun { fields, filters } => {
+                p.anchor = true;
+                if fields.len() == 1 { vote(p, fields[0].0, 1); }
+                let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                if after_group {
+                    group_by.push(fields.clone());
+                    // "by user and region"
+                } else {
+                    if subject.is_none() { subject = Some((i, fields.clone())); }
+                    if !filters.is_empty() {
+                        let mut c = Cond { rules: filters.clone(), negate: false, words: surface.clone() };
+                        if negate_next { c.negate = true; negate_next = false; }
+                        if filters.len() == 1 { vote(p, filters[0].0, 1); }
+                        pending.push((i, c));
+                    }
+                }
+                if fields.iter().any(|(_, f)| *f == Field::SrcAddr) && matches!(surface.as_str(), "talker" | "talkers" | "top talker" | "top talkers" | "bandwidth hog") {
+                    vote(p, Table::VpcFlow, 3);
+                    measure.get_or_insert(Measure::Bytes);
+                    top.get_or_insert((i, None));
+                }
+            }
+            Concept::Resource(r) => {
+                // A resource used as a field ("by access key").
+                p.anchor = true;
+                if let Some(f) = r.field {
+                    let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                    if after_group { group_by.push(vec![(Table::Cloudtrail, f)]); }
+                    else if subject.is_none() { subject = Some((i, vec![(Table::Cloudtrail, f)])); }
+                } else if cs.iter().any(|c| matches!(c, Concept::Noun { .. })) {
+                    let fields = cs.iter().find_map(|c| noun_fields(c)).unwrap_or_default();
+                    let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                    if after_group { group_by.push(fields); } else if subject.is_none() { subject = Some((i, fields)); }
+                }
+            }
+            Concept::Verb(v) => {
+                if consumed_verbs[i] { continue; }
+                // A lone verb: "what was deleted" → Delete* actions.
+                let pats: &[&str] = match v {
+                    Verb::Create => &["Create%"],
+                    Verb::Delete => &["Delete%"],
+                    Verb::Modify => &["Update%", "Modify%", "Put%"],
+                    Verb::Attach => &["Attach%"],
+                    Verb::Stop => &["Stop%", "Disable%"],
+                    Verb::Start => &["Start%", "Enable%"],
+                    Verb::Read => &["Get%"],
+                    Verb::Assume => &["AssumeRole%"],
+                };
+                p.anchor = true;
+                let op = if pats.len() == 1 { Op::Like(pats[0].to_string()) } else { Op::LikeAny(pats.iter().map(|x| x.to_string()).collect()) };
+                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: surface };
+                if negate_next { c.negate = true; negate_next = false; }
+                pending.push((i, c));
+            }
+            Concept::Intent(intent) => match intent {
+                Intent::Count => count = true,
+                Intent::Top => {
+                    let num = if i > 0 { if let Item::Number(k) = items[i - 1] { Some(k) } else { None } } else { None };
+                    if top.is_none() { top = Some((i, num)); }
+                }
+                Intent::Distinct | Intent::Which => { if distinct.is_none() { distinct = Some(i); } }
+                Intent::Who => { who = true; p.anchor = true; }
+                Intent::Timeline => timeline = true,
+                Intent::First | Intent::Last => first_last = Some(*intent),
+                Intent::List => {}
+                Intent::Raw => p.raw = true,
+            },
+            Concept::GroupBy => {
+                if i == 0 || (i == 1 && matches!(items[0], Item::Concepts(..)) && has(&items[0], |c| matches!(c, Concept::Intent(Intent::List) | Concept::Generic | Concept::FollowUp)).is_some()) {
+                    p.followup = true;
+                }
+                // "by alice" is a name, handled above; "by hour" a bucket.
+                if i + 1 < n && let Some(Concept::Bucket(b)) = has(&items[i + 1], |c| matches!(c, Concept::Bucket(_))) {
+                    bucket = Some(*b);
+                    timeline = true;
+                }
+            }
+            Concept::Negate => negate_next = true,
+            Concept::Only => {
+                if i <= 1 { p.followup = true; }
+            }
+            Concept::Measure(m) => {
+                measure = Some(*m);
+                vote(p, Table::VpcFlow, 2);
+                p.anchor = true;
+                if *m == Measure::DistinctPorts && top.is_none() {
+                    top = Some((i, None));
+                    if subject.is_none() { subject = Some((i, vec![(Table::VpcFlow, Field::SrcAddr)])); }
+                }
+            }
+            Concept::Bucket(b) => {
+                let after_group_or_per = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                if after_group_or_per || matches!(surface.as_str(), "hourly" | "daily" | "per hour" | "per day" | "per minute" | "each hour" | "each day" | "every hour" | "every day" | "minutely" | "each minute" | "every minute") || timeline {
+                    bucket = Some(*b);
+                    timeline = true;
+                } else {
+                    p.understood -= 1;
+                    p.unknown.push(surface.clone());
+                }
+            }
+            Concept::Order(o) => p.order = Some(*o),
+            Concept::Generic => {}
+            Concept::FollowUp => p.followup = true,
+            Concept::That => {
+                // "that ip", "those users": the previous answer's values.
+                if i + 1 < n && has(&items[i + 1], is_noun).is_some() {
+                    p.that = true;
+                }
+            }
+            Concept::From => side = Some(true),
+            Concept::To => side = Some(false),
+        }
+    }
+    p.conds = pending.into_iter().map(|(_, c)| c).collect();
+    // A leading "from", "not", "only", "by", "same", "that", "oldest", "top N": a follow-up.
+    if let Some(first) = items.first()
+        && has(first, |c| matches!(c, Concept::From | Concept::To | Concept::Negate | Concept::Only | Concept::GroupBy | Concept::FollowUp | Concept::That | Concept::Order(_))).is_some()
+    {
+        p.followup = true;
+    }
+    if n <= 2 && let Some(first) = items.first() && has(first, |c| matches!(c, Concept::Intent(Intent::Top))).is_some() {
+        p.followup = true;
+    }
+    if negate_next && !p.conds.is_empty() && p.conds.len() == 1 && p.unknown.is_empty() {
+        // "failed logins, not" — a dangling negation is ignored.
+    }
+
+    // Shape.
+    let seen_words = lower.contains("when") || lower.contains("seen") || lower.contains("first time") || lower.contains("last time") || lower.contains("appear");
+    let group_fields = group_by.clone();
+    if let Some(fl) = first_last {
+        if seen_words {
+            let by = group_fields.first().cloned();
+            p.shape = Some(PShape::Seen { by });
+        } else {
+            p.order = Some(if fl == Intent::First { Order::Asc } else { Order::Desc });
+        }
+    }
+    if p.shape.is_none() && timeline {
+        p.shape = Some(PShape::Timeline { bucket, by: group_fields.first().cloned() });
+    }
+    if p.shape.is_none() && let Some((ti, num)) = top {
+        // The subject: a noun after "top" (or before it: "users with the most errors").
+        let subj = subject.clone().filter(|(si, _)| *si > ti).or_else(|| {
+            if group_fields.is_empty() { subject.clone() } else { None }
+        });
+        let by: Vec<Alts<Field>> = if !group_fields.is_empty() { group_fields.clone() } else if let Some((_, f)) = subj { vec![f] } else if who { vec![vec![(Table::Cloudtrail, Field::User)]] } else { vec![] };
+        if !by.is_empty() || measure.is_some() {
+            let by = if by.is_empty() { vec![vec![(Table::VpcFlow, Field::SrcAddr), (Table::Cloudtrail, Field::SourceIp)]] } else { by };
+            p.shape = Some(PShape::Group { by, measure: measure.unwrap_or(Measure::Count) });
+            let singular = who || lower.contains("which user ") || lower.contains("which ip ") || lower.contains("what ip ") || lower.contains("the most") && (lower.starts_with("who") || lower.starts_with("which") && !lower.contains("which users") );
+            p.limit = num.or(p.limit).or(if singular { Some(1) } else if has_word(&lower, "top") { Some(10) } else { None });
+        }
+    }
+    if p.shape.is_none() && !group_fields.is_empty() {
+        p.shape = Some(PShape::Group { by: group_fields.clone(), measure: measure.unwrap_or(Measure::Count) });
+    }
+    if p.shape.is_none() && count {
+        let distinct_subject = subject.clone().filter(|(_, f)| f.iter().all(|(_, x)| countable_distinct(*x)));
+        p.shape = Some(match (measure, distinct_subject) {
+            (Some(m), _) if m != Measure::DistinctPorts => PShape::Group { by: vec![], measure: m },
+            (_, Some((_, f))) => PShape::CountDistinct(f),
+            _ => PShape::Count,
+        });
+    }
+    if p.shape.is_none() && let Some(m) = measure {
+        p.shape = Some(PShape::Group { by: vec![], measure: m });
+    }
+    if p.shape.is_none() && (distinct.is_some() || who) {
+        let subj = if who { Some(vec![(Table::Cloudtrail, Field::User)]) } else {
+            subject.clone().filter(|(si, _)| distinct.is_some_and(|d| *si > d && *si <= d + 3)).map(|(_, f)| f)
+        };
+        if let Some(f) = subj {
+            if !f.iter().all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action)) || lower.contains("distinct") || lower.contains("unique") {
+                p.shape = Some(PShape::Distinct(f));
+            }
+        }
+    }
+    if p.shape.is_none() && let Some((_, Some(num))) = top {
+        p.limit = Some(num);
+    }
+    if p.raw && p.shape.is_none() {
+        p.shape = Some(PShape::List);
+    }
+    // Tables implied by shape fields.
+    if let Some(PShape::Group { by, .. }) = p.shape.clone() {
+        for alts in by {
+            if alts.len() == 1 { vote(p, alts[0].0, 1); }
+        }
+    }
+}
+
+fn has_word(text: &str, w: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric()).any(|x| x == w)
+}
+
+fn countable_distinct(f: Field) -> bool {
+    matches!(
+        f,
+        Field::User | Field::UserName | Field::SourceIp | Field::Ip | Field::SrcAddr | Field::DstAddr
+            | Field::Account | Field::Region | Field::AccessKey | Field::Bucket | Field::Instance
+            | Field::DstPort | Field::SrcPort | Field::Interface | Field::EventSource | Field::FindingType
+    )
+}
+
+/// The condition an entity stands for.
+fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]) -> Option<Cond> {
+    use Table::*;
+    let v = || Value::text(e.value.clone());
+    let words = e.value.clone();
+    let prev_field = prev.iter().find_map(|c| noun_fields(c));
+    let rules: Alts<Filter> = match e.kind {
+        Kind::Ip => {
+            let flow_field = match side { Some(true) => Field::SrcAddr, Some(false) => Field::DstAddr, None => Field::Ip };
+            let flow_field = match prev_field.as_ref().and_then(|f| f.iter().find(|(t, _)| *t == VpcFlow)) { Some((_, f)) if matches!(f, Field::SrcAddr | Field::DstAddr) => *f, _ => flow_field };
+            vec![
+                (Cloudtrail, Filter::eq(Field::SourceIp, v())),
+                (VpcFlow, Filter::eq(flow_field, v())),
+                (Guardduty, Filter::eq(Field::Ip, v())),
+            ]
+        }
+        Kind::Cidr => {
+            let (ip, bits) = e.value.split_once('/')?;
+            let octets: Vec<&str> = ip.split('.').collect();
+            let keep = match bits { "8" => 1, "16" => 2, "24" => 3, "32" => 4, _ => {
+                p.refusal = Some(format!("CIDR `{}`: only /8, /16, /24 and /32 blocks are supported; use a wider or narrower block", e.value));
+                return None;
+            } };
+            let pattern = if keep == 4 { ip.to_string() } else { format!("{}.%", octets[..keep].join(".")) };
+            let op = if keep == 4 { Op::Eq(Value::text(pattern)) } else { Op::Like(pattern) };
+            let flow_field = match side { Some(true) => Field::SrcAddr, Some(false) => Field::DstAddr, None => Field::Ip };
+            vec![(Cloudtrail, Filter::new(Field::SourceIp, op.clone())), (VpcFlow, Filter::new(flow_field, op))]
+        }
+        Kind::Arn => {
+            let a = &e.value;
+            if a.contains(":user/") || a.contains(":assumed-role/") || a.ends_with(":root") || a.contains(":federated-user/") {
+                vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+            } else {
+                vec![
+                    (Cloudtrail, Filter::new(Field::Text, Op::Like(format!("%{a}%")))),
+                    (Guardduty, Filter::new(Field::Text, Op::Like(format!("%{a}%")))),
+                ]
+            }
+        }
+        Kind::Account => vec![
+            (Cloudtrail, Filter::eq(Field::Account, v())),
+            (VpcFlow, Filter::eq(Field::Account, v())),
+            (Guardduty, Filter::eq(Field::Account, v())),
+        ],
+        Kind::AccessKey => { vote(p, Cloudtrail, 2); vec![(Cloudtrail, Filter::eq(Field::AccessKey, v()))] }
+        Kind::Region => vec![
+            (Cloudtrail, Filter::eq(Field::Region, v())),
+            (VpcFlow, Filter::eq(Field::Region, v())),
+            (Guardduty, Filter::eq(Field::Region, v())),
+        ],
+        Kind::Port => {
+            vote(p, VpcFlow, 3);
+            let port: i64 = e.value.parse().ok()?;
+            let f = if side == Some(true) { Field::SrcPort } else { Field::DstPort };
+            vec![(VpcFlow, Filter::eq(f, Value::Int(port)))]
+        }
+        Kind::Instance => vec![
+            (VpcFlow, Filter::eq(Field::Instance, v())),
+            (Guardduty, Filter::eq(Field::Instance, v())),
+            (Cloudtrail, Filter::new(Field::Text, Op::Like(format!("%{}%", e.value)))),
+        ],
+        Kind::Interface => { vote(p, VpcFlow, 2); vec![(VpcFlow, Filter::eq(Field::Interface, v()))] }
+        Kind::FindingType => { vote(p, Guardduty, 3); vec![(Guardduty, Filter::eq(Field::FindingType, v()))] }
+        Kind::EventName => { vote(p, Cloudtrail, 2); vec![(Cloudtrail, Filter::eq(Field::EventName, v()))] }
+        Kind::Email => { vote(p, Cloudtrail, 1); vec![(Cloudtrail, Filter::eq(Field::User, v()))] }
+        Kind::Quoted => {
+            let field = prev_field.and_then(|f| f.first().map(|x| x.1));
+            match field {
+                Some(Field::User) | Some(Field::UserName) => vec![(Cloudtrail, Filter::eq(Field::User, v()))],
+                Some(Field::Bucket) => vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))],
+                Some(Field::EventName) => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
+                Some(Field::UserAgent) => vec![(Cloudtrail, Filter::new(Field::UserAgent, Op::Like(format!("%{}%", e.value))))],
+                Some(Field::FindingType) => vec![(Guardduty, Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))))],
+                _ if prev.iter().any(|c| matches!(c, Concept::Resource(r) if r.field == Some(Field::Bucket))) => vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))],
+                _ if prev.iter().any(|c| matches!(c, Concept::Resource(r) if r.name == "IAM users")) => vec![(Cloudtrail, Filter::eq(Field::User, v()))],
+                _ => vec![
+                    (Cloudtrail, Filter::new(Field::Text, Op::Like(format!("%{}%", e.value)))),
+                    (Guardduty, Filter::new(Field::Text, Op::Like(format!("%{}%", e.value)))),
+                ],
+            }
+        }
+    };
+    Some(Cond { rules, negate: false, words })
+}
+
+/// The table a parse is about (explicit, else by votes, else CloudTrail).
+pub(crate) fn choose_table(p: &Parsed) -> Table {
+    p.table.or_else(|| p.best_table()).unwrap_or(Table::Cloudtrail)
+}
+
+/// Resolves per-table alternatives for `t`.
+pub(crate) fn pick<T: Clone>(alts: &Alts<T>, t: Table) -> Option<T> {
+    alts.iter().find(|(x, _)| *x == t).map(|(_, v)| v.clone())
+}
+
+/// Resolves the shape for table `t`; `None` when a field does not exist there.
+pub(crate) fn resolve_shape(s: &PShape, t: Table) -> Option<Shape> {
+    Some(match s {
+        PShape::List => Shape::List,
+        PShape::Count => Shape::Count,
+        PShape::CountDistinct(f) => Shape::CountDistinct { field: pick(f, t)? },
+        PShape::Group { by, measure } => {
+            if *measure != Measure::Count && t != Table::VpcFlow {
+                return None;
+            }
+            Shape::Group { by: by.iter().map(|a| pick(a, t)).collect::<Option<Vec<_>>>()?, measure: *measure }
+        }
+        PShape::Distinct(f) => Shape::Distinct { field: pick(f, t)? },
+        PShape::Timeline { bucket, by } => Shape::Timeline {
+            bucket: bucket.unwrap_or(Bucket::Hour),
+            by: match by { Some(b) => Some(pick(b, t)?), None => None },
+        },
+        PShape::Seen { by } => Shape::Seen { by: match by { Some(b) => Some(pick(b, t)?), None => None } },
+    })
+}
+
+/// A default timeline bucket for the time range: minutes up to 2 hours, hours up to 3 days, else days.
+pub(crate) fn default_bucket(range: Option<&TimeRange>, now: chrono::DateTime<chrono::Utc>) -> Bucket {
+    let hours = match range {
+        Some(TimeRange::Rolling { amount, unit }) => match unit {
+            TimeUnit::Minute => i64::from(*amount) / 60,
+            TimeUnit::Hour => i64::from(*amount),
+            TimeUnit::Day => i64::from(*amount) * 24,
+            TimeUnit::Week => i64::from(*amount) * 24 * 7,
+            TimeUnit::Month => i64::from(*amount) * 24 * 30,
+        },
+        Some(TimeRange::Absolute { start, end, .. }) => (end.unwrap_or(now) - *start).num_hours(),
+        None => 24 * 30,
+    };
+    if hours <= 2 { Bucket::Minute } else if hours <= 72 { Bucket::Hour } else { Bucket::Day }
+}
+
+/// Builds a fresh plan from a parse; `Err` lists the words that do not fit the table.
+pub(crate) fn build(p: &Parsed) -> Result<QuerySpec, Vec<String>> {
+    let t = choose_table(p);
+    let mut spec = QuerySpec::new(t);
+    spec.time = p.time.clone();
+    let mut bad = Vec::new();
+    for c in &p.conds {
+        match pick(&c.rules, t) {
+            Some(f) => spec.add_filter(if c.negate { f.negated() } else { f }),
+            None => bad.push(format!("\"{}\"", c.words)),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    if let Some(s) = &p.shape {
+        spec.shape = resolve_shape(s, t).ok_or_else(|| vec!["the grouping".to_string()])?;
+    }
+    if let Shape::Timeline { bucket, .. } = &mut spec.shape
+        && !matches!(&p.shape, Some(PShape::Timeline { bucket: Some(_), .. }))
+    {
+        *bucket = default_bucket(p.time.as_ref(), p.now);
+    }
+    spec.order = p.order.unwrap_or(Order::Desc);
+    spec.limit = p.limit;
+    Ok(spec)
+}
+
+#[cfg(test)]
+mod tests;
