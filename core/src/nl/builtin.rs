@@ -178,7 +178,7 @@ fn is_stop(w: &str) -> bool {
 }
 
 /// Words after which an unknown word is a principal's name.
-const NAME_LEADS: &[&str] = &["user", "username", "named", "principal", "by", "for", "iam-user", "called"];
+const NAME_LEADS: &[&str] = &["user", "username", "named", "principal", "by", "for", "iam-user", "called", "did", "has", "does", "was"];
 
 impl BuiltinTranslator {
     fn run(&self, question: &str, ctx: &Context<'_>) -> Outcome {
@@ -258,7 +258,7 @@ fn examples(table: Option<Table>) -> Vec<String> {
 fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
     let mut suggestions = Vec::new();
     // Near misses: "Did you mean 'failed'?" for unknown words.
-    for w in &p.unknown {
+    for w in p.unknown.iter().filter(|_| p.anchor) {
         let mut best: Option<(usize, &String)> = None;
         for v in &GAZETTEER.vocabulary {
             if v.len() < 4 || is_stop(v) {
@@ -464,6 +464,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     let mut measure: Option<Measure> = None;
     let mut top: Option<(usize, Option<u64>)> = None;
     let mut subject: Option<(usize, Alts<Field>)> = None;
+    let mut nouns: Vec<(usize, Alts<Field>)> = Vec::new();
     let mut count = false;
     let mut distinct: Option<usize> = None;
     let mut who = false;
@@ -492,11 +493,17 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         if verb.is_none() {
             for j in i + 1..(i + 3).min(n) {
                 if has(&items[j], |c| matches!(c, Concept::Resource(_))).is_some() { break; }
-                if let Some(v) = verb_at(j) && !consumed_verbs[j] {
+                // "users created new access keys": the verb belongs to the next resource.
+                let next_resource = (j + 1..(j + 3).min(n)).any(|k| has(&items[k], |c| matches!(c, Concept::Resource(_))).is_some());
+                if let Some(v) = verb_at(j) && !consumed_verbs[j] && !next_resource {
                     verb = Some((j, v));
                     break;
                 }
             }
+        }
+        // "instance i-0abc": the resource word labels the value that follows.
+        if verb.is_none() && i + 1 < n && matches!(items[i + 1], Item::Entity(_)) {
+            continue;
         }
         let is_user_word = concepts(&items[i]).iter().any(|c| matches!(c, Concept::Noun { .. }));
         if verb.is_none() && (prev_field_ctx || is_user_word) {
@@ -510,6 +517,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
 
     // Pass 2: everything else, left to right.
+    let had_resource = !resource_conds.is_empty();
     let mut pending: Vec<(usize, Cond)> = resource_conds;
     for i in 0..n {
         let item = &items[i];
@@ -590,7 +598,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                     group_by.push(fields.clone());
                     // "by user and region"
                 } else {
-                    if subject.is_none() { subject = Some((i, fields.clone())); }
+                    note(&mut subject, &mut nouns, i, fields.clone());
                     if !filters.is_empty() {
                         let mut c = Cond { rules: filters.clone(), negate: false, words: surface.clone() };
                         if negate_next { c.negate = true; negate_next = false; }
@@ -610,15 +618,15 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 if let Some(f) = r.field {
                     let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
                     if after_group { group_by.push(vec![(Table::Cloudtrail, f)]); }
-                    else if subject.is_none() { subject = Some((i, vec![(Table::Cloudtrail, f)])); }
+                    else { note(&mut subject, &mut nouns, i, vec![(Table::Cloudtrail, f)]); }
                 } else if cs.iter().any(|c| matches!(c, Concept::Noun { .. })) {
                     let fields = cs.iter().find_map(|c| noun_fields(c)).unwrap_or_default();
                     let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
-                    if after_group { group_by.push(fields); } else if subject.is_none() { subject = Some((i, fields)); }
+                    if after_group { group_by.push(fields); } else { note(&mut subject, &mut nouns, i, fields); }
                 }
             }
             Concept::Verb(v) => {
-                if consumed_verbs[i] { continue; }
+                if consumed_verbs[i] || had_resource { continue; }
                 // A lone verb: "what was deleted" → Delete* actions.
                 let pats: &[&str] = match v {
                     Verb::Create => &["Create%"],
@@ -650,7 +658,8 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 Intent::Raw => p.raw = true,
             },
             Concept::GroupBy => {
-                if i == 0 || (i == 1 && matches!(items[0], Item::Concepts(..)) && has(&items[0], |c| matches!(c, Concept::Intent(Intent::List) | Concept::Generic | Concept::FollowUp)).is_some()) {
+                let grouped = i + 1 < n && has(&items[i + 1], |c| is_noun(c) || matches!(c, Concept::Bucket(_))).is_some();
+                if grouped && (i == 0 || (i == 1 && matches!(items[0], Item::Concepts(..)) && has(&items[0], |c| matches!(c, Concept::Intent(Intent::List) | Concept::Generic | Concept::FollowUp)).is_some())) {
                     p.followup = true;
                 }
                 // "by alice" is a name, handled above; "by hour" a bucket.
@@ -669,7 +678,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 p.anchor = true;
                 if *m == Measure::DistinctPorts && top.is_none() {
                     top = Some((i, None));
-                    if subject.is_none() { subject = Some((i, vec![(Table::VpcFlow, Field::SrcAddr)])); }
+                    note(&mut subject, &mut nouns, i, vec![(Table::VpcFlow, Field::SrcAddr)]);
                 }
             }
             Concept::Bucket(b) => {
@@ -725,7 +734,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
     if p.shape.is_none() && let Some((ti, num)) = top {
         // The subject: a noun after "top" (or before it: "users with the most errors").
-        let subj = subject.clone().filter(|(si, _)| *si > ti).or_else(|| {
+        let subj = head_noun(&nouns, ti).or_else(|| {
             if group_fields.is_empty() { subject.clone() } else { None }
         });
         let by: Vec<Alts<Field>> = if !group_fields.is_empty() { group_fields.clone() } else if let Some((_, f)) = subj { vec![f] } else if who { vec![vec![(Table::Cloudtrail, Field::User)]] } else { vec![] };
@@ -752,7 +761,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
     if p.shape.is_none() && (distinct.is_some() || who) {
         let subj = if who { Some(vec![(Table::Cloudtrail, Field::User)]) } else {
-            subject.clone().filter(|(si, _)| distinct.is_some_and(|d| *si > d && *si <= d + 3)).map(|(_, f)| f)
+            distinct.and_then(|d| head_noun(&nouns, d)).filter(|(si, _)| distinct.is_some_and(|d| *si <= d + 4)).map(|(_, f)| f)
         };
         if let Some(f) = subj {
             if !f.iter().all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action)) || lower.contains("distinct") || lower.contains("unique") {
@@ -772,6 +781,23 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             if alts.len() == 1 { vote(p, alts[0].0, 1); }
         }
     }
+}
+
+fn note(subject: &mut Option<(usize, Alts<Field>)>, nouns: &mut Vec<(usize, Alts<Field>)>, i: usize, f: Alts<Field>) {
+    if subject.is_none() {
+        *subject = Some((i, f.clone()));
+    }
+    nouns.push((i, f));
+}
+
+/// The head of the noun run right after item `after` ("API errors" → errors).
+fn head_noun(nouns: &[(usize, Alts<Field>)], after: usize) -> Option<(usize, Alts<Field>)> {
+    let start = nouns.iter().position(|(i, _)| *i > after)?;
+    let mut k = start;
+    while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 {
+        k += 1;
+    }
+    Some(nouns[k].clone())
 }
 
 fn has_word(text: &str, w: &str) -> bool {

@@ -13,7 +13,7 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
     let mut s = match &spec.shape {
         Shape::List => rows.to_string(),
         Shape::Count => format!("Number of {rows}"),
-        Shape::CountDistinct { field } => format!("Number of distinct {}s in {rows}", field.label()),
+        Shape::CountDistinct { field } => format!("Number of distinct {} in {rows}", plural(field.label())),
         Shape::Group { by, measure } => {
             let what = match measure {
                 Measure::Count => format!("Number of {rows}"),
@@ -27,7 +27,7 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
                 format!("{what} per {}", labels(by))
             }
         }
-        Shape::Distinct { field } => format!("Distinct {}s in {rows}", field.label()),
+        Shape::Distinct { field } => format!("Distinct {} in {rows}", plural(field.label())),
         Shape::Timeline { bucket, by } => {
             let mut s = format!("Number of {rows} per {}", bucket.unit());
             if let Some(b) = by {
@@ -73,6 +73,10 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
         }
     }
     s
+}
+
+fn plural(w: &str) -> String {
+    if w.ends_with('s') { format!("{w}es") } else { format!("{w}s") }
 }
 
 fn labels(fs: &[Field]) -> String {

@@ -384,6 +384,13 @@ impl QuerySpec {
     /// same polarity (a follow-up "only S3" replaces a previous service). An
     /// upper bound (`Lt`) joins a lower bound instead, forming a range.
     pub fn add_filter(&mut self, f: Filter) {
+        // "errors" does not widen "AccessDenied errors" back to any error.
+        if f.op == Op::NotNull
+            && !f.negate
+            && self.filters.iter().any(|x| x.field == f.field && !x.negate)
+        {
+            return;
+        }
         if f.field != Field::Text {
             let upper = matches!(f.op, Op::Lt(_));
             self.filters.retain(|x| {

@@ -31,7 +31,7 @@ pub struct Found {
 const NUM: &str = r"(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|twenty[- ]four|thirty|forty[- ]eight|ninety)";
 const UNIT: &str = r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?)";
 const MONTH: &str = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*";
-const WEEKDAY: &str = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)";
+const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)";
 
 fn date_re() -> String {
     format!(

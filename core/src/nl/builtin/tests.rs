@@ -51,7 +51,7 @@ fn product_examples() {
     );
     check(
         "Show me failed authentication attempts by source IP",
-        "SELECT sourceipaddress, count(*) AS n FROM cloudtrail WHERE eventname = 'ConsoleLogin' AND errorcode IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1",
+        "SELECT sourceipaddress, count(*) AS n FROM cloudtrail WHERE errorcode IS NOT NULL AND eventname = 'ConsoleLogin' GROUP BY 1 ORDER BY n DESC, 1",
     );
     check(
         "Which IAM users created new access keys recently?",
