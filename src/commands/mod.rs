@@ -1,5 +1,7 @@
 //! One module per verb.
 
+mod ask;
+mod chat;
 mod demo;
 mod ingest;
 mod schema;
@@ -18,5 +20,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Sql(a) => sql::run(app, &a),
         Command::Tables(a) => tables::run(app, &a),
         Command::Schema(a) => schema::run(app, &a),
+        Command::Ask(a) => ask::run(app, &a),
+        Command::Chat(a) => chat::run(app, &a),
     }
 }
