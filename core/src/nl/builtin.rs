@@ -733,15 +733,27 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         p.shape = Some(PShape::Timeline { bucket, by: group_fields.first().cloned() });
     }
     if p.shape.is_none() && let Some((ti, num)) = top {
-        // The subject: a noun after "top" (or before it: "users with the most errors").
-        let subj = head_noun(&nouns, ti).or_else(|| {
-            if group_fields.is_empty() { subject.clone() } else { None }
-        });
-        let by: Vec<Alts<Field>> = if !group_fields.is_empty() { group_fields.clone() } else if let Some((_, f)) = subj { vec![f] } else if who { vec![vec![(Table::Cloudtrail, Field::User)]] } else { vec![] };
+        let surface = |i: usize| match &items[i] { Item::Concepts(_, s) => s.clone(), _ => String::new() };
+        let adjective = |i: usize| has(&items[i], |c| matches!(c, Concept::Noun { filters, .. } if !filters.is_empty())).is_some();
+        // The subject: the noun of "which"/"who" before "most" ("which user made the
+        // most calls"), else the head noun after "top" ("top 5 source IPs"), else a
+        // noun before it ("users with the most failed logins").
+        let before = distinct.and_then(|d| head_noun(&nouns, d)).filter(|(si, _)| *si < ti);
+        let after = head_noun(&nouns, ti);
+        let earlier = nouns.iter().rev().find(|(si, _)| *si < ti).cloned();
+        let subj = match (before, after) {
+            (Some(b), _) => Some(b),
+            (None, Some(a)) if adjective(a.0) && earlier.is_some() => earlier,
+            (None, Some(a)) => Some(a),
+            (None, None) if group_fields.is_empty() => earlier,
+            _ => None,
+        };
+        let singular_subject = subj.as_ref().is_some_and(|(si, _)| !surface(*si).ends_with('s'));
+        let by: Vec<Alts<Field>> = if !group_fields.is_empty() { group_fields.clone() } else if who { vec![vec![(Table::Cloudtrail, Field::User)]] } else if let Some((_, f)) = subj { vec![f] } else { vec![] };
         if !by.is_empty() || measure.is_some() {
             let by = if by.is_empty() { vec![vec![(Table::VpcFlow, Field::SrcAddr), (Table::Cloudtrail, Field::SourceIp)]] } else { by };
             p.shape = Some(PShape::Group { by, measure: measure.unwrap_or(Measure::Count) });
-            let singular = who || lower.contains("which user ") || lower.contains("which ip ") || lower.contains("what ip ") || lower.contains("the most") && (lower.starts_with("who") || lower.starts_with("which") && !lower.contains("which users") );
+            let singular = who || (distinct.is_some() && singular_subject);
             p.limit = num.or(p.limit).or(if singular { Some(1) } else if has_word(&lower, "top") { Some(10) } else { None });
         }
     }
@@ -796,6 +808,10 @@ fn head_noun(nouns: &[(usize, Alts<Field>)], after: usize) -> Option<(usize, Alt
     let mut k = start;
     while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 {
         k += 1;
+    }
+    // "API calls failed": a trailing error noun is an adjective, not the head.
+    while k > start && nouns[k].1.iter().any(|(_, f)| *f == Field::ErrorCode) {
+        k -= 1;
     }
     Some(nouns[k].clone())
 }
