@@ -738,8 +738,8 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         // The subject: the noun of "which"/"who" before "most" ("which user made the
         // most calls"), else the head noun after "top" ("top 5 source IPs"), else a
         // noun before it ("users with the most failed logins").
-        let before = distinct.and_then(|d| head_noun(&nouns, d)).filter(|(si, _)| *si < ti);
-        let after = head_noun(&nouns, ti);
+        let before = distinct.and_then(|d| head_noun(&nouns, d, items)).filter(|(si, _)| *si < ti);
+        let after = head_noun(&nouns, ti, items);
         let earlier = nouns.iter().rev().find(|(si, _)| *si < ti).cloned();
         let subj = match (before, after) {
             (Some(b), _) => Some(b),
@@ -773,7 +773,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
     if p.shape.is_none() && (distinct.is_some() || who) {
         let subj = if who { Some(vec![(Table::Cloudtrail, Field::User)]) } else {
-            distinct.and_then(|d| head_noun(&nouns, d)).filter(|(si, _)| distinct.is_some_and(|d| *si <= d + 4)).map(|(_, f)| f)
+            distinct.and_then(|d| head_noun(&nouns, d, items)).filter(|(si, _)| distinct.is_some_and(|d| *si <= d + 4)).map(|(_, f)| f)
         };
         if let Some(f) = subj {
             if !f.iter().all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action)) || lower.contains("distinct") || lower.contains("unique") {
@@ -803,14 +803,15 @@ fn note(subject: &mut Option<(usize, Alts<Field>)>, nouns: &mut Vec<(usize, Alts
 }
 
 /// The head of the noun run right after item `after` ("API errors" → errors).
-fn head_noun(nouns: &[(usize, Alts<Field>)], after: usize) -> Option<(usize, Alts<Field>)> {
+fn head_noun(nouns: &[(usize, Alts<Field>)], after: usize, items: &[Item<'_>]) -> Option<(usize, Alts<Field>)> {
     let start = nouns.iter().position(|(i, _)| *i > after)?;
     let mut k = start;
     while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 {
         k += 1;
     }
     // "API calls failed": a trailing error noun is an adjective, not the head.
-    while k > start && nouns[k].1.iter().any(|(_, f)| *f == Field::ErrorCode) {
+    let adjective = |i: usize| matches!(&items[i], Item::Concepts(_, s) if matches!(s.as_str(), "failed" | "failing" | "fail" | "unsuccessful" | "errored" | "erroring"));
+    while k > start && adjective(nouns[k].0) {
         k -= 1;
     }
     Some(nouns[k].clone())
