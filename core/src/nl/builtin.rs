@@ -159,18 +159,46 @@ fn correct(word: &str) -> Option<String> {
         return None;
     }
     let budget = if n >= 8 { 2 } else { 1 };
-    let mut best: Option<(usize, &String)> = None;
+    let mut best: Option<((usize, usize), &String)> = None;
     for v in &GAZETTEER.vocabulary {
         let vn = v.chars().count();
         if vn < 3 || vn.abs_diff(n) > budget {
             continue;
         }
-        let d = edit_distance(word, v);
-        if d <= budget && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, v));
+        let d = typo_distance(word, v);
+        // Ties: same first letter, then the longer shared prefix.
+        let prefix = word.chars().zip(v.chars()).take_while(|(a, b)| a == b).count();
+        let score = (d, usize::MAX - prefix);
+        if d <= budget && best.as_ref().is_none_or(|(bs, _)| score < *bs) {
+            best = Some((score, v));
         }
     }
     best.map(|(_, v)| v.clone())
+}
+
+/// Edit distance counting a swap of neighbours as one edit ("hihg" → "high").
+pub fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=m {
+        d[0][j] = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
 }
 
 fn is_stop(w: &str) -> bool {
@@ -297,7 +325,8 @@ fn quote_list(ws: &[String]) -> String {
 impl Parsed {
     /// Whether the question edits the previous answer rather than asking anew.
     pub(crate) fn is_followup(&self) -> bool {
-        self.followup || self.that || !self.anchor || (self.raw && self.conds.is_empty() && self.table.is_none())
+        let content = self.table.is_some() || !self.conds.is_empty() || self.time.is_some();
+        self.followup || self.that || !self.anchor || !content
     }
 
     pub(crate) fn best_table(&self) -> Option<Table> {
@@ -465,6 +494,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     let mut top: Option<(usize, Option<u64>)> = None;
     let mut subject: Option<(usize, Alts<Field>)> = None;
     let mut nouns: Vec<(usize, Alts<Field>)> = Vec::new();
+    let mut last_grouped: Option<usize> = None;
     let mut count = false;
     let mut distinct: Option<usize> = None;
     let mut who = false;
@@ -494,15 +524,21 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             for j in i + 1..(i + 3).min(n) {
                 if has(&items[j], |c| matches!(c, Concept::Resource(_))).is_some() { break; }
                 // "users created new access keys": the verb belongs to the next resource.
-                let next_resource = (j + 1..(j + 3).min(n)).any(|k| has(&items[k], |c| matches!(c, Concept::Resource(_))).is_some());
+                let is_res = |k: usize| k < n && has(&items[k], |c| matches!(c, Concept::Resource(_))).is_some();
+                let is_verb = |k: usize| k < n && has(&items[k], |c| matches!(c, Concept::Verb(_))).is_some();
+                let next_resource = is_res(j + 1) || (is_verb(j + 1) && is_res(j + 2));
                 if let Some(v) = verb_at(j) && !consumed_verbs[j] && !next_resource {
                     verb = Some((j, v));
                     break;
                 }
             }
         }
-        // "instance i-0abc": the resource word labels the value that follows.
-        if verb.is_none() && i + 1 < n && matches!(items[i + 1], Item::Entity(_)) {
+        // "instance i-0abc": the resource word labels the value that follows;
+        // "attached to users or roles": a resource after another one or after "to" is an object.
+        if verb.is_none() && i + 1 < n && matches!(items[i + 1], Item::Entity(_) | Item::Name(_)) {
+            continue;
+        }
+        if verb.is_none() && i > 0 && has(&items[i - 1], |c| matches!(c, Concept::Resource(_) | Concept::To | Concept::From)).is_some() {
             continue;
         }
         let is_user_word = concepts(&items[i]).iter().any(|c| matches!(c, Concept::Noun { .. }));
@@ -544,10 +580,21 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 p.anchor = true;
                 if let Some(e) = ents.get(*k) {
                     let prev_concepts: Vec<&Concept> = if i > 0 { concepts(&items[i - 1]).to_vec() } else { vec![] };
+                    // "did 10.0.0.5 send", "has 1.2.3.4 connected": the address acts, so it is the source.
+                    if i > 0 && matches!(&items[i - 1], Item::Concepts(_, w) if matches!(w.as_str(), "did" | "has" | "does" | "was")) && side.is_none() {
+                        side = Some(true);
+                    }
                     if let Some(c) = entity_cond(p, e, side, &prev_concepts) {
                         let mut c = c;
                         if negate_next { c.negate = true; negate_next = false; }
-                        pending.push((i, c));
+                        // "PutBucketPolicy and DeleteBucketPolicy", "from 1.2.3.4 or 5.6.7.8": one IN.
+                        let merged = match pending.last_mut() {
+                            Some((_, last)) if last.negate == c.negate => merge_in(last, &c),
+                            _ => false,
+                        };
+                        if !merged {
+                            pending.push((i, c));
+                        }
                     }
                 }
                 side = None;
@@ -593,10 +640,18 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Concept::Noun { fields, filters } => {
                 p.anchor = true;
                 if fields.len() == 1 { vote(p, fields[0].0, 1); }
-                let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                let mut after_group = i > 0 && (has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some() || last_grouped == Some(i - 1));
+                // "top 5 users by errors": errors are what is counted, users the group.
+                if after_group && !filters.is_empty() && top.is_some() && !nouns.is_empty() {
+                    after_group = false;
+                }
+                // "user alice", "account 1234…", "ip 1.2.3.4": the noun labels the value.
+                let label = i + 1 < n && matches!(items[i + 1], Item::Name(_) | Item::Entity(_));
                 if after_group {
                     group_by.push(fields.clone());
-                    // "by user and region"
+                    last_grouped = Some(i);
+                } else if label {
+                    // nothing: the value that follows makes the condition
                 } else {
                     note(&mut subject, &mut nouns, i, fields.clone());
                     if !filters.is_empty() {
@@ -678,7 +733,6 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 p.anchor = true;
                 if *m == Measure::DistinctPorts && top.is_none() {
                     top = Some((i, None));
-                    note(&mut subject, &mut nouns, i, vec![(Table::VpcFlow, Field::SrcAddr)]);
                 }
             }
             Concept::Bucket(b) => {
@@ -692,13 +746,16 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 }
             }
             Concept::Order(o) => p.order = Some(*o),
-            Concept::Generic => {}
+            Concept::Generic => {
+                // "events", "activity", "logs": rows of some log (CloudTrail unless said).
+                if matches!(surface.as_str(), "events" | "event" | "activity" | "activities" | "logs" | "log" | "entries" | "records" | "api activity" | "account activity" | "all events") {
+                    p.anchor = true;
+                }
+            }
             Concept::FollowUp => p.followup = true,
             Concept::That => {
                 // "that ip", "those users": the previous answer's values.
-                if i + 1 < n && has(&items[i + 1], is_noun).is_some() {
-                    p.that = true;
-                }
+                p.that = true;
             }
             Concept::From => side = Some(true),
             Concept::To => side = Some(false),
@@ -739,13 +796,17 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         // most calls"), else the head noun after "top" ("top 5 source IPs"), else a
         // noun before it ("users with the most failed logins").
         let before = distinct.and_then(|d| head_noun(&nouns, d, items)).filter(|(si, _)| *si < ti);
-        let after = head_noun(&nouns, ti, items);
+        // "scanned the most ports": ports are what is counted, not the group.
+        let after = head_noun(&nouns, ti, items)
+            .filter(|(_, f)| !(measure == Some(Measure::DistinctPorts) && f.iter().any(|(_, x)| *x == Field::DstPort)));
         let earlier = nouns.iter().rev().find(|(si, _)| *si < ti).cloned();
         let subj = match (before, after) {
             (Some(b), _) => Some(b),
             (None, Some(a)) if adjective(a.0) && earlier.is_some() => earlier,
             (None, Some(a)) => Some(a),
-            (None, None) if group_fields.is_empty() => earlier,
+            (None, None) if group_fields.is_empty() => earlier.or_else(|| {
+                (measure == Some(Measure::DistinctPorts)).then(|| (ti, vec![(Table::VpcFlow, Field::SrcAddr)]))
+            }),
             _ => None,
         };
         let singular_subject = subj.as_ref().is_some_and(|(si, _)| !surface(*si).ends_with('s'));
@@ -815,6 +876,31 @@ fn head_noun(nouns: &[(usize, Alts<Field>)], after: usize, items: &[Item<'_>]) -
         k -= 1;
     }
     Some(nouns[k].clone())
+}
+
+/// Merges `c` into `last` when both compare the same fields for equality.
+fn merge_in(last: &mut Cond, c: &Cond) -> bool {
+    if last.rules.len() != c.rules.len() {
+        return false;
+    }
+    let same_shape = last.rules.iter().zip(&c.rules).all(|((t1, f1), (t2, f2))| {
+        t1 == t2 && f1.field == f2.field && matches!(f1.op, Op::Eq(_) | Op::In(_)) && matches!(f2.op, Op::Eq(_))
+    });
+    if !same_shape {
+        return false;
+    }
+    for ((_, f1), (_, f2)) in last.rules.iter_mut().zip(&c.rules) {
+        let Op::Eq(v2) = &f2.op else { return false };
+        let mut vs = match &f1.op {
+            Op::Eq(v) => vec![v.clone()],
+            Op::In(vs) => vs.clone(),
+            _ => return false,
+        };
+        vs.push(v2.clone());
+        f1.op = Op::In(vs);
+    }
+    last.words = format!("{}, {}", last.words, c.words);
+    true
 }
 
 fn has_word(text: &str, w: &str) -> bool {
@@ -925,6 +1011,17 @@ pub(crate) fn pick<T: Clone>(alts: &Alts<T>, t: Table) -> Option<T> {
     alts.iter().find(|(x, _)| *x == t).map(|(_, v)| v.clone())
 }
 
+/// Every filter of a condition for table `t` (a range is two), negated as asked.
+pub(crate) fn filters_for(c: &Cond, t: Table) -> Option<Vec<Filter>> {
+    let fs: Vec<Filter> = c
+        .rules
+        .iter()
+        .filter(|(x, _)| *x == t)
+        .map(|(_, f)| if c.negate { f.clone().negated() } else { f.clone() })
+        .collect();
+    (!fs.is_empty()).then_some(fs)
+}
+
 /// Resolves the shape for table `t`; `None` when a field does not exist there.
 pub(crate) fn resolve_shape(s: &PShape, t: Table) -> Option<Shape> {
     Some(match s {
@@ -969,8 +1066,8 @@ pub(crate) fn build(p: &Parsed) -> Result<QuerySpec, Vec<String>> {
     spec.time = p.time.clone();
     let mut bad = Vec::new();
     for c in &p.conds {
-        match pick(&c.rules, t) {
-            Some(f) => spec.add_filter(if c.negate { f.negated() } else { f }),
+        match filters_for(c, t) {
+            Some(fs) => fs.into_iter().for_each(|f| spec.add_filter(f)),
             None => bad.push(format!("\"{}\"", c.words)),
         }
     }

@@ -5,7 +5,7 @@
 //! tables, keeping the conditions that mean the same thing there (address,
 //! account, region).
 
-use super::builtin::{Parsed, pick, resolve_shape};
+use super::builtin::{Parsed, filters_for, resolve_shape};
 use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table};
 
 /// A filter moved to another table, if it means something there.
@@ -47,8 +47,8 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     }
     let mut bad = Vec::new();
     for c in &p.conds {
-        match pick(&c.rules, table) {
-            Some(f) => spec.add_filter(if c.negate { f.negated() } else { f }),
+        match filters_for(c, table) {
+            Some(fs) => fs.into_iter().for_each(|f| spec.add_filter(f)),
             None => bad.push(format!("\"{}\"", c.words)),
         }
     }

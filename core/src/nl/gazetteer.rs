@@ -163,6 +163,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             events: &[
                 (Create, &["CreateBucket"]),
                 (Delete, &["DeleteBucket"]),
+                (Read, &["GetObject"]),
                 (
                     Modify,
                     &[
@@ -573,7 +574,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["that", "those", "these", "this", "it", "them", "same ip", "that ip", "the same"], C::That);
     add(&["from", "source of", "coming from", "originating from"], C::From);
     add(&["to", "toward", "towards", "destined for", "going to", "into"], C::To);
-    add(&["events", "event log", "activity", "activities", "log", "logs", "entry", "entries", "record", "records", "happening", "happened", "occurrence", "thing", "stuff", "everything", "anything", "all events", "data", "result", "results", "item", "attempt", "attempts", "try", "tried", "trying", "action taken", "incident", "suspicious", "recorded", "happen", "occur", "occurred", "made", "done", "did", "performed", "sorted", "sort", "ordered", "order", "appear", "appeared", "seen", "ranked", "involving", "related", "regarding", "about", "against", "targeting", "hit", "hitting", "originate", "come", "came", "coming", "doing", "using", "used", "via", "through", "grouped", "group", "aws", "amazon", "account activity", "all", "everything", "api activity", "console", "access", "happening", "going on", "behavior", "behaviour", "usage", "use", "level", "value", "values", "name", "names", "list them", "them all", "pls", "please", "recent", "latest events", "logged", "occurring", "observed", "detected", "generated", "produced", "caused", "triggered", "involved", "initiated"], C::Generic);
+    add(&["events", "event log", "activity", "activities", "log", "logs", "entry", "entries", "record", "records", "happening", "happened", "occurrence", "thing", "stuff", "everything", "anything", "all events", "data", "result", "results", "item", "attempt", "attempts", "try", "tried", "trying", "action taken", "incident", "suspicious", "recorded", "happen", "occur", "occurred", "made", "done", "did", "performed", "sorted", "sort", "ordered", "order", "appear", "appeared", "seen", "ranked", "involving", "related", "regarding", "about", "against", "targeting", "hit", "hitting", "originate", "come", "came", "coming", "doing", "using", "used", "via", "through", "grouped", "group", "aws", "amazon", "account activity", "all", "everything", "api activity", "console", "access", "happening", "going on", "behavior", "behaviour", "usage", "use", "level", "value", "values", "name", "names", "list them", "them all", "pls", "please", "recent", "latest events", "logged", "occurring", "observed", "detected", "generated", "produced", "caused", "triggered", "involved", "initiated", "called", "invoked", "ran", "executed", "times", "time", "break down", "breakdown of", "been", "doing", "in use", "there"], C::Generic);
+    add(&["how much data", "how many bytes", "amount of data", "how much traffic"], C::Measure(Measure::Bytes));
     v
 }
 
