@@ -21,7 +21,7 @@ use super::{Context, NlError, Outcome, Query, Translation, Translator, followup,
 use crate::guard::edit_distance;
 
 /// Confidence below which a question is declined.
-pub const DEFAULT_THRESHOLD: f32 = 0.6;
+pub const DEFAULT_THRESHOLD: f32 = 0.7;
 
 /// The built-in translator.
 #[derive(Debug, Clone)]
@@ -62,6 +62,8 @@ pub(crate) struct Cond {
     pub(crate) negate: bool,
     /// Words it came from (for messages).
     pub(crate) words: String,
+    /// Dropped (not an error) when the table has no such condition.
+    pub(crate) optional: bool,
 }
 
 /// The answer shape before the table is known.
@@ -104,6 +106,8 @@ pub(crate) struct Parsed {
     pub(crate) refusal: Option<String>,
     /// The query clock.
     pub(crate) now: chrono::DateTime<chrono::Utc>,
+    /// Sort rows by this field ("highest severity").
+    pub(crate) sort_by: Option<Field>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +156,25 @@ pub fn stem(w: &str) -> String {
     w.to_string()
 }
 
+/// A known base form of an inflected word ("assuming" → "assume", "talked" → "talk").
+fn lemma(w: &str) -> Option<String> {
+    let mut candidates = Vec::new();
+    for suf in ["ing", "ed", "es", "s", "er", "ers"] {
+        if let Some(b) = w.strip_suffix(suf)
+            && b.len() >= 3
+        {
+            candidates.push(b.to_string());
+            candidates.push(format!("{b}e"));
+            // "stopped" → "stop"
+            let bytes = b.as_bytes();
+            if bytes.len() >= 2 && bytes[bytes.len() - 1] == bytes[bytes.len() - 2] {
+                candidates.push(b[..b.len() - 1].to_string());
+            }
+        }
+    }
+    candidates.into_iter().find(|c| GAZETTEER.knows(c) && !is_stop(c))
+}
+
 /// The closest known word within the typo budget.
 fn correct(word: &str) -> Option<String> {
     let n = word.chars().count();
@@ -159,7 +182,7 @@ fn correct(word: &str) -> Option<String> {
         return None;
     }
     let budget = if n >= 8 { 2 } else { 1 };
-    let mut best: Option<((usize, usize), &String)> = None;
+    let mut best: Option<((usize, usize, usize), &String)> = None;
     for v in &GAZETTEER.vocabulary {
         let vn = v.chars().count();
         if vn < 3 || vn.abs_diff(n) > budget {
@@ -168,7 +191,7 @@ fn correct(word: &str) -> Option<String> {
         let d = typo_distance(word, v);
         // Ties: same first letter, then the longer shared prefix.
         let prefix = word.chars().zip(v.chars()).take_while(|(a, b)| a == b).count();
-        let score = (d, usize::MAX - prefix);
+        let score = (d, vn.abs_diff(n), usize::MAX - prefix);
         if d <= budget && best.as_ref().is_none_or(|(bs, _)| score < *bs) {
             best = Some((score, v));
         }
@@ -351,7 +374,11 @@ impl Parsed {
             return 0.0;
         }
         let penalty = self.corrections.len() as f32 * 0.05;
-        (known / (known + 1.5 * unknown) - penalty).clamp(0.0, 1.0)
+        // A value-like word we do not know (an id, a code) cannot be ignored.
+        if self.unknown.iter().any(|w| w.chars().any(|c| c.is_ascii_digit() || "._:/".contains(c))) {
+            return 0.0;
+        }
+        (known / (known + 2.0 * unknown) - penalty).clamp(0.0, 1.0)
     }
 }
 
@@ -370,6 +397,7 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         text.replace_range(found.span.0..found.span.1, " ");
         p.understood += 1;
     }
+    comparisons(&mut p, &mut text);
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
     for (i, w) in raw_words.iter().enumerate() {
@@ -409,6 +437,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             stems.push(w.clone());
             continue;
         }
+        if let Some(l) = lemma(w) {
+            stems.push(l);
+            continue;
+        }
         match correct(&s).or_else(|| correct(w)) {
             Some(c) => {
                 p.corrections.push((w.clone(), c.clone()));
@@ -443,7 +475,9 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             continue;
         }
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
-        if NAME_LEADS.contains(&prev) && looks_like_name(&ws[i]) {
+        let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
+        let acts = matches!(next, "did" | "has" | "does" | "was" | "is" | "have" | "had");
+        if (NAME_LEADS.contains(&prev) || acts) && looks_like_name(&ws[i]) {
             items.push(Item::Name(ws[i].clone()));
         } else {
             items.push(Item::Unknown(ws[i].clone()));
@@ -452,6 +486,46 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     }
     interpret_items(&mut p, &items, &ex.entities, question);
     p
+}
+
+static COMPARISON: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
+    let op = r"(>=|<=|>|<|=|above|over|greater than|more than|higher than|at least|below|under|less than|lower than|fewer than|at most|of at least|of)";
+    [
+        regex::Regex::new(&format!(r"\b(severity|sev|bytes|packets)(?: score| level)?(?: is| of| was)? {op} (\d+(?:\.\d+)?)\b")).expect("comparison"),
+        regex::Regex::new(&format!(r"\b{op} (\d+(?:\.\d+)?) (bytes|packets)\b")).expect("comparison"),
+    ]
+});
+
+/// Numeric conditions: "severity above 7", "more than 1000000 bytes".
+fn comparisons(p: &mut Parsed, text: &mut String) {
+    for (k, re) in COMPARISON.iter().enumerate() {
+        while let Some(c) = re.captures(text) {
+            let (field, op, num) = if k == 0 { (&c[1], &c[2], &c[3]) } else { (&c[3], &c[1], &c[2]) };
+            let value = match num.parse::<i64>() {
+                Ok(n) if field != "severity" && field != "sev" => Value::Int(n),
+                _ => Value::Float(num.parse::<f64>().unwrap_or(0.0)),
+            };
+            let op = match op {
+                ">" | "above" | "over" | "greater than" | "more than" | "higher than" => Op::Gt(value),
+                ">=" | "at least" | "of at least" => Op::Ge(value),
+                "<" | "below" | "under" | "less than" | "lower than" | "fewer than" => Op::Lt(value),
+                "<=" | "at most" => Op::Le(value),
+                _ => Op::Eq(value),
+            };
+            let (table, f) = match field {
+                "bytes" => (Table::VpcFlow, Field::Bytes),
+                "packets" => (Table::VpcFlow, Field::Packets),
+                _ => (Table::Guardduty, Field::Severity),
+            };
+            vote(p, table, 2);
+            p.anchor = true;
+            p.understood += 1;
+            let words = c[0].to_string();
+            p.conds.push(Cond { rules: vec![(table, Filter::new(f, op))], negate: false, words, optional: false });
+            let span = c.get(0).expect("match").range();
+            text.replace_range(span, " ");
+        }
+    }
 }
 
 fn looks_like_name(w: &str) -> bool {
@@ -506,6 +580,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
 
     // Pass 1: resources with their verbs.
     let mut resource_conds: Vec<(usize, Cond)> = Vec::new();
+    let mut resource_subjects: Vec<(usize, Alts<Field>)> = Vec::new();
     for i in 0..n {
         let Some(Concept::Resource(r)) = has(&items[i], |c| matches!(c, Concept::Resource(_))) else { continue };
         let prev_field_ctx = (0..i).rev().take(2).any(|j| {
@@ -546,10 +621,14 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             continue; // a field noun here ("by access key", "users")
         }
         if let Some((j, _)) = verb { consumed_verbs[j] = true; used[j] = true; }
+        // "which buckets were read": the buckets are also what is listed.
+        if prev_field_ctx && let Some(f) = r.field {
+            resource_subjects.push((i, vec![(Table::Cloudtrail, f)]));
+        }
         let evs = resource_events(r, verb.map(|v| v.1));
         let op = if evs.len() == 1 { Op::Eq(Value::text(evs[0])) } else { Op::In(evs.iter().map(|e| Value::text(*e)).collect()) };
         used[i] = true;
-        resource_conds.push((i, Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: r.name.to_string() }));
+        resource_conds.push((i, Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: r.name.to_string(), optional: false }));
     }
 
     // Pass 2: everything else, left to right.
@@ -603,7 +682,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Item::Name(name) => {
                 p.understood += 1;
                 p.anchor = true;
-                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::eq(Field::User, Value::text(name.clone())))], negate: false, words: format!("user {name}") };
+                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::eq(Field::User, Value::text(name.clone())))], negate: false, words: format!("user {name}"), optional: false };
                 if negate_next { c.negate = true; negate_next = false; }
                 vote(p, Table::Cloudtrail, 1);
                 pending.push((i, c));
@@ -618,6 +697,9 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         if used[i] {
             p.understood += 1;
             p.anchor = true;
+            if let Some((_, f)) = resource_subjects.iter().find(|(k, _)| *k == i) {
+                note(&mut subject, &mut nouns, i, f.clone());
+            }
             continue;
         }
         p.understood += 1;
@@ -633,7 +715,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Concept::Filter(rules) => {
                 p.anchor = true;
                 vote(p, rules[0].0, 1);
-                let mut c = Cond { rules: rules.clone(), negate: false, words: surface };
+                let mut c = Cond { rules: rules.clone(), negate: false, words: surface, optional: false };
                 if negate_next { c.negate = true; negate_next = false; }
                 pending.push((i, c));
             }
@@ -655,7 +737,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 } else {
                     note(&mut subject, &mut nouns, i, fields.clone());
                     if !filters.is_empty() {
-                        let mut c = Cond { rules: filters.clone(), negate: false, words: surface.clone() };
+                        let mut c = Cond { rules: filters.clone(), negate: false, words: surface.clone(), optional: false };
                         if negate_next { c.negate = true; negate_next = false; }
                         if filters.len() == 1 { vote(p, filters[0].0, 1); }
                         pending.push((i, c));
@@ -695,7 +777,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 };
                 p.anchor = true;
                 let op = if pats.len() == 1 { Op::Like(pats[0].to_string()) } else { Op::LikeAny(pats.iter().map(|x| x.to_string()).collect()) };
-                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: surface };
+                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: surface, optional: true };
                 if negate_next { c.negate = true; negate_next = false; }
                 pending.push((i, c));
             }
@@ -754,14 +836,19 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             }
             Concept::FollowUp => p.followup = true,
             Concept::That => {
-                // "that ip", "those users": the previous answer's values.
-                p.that = true;
+                // "that ip", "those", "them": the previous answer's values
+                // (a relative "that" — "logins that failed" — is not).
+                if (i + 1 < n && has(&items[i + 1], is_noun).is_some()) || matches!(surface.as_str(), "them" | "those" | "these" | "it") {
+                    p.that = true;
+                }
             }
             Concept::From => side = Some(true),
             Concept::To => side = Some(false),
         }
     }
-    p.conds = pending.into_iter().map(|(_, c)| c).collect();
+    let mut conds: Vec<Cond> = std::mem::take(&mut p.conds);
+    conds.extend(pending.into_iter().map(|(_, c)| c));
+    p.conds = conds;
     // A leading "from", "not", "only", "by", "same", "that", "oldest", "top N": a follow-up.
     if let Some(first) = items.first()
         && has(first, |c| matches!(c, Concept::From | Concept::To | Concept::Negate | Concept::Only | Concept::GroupBy | Concept::FollowUp | Concept::That | Concept::Order(_))).is_some()
@@ -810,8 +897,15 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             _ => None,
         };
         let singular_subject = subj.as_ref().is_some_and(|(si, _)| !surface(*si).ends_with('s'));
+        // "the highest severity findings": sort the rows, do not group them.
+        let sortable = subj.as_ref().and_then(|(_, f)| f.iter().find(|(_, x)| matches!(x, Field::Severity | Field::Bytes | Field::Packets)).map(|(_, x)| *x));
+        if let Some(f) = sortable.filter(|_| group_fields.is_empty() && measure.is_none() && !count && !who) {
+            p.shape = Some(PShape::List);
+            p.sort_by = Some(f);
+            p.limit = num.or(p.limit);
+        }
         let by: Vec<Alts<Field>> = if !group_fields.is_empty() { group_fields.clone() } else if who { vec![vec![(Table::Cloudtrail, Field::User)]] } else if let Some((_, f)) = subj { vec![f] } else { vec![] };
-        if !by.is_empty() || measure.is_some() {
+        if p.shape.is_none() && (!by.is_empty() || measure.is_some()) {
             let by = if by.is_empty() { vec![vec![(Table::VpcFlow, Field::SrcAddr), (Table::Cloudtrail, Field::SourceIp)]] } else { by };
             p.shape = Some(PShape::Group { by, measure: measure.unwrap_or(Measure::Count) });
             let singular = who || (distinct.is_some() && singular_subject);
@@ -844,6 +938,19 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
     if p.shape.is_none() && let Some((_, Some(num))) = top {
         p.limit = Some(num);
+    }
+    // "list users", "show the regions": the values of a field.
+    if p.shape.is_none() && let Some(li) = items.iter().position(|it| has(it, |c| matches!(c, Concept::Intent(Intent::List))).is_some()) {
+        let object = items.iter().enumerate().skip(li + 1).find(|(_, it)| has(it, |c| matches!(c, Concept::Generic)).is_none());
+        if let Some((oi, Item::Concepts(cs, surface))) = object
+            && surface.ends_with('s')
+            && let Some(Concept::Noun { fields, filters }) = cs.first().copied()
+            && filters.is_empty()
+            && fields.iter().all(|(_, f)| countable_distinct(*f))
+            && nouns.iter().any(|(ni, _)| *ni == oi)
+        {
+            p.shape = Some(PShape::Distinct(fields.clone()));
+        }
     }
     if p.raw && p.shape.is_none() {
         p.shape = Some(PShape::List);
@@ -981,6 +1088,22 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
         Kind::FindingType => { vote(p, Guardduty, 3); vec![(Guardduty, Filter::eq(Field::FindingType, v()))] }
         Kind::EventName => { vote(p, Cloudtrail, 2); vec![(Cloudtrail, Filter::eq(Field::EventName, v()))] }
         Kind::Email => { vote(p, Cloudtrail, 1); vec![(Cloudtrail, Filter::eq(Field::User, v()))] }
+        Kind::Word => {
+            let field = prev_field.as_ref().and_then(|f| f.first().map(|x| x.1));
+            let errorish = ["Exception", "Denied", "NotFound", "Error", "Invalid", "Unauthorized", "Limit", "Failed", "Expired", "Malformed"]
+                .iter()
+                .any(|k| e.value.contains(k))
+                || e.value.starts_with("No")
+                || e.value.starts_with("Client.");
+            match field {
+                Some(f @ (Field::ErrorCode | Field::EventName | Field::UserAgent | Field::IdentityType | Field::EventSource)) => {
+                    vec![(Cloudtrail, Filter::eq(f, v()))]
+                }
+                Some(Field::FindingType) => vec![(Guardduty, Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))))],
+                _ if errorish => vec![(Cloudtrail, Filter::eq(Field::ErrorCode, v()))],
+                _ => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
+            }
+        }
         Kind::Quoted => {
             let field = prev_field.and_then(|f| f.first().map(|x| x.1));
             match field {
@@ -998,7 +1121,7 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
             }
         }
     };
-    Some(Cond { rules, negate: false, words })
+    Some(Cond { rules, negate: false, words, optional: false })
 }
 
 /// The table a parse is about (explicit, else by votes, else CloudTrail).
@@ -1013,6 +1136,9 @@ pub(crate) fn pick<T: Clone>(alts: &Alts<T>, t: Table) -> Option<T> {
 
 /// Every filter of a condition for table `t` (a range is two), negated as asked.
 pub(crate) fn filters_for(c: &Cond, t: Table) -> Option<Vec<Filter>> {
+    if c.optional && !c.rules.iter().any(|(x, _)| *x == t) {
+        return Some(Vec::new());
+    }
     let fs: Vec<Filter> = c
         .rules
         .iter()
@@ -1084,6 +1210,7 @@ pub(crate) fn build(p: &Parsed) -> Result<QuerySpec, Vec<String>> {
     }
     spec.order = p.order.unwrap_or(Order::Desc);
     spec.limit = p.limit;
+    spec.sort_by = p.sort_by.filter(|f| f.in_table(t));
     Ok(spec)
 }
 

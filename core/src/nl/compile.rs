@@ -35,7 +35,10 @@ pub fn compile(spec: &QuerySpec) -> String {
                 &spec.projection
             };
             sql.push_str(&select_list(t, fields));
-            order_by = format!("{time} {}", dir(spec.order));
+            order_by = match spec.sort_by.and_then(|f| f.column(t)) {
+                Some(c) => format!("{} {}, {time} DESC", c.expr, dir(spec.order)),
+                None => format!("{time} {}", dir(spec.order)),
+            };
         }
         Shape::Count => sql.push_str("count(*) AS n"),
         Shape::CountDistinct { field } => match field.column(t) {
@@ -253,5 +256,9 @@ fn simple(expr: &str, op: &Op, negate: bool) -> String {
         (Op::Ge(v), true) => format!("{expr} < {}", value(v)),
         (Op::Lt(v), false) => format!("{expr} < {}", value(v)),
         (Op::Lt(v), true) => format!("{expr} >= {}", value(v)),
+        (Op::Gt(v), false) => format!("{expr} > {}", value(v)),
+        (Op::Gt(v), true) => format!("{expr} <= {}", value(v)),
+        (Op::Le(v), false) => format!("{expr} <= {}", value(v)),
+        (Op::Le(v), true) => format!("{expr} > {}", value(v)),
     }
 }

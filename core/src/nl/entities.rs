@@ -36,6 +36,8 @@ pub enum Kind {
     EventName,
     /// An e-mail style principal name.
     Email,
+    /// Another CamelCase or dotted value (an error code such as `NoSuchKey`).
+    Word,
 }
 
 /// One value found in the question.
@@ -66,6 +68,12 @@ const ACTION_PREFIXES: &[&str] = &[
     "Restore", "Reboot", "Deactivate", "Resync", "Import", "Export", "Reset", "Cancel", "Send",
     "Replace", "Associate", "Disassociate", "Upsert", "Batch", "Search", "Head", "Publish",
     "Subscribe", "Switch", "Check", "Confirm", "Accept", "Reject", "Register", "Deregister",
+];
+
+/// CamelCase product names that are words, not values.
+const PRODUCTS: &[&str] = &[
+    "cloudtrail", "guardduty", "cloudwatch", "cloudformation", "secretsmanager", "iam",
+    "vpcflow", "amazons3", "awsservice", "accessdenied", "rootuser", "consolelogin",
 ];
 
 struct Patterns {
@@ -135,9 +143,16 @@ pub fn extract(question: &str) -> Extracted {
             if kind == Kind::EventName
                 && !ACTION_PREFIXES.iter().any(|p| value.starts_with(p))
             {
-                // Product names (CloudTrail, GuardDuty) stay words.
+                // Product names (CloudTrail, GuardDuty) stay words; other
+                // CamelCase values (NoSuchKey, AccessDenied) are values.
                 let lower = value.to_lowercase();
-                text.replace_range(whole.range(), &lower);
+                if PRODUCTS.contains(&lower.as_str()) {
+                    text.replace_range(whole.range(), &lower);
+                    continue;
+                }
+                let marker = format!(" @{} ", entities.len());
+                entities.push(Entity { kind: Kind::Word, value });
+                text.replace_range(whole.range(), &marker);
                 continue;
             }
             if kind == Kind::Cidr {

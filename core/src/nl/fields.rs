@@ -60,6 +60,7 @@ impl Field {
                 Interface => col("interface_id", "interface_id"),
                 Instance => col("instance_id", "instance_id"),
                 Bytes => col("bytes", "bytes"),
+                Packets => col("packets", "packets"),
                 Region => col("region", "region"),
                 Account => col("account_id", "account_id"),
                 _ => None,
@@ -127,6 +128,7 @@ impl Field {
             FindingType => "finding type",
             Title => "title",
             Id => "id",
+            Packets => "packets",
         }
     }
 }

@@ -77,5 +77,8 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     if let Some(o) = p.order {
         spec.order = o;
     }
+    if p.sort_by.is_some() {
+        spec.sort_by = p.sort_by;
+    }
     Ok(spec)
 }

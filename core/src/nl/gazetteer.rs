@@ -366,7 +366,7 @@ static VERBS: &[(&[&str], Verb)] = &[
     (&["attach", "attached", "attachment", "grant", "granted"], Attach),
     (&["stop", "stopped", "disable", "disabled", "turn off", "turned off", "deactivate", "deactivated"], Stop),
     (&["start", "started", "enable", "enabled", "launch", "launched", "turn on", "turned on", "activate"], Start),
-    (&["read", "retrieve", "retrieved", "download", "downloaded", "fetched", "accessed", "get", "got"], Read),
+    (&["read", "retrieve", "retrieved", "download", "downloaded", "fetched", "accessed"], Read),
     (&["assume", "assumed", "assumption"], Assume),
 ];
 
@@ -430,7 +430,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["iam user", "iam users"], C::Noun { fields: vec![(Table::Cloudtrail, F::UserName)], filters: vec![ct(F::IdentityType, eq("IAMUser"))] });
     add(&["assumed role", "role session", "assumed-role", "sso user", "federated user"], C::Filter(vec![ct(F::IdentityType, eq("AssumedRole"))]));
     add(&["aws service", "aws services", "service principal", "awsservice"], C::Filter(vec![ct(F::IdentityType, eq("AWSService"))]));
-    add(&["without mfa", "no mfa", "non mfa", "mfa not used", "without multi factor", "lacking mfa"], C::Filter(vec![ct(F::MfaUsed, eq("No"))]));
+    add(&["without mfa", "no mfa", "non mfa", "mfa not used", "without multi factor", "lacking mfa", "not use mfa", "not using mfa", "not used mfa", "didn t use mfa", "without using mfa", "without an mfa", "mfa disabled", "no multi factor", "without 2fa", "no 2fa"], C::Filter(vec![ct(F::MfaUsed, eq("No"))]));
     add(&["with mfa", "mfa used", "using mfa"], C::Filter(vec![ct(F::MfaUsed, eq("Yes"))]));
     add(&["assume role", "role assumption", "assumerole", "sts assume role"], C::Filter(vec![ct(F::EventName, eq("AssumeRole"))]));
     add(&["read only", "readonly", "read-only"], C::Filter(vec![ct(F::ReadOnly, eq("true"))]));
@@ -516,6 +516,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["destination port", "dest port", "dst port", "dstport", "port", "service port", "target port"], C::Noun { fields: vec![(Table::VpcFlow, F::DstPort)], filters: vec![] });
     add(&["source port", "src port", "srcport"], C::Noun { fields: vec![(Table::VpcFlow, F::SrcPort)], filters: vec![] });
     add(&["protocol"], C::Noun { fields: vec![(Table::VpcFlow, F::Protocol)], filters: vec![] });
+    add(&["instance", "instance id", "ec2 instance", "instances", "host id"], C::Noun { fields: vec![(Table::VpcFlow, F::Instance), (Table::Guardduty, F::Instance)], filters: vec![] });
     add(&["interface", "eni", "network interface"], C::Noun { fields: vec![(Table::VpcFlow, F::Interface)], filters: vec![] });
     add(&["talker", "top talker", "talkers", "top talkers", "bandwidth hog"], C::Noun { fields: vec![(Table::VpcFlow, F::SrcAddr)], filters: vec![] });
     add(&["bytes", "byte", "bytes out", "bytes sent", "data transferred", "data volume", "traffic volume", "bandwidth", "volume", "data sent", "transfer"], C::Measure(Measure::Bytes));
@@ -566,7 +567,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["show", "list", "find", "get", "display", "give", "search", "return", "pull", "fetch", "see", "view", "look", "print", "report", "tell", "retrieve", "query", "search for", "look for", "look up", "lookup", "dig", "investigate", "check"], C::Intent(Intent::List));
     add(&["raw", "raw event", "raw events", "detail", "details", "underlying", "individual", "full event", "row", "rows", "record detail"], C::Intent(Intent::Raw));
     add(&["by", "per", "group by", "grouped by", "broken down by", "breakdown by", "break down by", "split by", "for each", "each", "for every", "across", "breakdown", "aggregate by", "bucketed by"], C::GroupBy);
-    add(&["not", "no", "without", "except", "excluding", "exclude", "other than", "non", "ignore", "ignoring", "minus", "omit", "hide", "filter out", "remove", "drop", "leave out", "but not", "besides", "apart from"], C::Negate);
+    add(&["not", "no", "without", "didn", "don", "doesn", "wasn", "weren", "never", "except", "excluding", "exclude", "other than", "non", "ignore", "ignoring", "minus", "omit", "hide", "filter out", "remove", "drop", "leave out", "but not", "besides", "apart from"], C::Negate);
     add(&["only", "just", "filter", "filter to", "filter for", "limit to", "restrict to", "narrow", "narrow to", "narrow down", "focus on", "keep", "solely", "exclusively", "where", "filtered", "with", "that have", "having"], C::Only);
     add(&["oldest first", "oldest", "chronological", "ascending", "earliest first", "in order"], C::Order(Order::Asc));
     add(&["newest first", "newest", "descending", "reverse chronological"], C::Order(Order::Desc));
@@ -574,7 +575,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["that", "those", "these", "this", "it", "them", "same ip", "that ip", "the same"], C::That);
     add(&["from", "source of", "coming from", "originating from"], C::From);
     add(&["to", "toward", "towards", "destined for", "going to", "into"], C::To);
-    add(&["events", "event log", "activity", "activities", "log", "logs", "entry", "entries", "record", "records", "happening", "happened", "occurrence", "thing", "stuff", "everything", "anything", "all events", "data", "result", "results", "item", "attempt", "attempts", "try", "tried", "trying", "action taken", "incident", "suspicious", "recorded", "happen", "occur", "occurred", "made", "done", "did", "performed", "sorted", "sort", "ordered", "order", "appear", "appeared", "seen", "ranked", "involving", "related", "regarding", "about", "against", "targeting", "hit", "hitting", "originate", "come", "came", "coming", "doing", "using", "used", "via", "through", "grouped", "group", "aws", "amazon", "account activity", "all", "everything", "api activity", "console", "access", "happening", "going on", "behavior", "behaviour", "usage", "use", "level", "value", "values", "name", "names", "list them", "them all", "pls", "please", "recent", "latest events", "logged", "occurring", "observed", "detected", "generated", "produced", "caused", "triggered", "involved", "initiated", "called", "invoked", "ran", "executed", "times", "time", "break down", "breakdown of", "been", "doing", "in use", "there"], C::Generic);
+    add(&["events", "event log", "activity", "activities", "log", "logs", "entry", "entries", "record", "records", "happening", "happened", "occurrence", "thing", "stuff", "everything", "anything", "all events", "data", "result", "results", "item", "attempt", "attempts", "try", "tried", "trying", "action taken", "incident", "suspicious", "recorded", "happen", "occur", "occurred", "made", "done", "did", "performed", "sorted", "sort", "ordered", "order", "appear", "appeared", "seen", "ranked", "involving", "related", "regarding", "about", "against", "targeting", "hit", "hitting", "originate", "come", "came", "coming", "doing", "using", "used", "via", "through", "grouped", "group", "aws", "amazon", "account activity", "all", "everything", "api activity", "console", "access", "happening", "going on", "behavior", "behaviour", "usage", "use", "level", "value", "values", "name", "names", "list them", "them all", "pls", "please", "recent", "latest events", "logged", "occurring", "observed", "detected", "generated", "produced", "caused", "triggered", "involved", "initiated", "called", "invoked", "ran", "executed", "times", "time", "talked", "talking", "talk", "communicated", "communicating", "connected", "connecting", "contacted", "reached", "sent", "send", "sending", "received", "receive", "break down", "breakdown of", "been", "doing", "in use", "there"], C::Generic);
     add(&["how much data", "how many bytes", "amount of data", "how much traffic"], C::Measure(Measure::Bytes));
     v
 }

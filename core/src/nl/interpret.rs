@@ -56,10 +56,20 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
         None => s.push_str(", all time"),
     }
     match &spec.shape {
-        Shape::List => s.push_str(match spec.order {
-            Order::Desc => ", newest first",
-            Order::Asc => ", oldest first",
-        }),
+        Shape::List => match spec.sort_by {
+            Some(f) => s.push_str(&format!(
+                ", {} {} first",
+                match spec.order {
+                    Order::Desc => "highest",
+                    Order::Asc => "lowest",
+                },
+                f.label()
+            )),
+            None => s.push_str(match spec.order {
+                Order::Desc => ", newest first",
+                Order::Asc => ", oldest first",
+            }),
+        },
         Shape::Group { by, .. } if !by.is_empty() => s.push_str(match spec.order {
             Order::Desc => ", largest first",
             Order::Asc => ", smallest first",
@@ -118,6 +128,8 @@ fn condition(f: &Filter) -> String {
         Op::IsNull => format!("the {label} is {}set", if f.negate { "" } else { "not " }),
         Op::Ge(v) => format!("the {label} is {}at least {}", not, value(v)),
         Op::Lt(v) => format!("the {label} is {}below {}", not, value(v)),
+        Op::Gt(v) => format!("the {label} is {}above {}", not, value(v)),
+        Op::Le(v) => format!("the {label} is {}at most {}", not, value(v)),
     }
 }
 

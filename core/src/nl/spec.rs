@@ -122,6 +122,8 @@ pub enum Field {
     Title,
     /// Record id (CloudTrail `eventid`, GuardDuty finding `id`).
     Id,
+    /// Flow packets.
+    Packets,
 }
 
 /// A literal value in a filter.
@@ -163,6 +165,10 @@ pub enum Op {
     Ge(Value),
     /// Less than.
     Lt(Value),
+    /// Greater than.
+    Gt(Value),
+    /// Less than or equal.
+    Le(Value),
 }
 
 /// One condition of the WHERE clause.
@@ -364,6 +370,9 @@ pub struct QuerySpec {
     pub order: Order,
     /// At most this many rows (top-N for groups).
     pub limit: Option<u64>,
+    /// Sort a list by this field instead of time ("highest severity findings").
+    #[serde(default)]
+    pub sort_by: Option<Field>,
 }
 
 impl QuerySpec {
@@ -377,6 +386,7 @@ impl QuerySpec {
             shape: Shape::List,
             order: Order::Desc,
             limit: None,
+            sort_by: None,
         }
     }
 
@@ -392,9 +402,11 @@ impl QuerySpec {
             return;
         }
         if f.field != Field::Text {
-            let upper = matches!(f.op, Op::Lt(_));
+            let upper = matches!(f.op, Op::Lt(_) | Op::Le(_));
             self.filters.retain(|x| {
-                !(x.field == f.field && x.negate == f.negate && !(upper && matches!(x.op, Op::Ge(_))))
+                !(x.field == f.field
+                    && x.negate == f.negate
+                    && !(upper && matches!(x.op, Op::Ge(_) | Op::Gt(_))))
             });
         }
         if !self.filters.contains(&f) {

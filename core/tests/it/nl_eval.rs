@@ -185,9 +185,20 @@ fn builtin_translator_execution_accuracy() {
     let guard = SqlGuard::new(&catalog, lake.config.engine.max_rows);
     let engine = DataFusionEngine::new(&catalog, &data, &lake.config.engine).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let run = |sql: &str| -> Result<QueryResult, String> {
-        let guarded = guard.check(sql).map_err(|e| format!("guard: {e}"))?;
-        rt.block_on(engine.execute(&guarded, QueryTime::as_of(now))).map_err(|e| format!("engine: {e}"))
+    // Gold and answer run side by side (two queries at a time).
+    let run2 = |a: &str, b: &str| -> (Result<QueryResult, String>, Result<QueryResult, String>) {
+        let time = QueryTime::as_of(now);
+        let one = |sql: &str| guard.check(sql).map_err(|e| format!("guard: {e}"));
+        match (one(a), one(b)) {
+            (Ok(ga), Ok(gb)) => {
+                let (ra, rb) = rt.block_on(futures::future::join(engine.execute(&ga, time), engine.execute(&gb, time)));
+                (ra.map_err(|e| format!("engine: {e}")), rb.map_err(|e| format!("engine: {e}")))
+            }
+            (ra, rb) => (
+                ra.and_then(|g| rt.block_on(engine.execute(&g, time)).map_err(|e| format!("engine: {e}"))),
+                rb.and_then(|g| rt.block_on(engine.execute(&g, time)).map_err(|e| format!("engine: {e}"))),
+            ),
+        }
     };
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -205,9 +216,9 @@ fn builtin_translator_execution_accuracy() {
                 }
                 (Some(_), Outcome::Declined { reason, .. }) => Err(format!("declined: {reason}")),
                 (Some(gold_sql), Outcome::Answer(t)) => {
-                    let gold = run(gold_sql)
-                        .unwrap_or_else(|e| panic!("gold SQL of {:?} fails: {e}\n{gold_sql}", case.question));
-                    match run(&t.sql()) {
+                    let (gold, ours) = run2(gold_sql, &t.sql());
+                    let gold = gold.unwrap_or_else(|e| panic!("gold SQL of {:?} fails: {e}\n{gold_sql}", case.question));
+                    match ours {
                         Ok(pred) => same(gold_sql, &table(&gold), &table(&pred))
                             .map_err(|e| format!("{e}\n      ours: {}\n      gold: {gold_sql}", t.sql())),
                         Err(e) => Err(format!("answer fails: {e}\n      ours: {}", t.sql())),
