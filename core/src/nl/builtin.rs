@@ -108,6 +108,8 @@ pub(crate) struct Parsed {
     pub(crate) now: chrono::DateTime<chrono::Utc>,
     /// Sort rows by this field ("highest severity").
     pub(crate) sort_by: Option<Field>,
+    /// HAVING count(*) > n.
+    pub(crate) more_than: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -398,6 +400,31 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         p.understood += 1;
     }
     comparisons(&mut p, &mut text);
+    if let Some(c) = MORE_THAN.captures(&text) {
+        let n: u64 = match &c[2] {
+            "once" | "one" => 1,
+            "twice" | "two" => 2,
+            "three" | "thrice" => 3,
+            "four" => 4,
+            "five" => 5,
+            "ten" => 10,
+            d => d.parse().unwrap_or(1),
+        };
+        let n = if &c[1] == "at least" { n.saturating_sub(1) } else { n };
+        let after = c.get(3).map(|m| m.as_str()).unwrap_or("");
+        if after.is_empty() || matches!(after, "times" | "time" | "attempts" | "failures" | "events" | "calls" | "logins" | "tries" | "requests" | "errors") || matches!(&c[2], "once" | "twice" | "thrice") {
+            p.more_than = Some(n);
+            p.understood += 1;
+            let span = c.get(0).expect("match").range();
+            text.replace_range(span, " ");
+        } else {
+            p.refusal = Some(format!(
+                "\"{}\": counting distinct {after} per group is not supported by the built-in translator",
+                &c[0]
+            ));
+            return p;
+        }
+    }
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
     for (i, w) in raw_words.iter().enumerate() {
@@ -477,7 +504,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
         let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
         let acts = matches!(next, "did" | "has" | "does" | "was" | "is" | "have" | "had");
-        if (NAME_LEADS.contains(&prev) || acts) && looks_like_name(&ws[i]) {
+        // "each user make", "per user": "user" is a field there, not a name lead.
+        let before_lead = if i > 1 { ws[i - 2].as_str() } else { "" };
+        let field_use = matches!(before_lead, "each" | "every" | "per" | "by" | "which" | "what" | "top" | "distinct" | "unique");
+        if ((NAME_LEADS.contains(&prev) && !field_use) || acts) && looks_like_name(&ws[i]) {
             items.push(Item::Name(ws[i].clone()));
         } else {
             items.push(Item::Unknown(ws[i].clone()));
@@ -487,6 +517,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     interpret_items(&mut p, &items, &ex.entities, question);
     p
 }
+
+static MORE_THAN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(more than|over|at least|greater than)\s+(once|twice|thrice|one|two|three|four|five|ten|\d+)\b(?:\s+([a-z]+))?(?:\s+address(?:es)?)?").expect("more than")
+});
 
 static COMPARISON: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
     let op = r"(>=|<=|>|<|=|above|over|greater than|more than|higher than|at least|below|under|less than|lower than|fewer than|at most|of at least|of)";
@@ -569,6 +603,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     let mut subject: Option<(usize, Alts<Field>)> = None;
     let mut nouns: Vec<(usize, Alts<Field>)> = Vec::new();
     let mut last_grouped: Option<usize> = None;
+    let mut sort_field: Option<Alts<Field>> = None;
     let mut count = false;
     let mut distinct: Option<usize> = None;
     let mut who = false;
@@ -722,7 +757,8 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Concept::Noun { fields, filters } => {
                 p.anchor = true;
                 if fields.len() == 1 { vote(p, fields[0].0, 1); }
-                let mut after_group = i > 0 && (has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some() || last_grouped == Some(i - 1));
+                let sorted = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::SortBy)).is_some();
+                let mut after_group = !sorted && i > 0 && (has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some() || last_grouped == Some(i - 1));
                 // "top 5 users by errors": errors are what is counted, users the group.
                 if after_group && !filters.is_empty() && top.is_some() && !nouns.is_empty() {
                     after_group = false;
@@ -732,8 +768,8 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 if after_group {
                     group_by.push(fields.clone());
                     last_grouped = Some(i);
-                } else if label {
-                    // nothing: the value that follows makes the condition
+                } else if label || sorted {
+                    // nothing: the value that follows makes the condition, or a sort key
                 } else {
                     note(&mut subject, &mut nouns, i, fields.clone());
                     if !filters.is_empty() {
@@ -828,9 +864,14 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 }
             }
             Concept::Order(o) => p.order = Some(*o),
+            Concept::SortBy => {
+                if i + 1 < n && let Some(c) = has(&items[i + 1], is_noun) {
+                    sort_field = noun_fields(c);
+                }
+            }
             Concept::Generic => {
                 // "events", "activity", "logs": rows of some log (CloudTrail unless said).
-                if matches!(surface.as_str(), "events" | "event" | "activity" | "activities" | "logs" | "log" | "entries" | "records" | "api activity" | "account activity" | "all events") {
+                if matches!(surface.as_str(), "events" | "event" | "activity" | "activities" | "logs" | "log" | "entries" | "records" | "api activity" | "account activity" | "all events" | "happened" | "happening" | "going on" | "occurred") {
                     p.anchor = true;
                 }
             }
@@ -944,13 +985,17 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         let object = items.iter().enumerate().skip(li + 1).find(|(_, it)| has(it, |c| matches!(c, Concept::Generic)).is_none());
         if let Some((oi, Item::Concepts(cs, surface))) = object
             && surface.ends_with('s')
-            && let Some(Concept::Noun { fields, filters }) = cs.first().copied()
-            && filters.is_empty()
+            && let Some(Concept::Noun { fields, .. }) = cs.first().copied()
             && fields.iter().all(|(_, f)| countable_distinct(*f))
             && nouns.iter().any(|(ni, _)| *ni == oi)
         {
             p.shape = Some(PShape::Distinct(fields.clone()));
         }
+    }
+    if let Some(f) = sort_field {
+        // Resolved per table in `build`: the first field of the noun.
+        p.sort_by = f.first().map(|x| x.1);
+        if p.shape.is_none() { p.shape = Some(PShape::List); }
     }
     if p.raw && p.shape.is_none() {
         p.shape = Some(PShape::List);
@@ -1211,6 +1256,14 @@ pub(crate) fn build(p: &Parsed) -> Result<QuerySpec, Vec<String>> {
     spec.order = p.order.unwrap_or(Order::Desc);
     spec.limit = p.limit;
     spec.sort_by = p.sort_by.filter(|f| f.in_table(t));
+    spec.more_than = p.more_than;
+    if let (Some(_), Shape::Distinct { field }) = (p.more_than, &spec.shape) {
+        // "which IPs failed more than once": values seen more than n times.
+        spec.shape = Shape::Group { by: vec![*field], measure: Measure::Count };
+    }
+    if p.more_than.is_some() && !matches!(spec.shape, Shape::Group { .. }) {
+        return Err(vec!["\"more than …\" without something to count per".to_string()]);
+    }
     Ok(spec)
 }
 

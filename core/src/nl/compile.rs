@@ -97,6 +97,9 @@ pub fn compile(spec: &QuerySpec) -> String {
     }
     if !group_by.is_empty() {
         let _ = write!(sql, " GROUP BY {group_by}");
+        if let (Some(n), Shape::Group { .. }) = (spec.more_than, &spec.shape) {
+            let _ = write!(sql, " HAVING count(*) > {n}");
+        }
     }
     if !order_by.is_empty() {
         let _ = write!(sql, " ORDER BY {order_by}");

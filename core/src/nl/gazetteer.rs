@@ -89,6 +89,8 @@ pub enum Concept {
     Bucket(Bucket),
     /// Sort order ("oldest first").
     Order(Order),
+    /// "sorted by", "order by": sort rows by the next field.
+    SortBy,
     /// Words that name rows without narrowing them ("events", "activity").
     Generic,
     /// "same", "instead", "now", "also": marks a follow-up.
@@ -569,6 +571,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["by", "per", "group by", "grouped by", "broken down by", "breakdown by", "break down by", "split by", "for each", "each", "for every", "across", "breakdown", "aggregate by", "bucketed by"], C::GroupBy);
     add(&["not", "no", "without", "didn", "don", "doesn", "wasn", "weren", "never", "except", "excluding", "exclude", "other than", "non", "ignore", "ignoring", "minus", "omit", "hide", "filter out", "remove", "drop", "leave out", "but not", "besides", "apart from"], C::Negate);
     add(&["only", "just", "filter", "filter to", "filter for", "limit to", "restrict to", "narrow", "narrow to", "narrow down", "focus on", "keep", "solely", "exclusively", "where", "filtered", "with", "that have", "having"], C::Only);
+    add(&["sorted by", "sort by", "order by", "ordered by", "ranked by", "sorting by"], C::SortBy);
     add(&["oldest first", "oldest", "chronological", "ascending", "earliest first", "in order"], C::Order(Order::Asc));
     add(&["newest first", "newest", "descending", "reverse chronological"], C::Order(Order::Desc));
     add(&["same", "instead", "now", "also", "again", "what about", "how about", "and now", "too", "as well", "switch to", "but", "then", "same thing", "same query", "rather"], C::FollowUp);
@@ -592,7 +595,7 @@ pub const STOPWORDS: &[&str] = &[
     "s", "t", "d", "ve", "ll", "re", "m", "were", "during", "within", "over", "under", "across",
     "between", "since", "till", "until", "upon", "onto", "off", "all", "every", "everyone",
     "somebody", "someone", "anyone", "anybody", "also", "really", "actually", "currently", "still",
-    "many", "much", "one", "ones", "got", "gotten", "been", "did", "doing", "does",
+    "many", "much", "one", "ones", "got", "gotten", "been", "did", "doing", "does", "make", "makes",
 ];
 
 /// The phrase table, indexed by first word (stemmed).

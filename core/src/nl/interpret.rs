@@ -76,6 +76,9 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
         }),
         _ => {}
     }
+    if let Some(n) = spec.more_than {
+        s.push_str(&format!(", only groups with more than {n}"));
+    }
     if let Some(n) = spec.limit {
         match &spec.shape {
             Shape::Group { .. } => s.push_str(&format!(", top {n}")),

@@ -373,6 +373,9 @@ pub struct QuerySpec {
     /// Sort a list by this field instead of time ("highest severity findings").
     #[serde(default)]
     pub sort_by: Option<Field>,
+    /// Keep only groups with more than this many rows ("more than 3 times").
+    #[serde(default)]
+    pub more_than: Option<u64>,
 }
 
 impl QuerySpec {
@@ -387,6 +390,7 @@ impl QuerySpec {
             order: Order::Desc,
             limit: None,
             sort_by: None,
+            more_than: None,
         }
     }
 
