@@ -24,13 +24,29 @@ fn main() {
             previous = None;
             continue;
         }
-        let ctx = Context { catalog: &catalog, now, previous: previous.as_ref() };
+        let ctx = Context {
+            catalog: &catalog,
+            now,
+            previous: previous.as_ref(),
+        };
         match translator.translate(&q, &ctx) {
             Ok(Outcome::Answer(t)) => {
-                println!("Q: {q}\n   {} [{:.2}]\n   {}", t.interpretation, t.confidence, t.sql());
-                previous = Some(Turn { question: q.clone(), plan: t.plan().cloned(), sql: t.sql() });
+                println!(
+                    "Q: {q}\n   {} [{:.2}]\n   {}",
+                    t.interpretation,
+                    t.confidence,
+                    t.sql()
+                );
+                previous = Some(Turn {
+                    question: q.clone(),
+                    plan: t.plan().cloned(),
+                    sql: t.sql(),
+                });
             }
-            Ok(Outcome::Declined { reason, suggestions }) => {
+            Ok(Outcome::Declined {
+                reason,
+                suggestions,
+            }) => {
                 println!("Q: {q}\n   DECLINED: {reason}; {suggestions:?}");
             }
             Err(e) => println!("Q: {q}\n   ERROR: {e}"),

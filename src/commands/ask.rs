@@ -28,9 +28,15 @@ pub(crate) enum Answer {
         elapsed_ms: u64,
     },
     /// The translator declined.
-    Declined { reason: String, suggestions: Vec<String> },
+    Declined {
+        reason: String,
+        suggestions: Vec<String>,
+    },
     /// The query was refused or failed (message, SQL if any).
-    Failed { message: String, sql: Option<String> },
+    Failed {
+        message: String,
+        sql: Option<String>,
+    },
 }
 
 /// Everything needed to answer questions in one process.
@@ -47,7 +53,9 @@ pub(crate) struct Asker {
 impl Asker {
     pub(crate) fn new(app: &App, choice: TranslatorChoice) -> anyhow::Result<Self> {
         let translator: Box<dyn Translator> = match choice {
-            TranslatorChoice::Builtin | TranslatorChoice::Auto => Box::new(BuiltinTranslator::default()),
+            TranslatorChoice::Builtin | TranslatorChoice::Auto => {
+                Box::new(BuiltinTranslator::default())
+            }
             TranslatorChoice::Llm => anyhow::bail!(
                 "no LLM translator is configured: LLM providers (Bedrock, Anthropic, OpenAI-compatible) are not available in this build; use --translator builtin or auto"
             ),
@@ -81,19 +89,44 @@ impl Asker {
     pub(crate) fn ask(&self, question: &str, session: Option<&str>) -> anyhow::Result<Answer> {
         let started = Instant::now();
         let previous = self.previous(session)?;
-        let ctx = Context { catalog: &self.catalog, now: self.time.now, previous: previous.as_ref() };
+        let ctx = Context {
+            catalog: &self.catalog,
+            now: self.time.now,
+            previous: previous.as_ref(),
+        };
         let translation = match self.translator.translate(question, &ctx)? {
             Outcome::Answer(t) => t,
-            Outcome::Declined { reason, suggestions } => return Ok(Answer::Declined { reason, suggestions }),
+            Outcome::Declined {
+                reason,
+                suggestions,
+            } => {
+                return Ok(Answer::Declined {
+                    reason,
+                    suggestions,
+                });
+            }
         };
         let sql = translation.sql();
         let prepared = match nl::prepare(translation, &self.guard) {
             Ok(p) => p,
-            Err(e) => return Ok(Answer::Failed { message: e.to_string(), sql: Some(sql) }),
+            Err(e) => {
+                return Ok(Answer::Failed {
+                    message: e.to_string(),
+                    sql: Some(sql),
+                });
+            }
         };
-        let result = match self.rt.block_on(self.engine.execute(&prepared.guarded, self.time)) {
+        let result = match self
+            .rt
+            .block_on(self.engine.execute(&prepared.guarded, self.time))
+        {
             Ok(r) => r,
-            Err(e) => return Ok(Answer::Failed { message: e.to_string(), sql: Some(prepared.guarded.sql().to_string()) }),
+            Err(e) => {
+                return Ok(Answer::Failed {
+                    message: e.to_string(),
+                    sql: Some(prepared.guarded.sql().to_string()),
+                });
+            }
         };
         if let Some(id) = session {
             let turn = Turn {
@@ -116,14 +149,28 @@ impl Asker {
         let started = Instant::now();
         let guarded = match self.guard.check(sql) {
             Ok(g) => g,
-            Err(e) => return Ok(Answer::Failed { message: format!("query refused by the SQL guard: {e}"), sql: None }),
+            Err(e) => {
+                return Ok(Answer::Failed {
+                    message: format!("query refused by the SQL guard: {e}"),
+                    sql: None,
+                });
+            }
         };
         let result = match self.rt.block_on(self.engine.execute(&guarded, self.time)) {
             Ok(r) => r,
-            Err(e) => return Ok(Answer::Failed { message: e.to_string(), sql: Some(guarded.sql().to_string()) }),
+            Err(e) => {
+                return Ok(Answer::Failed {
+                    message: e.to_string(),
+                    sql: Some(guarded.sql().to_string()),
+                });
+            }
         };
         if let Some(id) = session {
-            let turn = Turn { question: sql.to_string(), plan: None, sql: guarded.sql().to_string() };
+            let turn = Turn {
+                question: sql.to_string(),
+                plan: None,
+                sql: guarded.sql().to_string(),
+            };
             self.store.put(id, &turn, self.time.now)?;
         }
         Ok(Answer::Rows {
@@ -138,15 +185,24 @@ impl Asker {
 /// The human-readable rendering of an answer (interpretation and SQL above the table).
 pub(crate) fn render_text(answer: &Answer, width: usize) -> String {
     match answer {
-        Answer::Rows { interpretation, result, .. } => {
+        Answer::Rows {
+            interpretation,
+            result,
+            ..
+        } => {
             let mut s = format!("{interpretation}\n  {}\n\n", result.sql);
             s.push_str(&output::result_table(result, width));
             if result.row_count == 0 {
-                s.push_str("no rows; check the time range (is --now right?) or widen the filters\n");
+                s.push_str(
+                    "no rows; check the time range (is --now right?) or widen the filters\n",
+                );
             }
             s
         }
-        Answer::Declined { reason, suggestions } => {
+        Answer::Declined {
+            reason,
+            suggestions,
+        } => {
             let mut s = format!("Not sure how to answer that: {reason}.\n");
             if !suggestions.is_empty() {
                 s.push_str("Try:\n");
@@ -178,7 +234,13 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
         (_, ResultFormat::Table) => print!("{}", render_text(&answer, output::terminal_width())),
-        (Answer::Declined { reason, suggestions }, ResultFormat::Json) => {
+        (
+            Answer::Declined {
+                reason,
+                suggestions,
+            },
+            ResultFormat::Json,
+        ) => {
             if !app.quiet {
                 eprintln!("declined: {reason}");
             }
@@ -187,13 +249,27 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
                 json!({"question": args.question, "declined": true, "suggestions": suggestions})
             );
         }
-        (Answer::Declined { reason, suggestions }, ResultFormat::Csv) => {
+        (
+            Answer::Declined {
+                reason,
+                suggestions,
+            },
+            ResultFormat::Csv,
+        ) => {
             eprintln!("declined: {reason}");
             for s in suggestions {
                 eprintln!("  try: {s}");
             }
         }
-        (Answer::Rows { interpretation, translator, result, elapsed_ms }, ResultFormat::Json) => {
+        (
+            Answer::Rows {
+                interpretation,
+                translator,
+                result,
+                elapsed_ms,
+            },
+            ResultFormat::Json,
+        ) => {
             println!(
                 "{}",
                 json!({
@@ -210,7 +286,14 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
                 })
             );
         }
-        (Answer::Rows { interpretation, result, .. }, ResultFormat::Csv) => {
+        (
+            Answer::Rows {
+                interpretation,
+                result,
+                ..
+            },
+            ResultFormat::Csv,
+        ) => {
             if !app.quiet {
                 eprintln!("{interpretation}\n  {}", result.sql);
             }

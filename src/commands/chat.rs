@@ -27,7 +27,10 @@ pub(crate) fn run(app: &App, args: &ChatArgs) -> anyhow::Result<ExitCode> {
     let interactive = std::io::stdin().is_terminal();
     let mut out = std::io::stdout().lock();
     if interactive {
-        writeln!(out, "Mantissa chat (session {session}). :help for commands, :quit to leave.")?;
+        writeln!(
+            out,
+            "Mantissa chat (session {session}). :help for commands, :quit to leave."
+        )?;
     }
     let width = output::terminal_width();
     let stdin = std::io::stdin();
@@ -63,7 +66,10 @@ pub(crate) fn run(app: &App, args: &ChatArgs) -> anyhow::Result<ExitCode> {
                 write!(out, "{}", render_text(&answer, width))?;
             }
             _ if line.starts_with(':') => {
-                writeln!(out, "unknown command `{line}`; commands: :sql, :new, :help, :quit")?;
+                writeln!(
+                    out,
+                    "unknown command `{line}`; commands: :sql, :new, :help, :quit"
+                )?;
             }
             _ => {
                 let answer = asker.ask(line, Some(&session))?;

@@ -17,7 +17,9 @@ use super::gazetteer::{Concept, GAZETTEER, Intent, Verb, resource_events};
 use super::spec::{
     Bucket, Field, Filter, Measure, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value,
 };
-use super::{Context, NlError, Outcome, Query, Translation, Translator, followup, interpret, safety, time};
+use super::{
+    Context, NlError, Outcome, Query, Translation, Translator, followup, interpret, safety, time,
+};
 use crate::guard::edit_distance;
 
 /// Confidence below which a question is declined.
@@ -31,7 +33,9 @@ pub struct BuiltinTranslator {
 
 impl Default for BuiltinTranslator {
     fn default() -> Self {
-        Self { threshold: DEFAULT_THRESHOLD }
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+        }
     }
 }
 
@@ -72,10 +76,18 @@ pub(crate) enum PShape {
     List,
     Count,
     CountDistinct(Alts<Field>),
-    Group { by: Vec<Alts<Field>>, measure: Measure },
+    Group {
+        by: Vec<Alts<Field>>,
+        measure: Measure,
+    },
     Distinct(Alts<Field>),
-    Timeline { bucket: Option<Bucket>, by: Option<Alts<Field>> },
-    Seen { by: Option<Alts<Field>> },
+    Timeline {
+        bucket: Option<Bucket>,
+        by: Option<Alts<Field>>,
+    },
+    Seen {
+        by: Option<Alts<Field>>,
+    },
 }
 
 /// Everything understood from one question.
@@ -174,31 +186,40 @@ fn lemma(w: &str) -> Option<String> {
             }
         }
     }
-    candidates.into_iter().find(|c| GAZETTEER.knows(c) && !is_stop(c))
+    candidates
+        .into_iter()
+        .find(|c| GAZETTEER.knows(c) && !is_stop(c))
 }
 
 /// The closest known word within the typo budget.
-fn correct(word: &str) -> Option<String> {
+/// Known words within the typo budget, best first (fewest edits, same first
+/// letter, same length, longest shared prefix).
+fn corrections(word: &str) -> Vec<String> {
     let n = word.chars().count();
     if n < 4 || word.chars().any(|c| c.is_ascii_digit()) {
-        return None;
+        return Vec::new();
     }
     let budget = if n >= 8 { 2 } else { 1 };
-    let mut best: Option<((usize, usize, usize), &String)> = None;
+    let mut found: Vec<((usize, usize, usize, usize), &String)> = Vec::new();
     for v in &GAZETTEER.vocabulary {
         let vn = v.chars().count();
-        if vn < 3 || vn.abs_diff(n) > budget {
+        if vn < 3 || vn.abs_diff(n) > budget || is_stop(v) {
             continue;
         }
         let d = typo_distance(word, v);
-        // Ties: same first letter, then the longer shared prefix.
-        let prefix = word.chars().zip(v.chars()).take_while(|(a, b)| a == b).count();
-        let score = (d, vn.abs_diff(n), usize::MAX - prefix);
-        if d <= budget && best.as_ref().is_none_or(|(bs, _)| score < *bs) {
-            best = Some((score, v));
+        if d > budget {
+            continue;
         }
+        let prefix = word
+            .chars()
+            .zip(v.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let first_differs = usize::from(word.chars().next() != v.chars().next());
+        found.push(((d, first_differs, vn.abs_diff(n), usize::MAX - prefix), v));
     }
-    best.map(|(_, v)| v.clone())
+    found.sort();
+    found.into_iter().map(|(_, v)| v.clone()).collect()
 }
 
 /// Edit distance counting a swap of neighbours as one edit ("hihg" → "high").
@@ -216,7 +237,9 @@ pub fn typo_distance(a: &str, b: &str) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }
@@ -231,7 +254,20 @@ fn is_stop(w: &str) -> bool {
 }
 
 /// Words after which an unknown word is a principal's name.
-const NAME_LEADS: &[&str] = &["user", "username", "named", "principal", "by", "for", "iam-user", "called", "did", "has", "does", "was"];
+const NAME_LEADS: &[&str] = &[
+    "user",
+    "username",
+    "named",
+    "principal",
+    "by",
+    "for",
+    "iam-user",
+    "called",
+    "did",
+    "has",
+    "does",
+    "was",
+];
 
 impl BuiltinTranslator {
     fn run(&self, question: &str, ctx: &Context<'_>) -> Outcome {
@@ -240,7 +276,10 @@ impl BuiltinTranslator {
             return declined("the question is empty", &[]);
         }
         if question.chars().count() > 500 {
-            return declined("the question is too long (over 500 characters); ask one thing at a time", &[]);
+            return declined(
+                "the question is too long (over 500 characters); ask one thing at a time",
+                &[],
+            );
         }
         if let Some(reason) = safety::screen(question) {
             return declined(&reason, &[]);
@@ -295,10 +334,19 @@ fn declined(reason: &str, suggestions: &[String]) -> Outcome {
 /// Example questions, per table, offered when a question is declined.
 fn examples(table: Option<Table>) -> Vec<String> {
     let all = [
-        (Table::Cloudtrail, "Show me failed console logins in the last 24 hours"),
+        (
+            Table::Cloudtrail,
+            "Show me failed console logins in the last 24 hours",
+        ),
         (Table::Cloudtrail, "Top 10 users by API errors this week"),
-        (Table::VpcFlow, "Rejected SSH traffic by source address today"),
-        (Table::Guardduty, "High severity GuardDuty findings this week"),
+        (
+            Table::VpcFlow,
+            "Rejected SSH traffic by source address today",
+        ),
+        (
+            Table::Guardduty,
+            "High severity GuardDuty findings this week",
+        ),
         (Table::Cloudtrail, "Who created access keys recently?"),
     ];
     all.iter()
@@ -332,7 +380,8 @@ fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
             p.inapplicable.join(", ")
         )
     } else if !p.anchor && !in_conversation {
-        "this does not look like a question about the logs (CloudTrail, VPC flow, GuardDuty)".to_string()
+        "this does not look like a question about the logs (CloudTrail, VPC flow, GuardDuty)"
+            .to_string()
     } else if !p.unknown.is_empty() {
         format!("not sure what {} means here", quote_list(&p.unknown))
     } else {
@@ -344,7 +393,10 @@ fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
 }
 
 fn quote_list(ws: &[String]) -> String {
-    ws.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ")
+    ws.iter()
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Parsed {
@@ -360,7 +412,11 @@ impl Parsed {
         }
         let max = *self.votes.iter().max().unwrap_or(&0);
         // Ties go to CloudTrail, then VPC flow.
-        Table::ALL.into_iter().enumerate().find(|(i, _)| self.votes[*i] == max).map(|(_, t)| t)
+        Table::ALL
+            .into_iter()
+            .enumerate()
+            .find(|(i, _)| self.votes[*i] == max)
+            .map(|(_, t)| t)
     }
 
     fn confidence(&self, in_conversation: bool) -> f32 {
@@ -377,7 +433,11 @@ impl Parsed {
         }
         let penalty = self.corrections.len() as f32 * 0.05;
         // A value-like word we do not know (an id, a code) cannot be ignored.
-        if self.unknown.iter().any(|w| w.chars().any(|c| c.is_ascii_digit() || "._:/".contains(c))) {
+        if self
+            .unknown
+            .iter()
+            .any(|w| w.chars().any(|c| c.is_ascii_digit() || "._:/".contains(c)))
+        {
             return 0.0;
         }
         (known / (known + 2.0 * unknown) - penalty).clamp(0.0, 1.0)
@@ -410,9 +470,28 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             "ten" => 10,
             d => d.parse().unwrap_or(1),
         };
-        let n = if &c[1] == "at least" { n.saturating_sub(1) } else { n };
+        let n = if &c[1] == "at least" {
+            n.saturating_sub(1)
+        } else {
+            n
+        };
         let after = c.get(3).map(|m| m.as_str()).unwrap_or("");
-        if after.is_empty() || matches!(after, "times" | "time" | "attempts" | "failures" | "events" | "calls" | "logins" | "tries" | "requests" | "errors") || matches!(&c[2], "once" | "twice" | "thrice") {
+        if after.is_empty()
+            || matches!(
+                after,
+                "times"
+                    | "time"
+                    | "attempts"
+                    | "failures"
+                    | "events"
+                    | "calls"
+                    | "logins"
+                    | "tries"
+                    | "requests"
+                    | "errors"
+            )
+            || matches!(&c[2], "once" | "twice" | "thrice")
+        {
             p.more_than = Some(n);
             p.understood += 1;
             let span = c.get(0).expect("match").range();
@@ -428,12 +507,22 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
     for (i, w) in raw_words.iter().enumerate() {
-        if matches!(w.as_str(), "table" | "tables" | "database" | "databases" | "schema" | "column" | "columns") {
+        if matches!(
+            w.as_str(),
+            "table" | "tables" | "database" | "databases" | "schema" | "column" | "columns"
+        ) {
             let prev = if i > 0 { raw_words[i - 1].as_str() } else { "" };
-            if !matches!(prev, "cloudtrail" | "vpc_flow" | "flow" | "guardduty" | "log" | "logs") {
+            if !matches!(
+                prev,
+                "cloudtrail" | "vpc_flow" | "flow" | "guardduty" | "log" | "logs"
+            ) {
                 p.refusal = Some(format!(
                     "\"{}\" is not something the logs can answer; only the log tables cloudtrail, vpc_flow and guardduty can be queried",
-                    if prev.is_empty() { w.clone() } else { format!("{prev} {w}") }
+                    if prev.is_empty() {
+                        w.clone()
+                    } else {
+                        format!("{prev} {w}")
+                    }
                 ));
                 return p;
             }
@@ -444,7 +533,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     for w in raw_words {
         if w.contains('-') && !GAZETTEER.knows(&stem(&w)) {
             let parts: Vec<&str> = w.split('-').filter(|x| !x.is_empty()).collect();
-            if parts.iter().all(|x| GAZETTEER.knows(&stem(x)) || is_stop(x)) {
+            if parts
+                .iter()
+                .all(|x| GAZETTEER.knows(&stem(x)) || is_stop(x))
+            {
                 ws.extend(parts.into_iter().map(str::to_string));
                 continue;
             }
@@ -453,10 +545,16 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     }
     // Typo correction (not for names after "user", nor numbers, nor markers).
     let mut stems: Vec<String> = Vec::with_capacity(ws.len());
+    let mut alternatives: Vec<(usize, Vec<String>)> = Vec::new();
     for (i, w) in ws.iter().enumerate() {
         let s = stem(w);
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
-        if w.starts_with('@') || is_stop(w) || GAZETTEER.knows(&s) || GAZETTEER.knows(w) || w.parse::<u64>().is_ok() {
+        if w.starts_with('@')
+            || is_stop(w)
+            || GAZETTEER.knows(&s)
+            || GAZETTEER.knows(w)
+            || w.parse::<u64>().is_ok()
+        {
             stems.push(if GAZETTEER.knows(w) { w.clone() } else { s });
             continue;
         }
@@ -468,12 +566,39 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             stems.push(l);
             continue;
         }
-        match correct(&s).or_else(|| correct(w)) {
+        let mut options = corrections(&s);
+        if options.is_empty() {
+            options = corrections(w);
+        }
+        match options.first() {
             Some(c) => {
                 p.corrections.push((w.clone(), c.clone()));
-                stems.push(c);
+                stems.push(c.clone());
+                alternatives.push((i, options));
             }
             None => stems.push(w.clone()),
+        }
+    }
+    // Among equally close corrections prefer one that completes a phrase
+    // with its neighbours ("root acount" → "root account", not "amount").
+    for (i, options) in alternatives {
+        let covered = |stems: &[String]| {
+            (i.saturating_sub(3)..=i)
+                .any(|j| GAZETTEER.longest(stems, j).is_some_and(|(n, _)| j + n > i))
+        };
+        if covered(&stems) {
+            continue;
+        }
+        for o in options.iter().skip(1) {
+            let mut trial = stems.clone();
+            trial[i] = o.clone();
+            if covered(&trial) {
+                stems[i] = o.clone();
+                if let Some(c) = p.corrections.iter_mut().find(|(w, _)| *w == ws[i]) {
+                    c.1 = o.clone();
+                }
+                break;
+            }
         }
     }
     // Tag phrases, longest first.
@@ -506,7 +631,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         let acts = matches!(next, "did" | "has" | "does" | "was" | "is" | "have" | "had");
         // "each user make", "per user": "user" is a field there, not a name lead.
         let before_lead = if i > 1 { ws[i - 2].as_str() } else { "" };
-        let field_use = matches!(before_lead, "each" | "every" | "per" | "by" | "which" | "what" | "top" | "distinct" | "unique");
+        let field_use = matches!(
+            before_lead,
+            "each" | "every" | "per" | "by" | "which" | "what" | "top" | "distinct" | "unique"
+        );
         if ((NAME_LEADS.contains(&prev) && !field_use) || acts) && looks_like_name(&ws[i]) {
             items.push(Item::Name(ws[i].clone()));
         } else {
@@ -534,15 +662,23 @@ static COMPARISON: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock:
 fn comparisons(p: &mut Parsed, text: &mut String) {
     for (k, re) in COMPARISON.iter().enumerate() {
         while let Some(c) = re.captures(text) {
-            let (field, op, num) = if k == 0 { (&c[1], &c[2], &c[3]) } else { (&c[3], &c[1], &c[2]) };
+            let (field, op, num) = if k == 0 {
+                (&c[1], &c[2], &c[3])
+            } else {
+                (&c[3], &c[1], &c[2])
+            };
             let value = match num.parse::<i64>() {
                 Ok(n) if field != "severity" && field != "sev" => Value::Int(n),
                 _ => Value::Float(num.parse::<f64>().unwrap_or(0.0)),
             };
             let op = match op {
-                ">" | "above" | "over" | "greater than" | "more than" | "higher than" => Op::Gt(value),
+                ">" | "above" | "over" | "greater than" | "more than" | "higher than" => {
+                    Op::Gt(value)
+                }
                 ">=" | "at least" | "of at least" => Op::Ge(value),
-                "<" | "below" | "under" | "less than" | "lower than" | "fewer than" => Op::Lt(value),
+                "<" | "below" | "under" | "less than" | "lower than" | "fewer than" => {
+                    Op::Lt(value)
+                }
                 "<=" | "at most" => Op::Le(value),
                 _ => Op::Eq(value),
             };
@@ -555,7 +691,12 @@ fn comparisons(p: &mut Parsed, text: &mut String) {
             p.anchor = true;
             p.understood += 1;
             let words = c[0].to_string();
-            p.conds.push(Cond { rules: vec![(table, Filter::new(f, op))], negate: false, words, optional: false });
+            p.conds.push(Cond {
+                rules: vec![(table, Filter::new(f, op))],
+                negate: false,
+                words,
+                optional: false,
+            });
             let span = c.get(0).expect("match").range();
             text.replace_range(span, " ");
         }
@@ -563,7 +704,9 @@ fn comparisons(p: &mut Parsed, text: &mut String) {
 }
 
 fn looks_like_name(w: &str) -> bool {
-    w.len() >= 2 && w.chars().all(|c| c.is_alphanumeric() || "-_.@+".contains(c))
+    w.len() >= 2
+        && w.chars()
+            .all(|c| c.is_alphanumeric() || "-_.@+".contains(c))
 }
 
 /// The items, as concepts (or `None`).
@@ -617,27 +760,54 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     let mut resource_conds: Vec<(usize, Cond)> = Vec::new();
     let mut resource_subjects: Vec<(usize, Alts<Field>)> = Vec::new();
     for i in 0..n {
-        let Some(Concept::Resource(r)) = has(&items[i], |c| matches!(c, Concept::Resource(_))) else { continue };
+        let Some(Concept::Resource(r)) = has(&items[i], |c| matches!(c, Concept::Resource(_)))
+        else {
+            continue;
+        };
         let prev_field_ctx = (0..i).rev().take(2).any(|j| {
-            has(&items[j], |c| matches!(c, Concept::GroupBy | Concept::Intent(Intent::Top | Intent::Distinct | Intent::Which | Intent::Count))).is_some()
+            has(&items[j], |c| {
+                matches!(
+                    c,
+                    Concept::GroupBy
+                        | Concept::Intent(
+                            Intent::Top | Intent::Distinct | Intent::Which | Intent::Count
+                        )
+                )
+            })
+            .is_some()
         });
         // A verb right after ("access keys created") or up to two before ("created new access keys").
-        let verb_at = |j: usize| has(&items[j], |c| matches!(c, Concept::Verb(_))).map(|c| match c { Concept::Verb(v) => *v, _ => Verb::Modify });
+        let verb_at = |j: usize| {
+            has(&items[j], |c| matches!(c, Concept::Verb(_))).map(|c| match c {
+                Concept::Verb(v) => *v,
+                _ => Verb::Modify,
+            })
+        };
         let mut verb: Option<(usize, Verb)> = None;
         for j in (i.saturating_sub(2)..i).rev() {
-            if let Some(v) = verb_at(j) && !consumed_verbs[j] {
+            if let Some(v) = verb_at(j)
+                && !consumed_verbs[j]
+            {
                 verb = Some((j, v));
                 break;
             }
         }
         if verb.is_none() {
             for j in i + 1..(i + 3).min(n) {
-                if has(&items[j], |c| matches!(c, Concept::Resource(_))).is_some() { break; }
+                if has(&items[j], |c| matches!(c, Concept::Resource(_))).is_some() {
+                    break;
+                }
                 // "users created new access keys": the verb belongs to the next resource.
-                let is_res = |k: usize| k < n && has(&items[k], |c| matches!(c, Concept::Resource(_))).is_some();
-                let is_verb = |k: usize| k < n && has(&items[k], |c| matches!(c, Concept::Verb(_))).is_some();
+                let is_res = |k: usize| {
+                    k < n && has(&items[k], |c| matches!(c, Concept::Resource(_))).is_some()
+                };
+                let is_verb =
+                    |k: usize| k < n && has(&items[k], |c| matches!(c, Concept::Verb(_))).is_some();
                 let next_resource = is_res(j + 1) || (is_verb(j + 1) && is_res(j + 2));
-                if let Some(v) = verb_at(j) && !consumed_verbs[j] && !next_resource {
+                if let Some(v) = verb_at(j)
+                    && !consumed_verbs[j]
+                    && !next_resource
+                {
                     verb = Some((j, v));
                     break;
                 }
@@ -648,22 +818,45 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         if verb.is_none() && i + 1 < n && matches!(items[i + 1], Item::Entity(_) | Item::Name(_)) {
             continue;
         }
-        if verb.is_none() && i > 0 && has(&items[i - 1], |c| matches!(c, Concept::Resource(_) | Concept::To | Concept::From)).is_some() {
+        if verb.is_none()
+            && i > 0
+            && has(&items[i - 1], |c| {
+                matches!(c, Concept::Resource(_) | Concept::To | Concept::From)
+            })
+            .is_some()
+        {
             continue;
         }
-        let is_user_word = concepts(&items[i]).iter().any(|c| matches!(c, Concept::Noun { .. }));
+        let is_user_word = concepts(&items[i])
+            .iter()
+            .any(|c| matches!(c, Concept::Noun { .. }));
         if verb.is_none() && (prev_field_ctx || is_user_word) {
             continue; // a field noun here ("by access key", "users")
         }
-        if let Some((j, _)) = verb { consumed_verbs[j] = true; used[j] = true; }
+        if let Some((j, _)) = verb {
+            consumed_verbs[j] = true;
+            used[j] = true;
+        }
         // "which buckets were read": the buckets are also what is listed.
         if prev_field_ctx && let Some(f) = r.field {
             resource_subjects.push((i, vec![(Table::Cloudtrail, f)]));
         }
         let evs = resource_events(r, verb.map(|v| v.1));
-        let op = if evs.len() == 1 { Op::Eq(Value::text(evs[0])) } else { Op::In(evs.iter().map(|e| Value::text(*e)).collect()) };
+        let op = if evs.len() == 1 {
+            Op::Eq(Value::text(evs[0]))
+        } else {
+            Op::In(evs.iter().map(|e| Value::text(*e)).collect())
+        };
         used[i] = true;
-        resource_conds.push((i, Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: r.name.to_string(), optional: false }));
+        resource_conds.push((
+            i,
+            Cond {
+                rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
+                negate: false,
+                words: r.name.to_string(),
+                optional: false,
+            },
+        ));
     }
 
     // Pass 2: everything else, left to right.
@@ -674,15 +867,28 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         match item {
             Item::Number(num) => {
                 p.understood += 1;
-                if top.is_none() && i + 1 < n && has(&items[i + 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some() {
+                if top.is_none()
+                    && i + 1 < n
+                    && has(&items[i + 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some()
+                {
                     // "10 most active users": the number belongs to the next "most".
                     continue;
                 }
-                if let Some((_, lim @ None)) = &mut top { *lim = Some(*num); }
-                else if i > 0 && has(&items[i - 1], |c| matches!(c, Concept::Intent(Intent::Last | Intent::First | Intent::List))).is_some() {
+                if let Some((_, lim @ None)) = &mut top {
+                    *lim = Some(*num);
+                } else if i > 0
+                    && has(&items[i - 1], |c| {
+                        matches!(
+                            c,
+                            Concept::Intent(Intent::Last | Intent::First | Intent::List)
+                        )
+                    })
+                    .is_some()
+                {
                     p.limit = Some(*num);
-                }
-                else if i > 0 && has(&items[i - 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some() {
+                } else if i > 0
+                    && has(&items[i - 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some()
+                {
                     // handled via top
                 } else {
                     p.limit.get_or_insert(*num);
@@ -693,14 +899,24 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 p.understood += 1;
                 p.anchor = true;
                 if let Some(e) = ents.get(*k) {
-                    let prev_concepts: Vec<&Concept> = if i > 0 { concepts(&items[i - 1]).to_vec() } else { vec![] };
+                    let prev_concepts: Vec<&Concept> = if i > 0 {
+                        concepts(&items[i - 1]).to_vec()
+                    } else {
+                        vec![]
+                    };
                     // "did 10.0.0.5 send", "has 1.2.3.4 connected": the address acts, so it is the source.
-                    if i > 0 && matches!(&items[i - 1], Item::Concepts(_, w) if matches!(w.as_str(), "did" | "has" | "does" | "was")) && side.is_none() {
+                    if i > 0
+                        && matches!(&items[i - 1], Item::Concepts(_, w) if matches!(w.as_str(), "did" | "has" | "does" | "was"))
+                        && side.is_none()
+                    {
                         side = Some(true);
                     }
                     if let Some(c) = entity_cond(p, e, side, &prev_concepts) {
                         let mut c = c;
-                        if negate_next { c.negate = true; negate_next = false; }
+                        if negate_next {
+                            c.negate = true;
+                            negate_next = false;
+                        }
                         // "PutBucketPolicy and DeleteBucketPolicy", "from 1.2.3.4 or 5.6.7.8": one IN.
                         let merged = match pending.last_mut() {
                             Some((_, last)) if last.negate == c.negate => merge_in(last, &c),
@@ -717,8 +933,19 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Item::Name(name) => {
                 p.understood += 1;
                 p.anchor = true;
-                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::eq(Field::User, Value::text(name.clone())))], negate: false, words: format!("user {name}"), optional: false };
-                if negate_next { c.negate = true; negate_next = false; }
+                let mut c = Cond {
+                    rules: vec![(
+                        Table::Cloudtrail,
+                        Filter::eq(Field::User, Value::text(name.clone())),
+                    )],
+                    negate: false,
+                    words: format!("user {name}"),
+                    optional: false,
+                };
+                if negate_next {
+                    c.negate = true;
+                    negate_next = false;
+                }
                 vote(p, Table::Cloudtrail, 1);
                 pending.push((i, c));
                 continue;
@@ -740,25 +967,44 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         p.understood += 1;
         let cs = concepts(item);
         let Some(first) = cs.first() else { continue };
-        let surface = match item { Item::Concepts(_, s) => s.clone(), _ => String::new() };
+        let surface = match item {
+            Item::Concepts(_, s) => s.clone(),
+            _ => String::new(),
+        };
         match *first {
             Concept::Table(t) => {
-                if p.table.is_none() { p.table = Some(*t); }
+                if p.table.is_none() {
+                    p.table = Some(*t);
+                }
                 vote(p, *t, 5);
                 p.anchor = true;
             }
             Concept::Filter(rules) => {
                 p.anchor = true;
                 vote(p, rules[0].0, 1);
-                let mut c = Cond { rules: rules.clone(), negate: false, words: surface, optional: false };
-                if negate_next { c.negate = true; negate_next = false; }
+                let mut c = Cond {
+                    rules: rules.clone(),
+                    negate: false,
+                    words: surface,
+                    optional: false,
+                };
+                if negate_next {
+                    c.negate = true;
+                    negate_next = false;
+                }
                 pending.push((i, c));
             }
             Concept::Noun { fields, filters } => {
                 p.anchor = true;
-                if fields.len() == 1 { vote(p, fields[0].0, 1); }
-                let sorted = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::SortBy)).is_some();
-                let mut after_group = !sorted && i > 0 && (has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some() || last_grouped == Some(i - 1));
+                if fields.len() == 1 {
+                    vote(p, fields[0].0, 1);
+                }
+                let sorted =
+                    i > 0 && has(&items[i - 1], |c| matches!(c, Concept::SortBy)).is_some();
+                let mut after_group = !sorted
+                    && i > 0
+                    && (has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some()
+                        || last_grouped == Some(i - 1));
                 // "top 5 users by errors": errors are what is counted, users the group.
                 if after_group && !filters.is_empty() && top.is_some() && !nouns.is_empty() {
                     after_group = false;
@@ -773,13 +1019,28 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 } else {
                     note(&mut subject, &mut nouns, i, fields.clone());
                     if !filters.is_empty() {
-                        let mut c = Cond { rules: filters.clone(), negate: false, words: surface.clone(), optional: false };
-                        if negate_next { c.negate = true; negate_next = false; }
-                        if filters.len() == 1 { vote(p, filters[0].0, 1); }
+                        let mut c = Cond {
+                            rules: filters.clone(),
+                            negate: false,
+                            words: surface.clone(),
+                            optional: false,
+                        };
+                        if negate_next {
+                            c.negate = true;
+                            negate_next = false;
+                        }
+                        if filters.len() == 1 {
+                            vote(p, filters[0].0, 1);
+                        }
                         pending.push((i, c));
                     }
                 }
-                if fields.iter().any(|(_, f)| *f == Field::SrcAddr) && matches!(surface.as_str(), "talker" | "talkers" | "top talker" | "top talkers" | "bandwidth hog") {
+                if fields.iter().any(|(_, f)| *f == Field::SrcAddr)
+                    && matches!(
+                        surface.as_str(),
+                        "talker" | "talkers" | "top talker" | "top talkers" | "bandwidth hog"
+                    )
+                {
                     vote(p, Table::VpcFlow, 3);
                     measure.get_or_insert(Measure::Bytes);
                     top.get_or_insert((i, None));
@@ -789,17 +1050,28 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 // A resource used as a field ("by access key").
                 p.anchor = true;
                 if let Some(f) = r.field {
-                    let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
-                    if after_group { group_by.push(vec![(Table::Cloudtrail, f)]); }
-                    else { note(&mut subject, &mut nouns, i, vec![(Table::Cloudtrail, f)]); }
+                    let after_group =
+                        i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                    if after_group {
+                        group_by.push(vec![(Table::Cloudtrail, f)]);
+                    } else {
+                        note(&mut subject, &mut nouns, i, vec![(Table::Cloudtrail, f)]);
+                    }
                 } else if cs.iter().any(|c| matches!(c, Concept::Noun { .. })) {
                     let fields = cs.iter().find_map(|c| noun_fields(c)).unwrap_or_default();
-                    let after_group = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
-                    if after_group { group_by.push(fields); } else { note(&mut subject, &mut nouns, i, fields); }
+                    let after_group =
+                        i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                    if after_group {
+                        group_by.push(fields);
+                    } else {
+                        note(&mut subject, &mut nouns, i, fields);
+                    }
                 }
             }
             Concept::Verb(v) => {
-                if consumed_verbs[i] || had_resource { continue; }
+                if consumed_verbs[i] || had_resource {
+                    continue;
+                }
                 // A lone verb: "what was deleted" → Delete* actions.
                 let pats: &[&str] = match v {
                     Verb::Create => &["Create%"],
@@ -812,38 +1084,89 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                     Verb::Assume => &["AssumeRole%"],
                 };
                 p.anchor = true;
-                let op = if pats.len() == 1 { Op::Like(pats[0].to_string()) } else { Op::LikeAny(pats.iter().map(|x| x.to_string()).collect()) };
-                let mut c = Cond { rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))], negate: false, words: surface, optional: true };
-                if negate_next { c.negate = true; negate_next = false; }
+                let op = if pats.len() == 1 {
+                    Op::Like(pats[0].to_string())
+                } else {
+                    Op::LikeAny(pats.iter().map(|x| x.to_string()).collect())
+                };
+                let mut c = Cond {
+                    rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
+                    negate: false,
+                    words: surface,
+                    optional: true,
+                };
+                if negate_next {
+                    c.negate = true;
+                    negate_next = false;
+                }
                 pending.push((i, c));
             }
             Concept::Intent(intent) => match intent {
                 Intent::Count => count = true,
                 Intent::Top => {
-                    let num = if i > 0 { if let Item::Number(k) = items[i - 1] { Some(k) } else { None } } else { None };
-                    if top.is_none() { top = Some((i, num)); }
+                    let num = if i > 0 {
+                        if let Item::Number(k) = items[i - 1] {
+                            Some(k)
+                        } else {
+                            None
+                        }
+                    } else {
+                        None
+                    };
+                    if top.is_none() {
+                        top = Some((i, num));
+                    }
                 }
-                Intent::Distinct | Intent::Which => { if distinct.is_none() { distinct = Some(i); } }
-                Intent::Who => { who = true; p.anchor = true; }
+                Intent::Distinct | Intent::Which => {
+                    if distinct.is_none() {
+                        distinct = Some(i);
+                    }
+                }
+                Intent::Who => {
+                    who = true;
+                    p.anchor = true;
+                }
                 Intent::Timeline => timeline = true,
                 Intent::First | Intent::Last => first_last = Some(*intent),
                 Intent::List => {}
                 Intent::Raw => p.raw = true,
             },
             Concept::GroupBy => {
-                let grouped = i + 1 < n && has(&items[i + 1], |c| is_noun(c) || matches!(c, Concept::Bucket(_))).is_some();
-                if grouped && (i == 0 || (i == 1 && matches!(items[0], Item::Concepts(..)) && has(&items[0], |c| matches!(c, Concept::Intent(Intent::List) | Concept::Generic | Concept::FollowUp)).is_some())) {
+                let grouped = i + 1 < n
+                    && has(&items[i + 1], |c| {
+                        is_noun(c) || matches!(c, Concept::Bucket(_))
+                    })
+                    .is_some();
+                if grouped
+                    && (i == 0
+                        || (i == 1
+                            && matches!(items[0], Item::Concepts(..))
+                            && has(&items[0], |c| {
+                                matches!(
+                                    c,
+                                    Concept::Intent(Intent::List)
+                                        | Concept::Generic
+                                        | Concept::FollowUp
+                                )
+                            })
+                            .is_some()))
+                {
                     p.followup = true;
                 }
                 // "by alice" is a name, handled above; "by hour" a bucket.
-                if i + 1 < n && let Some(Concept::Bucket(b)) = has(&items[i + 1], |c| matches!(c, Concept::Bucket(_))) {
+                if i + 1 < n
+                    && let Some(Concept::Bucket(b)) =
+                        has(&items[i + 1], |c| matches!(c, Concept::Bucket(_)))
+                {
                     bucket = Some(*b);
                     timeline = true;
                 }
             }
             Concept::Negate => negate_next = true,
             Concept::Only => {
-                if i <= 1 { p.followup = true; }
+                if i <= 1 {
+                    p.followup = true;
+                }
             }
             Concept::Measure(m) => {
                 measure = Some(*m);
@@ -854,8 +1177,26 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 }
             }
             Concept::Bucket(b) => {
-                let after_group_or_per = i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
-                if after_group_or_per || matches!(surface.as_str(), "hourly" | "daily" | "per hour" | "per day" | "per minute" | "each hour" | "each day" | "every hour" | "every day" | "minutely" | "each minute" | "every minute") || timeline {
+                let after_group_or_per =
+                    i > 0 && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some();
+                if after_group_or_per
+                    || matches!(
+                        surface.as_str(),
+                        "hourly"
+                            | "daily"
+                            | "per hour"
+                            | "per day"
+                            | "per minute"
+                            | "each hour"
+                            | "each day"
+                            | "every hour"
+                            | "every day"
+                            | "minutely"
+                            | "each minute"
+                            | "every minute"
+                    )
+                    || timeline
+                {
                     bucket = Some(*b);
                     timeline = true;
                 } else {
@@ -865,13 +1206,32 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             }
             Concept::Order(o) => p.order = Some(*o),
             Concept::SortBy => {
-                if i + 1 < n && let Some(c) = has(&items[i + 1], is_noun) {
+                if i + 1 < n
+                    && let Some(c) = has(&items[i + 1], is_noun)
+                {
                     sort_field = noun_fields(c);
                 }
             }
             Concept::Generic => {
                 // "events", "activity", "logs": rows of some log (CloudTrail unless said).
-                if matches!(surface.as_str(), "events" | "event" | "activity" | "activities" | "logs" | "log" | "entries" | "records" | "api activity" | "account activity" | "all events" | "happened" | "happening" | "going on" | "occurred") {
+                if matches!(
+                    surface.as_str(),
+                    "events"
+                        | "event"
+                        | "activity"
+                        | "activities"
+                        | "logs"
+                        | "log"
+                        | "entries"
+                        | "records"
+                        | "api activity"
+                        | "account activity"
+                        | "all events"
+                        | "happened"
+                        | "happening"
+                        | "going on"
+                        | "occurred"
+                ) {
                     p.anchor = true;
                 }
             }
@@ -879,7 +1239,9 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Concept::That => {
                 // "that ip", "those", "them": the previous answer's values
                 // (a relative "that" — "logins that failed" — is not).
-                if (i + 1 < n && has(&items[i + 1], is_noun).is_some()) || matches!(surface.as_str(), "them" | "those" | "these" | "it") {
+                if (i + 1 < n && has(&items[i + 1], is_noun).is_some())
+                    || matches!(surface.as_str(), "them" | "those" | "these" | "it")
+                {
                     p.that = true;
                 }
             }
@@ -892,11 +1254,27 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     p.conds = conds;
     // A leading "from", "not", "only", "by", "same", "that", "oldest", "top N": a follow-up.
     if let Some(first) = items.first()
-        && has(first, |c| matches!(c, Concept::From | Concept::To | Concept::Negate | Concept::Only | Concept::GroupBy | Concept::FollowUp | Concept::That | Concept::Order(_))).is_some()
+        && has(first, |c| {
+            matches!(
+                c,
+                Concept::From
+                    | Concept::To
+                    | Concept::Negate
+                    | Concept::Only
+                    | Concept::GroupBy
+                    | Concept::FollowUp
+                    | Concept::That
+                    | Concept::Order(_)
+            )
+        })
+        .is_some()
     {
         p.followup = true;
     }
-    if n <= 2 && let Some(first) = items.first() && has(first, |c| matches!(c, Concept::Intent(Intent::Top))).is_some() {
+    if n <= 2
+        && let Some(first) = items.first()
+        && has(first, |c| matches!(c, Concept::Intent(Intent::Top))).is_some()
+    {
         p.followup = true;
     }
     if negate_next && !p.conds.is_empty() && p.conds.len() == 1 && p.unknown.is_empty() {
@@ -904,85 +1282,177 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
 
     // Shape.
-    let seen_words = lower.contains("when") || lower.contains("seen") || lower.contains("first time") || lower.contains("last time") || lower.contains("appear");
+    let seen_words = lower.contains("when")
+        || lower.contains("seen")
+        || lower.contains("first time")
+        || lower.contains("last time")
+        || lower.contains("appear");
     let group_fields = group_by.clone();
     if let Some(fl) = first_last {
         if seen_words {
             let by = group_fields.first().cloned();
             p.shape = Some(PShape::Seen { by });
         } else {
-            p.order = Some(if fl == Intent::First { Order::Asc } else { Order::Desc });
+            p.order = Some(if fl == Intent::First {
+                Order::Asc
+            } else {
+                Order::Desc
+            });
         }
     }
     if p.shape.is_none() && timeline {
-        p.shape = Some(PShape::Timeline { bucket, by: group_fields.first().cloned() });
+        p.shape = Some(PShape::Timeline {
+            bucket,
+            by: group_fields.first().cloned(),
+        });
     }
-    if p.shape.is_none() && let Some((ti, num)) = top {
-        let surface = |i: usize| match &items[i] { Item::Concepts(_, s) => s.clone(), _ => String::new() };
-        let adjective = |i: usize| has(&items[i], |c| matches!(c, Concept::Noun { filters, .. } if !filters.is_empty())).is_some();
+    if p.shape.is_none()
+        && let Some((ti, num)) = top
+    {
+        let surface = |i: usize| match &items[i] {
+            Item::Concepts(_, s) => s.clone(),
+            _ => String::new(),
+        };
+        let adjective = |i: usize| {
+            has(
+                &items[i],
+                |c| matches!(c, Concept::Noun { filters, .. } if !filters.is_empty()),
+            )
+            .is_some()
+        };
         // The subject: the noun of "which"/"who" before "most" ("which user made the
         // most calls"), else the head noun after "top" ("top 5 source IPs"), else a
         // noun before it ("users with the most failed logins").
-        let before = distinct.and_then(|d| head_noun(&nouns, d, items)).filter(|(si, _)| *si < ti);
+        let before = distinct
+            .and_then(|d| head_noun(&nouns, d, items))
+            .filter(|(si, _)| *si < ti);
         // "scanned the most ports": ports are what is counted, not the group.
-        let after = head_noun(&nouns, ti, items)
-            .filter(|(_, f)| !(measure == Some(Measure::DistinctPorts) && f.iter().any(|(_, x)| *x == Field::DstPort)));
+        let after = head_noun(&nouns, ti, items).filter(|(_, f)| {
+            !(measure == Some(Measure::DistinctPorts)
+                && f.iter().any(|(_, x)| *x == Field::DstPort))
+        });
         let earlier = nouns.iter().rev().find(|(si, _)| *si < ti).cloned();
         let subj = match (before, after) {
             (Some(b), _) => Some(b),
             (None, Some(a)) if adjective(a.0) && earlier.is_some() => earlier,
             (None, Some(a)) => Some(a),
             (None, None) if group_fields.is_empty() => earlier.or_else(|| {
-                (measure == Some(Measure::DistinctPorts)).then(|| (ti, vec![(Table::VpcFlow, Field::SrcAddr)]))
+                (measure == Some(Measure::DistinctPorts))
+                    .then(|| (ti, vec![(Table::VpcFlow, Field::SrcAddr)]))
             }),
             _ => None,
         };
-        let singular_subject = subj.as_ref().is_some_and(|(si, _)| !surface(*si).ends_with('s'));
+        let singular_subject = subj
+            .as_ref()
+            .is_some_and(|(si, _)| !surface(*si).ends_with('s'));
         // "the highest severity findings": sort the rows, do not group them.
-        let sortable = subj.as_ref().and_then(|(_, f)| f.iter().find(|(_, x)| matches!(x, Field::Severity | Field::Bytes | Field::Packets)).map(|(_, x)| *x));
-        if let Some(f) = sortable.filter(|_| group_fields.is_empty() && measure.is_none() && !count && !who) {
+        let sortable = subj.as_ref().and_then(|(_, f)| {
+            f.iter()
+                .find(|(_, x)| matches!(x, Field::Severity | Field::Bytes | Field::Packets))
+                .map(|(_, x)| *x)
+        });
+        if let Some(f) =
+            sortable.filter(|_| group_fields.is_empty() && measure.is_none() && !count && !who)
+        {
             p.shape = Some(PShape::List);
             p.sort_by = Some(f);
             p.limit = num.or(p.limit);
         }
-        let by: Vec<Alts<Field>> = if !group_fields.is_empty() { group_fields.clone() } else if who { vec![vec![(Table::Cloudtrail, Field::User)]] } else if let Some((_, f)) = subj { vec![f] } else { vec![] };
+        let by: Vec<Alts<Field>> = if !group_fields.is_empty() {
+            group_fields.clone()
+        } else if who {
+            vec![vec![(Table::Cloudtrail, Field::User)]]
+        } else if let Some((_, f)) = subj {
+            vec![f]
+        } else {
+            vec![]
+        };
         if p.shape.is_none() && (!by.is_empty() || measure.is_some()) {
-            let by = if by.is_empty() { vec![vec![(Table::VpcFlow, Field::SrcAddr), (Table::Cloudtrail, Field::SourceIp)]] } else { by };
-            p.shape = Some(PShape::Group { by, measure: measure.unwrap_or(Measure::Count) });
+            let by = if by.is_empty() {
+                vec![vec![
+                    (Table::VpcFlow, Field::SrcAddr),
+                    (Table::Cloudtrail, Field::SourceIp),
+                ]]
+            } else {
+                by
+            };
+            p.shape = Some(PShape::Group {
+                by,
+                measure: measure.unwrap_or(Measure::Count),
+            });
             let singular = who || (distinct.is_some() && singular_subject);
-            p.limit = num.or(p.limit).or(if singular { Some(1) } else if has_word(&lower, "top") { Some(10) } else { None });
+            p.limit = num.or(p.limit).or(if singular {
+                Some(1)
+            } else if has_word(&lower, "top") {
+                Some(10)
+            } else {
+                None
+            });
         }
     }
     if p.shape.is_none() && !group_fields.is_empty() {
-        p.shape = Some(PShape::Group { by: group_fields.clone(), measure: measure.unwrap_or(Measure::Count) });
+        p.shape = Some(PShape::Group {
+            by: group_fields.clone(),
+            measure: measure.unwrap_or(Measure::Count),
+        });
     }
     if p.shape.is_none() && count {
-        let distinct_subject = subject.clone().filter(|(_, f)| f.iter().all(|(_, x)| countable_distinct(*x)));
+        let distinct_subject = subject
+            .clone()
+            .filter(|(_, f)| f.iter().all(|(_, x)| countable_distinct(*x)));
         p.shape = Some(match (measure, distinct_subject) {
-            (Some(m), _) if m != Measure::DistinctPorts => PShape::Group { by: vec![], measure: m },
+            (Some(m), _) if m != Measure::DistinctPorts => PShape::Group {
+                by: vec![],
+                measure: m,
+            },
             (_, Some((_, f))) => PShape::CountDistinct(f),
             _ => PShape::Count,
         });
     }
-    if p.shape.is_none() && let Some(m) = measure {
-        p.shape = Some(PShape::Group { by: vec![], measure: m });
+    if p.shape.is_none()
+        && let Some(m) = measure
+    {
+        p.shape = Some(PShape::Group {
+            by: vec![],
+            measure: m,
+        });
     }
     if p.shape.is_none() && (distinct.is_some() || who) {
-        let subj = if who { Some(vec![(Table::Cloudtrail, Field::User)]) } else {
-            distinct.and_then(|d| head_noun(&nouns, d, items)).filter(|(si, _)| distinct.is_some_and(|d| *si <= d + 4)).map(|(_, f)| f)
+        let subj = if who {
+            Some(vec![(Table::Cloudtrail, Field::User)])
+        } else {
+            distinct
+                .and_then(|d| head_noun(&nouns, d, items))
+                .filter(|(si, _)| distinct.is_some_and(|d| *si <= d + 4))
+                .map(|(_, f)| f)
         };
         if let Some(f) = subj {
-            if !f.iter().all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action)) || lower.contains("distinct") || lower.contains("unique") {
+            if !f
+                .iter()
+                .all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action))
+                || lower.contains("distinct")
+                || lower.contains("unique")
+            {
                 p.shape = Some(PShape::Distinct(f));
             }
         }
     }
-    if p.shape.is_none() && let Some((_, Some(num))) = top {
+    if p.shape.is_none()
+        && let Some((_, Some(num))) = top
+    {
         p.limit = Some(num);
     }
     // "list users", "show the regions": the values of a field.
-    if p.shape.is_none() && let Some(li) = items.iter().position(|it| has(it, |c| matches!(c, Concept::Intent(Intent::List))).is_some()) {
-        let object = items.iter().enumerate().skip(li + 1).find(|(_, it)| has(it, |c| matches!(c, Concept::Generic)).is_none());
+    if p.shape.is_none()
+        && let Some(li) = items
+            .iter()
+            .position(|it| has(it, |c| matches!(c, Concept::Intent(Intent::List))).is_some())
+    {
+        let object = items
+            .iter()
+            .enumerate()
+            .skip(li + 1)
+            .find(|(_, it)| has(it, |c| matches!(c, Concept::Generic)).is_none());
         if let Some((oi, Item::Concepts(cs, surface))) = object
             && surface.ends_with('s')
             && let Some(Concept::Noun { fields, .. }) = cs.first().copied()
@@ -995,7 +1465,9 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     if let Some(f) = sort_field {
         // Resolved per table in `build`: the first field of the noun.
         p.sort_by = f.first().map(|x| x.1);
-        if p.shape.is_none() { p.shape = Some(PShape::List); }
+        if p.shape.is_none() {
+            p.shape = Some(PShape::List);
+        }
     }
     if p.raw && p.shape.is_none() {
         p.shape = Some(PShape::List);
@@ -1003,12 +1475,19 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     // Tables implied by shape fields.
     if let Some(PShape::Group { by, .. }) = p.shape.clone() {
         for alts in by {
-            if alts.len() == 1 { vote(p, alts[0].0, 1); }
+            if alts.len() == 1 {
+                vote(p, alts[0].0, 1);
+            }
         }
     }
 }
 
-fn note(subject: &mut Option<(usize, Alts<Field>)>, nouns: &mut Vec<(usize, Alts<Field>)>, i: usize, f: Alts<Field>) {
+fn note(
+    subject: &mut Option<(usize, Alts<Field>)>,
+    nouns: &mut Vec<(usize, Alts<Field>)>,
+    i: usize,
+    f: Alts<Field>,
+) {
     if subject.is_none() {
         *subject = Some((i, f.clone()));
     }
@@ -1016,7 +1495,11 @@ fn note(subject: &mut Option<(usize, Alts<Field>)>, nouns: &mut Vec<(usize, Alts
 }
 
 /// The head of the noun run right after item `after` ("API errors" → errors).
-fn head_noun(nouns: &[(usize, Alts<Field>)], after: usize, items: &[Item<'_>]) -> Option<(usize, Alts<Field>)> {
+fn head_noun(
+    nouns: &[(usize, Alts<Field>)],
+    after: usize,
+    items: &[Item<'_>],
+) -> Option<(usize, Alts<Field>)> {
     let start = nouns.iter().position(|(i, _)| *i > after)?;
     let mut k = start;
     while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 {
@@ -1036,7 +1519,10 @@ fn merge_in(last: &mut Cond, c: &Cond) -> bool {
         return false;
     }
     let same_shape = last.rules.iter().zip(&c.rules).all(|((t1, f1), (t2, f2))| {
-        t1 == t2 && f1.field == f2.field && matches!(f1.op, Op::Eq(_) | Op::In(_)) && matches!(f2.op, Op::Eq(_))
+        t1 == t2
+            && f1.field == f2.field
+            && matches!(f1.op, Op::Eq(_) | Op::In(_))
+            && matches!(f2.op, Op::Eq(_))
     });
     if !same_shape {
         return false;
@@ -1062,9 +1548,22 @@ fn has_word(text: &str, w: &str) -> bool {
 fn countable_distinct(f: Field) -> bool {
     matches!(
         f,
-        Field::User | Field::UserName | Field::SourceIp | Field::Ip | Field::SrcAddr | Field::DstAddr
-            | Field::Account | Field::Region | Field::AccessKey | Field::Bucket | Field::Instance
-            | Field::DstPort | Field::SrcPort | Field::Interface | Field::EventSource | Field::FindingType
+        Field::User
+            | Field::UserName
+            | Field::SourceIp
+            | Field::Ip
+            | Field::SrcAddr
+            | Field::DstAddr
+            | Field::Account
+            | Field::Region
+            | Field::AccessKey
+            | Field::Bucket
+            | Field::Instance
+            | Field::DstPort
+            | Field::SrcPort
+            | Field::Interface
+            | Field::EventSource
+            | Field::FindingType
     )
 }
 
@@ -1076,8 +1575,18 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
     let prev_field = prev.iter().find_map(|c| noun_fields(c));
     let rules: Alts<Filter> = match e.kind {
         Kind::Ip => {
-            let flow_field = match side { Some(true) => Field::SrcAddr, Some(false) => Field::DstAddr, None => Field::Ip };
-            let flow_field = match prev_field.as_ref().and_then(|f| f.iter().find(|(t, _)| *t == VpcFlow)) { Some((_, f)) if matches!(f, Field::SrcAddr | Field::DstAddr) => *f, _ => flow_field };
+            let flow_field = match side {
+                Some(true) => Field::SrcAddr,
+                Some(false) => Field::DstAddr,
+                None => Field::Ip,
+            };
+            let flow_field = match prev_field
+                .as_ref()
+                .and_then(|f| f.iter().find(|(t, _)| *t == VpcFlow))
+            {
+                Some((_, f)) if matches!(f, Field::SrcAddr | Field::DstAddr) => *f,
+                _ => flow_field,
+            };
             vec![
                 (Cloudtrail, Filter::eq(Field::SourceIp, v())),
                 (VpcFlow, Filter::eq(flow_field, v())),
@@ -1087,23 +1596,57 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
         Kind::Cidr => {
             let (ip, bits) = e.value.split_once('/')?;
             let octets: Vec<&str> = ip.split('.').collect();
-            let keep = match bits { "8" => 1, "16" => 2, "24" => 3, "32" => 4, _ => {
-                p.refusal = Some(format!("CIDR `{}`: only /8, /16, /24 and /32 blocks are supported; use a wider or narrower block", e.value));
-                return None;
-            } };
-            let pattern = if keep == 4 { ip.to_string() } else { format!("{}.%", octets[..keep].join(".")) };
-            let op = if keep == 4 { Op::Eq(Value::text(pattern)) } else { Op::Like(pattern) };
-            let flow_field = match side { Some(true) => Field::SrcAddr, Some(false) => Field::DstAddr, None => Field::Ip };
-            vec![(Cloudtrail, Filter::new(Field::SourceIp, op.clone())), (VpcFlow, Filter::new(flow_field, op))]
+            let keep = match bits {
+                "8" => 1,
+                "16" => 2,
+                "24" => 3,
+                "32" => 4,
+                _ => {
+                    p.refusal = Some(format!(
+                        "CIDR `{}`: only /8, /16, /24 and /32 blocks are supported; use a wider or narrower block",
+                        e.value
+                    ));
+                    return None;
+                }
+            };
+            let pattern = if keep == 4 {
+                ip.to_string()
+            } else {
+                format!("{}.%", octets[..keep].join("."))
+            };
+            let op = if keep == 4 {
+                Op::Eq(Value::text(pattern))
+            } else {
+                Op::Like(pattern)
+            };
+            let flow_field = match side {
+                Some(true) => Field::SrcAddr,
+                Some(false) => Field::DstAddr,
+                None => Field::Ip,
+            };
+            vec![
+                (Cloudtrail, Filter::new(Field::SourceIp, op.clone())),
+                (VpcFlow, Filter::new(flow_field, op)),
+            ]
         }
         Kind::Arn => {
             let a = &e.value;
-            if a.contains(":user/") || a.contains(":assumed-role/") || a.ends_with(":root") || a.contains(":federated-user/") {
+            if a.contains(":user/")
+                || a.contains(":assumed-role/")
+                || a.ends_with(":root")
+                || a.contains(":federated-user/")
+            {
                 vec![(Cloudtrail, Filter::eq(Field::User, v()))]
             } else {
                 vec![
-                    (Cloudtrail, Filter::new(Field::Text, Op::Like(format!("%{a}%")))),
-                    (Guardduty, Filter::new(Field::Text, Op::Like(format!("%{a}%")))),
+                    (
+                        Cloudtrail,
+                        Filter::new(Field::Text, Op::Like(format!("%{a}%"))),
+                    ),
+                    (
+                        Guardduty,
+                        Filter::new(Field::Text, Op::Like(format!("%{a}%"))),
+                    ),
                 ]
             }
         }
@@ -1112,7 +1655,10 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
             (VpcFlow, Filter::eq(Field::Account, v())),
             (Guardduty, Filter::eq(Field::Account, v())),
         ],
-        Kind::AccessKey => { vote(p, Cloudtrail, 2); vec![(Cloudtrail, Filter::eq(Field::AccessKey, v()))] }
+        Kind::AccessKey => {
+            vote(p, Cloudtrail, 2);
+            vec![(Cloudtrail, Filter::eq(Field::AccessKey, v()))]
+        }
         Kind::Region => vec![
             (Cloudtrail, Filter::eq(Field::Region, v())),
             (VpcFlow, Filter::eq(Field::Region, v())),
@@ -1121,30 +1667,69 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
         Kind::Port => {
             vote(p, VpcFlow, 3);
             let port: i64 = e.value.parse().ok()?;
-            let f = if side == Some(true) { Field::SrcPort } else { Field::DstPort };
+            let f = if side == Some(true) {
+                Field::SrcPort
+            } else {
+                Field::DstPort
+            };
             vec![(VpcFlow, Filter::eq(f, Value::Int(port)))]
         }
         Kind::Instance => vec![
             (VpcFlow, Filter::eq(Field::Instance, v())),
             (Guardduty, Filter::eq(Field::Instance, v())),
-            (Cloudtrail, Filter::new(Field::Text, Op::Like(format!("%{}%", e.value)))),
+            (
+                Cloudtrail,
+                Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+            ),
         ],
-        Kind::Interface => { vote(p, VpcFlow, 2); vec![(VpcFlow, Filter::eq(Field::Interface, v()))] }
-        Kind::FindingType => { vote(p, Guardduty, 3); vec![(Guardduty, Filter::eq(Field::FindingType, v()))] }
-        Kind::EventName => { vote(p, Cloudtrail, 2); vec![(Cloudtrail, Filter::eq(Field::EventName, v()))] }
-        Kind::Email => { vote(p, Cloudtrail, 1); vec![(Cloudtrail, Filter::eq(Field::User, v()))] }
+        Kind::Interface => {
+            vote(p, VpcFlow, 2);
+            vec![(VpcFlow, Filter::eq(Field::Interface, v()))]
+        }
+        Kind::FindingType => {
+            vote(p, Guardduty, 3);
+            vec![(Guardduty, Filter::eq(Field::FindingType, v()))]
+        }
+        Kind::EventName => {
+            vote(p, Cloudtrail, 2);
+            vec![(Cloudtrail, Filter::eq(Field::EventName, v()))]
+        }
+        Kind::Email => {
+            vote(p, Cloudtrail, 1);
+            vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+        }
         Kind::Word => {
             let field = prev_field.as_ref().and_then(|f| f.first().map(|x| x.1));
-            let errorish = ["Exception", "Denied", "NotFound", "Error", "Invalid", "Unauthorized", "Limit", "Failed", "Expired", "Malformed"]
-                .iter()
-                .any(|k| e.value.contains(k))
+            let errorish = [
+                "Exception",
+                "Denied",
+                "NotFound",
+                "Error",
+                "Invalid",
+                "Unauthorized",
+                "Limit",
+                "Failed",
+                "Expired",
+                "Malformed",
+            ]
+            .iter()
+            .any(|k| e.value.contains(k))
                 || e.value.starts_with("No")
                 || e.value.starts_with("Client.");
             match field {
-                Some(f @ (Field::ErrorCode | Field::EventName | Field::UserAgent | Field::IdentityType | Field::EventSource)) => {
+                Some(
+                    f @ (Field::ErrorCode
+                    | Field::EventName
+                    | Field::UserAgent
+                    | Field::IdentityType
+                    | Field::EventSource),
+                ) => {
                     vec![(Cloudtrail, Filter::eq(f, v()))]
                 }
-                Some(Field::FindingType) => vec![(Guardduty, Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))))],
+                Some(Field::FindingType) => vec![(
+                    Guardduty,
+                    Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))),
+                )],
                 _ if errorish => vec![(Cloudtrail, Filter::eq(Field::ErrorCode, v()))],
                 _ => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
             }
@@ -1152,26 +1737,57 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
         Kind::Quoted => {
             let field = prev_field.and_then(|f| f.first().map(|x| x.1));
             match field {
-                Some(Field::User) | Some(Field::UserName) => vec![(Cloudtrail, Filter::eq(Field::User, v()))],
+                Some(Field::User) | Some(Field::UserName) => {
+                    vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+                }
                 Some(Field::Bucket) => vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))],
                 Some(Field::EventName) => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
-                Some(Field::UserAgent) => vec![(Cloudtrail, Filter::new(Field::UserAgent, Op::Like(format!("%{}%", e.value))))],
-                Some(Field::FindingType) => vec![(Guardduty, Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))))],
-                _ if prev.iter().any(|c| matches!(c, Concept::Resource(r) if r.field == Some(Field::Bucket))) => vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))],
-                _ if prev.iter().any(|c| matches!(c, Concept::Resource(r) if r.name == "IAM users")) => vec![(Cloudtrail, Filter::eq(Field::User, v()))],
+                Some(Field::UserAgent) => vec![(
+                    Cloudtrail,
+                    Filter::new(Field::UserAgent, Op::Like(format!("%{}%", e.value))),
+                )],
+                Some(Field::FindingType) => vec![(
+                    Guardduty,
+                    Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))),
+                )],
+                _ if prev.iter().any(
+                    |c| matches!(c, Concept::Resource(r) if r.field == Some(Field::Bucket)),
+                ) =>
+                {
+                    vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))]
+                }
+                _ if prev
+                    .iter()
+                    .any(|c| matches!(c, Concept::Resource(r) if r.name == "IAM users")) =>
+                {
+                    vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+                }
                 _ => vec![
-                    (Cloudtrail, Filter::new(Field::Text, Op::Like(format!("%{}%", e.value)))),
-                    (Guardduty, Filter::new(Field::Text, Op::Like(format!("%{}%", e.value)))),
+                    (
+                        Cloudtrail,
+                        Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+                    ),
+                    (
+                        Guardduty,
+                        Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+                    ),
                 ],
             }
         }
     };
-    Some(Cond { rules, negate: false, words, optional: false })
+    Some(Cond {
+        rules,
+        negate: false,
+        words,
+        optional: false,
+    })
 }
 
 /// The table a parse is about (explicit, else by votes, else CloudTrail).
 pub(crate) fn choose_table(p: &Parsed) -> Table {
-    p.table.or_else(|| p.best_table()).unwrap_or(Table::Cloudtrail)
+    p.table
+        .or_else(|| p.best_table())
+        .unwrap_or(Table::Cloudtrail)
 }
 
 /// Resolves per-table alternatives for `t`.
@@ -1188,7 +1804,13 @@ pub(crate) fn filters_for(c: &Cond, t: Table) -> Option<Vec<Filter>> {
         .rules
         .iter()
         .filter(|(x, _)| *x == t)
-        .map(|(_, f)| if c.negate { f.clone().negated() } else { f.clone() })
+        .map(|(_, f)| {
+            if c.negate {
+                f.clone().negated()
+            } else {
+                f.clone()
+            }
+        })
         .collect();
     (!fs.is_empty()).then_some(fs)
 }
@@ -1203,19 +1825,33 @@ pub(crate) fn resolve_shape(s: &PShape, t: Table) -> Option<Shape> {
             if *measure != Measure::Count && t != Table::VpcFlow {
                 return None;
             }
-            Shape::Group { by: by.iter().map(|a| pick(a, t)).collect::<Option<Vec<_>>>()?, measure: *measure }
+            Shape::Group {
+                by: by.iter().map(|a| pick(a, t)).collect::<Option<Vec<_>>>()?,
+                measure: *measure,
+            }
         }
         PShape::Distinct(f) => Shape::Distinct { field: pick(f, t)? },
         PShape::Timeline { bucket, by } => Shape::Timeline {
             bucket: bucket.unwrap_or(Bucket::Hour),
-            by: match by { Some(b) => Some(pick(b, t)?), None => None },
+            by: match by {
+                Some(b) => Some(pick(b, t)?),
+                None => None,
+            },
         },
-        PShape::Seen { by } => Shape::Seen { by: match by { Some(b) => Some(pick(b, t)?), None => None } },
+        PShape::Seen { by } => Shape::Seen {
+            by: match by {
+                Some(b) => Some(pick(b, t)?),
+                None => None,
+            },
+        },
     })
 }
 
 /// A default timeline bucket for the time range: minutes up to 2 hours, hours up to 3 days, else days.
-pub(crate) fn default_bucket(range: Option<&TimeRange>, now: chrono::DateTime<chrono::Utc>) -> Bucket {
+pub(crate) fn default_bucket(
+    range: Option<&TimeRange>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Bucket {
     let hours = match range {
         Some(TimeRange::Rolling { amount, unit }) => match unit {
             TimeUnit::Minute => i64::from(*amount) / 60,
@@ -1227,7 +1863,13 @@ pub(crate) fn default_bucket(range: Option<&TimeRange>, now: chrono::DateTime<ch
         Some(TimeRange::Absolute { start, end, .. }) => (end.unwrap_or(now) - *start).num_hours(),
         None => 24 * 30,
     };
-    if hours <= 2 { Bucket::Minute } else if hours <= 72 { Bucket::Hour } else { Bucket::Day }
+    if hours <= 2 {
+        Bucket::Minute
+    } else if hours <= 72 {
+        Bucket::Hour
+    } else {
+        Bucket::Day
+    }
 }
 
 /// Builds a fresh plan from a parse; `Err` lists the words that do not fit the table.
@@ -1249,7 +1891,13 @@ pub(crate) fn build(p: &Parsed) -> Result<QuerySpec, Vec<String>> {
         spec.shape = resolve_shape(s, t).ok_or_else(|| vec!["the grouping".to_string()])?;
     }
     if let Shape::Timeline { bucket, .. } = &mut spec.shape
-        && !matches!(&p.shape, Some(PShape::Timeline { bucket: Some(_), .. }))
+        && !matches!(
+            &p.shape,
+            Some(PShape::Timeline {
+                bucket: Some(_),
+                ..
+            })
+        )
     {
         *bucket = default_bucket(p.time.as_ref(), p.now);
     }
@@ -1259,10 +1907,15 @@ pub(crate) fn build(p: &Parsed) -> Result<QuerySpec, Vec<String>> {
     spec.more_than = p.more_than;
     if let (Some(_), Shape::Distinct { field }) = (p.more_than, &spec.shape) {
         // "which IPs failed more than once": values seen more than n times.
-        spec.shape = Shape::Group { by: vec![*field], measure: Measure::Count };
+        spec.shape = Shape::Group {
+            by: vec![*field],
+            measure: Measure::Count,
+        };
     }
     if p.more_than.is_some() && !matches!(spec.shape, Shape::Group { .. }) {
-        return Err(vec!["\"more than …\" without something to count per".to_string()]);
+        return Err(vec![
+            "\"more than …\" without something to count per".to_string(),
+        ]);
     }
     Ok(spec)
 }

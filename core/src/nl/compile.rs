@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::fields::default_projection;
-use super::spec::{Field, Filter, Measure, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value};
+use super::spec::{
+    Field, Filter, Measure, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value,
+};
 
 /// Renders a plan as one Athena-dialect SELECT statement.
 ///
@@ -64,7 +66,12 @@ pub fn compile(spec: &QuerySpec) -> String {
             order_by = "1".into();
         }
         Shape::Timeline { bucket, by } => {
-            let _ = write!(sql, "date_trunc('{}', {time}) AS {}", bucket.unit(), bucket.unit());
+            let _ = write!(
+                sql,
+                "date_trunc('{}', {time}) AS {}",
+                bucket.unit(),
+                bucket.unit()
+            );
             let mut n = 1;
             if let Some(by) = by.filter(|f| f.in_table(t)) {
                 let _ = write!(sql, ", {}", select_list(t, &[by]));
@@ -128,7 +135,10 @@ fn dir(o: Order) -> &'static str {
 }
 
 fn ordinals(n: usize) -> String {
-    (1..=n).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    (1..=n)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn select_list(t: Table, fields: &[Field]) -> String {
@@ -159,7 +169,11 @@ fn measure_sql(m: Measure) -> (&'static str, &'static str) {
 fn time_conditions(time: &str, range: &TimeRange) -> Vec<String> {
     match range {
         TimeRange::Rolling { amount, unit } => {
-            let n = if *unit == TimeUnit::Week { amount * 7 } else { *amount };
+            let n = if *unit == TimeUnit::Week {
+                amount * 7
+            } else {
+                *amount
+            };
             vec![format!(
                 "{time} >= current_timestamp - INTERVAL '{n}' {}",
                 unit.sql()
@@ -205,7 +219,11 @@ fn condition(t: Table, f: &Filter) -> Option<String> {
         let src = condition(t, &Filter::new(Field::SrcAddr, f.op.clone()))?;
         let dst = condition(t, &Filter::new(Field::DstAddr, f.op.clone()))?;
         let both = format!("({src} OR {dst})");
-        return Some(if f.negate { format!("NOT {both}") } else { both });
+        return Some(if f.negate {
+            format!("NOT {both}")
+        } else {
+            both
+        });
     }
     if f.field == Field::Ip && t == Table::Guardduty {
         if let Op::Eq(Value::Text(ip)) = &f.op {

@@ -61,19 +61,84 @@ pub struct Extracted {
 
 /// CamelCase words that name products, not API actions.
 const ACTION_PREFIXES: &[&str] = &[
-    "Get", "List", "Describe", "Create", "Delete", "Put", "Update", "Attach", "Detach", "Stop",
-    "Start", "Console", "Assume", "Authorize", "Revoke", "Run", "Terminate", "Modify", "Disable",
-    "Enable", "Schedule", "Generate", "Decrypt", "Encrypt", "Invoke", "Lookup", "Filter",
-    "Execute", "Change", "Rotate", "Set", "Remove", "Add", "Tag", "Untag", "Upload", "Copy",
-    "Restore", "Reboot", "Deactivate", "Resync", "Import", "Export", "Reset", "Cancel", "Send",
-    "Replace", "Associate", "Disassociate", "Upsert", "Batch", "Search", "Head", "Publish",
-    "Subscribe", "Switch", "Check", "Confirm", "Accept", "Reject", "Register", "Deregister",
+    "Get",
+    "List",
+    "Describe",
+    "Create",
+    "Delete",
+    "Put",
+    "Update",
+    "Attach",
+    "Detach",
+    "Stop",
+    "Start",
+    "Console",
+    "Assume",
+    "Authorize",
+    "Revoke",
+    "Run",
+    "Terminate",
+    "Modify",
+    "Disable",
+    "Enable",
+    "Schedule",
+    "Generate",
+    "Decrypt",
+    "Encrypt",
+    "Invoke",
+    "Lookup",
+    "Filter",
+    "Execute",
+    "Change",
+    "Rotate",
+    "Set",
+    "Remove",
+    "Add",
+    "Tag",
+    "Untag",
+    "Upload",
+    "Copy",
+    "Restore",
+    "Reboot",
+    "Deactivate",
+    "Resync",
+    "Import",
+    "Export",
+    "Reset",
+    "Cancel",
+    "Send",
+    "Replace",
+    "Associate",
+    "Disassociate",
+    "Upsert",
+    "Batch",
+    "Search",
+    "Head",
+    "Publish",
+    "Subscribe",
+    "Switch",
+    "Check",
+    "Confirm",
+    "Accept",
+    "Reject",
+    "Register",
+    "Deregister",
 ];
 
 /// CamelCase product names that are words, not values.
 const PRODUCTS: &[&str] = &[
-    "cloudtrail", "guardduty", "cloudwatch", "cloudformation", "secretsmanager", "iam",
-    "vpcflow", "amazons3", "awsservice", "accessdenied", "rootuser", "consolelogin",
+    "cloudtrail",
+    "guardduty",
+    "cloudwatch",
+    "cloudformation",
+    "secretsmanager",
+    "iam",
+    "vpcflow",
+    "amazons3",
+    "awsservice",
+    "accessdenied",
+    "rootuser",
+    "consolelogin",
 ];
 
 struct Patterns {
@@ -100,10 +165,14 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         arn: re(r"\barn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:\d{0,12}:[^\s'`,;]+"),
         cidr: re(r"\b(\d{1,3}(?:\.\d{1,3}){3})/(\d{1,2})\b"),
         ipv4: re(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
-        ipv6: re(r"(?i)(?:^|[\s(])((?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?)(?:$|[\s),?])"),
+        ipv6: re(
+            r"(?i)(?:^|[\s(])((?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?)(?:$|[\s),?])",
+        ),
         access_key: re(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
         account: re(r"\b\d{12}\b"),
-        region: re(r"(?i)\b(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b"),
+        region: re(
+            r"(?i)\b(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b",
+        ),
         port: re(r"(?i)\b(?:(?:destination|dest|dst|source|src) )?ports? (\d{1,5})\b"),
         instance: re(r"\bi-[0-9a-f]{8,17}\b"),
         interface: re(r"\beni-[0-9a-f]{8,17}\b"),
@@ -140,9 +209,7 @@ pub fn extract(question: &str) -> Extracted {
                 // A clock time (15:30:00), not an IPv6 address.
                 break;
             }
-            if kind == Kind::EventName
-                && !ACTION_PREFIXES.iter().any(|p| value.starts_with(p))
-            {
+            if kind == Kind::EventName && !ACTION_PREFIXES.iter().any(|p| value.starts_with(p)) {
                 // Product names (CloudTrail, GuardDuty) stay words; other
                 // CamelCase values (NoSuchKey, AccessDenied) are values.
                 let lower = value.to_lowercase();
@@ -151,7 +218,10 @@ pub fn extract(question: &str) -> Extracted {
                     continue;
                 }
                 let marker = format!(" @{} ", entities.len());
-                entities.push(Entity { kind: Kind::Word, value });
+                entities.push(Entity {
+                    kind: Kind::Word,
+                    value,
+                });
                 text.replace_range(whole.range(), &marker);
                 continue;
             }
@@ -258,7 +328,10 @@ mod tests {
         );
         assert_eq!(
             kinds("Recon:EC2/PortProbeUnprotectedPort findings"),
-            vec![(Kind::FindingType, "Recon:EC2/PortProbeUnprotectedPort".into())]
+            vec![(
+                Kind::FindingType,
+                "Recon:EC2/PortProbeUnprotectedPort".into()
+            )]
         );
     }
 

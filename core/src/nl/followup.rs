@@ -11,13 +11,19 @@ use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table};
 /// A filter moved to another table, if it means something there.
 fn carry(f: &Filter, to: Table) -> Option<Filter> {
     let field = match (f.field, to) {
-        (Field::SourceIp | Field::SrcAddr | Field::DstAddr | Field::Ip, Table::Cloudtrail) => Field::SourceIp,
+        (Field::SourceIp | Field::SrcAddr | Field::DstAddr | Field::Ip, Table::Cloudtrail) => {
+            Field::SourceIp
+        }
         (Field::SourceIp | Field::SrcAddr | Field::DstAddr | Field::Ip, _) => Field::Ip,
         (Field::Region | Field::Account, _) => f.field,
         (Field::Instance, Table::VpcFlow | Table::Guardduty) => Field::Instance,
         _ => return None,
     };
-    Some(Filter { field, op: f.op.clone(), negate: f.negate })
+    Some(Filter {
+        field,
+        op: f.op.clone(),
+        negate: f.negate,
+    })
 }
 
 /// Applies a follow-up to the previous plan. `Err` lists the words that do
@@ -28,14 +34,22 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     if table != prev.table {
         spec = QuerySpec::new(table);
         spec.time = prev.time.clone();
-        spec.filters = prev.filters.iter().filter_map(|f| carry(f, table)).collect();
+        spec.filters = prev
+            .filters
+            .iter()
+            .filter_map(|f| carry(f, table))
+            .collect();
         spec.shape = match &prev.shape {
             Shape::List => Shape::List,
             s => {
                 let ok = match s {
                     Shape::Group { by, .. } => by.iter().all(|f| f.in_table(table)),
-                    Shape::Distinct { field } | Shape::CountDistinct { field } => field.in_table(table),
-                    Shape::Timeline { by, .. } | Shape::Seen { by } => by.is_none_or(|f| f.in_table(table)),
+                    Shape::Distinct { field } | Shape::CountDistinct { field } => {
+                        field.in_table(table)
+                    }
+                    Shape::Timeline { by, .. } | Shape::Seen { by } => {
+                        by.is_none_or(|f| f.in_table(table))
+                    }
                     _ => true,
                 };
                 if ok { s.clone() } else { Shape::List }
@@ -63,7 +77,10 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     if let Some(s) = &p.shape {
         match resolve_shape(s, table) {
             Some(s) => {
-                if !matches!(s, Shape::Group { .. }) || !matches!(spec.shape, Shape::Group { .. }) || p.limit.is_none() {
+                if !matches!(s, Shape::Group { .. })
+                    || !matches!(spec.shape, Shape::Group { .. })
+                    || p.limit.is_none()
+                {
                     spec.limit = None;
                 }
                 spec.shape = s;

@@ -118,7 +118,14 @@ use Verb::*;
 
 static RESOURCES: &[(&[&str], Resource)] = &[
     (
-        &["access key", "access keys", "key pair", "api key", "iam key", "credential"],
+        &[
+            "access key",
+            "access keys",
+            "key pair",
+            "api key",
+            "iam key",
+            "credential",
+        ],
         Resource {
             name: "access keys",
             events: &[
@@ -150,7 +157,13 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (Delete, &["DeleteRole"]),
                 (
                     Modify,
-                    &["UpdateRole", "UpdateAssumeRolePolicy", "PutRolePolicy", "AttachRolePolicy", "DetachRolePolicy"],
+                    &[
+                        "UpdateRole",
+                        "UpdateAssumeRolePolicy",
+                        "PutRolePolicy",
+                        "AttachRolePolicy",
+                        "DetachRolePolicy",
+                    ],
                 ),
                 (Attach, &["AttachRolePolicy"]),
                 (Assume, &["AssumeRole"]),
@@ -169,9 +182,13 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (
                     Modify,
                     &[
-                        "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl",
-                        "PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock",
-                        "PutBucketVersioning", "PutBucketEncryption",
+                        "PutBucketPolicy",
+                        "DeleteBucketPolicy",
+                        "PutBucketAcl",
+                        "PutBucketPublicAccessBlock",
+                        "DeleteBucketPublicAccessBlock",
+                        "PutBucketVersioning",
+                        "PutBucketEncryption",
                     ],
                 ),
             ],
@@ -197,13 +214,25 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             events: &[
                 (Create, &["PutBucketPublicAccessBlock"]),
                 (Delete, &["DeleteBucketPublicAccessBlock"]),
-                (Modify, &["PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock"]),
+                (
+                    Modify,
+                    &[
+                        "PutBucketPublicAccessBlock",
+                        "DeleteBucketPublicAccessBlock",
+                    ],
+                ),
             ],
             field: None,
         },
     ),
     (
-        &["security group", "sg", "firewall rule", "ingress rule", "security group rule"],
+        &[
+            "security group",
+            "sg",
+            "firewall rule",
+            "ingress rule",
+            "security group rule",
+        ],
         Resource {
             name: "security groups",
             events: &[
@@ -212,9 +241,13 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (
                     Modify,
                     &[
-                        "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
-                        "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
-                        "ModifySecurityGroupRules", "CreateSecurityGroup", "DeleteSecurityGroup",
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                        "RevokeSecurityGroupIngress",
+                        "RevokeSecurityGroupEgress",
+                        "ModifySecurityGroupRules",
+                        "CreateSecurityGroup",
+                        "DeleteSecurityGroup",
                     ],
                 ),
             ],
@@ -228,14 +261,27 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             events: &[
                 (Create, &["CreatePolicy", "CreatePolicyVersion"]),
                 (Delete, &["DeletePolicy", "DeletePolicyVersion"]),
-                (Attach, &["AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy"]),
+                (
+                    Attach,
+                    &["AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy"],
+                ),
                 (
                     Modify,
                     &[
-                        "CreatePolicy", "CreatePolicyVersion", "DeletePolicy", "DeletePolicyVersion",
-                        "AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy",
-                        "DetachUserPolicy", "DetachRolePolicy", "DetachGroupPolicy",
-                        "PutUserPolicy", "PutRolePolicy", "PutGroupPolicy", "SetDefaultPolicyVersion",
+                        "CreatePolicy",
+                        "CreatePolicyVersion",
+                        "DeletePolicy",
+                        "DeletePolicyVersion",
+                        "AttachUserPolicy",
+                        "AttachRolePolicy",
+                        "AttachGroupPolicy",
+                        "DetachUserPolicy",
+                        "DetachRolePolicy",
+                        "DetachGroupPolicy",
+                        "PutUserPolicy",
+                        "PutRolePolicy",
+                        "PutGroupPolicy",
+                        "SetDefaultPolicyVersion",
                     ],
                 ),
             ],
@@ -243,7 +289,13 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
-        &["trail", "cloudtrail logging", "logging", "audit logging", "cloudtrail trail"],
+        &[
+            "trail",
+            "cloudtrail logging",
+            "logging",
+            "audit logging",
+            "cloudtrail trail",
+        ],
         Resource {
             name: "CloudTrail trails",
             events: &[
@@ -251,7 +303,15 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (Delete, &["DeleteTrail"]),
                 (Stop, &["StopLogging", "DeleteTrail"]),
                 (Start, &["StartLogging"]),
-                (Modify, &["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"]),
+                (
+                    Modify,
+                    &[
+                        "StopLogging",
+                        "DeleteTrail",
+                        "UpdateTrail",
+                        "PutEventSelectors",
+                    ],
+                ),
             ],
             field: None,
         },
@@ -279,7 +339,16 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (Start, &["EnableMFADevice"]),
                 (Delete, &["DeactivateMFADevice", "DeleteVirtualMFADevice"]),
                 (Stop, &["DeactivateMFADevice"]),
-                (Modify, &["CreateVirtualMFADevice", "EnableMFADevice", "DeactivateMFADevice", "DeleteVirtualMFADevice", "ResyncMFADevice"]),
+                (
+                    Modify,
+                    &[
+                        "CreateVirtualMFADevice",
+                        "EnableMFADevice",
+                        "DeactivateMFADevice",
+                        "DeleteVirtualMFADevice",
+                        "ResyncMFADevice",
+                    ],
+                ),
             ],
             field: None,
         },
@@ -304,7 +373,15 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (Create, &["CreateKey"]),
                 (Delete, &["ScheduleKeyDeletion"]),
                 (Stop, &["DisableKey"]),
-                (Modify, &["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy", "RotateKey"]),
+                (
+                    Modify,
+                    &[
+                        "ScheduleKeyDeletion",
+                        "DisableKey",
+                        "PutKeyPolicy",
+                        "RotateKey",
+                    ],
+                ),
             ],
             field: None,
         },
@@ -362,13 +439,103 @@ static RESOURCES: &[(&[&str], Resource)] = &[
 ];
 
 static VERBS: &[(&[&str], Verb)] = &[
-    (&["create", "created", "creating", "creation", "new", "add", "added", "generate", "generated", "issued", "put"], Create),
-    (&["delete", "deleted", "deleting", "deletion", "remove", "removed", "removal", "destroy", "destroyed", "drop", "dropped", "terminate", "terminated", "termination"], Delete),
-    (&["change", "changed", "modify", "modified", "modification", "update", "updated", "edit", "edited", "alter", "altered", "tamper", "tampering", "tampered"], Modify),
-    (&["attach", "attached", "attachment", "grant", "granted"], Attach),
-    (&["stop", "stopped", "disable", "disabled", "turn off", "turned off", "deactivate", "deactivated"], Stop),
-    (&["start", "started", "enable", "enabled", "launch", "launched", "turn on", "turned on", "activate"], Start),
-    (&["read", "retrieve", "retrieved", "download", "downloaded", "fetched", "accessed"], Read),
+    (
+        &[
+            "create",
+            "created",
+            "creating",
+            "creation",
+            "new",
+            "add",
+            "added",
+            "generate",
+            "generated",
+            "issued",
+            "put",
+        ],
+        Create,
+    ),
+    (
+        &[
+            "delete",
+            "deleted",
+            "deleting",
+            "deletion",
+            "remove",
+            "removed",
+            "removal",
+            "destroy",
+            "destroyed",
+            "drop",
+            "dropped",
+            "terminate",
+            "terminated",
+            "termination",
+        ],
+        Delete,
+    ),
+    (
+        &[
+            "change",
+            "changed",
+            "modify",
+            "modified",
+            "modification",
+            "update",
+            "updated",
+            "edit",
+            "edited",
+            "alter",
+            "altered",
+            "tamper",
+            "tampering",
+            "tampered",
+        ],
+        Modify,
+    ),
+    (
+        &["attach", "attached", "attachment", "grant", "granted"],
+        Attach,
+    ),
+    (
+        &[
+            "stop",
+            "stopped",
+            "disable",
+            "disabled",
+            "turn off",
+            "turned off",
+            "deactivate",
+            "deactivated",
+        ],
+        Stop,
+    ),
+    (
+        &[
+            "start",
+            "started",
+            "enable",
+            "enabled",
+            "launch",
+            "launched",
+            "turn on",
+            "turned on",
+            "activate",
+        ],
+        Start,
+    ),
+    (
+        &[
+            "read",
+            "retrieve",
+            "retrieved",
+            "download",
+            "downloaded",
+            "fetched",
+            "accessed",
+        ],
+        Read,
+    ),
     (&["assume", "assumed", "assumption"], Assume),
 ];
 
@@ -412,41 +579,326 @@ fn entries() -> Vec<(&'static str, Concept)> {
         }
     };
     // Tables.
-    add(&["cloudtrail", "cloud trail", "cloudtrail log", "api log", "audit log", "management event", "trail log", "ct"], C::Table(Table::Cloudtrail));
-    add(&["vpc flow", "vpc flow log", "flow log", "flow", "vpc", "network traffic", "traffic", "network flow", "connection", "packet", "netflow", "network log", "network", "network activity"], C::Table(Table::VpcFlow));
-    add(&["guardduty", "guard duty", "guardduty finding", "finding", "threat", "detection", "gd", "alert", "guardduty alert", "security finding"], C::Table(Table::Guardduty));
+    add(
+        &[
+            "cloudtrail",
+            "cloud trail",
+            "cloudtrail log",
+            "api log",
+            "audit log",
+            "management event",
+            "trail log",
+            "ct",
+        ],
+        C::Table(Table::Cloudtrail),
+    );
+    add(
+        &[
+            "vpc flow",
+            "vpc flow log",
+            "flow log",
+            "flow",
+            "vpc",
+            "network traffic",
+            "traffic",
+            "network flow",
+            "connection",
+            "packet",
+            "netflow",
+            "network log",
+            "network",
+            "network activity",
+        ],
+        C::Table(Table::VpcFlow),
+    );
+    add(
+        &[
+            "guardduty",
+            "guard duty",
+            "guardduty finding",
+            "finding",
+            "threat",
+            "detection",
+            "gd",
+            "alert",
+            "guardduty alert",
+            "security finding",
+        ],
+        C::Table(Table::Guardduty),
+    );
     // CloudTrail vocabulary.
-    add(&["console login", "console log in", "console sign in", "console signin", "login", "log in", "logon", "log on", "sign in", "signin", "sign on", "sign-in", "authentication", "authentication attempt", "login attempt", "auth", "logins attempt", "console access", "authenticate", "logged in", "log into"], C::Filter(vec![ct(F::EventName, eq("ConsoleLogin"))]));
-    add(&["failed", "failure", "fail", "failing", "unsuccessful", "error", "errored", "erroring", "broken"], C::Noun {
-        fields: vec![(Table::Cloudtrail, F::ErrorCode), (Table::VpcFlow, F::Action)],
-        filters: vec![ct(F::ErrorCode, Op::NotNull), flow(F::Action, eq("REJECT"))],
-    });
-    add(&["error code", "errorcode", "error type", "failure reason", "error message", "reason"], C::Noun { fields: vec![(Table::Cloudtrail, F::ErrorCode)], filters: vec![ct(F::ErrorCode, Op::NotNull)] });
-    add(&["denied", "access denied", "unauthorized", "unauthorised", "permission denied", "forbidden", "not authorized", "accessdenied"], C::Filter(vec![
-        ct(F::ErrorCode, likes(&["%AccessDenied%", "%Unauthorized%"])),
-        flow(F::Action, eq("REJECT")),
-    ]));
-    add(&["throttled", "throttling", "throttle", "rate limited", "rate limit", "rate exceeded"], C::Filter(vec![ct(F::ErrorCode, likes(&["%Throttl%", "%LimitExceeded%"]))]));
-    add(&["successful", "success", "succeeded", "succeed", "worked", "passed"], C::Filter(vec![ct(F::ErrorCode, Op::IsNull), flow(F::Action, eq("ACCEPT"))]));
-    add(&["root", "root account", "root user", "root credential", "root login"], C::Filter(vec![ct(F::IdentityType, eq("Root"))]));
-    add(&["iam user", "iam users"], C::Noun { fields: vec![(Table::Cloudtrail, F::UserName)], filters: vec![ct(F::IdentityType, eq("IAMUser"))] });
-    add(&["assumed role", "role session", "assumed-role", "sso user", "federated user"], C::Filter(vec![ct(F::IdentityType, eq("AssumedRole"))]));
-    add(&["aws service", "aws services", "service principal", "awsservice"], C::Filter(vec![ct(F::IdentityType, eq("AWSService"))]));
-    add(&["without mfa", "no mfa", "non mfa", "mfa not used", "without multi factor", "lacking mfa", "not use mfa", "not using mfa", "not used mfa", "didn t use mfa", "without using mfa", "without an mfa", "mfa disabled", "no multi factor", "without 2fa", "no 2fa"], C::Filter(vec![ct(F::MfaUsed, eq("No"))]));
-    add(&["with mfa", "mfa used", "using mfa"], C::Filter(vec![ct(F::MfaUsed, eq("Yes"))]));
-    add(&["assume role", "role assumption", "assumerole", "sts assume role"], C::Filter(vec![ct(F::EventName, eq("AssumeRole"))]));
-    add(&["read only", "readonly", "read-only"], C::Filter(vec![ct(F::ReadOnly, eq("true"))]));
-    add(&["write", "mutating", "write call", "write event", "non read only", "change event"], C::Filter(vec![ct(F::ReadOnly, eq("false"))]));
-    add(&["bucket deletion", "deleted bucket", "bucket delete"], C::Filter(vec![ct(F::EventName, eq("DeleteBucket"))]));
-    add(&["security group change", "sg change", "firewall change", "security group modification", "opened port", "ingress rule change"], C::Filter(vec![ct(F::EventName, any_of(&["AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "ModifySecurityGroupRules", "CreateSecurityGroup", "DeleteSecurityGroup"]))]));
-    add(&["iam change", "iam modification", "privilege escalation", "permission change"], C::Filter(vec![
-        ct(F::EventSource, service("iam")),
-        ct(F::ReadOnly, eq("false")),
-    ]));
-    add(&["object download", "s3 download", "s3 read", "getobject", "data access", "download"], C::Filter(vec![ct(F::EventName, eq("GetObject"))]));
-    add(&["object upload", "s3 upload", "upload", "putobject"], C::Filter(vec![ct(F::EventName, eq("PutObject"))]));
-    add(&["cloudtrail tampering", "logging disabled", "logging stopped", "stop logging", "stoplogging", "defense evasion"], C::Filter(vec![ct(F::EventName, any_of(&["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"]))]));
-    add(&["public bucket", "bucket made public", "public access"], C::Filter(vec![ct(F::EventName, any_of(&["PutBucketPolicy", "PutBucketAcl", "DeleteBucketPublicAccessBlock"]))]));
+    add(
+        &[
+            "console login",
+            "console log in",
+            "console sign in",
+            "console signin",
+            "login",
+            "log in",
+            "logon",
+            "log on",
+            "sign in",
+            "signin",
+            "sign on",
+            "sign-in",
+            "authentication",
+            "authentication attempt",
+            "login attempt",
+            "auth",
+            "logins attempt",
+            "console access",
+            "authenticate",
+            "logged in",
+            "log into",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("ConsoleLogin"))]),
+    );
+    add(
+        &[
+            "failed",
+            "failure",
+            "fail",
+            "failing",
+            "unsuccessful",
+            "error",
+            "errored",
+            "erroring",
+            "broken",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::ErrorCode),
+                (Table::VpcFlow, F::Action),
+            ],
+            filters: vec![ct(F::ErrorCode, Op::NotNull), flow(F::Action, eq("REJECT"))],
+        },
+    );
+    add(
+        &[
+            "error code",
+            "errorcode",
+            "error type",
+            "failure reason",
+            "error message",
+            "reason",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::ErrorCode)],
+            filters: vec![ct(F::ErrorCode, Op::NotNull)],
+        },
+    );
+    add(
+        &[
+            "denied",
+            "access denied",
+            "unauthorized",
+            "unauthorised",
+            "permission denied",
+            "forbidden",
+            "not authorized",
+            "accessdenied",
+        ],
+        C::Filter(vec![
+            ct(F::ErrorCode, likes(&["%AccessDenied%", "%Unauthorized%"])),
+            flow(F::Action, eq("REJECT")),
+        ]),
+    );
+    add(
+        &[
+            "throttled",
+            "throttling",
+            "throttle",
+            "rate limited",
+            "rate limit",
+            "rate exceeded",
+        ],
+        C::Filter(vec![ct(
+            F::ErrorCode,
+            likes(&["%Throttl%", "%LimitExceeded%"]),
+        )]),
+    );
+    add(
+        &[
+            "successful",
+            "success",
+            "succeeded",
+            "succeed",
+            "worked",
+            "passed",
+        ],
+        C::Filter(vec![
+            ct(F::ErrorCode, Op::IsNull),
+            flow(F::Action, eq("ACCEPT")),
+        ]),
+    );
+    add(
+        &[
+            "root",
+            "root account",
+            "root user",
+            "root credential",
+            "root login",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("Root"))]),
+    );
+    add(
+        &["iam user", "iam users"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::UserName)],
+            filters: vec![ct(F::IdentityType, eq("IAMUser"))],
+        },
+    );
+    add(
+        &[
+            "assumed role",
+            "role session",
+            "assumed-role",
+            "sso user",
+            "federated user",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("AssumedRole"))]),
+    );
+    add(
+        &[
+            "aws service",
+            "aws services",
+            "service principal",
+            "awsservice",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("AWSService"))]),
+    );
+    add(
+        &[
+            "without mfa",
+            "no mfa",
+            "non mfa",
+            "mfa not used",
+            "without multi factor",
+            "lacking mfa",
+            "not use mfa",
+            "not using mfa",
+            "not used mfa",
+            "didn t use mfa",
+            "without using mfa",
+            "without an mfa",
+            "mfa disabled",
+            "no multi factor",
+            "without 2fa",
+            "no 2fa",
+        ],
+        C::Filter(vec![ct(F::MfaUsed, eq("No"))]),
+    );
+    add(
+        &["with mfa", "mfa used", "using mfa"],
+        C::Filter(vec![ct(F::MfaUsed, eq("Yes"))]),
+    );
+    add(
+        &[
+            "assume role",
+            "role assumption",
+            "assumerole",
+            "sts assume role",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("AssumeRole"))]),
+    );
+    add(
+        &["read only", "readonly", "read-only"],
+        C::Filter(vec![ct(F::ReadOnly, eq("true"))]),
+    );
+    add(
+        &[
+            "write",
+            "mutating",
+            "write call",
+            "write event",
+            "non read only",
+            "change event",
+        ],
+        C::Filter(vec![ct(F::ReadOnly, eq("false"))]),
+    );
+    add(
+        &["bucket deletion", "deleted bucket", "bucket delete"],
+        C::Filter(vec![ct(F::EventName, eq("DeleteBucket"))]),
+    );
+    add(
+        &[
+            "security group change",
+            "sg change",
+            "firewall change",
+            "security group modification",
+            "opened port",
+            "ingress rule change",
+        ],
+        C::Filter(vec![ct(
+            F::EventName,
+            any_of(&[
+                "AuthorizeSecurityGroupIngress",
+                "AuthorizeSecurityGroupEgress",
+                "RevokeSecurityGroupIngress",
+                "RevokeSecurityGroupEgress",
+                "ModifySecurityGroupRules",
+                "CreateSecurityGroup",
+                "DeleteSecurityGroup",
+            ]),
+        )]),
+    );
+    add(
+        &[
+            "iam change",
+            "iam modification",
+            "privilege escalation",
+            "permission change",
+        ],
+        C::Filter(vec![
+            ct(F::EventSource, service("iam")),
+            ct(F::ReadOnly, eq("false")),
+        ]),
+    );
+    add(
+        &[
+            "object download",
+            "s3 download",
+            "s3 read",
+            "getobject",
+            "data access",
+            "download",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("GetObject"))]),
+    );
+    add(
+        &["object upload", "s3 upload", "upload", "putobject"],
+        C::Filter(vec![ct(F::EventName, eq("PutObject"))]),
+    );
+    add(
+        &[
+            "cloudtrail tampering",
+            "logging disabled",
+            "logging stopped",
+            "stop logging",
+            "stoplogging",
+            "defense evasion",
+        ],
+        C::Filter(vec![ct(
+            F::EventName,
+            any_of(&[
+                "StopLogging",
+                "DeleteTrail",
+                "UpdateTrail",
+                "PutEventSelectors",
+            ]),
+        )]),
+    );
+    add(
+        &["public bucket", "bucket made public", "public access"],
+        C::Filter(vec![ct(
+            F::EventName,
+            any_of(&[
+                "PutBucketPolicy",
+                "PutBucketAcl",
+                "DeleteBucketPublicAccessBlock",
+            ]),
+        )]),
+    );
     // Services (event sources); "s3 events" = eventsource s3.
     for (words, svc) in [
         (&["s3", "amazon s3", "simple storage"][..], "s3"),
@@ -465,35 +917,211 @@ fn entries() -> Vec<(&'static str, Concept)> {
     ] {
         add(words, C::Filter(vec![ct(F::EventSource, service(svc))]));
     }
-    add(&["guardduty api", "guardduty call"], C::Filter(vec![ct(F::EventSource, service("guardduty"))]));
-    add(&["cloudtrail api", "cloudtrail call"], C::Filter(vec![ct(F::EventSource, service("cloudtrail"))]));
+    add(
+        &["guardduty api", "guardduty call"],
+        C::Filter(vec![ct(F::EventSource, service("guardduty"))]),
+    );
+    add(
+        &["cloudtrail api", "cloudtrail call"],
+        C::Filter(vec![ct(F::EventSource, service("cloudtrail"))]),
+    );
     // Field nouns.
-    add(&["user", "users", "principal", "identity", "person", "people", "caller", "actor", "username", "user name", "account user", "human"], C::Noun { fields: vec![(Table::Cloudtrail, F::User)], filters: vec![] });
-    add(&["source ip", "source address", "ip", "ip address", "address", "client ip", "caller ip", "origin", "sourceipaddress", "src ip", "srcaddr", "source", "ips", "remote ip", "attacker ip", "host"], C::Noun {
-        fields: vec![(Table::Cloudtrail, F::SourceIp), (Table::VpcFlow, F::SrcAddr), (Table::Guardduty, F::Ip)],
-        filters: vec![],
-    });
-    add(&["destination ip", "destination address", "destination", "dest ip", "dst ip", "dstaddr", "target ip", "target"], C::Noun { fields: vec![(Table::VpcFlow, F::DstAddr)], filters: vec![] });
-    add(&["event name", "eventname", "event type", "api call", "api", "action name", "operation", "api action", "call", "method", "event", "action", "api request", "request"], C::Noun {
-        fields: vec![(Table::Cloudtrail, F::EventName), (Table::VpcFlow, F::Action)],
-        filters: vec![],
-    });
-    add(&["service", "event source", "eventsource", "aws service name", "api service"], C::Noun { fields: vec![(Table::Cloudtrail, F::EventSource)], filters: vec![] });
-    add(&["region", "aws region", "awsregion", "location"], C::Noun {
-        fields: vec![(Table::Cloudtrail, F::Region), (Table::VpcFlow, F::Region), (Table::Guardduty, F::Region)],
-        filters: vec![],
-    });
-    add(&["account", "account id", "aws account", "accountid", "account_id"], C::Noun {
-        fields: vec![(Table::Cloudtrail, F::Account), (Table::VpcFlow, F::Account), (Table::Guardduty, F::Account)],
-        filters: vec![],
-    });
-    add(&["user agent", "useragent", "client", "tool", "sdk", "browser"], C::Noun { fields: vec![(Table::Cloudtrail, F::UserAgent)], filters: vec![] });
-    add(&["identity type", "principal type", "user type", "type of user"], C::Noun { fields: vec![(Table::Cloudtrail, F::IdentityType)], filters: vec![] });
-    add(&["bucket name", "bucket names"], C::Noun { fields: vec![(Table::Cloudtrail, F::Bucket)], filters: vec![] });
-    add(&["access key id", "accesskeyid", "key id"], C::Noun { fields: vec![(Table::Cloudtrail, F::AccessKey)], filters: vec![] });
+    add(
+        &[
+            "user",
+            "users",
+            "principal",
+            "identity",
+            "person",
+            "people",
+            "caller",
+            "actor",
+            "username",
+            "user name",
+            "account user",
+            "human",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::User)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "source ip",
+            "source address",
+            "ip",
+            "ip address",
+            "address",
+            "client ip",
+            "caller ip",
+            "origin",
+            "sourceipaddress",
+            "src ip",
+            "srcaddr",
+            "source",
+            "ips",
+            "remote ip",
+            "attacker ip",
+            "host",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::SourceIp),
+                (Table::VpcFlow, F::SrcAddr),
+                (Table::Guardduty, F::Ip),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "destination ip",
+            "destination address",
+            "destination",
+            "dest ip",
+            "dst ip",
+            "dstaddr",
+            "target ip",
+            "target",
+        ],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::DstAddr)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "event name",
+            "eventname",
+            "event type",
+            "api call",
+            "api",
+            "action name",
+            "operation",
+            "api action",
+            "call",
+            "method",
+            "event",
+            "action",
+            "api request",
+            "request",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::EventName),
+                (Table::VpcFlow, F::Action),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "service",
+            "event source",
+            "eventsource",
+            "aws service name",
+            "api service",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::EventSource)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["region", "aws region", "awsregion", "location"],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::Region),
+                (Table::VpcFlow, F::Region),
+                (Table::Guardduty, F::Region),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "account",
+            "account id",
+            "aws account",
+            "accountid",
+            "account_id",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::Account),
+                (Table::VpcFlow, F::Account),
+                (Table::Guardduty, F::Account),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "user agent",
+            "useragent",
+            "client",
+            "tool",
+            "sdk",
+            "browser",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::UserAgent)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "identity type",
+            "principal type",
+            "user type",
+            "type of user",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::IdentityType)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["bucket name", "bucket names"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::Bucket)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["access key id", "accesskeyid", "key id"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::AccessKey)],
+            filters: vec![],
+        },
+    );
     // VPC flow vocabulary.
-    add(&["rejected", "reject", "blocked", "dropped", "refused", "denied traffic", "rejected traffic", "rejected connection", "blocked traffic"], C::Filter(vec![flow(F::Action, eq("REJECT"))]));
-    add(&["accepted", "accept", "allowed", "permitted", "accepted traffic", "allowed traffic"], C::Filter(vec![flow(F::Action, eq("ACCEPT"))]));
+    add(
+        &[
+            "rejected",
+            "reject",
+            "blocked",
+            "dropped",
+            "refused",
+            "denied traffic",
+            "rejected traffic",
+            "rejected connection",
+            "blocked traffic",
+        ],
+        C::Filter(vec![flow(F::Action, eq("REJECT"))]),
+    );
+    add(
+        &[
+            "accepted",
+            "accept",
+            "allowed",
+            "permitted",
+            "accepted traffic",
+            "allowed traffic",
+        ],
+        C::Filter(vec![flow(F::Action, eq("ACCEPT"))]),
+    );
     for (words, port) in [
         (&["ssh"][..], 22),
         (&["rdp", "remote desktop"][..], 3389),
@@ -512,33 +1140,206 @@ fn entries() -> Vec<(&'static str, Concept)> {
     }
     add(&["tcp"], C::Filter(vec![flow(F::Protocol, int(6))]));
     add(&["udp"], C::Filter(vec![flow(F::Protocol, int(17))]));
-    add(&["icmp", "ping"], C::Filter(vec![flow(F::Protocol, int(1))]));
-    add(&["inbound", "ingress", "incoming"], C::Filter(vec![flow(F::Direction, eq("ingress"))]));
-    add(&["outbound", "egress", "outgoing"], C::Filter(vec![flow(F::Direction, eq("egress"))]));
-    add(&["destination port", "dest port", "dst port", "dstport", "port", "service port", "target port"], C::Noun { fields: vec![(Table::VpcFlow, F::DstPort)], filters: vec![] });
-    add(&["source port", "src port", "srcport"], C::Noun { fields: vec![(Table::VpcFlow, F::SrcPort)], filters: vec![] });
-    add(&["protocol"], C::Noun { fields: vec![(Table::VpcFlow, F::Protocol)], filters: vec![] });
-    add(&["instance", "instance id", "ec2 instance", "instances", "host id"], C::Noun { fields: vec![(Table::VpcFlow, F::Instance), (Table::Guardduty, F::Instance)], filters: vec![] });
-    add(&["interface", "eni", "network interface"], C::Noun { fields: vec![(Table::VpcFlow, F::Interface)], filters: vec![] });
-    add(&["talker", "top talker", "talkers", "top talkers", "bandwidth hog"], C::Noun { fields: vec![(Table::VpcFlow, F::SrcAddr)], filters: vec![] });
-    add(&["bytes", "byte", "bytes out", "bytes sent", "data transferred", "data volume", "traffic volume", "bandwidth", "volume", "data sent", "transfer"], C::Measure(Measure::Bytes));
-    add(&["packets count", "packet count", "total packets"], C::Measure(Measure::Packets));
-    add(&["port scan", "port scanning", "scan", "scanning", "scanner", "port sweep"], C::Measure(Measure::DistinctPorts));
+    add(
+        &["icmp", "ping"],
+        C::Filter(vec![flow(F::Protocol, int(1))]),
+    );
+    add(
+        &["inbound", "ingress", "incoming"],
+        C::Filter(vec![flow(F::Direction, eq("ingress"))]),
+    );
+    add(
+        &["outbound", "egress", "outgoing"],
+        C::Filter(vec![flow(F::Direction, eq("egress"))]),
+    );
+    add(
+        &[
+            "destination port",
+            "dest port",
+            "dst port",
+            "dstport",
+            "port",
+            "service port",
+            "target port",
+        ],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::DstPort)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["source port", "src port", "srcport"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::SrcPort)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["protocol"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::Protocol)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "instance",
+            "instance id",
+            "ec2 instance",
+            "instances",
+            "host id",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::VpcFlow, F::Instance),
+                (Table::Guardduty, F::Instance),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &["interface", "eni", "network interface"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::Interface)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "talker",
+            "top talker",
+            "talkers",
+            "top talkers",
+            "bandwidth hog",
+        ],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::SrcAddr)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "bytes",
+            "byte",
+            "bytes out",
+            "bytes sent",
+            "data transferred",
+            "data volume",
+            "traffic volume",
+            "bandwidth",
+            "volume",
+            "data sent",
+            "transfer",
+        ],
+        C::Measure(Measure::Bytes),
+    );
+    add(
+        &["packets count", "packet count", "total packets"],
+        C::Measure(Measure::Packets),
+    );
+    add(
+        &[
+            "port scan",
+            "port scanning",
+            "scan",
+            "scanning",
+            "scanner",
+            "port sweep",
+        ],
+        C::Measure(Measure::DistinctPorts),
+    );
     // GuardDuty vocabulary.
-    add(&["high severity", "high", "severe", "high sev", "high-severity", "serious", "important"], C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(7.0)))]));
-    add(&["critical", "critical severity"], C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(9.0)))]));
-    add(&["medium severity", "medium", "moderate"], C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(4.0))), gd(F::Severity, Op::Lt(Value::Float(7.0)))]));
-    add(&["low severity", "low", "minor"], C::Filter(vec![gd(F::Severity, Op::Lt(Value::Float(4.0)))]));
-    add(&["severity", "severity level", "sev"], C::Noun { fields: vec![(Table::Guardduty, F::Severity)], filters: vec![] });
-    add(&["finding type", "type", "threat type", "kind", "category", "types"], C::Noun { fields: vec![(Table::Guardduty, F::FindingType)], filters: vec![] });
+    add(
+        &[
+            "high severity",
+            "high",
+            "severe",
+            "high sev",
+            "high-severity",
+            "serious",
+            "important",
+        ],
+        C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(7.0)))]),
+    );
+    add(
+        &["critical", "critical severity"],
+        C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(9.0)))]),
+    );
+    add(
+        &["medium severity", "medium", "moderate"],
+        C::Filter(vec![
+            gd(F::Severity, Op::Ge(Value::Float(4.0))),
+            gd(F::Severity, Op::Lt(Value::Float(7.0))),
+        ]),
+    );
+    add(
+        &["low severity", "low", "minor"],
+        C::Filter(vec![gd(F::Severity, Op::Lt(Value::Float(4.0)))]),
+    );
+    add(
+        &["severity", "severity level", "sev"],
+        C::Noun {
+            fields: vec![(Table::Guardduty, F::Severity)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "finding type",
+            "type",
+            "threat type",
+            "kind",
+            "category",
+            "types",
+        ],
+        C::Noun {
+            fields: vec![(Table::Guardduty, F::FindingType)],
+            filters: vec![],
+        },
+    );
     for (words, pat) in [
-        (&["backdoor", "c2", "command and control", "c&c"][..], "Backdoor:%"),
-        (&["crypto", "cryptocurrency", "bitcoin", "mining", "miner", "cryptomining", "coin mining"][..], "CryptoCurrency:%"),
-        (&["recon", "reconnaissance", "port probe", "probe", "probing"][..], "Recon:%"),
-        (&["brute force", "bruteforce", "brute forcing", "password spraying"][..], "%BruteForce%"),
-        (&["unauthorized access finding", "unauthorizedaccess"][..], "UnauthorizedAccess:%"),
+        (
+            &["backdoor", "c2", "command and control", "c&c"][..],
+            "Backdoor:%",
+        ),
+        (
+            &[
+                "crypto",
+                "cryptocurrency",
+                "bitcoin",
+                "mining",
+                "miner",
+                "cryptomining",
+                "coin mining",
+            ][..],
+            "CryptoCurrency:%",
+        ),
+        (
+            &["recon", "reconnaissance", "port probe", "probe", "probing"][..],
+            "Recon:%",
+        ),
+        (
+            &[
+                "brute force",
+                "bruteforce",
+                "brute forcing",
+                "password spraying",
+            ][..],
+            "%BruteForce%",
+        ),
+        (
+            &["unauthorized access finding", "unauthorizedaccess"][..],
+            "UnauthorizedAccess:%",
+        ),
         (&["trojan", "malware"][..], "Trojan:%"),
-        (&["credential exfiltration", "exfiltration", "instance credential"][..], "%Exfiltration%"),
+        (
+            &[
+                "credential exfiltration",
+                "exfiltration",
+                "instance credential",
+            ][..],
+            "%Exfiltration%",
+        ),
         (&["stealth"][..], "Stealth:%"),
         (&["discovery"][..], "Discovery:%"),
         (&["anomalous", "anomaly", "unusual"][..], "%Anomalous%"),
@@ -546,56 +1347,596 @@ fn entries() -> Vec<(&'static str, Concept)> {
     ] {
         add(words, C::Filter(vec![gd(F::FindingType, like(pat))]));
     }
-    add(&["ssh brute force"], C::Filter(vec![gd(F::FindingType, like("%SSHBruteForce%"))]));
-    add(&["rdp brute force"], C::Filter(vec![gd(F::FindingType, like("%RDPBruteForce%"))]));
-    add(&["ec2 finding"], C::Filter(vec![gd(F::FindingType, like("%:EC2/%"))]));
-    add(&["iam finding", "iam user finding"], C::Filter(vec![gd(F::FindingType, like("%:IAMUser/%"))]));
-    add(&["s3 finding"], C::Filter(vec![gd(F::FindingType, like("%:S3/%"))]));
+    add(
+        &["ssh brute force"],
+        C::Filter(vec![gd(F::FindingType, like("%SSHBruteForce%"))]),
+    );
+    add(
+        &["rdp brute force"],
+        C::Filter(vec![gd(F::FindingType, like("%RDPBruteForce%"))]),
+    );
+    add(
+        &["ec2 finding"],
+        C::Filter(vec![gd(F::FindingType, like("%:EC2/%"))]),
+    );
+    add(
+        &["iam finding", "iam user finding"],
+        C::Filter(vec![gd(F::FindingType, like("%:IAMUser/%"))]),
+    );
+    add(
+        &["s3 finding"],
+        C::Filter(vec![gd(F::FindingType, like("%:S3/%"))]),
+    );
     // Intents.
-    add(&["how many", "count", "number of", "total", "how much", "tally", "amount of", "volume of"], C::Intent(Intent::Count));
-    add(&["top", "most", "most common", "most frequent", "most active", "busiest", "biggest", "largest", "highest", "frequent", "common", "noisiest", "heaviest", "most often", "leading", "ranking", "rank"], C::Intent(Intent::Top));
-    add(&["distinct", "unique", "different", "list of", "set of", "every distinct"], C::Intent(Intent::Distinct));
+    add(
+        &[
+            "how many",
+            "count",
+            "number of",
+            "total",
+            "how much",
+            "tally",
+            "amount of",
+            "volume of",
+        ],
+        C::Intent(Intent::Count),
+    );
+    add(
+        &[
+            "top",
+            "most",
+            "most common",
+            "most frequent",
+            "most active",
+            "busiest",
+            "biggest",
+            "largest",
+            "highest",
+            "frequent",
+            "common",
+            "noisiest",
+            "heaviest",
+            "most often",
+            "leading",
+            "ranking",
+            "rank",
+        ],
+        C::Intent(Intent::Top),
+    );
+    add(
+        &[
+            "distinct",
+            "unique",
+            "different",
+            "list of",
+            "set of",
+            "every distinct",
+        ],
+        C::Intent(Intent::Distinct),
+    );
     add(&["which", "what"], C::Intent(Intent::Which));
     add(&["who", "whom", "whose"], C::Intent(Intent::Who));
-    add(&["timeline", "over time", "trend", "histogram", "time series", "timeseries", "activity over time"], C::Intent(Intent::Timeline));
-    add(&["hourly", "per hour", "each hour", "every hour"], C::Bucket(Bucket::Hour));
-    add(&["daily", "per day", "each day", "every day"], C::Bucket(Bucket::Day));
-    add(&["per minute", "each minute", "every minute", "minutely"], C::Bucket(Bucket::Minute));
+    add(
+        &[
+            "timeline",
+            "over time",
+            "trend",
+            "histogram",
+            "time series",
+            "timeseries",
+            "activity over time",
+        ],
+        C::Intent(Intent::Timeline),
+    );
+    add(
+        &["hourly", "per hour", "each hour", "every hour"],
+        C::Bucket(Bucket::Hour),
+    );
+    add(
+        &["daily", "per day", "each day", "every day"],
+        C::Bucket(Bucket::Day),
+    );
+    add(
+        &["per minute", "each minute", "every minute", "minutely"],
+        C::Bucket(Bucket::Minute),
+    );
     add(&["hour"], C::Bucket(Bucket::Hour));
     add(&["day", "date"], C::Bucket(Bucket::Day));
     add(&["minute"], C::Bucket(Bucket::Minute));
-    add(&["first seen", "first time", "first", "earliest", "first appear", "first appearance", "first show up", "start"], C::Intent(Intent::First));
-    add(&["last seen", "last time", "latest", "most recent", "last", "final", "last appear"], C::Intent(Intent::Last));
-    add(&["show", "list", "find", "get", "display", "give", "search", "return", "pull", "fetch", "see", "view", "look", "print", "report", "tell", "retrieve", "query", "search for", "look for", "look up", "lookup", "dig", "investigate", "check"], C::Intent(Intent::List));
-    add(&["raw", "raw event", "raw events", "detail", "details", "underlying", "individual", "full event", "row", "rows", "record detail"], C::Intent(Intent::Raw));
-    add(&["by", "per", "group by", "grouped by", "broken down by", "breakdown by", "break down by", "split by", "for each", "each", "for every", "across", "breakdown", "aggregate by", "bucketed by"], C::GroupBy);
-    add(&["not", "no", "without", "didn", "don", "doesn", "wasn", "weren", "never", "except", "excluding", "exclude", "other than", "non", "ignore", "ignoring", "minus", "omit", "hide", "filter out", "remove", "drop", "leave out", "but not", "besides", "apart from"], C::Negate);
-    add(&["only", "just", "filter", "filter to", "filter for", "limit to", "restrict to", "narrow", "narrow to", "narrow down", "focus on", "keep", "solely", "exclusively", "where", "filtered", "with", "that have", "having"], C::Only);
-    add(&["sorted by", "sort by", "order by", "ordered by", "ranked by", "sorting by"], C::SortBy);
-    add(&["oldest first", "oldest", "chronological", "ascending", "earliest first", "in order"], C::Order(Order::Asc));
-    add(&["newest first", "newest", "descending", "reverse chronological"], C::Order(Order::Desc));
-    add(&["same", "instead", "now", "also", "again", "what about", "how about", "and now", "too", "as well", "switch to", "but", "then", "same thing", "same query", "rather"], C::FollowUp);
-    add(&["that", "those", "these", "this", "it", "them", "same ip", "that ip", "the same"], C::That);
-    add(&["from", "source of", "coming from", "originating from"], C::From);
-    add(&["to", "toward", "towards", "destined for", "going to", "into"], C::To);
-    add(&["events", "event log", "activity", "activities", "log", "logs", "entry", "entries", "record", "records", "happening", "happened", "occurrence", "thing", "stuff", "everything", "anything", "all events", "data", "result", "results", "item", "attempt", "attempts", "try", "tried", "trying", "action taken", "incident", "suspicious", "recorded", "happen", "occur", "occurred", "made", "done", "did", "performed", "sorted", "sort", "ordered", "order", "appear", "appeared", "seen", "ranked", "involving", "related", "regarding", "about", "against", "targeting", "hit", "hitting", "originate", "come", "came", "coming", "doing", "using", "used", "via", "through", "grouped", "group", "aws", "amazon", "account activity", "all", "everything", "api activity", "console", "access", "happening", "going on", "behavior", "behaviour", "usage", "use", "level", "value", "values", "name", "names", "list them", "them all", "pls", "please", "recent", "latest events", "logged", "occurring", "observed", "detected", "generated", "produced", "caused", "triggered", "involved", "initiated", "called", "invoked", "ran", "executed", "times", "time", "talked", "talking", "talk", "communicated", "communicating", "connected", "connecting", "contacted", "reached", "sent", "send", "sending", "received", "receive", "break down", "breakdown of", "been", "doing", "in use", "there"], C::Generic);
-    add(&["how much data", "how many bytes", "amount of data", "how much traffic"], C::Measure(Measure::Bytes));
+    add(
+        &[
+            "first seen",
+            "first time",
+            "first",
+            "earliest",
+            "first appear",
+            "first appearance",
+            "first show up",
+            "start",
+        ],
+        C::Intent(Intent::First),
+    );
+    add(
+        &[
+            "last seen",
+            "last time",
+            "latest",
+            "most recent",
+            "last",
+            "final",
+            "last appear",
+        ],
+        C::Intent(Intent::Last),
+    );
+    add(
+        &[
+            "show",
+            "list",
+            "find",
+            "get",
+            "display",
+            "give",
+            "search",
+            "return",
+            "pull",
+            "fetch",
+            "see",
+            "view",
+            "look",
+            "print",
+            "report",
+            "tell",
+            "retrieve",
+            "query",
+            "search for",
+            "look for",
+            "look up",
+            "lookup",
+            "dig",
+            "investigate",
+            "check",
+        ],
+        C::Intent(Intent::List),
+    );
+    add(
+        &[
+            "raw",
+            "raw event",
+            "raw events",
+            "detail",
+            "details",
+            "underlying",
+            "individual",
+            "full event",
+            "row",
+            "rows",
+            "record detail",
+        ],
+        C::Intent(Intent::Raw),
+    );
+    add(
+        &[
+            "by",
+            "per",
+            "group by",
+            "grouped by",
+            "broken down by",
+            "breakdown by",
+            "break down by",
+            "split by",
+            "for each",
+            "each",
+            "for every",
+            "across",
+            "breakdown",
+            "aggregate by",
+            "bucketed by",
+        ],
+        C::GroupBy,
+    );
+    add(
+        &[
+            "not",
+            "no",
+            "without",
+            "didn",
+            "don",
+            "doesn",
+            "wasn",
+            "weren",
+            "never",
+            "except",
+            "excluding",
+            "exclude",
+            "other than",
+            "non",
+            "ignore",
+            "ignoring",
+            "minus",
+            "omit",
+            "hide",
+            "filter out",
+            "remove",
+            "drop",
+            "leave out",
+            "but not",
+            "besides",
+            "apart from",
+        ],
+        C::Negate,
+    );
+    add(
+        &[
+            "only",
+            "just",
+            "filter",
+            "filter to",
+            "filter for",
+            "limit to",
+            "restrict to",
+            "narrow",
+            "narrow to",
+            "narrow down",
+            "focus on",
+            "keep",
+            "solely",
+            "exclusively",
+            "where",
+            "filtered",
+            "with",
+            "that have",
+            "having",
+        ],
+        C::Only,
+    );
+    add(
+        &[
+            "sorted by",
+            "sort by",
+            "order by",
+            "ordered by",
+            "ranked by",
+            "sorting by",
+        ],
+        C::SortBy,
+    );
+    add(
+        &[
+            "oldest first",
+            "oldest",
+            "chronological",
+            "ascending",
+            "earliest first",
+            "in order",
+        ],
+        C::Order(Order::Asc),
+    );
+    add(
+        &[
+            "newest first",
+            "newest",
+            "descending",
+            "reverse chronological",
+        ],
+        C::Order(Order::Desc),
+    );
+    add(
+        &[
+            "same",
+            "instead",
+            "now",
+            "also",
+            "again",
+            "what about",
+            "how about",
+            "and now",
+            "too",
+            "as well",
+            "switch to",
+            "but",
+            "then",
+            "same thing",
+            "same query",
+            "rather",
+        ],
+        C::FollowUp,
+    );
+    add(
+        &[
+            "that", "those", "these", "this", "it", "them", "same ip", "that ip", "the same",
+        ],
+        C::That,
+    );
+    add(
+        &["from", "source of", "coming from", "originating from"],
+        C::From,
+    );
+    add(
+        &[
+            "to",
+            "toward",
+            "towards",
+            "destined for",
+            "going to",
+            "into",
+        ],
+        C::To,
+    );
+    add(
+        &[
+            "events",
+            "event log",
+            "activity",
+            "activities",
+            "log",
+            "logs",
+            "entry",
+            "entries",
+            "record",
+            "records",
+            "happening",
+            "happened",
+            "occurrence",
+            "thing",
+            "stuff",
+            "everything",
+            "anything",
+            "all events",
+            "data",
+            "result",
+            "results",
+            "item",
+            "attempt",
+            "attempts",
+            "try",
+            "tried",
+            "trying",
+            "action taken",
+            "incident",
+            "suspicious",
+            "recorded",
+            "happen",
+            "occur",
+            "occurred",
+            "made",
+            "done",
+            "did",
+            "performed",
+            "sorted",
+            "sort",
+            "ordered",
+            "order",
+            "appear",
+            "appeared",
+            "seen",
+            "ranked",
+            "involving",
+            "related",
+            "regarding",
+            "about",
+            "against",
+            "targeting",
+            "hit",
+            "hitting",
+            "originate",
+            "come",
+            "came",
+            "coming",
+            "doing",
+            "using",
+            "used",
+            "via",
+            "through",
+            "grouped",
+            "group",
+            "aws",
+            "amazon",
+            "account activity",
+            "all",
+            "everything",
+            "api activity",
+            "console",
+            "access",
+            "happening",
+            "going on",
+            "behavior",
+            "behaviour",
+            "usage",
+            "use",
+            "level",
+            "value",
+            "values",
+            "name",
+            "names",
+            "list them",
+            "them all",
+            "pls",
+            "please",
+            "recent",
+            "latest events",
+            "logged",
+            "occurring",
+            "observed",
+            "detected",
+            "generated",
+            "produced",
+            "caused",
+            "triggered",
+            "involved",
+            "initiated",
+            "called",
+            "invoked",
+            "ran",
+            "executed",
+            "times",
+            "time",
+            "talked",
+            "talking",
+            "talk",
+            "communicated",
+            "communicating",
+            "connected",
+            "connecting",
+            "contacted",
+            "reached",
+            "sent",
+            "send",
+            "sending",
+            "received",
+            "receive",
+            "break down",
+            "breakdown of",
+            "been",
+            "doing",
+            "in use",
+            "there",
+        ],
+        C::Generic,
+    );
+    add(
+        &[
+            "how much data",
+            "how many bytes",
+            "amount of data",
+            "how much traffic",
+        ],
+        C::Measure(Measure::Bytes),
+    );
     v
 }
 
 /// Words that carry no meaning here.
 pub const STOPWORDS: &[&str] = &[
-    "a", "an", "the", "me", "us", "i", "we", "you", "my", "our", "your", "of", "in", "on", "at", "for",
-    "and", "or", "is", "are", "was", "were", "be", "been", "being", "there", "any", "some", "can",
-    "could", "would", "should", "will", "do", "does", "have", "has", "had", "please", "kindly",
-    "let", "lets", "let's", "want", "need", "like", "to", "up", "out", "into", "than", "more",
-    "their", "its", "his", "her", "they", "he", "she", "how", "when", "where", "why", "ever",
-    "so", "far", "yet", "am", "if", "whether", "as", "there's", "what's", "who's", "which's",
-    "whats", "whos", "hey", "hi", "ok", "okay", "then", "thanks", "thank", "there", "here",
-    "s", "t", "d", "ve", "ll", "re", "m", "were", "during", "within", "over", "under", "across",
-    "between", "since", "till", "until", "upon", "onto", "off", "all", "every", "everyone",
-    "somebody", "someone", "anyone", "anybody", "also", "really", "actually", "currently", "still",
-    "many", "much", "one", "ones", "got", "gotten", "been", "did", "doing", "does", "make", "makes",
+    "a",
+    "an",
+    "the",
+    "me",
+    "us",
+    "i",
+    "we",
+    "you",
+    "my",
+    "our",
+    "your",
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "there",
+    "any",
+    "some",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "do",
+    "does",
+    "have",
+    "has",
+    "had",
+    "please",
+    "kindly",
+    "let",
+    "lets",
+    "let's",
+    "want",
+    "need",
+    "like",
+    "to",
+    "up",
+    "out",
+    "into",
+    "than",
+    "more",
+    "their",
+    "its",
+    "his",
+    "her",
+    "they",
+    "he",
+    "she",
+    "how",
+    "when",
+    "where",
+    "why",
+    "ever",
+    "so",
+    "far",
+    "yet",
+    "am",
+    "if",
+    "whether",
+    "as",
+    "there's",
+    "what's",
+    "who's",
+    "which's",
+    "whats",
+    "whos",
+    "hey",
+    "hi",
+    "ok",
+    "okay",
+    "then",
+    "thanks",
+    "thank",
+    "there",
+    "here",
+    "s",
+    "t",
+    "d",
+    "ve",
+    "ll",
+    "re",
+    "m",
+    "were",
+    "during",
+    "within",
+    "over",
+    "under",
+    "across",
+    "between",
+    "since",
+    "till",
+    "until",
+    "upon",
+    "onto",
+    "off",
+    "all",
+    "every",
+    "everyone",
+    "somebody",
+    "someone",
+    "anyone",
+    "anybody",
+    "also",
+    "really",
+    "actually",
+    "currently",
+    "still",
+    "many",
+    "much",
+    "one",
+    "ones",
+    "got",
+    "gotten",
+    "been",
+    "did",
+    "doing",
+    "does",
+    "make",
+    "makes",
 ];
 
 /// The phrase table, indexed by first word (stemmed).
@@ -622,7 +1963,10 @@ impl Gazetteer {
                 return;
             }
             vocab.extend(words.iter().cloned());
-            by_first.entry(words[0].clone()).or_default().push((words, c));
+            by_first
+                .entry(words[0].clone())
+                .or_default()
+                .push((words, c));
         };
         for (p, c) in entries() {
             push(p, c);
@@ -644,7 +1988,10 @@ impl Gazetteer {
         vocab.extend(STOPWORDS.iter().map(|s| s.to_string()));
         vocab.sort();
         vocab.dedup();
-        Self { by_first, vocabulary: vocab }
+        Self {
+            by_first,
+            vocabulary: vocab,
+        }
     }
 
     /// The longest phrase starting at `words[i]`: (word count, concepts).
@@ -667,7 +2014,9 @@ impl Gazetteer {
 
     /// Whether a (stemmed) word is known.
     pub fn knows(&self, word: &str) -> bool {
-        self.vocabulary.binary_search_by(|w| w.as_str().cmp(word)).is_ok()
+        self.vocabulary
+            .binary_search_by(|w| w.as_str().cmp(word))
+            .is_ok()
     }
 }
 

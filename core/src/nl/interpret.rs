@@ -13,7 +13,9 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
     let mut s = match &spec.shape {
         Shape::List => rows.to_string(),
         Shape::Count => format!("Number of {rows}"),
-        Shape::CountDistinct { field } => format!("Number of distinct {} in {rows}", plural(field.label())),
+        Shape::CountDistinct { field } => {
+            format!("Number of distinct {} in {rows}", plural(field.label()))
+        }
         Shape::Group { by, measure } => {
             let what = match measure {
                 Measure::Count => format!("Number of {rows}"),
@@ -89,11 +91,18 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
 }
 
 fn plural(w: &str) -> String {
-    if w.ends_with('s') { format!("{w}es") } else { format!("{w}s") }
+    if w.ends_with('s') {
+        format!("{w}es")
+    } else {
+        format!("{w}s")
+    }
 }
 
 fn labels(fs: &[Field]) -> String {
-    fs.iter().map(|f| f.label()).collect::<Vec<_>>().join(" and ")
+    fs.iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn value(v: &Value) -> String {
@@ -114,18 +123,33 @@ fn condition(f: &Filter) -> String {
             "the {label} is {not}one of {}",
             vs.iter().map(value).collect::<Vec<_>>().join(", ")
         ),
-        Op::Like(p) => format!("the {label} {}matches {p}", if f.negate { "does not " } else { "" })
-            .replace("does not matches", "does not match"),
+        Op::Like(p) => format!(
+            "the {label} {}matches {p}",
+            if f.negate { "does not " } else { "" }
+        )
+        .replace("does not matches", "does not match"),
         Op::LikeAny(ps) => format!(
             "the {label} {} {}",
-            if f.negate { "matches none of" } else { "matches" },
+            if f.negate {
+                "matches none of"
+            } else {
+                "matches"
+            },
             ps.join(" or ")
         ),
         Op::NotNull if f.field == Field::ErrorCode => {
-            if f.negate { "the call succeeded".into() } else { "the call failed".into() }
+            if f.negate {
+                "the call succeeded".into()
+            } else {
+                "the call failed".into()
+            }
         }
         Op::IsNull if f.field == Field::ErrorCode => {
-            if f.negate { "the call failed".into() } else { "the call succeeded".into() }
+            if f.negate {
+                "the call failed".into()
+            } else {
+                "the call succeeded".into()
+            }
         }
         Op::NotNull => format!("the {label} is {}set", if f.negate { "not " } else { "" }),
         Op::IsNull => format!("the {label} is {}set", if f.negate { "" } else { "not " }),

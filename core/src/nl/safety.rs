@@ -23,12 +23,58 @@ static INJECTION: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Verbs that ask Mantissa to *do* something to the logs or the account.
 const ACTIONS: &[&str] = &[
-    "delete", "drop", "truncate", "remove", "erase", "wipe", "purge", "destroy", "insert",
-    "update", "alter", "modify", "change", "create", "add", "grant", "revoke", "disable",
-    "enable", "stop", "terminate", "kill", "shutdown", "reboot", "rotate", "reset", "write",
-    "send", "email", "post", "upload", "exec", "execute", "install", "deploy", "block", "ban",
-    "quarantine", "isolate", "attach", "detach", "edit", "rename", "set", "compose", "draw",
-    "translate", "summarize", "summarise", "generate", "sing", "play",
+    "delete",
+    "drop",
+    "truncate",
+    "remove",
+    "erase",
+    "wipe",
+    "purge",
+    "destroy",
+    "insert",
+    "update",
+    "alter",
+    "modify",
+    "change",
+    "create",
+    "add",
+    "grant",
+    "revoke",
+    "disable",
+    "enable",
+    "stop",
+    "terminate",
+    "kill",
+    "shutdown",
+    "reboot",
+    "rotate",
+    "reset",
+    "write",
+    "send",
+    "email",
+    "post",
+    "upload",
+    "exec",
+    "execute",
+    "install",
+    "deploy",
+    "block",
+    "ban",
+    "quarantine",
+    "isolate",
+    "attach",
+    "detach",
+    "edit",
+    "rename",
+    "set",
+    "compose",
+    "draw",
+    "translate",
+    "summarize",
+    "summarise",
+    "generate",
+    "sing",
+    "play",
 ];
 
 /// Why a question is refused outright, if it is.
@@ -45,7 +91,22 @@ pub fn screen(question: &str) -> Option<String> {
     }
     let first = question
         .split(|c: char| !c.is_alphanumeric())
-        .find(|w| !w.is_empty() && !matches!(w.to_lowercase().as_str(), "please" | "can" | "could" | "you" | "pls" | "now" | "go" | "ahead" | "and" | "then"))
+        .find(|w| {
+            !w.is_empty()
+                && !matches!(
+                    w.to_lowercase().as_str(),
+                    "please"
+                        | "can"
+                        | "could"
+                        | "you"
+                        | "pls"
+                        | "now"
+                        | "go"
+                        | "ahead"
+                        | "and"
+                        | "then"
+                )
+        })
         .unwrap_or("")
         .to_lowercase();
     if ACTIONS.contains(&first.as_str()) {

@@ -65,13 +65,19 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         rolling: re(&format!(
             r"\b{LEAD}(?:last|past|previous|prior|recent) {NUM} ?{UNIT}\b"
         )),
-        compact: re(&format!(r"\b{LEAD}(?:last |past )?(\d+) ?(h|hrs?|hours?|d|days?|m|mins?|minutes?|w|weeks?)\b")),
+        compact: re(&format!(
+            r"\b{LEAD}(?:last |past )?(\d+) ?(h|hrs?|hours?|d|days?|m|mins?|minutes?|w|weeks?)\b"
+        )),
         single: re(&format!(
             r"\b{LEAD}(last|past|previous) (minute|hour|day|week|month|24 hours)\b"
         )),
-        calendar: re(&format!(r"\b{LEAD}(today|yesterday|this week|this month)\b")),
+        calendar: re(&format!(
+            r"\b{LEAD}(today|yesterday|this week|this month)\b"
+        )),
         recent: re(r"\b(?:(?:most )?recently|lately|(?:in )?recent days)\b"),
-        bare_date: re(&format!(r"\b(\d{{4}}-\d{{2}}-\d{{2}})\b|\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b")),
+        bare_date: re(&format!(
+            r"\b(\d{{4}}-\d{{2}}-\d{{2}})\b|\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b"
+        )),
     }
 });
 
@@ -82,7 +88,11 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
         let (a, a_day) = parse_date(&c[1], now)?;
         let (b, b_day) = parse_date(&c[2], now)?;
         let end = if b_day { b + Duration::days(1) } else { b };
-        let (start, end) = if a <= end { (a, end) } else { (b, a + Duration::days(i64::from(a_day))) };
+        let (start, end) = if a <= end {
+            (a, end)
+        } else {
+            (b, a + Duration::days(i64::from(a_day)))
+        };
         return Some(found(
             TimeRange::Absolute {
                 start,
@@ -110,12 +120,27 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
     }
     if let Some(c) = p.single.captures(text) {
         let range = match &c[2] {
-            "minute" => TimeRange::Rolling { amount: 1, unit: TimeUnit::Minute },
-            "hour" => TimeRange::Rolling { amount: 1, unit: TimeUnit::Hour },
-            "day" | "24 hours" => TimeRange::Rolling { amount: 24, unit: TimeUnit::Hour },
-            "week" if &c[1] == "past" => TimeRange::Rolling { amount: 7, unit: TimeUnit::Day },
+            "minute" => TimeRange::Rolling {
+                amount: 1,
+                unit: TimeUnit::Minute,
+            },
+            "hour" => TimeRange::Rolling {
+                amount: 1,
+                unit: TimeUnit::Hour,
+            },
+            "day" | "24 hours" => TimeRange::Rolling {
+                amount: 24,
+                unit: TimeUnit::Hour,
+            },
+            "week" if &c[1] == "past" => TimeRange::Rolling {
+                amount: 7,
+                unit: TimeUnit::Day,
+            },
             "week" => calendar_week(now, -1),
-            "month" if &c[1] == "past" => TimeRange::Rolling { amount: 1, unit: TimeUnit::Month },
+            "month" if &c[1] == "past" => TimeRange::Rolling {
+                amount: 1,
+                unit: TimeUnit::Month,
+            },
             _ => calendar_month(now, -1),
         };
         return Some(found(range, &c));
@@ -123,7 +148,11 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
     if let Some(c) = p.calendar.captures(text) {
         let today = midnight(now);
         let range = match &c[1] {
-            "today" => TimeRange::Absolute { start: today, end: None, label: "today".into() },
+            "today" => TimeRange::Absolute {
+                start: today,
+                end: None,
+                label: "today".into(),
+            },
             "yesterday" => TimeRange::Absolute {
                 start: today - Duration::days(1),
                 end: Some(today),
@@ -138,14 +167,23 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
         return on_day(&c[1], now).map(|r| found(r, &c));
     }
     if let Some(c) = p.recent.captures(text) {
-        return Some(found(TimeRange::Rolling { amount: 7, unit: TimeUnit::Day }, &c));
+        return Some(found(
+            TimeRange::Rolling {
+                amount: 7,
+                unit: TimeUnit::Day,
+            },
+            &c,
+        ));
     }
     if let Some(c) = p.compact.captures(text) {
         let amount = number(&c[1])?;
         let unit = unit(&c[2])?;
         // A bare "22 m" is not a time; require a lead word or a compact form.
         let whole = &c[0];
-        let compact = !whole.contains(' ') || whole.starts_with("last") || whole.starts_with("past") || whole.contains("the ");
+        let compact = !whole.contains(' ')
+            || whole.starts_with("last")
+            || whole.starts_with("past")
+            || whole.contains("the ");
         if compact && amount > 0 {
             return Some(found(TimeRange::Rolling { amount, unit }, &c));
         }
@@ -159,13 +197,24 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
 
 fn found(range: TimeRange, c: &regex::Captures<'_>) -> Found {
     let m = c.get(0).expect("whole match");
-    Found { range, span: (m.start(), m.end()) }
+    Found {
+        range,
+        span: (m.start(), m.end()),
+    }
 }
 
 fn on_day(text: &str, now: DateTime<Utc>) -> Option<TimeRange> {
     let (start, day) = parse_date(text, now)?;
-    let end = if day { Some(start + Duration::days(1)) } else { None };
-    Some(TimeRange::Absolute { start, end, label: format!("on {text}") })
+    let end = if day {
+        Some(start + Duration::days(1))
+    } else {
+        None
+    };
+    Some(TimeRange::Absolute {
+        start,
+        end,
+        label: format!("on {text}"),
+    })
 }
 
 /// Midnight UTC of `t`'s day.
@@ -183,7 +232,11 @@ fn calendar_week(now: DateTime<Utc>, offset: i64) -> TimeRange {
     } else {
         (Some(start + Duration::weeks(1)), "last week")
     };
-    TimeRange::Absolute { start, end, label: label.into() }
+    TimeRange::Absolute {
+        start,
+        end,
+        label: label.into(),
+    }
 }
 
 /// Calendar month `offset` months from the current one (0 = this month).
@@ -191,10 +244,18 @@ fn calendar_month(now: DateTime<Utc>, offset: i32) -> TimeRange {
     let first = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap_or(now.date_naive());
     let first = Utc.from_utc_datetime(&first.and_time(NaiveTime::MIN));
     if offset == 0 {
-        return TimeRange::Absolute { start: first, end: None, label: "this month".into() };
+        return TimeRange::Absolute {
+            start: first,
+            end: None,
+            label: "this month".into(),
+        };
     }
     let start = first - Months::new(offset.unsigned_abs());
-    TimeRange::Absolute { start, end: Some(first), label: "last month".into() }
+    TimeRange::Absolute {
+        start,
+        end: Some(first),
+        label: "last month".into(),
+    }
 }
 
 fn number(s: &str) -> Option<u32> {
@@ -306,11 +367,16 @@ fn weekday(s: &str) -> Option<u32> {
 }
 
 fn month_number(w: &str) -> Option<u32> {
-    const NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     if w.len() < 3 || !w.chars().all(|c| c.is_ascii_alphabetic()) {
         return None;
     }
-    NAMES.iter().position(|n| w.starts_with(n)).map(|i| i as u32 + 1)
+    NAMES
+        .iter()
+        .position(|n| w.starts_with(n))
+        .map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]
@@ -324,17 +390,22 @@ mod tests {
     }
 
     fn abs(text: &str) -> (String, Option<String>) {
-        match find(text, now()).unwrap_or_else(|| panic!("no time in {text:?}")).range {
-            TimeRange::Absolute { start, end, .. } => (
-                start.to_rfc3339(),
-                end.map(|e| e.to_rfc3339()),
-            ),
+        match find(text, now())
+            .unwrap_or_else(|| panic!("no time in {text:?}"))
+            .range
+        {
+            TimeRange::Absolute { start, end, .. } => {
+                (start.to_rfc3339(), end.map(|e| e.to_rfc3339()))
+            }
             r => panic!("{text:?} gave {r:?}"),
         }
     }
 
     fn rolling(text: &str) -> (u32, TimeUnit) {
-        match find(text, now()).unwrap_or_else(|| panic!("no time in {text:?}")).range {
+        match find(text, now())
+            .unwrap_or_else(|| panic!("no time in {text:?}"))
+            .range
+        {
             TimeRange::Rolling { amount, unit } => (amount, unit),
             r => panic!("{text:?} gave {r:?}"),
         }
@@ -342,7 +413,10 @@ mod tests {
 
     #[test]
     fn rolling_windows() {
-        assert_eq!(rolling("failed logins in the last 24 hours"), (24, TimeUnit::Hour));
+        assert_eq!(
+            rolling("failed logins in the last 24 hours"),
+            (24, TimeUnit::Hour)
+        );
         assert_eq!(rolling("errors over the past 3 days"), (3, TimeUnit::Day));
         assert_eq!(rolling("last two weeks"), (2, TimeUnit::Week));
         assert_eq!(rolling("past 15 mins"), (15, TimeUnit::Minute));
@@ -360,17 +434,29 @@ mod tests {
         assert_eq!(abs("this week"), ("2026-11-23T00:00:00+00:00".into(), None));
         assert_eq!(
             abs("last week"),
-            ("2026-11-16T00:00:00+00:00".into(), Some("2026-11-23T00:00:00+00:00".into()))
+            (
+                "2026-11-16T00:00:00+00:00".into(),
+                Some("2026-11-23T00:00:00+00:00".into())
+            )
         );
         assert_eq!(abs("today"), ("2026-11-26T00:00:00+00:00".into(), None));
         assert_eq!(
             abs("yesterday"),
-            ("2026-11-25T00:00:00+00:00".into(), Some("2026-11-26T00:00:00+00:00".into()))
+            (
+                "2026-11-25T00:00:00+00:00".into(),
+                Some("2026-11-26T00:00:00+00:00".into())
+            )
         );
-        assert_eq!(abs("this month"), ("2026-11-01T00:00:00+00:00".into(), None));
+        assert_eq!(
+            abs("this month"),
+            ("2026-11-01T00:00:00+00:00".into(), None)
+        );
         assert_eq!(
             abs("last month"),
-            ("2026-10-01T00:00:00+00:00".into(), Some("2026-11-01T00:00:00+00:00".into()))
+            (
+                "2026-10-01T00:00:00+00:00".into(),
+                Some("2026-11-01T00:00:00+00:00".into())
+            )
         );
     }
 
@@ -378,25 +464,43 @@ mod tests {
     fn dates() {
         assert_eq!(
             abs("on 2026-11-20"),
-            ("2026-11-20T00:00:00+00:00".into(), Some("2026-11-21T00:00:00+00:00".into()))
+            (
+                "2026-11-20T00:00:00+00:00".into(),
+                Some("2026-11-21T00:00:00+00:00".into())
+            )
         );
-        assert_eq!(abs("since nov 20"), ("2026-11-20T00:00:00+00:00".into(), None));
+        assert_eq!(
+            abs("since nov 20"),
+            ("2026-11-20T00:00:00+00:00".into(), None)
+        );
         assert_eq!(
             abs("between 2026-11-01 and 2026-11-03"),
-            ("2026-11-01T00:00:00+00:00".into(), Some("2026-11-04T00:00:00+00:00".into()))
+            (
+                "2026-11-01T00:00:00+00:00".into(),
+                Some("2026-11-04T00:00:00+00:00".into())
+            )
         );
         assert_eq!(
             abs("on monday"),
-            ("2026-11-23T00:00:00+00:00".into(), Some("2026-11-24T00:00:00+00:00".into()))
+            (
+                "2026-11-23T00:00:00+00:00".into(),
+                Some("2026-11-24T00:00:00+00:00".into())
+            )
         );
         // A date later than now in the current year means last year.
         assert_eq!(
             abs("on december 25"),
-            ("2025-12-25T00:00:00+00:00".into(), Some("2025-12-26T00:00:00+00:00".into()))
+            (
+                "2025-12-25T00:00:00+00:00".into(),
+                Some("2025-12-26T00:00:00+00:00".into())
+            )
         );
         assert_eq!(
             abs("between 3 november and 5th november"),
-            ("2026-11-03T00:00:00+00:00".into(), Some("2026-11-06T00:00:00+00:00".into()))
+            (
+                "2026-11-03T00:00:00+00:00".into(),
+                Some("2026-11-06T00:00:00+00:00".into())
+            )
         );
     }
 

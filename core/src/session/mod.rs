@@ -51,6 +51,12 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
 pub fn validate_id(id: &str) -> Result<(), SessionError> {
     let ok = !id.is_empty()
         && id.len() <= 128
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
-    if ok { Ok(()) } else { Err(SessionError::InvalidId(id.to_string())) }
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(SessionError::InvalidId(id.to_string()))
+    }
 }

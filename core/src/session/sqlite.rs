@@ -59,7 +59,9 @@ impl SqliteSessionStore {
     }
 
     fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, SessionError> {
-        self.conn.lock().map_err(|_| backend("the connection lock is poisoned"))
+        self.conn
+            .lock()
+            .map_err(|_| backend("the connection lock is poisoned"))
     }
 }
 
@@ -75,7 +77,9 @@ impl SessionStore for SqliteSessionStore {
             )
             .optional()
             .map_err(backend)?;
-        let Some((json, updated)) = row else { return Ok(None) };
+        let Some((json, updated)) = row else {
+            return Ok(None);
+        };
         let age = now.timestamp() - updated;
         if age > self.expiry.as_secs() as i64 {
             conn.execute("DELETE FROM sessions WHERE id = ?1", params![id])
@@ -149,6 +153,9 @@ mod tests {
         store.put("s1", &turn, t0).unwrap();
         store.clear("s1").unwrap();
         assert!(store.get("s1", t0).unwrap().is_none());
-        assert!(matches!(store.get("bad id!", t0), Err(SessionError::InvalidId(_))));
+        assert!(matches!(
+            store.get("bad id!", t0),
+            Err(SessionError::InvalidId(_))
+        ));
     }
 }

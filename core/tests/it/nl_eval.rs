@@ -51,13 +51,19 @@ fn load() -> Vec<Block> {
                     category = Some(c.to_string());
                 }
             } else if let Some(q) = line.strip_prefix("Q: ") {
-                turns.push(Case { question: q.to_string(), gold: None });
+                turns.push(Case {
+                    question: q.to_string(),
+                    gold: None,
+                });
             } else if let Some(sql) = line.strip_prefix("SQL: ") {
                 turns.last_mut().expect("SQL: after Q:").gold = Some(sql.to_string());
             } else if line == "DECLINE" {
                 assert!(turns.last().is_some_and(|t| t.gold.is_none()));
             } else {
-                assert!(line.is_empty() || line.starts_with('#'), "stray line in questions.txt: {line}");
+                assert!(
+                    line.is_empty() || line.starts_with('#'),
+                    "stray line in questions.txt: {line}"
+                );
             }
         }
         if let Some(category) = category.filter(|_| !turns.is_empty()) {
@@ -72,7 +78,11 @@ fn norm(v: &Value) -> String {
     match v {
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
-            if f.fract() == 0.0 { format!("{}", f as i64) } else { format!("{f:.6}") }
+            if f.fract() == 0.0 {
+                format!("{}", f as i64)
+            } else {
+                format!("{f:.6}")
+            }
         }
         Value::String(s) => s.trim_end_matches('Z').replace('T', " "),
         other => other.to_string(),
@@ -113,14 +123,22 @@ fn order_keys(gold_sql: &str, gold: &Table) -> Option<Vec<usize>> {
 /// Whether `pred` answers like `gold`; on mismatch, why.
 fn same(gold_sql: &str, gold: &Table, pred: &Table) -> Result<(), String> {
     if gold.rows.len() != pred.rows.len() {
-        return Err(format!("{} rows, gold has {}", pred.rows.len(), gold.rows.len()));
+        return Err(format!(
+            "{} rows, gold has {}",
+            pred.rows.len(),
+            gold.rows.len()
+        ));
     }
     // Map gold columns to answer columns: by name, else by values.
     let mut map = vec![usize::MAX; gold.names.len()];
     let mut used = vec![false; pred.names.len()];
     for (g, name) in gold.names.iter().enumerate() {
         let short = name.rsplit('.').next().unwrap_or(name);
-        if let Some(p) = pred.names.iter().position(|n| n.eq_ignore_ascii_case(short)) {
+        if let Some(p) = pred
+            .names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(short))
+        {
             if column(gold, g) == column(pred, p) {
                 map[g] = p;
                 used[p] = true;
@@ -137,19 +155,33 @@ fn same(gold_sql: &str, gold: &Table, pred: &Table) -> Result<(), String> {
                 map[g] = p;
                 used[p] = true;
             }
-            None => return Err(format!("no answer column matches gold column `{}`", gold.names[g])),
+            None => {
+                return Err(format!(
+                    "no answer column matches gold column `{}`",
+                    gold.names[g]
+                ));
+            }
         }
     }
     let project = |t: &Table, cols: &[usize]| -> Vec<Vec<String>> {
-        t.rows.iter().map(|r| cols.iter().map(|c| r[*c].clone()).collect()).collect()
+        t.rows
+            .iter()
+            .map(|r| cols.iter().map(|c| r[*c].clone()).collect())
+            .collect()
     };
     let all: Vec<usize> = (0..gold.names.len()).collect();
     let mut g_rows = project(gold, &all);
     let mut p_rows = project(pred, &map);
     if let Some(keys) = order_keys(gold_sql, gold) {
         let keys: Vec<usize> = if keys.is_empty() { all.clone() } else { keys };
-        let gk: Vec<Vec<String>> = g_rows.iter().map(|r| keys.iter().map(|k| r[*k].clone()).collect()).collect();
-        let pk: Vec<Vec<String>> = p_rows.iter().map(|r| keys.iter().map(|k| r[*k].clone()).collect()).collect();
+        let gk: Vec<Vec<String>> = g_rows
+            .iter()
+            .map(|r| keys.iter().map(|k| r[*k].clone()).collect())
+            .collect();
+        let pk: Vec<Vec<String>> = p_rows
+            .iter()
+            .map(|r| keys.iter().map(|k| r[*k].clone()).collect())
+            .collect();
         if gk != pk {
             return Err("rows in a different order".into());
         }
@@ -165,7 +197,11 @@ fn same(gold_sql: &str, gold: &Table, pred: &Table) -> Result<(), String> {
 fn table(r: &mantissa_core::engine::QueryResult) -> Table {
     Table {
         names: r.columns().into_iter().map(|c| c.name).collect(),
-        rows: r.json_rows().iter().map(|row| row.iter().map(norm).collect()).collect(),
+        rows: r
+            .json_rows()
+            .iter()
+            .map(|row| row.iter().map(norm).collect())
+            .collect(),
     }
 }
 
@@ -174,7 +210,12 @@ fn builtin_translator_execution_accuracy() {
     let lake = Lake::new();
     let raw = lake.dir.path().join("raw");
     let now = parse_instant(NOW).unwrap();
-    let opts = DemoOptions { seed: 7, events: 20_000, end: now, days: 40 };
+    let opts = DemoOptions {
+        seed: 7,
+        events: 20_000,
+        end: now,
+        days: 40,
+    };
     generate(&opts, &raw, &mut |_| {}).unwrap();
     lake.ingest(&[raw]);
 
@@ -184,19 +225,34 @@ fn builtin_translator_execution_accuracy() {
     let data = DataDir::new(&lake.config.data_dir);
     let guard = SqlGuard::new(&catalog, lake.config.engine.max_rows);
     let engine = DataFusionEngine::new(&catalog, &data, &lake.config.engine).unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     // Gold and answer run side by side (two queries at a time).
     let run2 = |a: &str, b: &str| -> (Result<QueryResult, String>, Result<QueryResult, String>) {
         let time = QueryTime::as_of(now);
         let one = |sql: &str| guard.check(sql).map_err(|e| format!("guard: {e}"));
         match (one(a), one(b)) {
             (Ok(ga), Ok(gb)) => {
-                let (ra, rb) = rt.block_on(futures::future::join(engine.execute(&ga, time), engine.execute(&gb, time)));
-                (ra.map_err(|e| format!("engine: {e}")), rb.map_err(|e| format!("engine: {e}")))
+                let (ra, rb) = rt.block_on(futures::future::join(
+                    engine.execute(&ga, time),
+                    engine.execute(&gb, time),
+                ));
+                (
+                    ra.map_err(|e| format!("engine: {e}")),
+                    rb.map_err(|e| format!("engine: {e}")),
+                )
             }
             (ra, rb) => (
-                ra.and_then(|g| rt.block_on(engine.execute(&g, time)).map_err(|e| format!("engine: {e}"))),
-                rb.and_then(|g| rt.block_on(engine.execute(&g, time)).map_err(|e| format!("engine: {e}"))),
+                ra.and_then(|g| {
+                    rt.block_on(engine.execute(&g, time))
+                        .map_err(|e| format!("engine: {e}"))
+                }),
+                rb.and_then(|g| {
+                    rt.block_on(engine.execute(&g, time))
+                        .map_err(|e| format!("engine: {e}"))
+                }),
             ),
         }
     };
@@ -206,7 +262,11 @@ fn builtin_translator_execution_accuracy() {
     for block in load() {
         let mut previous: Option<Turn> = None;
         for case in &block.turns {
-            let ctx = Context { catalog: &catalog, now, previous: previous.as_ref() };
+            let ctx = Context {
+                catalog: &catalog,
+                now,
+                previous: previous.as_ref(),
+            };
             let outcome = translator.translate(&case.question, &ctx).unwrap();
             let verdict: Result<(), String> = match (&case.gold, &outcome) {
                 (None, Outcome::Declined { .. }) => Ok(()),
@@ -217,34 +277,56 @@ fn builtin_translator_execution_accuracy() {
                 (Some(_), Outcome::Declined { reason, .. }) => Err(format!("declined: {reason}")),
                 (Some(gold_sql), Outcome::Answer(t)) => {
                     let (gold, ours) = run2(gold_sql, &t.sql());
-                    let gold = gold.unwrap_or_else(|e| panic!("gold SQL of {:?} fails: {e}\n{gold_sql}", case.question));
+                    let gold = gold.unwrap_or_else(|e| {
+                        panic!("gold SQL of {:?} fails: {e}\n{gold_sql}", case.question)
+                    });
                     match ours {
-                        Ok(pred) => same(gold_sql, &table(&gold), &table(&pred))
-                            .map_err(|e| format!("{e}\n      ours: {}\n      gold: {gold_sql}", t.sql())),
+                        Ok(pred) => same(gold_sql, &table(&gold), &table(&pred)).map_err(|e| {
+                            format!("{e}\n      ours: {}\n      gold: {gold_sql}", t.sql())
+                        }),
                         Err(e) => Err(format!("answer fails: {e}\n      ours: {}", t.sql())),
                     }
                 }
             };
             if let Outcome::Answer(t) = &outcome {
-                previous = Some(Turn { question: case.question.clone(), plan: t.plan().cloned(), sql: t.sql() });
+                previous = Some(Turn {
+                    question: case.question.clone(),
+                    plan: t.plan().cloned(),
+                    sql: t.sql(),
+                });
             }
             let e = per.entry(block.category.clone()).or_default();
             e.1 += 1;
             match verdict {
                 Ok(()) => e.0 += 1,
-                Err(why) => failures.push(format!("[{}] {:?}: {why}", block.category, case.question)),
+                Err(why) => {
+                    failures.push(format!("[{}] {:?}: {why}", block.category, case.question))
+                }
             }
         }
     }
     let (right, total) = per.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let accuracy = right as f64 / total as f64;
-    println!("built-in translator, execution accuracy: {right}/{total} = {:.1}%", accuracy * 100.0);
+    println!(
+        "built-in translator, execution accuracy: {right}/{total} = {:.1}%",
+        accuracy * 100.0
+    );
     for (cat, (r, t)) in &per {
-        println!("  {cat:<14} {r:>3}/{t:<3} {:.1}%", *r as f64 * 100.0 / *t as f64);
+        println!(
+            "  {cat:<14} {r:>3}/{t:<3} {:.1}%",
+            *r as f64 * 100.0 / *t as f64
+        );
     }
     for f in &failures {
         println!("  FAIL {f}");
     }
-    assert!(answered_out_of_scope.is_empty(), "out-of-scope questions answered: {answered_out_of_scope:#?}");
-    assert!(accuracy >= 0.90, "execution accuracy {:.1}% is below 90%", accuracy * 100.0);
+    assert!(
+        answered_out_of_scope.is_empty(),
+        "out-of-scope questions answered: {answered_out_of_scope:#?}"
+    );
+    assert!(
+        accuracy >= 0.90,
+        "execution accuracy {:.1}% is below 90%",
+        accuracy * 100.0
+    );
 }
