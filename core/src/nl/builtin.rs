@@ -200,7 +200,9 @@ fn corrections(word: &str) -> Vec<String> {
         return Vec::new();
     }
     let budget = if n >= 8 { 2 } else { 1 };
-    let mut found: Vec<((usize, usize, usize, usize), &String)> = Vec::new();
+    // (edits, first letter differs, length difference, -shared prefix), word
+    type Scored<'a> = ((usize, usize, usize, usize), &'a String);
+    let mut found: Vec<Scored<'_>> = Vec::new();
     for v in &GAZETTEER.vocabulary {
         let vn = v.chars().count();
         if vn < 3 || vn.abs_diff(n) > budget || is_stop(v) {
@@ -231,8 +233,8 @@ pub fn typo_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -1426,15 +1428,14 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 .filter(|(si, _)| distinct.is_some_and(|d| *si <= d + 4))
                 .map(|(_, f)| f)
         };
-        if let Some(f) = subj {
-            if !f
+        if let Some(f) = subj
+            && (!f
                 .iter()
                 .all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action))
                 || lower.contains("distinct")
-                || lower.contains("unique")
-            {
-                p.shape = Some(PShape::Distinct(f));
-            }
+                || lower.contains("unique"))
+        {
+            p.shape = Some(PShape::Distinct(f));
         }
     }
     if p.shape.is_none()

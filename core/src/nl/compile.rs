@@ -225,11 +225,12 @@ fn condition(t: Table, f: &Filter) -> Option<String> {
             both
         });
     }
-    if f.field == Field::Ip && t == Table::Guardduty {
-        if let Op::Eq(Value::Text(ip)) = &f.op {
-            let c = format!("service LIKE {}", quote(&format!("%\"{ip}\"%")));
-            return Some(if f.negate { format!("NOT ({c})") } else { c });
-        }
+    if f.field == Field::Ip
+        && t == Table::Guardduty
+        && let Op::Eq(Value::Text(ip)) = &f.op
+    {
+        let c = format!("service LIKE {}", quote(&format!("%\"{ip}\"%")));
+        return Some(if f.negate { format!("NOT ({c})") } else { c });
     }
     if f.field == Field::Text && t == Table::Guardduty {
         let inner = |col: &str| simple(col, &f.op, false);

@@ -189,8 +189,7 @@ pub fn extract(question: &str) -> Extracted {
     let mut entities = Vec::new();
     // Order matters: a quoted ARN is a quoted string, an IP inside a CIDR is the CIDR.
     let mut take = |re: &Regex, kind: Kind, group: Option<usize>, text: &mut String| {
-        loop {
-            let Some(c) = re.captures(text) else { break };
+        while let Some(c) = re.captures(text) {
             let whole = c.get(0).expect("match");
             let inner = match group {
                 Some(g) => c.get(g),

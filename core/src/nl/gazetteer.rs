@@ -1983,7 +1983,7 @@ impl Gazetteer {
         }
         for list in by_first.values_mut() {
             // Longest phrase first.
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
         }
         vocab.extend(STOPWORDS.iter().map(|s| s.to_string()));
         vocab.sort();

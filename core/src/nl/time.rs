@@ -319,7 +319,7 @@ fn parse_date(s: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
     }
     // "march 10", "mar 10th, 2024", "10 march", "10th of march 2024".
     let words: Vec<&str> = s
-        .split(|c: char| c == ' ' || c == ',')
+        .split([' ', ','])
         .filter(|w| !w.is_empty() && *w != "of")
         .collect();
     let mut month = None;

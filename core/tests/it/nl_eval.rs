@@ -110,7 +110,7 @@ fn order_keys(gold_sql: &str, gold: &Table) -> Option<Vec<usize>> {
     }
     let mut keys = Vec::new();
     for part in clause.split(',') {
-        let expr = part.trim().split_whitespace().next().unwrap_or("");
+        let expr = part.split_whitespace().next().unwrap_or("");
         if let Ok(n) = expr.parse::<usize>() {
             keys.push(n - 1);
         } else if let Some(i) = gold.names.iter().position(|c| c.eq_ignore_ascii_case(expr)) {
@@ -138,21 +138,20 @@ fn same(gold_sql: &str, gold: &Table, pred: &Table) -> Result<(), String> {
             .names
             .iter()
             .position(|n| n.eq_ignore_ascii_case(short))
+            && column(gold, g) == column(pred, p)
         {
-            if column(gold, g) == column(pred, p) {
-                map[g] = p;
-                used[p] = true;
-            }
+            map[g] = p;
+            used[p] = true;
         }
     }
-    for g in 0..gold.names.len() {
-        if map[g] != usize::MAX {
+    for (g, slot) in map.iter_mut().enumerate() {
+        if *slot != usize::MAX {
             continue;
         }
         let want = column(gold, g);
         match (0..pred.names.len()).find(|p| !used[*p] && column(pred, *p) == want) {
             Some(p) => {
-                map[g] = p;
+                *slot = p;
                 used[p] = true;
             }
             None => {
