@@ -368,7 +368,7 @@ fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
                 continue;
             }
             let d = edit_distance(w, v);
-            if d <= 3.max(w.len() / 3) && best.is_none_or(|(bd, _)| d < bd) {
+            if d > 0 && d <= 3.max(w.len() / 3) && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, v));
             }
         }
@@ -635,9 +635,12 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         let before_lead = if i > 1 { ws[i - 2].as_str() } else { "" };
         let field_use = matches!(
             before_lead,
-            "each" | "every" | "per" | "by" | "which" | "what" | "top" | "distinct" | "unique"
+            "each" | "every" | "per" | "which" | "what" | "top" | "distinct" | "unique"
         );
-        if ((NAME_LEADS.contains(&prev) && !field_use) || acts) && looks_like_name(&ws[i]) {
+        if prev == "bucket" && looks_like_name(&ws[i]) {
+            // "bucket acme-prod-exports": a bucket name.
+            items.push(Item::Name(format!("bucket:{}", ws[i])));
+        } else if ((NAME_LEADS.contains(&prev) && !field_use) || acts) && looks_like_name(&ws[i]) {
             items.push(Item::Name(ws[i].clone()));
         } else {
             items.push(Item::Unknown(ws[i].clone()));
@@ -839,11 +842,30 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             consumed_verbs[j] = true;
             used[j] = true;
         }
+        // "creations and deletions": a second verb right after joins the first.
+        let mut extra_verb: Option<Verb> = None;
+        if let Some((j, _)) = verb
+            && j + 1 < n
+            && j + 1 != i
+            && !consumed_verbs[j + 1]
+            && let Some(v) = verb_at(j + 1)
+        {
+            consumed_verbs[j + 1] = true;
+            used[j + 1] = true;
+            extra_verb = Some(v);
+        }
         // "which buckets were read": the buckets are also what is listed.
         if prev_field_ctx && let Some(f) = r.field {
             resource_subjects.push((i, vec![(Table::Cloudtrail, f)]));
         }
-        let evs = resource_events(r, verb.map(|v| v.1));
+        let mut evs = resource_events(r, verb.map(|v| v.1));
+        if let Some(v) = extra_verb {
+            for e in resource_events(r, Some(v)) {
+                if !evs.contains(&e) {
+                    evs.push(e);
+                }
+            }
+        }
         let op = if evs.len() == 1 {
             Op::Eq(Value::text(evs[0]))
         } else {
@@ -869,6 +891,28 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         match item {
             Item::Number(num) => {
                 p.understood += 1;
+                // "port 4444 or 22": another port.
+                if i > 0
+                    && let Item::Entity(k) = items[i - 1]
+                    && ents.get(k).is_some_and(|e| e.kind == Kind::Port)
+                    && let Some((_, last)) = pending.last_mut()
+                {
+                    let extra = Cond {
+                        rules: last
+                            .rules
+                            .iter()
+                            .map(|(t, f)| {
+                                (*t, Filter::new(f.field, Op::Eq(Value::Int(*num as i64))))
+                            })
+                            .collect(),
+                        negate: last.negate,
+                        words: num.to_string(),
+                        optional: false,
+                    };
+                    if merge_in(last, &extra) {
+                        continue;
+                    }
+                }
                 if top.is_none()
                     && i + 1 < n
                     && has(&items[i + 1], |c| matches!(c, Concept::Intent(Intent::Top))).is_some()
@@ -935,13 +979,17 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             Item::Name(name) => {
                 p.understood += 1;
                 p.anchor = true;
+                let (field, name) = match name.strip_prefix("bucket:") {
+                    Some(b) => (Field::Bucket, b.to_string()),
+                    None => (Field::User, name.clone()),
+                };
                 let mut c = Cond {
                     rules: vec![(
                         Table::Cloudtrail,
-                        Filter::eq(Field::User, Value::text(name.clone())),
+                        Filter::eq(field, Value::text(name.clone())),
                     )],
                     negate: false,
-                    words: format!("user {name}"),
+                    words: format!("{} {name}", field.label()),
                     optional: false,
                 };
                 if negate_next {
@@ -1012,7 +1060,16 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                     after_group = false;
                 }
                 // "user alice", "account 1234…", "ip 1.2.3.4": the noun labels the value.
-                let label = i + 1 < n && matches!(items[i + 1], Item::Name(_) | Item::Entity(_));
+                let label = i + 1 < n
+                    && (matches!(items[i + 1], Item::Entity(_))
+                        || (matches!(items[i + 1], Item::Name(_))
+                            && fields
+                                .iter()
+                                .any(|(_, f)| matches!(f, Field::User | Field::UserName))));
+                // "by user admin": a filter on the named user, not a grouping.
+                if label {
+                    after_group = false;
+                }
                 if after_group {
                     group_by.push(fields.clone());
                     last_grouped = Some(i);
