@@ -462,6 +462,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         p.understood += 1;
     }
     comparisons(&mut p, &mut text);
+    // "how many were failures?", "which of those …": about the previous answer.
+    if REFERS_BACK.is_match(&question.to_lowercase()) {
+        p.followup = true;
+    }
     if let Some(c) = MORE_THAN.captures(&text) {
         let n: u64 = match &c[2] {
             "once" | "one" => 1,
@@ -651,6 +655,10 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     p
 }
 
+static REFERS_BACK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^\s*(?:(?:and|but|so)\s+)?(?:(?:how many|which|what|who|were|are|any)\s+(?:of\s+)?(?:them|those|these|were|are|was)\b|of (?:them|those|these)\b)").expect("refers back")
+});
+
 static MORE_THAN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b(more than|over|at least|greater than)\s+(once|twice|thrice|one|two|three|four|five|ten|\d+)\b(?:\s+([a-z]+))?(?:\s+address(?:es)?)?").expect("more than")
 });
@@ -739,7 +747,6 @@ fn is_noun(c: &Concept) -> bool {
     noun_fields(c).is_some() && !matches!(c, Concept::Intent(_))
 }
 
-#[allow(clippy::too_many_lines)]
 fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question: &str) {
     let lower = question.to_lowercase();
     let n = items.len();

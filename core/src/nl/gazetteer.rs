@@ -1786,6 +1786,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "receive",
             "break down",
             "breakdown of",
+            "active",
+            "busy",
             "transferred",
             "moved",
             "exchanged",
