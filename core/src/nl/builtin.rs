@@ -435,11 +435,10 @@ impl Parsed {
         }
         let penalty = self.corrections.len() as f32 * 0.05;
         // A value-like word we do not know (an id, a code) cannot be ignored.
-        if self
-            .unknown
-            .iter()
-            .any(|w| w.chars().any(|c| c.is_ascii_digit() || "._:/".contains(c)))
-        {
+        if self.unknown.iter().any(|w| {
+            w.chars()
+                .any(|c| c.is_ascii_digit() || "._:/-@".contains(c))
+        }) {
             return 0.0;
         }
         (known / (known + 2.0 * unknown) - penalty).clamp(0.0, 1.0)
@@ -634,7 +633,9 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         }
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
         let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
-        let acts = matches!(next, "did" | "has" | "does" | "was" | "is" | "have" | "had");
+        let acts = matches!(next, "did" | "has" | "does" | "was" | "is" | "have" | "had")
+            || (matches!(next, "user" | "principal" | "identity")
+                && ws[i].contains(['-', '_', '.', '@']));
         // "each user make", "per user": "user" is a field there, not a name lead.
         let before_lead = if i > 1 { ws[i - 2].as_str() } else { "" };
         let field_use = matches!(
@@ -1463,9 +1464,11 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         });
     }
     if p.shape.is_none() && count {
+        // "how many unique error codes": any field when asked for distinct values.
+        let asked_distinct = distinct.is_some_and(|d| matches!(&items[d], Item::Concepts(_, s) if matches!(s.as_str(), "distinct" | "unique" | "different")));
         let distinct_subject = subject
             .clone()
-            .filter(|(_, f)| f.iter().all(|(_, x)| countable_distinct(*x)));
+            .filter(|(_, f)| asked_distinct || f.iter().all(|(_, x)| countable_distinct(*x)));
         p.shape = Some(match (measure, distinct_subject) {
             (Some(m), _) if m != Measure::DistinctPorts => PShape::Group {
                 by: vec![],

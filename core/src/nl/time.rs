@@ -60,8 +60,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         between: re(&format!(
             r"\b(?:between|from) {d} (?:and|to|until|through|-) {d}\b"
         )),
-        since: re(&format!(r"\b(?:since|after|starting|from) {d}\b")),
-        on: re(&format!(r"\b(?:on|for|during) {d}\b")),
+        since: re(&format!(r"\b(?:since|after|starting(?: from)?) {d}\b")),
+        on: re(&format!(r"\b(?:on|for|during|from) {d}\b")),
         rolling: re(&format!(
             r"\b{LEAD}(?:last|past|previous|prior|recent) {NUM} ?{UNIT}\b"
         )),
