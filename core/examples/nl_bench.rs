@@ -32,6 +32,7 @@ fn main() {
     let now = parse_instant("2026-11-26T15:30:00Z").expect("now");
     let translator = BuiltinTranslator::default();
     let mut times: Vec<Duration> = Vec::new();
+    let mut slowest: Vec<(Duration, String)> = Vec::new();
     // Warm up the lazily built gazetteer and patterns.
     let _ = translator.translate(
         "warm up",
@@ -56,7 +57,9 @@ fn main() {
                     Outcome::Answer(t) => Some(t.sql()),
                     Outcome::Declined { .. } => None,
                 };
-                times.push(started.elapsed());
+                let took = started.elapsed();
+                times.push(took);
+                slowest.push((took, q.clone()));
                 if let (Outcome::Answer(t), Some(sql)) = (out, sql) {
                     previous = Some(Turn {
                         question: q.clone(),
@@ -68,6 +71,8 @@ fn main() {
         }
     }
     times.sort();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.dedup_by(|a, b| a.1 == b.1);
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
     println!(
         "built-in translation (question → plan → SQL), {} translations of {} questions: p50 {:?}  p95 {:?}  p99 {:?}  max {:?}",
@@ -78,4 +83,7 @@ fn main() {
         pct(0.99),
         times[times.len() - 1]
     );
+    for (t, q) in slowest.iter().take(5) {
+        println!("  slowest: {t:?}  {q:?}");
+    }
 }

@@ -20,7 +20,6 @@ use super::spec::{
 use super::{
     Context, NlError, Outcome, Query, Translation, Translator, followup, interpret, safety, time,
 };
-use crate::guard::edit_distance;
 
 /// Confidence below which a question is declined.
 pub const DEFAULT_THRESHOLD: f32 = 0.7;
@@ -203,9 +202,10 @@ fn corrections(word: &str) -> Vec<String> {
     // (edits, first letter differs, length difference, -shared prefix), word
     type Scored<'a> = ((usize, usize, usize, usize), &'a String);
     let mut found: Vec<Scored<'_>> = Vec::new();
-    for v in &GAZETTEER.vocabulary {
+    let lengths = n.saturating_sub(budget).max(3)..=(n + budget);
+    for v in lengths.flat_map(|l| GAZETTEER.by_len.get(l).into_iter().flatten()) {
         let vn = v.chars().count();
-        if vn < 3 || vn.abs_diff(n) > budget || is_stop(v) {
+        if is_stop(v) {
             continue;
         }
         let d = typo_distance(word, v);
@@ -226,6 +226,9 @@ fn corrections(word: &str) -> Vec<String> {
 
 /// Edit distance counting a swap of neighbours as one edit ("hihg" → "high").
 pub fn typo_distance(a: &str, b: &str) -> usize {
+    if a.is_ascii() && b.is_ascii() && a.len() <= 32 && b.len() <= 32 {
+        return osa_small(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let (n, m) = (a.len(), b.len());
@@ -249,6 +252,31 @@ pub fn typo_distance(a: &str, b: &str) -> usize {
         }
     }
     d[n][m]
+}
+
+/// [`typo_distance`] for short ASCII words, on the stack.
+fn osa_small(a: &[u8], b: &[u8]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = [[0u8; 33]; 33];
+    for (i, row) in d.iter_mut().enumerate().take(n + 1) {
+        row[0] = i as u8;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate().take(m + 1) {
+        *cell = j as u8;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    usize::from(d[n][m])
 }
 
 fn is_stop(w: &str) -> bool {
@@ -363,11 +391,13 @@ fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
     // Near misses: "Did you mean 'failed'?" for unknown words.
     for w in p.unknown.iter().filter(|_| p.anchor) {
         let mut best: Option<(usize, &String)> = None;
-        for v in &GAZETTEER.vocabulary {
-            if v.len() < 4 || is_stop(v) {
+        let n = w.chars().count();
+        let lengths = n.saturating_sub(2).max(4)..=(n + 2);
+        for v in lengths.flat_map(|l| GAZETTEER.by_len.get(l).into_iter().flatten()) {
+            if is_stop(v) {
                 continue;
             }
-            let d = edit_distance(w, v);
+            let d = typo_distance(w, v);
             if d > 0 && d <= 3.max(w.len() / 3) && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, v));
             }
@@ -572,7 +602,7 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             continue;
         }
         let mut options = corrections(&s);
-        if options.is_empty() {
+        if options.is_empty() && s != *w {
             options = corrections(w);
         }
         match options.first() {

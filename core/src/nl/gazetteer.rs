@@ -1950,6 +1950,8 @@ pub struct Gazetteer {
     by_first: HashMap<String, Vec<(Vec<String>, Concept)>>,
     /// Every known word (stemmed), for typo correction.
     pub vocabulary: Vec<String>,
+    /// The vocabulary by length in characters (index = length).
+    pub by_len: Vec<Vec<String>>,
 }
 
 /// The gazetteer (built once).
@@ -1993,9 +1995,18 @@ impl Gazetteer {
         vocab.extend(STOPWORDS.iter().map(|s| s.to_string()));
         vocab.sort();
         vocab.dedup();
+        let mut by_len: Vec<Vec<String>> = Vec::new();
+        for w in &vocab {
+            let n = w.chars().count();
+            if by_len.len() <= n {
+                by_len.resize(n + 1, Vec::new());
+            }
+            by_len[n].push(w.clone());
+        }
         Self {
             by_first,
             vocabulary: vocab,
+            by_len,
         }
     }
 
