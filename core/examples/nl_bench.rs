@@ -71,7 +71,7 @@ fn main() {
         }
     }
     times.sort();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|x| std::cmp::Reverse(x.0));
     slowest.dedup_by(|a, b| a.1 == b.1);
     let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
     println!(
