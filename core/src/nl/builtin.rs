@@ -663,9 +663,22 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         }
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
         let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
-        let acts = matches!(next, "did" | "has" | "does" | "was" | "is" | "have" | "had")
-            || (matches!(next, "user" | "principal" | "identity")
-                && ws[i].contains(['-', '_', '.', '@']));
+        let acts = matches!(
+            next,
+            "did"
+                | "has"
+                | "does"
+                | "was"
+                | "is"
+                | "have"
+                | "had"
+                | "made"
+                | "ran"
+                | "performed"
+                | "used"
+                | "called"
+        ) || (matches!(next, "user" | "principal" | "identity")
+            && ws[i].contains(['-', '_', '.', '@']));
         // "each user make", "per user": "user" is a field there, not a name lead.
         let before_lead = if i > 1 { ws[i - 2].as_str() } else { "" };
         let field_use = matches!(
@@ -988,6 +1001,13 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                     } else {
                         vec![]
                     };
+                    // "contacted by 10.0.0.5": the address acts, so it is the source.
+                    if i > 0
+                        && has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some()
+                        && side.is_none()
+                    {
+                        side = Some(true);
+                    }
                     // "did 10.0.0.5 send", "has 1.2.3.4 connected": the address acts, so it is the source.
                     if i > 0
                         && matches!(&items[i - 1], Item::Concepts(_, w) if matches!(w.as_str(), "did" | "has" | "does" | "was"))
@@ -1487,6 +1507,22 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
             });
         }
     }
+    // "distinct event names per service": count distinct values per group.
+    let asked_distinct_group = distinct.is_some_and(|d| {
+        matches!(&items[d], Item::Concepts(_, s) if matches!(s.as_str(), "distinct" | "unique" | "different"))
+    });
+    if p.shape.is_none()
+        && !group_fields.is_empty()
+        && asked_distinct_group
+        && let Some((_, f)) = distinct.and_then(|d| head_noun(&nouns, d, items))
+        && let Some((t, field)) = f.first().copied()
+    {
+        vote(p, t, 1);
+        p.shape = Some(PShape::Group {
+            by: group_fields.clone(),
+            measure: Measure::Distinct(field),
+        });
+    }
     if p.shape.is_none() && !group_fields.is_empty() {
         p.shape = Some(PShape::Group {
             by: group_fields.clone(),
@@ -1554,7 +1590,11 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
         if let Some((oi, Item::Concepts(cs, surface))) = object
             && surface.ends_with('s')
             && let Some(Concept::Noun { fields, .. }) = cs.first().copied()
-            && fields.iter().all(|(_, f)| countable_distinct(*f))
+            && fields.iter().all(|(_, f)| {
+                countable_distinct(*f)
+                    || *f == Field::ErrorMessage
+                    || (*f == Field::EventName && surface.contains("name"))
+            })
             && nouns.iter().any(|(ni, _)| *ni == oi)
         {
             p.shape = Some(PShape::Distinct(fields.clone()));
@@ -1920,7 +1960,7 @@ pub(crate) fn resolve_shape(s: &PShape, t: Table) -> Option<Shape> {
         PShape::Count => Shape::Count,
         PShape::CountDistinct(f) => Shape::CountDistinct { field: pick(f, t)? },
         PShape::Group { by, measure } => {
-            if *measure != Measure::Count && t != Table::VpcFlow {
+            if !matches!(measure, Measure::Count | Measure::Distinct(_)) && t != Table::VpcFlow {
                 return None;
             }
             Shape::Group {

@@ -51,7 +51,17 @@ pub fn compile(spec: &QuerySpec) -> String {
         },
         Shape::Group { by, measure } => {
             let keys: Vec<Field> = by.iter().copied().filter(|f| f.in_table(t)).collect();
-            let m = measure_sql(*measure);
+            let distinct_expr;
+            let m = match measure {
+                Measure::Distinct(f) => {
+                    distinct_expr = format!(
+                        "count(DISTINCT {})",
+                        f.column(t).map(|c| c.expr).unwrap_or("*")
+                    );
+                    (distinct_expr.as_str(), "n")
+                }
+                other => measure_sql(*other),
+            };
             if keys.is_empty() {
                 let _ = write!(sql, "{} AS {}", m.0, m.1);
             } else {
@@ -163,6 +173,7 @@ fn measure_sql(m: Measure) -> (&'static str, &'static str) {
         Measure::Bytes => ("sum(bytes)", "total_bytes"),
         Measure::Packets => ("sum(packets)", "total_packets"),
         Measure::DistinctPorts => ("count(DISTINCT dstport)", "ports"),
+        Measure::Distinct(_) => ("count(*)", "n"),
     }
 }
 

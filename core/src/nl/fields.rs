@@ -26,6 +26,7 @@ impl Field {
                 EventName => col("eventname", "eventname"),
                 EventSource => col("eventsource", "eventsource"),
                 ErrorCode => col("errorcode", "errorcode"),
+                ErrorMessage => col("errormessage", "errormessage"),
                 IdentityType => col("useridentity.type", "identity_type"),
                 User => col("useridentity.arn", "user_arn"),
                 UserName => col("useridentity.username", "user_name"),
@@ -129,6 +130,7 @@ impl Field {
             Title => "title",
             Id => "id",
             Packets => "packets",
+            ErrorMessage => "error message",
         }
     }
 }

@@ -441,17 +441,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
 static VERBS: &[(&[&str], Verb)] = &[
     (
         &[
-            "create",
-            "created",
-            "creating",
-            "creation",
-            "new",
-            "add",
-            "added",
-            "generate",
-            "generated",
-            "issued",
-            "put",
+            "create", "created", "creating", "creation", "new", "add", "added", "issued",
         ],
         Create,
     ),
@@ -679,7 +669,6 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "errorcode",
             "error type",
             "failure reason",
-            "error message",
             "reason",
         ],
         C::Noun {
@@ -1367,6 +1356,13 @@ fn entries() -> Vec<(&'static str, Concept)> {
         &["s3 finding"],
         C::Filter(vec![gd(F::FindingType, like("%:S3/%"))]),
     );
+    add(
+        &["error message", "errormessage", "failure message"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::ErrorMessage)],
+            filters: vec![ct(F::ErrorCode, Op::NotNull)],
+        },
+    );
     // Intents.
     add(
         &[
@@ -1786,6 +1782,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "receive",
             "break down",
             "breakdown of",
+            "generate",
+            "generating",
             "active",
             "busy",
             "transferred",

@@ -22,6 +22,9 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
                 Measure::Bytes => format!("Total bytes of {rows}"),
                 Measure::Packets => format!("Total packets of {rows}"),
                 Measure::DistinctPorts => format!("Distinct destination ports in {rows}"),
+                Measure::Distinct(f) => {
+                    format!("Number of distinct {} in {rows}", plural(f.label()))
+                }
             };
             if by.is_empty() {
                 what

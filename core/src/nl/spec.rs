@@ -124,6 +124,8 @@ pub enum Field {
     Id,
     /// Flow packets.
     Packets,
+    /// CloudTrail error message.
+    ErrorMessage,
 }
 
 /// A literal value in a filter.
@@ -301,6 +303,8 @@ pub enum Measure {
     Packets,
     /// Distinct destination ports (port scans).
     DistinctPorts,
+    /// Distinct values of a field ("distinct event names per service").
+    Distinct(Field),
 }
 
 /// The shape of the answer.
