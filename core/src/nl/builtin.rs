@@ -597,6 +597,11 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             stems.push(w.clone());
             continue;
         }
+        if super::gazetteer::event_name(w).is_some() {
+            // An API action in lower case: not a typo.
+            stems.push(w.clone());
+            continue;
+        }
         if let Some(l) = lemma(w) {
             stems.push(l);
             continue;
@@ -1059,6 +1064,27 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                 continue;
             }
             Item::Unknown(w) => {
+                // An API action written in lower case ("decrypt", "getobject").
+                if let Some(name) = super::gazetteer::event_name(w) {
+                    p.understood += 1;
+                    p.anchor = true;
+                    vote(p, Table::Cloudtrail, 2);
+                    let mut c = Cond {
+                        rules: vec![(
+                            Table::Cloudtrail,
+                            Filter::eq(Field::EventName, Value::text(name)),
+                        )],
+                        negate: false,
+                        words: w.clone(),
+                        optional: false,
+                    };
+                    if negate_next {
+                        c.negate = true;
+                        negate_next = false;
+                    }
+                    pending.push((i, c));
+                    continue;
+                }
                 p.unknown.push(w.clone());
                 continue;
             }
@@ -1368,7 +1394,7 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
     }
     let mut conds: Vec<Cond> = std::mem::take(&mut p.conds);
     conds.extend(pending.into_iter().map(|(_, c)| c));
-    p.conds = conds;
+    p.conds = merge_severity(conds);
     // A leading "from", "not", "only", "by", "same", "that", "oldest", "top N": a follow-up.
     if let Some(first) = items.first()
         && has(first, |c| {
@@ -1649,6 +1675,76 @@ fn head_noun(
         k -= 1;
     }
     Some(nouns[k].clone())
+}
+
+/// "high and critical", "medium or high": severity levels in one question
+/// widen each other (the lowest lower bound, the highest upper bound).
+fn merge_severity(conds: Vec<Cond>) -> Vec<Cond> {
+    let is_sev = |c: &Cond| {
+        !c.negate
+            && !c.rules.is_empty()
+            && c.rules.iter().all(|(t, f)| {
+                *t == Table::Guardduty
+                    && f.field == Field::Severity
+                    && matches!(f.op, Op::Ge(_) | Op::Lt(_))
+            })
+    };
+    if conds.iter().filter(|c| is_sev(c)).count() < 2 {
+        return conds;
+    }
+    let num = |v: &Value| match v {
+        Value::Float(f) => *f,
+        Value::Int(i) => *i as f64,
+        Value::Text(_) => 0.0,
+    };
+    let mut lo: Option<f64> = None;
+    let mut hi: Option<f64> = Some(f64::MIN);
+    let mut words = Vec::new();
+    for c in conds.iter().filter(|c| is_sev(c)) {
+        let ge = c.rules.iter().find_map(|(_, f)| {
+            if let Op::Ge(v) = &f.op {
+                Some(num(v))
+            } else {
+                None
+            }
+        });
+        let lt = c.rules.iter().find_map(|(_, f)| {
+            if let Op::Lt(v) = &f.op {
+                Some(num(v))
+            } else {
+                None
+            }
+        });
+        lo = Some(lo.map_or(ge.unwrap_or(0.0), |x: f64| x.min(ge.unwrap_or(0.0))));
+        hi = match (hi, lt) {
+            (Some(h), Some(l)) => Some(h.max(l)),
+            _ => None,
+        };
+        words.push(c.words.clone());
+    }
+    let mut rules = Vec::new();
+    if let Some(lo) = lo.filter(|l| *l > 0.0) {
+        rules.push((
+            Table::Guardduty,
+            Filter::new(Field::Severity, Op::Ge(Value::Float(lo))),
+        ));
+    }
+    if let Some(hi) = hi.filter(|h| *h > f64::MIN) {
+        rules.push((
+            Table::Guardduty,
+            Filter::new(Field::Severity, Op::Lt(Value::Float(hi))),
+        ));
+    }
+    let mut out: Vec<Cond> = conds.into_iter().filter(|c| !is_sev(c)).collect();
+    if !rules.is_empty() {
+        out.push(Cond {
+            rules,
+            negate: false,
+            words: words.join(" and "),
+            optional: false,
+        });
+    }
+    out
 }
 
 /// Merges `c` into `last` when both compare the same fields for equality.

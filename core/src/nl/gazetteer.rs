@@ -2034,6 +2034,72 @@ impl Gazetteer {
     }
 }
 
+/// Common API actions, for names written in lower case ("decrypt").
+const EVENT_NAMES: &[&str] = &[
+    "ConsoleLogin",
+    "AssumeRole",
+    "GetCallerIdentity",
+    "GetSessionToken",
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GetObject",
+    "PutObject",
+    "DeleteObject",
+    "ListBuckets",
+    "ListObjects",
+    "DescribeInstances",
+    "RunInstances",
+    "TerminateInstances",
+    "GetSecretValue",
+    "GetParameter",
+    "ListUsers",
+    "ListRoles",
+    "GetUser",
+    "GetRole",
+    "CreateUser",
+    "DeleteUser",
+    "CreateRole",
+    "CreateAccessKey",
+    "DeleteAccessKey",
+    "StopLogging",
+    "DeleteTrail",
+    "PutBucketPolicy",
+    "DeleteBucket",
+    "CreateBucket",
+    "LookupEvents",
+    "Invoke",
+    "AuthorizeSecurityGroupIngress",
+    "AttachUserPolicy",
+    "AttachRolePolicy",
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "CreateLoginProfile",
+    "UpdateLoginProfile",
+    "DescribeSecurityGroups",
+    "GetBucketAcl",
+    "GetBucketPolicy",
+    "DeleteBucketPublicAccessBlock",
+    "ListAccessKeys",
+    "ScheduleKeyDeletion",
+    "DisableKey",
+];
+
+/// The API action a lower-case word names, if any (`"decrypt"` → `Decrypt`).
+pub fn event_name(word: &str) -> Option<&'static str> {
+    let found = EVENT_NAMES
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(word))
+        .copied();
+    found.or_else(|| {
+        RESOURCES
+            .iter()
+            .flat_map(|(_, r)| r.events.iter().flat_map(|(_, evs)| evs.iter()))
+            .find(|e| e.eq_ignore_ascii_case(word))
+            .copied()
+    })
+}
+
 /// Events of a resource for a verb (all of its events without a verb).
 pub fn resource_events(r: &Resource, verb: Option<Verb>) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
