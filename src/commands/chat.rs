@@ -16,6 +16,19 @@ const HELP: &str = "Ask about your logs in plain English; follow-ups refine the 
 (\"only errors\", \"group by user\", \"same for yesterday\").\n  :sql          show the last query\n  :sql SELECT…  run an edited query\n  :new          start a new conversation\n  :quit         leave\n";
 
 pub(crate) fn run(app: &App, args: &ChatArgs) -> anyhow::Result<ExitCode> {
+    match converse(app, args) {
+        // The reader went away (`mantissa chat | head`): not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
+    }
+}
+
+fn converse(app: &App, args: &ChatArgs) -> anyhow::Result<ExitCode> {
     let asker = Asker::new(app, args.translator)?;
     let mut session = match &args.session {
         Some(id) => {

@@ -1140,7 +1140,10 @@ fn interpret_items(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question
                     && (has(&items[i - 1], |c| matches!(c, Concept::GroupBy)).is_some()
                         || last_grouped == Some(i - 1));
                 // "top 5 users by errors": errors are what is counted, users the group.
-                if after_group && !filters.is_empty() && top.is_some() && !nouns.is_empty() {
+                // "top 10 users by API calls": the ranking criterion, not a grouping.
+                let ranked_subject =
+                    top.is_some_and(|(ti, _)| nouns.iter().any(|(ni, _)| *ni > ti));
+                if after_group && ranked_subject {
                     after_group = false;
                 }
                 // "user alice", "account 1234…", "ip 1.2.3.4": the noun labels the value.
