@@ -14,7 +14,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use regex::Regex;
 
 use super::spec::{TimeRange, TimeUnit};
@@ -349,7 +349,6 @@ fn parse_date(s: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
             }
         }
     };
-    let _ = Days::new(0);
     Some((Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN)), true))
 }
 
