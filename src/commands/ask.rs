@@ -222,6 +222,16 @@ pub(crate) fn render_text(answer: &Answer, width: usize) -> String {
     }
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = &args.session {
         mantissa_core::session::validate_id(id)?;
@@ -233,7 +243,7 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
             eprint!("{}", render_text(&answer, output::terminal_width()));
             return Ok(ExitCode::from(1));
         }
-        (_, ResultFormat::Table) => print!("{}", render_text(&answer, output::terminal_width())),
+        (_, ResultFormat::Table) => emit(&render_text(&answer, output::terminal_width()))?,
         (
             Answer::Declined {
                 reason,
@@ -244,10 +254,10 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
             if !app.quiet {
                 eprintln!("declined: {reason}");
             }
-            println!(
-                "{}",
+            emit(&format!(
+                "{}\n",
                 json!({"question": args.question, "declined": true, "suggestions": suggestions})
-            );
+            ))?;
         }
         (
             Answer::Declined {
@@ -270,8 +280,8 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
             },
             ResultFormat::Json,
         ) => {
-            println!(
-                "{}",
+            emit(&format!(
+                "{}\n",
                 json!({
                     "question": args.question,
                     "interpretation": interpretation,
@@ -284,7 +294,7 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
                     "elapsed_ms": elapsed_ms,
                     "session": args.session,
                 })
-            );
+            ))?;
         }
         (
             Answer::Rows {
@@ -297,7 +307,7 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
             if !app.quiet {
                 eprintln!("{interpretation}\n  {}", result.sql);
             }
-            print!("{}", output::result_csv(result));
+            emit(&output::result_csv(result))?;
         }
     }
     Ok(ExitCode::SUCCESS)
