@@ -66,6 +66,11 @@ pub(crate) enum Command {
     Detect(DetectArgs),
     /// List, show, validate, test, enable/disable and backtest detection rules.
     Rules(RulesArgs),
+    /// Ask a question in plain English; shows the interpretation, the SQL and the answer.
+    Ask(AskArgs),
+    /// An interactive conversation: questions and follow-ups, one per line
+    /// (`:sql` shows or edits the last query, `:new` starts over, `:quit` ends).
+    Chat(ChatArgs),
 }
 
 /// Where rules come from (every rules verb and `detect`).
@@ -160,6 +165,44 @@ pub(crate) enum RulesCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+}
+
+/// Which translator turns questions into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TranslatorChoice {
+    /// The built-in translator (no network; declines when unsure).
+    Builtin,
+    /// A configured LLM provider.
+    Llm,
+    /// Built-in when confident, else the LLM if configured, else suggestions.
+    Auto,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AskArgs {
+    /// The question, e.g. "failed console logins in the last 24 hours".
+    #[arg(value_name = "QUESTION")]
+    pub(crate) question: String,
+    /// Conversation id: follow-ups ("only errors", "group by user") refine
+    /// the previous answer of the same session.
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ResultFormat::Table)]
+    pub(crate) format: ResultFormat,
+    /// Translator.
+    #[arg(long, value_enum, default_value_t = TranslatorChoice::Auto)]
+    pub(crate) translator: TranslatorChoice,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ChatArgs {
+    /// Continue this conversation (default: a new one).
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+    /// Translator.
+    #[arg(long, value_enum, default_value_t = TranslatorChoice::Auto)]
+    pub(crate) translator: TranslatorChoice,
 }
 
 #[derive(Debug, Args)]

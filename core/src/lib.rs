@@ -7,6 +7,8 @@
 //! - [`guard`]: the SQL guard every statement passes before any engine sees it.
 //! - [`engine`]: the [`engine::QueryEngine`] trait and its embedded DataFusion backend.
 //! - [`demo`]: a deterministic generator of realistic AWS logs with planted attacks.
+//! - [`nl`]: questions in plain English → a typed plan → Athena SQL (built-in translator).
+//! - [`session`]: conversations (the previous plan and SQL) for follow-up questions.
 
 pub mod catalog;
 pub mod clock;
@@ -15,6 +17,8 @@ pub mod demo;
 pub mod engine;
 pub mod guard;
 pub mod ingest;
+pub mod nl;
+pub mod session;
 
 /// Arrow is the interchange format for query results across engines.
 pub use datafusion::arrow;

@@ -1,5 +1,7 @@
 //! One module per verb.
 
+mod ask;
+mod chat;
 mod demo;
 mod detect;
 mod ingest;
@@ -22,5 +24,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Schema(a) => schema::run(app, &a),
         Command::Detect(a) => detect::run(app, &a),
         Command::Rules(a) => rules::run(app, &a),
+        Command::Ask(a) => ask::run(app, &a),
+        Command::Chat(a) => chat::run(app, &a),
     }
 }

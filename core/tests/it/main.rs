@@ -5,3 +5,4 @@ mod common;
 mod dialect;
 mod guard_corpus;
 mod ingest_datasets;
+mod nl_eval;

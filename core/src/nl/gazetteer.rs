@@ -1,0 +1,2120 @@
+//! The analyst vocabulary: phrases and what they mean for each table.
+//!
+//! Each entry maps a phrase (one or more words, matched after stemming and
+//! typo correction) to a [`Concept`]: a table, filters per table, a field
+//! noun, an action verb or resource (combined into CloudTrail event
+//! names), an intent word, or a filler. Adding a synonym is one line here.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::spec::{Bucket, Field, Filter, Measure, Op, Order, Table, Value};
+
+/// What an API action does to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verb {
+    /// Create / new / add.
+    Create,
+    /// Delete / remove.
+    Delete,
+    /// Change / modify / update.
+    Modify,
+    /// Attach (policies).
+    Attach,
+    /// Stop / disable.
+    Stop,
+    /// Start / enable / launch.
+    Start,
+    /// Read / download / get.
+    Read,
+    /// Assume (roles).
+    Assume,
+}
+
+/// Words that shape the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// "how many", "count", "number of".
+    Count,
+    /// "top", "most", "most common", "busiest".
+    Top,
+    /// "distinct", "unique", "different".
+    Distinct,
+    /// "which", "what" (distinct of the following noun).
+    Which,
+    /// "who" (the principals).
+    Who,
+    /// "timeline", "over time", "trend".
+    Timeline,
+    /// "first seen", "earliest".
+    First,
+    /// "last seen", "latest", "most recent".
+    Last,
+    /// "show", "list", "find".
+    List,
+    /// "raw events", "details".
+    Raw,
+}
+
+/// The meaning of a phrase.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Concept {
+    /// Names a table ("cloudtrail", "flow logs", "findings").
+    Table(Table),
+    /// Conditions, per table (the first table is the phrase's home).
+    Filter(Vec<(Table, Filter)>),
+    /// Names a field ("user", "source ip"); `filters` apply when it is the
+    /// subject ("errors" is error codes, and only rows with one).
+    Noun {
+        /// The field per table (first = home table).
+        fields: Vec<(Table, Field)>,
+        /// Filters implied when the noun is what is counted or listed.
+        filters: Vec<(Table, Filter)>,
+    },
+    /// A CloudTrail resource ("access key", "bucket") with event names per verb.
+    Resource(&'static Resource),
+    /// An action verb ("created", "deletions").
+    Verb(Verb),
+    /// An intent word.
+    Intent(Intent),
+    /// "by", "per", "grouped by".
+    GroupBy,
+    /// "not", "without", "exclude".
+    Negate,
+    /// "only", "just", "filter to": narrows the previous answer.
+    Only,
+    /// A measure ("bytes", "packets").
+    Measure(Measure),
+    /// A time bucket word after "per"/"by" ("hour", "day").
+    Bucket(Bucket),
+    /// Sort order ("oldest first").
+    Order(Order),
+    /// "sorted by", "order by": sort rows by the next field.
+    SortBy,
+    /// Words that name rows without narrowing them ("events", "activity").
+    Generic,
+    /// "same", "instead", "now", "also": marks a follow-up.
+    FollowUp,
+    /// Words that point at the previous answer's values ("that ip").
+    That,
+    /// Source side ("from", "source").
+    From,
+    /// Destination side ("to", "destination").
+    To,
+}
+
+/// A CloudTrail resource and the event names of each verb.
+#[derive(Debug, PartialEq)]
+pub struct Resource {
+    /// Name for messages.
+    pub name: &'static str,
+    /// Event names per verb; the union is used when no verb is given.
+    pub events: &'static [(Verb, &'static [&'static str])],
+    /// The field this noun names when used as a subject ("by access key").
+    pub field: Option<Field>,
+}
+
+use Verb::*;
+
+static RESOURCES: &[(&[&str], Resource)] = &[
+    (
+        &[
+            "access key",
+            "access keys",
+            "key pair",
+            "api key",
+            "iam key",
+            "credential",
+        ],
+        Resource {
+            name: "access keys",
+            events: &[
+                (Create, &["CreateAccessKey"]),
+                (Delete, &["DeleteAccessKey"]),
+                (Modify, &["UpdateAccessKey"]),
+            ],
+            field: Some(Field::AccessKey),
+        },
+    ),
+    (
+        &["iam user", "user account", "user"],
+        Resource {
+            name: "IAM users",
+            events: &[
+                (Create, &["CreateUser"]),
+                (Delete, &["DeleteUser"]),
+                (Modify, &["UpdateUser"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["role", "iam role"],
+        Resource {
+            name: "roles",
+            events: &[
+                (Create, &["CreateRole"]),
+                (Delete, &["DeleteRole"]),
+                (
+                    Modify,
+                    &[
+                        "UpdateRole",
+                        "UpdateAssumeRolePolicy",
+                        "PutRolePolicy",
+                        "AttachRolePolicy",
+                        "DetachRolePolicy",
+                    ],
+                ),
+                (Attach, &["AttachRolePolicy"]),
+                (Assume, &["AssumeRole"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["bucket", "s3 bucket"],
+        Resource {
+            name: "S3 buckets",
+            events: &[
+                (Create, &["CreateBucket"]),
+                (Delete, &["DeleteBucket"]),
+                (Read, &["GetObject"]),
+                (
+                    Modify,
+                    &[
+                        "PutBucketPolicy",
+                        "DeleteBucketPolicy",
+                        "PutBucketAcl",
+                        "PutBucketPublicAccessBlock",
+                        "DeleteBucketPublicAccessBlock",
+                        "PutBucketVersioning",
+                        "PutBucketEncryption",
+                    ],
+                ),
+            ],
+            field: Some(Field::Bucket),
+        },
+    ),
+    (
+        &["bucket policy", "s3 bucket policy", "bucket policie"],
+        Resource {
+            name: "bucket policies",
+            events: &[
+                (Create, &["PutBucketPolicy"]),
+                (Delete, &["DeleteBucketPolicy"]),
+                (Modify, &["PutBucketPolicy", "DeleteBucketPolicy"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["public access block", "block public access"],
+        Resource {
+            name: "public access blocks",
+            events: &[
+                (Create, &["PutBucketPublicAccessBlock"]),
+                (Delete, &["DeleteBucketPublicAccessBlock"]),
+                (
+                    Modify,
+                    &[
+                        "PutBucketPublicAccessBlock",
+                        "DeleteBucketPublicAccessBlock",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &[
+            "security group",
+            "sg",
+            "firewall rule",
+            "ingress rule",
+            "security group rule",
+        ],
+        Resource {
+            name: "security groups",
+            events: &[
+                (Create, &["CreateSecurityGroup"]),
+                (Delete, &["DeleteSecurityGroup"]),
+                (
+                    Modify,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                        "RevokeSecurityGroupIngress",
+                        "RevokeSecurityGroupEgress",
+                        "ModifySecurityGroupRules",
+                        "CreateSecurityGroup",
+                        "DeleteSecurityGroup",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["policy", "iam policy", "permission"],
+        Resource {
+            name: "IAM policies",
+            events: &[
+                (Create, &["CreatePolicy", "CreatePolicyVersion"]),
+                (Delete, &["DeletePolicy", "DeletePolicyVersion"]),
+                (
+                    Attach,
+                    &["AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy"],
+                ),
+                (
+                    Modify,
+                    &[
+                        "CreatePolicy",
+                        "CreatePolicyVersion",
+                        "DeletePolicy",
+                        "DeletePolicyVersion",
+                        "AttachUserPolicy",
+                        "AttachRolePolicy",
+                        "AttachGroupPolicy",
+                        "DetachUserPolicy",
+                        "DetachRolePolicy",
+                        "DetachGroupPolicy",
+                        "PutUserPolicy",
+                        "PutRolePolicy",
+                        "PutGroupPolicy",
+                        "SetDefaultPolicyVersion",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &[
+            "trail",
+            "cloudtrail logging",
+            "logging",
+            "audit logging",
+            "cloudtrail trail",
+        ],
+        Resource {
+            name: "CloudTrail trails",
+            events: &[
+                (Create, &["CreateTrail"]),
+                (Delete, &["DeleteTrail"]),
+                (Stop, &["StopLogging", "DeleteTrail"]),
+                (Start, &["StartLogging"]),
+                (
+                    Modify,
+                    &[
+                        "StopLogging",
+                        "DeleteTrail",
+                        "UpdateTrail",
+                        "PutEventSelectors",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["instance", "ec2 instance", "server", "vm"],
+        Resource {
+            name: "EC2 instances",
+            events: &[
+                (Create, &["RunInstances"]),
+                (Start, &["RunInstances", "StartInstances"]),
+                (Delete, &["TerminateInstances"]),
+                (Stop, &["StopInstances"]),
+                (Modify, &["ModifyInstanceAttribute"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["mfa device", "mfa"],
+        Resource {
+            name: "MFA devices",
+            events: &[
+                (Create, &["CreateVirtualMFADevice", "EnableMFADevice"]),
+                (Start, &["EnableMFADevice"]),
+                (Delete, &["DeactivateMFADevice", "DeleteVirtualMFADevice"]),
+                (Stop, &["DeactivateMFADevice"]),
+                (
+                    Modify,
+                    &[
+                        "CreateVirtualMFADevice",
+                        "EnableMFADevice",
+                        "DeactivateMFADevice",
+                        "DeleteVirtualMFADevice",
+                        "ResyncMFADevice",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["login profile", "password", "console password"],
+        Resource {
+            name: "console passwords",
+            events: &[
+                (Create, &["CreateLoginProfile"]),
+                (Delete, &["DeleteLoginProfile"]),
+                (Modify, &["UpdateLoginProfile", "ChangePassword"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["kms key", "encryption key", "cmk"],
+        Resource {
+            name: "KMS keys",
+            events: &[
+                (Create, &["CreateKey"]),
+                (Delete, &["ScheduleKeyDeletion"]),
+                (Stop, &["DisableKey"]),
+                (
+                    Modify,
+                    &[
+                        "ScheduleKeyDeletion",
+                        "DisableKey",
+                        "PutKeyPolicy",
+                        "RotateKey",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["secret"],
+        Resource {
+            name: "secrets",
+            events: &[
+                (Read, &["GetSecretValue"]),
+                (Create, &["CreateSecret"]),
+                (Delete, &["DeleteSecret"]),
+                (Modify, &["PutSecretValue", "UpdateSecret"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["detector", "guardduty detector"],
+        Resource {
+            name: "GuardDuty detectors",
+            events: &[
+                (Delete, &["DeleteDetector"]),
+                (Stop, &["DeleteDetector", "UpdateDetector"]),
+                (Modify, &["UpdateDetector", "DeleteDetector"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["object", "file", "s3 object"],
+        Resource {
+            name: "S3 objects",
+            events: &[
+                (Read, &["GetObject"]),
+                (Create, &["PutObject"]),
+                (Delete, &["DeleteObject", "DeleteObjects"]),
+                (Modify, &["PutObject", "DeleteObject"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["snapshot"],
+        Resource {
+            name: "snapshots",
+            events: &[
+                (Create, &["CreateSnapshot"]),
+                (Delete, &["DeleteSnapshot"]),
+                (Modify, &["ModifySnapshotAttribute"]),
+            ],
+            field: None,
+        },
+    ),
+];
+
+static VERBS: &[(&[&str], Verb)] = &[
+    (
+        &[
+            "create", "created", "creating", "creation", "new", "add", "added", "issued",
+        ],
+        Create,
+    ),
+    (
+        &[
+            "delete",
+            "deleted",
+            "deleting",
+            "deletion",
+            "remove",
+            "removed",
+            "removal",
+            "destroy",
+            "destroyed",
+            "drop",
+            "dropped",
+            "terminate",
+            "terminated",
+            "termination",
+        ],
+        Delete,
+    ),
+    (
+        &[
+            "change",
+            "changed",
+            "modify",
+            "modified",
+            "modification",
+            "update",
+            "updated",
+            "edit",
+            "edited",
+            "alter",
+            "altered",
+            "tamper",
+            "tampering",
+            "tampered",
+        ],
+        Modify,
+    ),
+    (
+        &["attach", "attached", "attachment", "grant", "granted"],
+        Attach,
+    ),
+    (
+        &[
+            "stop",
+            "stopped",
+            "disable",
+            "disabled",
+            "turn off",
+            "turned off",
+            "deactivate",
+            "deactivated",
+        ],
+        Stop,
+    ),
+    (
+        &[
+            "start",
+            "started",
+            "enable",
+            "enabled",
+            "launch",
+            "launched",
+            "turn on",
+            "turned on",
+            "activate",
+        ],
+        Start,
+    ),
+    (
+        &[
+            "read",
+            "retrieve",
+            "retrieved",
+            "download",
+            "downloaded",
+            "fetched",
+            "accessed",
+        ],
+        Read,
+    ),
+    (&["assume", "assumed", "assumption"], Assume),
+];
+
+fn ct(field: Field, op: Op) -> (Table, Filter) {
+    (Table::Cloudtrail, Filter::new(field, op))
+}
+fn flow(field: Field, op: Op) -> (Table, Filter) {
+    (Table::VpcFlow, Filter::new(field, op))
+}
+fn gd(field: Field, op: Op) -> (Table, Filter) {
+    (Table::Guardduty, Filter::new(field, op))
+}
+fn eq(s: &str) -> Op {
+    Op::Eq(Value::text(s))
+}
+fn int(n: i64) -> Op {
+    Op::Eq(Value::Int(n))
+}
+fn like(s: &str) -> Op {
+    Op::Like(s.to_string())
+}
+fn any_of(xs: &[&str]) -> Op {
+    Op::In(xs.iter().map(|x| Value::text(*x)).collect())
+}
+fn likes(xs: &[&str]) -> Op {
+    Op::LikeAny(xs.iter().map(|x| x.to_string()).collect())
+}
+
+fn service(name: &str) -> Op {
+    eq(&format!("{name}.amazonaws.com"))
+}
+
+/// The phrase table: (phrase, concept), phrases in their surface form.
+fn entries() -> Vec<(&'static str, Concept)> {
+    use Concept as C;
+    use Field as F;
+    let mut v: Vec<(&'static str, Concept)> = Vec::new();
+    let mut add = |phrases: &[&'static str], c: Concept| {
+        for p in phrases {
+            v.push((p, c.clone()));
+        }
+    };
+    // Tables.
+    add(
+        &[
+            "cloudtrail",
+            "cloud trail",
+            "cloudtrail log",
+            "api log",
+            "audit log",
+            "management event",
+            "trail log",
+            "ct",
+        ],
+        C::Table(Table::Cloudtrail),
+    );
+    add(
+        &[
+            "vpc flow",
+            "vpc flow log",
+            "flow log",
+            "flow",
+            "vpc",
+            "network traffic",
+            "traffic",
+            "network flow",
+            "connection",
+            "packet",
+            "netflow",
+            "network log",
+            "network",
+            "network activity",
+        ],
+        C::Table(Table::VpcFlow),
+    );
+    add(
+        &[
+            "guardduty",
+            "guard duty",
+            "guardduty finding",
+            "finding",
+            "threat",
+            "detection",
+            "gd",
+            "alert",
+            "guardduty alert",
+            "security finding",
+        ],
+        C::Table(Table::Guardduty),
+    );
+    // CloudTrail vocabulary.
+    add(
+        &[
+            "console login",
+            "console log in",
+            "console sign in",
+            "console signin",
+            "login",
+            "log in",
+            "logon",
+            "log on",
+            "sign in",
+            "signin",
+            "sign on",
+            "sign-in",
+            "authentication",
+            "authentication attempt",
+            "login attempt",
+            "auth",
+            "logins attempt",
+            "console access",
+            "authenticate",
+            "logged in",
+            "log into",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("ConsoleLogin"))]),
+    );
+    add(
+        &[
+            "failed",
+            "failure",
+            "fail",
+            "failing",
+            "unsuccessful",
+            "error",
+            "errored",
+            "erroring",
+            "broken",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::ErrorCode),
+                (Table::VpcFlow, F::Action),
+            ],
+            filters: vec![ct(F::ErrorCode, Op::NotNull), flow(F::Action, eq("REJECT"))],
+        },
+    );
+    add(
+        &[
+            "error code",
+            "errorcode",
+            "error type",
+            "failure reason",
+            "reason",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::ErrorCode)],
+            filters: vec![ct(F::ErrorCode, Op::NotNull)],
+        },
+    );
+    add(
+        &[
+            "denied",
+            "access denied",
+            "unauthorized",
+            "unauthorised",
+            "permission denied",
+            "forbidden",
+            "not authorized",
+            "accessdenied",
+        ],
+        C::Filter(vec![
+            ct(F::ErrorCode, likes(&["%AccessDenied%", "%Unauthorized%"])),
+            flow(F::Action, eq("REJECT")),
+        ]),
+    );
+    add(
+        &[
+            "throttled",
+            "throttling",
+            "throttle",
+            "rate limited",
+            "rate limit",
+            "rate exceeded",
+        ],
+        C::Filter(vec![ct(
+            F::ErrorCode,
+            likes(&["%Throttl%", "%LimitExceeded%"]),
+        )]),
+    );
+    add(
+        &[
+            "successful",
+            "success",
+            "succeeded",
+            "succeed",
+            "worked",
+            "passed",
+        ],
+        C::Filter(vec![
+            ct(F::ErrorCode, Op::IsNull),
+            flow(F::Action, eq("ACCEPT")),
+        ]),
+    );
+    add(
+        &[
+            "root",
+            "root account",
+            "root user",
+            "root credential",
+            "root login",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("Root"))]),
+    );
+    add(
+        &["iam user", "iam users"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::UserName)],
+            filters: vec![ct(F::IdentityType, eq("IAMUser"))],
+        },
+    );
+    add(
+        &[
+            "assumed role",
+            "role session",
+            "assumed-role",
+            "sso user",
+            "federated user",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("AssumedRole"))]),
+    );
+    add(
+        &[
+            "aws service",
+            "aws services",
+            "service principal",
+            "awsservice",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("AWSService"))]),
+    );
+    add(
+        &[
+            "without mfa",
+            "no mfa",
+            "non mfa",
+            "mfa not used",
+            "without multi factor",
+            "lacking mfa",
+            "not use mfa",
+            "not using mfa",
+            "not used mfa",
+            "didn t use mfa",
+            "without using mfa",
+            "without an mfa",
+            "mfa disabled",
+            "no multi factor",
+            "without 2fa",
+            "no 2fa",
+        ],
+        C::Filter(vec![ct(F::MfaUsed, eq("No"))]),
+    );
+    add(
+        &["with mfa", "mfa used", "using mfa"],
+        C::Filter(vec![ct(F::MfaUsed, eq("Yes"))]),
+    );
+    add(
+        &[
+            "assume role",
+            "role assumption",
+            "assumerole",
+            "sts assume role",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("AssumeRole"))]),
+    );
+    add(
+        &["read only", "readonly", "read-only"],
+        C::Filter(vec![ct(F::ReadOnly, eq("true"))]),
+    );
+    add(
+        &[
+            "write",
+            "mutating",
+            "write call",
+            "write event",
+            "non read only",
+            "change event",
+        ],
+        C::Filter(vec![ct(F::ReadOnly, eq("false"))]),
+    );
+    add(
+        &["bucket deletion", "deleted bucket", "bucket delete"],
+        C::Filter(vec![ct(F::EventName, eq("DeleteBucket"))]),
+    );
+    add(
+        &[
+            "security group change",
+            "sg change",
+            "firewall change",
+            "security group modification",
+            "opened port",
+            "ingress rule change",
+        ],
+        C::Filter(vec![ct(
+            F::EventName,
+            any_of(&[
+                "AuthorizeSecurityGroupIngress",
+                "AuthorizeSecurityGroupEgress",
+                "RevokeSecurityGroupIngress",
+                "RevokeSecurityGroupEgress",
+                "ModifySecurityGroupRules",
+                "CreateSecurityGroup",
+                "DeleteSecurityGroup",
+            ]),
+        )]),
+    );
+    add(
+        &[
+            "iam change",
+            "iam modification",
+            "privilege escalation",
+            "permission change",
+        ],
+        C::Filter(vec![
+            ct(F::EventSource, service("iam")),
+            ct(F::ReadOnly, eq("false")),
+        ]),
+    );
+    add(
+        &[
+            "object download",
+            "s3 download",
+            "s3 read",
+            "getobject",
+            "data access",
+            "download",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("GetObject"))]),
+    );
+    add(
+        &["object upload", "s3 upload", "upload", "putobject"],
+        C::Filter(vec![ct(F::EventName, eq("PutObject"))]),
+    );
+    add(
+        &[
+            "cloudtrail tampering",
+            "logging disabled",
+            "logging stopped",
+            "stop logging",
+            "stoplogging",
+            "defense evasion",
+        ],
+        C::Filter(vec![ct(
+            F::EventName,
+            any_of(&[
+                "StopLogging",
+                "DeleteTrail",
+                "UpdateTrail",
+                "PutEventSelectors",
+            ]),
+        )]),
+    );
+    add(
+        &["public bucket", "bucket made public", "public access"],
+        C::Filter(vec![ct(
+            F::EventName,
+            any_of(&[
+                "PutBucketPolicy",
+                "PutBucketAcl",
+                "DeleteBucketPublicAccessBlock",
+            ]),
+        )]),
+    );
+    // Services (event sources); "s3 events" = eventsource s3.
+    for (words, svc) in [
+        (&["s3", "amazon s3", "simple storage"][..], "s3"),
+        (&["iam", "identity and access management"][..], "iam"),
+        (&["ec2", "compute"][..], "ec2"),
+        (&["kms", "key management"][..], "kms"),
+        (&["sts", "security token service"][..], "sts"),
+        (&["lambda"][..], "lambda"),
+        (&["rds", "database"][..], "rds"),
+        (&["ssm", "systems manager", "parameter store"][..], "ssm"),
+        (&["secrets manager", "secretsmanager"][..], "secretsmanager"),
+        (&["cloudformation", "cfn"][..], "cloudformation"),
+        (&["cloudwatch logs", "cloudwatch"][..], "logs"),
+        (&["signin", "sign-in service"][..], "signin"),
+        (&["organizations", "aws organizations"][..], "organizations"),
+    ] {
+        add(words, C::Filter(vec![ct(F::EventSource, service(svc))]));
+    }
+    add(
+        &["guardduty api", "guardduty call"],
+        C::Filter(vec![ct(F::EventSource, service("guardduty"))]),
+    );
+    add(
+        &["cloudtrail api", "cloudtrail call"],
+        C::Filter(vec![ct(F::EventSource, service("cloudtrail"))]),
+    );
+    // Field nouns.
+    add(
+        &[
+            "user",
+            "users",
+            "principal",
+            "identity",
+            "person",
+            "people",
+            "caller",
+            "actor",
+            "username",
+            "user name",
+            "account user",
+            "human",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::User)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "source ip",
+            "source address",
+            "ip",
+            "ip address",
+            "address",
+            "client ip",
+            "caller ip",
+            "origin",
+            "sourceipaddress",
+            "src ip",
+            "srcaddr",
+            "source",
+            "ips",
+            "remote ip",
+            "attacker ip",
+            "host",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::SourceIp),
+                (Table::VpcFlow, F::SrcAddr),
+                (Table::Guardduty, F::Ip),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "destination ip",
+            "destination address",
+            "destination",
+            "dest ip",
+            "dst ip",
+            "dstaddr",
+            "target ip",
+            "target",
+        ],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::DstAddr)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "event name",
+            "eventname",
+            "event type",
+            "api call",
+            "api",
+            "action name",
+            "operation",
+            "api action",
+            "call",
+            "method",
+            "event",
+            "action",
+            "api request",
+            "request",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::EventName),
+                (Table::VpcFlow, F::Action),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "service",
+            "event source",
+            "eventsource",
+            "aws service name",
+            "api service",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::EventSource)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["region", "aws region", "awsregion", "location"],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::Region),
+                (Table::VpcFlow, F::Region),
+                (Table::Guardduty, F::Region),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "account",
+            "account id",
+            "aws account",
+            "accountid",
+            "account_id",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::Cloudtrail, F::Account),
+                (Table::VpcFlow, F::Account),
+                (Table::Guardduty, F::Account),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "user agent",
+            "useragent",
+            "client",
+            "tool",
+            "sdk",
+            "browser",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::UserAgent)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "identity type",
+            "principal type",
+            "user type",
+            "type of user",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::IdentityType)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["bucket name", "bucket names"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::Bucket)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["access key id", "accesskeyid", "key id"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::AccessKey)],
+            filters: vec![],
+        },
+    );
+    // VPC flow vocabulary.
+    add(
+        &[
+            "rejected",
+            "reject",
+            "blocked",
+            "dropped",
+            "refused",
+            "denied traffic",
+            "rejected traffic",
+            "rejected connection",
+            "blocked traffic",
+        ],
+        C::Filter(vec![flow(F::Action, eq("REJECT"))]),
+    );
+    add(
+        &[
+            "accepted",
+            "accept",
+            "allowed",
+            "permitted",
+            "accepted traffic",
+            "allowed traffic",
+        ],
+        C::Filter(vec![flow(F::Action, eq("ACCEPT"))]),
+    );
+    for (words, port) in [
+        (&["ssh"][..], 22),
+        (&["rdp", "remote desktop"][..], 3389),
+        (&["https", "tls"][..], 443),
+        (&["http", "web traffic"][..], 80),
+        (&["dns"][..], 53),
+        (&["telnet"][..], 23),
+        (&["smb"][..], 445),
+        (&["ftp"][..], 21),
+        (&["smtp", "email traffic"][..], 25),
+        (&["mysql"][..], 3306),
+        (&["postgres", "postgresql"][..], 5432),
+        (&["redis"][..], 6379),
+    ] {
+        add(words, C::Filter(vec![flow(F::DstPort, int(port))]));
+    }
+    add(&["tcp"], C::Filter(vec![flow(F::Protocol, int(6))]));
+    add(&["udp"], C::Filter(vec![flow(F::Protocol, int(17))]));
+    add(
+        &["icmp", "ping"],
+        C::Filter(vec![flow(F::Protocol, int(1))]),
+    );
+    add(
+        &["inbound", "ingress", "incoming"],
+        C::Filter(vec![flow(F::Direction, eq("ingress"))]),
+    );
+    add(
+        &["outbound", "egress", "outgoing"],
+        C::Filter(vec![flow(F::Direction, eq("egress"))]),
+    );
+    add(
+        &[
+            "destination port",
+            "dest port",
+            "dst port",
+            "dstport",
+            "port",
+            "service port",
+            "target port",
+        ],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::DstPort)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["source port", "src port", "srcport"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::SrcPort)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["protocol"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::Protocol)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "instance",
+            "instance id",
+            "ec2 instance",
+            "instances",
+            "host id",
+        ],
+        C::Noun {
+            fields: vec![
+                (Table::VpcFlow, F::Instance),
+                (Table::Guardduty, F::Instance),
+            ],
+            filters: vec![],
+        },
+    );
+    add(
+        &["interface", "eni", "network interface"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::Interface)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "talker",
+            "top talker",
+            "talkers",
+            "top talkers",
+            "bandwidth hog",
+        ],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::SrcAddr)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "bytes",
+            "byte",
+            "bytes out",
+            "bytes sent",
+            "data transferred",
+            "data volume",
+            "traffic volume",
+            "bandwidth",
+            "volume",
+            "data sent",
+            "transfer",
+        ],
+        C::Measure(Measure::Bytes),
+    );
+    add(
+        &["packets count", "packet count", "total packets"],
+        C::Measure(Measure::Packets),
+    );
+    add(
+        &[
+            "port scan",
+            "port scanning",
+            "scan",
+            "scanning",
+            "scanner",
+            "port sweep",
+        ],
+        C::Measure(Measure::DistinctPorts),
+    );
+    // GuardDuty vocabulary.
+    add(
+        &[
+            "high severity",
+            "high",
+            "severe",
+            "high sev",
+            "high-severity",
+            "serious",
+            "important",
+        ],
+        C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(7.0)))]),
+    );
+    add(
+        &["critical", "critical severity"],
+        C::Filter(vec![gd(F::Severity, Op::Ge(Value::Float(9.0)))]),
+    );
+    add(
+        &["medium severity", "medium", "moderate"],
+        C::Filter(vec![
+            gd(F::Severity, Op::Ge(Value::Float(4.0))),
+            gd(F::Severity, Op::Lt(Value::Float(7.0))),
+        ]),
+    );
+    add(
+        &["low severity", "low", "minor"],
+        C::Filter(vec![gd(F::Severity, Op::Lt(Value::Float(4.0)))]),
+    );
+    add(
+        &["severity", "severity level", "sev"],
+        C::Noun {
+            fields: vec![(Table::Guardduty, F::Severity)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "finding type",
+            "type",
+            "threat type",
+            "kind",
+            "category",
+            "types",
+        ],
+        C::Noun {
+            fields: vec![(Table::Guardduty, F::FindingType)],
+            filters: vec![],
+        },
+    );
+    for (words, pat) in [
+        (
+            &["backdoor", "c2", "command and control", "c&c"][..],
+            "Backdoor:%",
+        ),
+        (
+            &[
+                "crypto",
+                "cryptocurrency",
+                "bitcoin",
+                "mining",
+                "miner",
+                "cryptomining",
+                "coin mining",
+            ][..],
+            "CryptoCurrency:%",
+        ),
+        (
+            &["recon", "reconnaissance", "port probe", "probe", "probing"][..],
+            "Recon:%",
+        ),
+        (
+            &[
+                "brute force",
+                "bruteforce",
+                "brute forcing",
+                "password spraying",
+            ][..],
+            "%BruteForce%",
+        ),
+        (
+            &["unauthorized access finding", "unauthorizedaccess"][..],
+            "UnauthorizedAccess:%",
+        ),
+        (&["trojan", "malware"][..], "Trojan:%"),
+        (
+            &[
+                "credential exfiltration",
+                "exfiltration",
+                "instance credential",
+            ][..],
+            "%Exfiltration%",
+        ),
+        (&["stealth"][..], "Stealth:%"),
+        (&["discovery"][..], "Discovery:%"),
+        (&["anomalous", "anomaly", "unusual"][..], "%Anomalous%"),
+        (&["policy violation"][..], "Policy:%"),
+    ] {
+        add(words, C::Filter(vec![gd(F::FindingType, like(pat))]));
+    }
+    add(
+        &["ssh brute force"],
+        C::Filter(vec![gd(F::FindingType, like("%SSHBruteForce%"))]),
+    );
+    add(
+        &["rdp brute force"],
+        C::Filter(vec![gd(F::FindingType, like("%RDPBruteForce%"))]),
+    );
+    add(
+        &["ec2 finding"],
+        C::Filter(vec![gd(F::FindingType, like("%:EC2/%"))]),
+    );
+    add(
+        &["iam finding", "iam user finding"],
+        C::Filter(vec![gd(F::FindingType, like("%:IAMUser/%"))]),
+    );
+    add(
+        &["s3 finding"],
+        C::Filter(vec![gd(F::FindingType, like("%:S3/%"))]),
+    );
+    add(
+        &["error message", "errormessage", "failure message"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::ErrorMessage)],
+            filters: vec![ct(F::ErrorCode, Op::NotNull)],
+        },
+    );
+    // Intents.
+    add(
+        &[
+            "how many",
+            "count",
+            "number of",
+            "total",
+            "how much",
+            "tally",
+            "amount of",
+            "volume of",
+        ],
+        C::Intent(Intent::Count),
+    );
+    add(
+        &[
+            "top",
+            "most",
+            "most common",
+            "most frequent",
+            "most active",
+            "busiest",
+            "biggest",
+            "largest",
+            "highest",
+            "frequent",
+            "common",
+            "noisiest",
+            "heaviest",
+            "most often",
+            "leading",
+            "ranking",
+            "rank",
+        ],
+        C::Intent(Intent::Top),
+    );
+    add(
+        &[
+            "distinct",
+            "unique",
+            "different",
+            "list of",
+            "set of",
+            "every distinct",
+        ],
+        C::Intent(Intent::Distinct),
+    );
+    add(&["which", "what"], C::Intent(Intent::Which));
+    add(&["who", "whom", "whose"], C::Intent(Intent::Who));
+    add(
+        &[
+            "timeline",
+            "over time",
+            "trend",
+            "histogram",
+            "time series",
+            "timeseries",
+            "activity over time",
+        ],
+        C::Intent(Intent::Timeline),
+    );
+    add(
+        &["hourly", "per hour", "each hour", "every hour"],
+        C::Bucket(Bucket::Hour),
+    );
+    add(
+        &["daily", "per day", "each day", "every day"],
+        C::Bucket(Bucket::Day),
+    );
+    add(
+        &["per minute", "each minute", "every minute", "minutely"],
+        C::Bucket(Bucket::Minute),
+    );
+    add(&["hour"], C::Bucket(Bucket::Hour));
+    add(&["day", "date"], C::Bucket(Bucket::Day));
+    add(&["minute"], C::Bucket(Bucket::Minute));
+    add(
+        &[
+            "first seen",
+            "first time",
+            "first",
+            "earliest",
+            "first appear",
+            "first appearance",
+            "first show up",
+            "start",
+        ],
+        C::Intent(Intent::First),
+    );
+    add(
+        &[
+            "last seen",
+            "last time",
+            "latest",
+            "most recent",
+            "last",
+            "final",
+            "last appear",
+        ],
+        C::Intent(Intent::Last),
+    );
+    add(
+        &[
+            "show",
+            "list",
+            "find",
+            "get",
+            "display",
+            "give",
+            "search",
+            "return",
+            "pull",
+            "fetch",
+            "see",
+            "view",
+            "look",
+            "print",
+            "report",
+            "tell",
+            "retrieve",
+            "query",
+            "search for",
+            "look for",
+            "look up",
+            "lookup",
+            "dig",
+            "investigate",
+            "check",
+        ],
+        C::Intent(Intent::List),
+    );
+    add(
+        &[
+            "raw",
+            "raw event",
+            "raw events",
+            "detail",
+            "details",
+            "underlying",
+            "individual",
+            "full event",
+            "row",
+            "rows",
+            "record detail",
+        ],
+        C::Intent(Intent::Raw),
+    );
+    add(
+        &[
+            "by",
+            "per",
+            "group by",
+            "grouped by",
+            "broken down by",
+            "breakdown by",
+            "break down by",
+            "split by",
+            "for each",
+            "each",
+            "for every",
+            "across",
+            "breakdown",
+            "aggregate by",
+            "bucketed by",
+        ],
+        C::GroupBy,
+    );
+    add(
+        &[
+            "not",
+            "no",
+            "without",
+            "didn",
+            "don",
+            "doesn",
+            "wasn",
+            "weren",
+            "never",
+            "except",
+            "excluding",
+            "exclude",
+            "other than",
+            "non",
+            "ignore",
+            "ignoring",
+            "minus",
+            "omit",
+            "hide",
+            "filter out",
+            "remove",
+            "drop",
+            "leave out",
+            "but not",
+            "besides",
+            "apart from",
+        ],
+        C::Negate,
+    );
+    add(
+        &[
+            "only",
+            "just",
+            "filter",
+            "filter to",
+            "filter for",
+            "limit to",
+            "restrict to",
+            "narrow",
+            "narrow to",
+            "narrow down",
+            "focus on",
+            "keep",
+            "solely",
+            "exclusively",
+            "where",
+            "filtered",
+            "with",
+            "that have",
+            "having",
+        ],
+        C::Only,
+    );
+    add(
+        &[
+            "sorted by",
+            "sort by",
+            "order by",
+            "ordered by",
+            "ranked by",
+            "sorting by",
+        ],
+        C::SortBy,
+    );
+    add(
+        &[
+            "oldest first",
+            "oldest",
+            "chronological",
+            "ascending",
+            "earliest first",
+            "in order",
+        ],
+        C::Order(Order::Asc),
+    );
+    add(
+        &[
+            "newest first",
+            "newest",
+            "descending",
+            "reverse chronological",
+        ],
+        C::Order(Order::Desc),
+    );
+    add(
+        &[
+            "same",
+            "instead",
+            "now",
+            "also",
+            "again",
+            "what about",
+            "how about",
+            "and now",
+            "too",
+            "as well",
+            "switch to",
+            "but",
+            "then",
+            "same thing",
+            "same query",
+            "rather",
+        ],
+        C::FollowUp,
+    );
+    add(
+        &[
+            "that", "those", "these", "this", "it", "them", "same ip", "that ip", "the same",
+        ],
+        C::That,
+    );
+    add(
+        &["from", "source of", "coming from", "originating from"],
+        C::From,
+    );
+    add(
+        &[
+            "to",
+            "toward",
+            "towards",
+            "destined for",
+            "going to",
+            "into",
+        ],
+        C::To,
+    );
+    add(
+        &[
+            "events",
+            "event log",
+            "activity",
+            "activities",
+            "log",
+            "logs",
+            "entry",
+            "entries",
+            "record",
+            "records",
+            "happening",
+            "happened",
+            "occurrence",
+            "thing",
+            "stuff",
+            "everything",
+            "anything",
+            "all events",
+            "data",
+            "result",
+            "results",
+            "item",
+            "attempt",
+            "attempts",
+            "try",
+            "tried",
+            "trying",
+            "action taken",
+            "incident",
+            "suspicious",
+            "recorded",
+            "happen",
+            "occur",
+            "occurred",
+            "made",
+            "done",
+            "did",
+            "performed",
+            "sorted",
+            "sort",
+            "ordered",
+            "order",
+            "appear",
+            "appeared",
+            "seen",
+            "ranked",
+            "involving",
+            "related",
+            "regarding",
+            "about",
+            "against",
+            "targeting",
+            "hit",
+            "hitting",
+            "originate",
+            "come",
+            "came",
+            "coming",
+            "doing",
+            "using",
+            "used",
+            "via",
+            "through",
+            "grouped",
+            "group",
+            "aws",
+            "amazon",
+            "account activity",
+            "all",
+            "everything",
+            "api activity",
+            "console",
+            "access",
+            "happening",
+            "going on",
+            "behavior",
+            "behaviour",
+            "usage",
+            "use",
+            "level",
+            "value",
+            "values",
+            "name",
+            "names",
+            "list them",
+            "them all",
+            "pls",
+            "please",
+            "recent",
+            "latest events",
+            "logged",
+            "occurring",
+            "observed",
+            "detected",
+            "generated",
+            "produced",
+            "caused",
+            "triggered",
+            "involved",
+            "initiated",
+            "called",
+            "invoked",
+            "ran",
+            "executed",
+            "times",
+            "time",
+            "talked",
+            "talking",
+            "talk",
+            "communicated",
+            "communicating",
+            "connected",
+            "connecting",
+            "contacted",
+            "reached",
+            "sent",
+            "send",
+            "sending",
+            "received",
+            "receive",
+            "break down",
+            "breakdown of",
+            "generate",
+            "generating",
+            "active",
+            "busy",
+            "transferred",
+            "moved",
+            "exchanged",
+            "been",
+            "doing",
+            "in use",
+            "there",
+        ],
+        C::Generic,
+    );
+    add(
+        &[
+            "how much data",
+            "how many bytes",
+            "amount of data",
+            "how much traffic",
+        ],
+        C::Measure(Measure::Bytes),
+    );
+    v
+}
+
+/// Words that carry no meaning here.
+pub const STOPWORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "me",
+    "us",
+    "i",
+    "we",
+    "you",
+    "my",
+    "our",
+    "your",
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "and",
+    "or",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "there",
+    "any",
+    "some",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "do",
+    "does",
+    "have",
+    "has",
+    "had",
+    "please",
+    "kindly",
+    "let",
+    "lets",
+    "let's",
+    "want",
+    "need",
+    "like",
+    "to",
+    "up",
+    "out",
+    "into",
+    "than",
+    "more",
+    "their",
+    "its",
+    "his",
+    "her",
+    "they",
+    "he",
+    "she",
+    "how",
+    "when",
+    "where",
+    "why",
+    "ever",
+    "so",
+    "far",
+    "yet",
+    "am",
+    "if",
+    "whether",
+    "as",
+    "there's",
+    "what's",
+    "who's",
+    "which's",
+    "whats",
+    "whos",
+    "hey",
+    "hi",
+    "ok",
+    "okay",
+    "then",
+    "thanks",
+    "thank",
+    "there",
+    "here",
+    "s",
+    "t",
+    "d",
+    "ve",
+    "ll",
+    "re",
+    "m",
+    "were",
+    "during",
+    "within",
+    "over",
+    "under",
+    "across",
+    "between",
+    "since",
+    "till",
+    "until",
+    "upon",
+    "onto",
+    "off",
+    "all",
+    "every",
+    "everyone",
+    "somebody",
+    "someone",
+    "anyone",
+    "anybody",
+    "also",
+    "really",
+    "actually",
+    "currently",
+    "still",
+    "many",
+    "much",
+    "one",
+    "ones",
+    "got",
+    "gotten",
+    "been",
+    "did",
+    "doing",
+    "does",
+    "make",
+    "makes",
+];
+
+/// The phrase table, indexed by first word (stemmed).
+pub struct Gazetteer {
+    /// Phrases (stemmed words) and their concepts, keyed by the first word.
+    by_first: HashMap<String, Vec<(Vec<String>, Concept)>>,
+    /// Every known word (stemmed), for typo correction.
+    pub vocabulary: Vec<String>,
+    /// The vocabulary by length in characters (index = length).
+    pub by_len: Vec<Vec<String>>,
+}
+
+/// The gazetteer (built once).
+pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::build);
+
+impl Gazetteer {
+    fn build() -> Self {
+        let mut by_first: HashMap<String, Vec<(Vec<String>, Concept)>> = HashMap::new();
+        let mut vocab: Vec<String> = Vec::new();
+        let mut push = |phrase: &str, c: Concept| {
+            let words: Vec<String> = super::builtin::words(phrase)
+                .iter()
+                .map(|w| super::builtin::stem(w))
+                .collect();
+            if words.is_empty() {
+                return;
+            }
+            vocab.extend(words.iter().cloned());
+            by_first
+                .entry(words[0].clone())
+                .or_default()
+                .push((words, c));
+        };
+        for (p, c) in entries() {
+            push(p, c);
+        }
+        for (phrases, r) in RESOURCES {
+            for p in *phrases {
+                push(p, Concept::Resource(r));
+            }
+        }
+        for (phrases, verb) in VERBS {
+            for p in *phrases {
+                push(p, Concept::Verb(*verb));
+            }
+        }
+        for list in by_first.values_mut() {
+            // Longest phrase first.
+            list.sort_by_key(|x| std::cmp::Reverse(x.0.len()));
+        }
+        vocab.extend(STOPWORDS.iter().map(|s| s.to_string()));
+        vocab.sort();
+        vocab.dedup();
+        let mut by_len: Vec<Vec<String>> = Vec::new();
+        for w in &vocab {
+            let n = w.chars().count();
+            if by_len.len() <= n {
+                by_len.resize(n + 1, Vec::new());
+            }
+            by_len[n].push(w.clone());
+        }
+        Self {
+            by_first,
+            vocabulary: vocab,
+            by_len,
+        }
+    }
+
+    /// The longest phrase starting at `words[i]`: (word count, concepts).
+    /// A phrase may mean several things ("user" is a field and a resource).
+    pub fn longest(&self, words: &[String], i: usize) -> Option<(usize, Vec<&Concept>)> {
+        let list = self.by_first.get(&words[i])?;
+        let mut best: Option<(usize, Vec<&Concept>)> = None;
+        for (phrase, c) in list {
+            let n = phrase.len();
+            if i + n <= words.len() && words[i..i + n] == phrase[..] {
+                match &mut best {
+                    Some((bn, cs)) if *bn == n => cs.push(c),
+                    Some((bn, _)) if *bn > n => {}
+                    _ => best = Some((n, vec![c])),
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether a (stemmed) word is known.
+    pub fn knows(&self, word: &str) -> bool {
+        self.vocabulary
+            .binary_search_by(|w| w.as_str().cmp(word))
+            .is_ok()
+    }
+}
+
+/// Common API actions, for names written in lower case ("decrypt").
+const EVENT_NAMES: &[&str] = &[
+    "ConsoleLogin",
+    "AssumeRole",
+    "GetCallerIdentity",
+    "GetSessionToken",
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GetObject",
+    "PutObject",
+    "DeleteObject",
+    "ListBuckets",
+    "ListObjects",
+    "DescribeInstances",
+    "RunInstances",
+    "TerminateInstances",
+    "GetSecretValue",
+    "GetParameter",
+    "ListUsers",
+    "ListRoles",
+    "GetUser",
+    "GetRole",
+    "CreateUser",
+    "DeleteUser",
+    "CreateRole",
+    "CreateAccessKey",
+    "DeleteAccessKey",
+    "StopLogging",
+    "DeleteTrail",
+    "PutBucketPolicy",
+    "DeleteBucket",
+    "CreateBucket",
+    "LookupEvents",
+    "Invoke",
+    "AuthorizeSecurityGroupIngress",
+    "AttachUserPolicy",
+    "AttachRolePolicy",
+    "PutUserPolicy",
+    "PutRolePolicy",
+    "CreateLoginProfile",
+    "UpdateLoginProfile",
+    "DescribeSecurityGroups",
+    "GetBucketAcl",
+    "GetBucketPolicy",
+    "DeleteBucketPublicAccessBlock",
+    "ListAccessKeys",
+    "ScheduleKeyDeletion",
+    "DisableKey",
+];
+
+/// The API action a lower-case word names, if any (`"decrypt"` → `Decrypt`).
+pub fn event_name(word: &str) -> Option<&'static str> {
+    let found = EVENT_NAMES
+        .iter()
+        .find(|e| e.eq_ignore_ascii_case(word))
+        .copied();
+    found.or_else(|| {
+        RESOURCES
+            .iter()
+            .flat_map(|(_, r)| r.events.iter().flat_map(|(_, evs)| evs.iter()))
+            .find(|e| e.eq_ignore_ascii_case(word))
+            .copied()
+    })
+}
+
+/// Events of a resource for a verb (all of its events without a verb).
+pub fn resource_events(r: &Resource, verb: Option<Verb>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (v, evs) in r.events {
+        if verb.is_none() || verb == Some(*v) {
+            for e in *evs {
+                if !out.contains(e) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    if out.is_empty() && verb.is_some() && verb != Some(Verb::Modify) {
+        // "stopped access keys": no exact verb; fall back to modifications.
+        return resource_events(r, Some(Verb::Modify));
+    }
+    out
+}

@@ -1,0 +1,511 @@
+//! The time-expression grammar. Everything is relative to the query clock
+//! (`--now`), in UTC:
+//!
+//! - rolling: "last/past N minutes|hours|days|weeks|months", "last/past
+//!   hour", "past day" (24 h), "past week" (7 days), "past month", "24h",
+//!   "recently"/"lately" (7 days);
+//! - calendar: "today", "yesterday", "this week" and "last week" (weeks
+//!   start on Monday 00:00 UTC), "this month", "last month";
+//! - dates: "on 2024-03-10", "on March 10", "since Nov 20", "between
+//!   2024-03-01 and 2024-03-05" (both days included), "on Monday" (the
+//!   most recent Monday, today included).
+//!
+//! "last week" is the previous calendar week, "past week" the last 7 days.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
+use regex::Regex;
+
+use super::spec::{TimeRange, TimeUnit};
+
+/// A time expression found in a question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The range it means.
+    pub range: TimeRange,
+    /// Byte span of the expression in the (lower-cased) text.
+    pub span: (usize, usize),
+}
+
+const NUM: &str = r"(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|twenty[- ]four|thirty|forty[- ]eight|ninety)";
+const UNIT: &str = r"(minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?)";
+const MONTH: &str = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*";
+const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)";
+
+fn date_re() -> String {
+    format!(
+        r"(\d{{4}}-\d{{2}}-\d{{2}}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?z?)?|{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}(?:,? \d{{4}})?|{WEEKDAY}|yesterday|today)"
+    )
+}
+
+const LEAD: &str = r"(?:(?:in|over|during|within|for|from|of) )?(?:the )?";
+
+struct Patterns {
+    between: Regex,
+    since: Regex,
+    on: Regex,
+    rolling: Regex,
+    compact: Regex,
+    single: Regex,
+    calendar: Regex,
+    recent: Regex,
+    bare_date: Regex,
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let d = date_re();
+    let re = |s: &str| Regex::new(s).expect("time pattern");
+    Patterns {
+        between: re(&format!(
+            r"\b(?:between|from) {d} (?:and|to|until|through|-) {d}\b"
+        )),
+        since: re(&format!(r"\b(?:since|after|starting(?: from)?) {d}\b")),
+        on: re(&format!(r"\b(?:on|for|during|from) {d}\b")),
+        rolling: re(&format!(
+            r"\b{LEAD}(?:last|past|previous|prior|recent) {NUM} ?{UNIT}\b"
+        )),
+        compact: re(&format!(
+            r"\b{LEAD}(?:last |past )?(\d+) ?(h|hrs?|hours?|d|days?|m|mins?|minutes?|w|weeks?)\b"
+        )),
+        single: re(&format!(
+            r"\b{LEAD}(last|past|previous) (minute|hour|day|week|month|24 hours)\b"
+        )),
+        calendar: re(&format!(
+            r"\b{LEAD}(today|yesterday|this week|this month)\b"
+        )),
+        recent: re(r"\b(?:(?:most )?recently|lately|(?:in )?recent days)\b"),
+        bare_date: re(&format!(
+            r"\b(\d{{4}}-\d{{2}}-\d{{2}})\b|\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b"
+        )),
+    }
+});
+
+/// Finds the first time expression in `text` (lower case) relative to `now`.
+pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
+    let p = &*PATTERNS;
+    if let Some(c) = p.between.captures(text) {
+        let (a, a_day) = parse_date(&c[1], now)?;
+        let (b, b_day) = parse_date(&c[2], now)?;
+        let end = if b_day { b + Duration::days(1) } else { b };
+        let (start, end) = if a <= end {
+            (a, end)
+        } else {
+            (b, a + Duration::days(i64::from(a_day)))
+        };
+        return Some(found(
+            TimeRange::Absolute {
+                start,
+                end: Some(end),
+                label: format!("between {} and {}", &c[1], &c[2]),
+            },
+            &c,
+        ));
+    }
+    if let Some(c) = p.since.captures(text) {
+        let (start, _) = parse_date(&c[1], now)?;
+        return Some(found(
+            TimeRange::Absolute {
+                start,
+                end: None,
+                label: format!("since {}", &c[1]),
+            },
+            &c,
+        ));
+    }
+    if let Some(c) = p.rolling.captures(text) {
+        let amount = number(&c[1])?;
+        let unit = unit(&c[2])?;
+        return Some(found(TimeRange::Rolling { amount, unit }, &c));
+    }
+    if let Some(c) = p.single.captures(text) {
+        let range = match &c[2] {
+            "minute" => TimeRange::Rolling {
+                amount: 1,
+                unit: TimeUnit::Minute,
+            },
+            "hour" => TimeRange::Rolling {
+                amount: 1,
+                unit: TimeUnit::Hour,
+            },
+            "day" | "24 hours" => TimeRange::Rolling {
+                amount: 24,
+                unit: TimeUnit::Hour,
+            },
+            "week" if &c[1] == "past" => TimeRange::Rolling {
+                amount: 7,
+                unit: TimeUnit::Day,
+            },
+            "week" => calendar_week(now, -1),
+            "month" if &c[1] == "past" => TimeRange::Rolling {
+                amount: 1,
+                unit: TimeUnit::Month,
+            },
+            _ => calendar_month(now, -1),
+        };
+        return Some(found(range, &c));
+    }
+    if let Some(c) = p.calendar.captures(text) {
+        let today = midnight(now);
+        let range = match &c[1] {
+            "today" => TimeRange::Absolute {
+                start: today,
+                end: None,
+                label: "today".into(),
+            },
+            "yesterday" => TimeRange::Absolute {
+                start: today - Duration::days(1),
+                end: Some(today),
+                label: "yesterday".into(),
+            },
+            "this week" => calendar_week(now, 0),
+            _ => calendar_month(now, 0),
+        };
+        return Some(found(range, &c));
+    }
+    if let Some(c) = p.on.captures(text) {
+        return on_day(&c[1], now).map(|r| found(r, &c));
+    }
+    if let Some(c) = p.recent.captures(text) {
+        return Some(found(
+            TimeRange::Rolling {
+                amount: 7,
+                unit: TimeUnit::Day,
+            },
+            &c,
+        ));
+    }
+    if let Some(c) = p.compact.captures(text) {
+        let amount = number(&c[1])?;
+        let unit = unit(&c[2])?;
+        // A bare "22 m" is not a time; require a lead word or a compact form.
+        let whole = &c[0];
+        let compact = !whole.contains(' ')
+            || whole.starts_with("last")
+            || whole.starts_with("past")
+            || whole.contains("the ");
+        if compact && amount > 0 {
+            return Some(found(TimeRange::Rolling { amount, unit }, &c));
+        }
+    }
+    if let Some(c) = p.bare_date.captures(text) {
+        let m = c.get(1).or_else(|| c.get(2))?;
+        return on_day(m.as_str(), now).map(|r| found(r, &c));
+    }
+    None
+}
+
+fn found(range: TimeRange, c: &regex::Captures<'_>) -> Found {
+    let m = c.get(0).expect("whole match");
+    Found {
+        range,
+        span: (m.start(), m.end()),
+    }
+}
+
+fn on_day(text: &str, now: DateTime<Utc>) -> Option<TimeRange> {
+    let (start, day) = parse_date(text, now)?;
+    let end = if day {
+        Some(start + Duration::days(1))
+    } else {
+        None
+    };
+    Some(TimeRange::Absolute {
+        start,
+        end,
+        label: format!("on {text}"),
+    })
+}
+
+/// Midnight UTC of `t`'s day.
+pub fn midnight(t: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&t.date_naive().and_time(NaiveTime::MIN))
+}
+
+/// Calendar week `offset` weeks from the current one (0 = this week), Monday 00:00 UTC.
+fn calendar_week(now: DateTime<Utc>, offset: i64) -> TimeRange {
+    let today = midnight(now);
+    let monday = today - Duration::days(i64::from(now.weekday().num_days_from_monday()));
+    let start = monday + Duration::weeks(offset);
+    let (end, label) = if offset == 0 {
+        (None, "this week")
+    } else {
+        (Some(start + Duration::weeks(1)), "last week")
+    };
+    TimeRange::Absolute {
+        start,
+        end,
+        label: label.into(),
+    }
+}
+
+/// Calendar month `offset` months from the current one (0 = this month).
+fn calendar_month(now: DateTime<Utc>, offset: i32) -> TimeRange {
+    let first = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap_or(now.date_naive());
+    let first = Utc.from_utc_datetime(&first.and_time(NaiveTime::MIN));
+    if offset == 0 {
+        return TimeRange::Absolute {
+            start: first,
+            end: None,
+            label: "this month".into(),
+        };
+    }
+    let start = first - Months::new(offset.unsigned_abs());
+    TimeRange::Absolute {
+        start,
+        end: Some(first),
+        label: "last month".into(),
+    }
+}
+
+fn number(s: &str) -> Option<u32> {
+    Some(match s {
+        "a" | "an" | "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        "fifteen" => 15,
+        "twenty" => 20,
+        "twenty four" | "twenty-four" => 24,
+        "thirty" => 30,
+        "forty eight" | "forty-eight" => 48,
+        "ninety" => 90,
+        n => n.parse().ok().filter(|n| *n > 0 && *n <= 100_000)?,
+    })
+}
+
+fn unit(s: &str) -> Option<TimeUnit> {
+    Some(match s.trim_end_matches('s') {
+        "minute" | "min" | "m" => TimeUnit::Minute,
+        "hour" | "hr" | "h" => TimeUnit::Hour,
+        "day" | "d" => TimeUnit::Day,
+        "week" | "wk" | "w" => TimeUnit::Week,
+        "month" => TimeUnit::Month,
+        _ => return None,
+    })
+}
+
+/// Parses a date expression; returns its start and whether it is a whole day.
+fn parse_date(s: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
+    let s = s.trim().trim_end_matches('.');
+    let today = midnight(now);
+    match s {
+        "today" => return Some((today, true)),
+        "yesterday" => return Some((today - Duration::days(1), true)),
+        _ => {}
+    }
+    if let Some(wd) = weekday(s) {
+        let back = (7 + now.weekday().num_days_from_monday() - wd) % 7;
+        return Some((today - Duration::days(i64::from(back)), true));
+    }
+    if s.len() >= 10 && s.as_bytes()[4] == b'-' {
+        let day = NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok()?;
+        if s.len() > 10 {
+            let time = s[11..].trim_end_matches('z');
+            let t = NaiveTime::parse_from_str(time, "%H:%M:%S")
+                .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M"))
+                .ok()?;
+            return Some((Utc.from_utc_datetime(&day.and_time(t)), false));
+        }
+        return Some((Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)), true));
+    }
+    // "march 10", "mar 10th, 2024", "10 march", "10th of march 2024".
+    let words: Vec<&str> = s
+        .split([' ', ','])
+        .filter(|w| !w.is_empty() && *w != "of")
+        .collect();
+    let mut month = None;
+    let mut day = None;
+    let mut year = None;
+    for w in words {
+        let digits = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        if let Some(m) = month_number(w) {
+            month = Some(m);
+        } else if let Ok(n) = digits.parse::<u32>() {
+            if n > 31 {
+                year = Some(n as i32);
+            } else {
+                day = Some(n);
+            }
+        }
+    }
+    let (month, day) = (month?, day?);
+    let date = match year {
+        Some(y) => NaiveDate::from_ymd_opt(y, month, day)?,
+        None => {
+            let d = NaiveDate::from_ymd_opt(now.year(), month, day)?;
+            if d > now.date_naive() {
+                NaiveDate::from_ymd_opt(now.year() - 1, month, day)?
+            } else {
+                d
+            }
+        }
+    };
+    Some((Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN)), true))
+}
+
+fn weekday(s: &str) -> Option<u32> {
+    Some(match s {
+        "monday" => 0,
+        "tuesday" => 1,
+        "wednesday" => 2,
+        "thursday" => 3,
+        "friday" => 4,
+        "saturday" => 5,
+        "sunday" => 6,
+        _ => return None,
+    })
+}
+
+fn month_number(w: &str) -> Option<u32> {
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    if w.len() < 3 || !w.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    NAMES
+        .iter()
+        .position(|n| w.starts_with(n))
+        .map(|i| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::parse_instant;
+
+    fn now() -> DateTime<Utc> {
+        // A Thursday.
+        parse_instant("2026-11-26T15:30:00Z").unwrap()
+    }
+
+    fn abs(text: &str) -> (String, Option<String>) {
+        match find(text, now())
+            .unwrap_or_else(|| panic!("no time in {text:?}"))
+            .range
+        {
+            TimeRange::Absolute { start, end, .. } => {
+                (start.to_rfc3339(), end.map(|e| e.to_rfc3339()))
+            }
+            r => panic!("{text:?} gave {r:?}"),
+        }
+    }
+
+    fn rolling(text: &str) -> (u32, TimeUnit) {
+        match find(text, now())
+            .unwrap_or_else(|| panic!("no time in {text:?}"))
+            .range
+        {
+            TimeRange::Rolling { amount, unit } => (amount, unit),
+            r => panic!("{text:?} gave {r:?}"),
+        }
+    }
+
+    #[test]
+    fn rolling_windows() {
+        assert_eq!(
+            rolling("failed logins in the last 24 hours"),
+            (24, TimeUnit::Hour)
+        );
+        assert_eq!(rolling("errors over the past 3 days"), (3, TimeUnit::Day));
+        assert_eq!(rolling("last two weeks"), (2, TimeUnit::Week));
+        assert_eq!(rolling("past 15 mins"), (15, TimeUnit::Minute));
+        assert_eq!(rolling("in the last hour"), (1, TimeUnit::Hour));
+        assert_eq!(rolling("the past day"), (24, TimeUnit::Hour));
+        assert_eq!(rolling("the past week"), (7, TimeUnit::Day));
+        assert_eq!(rolling("from the past month"), (1, TimeUnit::Month));
+        assert_eq!(rolling("recently"), (7, TimeUnit::Day));
+        assert_eq!(rolling("last 6h"), (6, TimeUnit::Hour));
+        assert_eq!(rolling("in the last 30 days"), (30, TimeUnit::Day));
+    }
+
+    #[test]
+    fn calendar_ranges_start_monday_utc() {
+        assert_eq!(abs("this week"), ("2026-11-23T00:00:00+00:00".into(), None));
+        assert_eq!(
+            abs("last week"),
+            (
+                "2026-11-16T00:00:00+00:00".into(),
+                Some("2026-11-23T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(abs("today"), ("2026-11-26T00:00:00+00:00".into(), None));
+        assert_eq!(
+            abs("yesterday"),
+            (
+                "2026-11-25T00:00:00+00:00".into(),
+                Some("2026-11-26T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            abs("this month"),
+            ("2026-11-01T00:00:00+00:00".into(), None)
+        );
+        assert_eq!(
+            abs("last month"),
+            (
+                "2026-10-01T00:00:00+00:00".into(),
+                Some("2026-11-01T00:00:00+00:00".into())
+            )
+        );
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            abs("on 2026-11-20"),
+            (
+                "2026-11-20T00:00:00+00:00".into(),
+                Some("2026-11-21T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            abs("since nov 20"),
+            ("2026-11-20T00:00:00+00:00".into(), None)
+        );
+        assert_eq!(
+            abs("between 2026-11-01 and 2026-11-03"),
+            (
+                "2026-11-01T00:00:00+00:00".into(),
+                Some("2026-11-04T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            abs("on monday"),
+            (
+                "2026-11-23T00:00:00+00:00".into(),
+                Some("2026-11-24T00:00:00+00:00".into())
+            )
+        );
+        // A date later than now in the current year means last year.
+        assert_eq!(
+            abs("on december 25"),
+            (
+                "2025-12-25T00:00:00+00:00".into(),
+                Some("2025-12-26T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            abs("between 3 november and 5th november"),
+            (
+                "2026-11-03T00:00:00+00:00".into(),
+                Some("2026-11-06T00:00:00+00:00".into())
+            )
+        );
+    }
+
+    #[test]
+    fn no_time() {
+        assert!(find("show me failed logins", now()).is_none());
+        assert!(find("traffic to port 22 m", now()).is_none());
+    }
+}
