@@ -59,7 +59,7 @@ impl fmt::Display for RuleDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.0.as_secs();
         for (unit, secs) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)] {
-            if s % secs == 0 && s >= secs {
+            if s.is_multiple_of(secs) && s >= secs {
                 return write!(f, "{}{unit}", s / secs);
             }
         }

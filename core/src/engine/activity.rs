@@ -120,13 +120,11 @@ fn scans(plan: &LogicalPlan) -> Vec<Scan> {
                     });
                 }
             }
-            LogicalPlan::TableScan(scan) => {
-                if seen.insert(std::ptr::from_ref(scan) as usize) {
-                    out.push(Scan {
-                        table: scan.table_name.table().to_string(),
-                        filters: scan.filters.clone(),
-                    });
-                }
+            LogicalPlan::TableScan(scan) if seen.insert(std::ptr::from_ref(scan) as usize) => {
+                out.push(Scan {
+                    table: scan.table_name.table().to_string(),
+                    filters: scan.filters.clone(),
+                });
             }
             _ => {}
         }
