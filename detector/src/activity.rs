@@ -73,19 +73,6 @@ impl Activity {
         }
     }
 
-    /// Whether any of `tables` has events in `(after, until]`.
-    pub fn any(&self, tables: &[String], after: DateTime<Utc>, until: DateTime<Utc>) -> bool {
-        let lo = after.timestamp_micros().div_euclid(HOUR_US) * HOUR_US;
-        let hi = until.timestamp_micros();
-        tables.iter().any(|t| {
-            self.unknown.contains(t)
-                || self
-                    .hours
-                    .get(t)
-                    .is_some_and(|set| set.range(lo..=hi).next().is_some())
-        })
-    }
-
     /// Start times (µs) of the hours with events in any of `tables`, sorted;
     /// `None` when one of them is unknown (every hour counts).
     pub fn hours_of(&self, tables: &[String]) -> Option<Vec<i64>> {
@@ -99,10 +86,5 @@ impl Activity {
             }
         }
         Some(all.into_iter().collect())
-    }
-
-    /// Hours with events across all scanned tables.
-    pub fn total_hours(&self) -> usize {
-        self.hours.values().map(BTreeSet::len).sum()
     }
 }

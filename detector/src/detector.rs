@@ -147,7 +147,10 @@ impl Detector {
     }
 
     /// Enabled rules among `rules`.
-    pub async fn enabled<'r>(&self, rules: &'r [Rule]) -> Result<Vec<&'r Rule>, DetectError> {
+    pub async fn enabled<'r>(
+        &self,
+        rules: impl IntoIterator<Item = &'r Rule>,
+    ) -> Result<Vec<&'r Rule>, DetectError> {
         let mut out = Vec::new();
         for r in rules {
             if self.is_enabled(r).await? {

@@ -166,7 +166,9 @@ fn detections(
         no_builtin: false,
     });
     super::detect::report_load_errors(app, &loaded);
-    let rules: Vec<_> = loaded.rules.iter().filter(|r| r.enabled).collect();
+    let detector = app.detector()?;
+    let rt = app.runtime()?;
+    let rules = rt.block_on(detector.enabled(&loaded.rules))?;
     if !app.quiet {
         println!(
             "\nDetection: the built-in pack ({} rules) as of the end of the window, and each planted\nstory's rules on their 5-minute schedule for the two hours after it starts (the full week: `mantissa detect --from {} --to {}`):",
@@ -175,8 +177,6 @@ fn detections(
             format_instant(to)
         );
     }
-    let detector = app.detector()?;
-    let rt = app.runtime()?;
     let started = std::time::Instant::now();
     let mut report = mantissa_detector::RunReport::default();
     for s in stories {

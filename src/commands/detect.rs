@@ -17,15 +17,16 @@ use crate::progress::Bar;
 pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let loaded = app.rules(&args.sources);
     report_load_errors(app, &loaded);
+    if !app.data.tables().is_dir() && !app.quiet {
+        eprintln!(
+            "warning: no log tables in {}; ingest logs first (`mantissa ingest PATH` or `mantissa demo`), or pass --data-dir",
+            app.data.root().display()
+        );
+    }
     let rules = select(&loaded, &args.only)?;
     let detector = app.detector()?;
     let rt = app.runtime()?;
-    let mut enabled = Vec::new();
-    for r in rules {
-        if rt.block_on(detector.is_enabled(r))? {
-            enabled.push(r);
-        }
-    }
+    let enabled = rt.block_on(detector.enabled(rules))?;
     if enabled.is_empty() {
         eprintln!("no enabled rules; see `mantissa rules list`");
         return Ok(ExitCode::from(1));
@@ -217,13 +218,7 @@ fn watch(
             // Rules are reloaded every cycle: edits and enable/disable apply
             // without a restart.
             let loaded = app.rules(&args.sources);
-            let rules = select(&loaded, &args.only)?;
-            let mut enabled = Vec::new();
-            for r in rules {
-                if detector.is_enabled(r).await? {
-                    enabled.push(r);
-                }
-            }
+            let enabled = detector.enabled(select(&loaded, &args.only)?).await?;
             let now = chrono::Utc::now();
             let report = detector.catch_up(&enabled, now).await?;
             for r in report.alerts() {

@@ -110,6 +110,17 @@ impl DataFusionEngine {
         })
     }
 
+    /// Runs `work` under the configured query time limit.
+    async fn limited<T>(
+        &self,
+        work: impl Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        let secs = self.limits.query_timeout_secs.max(1);
+        tokio::time::timeout(Duration::from_secs(secs), work)
+            .await
+            .unwrap_or(Err(EngineError::Timeout(secs)))
+    }
+
     async fn run(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError> {
         let started = Instant::now();
         let mut state = self.ctx.state();
@@ -170,11 +181,7 @@ impl QueryEngine for DataFusionEngine {
     }
 
     async fn execute(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError> {
-        let secs = self.limits.query_timeout_secs.max(1);
-        match tokio::time::timeout(Duration::from_secs(secs), self.run(sql, time)).await {
-            Ok(r) => r,
-            Err(_) => Err(EngineError::Timeout(secs)),
-        }
+        self.limited(self.run(sql, time)).await
     }
 
     async fn activity(
@@ -183,16 +190,14 @@ impl QueryEngine for DataFusionEngine {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Option<Vec<DateTime<Utc>>>, EngineError> {
-        let secs = self.limits.query_timeout_secs.max(1);
-        match tokio::time::timeout(
-            Duration::from_secs(secs),
-            super::activity::hours(&self.ctx, &self.time_columns, sql, from, to),
-        )
+        self.limited(super::activity::hours(
+            &self.ctx,
+            &self.time_columns,
+            sql,
+            from,
+            to,
+        ))
         .await
-        {
-            Ok(r) => r,
-            Err(_) => Err(EngineError::Timeout(secs)),
-        }
     }
 }
 
