@@ -92,15 +92,31 @@ impl App {
         let store = mantissa_detector::state::SqliteStateStore::open(
             &self.data.state().join("detector.db"),
         )?;
-        Ok(self.detector_with(guard, engine, std::sync::Arc::new(store)))
+        Ok(self.detector_with(
+            guard,
+            engine,
+            std::sync::Arc::new(store),
+            self.alert_store()?,
+        ))
     }
 
-    /// A detector with a given state store (backtests use a scratch one).
+    /// The alert store, `<data-dir>/state/alerts.db`.
+    pub(crate) fn alert_store(
+        &self,
+    ) -> anyhow::Result<std::sync::Arc<dyn mantissa_core::alert::AlertStore>> {
+        let path = self.data.state().join("alerts.db");
+        let store = mantissa_core::alert::SqliteAlertStore::open(&path)
+            .with_context(|| format!("opening the alert store {}", path.display()))?;
+        Ok(std::sync::Arc::new(store))
+    }
+
+    /// A detector with given stores (backtests use scratch ones).
     pub(crate) fn detector_with(
         &self,
         guard: SqlGuard,
         engine: DataFusionEngine,
         store: std::sync::Arc<dyn mantissa_detector::state::StateStore>,
+        alerts: std::sync::Arc<dyn mantissa_core::alert::AlertStore>,
     ) -> mantissa_detector::Detector {
         let time_columns = self
             .catalog()
@@ -112,6 +128,7 @@ impl App {
             std::sync::Arc::new(engine),
             guard,
             store,
+            alerts,
             self.config.detector.clone(),
             time_columns,
         )

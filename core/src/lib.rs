@@ -1,5 +1,6 @@
 //! Mantissa Log core: everything below the user interfaces.
 //!
+//! - [`alert`]: the alert model, the [`alert::AlertStore`] (lifecycle, history, outbox).
 //! - [`config`]: typed configuration (`mantissa.toml` + `MANTISSA_*` overrides).
 //! - [`clock`]: the one source of "now" (frozen with `--now` for replays).
 //! - [`catalog`]: the log tables, their Athena-compatible schemas and descriptions.
@@ -10,6 +11,7 @@
 //! - [`nl`]: questions in plain English → a typed plan → Athena SQL (built-in translator).
 //! - [`session`]: conversations (the previous plan and SQL) for follow-up questions.
 
+pub mod alert;
 pub mod catalog;
 pub mod clock;
 pub mod config;

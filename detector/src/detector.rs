@@ -14,9 +14,11 @@ use sha2::{Digest, Sha256};
 
 use crate::activity::Activity;
 use crate::alert::{Alert, AlertStatus, group_text};
+use crate::enrich::Enricher;
 use crate::eval::{Group, evaluate, hex};
 use crate::rule::Rule;
 use crate::state::{StateError, StateStore};
+use mantissa_core::alert::{AlertStore, AlertStoreError};
 
 /// How an alert changed in one evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +94,8 @@ pub struct Detector {
     engine: Arc<dyn QueryEngine>,
     guard: SqlGuard,
     store: Arc<dyn StateStore>,
+    alerts: Arc<dyn AlertStore>,
+    enricher: Option<Arc<dyn Enricher>>,
     config: DetectorConfig,
     /// Event-time column per table (for activity scans).
     time_columns: Vec<(String, String)>,
@@ -111,6 +115,9 @@ pub enum DetectError {
     /// The state store failed.
     #[error(transparent)]
     State(#[from] StateError),
+    /// The alert store failed.
+    #[error(transparent)]
+    Alerts(#[from] AlertStoreError),
 }
 
 impl Detector {
@@ -119,6 +126,7 @@ impl Detector {
         engine: Arc<dyn QueryEngine>,
         guard: SqlGuard,
         store: Arc<dyn StateStore>,
+        alerts: Arc<dyn AlertStore>,
         config: DetectorConfig,
         time_columns: Vec<(String, String)>,
     ) -> Self {
@@ -126,14 +134,27 @@ impl Detector {
             engine,
             guard,
             store,
+            alerts,
+            enricher: None,
             config,
             time_columns,
         }
     }
 
+    /// Adds context to every new alert before it is stored.
+    pub fn with_enricher(mut self, enricher: Arc<dyn Enricher>) -> Self {
+        self.enricher = Some(enricher);
+        self
+    }
+
     /// The state store.
     pub fn store(&self) -> &Arc<dyn StateStore> {
         &self.store
+    }
+
+    /// The alert store.
+    pub fn alerts(&self) -> &Arc<dyn AlertStore> {
+        &self.alerts
     }
 
     /// Whether a rule is enabled: the state store's override, else the file.
@@ -327,7 +348,7 @@ impl Detector {
         group: Group,
     ) -> Result<Option<Raised>, DetectError> {
         let suppress = rule.suppress.chrono();
-        if let Some(open) = self.store.open_alert(&group.fingerprint, at).await? {
+        if let Some(open) = self.alerts.open_alert(&group.fingerprint, at).await? {
             let mut alert = open.alert;
             let new_evidence = open.evidence_hash != group.evidence_hash;
             if at > alert.last_seen {
@@ -338,7 +359,7 @@ impl Detector {
                 alert.evidence = group.rows;
             }
             let until = at + suppress;
-            self.store
+            self.alerts
                 .save_alert(&alert, &group.evidence_hash, until.max(open.suppress_until))
                 .await?;
             return Ok(new_evidence.then_some(Raised {
@@ -347,7 +368,7 @@ impl Detector {
             }));
         }
         let hour_ago = at - Duration::hours(1);
-        let raised = self.store.alerts_raised(&rule.id, hour_ago, at).await?;
+        let raised = self.alerts.alerts_raised(&rule.id, hour_ago, at).await?;
         if raised >= u64::from(self.config.max_alerts_per_hour) {
             return self.limit(rule, at).await;
         }
@@ -372,10 +393,17 @@ impl Detector {
             tags: rule.metadata.tags.clone(),
             sql: rule.guarded.sql().to_string(),
             status: AlertStatus::Open,
+            status_by: None,
+            status_at: None,
             fingerprint: group.fingerprint,
             meta: false,
+            enrichment: Default::default(),
         };
-        self.store
+        let mut alert = alert;
+        if let Some(enricher) = &self.enricher {
+            enricher.enrich(&mut alert).await;
+        }
+        self.alerts
             .save_alert(&alert, &group.evidence_hash, at + suppress)
             .await?;
         Ok(Some(Raised {
@@ -388,11 +416,11 @@ impl Detector {
     /// alerts it held back.
     async fn limit(&self, rule: &Rule, at: DateTime<Utc>) -> Result<Option<Raised>, DetectError> {
         let fingerprint = format!("limiter:{}", rule.id);
-        if let Some(open) = self.store.open_alert(&fingerprint, at).await? {
+        if let Some(open) = self.alerts.open_alert(&fingerprint, at).await? {
             let mut alert = open.alert;
             alert.count += 1;
             alert.last_seen = at.max(alert.last_seen);
-            self.store
+            self.alerts
                 .save_alert(&alert, &open.evidence_hash, open.suppress_until)
                 .await?;
             return Ok(None);
@@ -423,10 +451,13 @@ impl Detector {
             tags: vec!["meta".into(), "alert-limiter".into()],
             sql: rule.guarded.sql().to_string(),
             status: AlertStatus::Open,
+            status_by: None,
+            status_at: None,
             fingerprint,
             meta: true,
+            enrichment: Default::default(),
         };
-        self.store
+        self.alerts
             .save_alert(&alert, "", at + Duration::hours(1))
             .await?;
         Ok(Some(Raised {

@@ -5,6 +5,8 @@
 //! - [`eval`]: one rule at one time → dedup groups.
 //! - [`detector`]: cycles, replays and the live schedule; alerts with dedup,
 //!   suppression and the per-rule limiter.
+//! - [`enrich`]: context (geolocation, threat intel, related alerts, history)
+//!   added to new alerts before they are stored.
 //! - [`state`]: the [`state::StateStore`] trait and its SQLite implementation.
 //! - [`activity`]: where the data is, so replays skip empty periods.
 //! - [`testing`]: rules' inline tests on the real pipeline.
@@ -13,6 +15,7 @@ pub mod activity;
 pub mod alert;
 pub mod detector;
 pub mod duration;
+pub mod enrich;
 pub mod eval;
 pub mod load;
 pub mod rule;

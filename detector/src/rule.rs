@@ -1,94 +1,13 @@
 //! The rule model: what a YAML rule file says, validated.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use mantissa_core::guard::GuardedSql;
 use serde::{Deserialize, Serialize};
 
 use crate::duration::RuleDuration;
 
-/// How urgent an alert is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Informational.
-    Info,
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
-    /// Critical: page someone.
-    Critical,
-}
-
-impl Severity {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-
-    /// Parses a lower-case name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "info" => Self::Info,
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "high" => Self::High,
-            "critical" => Self::Critical,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What kind of threat a rule looks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    /// Authentication and authorisation.
-    Access,
-    /// Network traffic.
-    Network,
-    /// Data access and exfiltration.
-    Data,
-    /// Configuration and compliance drift.
-    Compliance,
-    /// Threat-intelligence and findings.
-    Threat,
-}
-
-impl Category {
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Access => "access",
-            Self::Network => "network",
-            Self::Data => "data",
-            Self::Compliance => "compliance",
-            Self::Threat => "threat",
-        }
-    }
-}
-
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use mantissa_core::alert::{Category, Severity};
 
 /// When a rule raises.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
-//! Detector state: per-rule evaluation records, enable overrides, alerts
-//! with their dedup fingerprints and suppression expiry.
+//! Detector state: per-rule evaluation records and enable overrides.
+//! Alerts (with their fingerprints and suppression expiry) live in the
+//! [`mantissa_core::alert::AlertStore`].
 //!
 //! [`StateStore`] is the trait; [`SqliteStateStore`] keeps everything in
 //! one SQLite file (`<data-dir>/state/detector.db`). A DynamoDB store comes
@@ -12,8 +13,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::alert::Alert;
-
 /// What the store remembers about one rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuleState {
@@ -25,17 +24,6 @@ pub struct RuleState {
     pub last_error: Option<String>,
     /// Enabled/disabled set at run time (overrides the file).
     pub enabled: Option<bool>,
-}
-
-/// An open alert found by fingerprint.
-#[derive(Debug, Clone)]
-pub struct OpenAlert {
-    /// The alert.
-    pub alert: Alert,
-    /// Hash of the evidence last seen.
-    pub evidence_hash: String,
-    /// Repeats before this time fold into the alert.
-    pub suppress_until: DateTime<Utc>,
 }
 
 /// A state store failure.
@@ -68,29 +56,6 @@ pub trait StateStore: Send + Sync {
     ) -> Result<(), StateError>;
     /// Enables or disables a rule at run time.
     async fn set_enabled(&self, rule_id: &str, enabled: bool) -> Result<(), StateError>;
-    /// The alert whose fingerprint is `fingerprint` and whose suppression
-    /// has not expired at `at`.
-    async fn open_alert(
-        &self,
-        fingerprint: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<OpenAlert>, StateError>;
-    /// Stores a new alert or replaces a stored one (same id).
-    async fn save_alert(
-        &self,
-        alert: &Alert,
-        evidence_hash: &str,
-        suppress_until: DateTime<Utc>,
-    ) -> Result<(), StateError>;
-    /// Alerts (not meta-alerts) a rule raised with `first_seen` in `(since, until]`.
-    async fn alerts_raised(
-        &self,
-        rule_id: &str,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<u64, StateError>;
-    /// Alerts, newest first.
-    async fn alerts(&self, limit: usize) -> Result<Vec<Alert>, StateError>;
 }
 
 /// [`StateStore`] in a SQLite file.
@@ -109,19 +74,6 @@ CREATE TABLE IF NOT EXISTS rule_state (
     last_error    TEXT,
     enabled       INTEGER
 );
-CREATE TABLE IF NOT EXISTS alerts (
-    id             TEXT PRIMARY KEY,
-    rule_id        TEXT NOT NULL,
-    fingerprint    TEXT NOT NULL,
-    first_seen     INTEGER NOT NULL,
-    last_seen      INTEGER NOT NULL,
-    suppress_until INTEGER NOT NULL,
-    evidence_hash  TEXT NOT NULL,
-    meta           INTEGER NOT NULL,
-    body           TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS alerts_by_fingerprint ON alerts (fingerprint, suppress_until);
-CREATE INDEX IF NOT EXISTS alerts_by_rule ON alerts (rule_id, first_seen);
 ";
 
 impl SqliteStateStore {
@@ -221,98 +173,6 @@ impl StateStore for SqliteStateStore {
                 params![rule_id, enabled],
             )?;
             Ok(())
-        })
-    }
-
-    async fn open_alert(
-        &self,
-        fingerprint: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<OpenAlert>, StateError> {
-        self.with(|c| {
-            let row = c
-                .query_row(
-                    "SELECT body, evidence_hash, suppress_until FROM alerts
-                     WHERE fingerprint = ?1 AND suppress_until > ?2 AND first_seen <= ?2
-                     ORDER BY first_seen DESC LIMIT 1",
-                    params![fingerprint, micros(at)],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            row.map(|(body, evidence_hash, until)| {
-                Ok(OpenAlert {
-                    alert: serde_json::from_str(&body)?,
-                    evidence_hash,
-                    suppress_until: instant(until),
-                })
-            })
-            .transpose()
-        })
-    }
-
-    async fn save_alert(
-        &self,
-        alert: &Alert,
-        evidence_hash: &str,
-        suppress_until: DateTime<Utc>,
-    ) -> Result<(), StateError> {
-        let body = serde_json::to_string(alert)?;
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO alerts (id, rule_id, fingerprint, first_seen, last_seen, suppress_until, evidence_hash, meta, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen,
-                   suppress_until = excluded.suppress_until, evidence_hash = excluded.evidence_hash,
-                   body = excluded.body",
-                params![
-                    alert.id,
-                    alert.rule_id,
-                    alert.fingerprint,
-                    micros(alert.first_seen),
-                    micros(alert.last_seen),
-                    micros(suppress_until),
-                    evidence_hash,
-                    alert.meta,
-                    body
-                ],
-            )?;
-            Ok(())
-        })
-    }
-
-    async fn alerts_raised(
-        &self,
-        rule_id: &str,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<u64, StateError> {
-        self.with(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM alerts WHERE rule_id = ?1 AND meta = 0
-                 AND first_seen > ?2 AND first_seen <= ?3",
-                params![rule_id, micros(since), micros(until)],
-                |r| r.get::<_, i64>(0),
-            )? as u64)
-        })
-    }
-
-    async fn alerts(&self, limit: usize) -> Result<Vec<Alert>, StateError> {
-        self.with(|c| {
-            let mut stmt =
-                c.prepare("SELECT body FROM alerts ORDER BY first_seen DESC, id LIMIT ?1")?;
-            let bodies = stmt
-                .query_map([limit as i64], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            bodies
-                .iter()
-                .map(|b| serde_json::from_str(b).map_err(StateError::from))
-                .collect()
         })
     }
 }

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::detector::Detector;
 use crate::rule::{Rule, RuleTest};
 use crate::state::SqliteStateStore;
+use mantissa_core::alert::SqliteAlertStore;
 
 /// The outcome of one inline test.
 #[derive(Debug, Clone)]
@@ -109,7 +110,15 @@ fn run_one(rule: &Rule, test: &RuleTest, base: &Config) -> Result<(usize, Option
         }
     };
     let store = Arc::new(SqliteStateStore::in_memory().map_err(|e| e.to_string())?);
-    let detector = Detector::new(engine, guard, store, config.detector.clone(), Vec::new());
+    let alerts = Arc::new(SqliteAlertStore::in_memory().map_err(|e| e.to_string())?);
+    let detector = Detector::new(
+        engine,
+        guard,
+        store,
+        alerts,
+        config.detector.clone(),
+        Vec::new(),
+    );
     let run = rt
         .block_on(detector.run_rule(rule, now))
         .map_err(|e| e.to_string())?;

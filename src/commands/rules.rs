@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use mantissa_core::alert::SqliteAlertStore;
 use mantissa_core::clock::format_instant;
 use mantissa_detector::state::SqliteStateStore;
 use mantissa_detector::testing::run_tests;
@@ -199,8 +200,12 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
             let to = time_arg(app, to).context("--to")?;
             // A scratch store: a backtest never touches live dedup state.
             let (guard, engine) = app.engine()?;
-            let detector =
-                app.detector_with(guard, engine, Arc::new(SqliteStateStore::in_memory()?));
+            let detector = app.detector_with(
+                guard,
+                engine,
+                Arc::new(SqliteStateStore::in_memory()?),
+                Arc::new(SqliteAlertStore::in_memory()?),
+            );
             let bar = Bar::items(app.quiet, "backtest");
             let progress = |done: usize, total: usize| {
                 bar.set_length(total as u64);

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use mantissa_core::alert::SqliteAlertStore;
 use mantissa_core::catalog::Catalog;
 use mantissa_core::config::Config;
 use mantissa_core::engine::datafusion::DataFusionEngine;
@@ -94,6 +95,7 @@ impl Lake {
             Arc::new(engine),
             self.guard(),
             Arc::new(store),
+            Arc::new(SqliteAlertStore::open(&self.dir.path().join("alerts.db")).unwrap()),
             self.config.detector.clone(),
             time_columns,
         )

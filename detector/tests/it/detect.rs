@@ -2,6 +2,7 @@
 //! isolation, catch-up and replays, on real data and a real state file.
 
 use chrono::Duration;
+use mantissa_core::alert::AlertFilter;
 use mantissa_detector::detector::Change;
 
 use crate::common::{Lake, at, fixtures, repo};
@@ -71,7 +72,16 @@ async fn overlapping_windows_on_the_live_schedule_give_one_alert_per_incident() 
     }
     assert_eq!(new, 1, "one new alert for the incident");
     assert_eq!(ids.len(), 1);
-    let stored = lake.detector().store().alerts(10).await.unwrap();
+    let stored = lake
+        .detector()
+        .alerts()
+        .list(&AlertFilter {
+            include_meta: true,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].first_seen, at("2024-03-10T10:20:00Z"));
     assert!(stored[0].last_seen >= at("2024-03-10T11:00:00Z"));
@@ -134,7 +144,16 @@ async fn the_limiter_holds_back_a_runaway_rule_with_one_meta_alert() {
         "{}",
         meta[0].alert.title
     );
-    let stored = lake.detector().store().alerts(100).await.unwrap();
+    let stored = lake
+        .detector()
+        .alerts()
+        .list(&AlertFilter {
+            include_meta: true,
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     let held_back = stored.iter().find(|a| a.meta).unwrap().count;
     assert_eq!(held_back, 15, "the meta-alert counts what it held back");
 }

@@ -1,0 +1,24 @@
+//! Alerts: the model, the [`AlertStore`] (lifecycle, audit history and the
+//! delivery outbox) and its embedded SQLite implementation.
+//!
+//! The detector raises alerts into the store (persisted before any delivery
+//! is attempted); the router enqueues and works off [`Delivery`] rows; the
+//! bot's buttons and `mantissa alerts ack|resolve` move alerts through their
+//! lifecycle with conditional updates.
+
+pub mod delivery;
+pub mod model;
+pub mod sqlite;
+pub mod store;
+
+pub use delivery::{
+    Attempt, AttemptOutcome, Delivery, DeliveryAction, DeliveryStatus, NewDelivery,
+};
+pub use model::{
+    Alert, AlertEvent, AlertStatus, Category, Enrichment, HistoryFact, IntelMatch, IpContext,
+    RelatedAlert, Severity, group_text,
+};
+pub use sqlite::SqliteAlertStore;
+pub use store::{
+    AlertFilter, AlertStore, AlertStoreError, OpenAlert, Saved, StatusChange, Transition,
+};

@@ -1,0 +1,213 @@
+//! The [`AlertStore`] trait: alerts, their audit history and their outbox.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::delivery::{Attempt, Delivery, NewDelivery};
+use super::model::{Alert, AlertEvent, AlertStatus, Severity};
+
+/// An alert found by fingerprint whose suppression window is still open.
+#[derive(Debug, Clone)]
+pub struct OpenAlert {
+    /// The alert.
+    pub alert: Alert,
+    /// Hash of the evidence last seen.
+    pub evidence_hash: String,
+    /// Repeats before this time fold into the alert.
+    pub suppress_until: DateTime<Utc>,
+}
+
+/// What [`AlertStore::save_alert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    /// A new alert.
+    Inserted,
+    /// A known alert's sighting (count, last seen, evidence) was updated.
+    Updated,
+}
+
+/// A requested status change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    /// Target state.
+    pub to: AlertStatus,
+    /// Who (`slack:U123`, `cli:alice`, …).
+    pub actor: String,
+    /// Optional note (kept in the history).
+    pub note: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// What a status change did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transition {
+    /// The state changed from `from`; `alert` is the new state.
+    Changed {
+        /// The alert after the change.
+        alert: Alert,
+        /// The state before.
+        from: AlertStatus,
+    },
+    /// The alert already was in the requested state (a double click, a
+    /// retried request): nothing changed.
+    Unchanged {
+        /// The alert as stored.
+        alert: Alert,
+    },
+}
+
+impl Transition {
+    /// The alert after the call.
+    pub fn alert(&self) -> &Alert {
+        match self {
+            Self::Changed { alert, .. } | Self::Unchanged { alert } => alert,
+        }
+    }
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    /// Only this status.
+    pub status: Option<AlertStatus>,
+    /// Only this severity or higher.
+    pub min_severity: Option<Severity>,
+    /// Only this rule.
+    pub rule_id: Option<String>,
+    /// Only alerts last seen after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Include limiter meta-alerts.
+    pub include_meta: bool,
+    /// At most this many (0 = no limit).
+    pub limit: usize,
+}
+
+/// An alert store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertStoreError {
+    /// SQLite failed.
+    #[error("alert store database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored value does not decode.
+    #[error("alert store holds a corrupt record: {0}")]
+    Corrupt(String),
+    /// Cannot create the state folder.
+    #[error("cannot create the alert store folder: {0}")]
+    Io(#[from] std::io::Error),
+    /// No alert has this id.
+    #[error("no alert with id `{0}` (see `mantissa alerts list`)")]
+    NotFound(String),
+    /// The lifecycle does not allow the change.
+    #[error("alert `{id}` is {from}; it cannot be {verb} (re-open it first)", verb = past(*to))]
+    NotAllowed {
+        /// The alert.
+        id: String,
+        /// Its state.
+        from: AlertStatus,
+        /// The requested state.
+        to: AlertStatus,
+    },
+    /// The state kept changing under us (should not happen in practice).
+    #[error("alert `{0}` changed concurrently too often; try again")]
+    Contended(String),
+}
+
+fn past(s: AlertStatus) -> &'static str {
+    match s {
+        AlertStatus::Open => "re-opened",
+        AlertStatus::Acknowledged => "acknowledged",
+        AlertStatus::Resolved => "resolved",
+    }
+}
+
+/// Alerts with their lifecycle, audit history and delivery outbox.
+///
+/// Implementations: [`super::SqliteAlertStore`] (embedded), DynamoDB (cloud).
+/// Status changes are conditional on the stored state (compare-and-set), so
+/// concurrent or repeated clicks never lose an update and are idempotent.
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    // --- the detector's side -------------------------------------------
+
+    /// The not-resolved alert with this fingerprint whose suppression has
+    /// not expired at `at`.
+    async fn open_alert(
+        &self,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<OpenAlert>, AlertStoreError>;
+
+    /// Stores a new alert, or updates a stored one's sighting (count, last
+    /// seen, evidence, suppression) without touching its lifecycle state.
+    /// Records `raised` / `repeated` in the history.
+    async fn save_alert(
+        &self,
+        alert: &Alert,
+        evidence_hash: &str,
+        suppress_until: DateTime<Utc>,
+    ) -> Result<Saved, AlertStoreError>;
+
+    /// Alerts (not meta-alerts) a rule raised with `first_seen` in `(since, until]`.
+    async fn alerts_raised(
+        &self,
+        rule_id: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<u64, AlertStoreError>;
+
+    // --- reading ---------------------------------------------------------
+
+    /// One alert.
+    async fn get(&self, id: &str) -> Result<Option<Alert>, AlertStoreError>;
+
+    /// Alerts matching `filter`, most recently seen first.
+    async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, AlertStoreError>;
+
+    /// An alert's audit history, oldest first.
+    async fn history(&self, id: &str) -> Result<Vec<AlertEvent>, AlertStoreError>;
+
+    // --- lifecycle -------------------------------------------------------
+
+    /// Moves an alert to `change.to` if the lifecycle allows it; a no-op
+    /// when it is already there.
+    async fn transition(
+        &self,
+        id: &str,
+        change: &StatusChange,
+    ) -> Result<Transition, AlertStoreError>;
+
+    /// Appends an entry to an alert's history.
+    async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), AlertStoreError>;
+
+    // --- the outbox ------------------------------------------------------
+
+    /// Adds deliveries; keys already present are skipped. Returns the ids
+    /// of the rows added.
+    async fn enqueue(&self, deliveries: &[NewDelivery]) -> Result<Vec<i64>, AlertStoreError>;
+
+    /// Claims up to `limit` pending deliveries due at `now` that no live
+    /// lease holds, leasing them until `lease_until`.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, AlertStoreError>;
+
+    /// Records an attempt and applies its outcome (delivered, retry at,
+    /// failed); releases the lease.
+    async fn record_attempt(&self, attempt: &Attempt) -> Result<Delivery, AlertStoreError>;
+
+    /// An alert's deliveries, oldest first.
+    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, AlertStoreError>;
+
+    /// Every attempt of a delivery, oldest first.
+    async fn attempts(&self, delivery_id: i64) -> Result<Vec<Attempt>, AlertStoreError>;
+
+    /// The earliest pending delivery's next attempt (to sleep until then).
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AlertStoreError>;
+
+    /// Pending deliveries.
+    async fn pending(&self) -> Result<u64, AlertStoreError>;
+}
