@@ -124,13 +124,21 @@ impl App {
             .iter()
             .map(|t| (t.name.clone(), t.time_column.clone()))
             .collect();
+        let engine: std::sync::Arc<dyn mantissa_core::engine::QueryEngine> =
+            std::sync::Arc::new(engine);
+        let enricher = mantissa_detector::enrich::Pipeline::new(
+            &self.config.enrich,
+            Some(alerts.clone()),
+            Some((engine.clone(), guard.clone())),
+        );
         mantissa_detector::Detector::new(
-            std::sync::Arc::new(engine),
+            engine,
             guard,
             store,
             alerts,
             self.config.detector.clone(),
             time_columns,
         )
+        .with_enricher(std::sync::Arc::new(enricher))
     }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
-const SECTIONS: &[&str] = &["engine", "ingest", "detector"];
+const SECTIONS: &[&str] = &["engine", "ingest", "detector", "enrich"];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
 const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
@@ -36,6 +36,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Detection engine: rule folders and limits.
     pub detector: DetectorConfig,
+    /// Alert enrichment sources (`[enrich]`).
+    pub enrich: EnrichConfig,
     /// Custom JSON application-log sources (`[[sources]]` tables).
     pub sources: Vec<CustomSourceConfig>,
 }
@@ -47,6 +49,7 @@ impl Default for Config {
             engine: EngineConfig::default(),
             ingest: IngestConfig::default(),
             detector: DetectorConfig::default(),
+            enrich: EnrichConfig::default(),
             sources: Vec::new(),
         }
     }
@@ -131,6 +134,47 @@ impl Default for DetectorConfig {
             max_catchup_hours: 24,
         }
     }
+}
+
+/// Alert enrichment: every source is optional; one that is missing or
+/// broken leaves a warning in the alert, never a lost alert.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrichConfig {
+    /// MaxMind-format `.mmdb` databases (GeoLite2/GeoIP2 City, Country or
+    /// ASN, ip-location-db, …); their answers are merged per IP.
+    pub geoip: Vec<PathBuf>,
+    /// Local indicator lists (IPs, CIDRs, domains, hashes), re-read when
+    /// the file changes.
+    pub intel: Vec<IntelListConfig>,
+    /// Look-back for related alerts (same principal or IP), in hours; 0 turns it off.
+    pub related_hours: u32,
+    /// Look-back for "first time this principal used this IP / region /
+    /// user agent", in days, queried from the logs; 0 turns it off.
+    pub history_days: u32,
+}
+
+impl Default for EnrichConfig {
+    fn default() -> Self {
+        Self {
+            geoip: Vec::new(),
+            intel: Vec::new(),
+            related_hours: 24,
+            history_days: 30,
+        }
+    }
+}
+
+/// One indicator list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntelListConfig {
+    /// Name shown in alerts (`threat list ipsum`).
+    pub name: String,
+    /// The file: one indicator per line (`#` comments; extra columns after
+    /// whitespace ignored), or CSV with the indicator in the first column
+    /// and an optional description in the second.
+    pub path: PathBuf,
 }
 
 /// A custom JSON application-log source, queried as its own table.

@@ -2,12 +2,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use mantissa_core::alert::SqliteAlertStore;
+use mantissa_core::alert::{AlertStore, SqliteAlertStore};
 use mantissa_core::catalog::Catalog;
 use mantissa_core::config::Config;
+use mantissa_core::config::EnrichConfig;
+use mantissa_core::engine::QueryEngine;
 use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::guard::SqlGuard;
 use mantissa_core::ingest::{DataDir, IngestOptions, Ingestor, NoProgress};
+use mantissa_detector::enrich::Pipeline;
 use mantissa_detector::state::SqliteStateStore;
 use mantissa_detector::{Detector, DirSource, LoadReport, Rule, RuleSource, load_rules};
 
@@ -95,10 +98,29 @@ impl Lake {
             Arc::new(engine),
             self.guard(),
             Arc::new(store),
-            Arc::new(SqliteAlertStore::open(&self.dir.path().join("alerts.db")).unwrap()),
+            self.alert_store(),
             self.config.detector.clone(),
             time_columns,
         )
+    }
+
+    /// The alert store file shared by this lake's detectors.
+    pub(crate) fn alert_store(&self) -> Arc<dyn AlertStore> {
+        Arc::new(SqliteAlertStore::open(&self.dir.path().join("alerts.db")).unwrap())
+    }
+
+    /// A detector with the enrichment pipeline `config` describes.
+    pub(crate) fn enriched_detector(&self, config: &EnrichConfig) -> Detector {
+        let catalog = self.catalog();
+        let data = DataDir::new(&self.config.data_dir);
+        let engine: Arc<dyn QueryEngine> =
+            Arc::new(DataFusionEngine::new(&catalog, &data, &self.config.engine).unwrap());
+        let pipeline = Pipeline::new(
+            config,
+            Some(self.alert_store()),
+            Some((engine.clone(), self.guard())),
+        );
+        self.detector().with_enricher(Arc::new(pipeline))
     }
 }
 

@@ -3,5 +3,6 @@
 
 mod common;
 mod detect;
+mod enrich;
 mod load;
 mod pack;
