@@ -66,6 +66,9 @@ pub(crate) enum Command {
     Detect(DetectArgs),
     /// List, show, validate, test, enable/disable and backtest detection rules.
     Rules(RulesArgs),
+    /// Alerts: list, show (evidence, enrichment, history, deliveries),
+    /// acknowledge, resolve, re-open.
+    Alerts(AlertsArgs),
     /// Ask a question in plain English; shows the interpretation, the SQL and the answer.
     Ask(AskArgs),
     /// An interactive conversation: questions and follow-ups, one per line
@@ -165,6 +168,82 @@ pub(crate) enum RulesCommand {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  mantissa alerts list --status open --severity high
+  mantissa alerts show 3f9c2a1b7d4e8f60
+  mantissa alerts ack 3f9c2a1b7d4e8f60
+  mantissa alerts resolve 3f9c2a1b7d4e8f60 --note \"rotated the key\"")]
+pub(crate) struct AlertsArgs {
+    #[command(subcommand)]
+    pub(crate) command: AlertsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AlertsCommand {
+    /// Alerts, most recently seen first.
+    List {
+        /// Only this status: open, acknowledged (ack), resolved.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<mantissa_core::alert::AlertStatus>,
+        /// Only this severity or higher: info, low, medium, high, critical.
+        #[arg(long, value_parser = parse_severity)]
+        severity: Option<mantissa_core::alert::Severity>,
+        /// Only this rule (id).
+        #[arg(long, value_name = "ID")]
+        rule: Option<String>,
+        /// Only alerts seen since: a time, a date, or a duration back (`24h`).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// At most this many (0 = all).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Include alert-limiter meta-alerts.
+        #[arg(long)]
+        meta: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// One alert in full: evidence, enrichment, SQL, history and deliveries.
+    Show {
+        /// Alert id (or a unique prefix).
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Acknowledge an alert: someone is on it.
+    Ack(StatusArgs),
+    /// Resolve an alert (from open or acknowledged).
+    Resolve(StatusArgs),
+    /// Re-open an acknowledged or resolved alert.
+    Reopen(StatusArgs),
+}
+
+/// Arguments of a status change.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Alert id (or a unique prefix).
+    pub(crate) id: String,
+    /// A note kept in the alert's history.
+    #[arg(long)]
+    pub(crate) note: Option<String>,
+    /// Who is acting (default: `cli:$USER`).
+    #[arg(long = "as", value_name = "NAME")]
+    pub(crate) actor: Option<String>,
+}
+
+fn parse_status(s: &str) -> Result<mantissa_core::alert::AlertStatus, String> {
+    mantissa_core::alert::AlertStatus::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a status; use open, acknowledged or resolved"))
+}
+
+fn parse_severity(s: &str) -> Result<mantissa_core::alert::Severity, String> {
+    mantissa_core::alert::Severity::parse(s)
+        .ok_or_else(|| format!("`{s}` is not a severity; use info, low, medium, high or critical"))
 }
 
 /// Which translator turns questions into SQL.

@@ -1,5 +1,6 @@
 //! One module per verb.
 
+mod alerts;
 mod ask;
 mod chat;
 mod demo;
@@ -24,6 +25,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Schema(a) => schema::run(app, &a),
         Command::Detect(a) => detect::run(app, &a),
         Command::Rules(a) => rules::run(app, &a),
+        Command::Alerts(a) => alerts::run(app, &a),
         Command::Ask(a) => ask::run(app, &a),
         Command::Chat(a) => chat::run(app, &a),
     }

@@ -16,15 +16,31 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("useragent", "user agent"),
 ];
 
-/// Principal columns, most specific first: (evidence key, SQL column).
-const PRINCIPALS: &[(&str, &str)] = &[
-    ("useridentity.arn", "useridentity.arn"),
-    ("arn", "useridentity.arn"),
-    ("useridentity.principalid", "useridentity.principalid"),
-    ("principalid", "useridentity.principalid"),
-    ("useridentity.username", "useridentity.username"),
-    ("username", "useridentity.username"),
+/// Result columns that name the acting principal, most specific first.
+/// Rules alias them freely, so the value is matched against the ARN, the
+/// user name and the principal id.
+const PRINCIPALS: &[&str] = &[
+    "useridentity.arn",
+    "arn",
+    "principal_arn",
+    "actor",
+    "principal",
+    "useridentity.principalid",
+    "principalid",
+    "useridentity.username",
+    "username",
+    "user",
+    "user_name",
 ];
+
+/// Result columns holding each compared attribute.
+fn aliases(attr: &str) -> &'static [&'static str] {
+    match attr {
+        "sourceipaddress" => &["sourceipaddress", "source_ip", "src_ip", "ip", "sourceip"],
+        "awsregion" => &["awsregion", "region", "aws_region"],
+        _ => &["useragent", "user_agent"],
+    }
+}
 
 /// Looks up the principal's history in CloudTrail.
 pub struct History {
@@ -57,31 +73,32 @@ impl History {
         let rows: Vec<&Map<String, Value>> = std::iter::once(&alert.group)
             .chain(alert.evidence.iter())
             .collect();
-        let Some((column, principal)) = find(&rows, PRINCIPALS) else {
+        let Some(principal) = find(&rows, PRINCIPALS) else {
             return Ok(Vec::new());
         };
-        // Events before the earliest evidence are "history".
+        // Events before the earliest evidence time are "history".
         let cutoff = rows
             .iter()
-            .filter_map(|r| match r.get("eventtime") {
-                Some(Value::String(s)) => mantissa_core::clock::parse_instant(s).ok(),
+            .flat_map(|r| r.iter())
+            .filter(|(k, _)| k.contains("time") || k.starts_with("first"))
+            .filter_map(|(_, v)| match v {
+                Value::String(s) => mantissa_core::clock::parse_instant(s).ok(),
                 _ => None,
             })
+            .filter(|t| *t <= alert.first_seen)
             .min()
             .unwrap_or(alert.first_seen - Duration::hours(1));
         let start = cutoff - Duration::days(i64::from(self.days));
         let mut out = Vec::new();
         for (attr, label) in ATTRIBUTES {
-            let Some(value) = rows.iter().find_map(|r| match r.get(*attr) {
-                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                _ => None,
-            }) else {
+            let Some(value) = find(&rows, aliases(attr)) else {
                 continue;
             };
+            let p = literal(&principal);
             let sql = format!(
-                "SELECT count(*) AS n FROM cloudtrail WHERE {column} = {} AND {attr} = {} \
+                "SELECT count(*) AS n FROM cloudtrail WHERE (useridentity.arn = {p} \
+                 OR useridentity.username = {p} OR useridentity.principalid = {p}) AND {attr} = {} \
                  AND eventtime >= {} AND eventtime < {}",
-                literal(&principal),
                 literal(&value),
                 timestamp(start),
                 timestamp(cutoff),
@@ -113,20 +130,14 @@ impl History {
     }
 }
 
-fn find(
-    rows: &[&Map<String, Value>],
-    keys: &[(&str, &'static str)],
-) -> Option<(&'static str, String)> {
-    for (key, column) in keys {
-        for r in rows {
-            if let Some(Value::String(s)) = r.get(*key)
-                && !s.is_empty()
-            {
-                return Some((column, s.clone()));
-            }
-        }
-    }
-    None
+/// The first non-empty text value under one of `keys`.
+fn find(rows: &[&Map<String, Value>], keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|key| {
+        rows.iter().find_map(|r| match r.get(*key) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        })
+    })
 }
 
 /// A SQL string literal (quotes doubled).
