@@ -1,6 +1,7 @@
 //! Integration tests of mantissa-core: the guard corpus, the Athena dialect on
 //! the real DataFusion engine, and ingest of the third-party datasets.
 
+mod alert_store;
 mod common;
 mod dialect;
 mod guard_corpus;
