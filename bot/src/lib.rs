@@ -1,1 +1,67 @@
-//! Chat adapters (grows with the chat bot issue).
+//! Mantissa Log chat bot: one axum app for Slack, Discord and the HTTP API.
+//!
+//! [`app`] builds the router used both by `mantissa serve` on a local port
+//! and (with the cloud deployment) by `lambda_http`. Every request is
+//! authenticated before anything else runs ([`auth`]); chat requests are
+//! acked at once and answered in the background ([`dispatch`]). The bot
+//! talks to the rest of the product only through [`backend::Backend`].
+//!
+//! Routes: `POST /slack/events`, `POST /api/query`, `GET /api/alerts`,
+//! `POST /api/alerts/{id}/{ack|resolve|reopen}`, `GET /healthz`.
+
+pub mod auth;
+pub mod backend;
+pub mod dispatch;
+mod http_api;
+pub mod slack;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+
+use auth::Secret;
+use backend::Backend;
+use dispatch::{Dispatcher, Seen};
+use slack::SlackSettings;
+
+/// Everything the handlers share.
+pub struct BotState {
+    /// The product.
+    pub backend: Arc<dyn Backend>,
+    /// Runs work after the ack.
+    pub dispatcher: Arc<dyn Dispatcher>,
+    /// Slack, when configured.
+    pub slack: Option<SlackSettings>,
+    /// Bearer tokens accepted by the HTTP API (none: the API refuses everything).
+    pub api_tokens: Vec<Secret>,
+    /// Delivery ids already handled (Slack retries).
+    pub seen: Seen,
+    /// The clock for audit times.
+    pub now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl std::fmt::Debug for BotState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotState")
+            .field("slack", &self.slack.is_some())
+            .field("api_tokens", &self.api_tokens.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The HTTP application.
+pub fn app(state: Arc<BotState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/slack/events", post(slack::events))
+        .route("/api/query", post(http_api::query))
+        .route("/api/alerts", get(http_api::alerts))
+        .route("/api/alerts/{id}/{action}", post(http_api::change))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,96 @@
+//! What the bot needs from the rest of the product, as one trait.
+//!
+//! The bot knows nothing of SQL engines, translators or stores: the binary
+//! implements [`Backend`] over the real ones (DataFusion or Athena, the
+//! built-in or LLM translator, the alert and session stores, the router),
+//! and the cloud deployment can implement it over its own.
+
+use async_trait::async_trait;
+use mantissa_core::alert::{Alert, AlertFilter, StatusChange, Transition};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A result column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    /// Name.
+    pub name: String,
+    /// SQL type as the engine reports it.
+    #[serde(rename = "type")]
+    pub data_type: String,
+}
+
+/// An answered question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The question as asked.
+    pub question: String,
+    /// One sentence: what the SQL does.
+    pub interpretation: String,
+    /// The SQL that ran (after the guard).
+    pub sql: String,
+    /// `builtin` or `llm:<provider>`.
+    pub translator: String,
+    /// Result columns.
+    pub columns: Vec<Column>,
+    /// Result rows (JSON values, the conventions of `mantissa sql --format json`).
+    pub rows: Vec<Vec<Value>>,
+    /// Rows in the result.
+    pub row_count: usize,
+    /// The engine's row limit cut the result.
+    pub truncated: bool,
+    /// Translation and execution time.
+    pub elapsed_ms: u64,
+}
+
+/// What a question produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reply {
+    /// A query ran.
+    Answer(Answer),
+    /// The translator was not confident: closest interpretations it can offer.
+    Declined {
+        /// Why.
+        reason: String,
+        /// "Did you mean" questions.
+        suggestions: Vec<String>,
+    },
+    /// The query was refused or failed; `message` is safe to show a user.
+    Failed {
+        /// What went wrong, in plain words, with what to try.
+        message: String,
+        /// The SQL, when there was one.
+        sql: Option<String>,
+    },
+}
+
+/// A backend failure (store unavailable, …); safe to show a user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BackendError(pub String);
+
+/// The product, as the bot sees it.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Answers a question; with a `session`, follow-ups refine the previous
+    /// turn and the turn is recorded.
+    async fn ask(&self, session: Option<&str>, question: &str, translate_only: bool) -> Reply;
+
+    /// Whether a conversation exists (a thread the bot has answered in).
+    async fn has_session(&self, session: &str) -> bool;
+
+    /// Alerts matching `filter`.
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, BackendError>;
+
+    /// One alert.
+    async fn alert(&self, id: &str) -> Result<Option<Alert>, BackendError>;
+
+    /// Changes an alert's status (conditionally) and propagates the change
+    /// to the destinations that were notified.
+    async fn change_alert(
+        &self,
+        id: &str,
+        change: &StatusChange,
+    ) -> Result<Transition, BackendError>;
+}

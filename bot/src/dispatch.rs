@@ -1,0 +1,85 @@
+//! Background work after the ack: Slack wants a 2xx within three seconds,
+//! so handlers verify, deduplicate and hand the work to a [`Dispatcher`].
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+
+/// Runs work after the HTTP response (a tokio task locally; an async
+/// Lambda invocation in the cloud).
+pub trait Dispatcher: Send + Sync {
+    /// Starts `job` in the background.
+    fn dispatch(&self, job: BoxFuture<'static, ()>);
+}
+
+/// [`Dispatcher`] on the tokio runtime, with a handle to wait for idle
+/// (tests, graceful shutdown).
+#[derive(Debug, Default)]
+pub struct TokioDispatcher {
+    running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl TokioDispatcher {
+    /// Jobs still running.
+    pub fn running(&self) -> usize {
+        self.running.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Dispatcher for TokioDispatcher {
+    fn dispatch(&self, job: BoxFuture<'static, ()>) {
+        let running = self.running.clone();
+        running.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tokio::spawn(async move {
+            job.await;
+            running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        });
+    }
+}
+
+/// Remembers recently seen delivery ids (Slack `event_id`, Discord
+/// interaction ids) so a retry is never answered twice.
+#[derive(Debug)]
+pub struct Seen {
+    ttl: Duration,
+    inner: Mutex<(HashMap<String, Instant>, VecDeque<(Instant, String)>)>,
+}
+
+impl Seen {
+    /// Ids are remembered for `ttl` (Slack retries within ~6 minutes).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+
+    /// Records `id`; `false` when it was already seen (a retry).
+    pub fn first_time(&self, id: &str) -> bool {
+        let now = Instant::now();
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *guard;
+        while let Some((t, _)) = order.front() {
+            if now.duration_since(*t) < self.ttl {
+                break;
+            }
+            if let Some((_, old)) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+        if map.contains_key(id) {
+            return false;
+        }
+        map.insert(id.to_string(), now);
+        order.push_back((now, id.to_string()));
+        true
+    }
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(15 * 60))
+    }
+}

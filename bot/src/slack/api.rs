@@ -1,0 +1,210 @@
+//! A small Slack Web API client: the methods the bot calls, with the base
+//! URL configurable (tests point it at a local server speaking the same
+//! protocol), `ok:false` errors surfaced, and 429 `Retry-After` honoured.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::auth::Secret;
+
+/// Default Slack Web API base URL.
+pub const DEFAULT_API_URL: &str = "https://slack.com/api";
+
+/// A Slack API failure (never contains the token).
+#[derive(Debug, thiserror::Error)]
+pub enum SlackApiError {
+    /// Network or HTTP failure.
+    #[error("Slack API {method}: {message}")]
+    Http {
+        /// The method called.
+        method: String,
+        /// What happened.
+        message: String,
+    },
+    /// Slack answered `ok: false`.
+    #[error("Slack API {method} returned error `{error}`")]
+    Slack {
+        /// The method called.
+        method: String,
+        /// Slack's error code (`channel_not_found`, `invalid_auth`, …).
+        error: String,
+    },
+}
+
+/// A Slack Web API client for one bot token.
+#[derive(Clone)]
+pub struct SlackApi {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+}
+
+impl std::fmt::Debug for SlackApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackApi").field("base", &self.base).finish_non_exhaustive()
+    }
+}
+
+impl SlackApi {
+    /// A client for `base` (e.g. [`DEFAULT_API_URL`]) with a bot token.
+    pub fn new(base: &str, token: Secret) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        }
+    }
+
+    /// Calls a method with a JSON body; returns the whole response.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SlackApiError> {
+        let url = format!("{}/{method}", self.base);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = self
+                .http
+                .post(&url)
+                .bearer_auth(self.token.expose())
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| http_error(method, &e.without_url().to_string()))?;
+            let status = resp.status();
+            if status.as_u16() == 429 && attempt < 4 {
+                let wait = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .min(30);
+                tracing::warn!(method, wait, "Slack rate limit; retrying");
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            let v: Value = resp
+                .json()
+                .await
+                .map_err(|e| http_error(method, &format!("HTTP {status}: {}", e.without_url())))?;
+            if v["ok"].as_bool() != Some(true) {
+                return Err(SlackApiError::Slack {
+                    method: method.into(),
+                    error: v["error"].as_str().unwrap_or("unknown_error").into(),
+                });
+            }
+            return Ok(v);
+        }
+    }
+
+    /// `chat.postMessage`; returns the message `ts`.
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        text: &str,
+        blocks: &Value,
+    ) -> Result<String, SlackApiError> {
+        let mut body = json!({ "channel": channel, "text": text, "blocks": blocks });
+        if let Some(t) = thread_ts {
+            body["thread_ts"] = json!(t);
+        }
+        let v = self.call("chat.postMessage", &body).await?;
+        Ok(v["ts"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// `chat.postEphemeral`: only `user` sees it.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        thread_ts: Option<&str>,
+        text: &str,
+    ) -> Result<(), SlackApiError> {
+        let mut body = json!({ "channel": channel, "user": user, "text": text });
+        if let Some(t) = thread_ts {
+            body["thread_ts"] = json!(t);
+        }
+        self.call("chat.postEphemeral", &body).await.map(drop)
+    }
+
+    /// `chat.update` of a message.
+    pub async fn update_message(
+        &self,
+        channel: &str,
+        ts: &str,
+        text: &str,
+        blocks: &Value,
+    ) -> Result<(), SlackApiError> {
+        self.call(
+            "chat.update",
+            &json!({ "channel": channel, "ts": ts, "text": text, "blocks": blocks }),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Uploads a file into a channel (or thread) with the external upload
+    /// flow: `files.getUploadURLExternal` → POST the bytes →
+    /// `files.completeUploadExternal`. Returns the file id.
+    pub async fn upload_file(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, SlackApiError> {
+        // getUploadURLExternal takes form-style arguments.
+        let method = "files.getUploadURLExternal";
+        let resp = self
+            .http
+            .post(format!("{}/{method}", self.base))
+            .bearer_auth(self.token.expose())
+            .form(&[("filename", filename), ("length", &bytes.len().to_string())])
+            .send()
+            .await
+            .map_err(|e| http_error(method, &e.without_url().to_string()))?;
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| http_error(method, &e.without_url().to_string()))?;
+        if v["ok"].as_bool() != Some(true) {
+            return Err(SlackApiError::Slack {
+                method: method.into(),
+                error: v["error"].as_str().unwrap_or("unknown_error").into(),
+            });
+        }
+        let upload_url = v["upload_url"].as_str().unwrap_or_default().to_string();
+        let file_id = v["file_id"].as_str().unwrap_or_default().to_string();
+        let up = self
+            .http
+            .post(&upload_url)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| http_error("file upload", &e.without_url().to_string()))?;
+        if !up.status().is_success() {
+            return Err(http_error("file upload", &format!("HTTP {}", up.status())));
+        }
+        let mut complete = json!({
+            "files": [{ "id": file_id, "title": title }],
+            "channel_id": channel,
+        });
+        if let Some(t) = thread_ts {
+            complete["thread_ts"] = json!(t);
+        }
+        self.call("files.completeUploadExternal", &complete).await?;
+        Ok(file_id)
+    }
+}
+
+fn http_error(method: &str, message: &str) -> SlackApiError {
+    SlackApiError::Http {
+        method: method.into(),
+        message: message.into(),
+    }
+}

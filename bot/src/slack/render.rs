@@ -1,0 +1,368 @@
+//! Answers as Slack messages (Block Kit), within Slack's limits.
+//!
+//! An answer is: the interpretation, the result as a native `table` block
+//! (at most 100 rows including the header × 20 columns, one per message),
+//! the SQL in a code block, and a context line (rows, time, translator).
+//! More rows than fit → the first rows plus the whole result as a CSV file
+//! in the thread. Empty results say so and suggest widening the time range.
+//! Declined questions offer their "Did you mean" suggestions as buttons.
+
+use serde_json::{Value, json};
+
+use crate::backend::{Answer, Reply};
+
+/// Most blocks in a message.
+pub const MAX_BLOCKS: usize = 50;
+/// Most characters in a section's text.
+pub const MAX_SECTION_TEXT: usize = 3000;
+/// Most characters in a header.
+pub const MAX_HEADER_TEXT: usize = 150;
+/// Most rows in a table block (header included).
+pub const MAX_TABLE_ROWS: usize = 100;
+/// Most cells in a table row.
+pub const MAX_TABLE_COLUMNS: usize = 20;
+/// Most elements in a context block.
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+/// Most elements in an actions block.
+pub const MAX_ACTIONS: usize = 25;
+/// Most characters of a button's text.
+pub const MAX_BUTTON_TEXT: usize = 75;
+/// Most characters of a button's value.
+pub const MAX_BUTTON_VALUE: usize = 2000;
+
+/// Characters shown per table cell.
+const MAX_CELL: usize = 200;
+
+/// A message to post: fallback text, blocks, and an optional file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Notification / fallback text.
+    pub text: String,
+    /// Block Kit blocks.
+    pub blocks: Value,
+    /// A CSV of the full result when it did not fit: (file name, bytes).
+    pub csv: Option<(String, Vec<u8>)>,
+}
+
+/// Cuts `s` to `max` characters, ending with `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Renders a reply.
+pub fn reply_message(reply: &Reply) -> Message {
+    match reply {
+        Reply::Answer(a) => answer_message(a),
+        Reply::Declined {
+            reason,
+            suggestions,
+        } => declined_message(reason, suggestions),
+        Reply::Failed { message, sql } => {
+            let mut blocks = vec![section(&format!(":warning: {message}"))];
+            if let Some(sql) = sql {
+                blocks.push(sql_block(sql));
+            }
+            Message {
+                text: clip(message, 300),
+                blocks: Value::Array(blocks),
+                csv: None,
+            }
+        }
+    }
+}
+
+fn section(text: &str) -> Value {
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT) } })
+}
+
+fn sql_block(sql: &str) -> Value {
+    // The code fence costs 8 characters.
+    let body = clip(sql, MAX_SECTION_TEXT - 8);
+    json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("```{body}```") } })
+}
+
+fn context(text: &str) -> Value {
+    json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT) }] })
+}
+
+fn cell_text(v: &Value) -> String {
+    let s = match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let s = s.replace(['\n', '\r', '\t'], " ");
+    let s = if s.is_empty() { " ".into() } else { s };
+    clip(&s, MAX_CELL)
+}
+
+fn answer_message(a: &Answer) -> Message {
+    let mut blocks = vec![section(&format!("*{}*", escape(&a.interpretation)))];
+    let shown_cols = a.columns.len().min(MAX_TABLE_COLUMNS);
+    let shown_rows = a.rows.len().min(MAX_TABLE_ROWS - 1);
+    let mut notes = Vec::new();
+    if a.rows.is_empty() {
+        blocks.push(section(
+            "No rows matched. Try widening the time range (\"in the last 7 days\"), or loosen a filter.",
+        ));
+    } else {
+        let mut rows = Vec::with_capacity(shown_rows + 1);
+        rows.push(Value::Array(
+            a.columns[..shown_cols]
+                .iter()
+                .map(|c| json!({ "type": "raw_text", "text": clip(&c.name, MAX_CELL) }))
+                .collect(),
+        ));
+        for r in a.rows.iter().take(shown_rows) {
+            rows.push(Value::Array(
+                r.iter()
+                    .take(shown_cols)
+                    .map(|v| json!({ "type": "raw_text", "text": cell_text(v) }))
+                    .collect(),
+            ));
+        }
+        let numeric: Vec<Value> = a.columns[..shown_cols]
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let num = a.rows.iter().take(shown_rows).all(|r| r.get(i).is_none_or(Value::is_number));
+                json!({ "align": if num { "right" } else { "left" } })
+            })
+            .collect();
+        blocks.push(json!({ "type": "table", "rows": rows, "column_settings": numeric }));
+        if a.columns.len() > shown_cols {
+            notes.push(format!("{} of {} columns shown", shown_cols, a.columns.len()));
+        }
+    }
+    blocks.push(sql_block(&a.sql));
+    let mut ctx = format!(
+        "{} row{} · {} ms · {}",
+        a.row_count,
+        if a.row_count == 1 { "" } else { "s" },
+        a.elapsed_ms,
+        a.translator
+    );
+    let csv = (a.rows.len() > shown_rows || a.columns.len() > shown_cols).then(|| {
+        notes.push(format!("first {shown_rows} rows shown; the full result is attached as CSV"));
+        (file_name(&a.question), to_csv(a))
+    });
+    if a.truncated {
+        notes.push("the result hit the row limit; narrow the question for the rest".into());
+    }
+    for n in &notes {
+        ctx.push_str(" · ");
+        ctx.push_str(n);
+    }
+    blocks.push(context(&ctx));
+    Message {
+        text: clip(
+            &format!("{} ({} rows)", a.interpretation, a.row_count),
+            300,
+        ),
+        blocks: Value::Array(blocks),
+        csv,
+    }
+}
+
+fn declined_message(reason: &str, suggestions: &[String]) -> Message {
+    let mut blocks = vec![section(&format!(
+        ":thinking_face: {}",
+        if reason.is_empty() { "I'm not sure what you mean." } else { reason }
+    ))];
+    if !suggestions.is_empty() {
+        blocks.push(section("Did you mean:"));
+        let buttons: Vec<Value> = suggestions
+            .iter()
+            .take(MAX_ACTIONS)
+            .enumerate()
+            .map(|(i, s)| {
+                json!({
+                    "type": "button",
+                    "action_id": format!("ask_suggestion_{i}"),
+                    "text": { "type": "plain_text", "text": clip(s, MAX_BUTTON_TEXT) },
+                    "value": clip(s, MAX_BUTTON_VALUE),
+                })
+            })
+            .collect();
+        blocks.push(json!({ "type": "actions", "elements": buttons }));
+    }
+    Message {
+        text: clip(reason, 300),
+        blocks: Value::Array(blocks),
+        csv: None,
+    }
+}
+
+/// `&`, `<`, `>` escaped for mrkdwn.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn file_name(question: &str) -> String {
+    let slug: String = question
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .take(8)
+        .collect::<Vec<_>>()
+        .join("-");
+    format!("{}.csv", if slug.is_empty() { "result".into() } else { slug })
+}
+
+fn to_csv(a: &Answer) -> Vec<u8> {
+    fn field(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = String::new();
+    out.push_str(&a.columns.iter().map(|c| field(&c.name)).collect::<Vec<_>>().join(","));
+    out.push('\n');
+    for r in &a.rows {
+        let cells: Vec<String> = r
+            .iter()
+            .map(|v| match v {
+                Value::Null => String::new(),
+                Value::String(s) => field(s),
+                other => field(&other.to_string()),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Checks a message's blocks against Slack's documented limits; the error
+/// names the first violation.
+pub fn validate(blocks: &Value) -> Result<(), String> {
+    let blocks = blocks.as_array().ok_or("blocks must be an array")?;
+    if blocks.len() > MAX_BLOCKS {
+        return Err(format!("{} blocks (max {MAX_BLOCKS})", blocks.len()));
+    }
+    let mut tables = 0;
+    for (i, b) in blocks.iter().enumerate() {
+        let kind = b["type"].as_str().unwrap_or("");
+        let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+        match kind {
+            "section" => {
+                if len(&b["text"]["text"]) > MAX_SECTION_TEXT {
+                    return Err(format!("block {i}: section text over {MAX_SECTION_TEXT}"));
+                }
+                if let Some(f) = b["fields"].as_array() {
+                    if f.len() > 10 {
+                        return Err(format!("block {i}: more than 10 fields"));
+                    }
+                    if f.iter().any(|f| len(&f["text"]) > 2000) {
+                        return Err(format!("block {i}: a field over 2000 characters"));
+                    }
+                }
+            }
+            "header" => {
+                if len(&b["text"]["text"]) > MAX_HEADER_TEXT {
+                    return Err(format!("block {i}: header over {MAX_HEADER_TEXT}"));
+                }
+            }
+            "context" => {
+                if b["elements"].as_array().map_or(0, Vec::len) > MAX_CONTEXT_ELEMENTS {
+                    return Err(format!("block {i}: context over {MAX_CONTEXT_ELEMENTS} elements"));
+                }
+            }
+            "actions" => {
+                let els = b["elements"].as_array().cloned().unwrap_or_default();
+                if els.len() > MAX_ACTIONS {
+                    return Err(format!("block {i}: more than {MAX_ACTIONS} actions"));
+                }
+                for e in els {
+                    if len(&e["text"]["text"]) > MAX_BUTTON_TEXT || len(&e["value"]) > MAX_BUTTON_VALUE {
+                        return Err(format!("block {i}: button text or value too long"));
+                    }
+                }
+            }
+            "table" => {
+                tables += 1;
+                let rows = b["rows"].as_array().cloned().unwrap_or_default();
+                if rows.len() > MAX_TABLE_ROWS {
+                    return Err(format!("block {i}: table with {} rows", rows.len()));
+                }
+                if rows.iter().any(|r| r.as_array().map_or(0, Vec::len) > MAX_TABLE_COLUMNS) {
+                    return Err(format!("block {i}: table row over {MAX_TABLE_COLUMNS} cells"));
+                }
+            }
+            "divider" | "image" | "rich_text" | "markdown" => {}
+            other => return Err(format!("block {i}: unknown block type `{other}`")),
+        }
+    }
+    if tables > 1 {
+        return Err("more than one table in a message".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Column;
+
+    fn answer(rows: usize, cols: usize, cell: &str) -> Answer {
+        Answer {
+            question: "show me failed logins by source IP".into(),
+            interpretation: "CloudTrail failed console logins grouped by source IP".into(),
+            sql: "SELECT 1 ".repeat(1000),
+            translator: "builtin".into(),
+            columns: (0..cols)
+                .map(|i| Column { name: format!("col{i}"), data_type: "Utf8".into() })
+                .collect(),
+            rows: (0..rows)
+                .map(|r| (0..cols).map(|c| json!(format!("{cell}{r}-{c}"))).collect())
+                .collect(),
+            row_count: rows,
+            truncated: false,
+            elapsed_ms: 12,
+        }
+    }
+
+    #[test]
+    fn the_largest_results_stay_within_block_kit_limits_with_a_csv_for_the_rest() {
+        let a = answer(500, 40, &"x".repeat(300));
+        let m = answer_message(&a);
+        validate(&m.blocks).unwrap();
+        let (name, csv) = m.csv.expect("csv attached");
+        assert_eq!(name, "show-me-failed-logins-by-source-ip.csv");
+        assert_eq!(csv.iter().filter(|b| **b == b'\n').count(), 501);
+        let table = &m.blocks[1];
+        assert_eq!(table["rows"].as_array().unwrap().len(), 100);
+        let ctx = m.blocks[3]["elements"][0]["text"].as_str().unwrap();
+        assert!(ctx.contains("first 99 rows shown"), "{ctx}");
+        assert!(ctx.contains("20 of 40 columns"), "{ctx}");
+    }
+
+    #[test]
+    fn empty_results_suggest_widening_and_declines_offer_buttons() {
+        let m = answer_message(&answer(0, 2, ""));
+        validate(&m.blocks).unwrap();
+        assert!(m.blocks.to_string().contains("widening the time range"));
+        assert!(m.csv.is_none());
+        let suggestions: Vec<String> = (0..40).map(|i| format!("suggestion {i} {}", "y".repeat(100))).collect();
+        let d = declined_message("Not sure.", &suggestions);
+        validate(&d.blocks).unwrap();
+        assert_eq!(d.blocks[2]["elements"].as_array().unwrap().len(), MAX_ACTIONS);
+    }
+
+    #[test]
+    fn the_validator_catches_each_limit() {
+        assert!(validate(&json!([{"type":"header","text":{"type":"plain_text","text":"h".repeat(151)}}])).is_err());
+        assert!(validate(&Value::Array(vec![json!({"type":"divider"}); 51])).is_err());
+        assert!(validate(&json!([{"type":"table","rows":[]},{"type":"table","rows":[]}])).is_err());
+        assert!(validate(&json!([{"type":"section","text":{"type":"mrkdwn","text":"s".repeat(3001)}}])).is_err());
+    }
+}
