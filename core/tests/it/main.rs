@@ -5,4 +5,5 @@ mod common;
 mod dialect;
 mod guard_corpus;
 mod ingest_datasets;
+mod llm;
 mod nl_eval;
