@@ -40,7 +40,7 @@ pub enum Answer {
         /// One sentence saying what is shown.
         interpretation: String,
         /// The plan, for built-in answers (follow-ups edit it).
-        plan: Option<QuerySpec>,
+        plan: Option<Box<QuerySpec>>,
         /// The result; `result.sql` is the guarded SQL that ran.
         result: QueryResult,
         /// Repairs the model needed.
@@ -70,7 +70,7 @@ impl Answer {
         match self {
             Answer::Rows { plan, result, .. } => Some(Turn {
                 question: question.to_string(),
-                plan: plan.clone(),
+                plan: plan.as_deref().cloned(),
                 sql: result.sql.clone(),
             }),
             _ => None,
@@ -185,7 +185,7 @@ impl Answerer {
         };
         match self.engine.execute(&prepared.guarded, time).await {
             Ok(result) => Answer::Rows {
-                plan: prepared.translation.plan().cloned(),
+                plan: prepared.translation.plan().cloned().map(Box::new),
                 translator: prepared.translation.translator,
                 interpretation: prepared.translation.interpretation,
                 result,
