@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
-const SECTIONS: &[&str] = &["engine", "ingest", "detector", "enrich"];
+const SECTIONS: &[&str] = &["engine", "ingest", "detector", "enrich", "llm"];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
 const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
@@ -40,6 +40,8 @@ pub struct Config {
     pub enrich: EnrichConfig,
     /// Custom JSON application-log sources (`[[sources]]` tables).
     pub sources: Vec<CustomSourceConfig>,
+    /// The LLM translator (optional): provider, model, endpoint, limits.
+    pub llm: LlmConfig,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             detector: DetectorConfig::default(),
             enrich: EnrichConfig::default(),
             sources: Vec::new(),
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -192,6 +195,145 @@ pub struct CustomSourceConfig {
     pub description: Option<String>,
 }
 
+/// Which LLM service answers questions the built-in translator declines.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmProvider {
+    /// Amazon Bedrock, Converse API (credentials from the AWS chain).
+    Bedrock,
+    /// Anthropic Messages API.
+    Anthropic,
+    /// OpenAI Chat Completions or a compatible server (Ollama, vLLM, llama.cpp).
+    Openai,
+}
+
+impl LlmProvider {
+    /// Lower-case name, as in `llm:<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bedrock => "bedrock",
+            Self::Anthropic => "anthropic",
+            Self::Openai => "openai",
+        }
+    }
+
+    /// The model used when `llm.model` is not set.
+    pub fn default_model(self) -> &'static str {
+        match self {
+            Self::Bedrock => "anthropic.claude-3-5-haiku-20241022-v1:0",
+            Self::Anthropic => "claude-3-5-haiku-latest",
+            Self::Openai => "gpt-4o-mini",
+        }
+    }
+
+    /// The environment variable holding the API key when `llm.api_key_env` is not set.
+    pub fn default_api_key_env(self) -> Option<&'static str> {
+        match self {
+            Self::Bedrock => None,
+            Self::Anthropic => Some("ANTHROPIC_API_KEY"),
+            Self::Openai => Some("OPENAI_API_KEY"),
+        }
+    }
+}
+
+/// A secret (an API key): never shown by `Debug` or serialized.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("<redacted>")
+    }
+}
+
+/// The LLM translator. Without `provider`, no LLM is used: `--translator
+/// auto` falls back to "did you mean" answers. Nothing but the schema, the
+/// question, the previous turn's question and SQL, and (for repairs) the
+/// failing SQL and its error is ever sent: never log rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    /// `bedrock`, `anthropic` or `openai` (any OpenAI-compatible server).
+    pub provider: Option<LlmProvider>,
+    /// Model id (Bedrock model or inference profile id, Anthropic or OpenAI
+    /// model name); a per-provider default when unset.
+    pub model: Option<String>,
+    /// Endpoint override: `http://localhost:11434/v1` for Ollama, a gateway,
+    /// a VPC endpoint for Bedrock. Defaults to the provider's public API.
+    pub base_url: Option<String>,
+    /// AWS region for Bedrock; defaults to the AWS chain (`AWS_REGION`, profile).
+    pub region: Option<String>,
+    /// Name of the environment variable holding the API key (Anthropic,
+    /// OpenAI); defaults to `ANTHROPIC_API_KEY` / `OPENAI_API_KEY`.
+    pub api_key_env: Option<String>,
+    /// The API key itself; prefer `MANTISSA_LLM_API_KEY` or `api_key_env`
+    /// over writing it into a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// Time limit for one request to the provider, in seconds.
+    pub timeout_secs: u64,
+    /// Retries after a throttled (429), failed (5xx) or timed-out request.
+    pub max_retries: u32,
+    /// First backoff delay, in milliseconds; doubles per retry, with jitter.
+    pub retry_base_ms: u64,
+    /// Longest wait before a retry (caps `Retry-After` too), in seconds.
+    pub max_retry_wait_secs: u64,
+    /// Largest reply, in tokens.
+    pub max_tokens: u32,
+    /// Question → SQL examples from the library put into the prompt.
+    pub examples: usize,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            provider: None,
+            model: None,
+            base_url: None,
+            region: None,
+            api_key_env: None,
+            api_key: None,
+            timeout_secs: 30,
+            max_retries: 2,
+            retry_base_ms: 500,
+            max_retry_wait_secs: 30,
+            max_tokens: 1024,
+            examples: 4,
+        }
+    }
+}
+
+impl LlmConfig {
+    /// The model to ask.
+    pub fn model_or_default(&self) -> Option<String> {
+        let p = self.provider?;
+        Some(
+            self.model
+                .clone()
+                .unwrap_or_else(|| p.default_model().to_string()),
+        )
+    }
+}
+
 /// A configuration problem, with the key and the file or variable it came from.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -253,6 +395,18 @@ impl Config {
             globset::Glob::new(&s.pattern).map_err(|e| {
                 ConfigError::Invalid(format!("source `{}`: bad pattern: {e}", s.name))
             })?;
+        }
+        if self.llm.timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "llm.timeout_secs must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.llm.base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "llm.base_url `{url}` must start with http:// or https://"
+            )));
         }
         if self.engine.max_rows == 0 {
             return Err(ConfigError::Invalid(
@@ -350,6 +504,35 @@ mod tests {
             let err = Config::load(None).unwrap_err().to_string();
             assert!(err.contains("max_rowz"), "{err}");
             assert!(err.contains("MANTISSA_"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn llm_section_from_file_and_env_keeps_the_key_secret() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                "[llm]\nprovider = \"anthropic\"\nmodel = \"claude-x\"\napi_key_env = \"MY_KEY\"\n",
+            )?;
+            jail.set_env("MANTISSA_LLM_API_KEY", "sk-very-secret");
+            jail.set_env("MANTISSA_LLM_MAX_RETRIES", "5");
+            jail.set_env("MANTISSA_LLM_BASE_URL", "http://127.0.0.1:9/");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.llm.provider, Some(LlmProvider::Anthropic));
+            assert_eq!(c.llm.model.as_deref(), Some("claude-x"));
+            assert_eq!(c.llm.api_key_env.as_deref(), Some("MY_KEY"));
+            assert_eq!(c.llm.max_retries, 5);
+            assert_eq!(c.llm.base_url.as_deref(), Some("http://127.0.0.1:9/"));
+            assert_eq!(
+                c.llm.api_key.as_ref().map(Secret::expose),
+                Some("sk-very-secret")
+            );
+            let shown = format!("{c:?} {}", serde_json::to_string(&c).unwrap());
+            assert!(!shown.contains("sk-very-secret"), "{shown}");
+            jail.set_env("MANTISSA_LLM_PROVIDER", "gemini");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("gemini"), "{err}");
             Ok(())
         });
     }

@@ -10,8 +10,11 @@
 //! - [`demo`]: a deterministic generator of realistic AWS logs with planted attacks.
 //! - [`nl`]: questions in plain English → a typed plan → Athena SQL (built-in translator).
 //! - [`session`]: conversations (the previous plan and SQL) for follow-up questions.
+//! - [`llm`]: LLM translators (Bedrock, Anthropic, OpenAI-compatible) behind one client trait.
+//! - [`answer`]: the translator policy and the translate → guard → run → repair loop.
 
 pub mod alert;
+pub mod answer;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -19,6 +22,7 @@ pub mod demo;
 pub mod engine;
 pub mod guard;
 pub mod ingest;
+pub mod llm;
 pub mod nl;
 pub mod session;
 

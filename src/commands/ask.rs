@@ -2,14 +2,13 @@
 //! interpretation and SQL shown. Also the conversation machinery `chat` uses.
 
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
 
 use anyhow::Context as _;
-use mantissa_core::catalog::Catalog;
-use mantissa_core::engine::datafusion::DataFusionEngine;
-use mantissa_core::engine::{QueryEngine, QueryResult, QueryTime};
-use mantissa_core::guard::SqlGuard;
-use mantissa_core::nl::{self, BuiltinTranslator, Context, Outcome, Translator, Turn};
+use mantissa_core::answer::{Answer, Answerer, Policy};
+use mantissa_core::engine::QueryTime;
+use mantissa_core::llm::LlmTranslator;
+use mantissa_core::nl::Turn;
 use mantissa_core::session::SessionStore;
 use mantissa_core::session::sqlite::{DEFAULT_EXPIRY, SqliteSessionStore};
 use serde_json::json;
@@ -18,33 +17,10 @@ use crate::app::App;
 use crate::cli::{AskArgs, ResultFormat, TranslatorChoice};
 use crate::output;
 
-/// What one question produced.
-pub(crate) enum Answer {
-    /// A query ran.
-    Rows {
-        interpretation: String,
-        translator: String,
-        result: QueryResult,
-        elapsed_ms: u64,
-    },
-    /// The translator declined.
-    Declined {
-        reason: String,
-        suggestions: Vec<String>,
-    },
-    /// The query was refused or failed (message, SQL if any).
-    Failed {
-        message: String,
-        sql: Option<String>,
-    },
-}
-
-/// Everything needed to answer questions in one process.
+/// Everything needed to answer questions in one process: the policy and
+/// repair loop live in core ([`Answerer`]); this adds the session store.
 pub(crate) struct Asker {
-    catalog: Catalog,
-    guard: SqlGuard,
-    engine: DataFusionEngine,
-    translator: Box<dyn Translator>,
+    answerer: Answerer,
     store: SqliteSessionStore,
     rt: tokio::runtime::Runtime,
     time: QueryTime,
@@ -52,22 +28,21 @@ pub(crate) struct Asker {
 
 impl Asker {
     pub(crate) fn new(app: &App, choice: TranslatorChoice) -> anyhow::Result<Self> {
-        let translator: Box<dyn Translator> = match choice {
-            TranslatorChoice::Builtin | TranslatorChoice::Auto => {
-                Box::new(BuiltinTranslator::default())
-            }
-            TranslatorChoice::Llm => anyhow::bail!(
-                "no LLM translator is configured: LLM providers (Bedrock, Anthropic, OpenAI-compatible) are not available in this build; use --translator builtin or auto"
-            ),
+        let policy = match choice {
+            TranslatorChoice::Builtin => Policy::Builtin,
+            TranslatorChoice::Llm => Policy::Llm,
+            TranslatorChoice::Auto => Policy::Auto,
+        };
+        let llm = match policy {
+            Policy::Builtin => None,
+            Policy::Llm | Policy::Auto => LlmTranslator::from_config(&app.config.llm),
         };
         let (guard, engine) = app.engine()?;
+        let answerer = Answerer::new(app.catalog(), guard, Arc::new(engine), llm, policy)?;
         let store = SqliteSessionStore::open(&app.data.state().join("sessions.db"), DEFAULT_EXPIRY)
             .context("cannot open the session store")?;
         Ok(Self {
-            catalog: app.catalog(),
-            guard,
-            engine,
-            translator,
+            answerer,
             store,
             rt: app.runtime()?,
             time: QueryTime::from_clock(&app.clock),
@@ -87,98 +62,31 @@ impl Asker {
 
     /// Answers a question, recording the turn in the session.
     pub(crate) fn ask(&self, question: &str, session: Option<&str>) -> anyhow::Result<Answer> {
-        let started = Instant::now();
         let previous = self.previous(session)?;
-        let ctx = Context {
-            catalog: &self.catalog,
-            now: self.time.now,
-            previous: previous.as_ref(),
-        };
-        let translation = match self.translator.translate(question, &ctx)? {
-            Outcome::Answer(t) => t,
-            Outcome::Declined {
-                reason,
-                suggestions,
-            } => {
-                return Ok(Answer::Declined {
-                    reason,
-                    suggestions,
-                });
-            }
-        };
-        let sql = translation.sql();
-        let prepared = match nl::prepare(translation, &self.guard) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(Answer::Failed {
-                    message: e.to_string(),
-                    sql: Some(sql),
-                });
-            }
-        };
-        let result = match self
-            .rt
-            .block_on(self.engine.execute(&prepared.guarded, self.time))
-        {
-            Ok(r) => r,
-            Err(e) => {
-                return Ok(Answer::Failed {
-                    message: e.to_string(),
-                    sql: Some(prepared.guarded.sql().to_string()),
-                });
-            }
-        };
-        if let Some(id) = session {
-            let turn = Turn {
-                question: question.to_string(),
-                plan: prepared.translation.plan().cloned(),
-                sql: prepared.guarded.sql().to_string(),
-            };
-            self.store.put(id, &turn, self.time.now)?;
-        }
-        Ok(Answer::Rows {
-            interpretation: prepared.translation.interpretation,
-            translator: prepared.translation.translator,
-            result,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        })
+        let answer =
+            self.rt
+                .block_on(self.answerer.answer(question, previous.as_ref(), self.time))?;
+        self.remember(&answer, question, session)?;
+        Ok(answer)
     }
 
     /// Runs edited SQL through the guard and engine, recording it in the session.
     pub(crate) fn run_sql(&self, sql: &str, session: Option<&str>) -> anyhow::Result<Answer> {
-        let started = Instant::now();
-        let guarded = match self.guard.check(sql) {
-            Ok(g) => g,
-            Err(e) => {
-                return Ok(Answer::Failed {
-                    message: format!("query refused by the SQL guard: {e}"),
-                    sql: None,
-                });
-            }
-        };
-        let result = match self.rt.block_on(self.engine.execute(&guarded, self.time)) {
-            Ok(r) => r,
-            Err(e) => {
-                return Ok(Answer::Failed {
-                    message: e.to_string(),
-                    sql: Some(guarded.sql().to_string()),
-                });
-            }
-        };
-        if let Some(id) = session {
-            let turn = Turn {
-                question: sql.to_string(),
-                plan: None,
-                sql: guarded.sql().to_string(),
-            };
+        let answer = self.rt.block_on(self.answerer.run_sql(sql, self.time));
+        self.remember(&answer, sql, session)?;
+        Ok(answer)
+    }
+
+    fn remember(
+        &self,
+        answer: &Answer,
+        question: &str,
+        session: Option<&str>,
+    ) -> anyhow::Result<()> {
+        if let (Some(id), Some(turn)) = (session, answer.turn(question)) {
             self.store.put(id, &turn, self.time.now)?;
         }
-        Ok(Answer::Rows {
-            interpretation: "your SQL".into(),
-            translator: "sql".into(),
-            result,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        })
+        Ok(())
     }
 }
 
@@ -277,6 +185,7 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
                 translator,
                 result,
                 elapsed_ms,
+                ..
             },
             ResultFormat::Json,
         ) => {

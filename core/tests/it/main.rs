@@ -6,4 +6,5 @@ mod common;
 mod dialect;
 mod guard_corpus;
 mod ingest_datasets;
+mod llm;
 mod nl_eval;
