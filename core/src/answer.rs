@@ -78,6 +78,34 @@ impl Answer {
     }
 }
 
+/// A translation checked by the guard but not run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    /// The SQL that would run.
+    Sql {
+        /// `builtin` or `llm:<provider>`.
+        translator: String,
+        /// One sentence saying what it would show.
+        interpretation: String,
+        /// The guarded SQL.
+        sql: String,
+    },
+    /// The translator declined.
+    Declined {
+        /// Why.
+        reason: String,
+        /// "Did you mean …" questions.
+        suggestions: Vec<String>,
+    },
+    /// Refused by the guard or the provider failed.
+    Failed {
+        /// What went wrong.
+        message: String,
+        /// The last SQL tried, if any.
+        sql: Option<String>,
+    },
+}
+
 /// Everything needed to answer questions.
 #[derive(Debug)]
 pub struct Answerer {
@@ -281,6 +309,110 @@ impl Answerer {
                 return Ok(Answer::Failed {
                     message: format!(
                         "{} could not produce a working query after {MAX_REPAIRS} repairs; last error: {error}; rephrase the question or write SQL with `mantissa sql`",
+                        llm.name()
+                    ),
+                    sql: (!sql.is_empty()).then_some(sql),
+                });
+            }
+            repairs.push(Repair {
+                reply: raw,
+                sql,
+                error,
+            });
+        }
+    }
+
+    /// Translates and guards without running (`/api/query` with
+    /// `execute: false`): the same policy as [`Answerer::answer`]; LLM SQL
+    /// the guard refuses is sent back for repair, at most [`MAX_REPAIRS`] times.
+    pub async fn plan(
+        &self,
+        question: &str,
+        previous: Option<&Turn>,
+        time: QueryTime,
+    ) -> Result<Planned, LlmError> {
+        let ctx = Context {
+            catalog: &self.catalog,
+            now: time.now,
+            previous,
+        };
+        let declined = match self.policy {
+            Policy::Llm => None,
+            Policy::Builtin | Policy::Auto => match self.builtin.translate(question, &ctx) {
+                Ok(Outcome::Answer(t)) => {
+                    let sql = t.sql();
+                    return Ok(match nl::prepare(t, &self.guard) {
+                        Ok(p) => Planned::Sql {
+                            translator: p.translation.translator.clone(),
+                            interpretation: p.translation.interpretation.clone(),
+                            sql: p.guarded.sql().to_string(),
+                        },
+                        Err(e) => Planned::Failed {
+                            message: e.to_string(),
+                            sql: Some(sql),
+                        },
+                    });
+                }
+                Ok(Outcome::Declined {
+                    reason,
+                    suggestions,
+                }) => Some((reason, suggestions)),
+                Err(e) => {
+                    return Ok(Planned::Failed {
+                        message: e.to_string(),
+                        sql: None,
+                    });
+                }
+            },
+        };
+        let llm = match (&self.llm, self.policy, declined) {
+            (Some(llm), Policy::Llm, _) => llm,
+            (Some(llm), Policy::Auto, Some(_)) if nl::safety::screen(question).is_none() => llm,
+            (_, _, Some((reason, suggestions))) => {
+                return Ok(Planned::Declined {
+                    reason,
+                    suggestions,
+                });
+            }
+            (_, _, None) => return Err(LlmError::NotConfigured),
+        };
+        let mut repairs: Vec<Repair> = Vec::new();
+        loop {
+            let reply = match llm.translate(question, &ctx, &repairs).await {
+                Ok(r) => r,
+                Err(e) if e.is_configuration() => return Err(e),
+                Err(e) => {
+                    return Ok(Planned::Failed {
+                        message: e.to_string(),
+                        sql: None,
+                    });
+                }
+            };
+            let (sql, raw) = match reply {
+                LlmReply::CannotAnswer(reason) => {
+                    return Ok(Planned::Declined {
+                        reason: format!("{} could not answer: {reason}", llm.name()),
+                        suggestions: self.suggestions(question, &ctx),
+                    });
+                }
+                LlmReply::NoSql(text) => (String::new(), text),
+                LlmReply::Sql { sql, reply } => (sql, reply),
+            };
+            let error = match self.guard.check(&sql) {
+                Ok(g) if !sql.is_empty() => {
+                    return Ok(Planned::Sql {
+                        translator: llm.name().to_string(),
+                        interpretation: format!("SQL written by {} for \"{}\"", llm.name(), question.trim()),
+                        sql: g.sql().to_string(),
+                    });
+                }
+                Ok(_) => "the reply held no SQL".to_string(),
+                Err(e) => format!("refused by the SQL guard: {e}"),
+            };
+            if repairs.len() == MAX_REPAIRS {
+                return Ok(Planned::Failed {
+                    message: format!(
+                        "{} could not produce a valid query after {MAX_REPAIRS} repairs; last error: {error}",
                         llm.name()
                     ),
                     sql: (!sql.is_empty()).then_some(sql),
