@@ -15,11 +15,18 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod routing;
+
+pub use routing::{
+    DestinationConfig, DiscordConfig, GroupingConfig, RetryConfig, RouteConfig, RouteTargets,
+    RouterConfig, Secret, SlackConfig, SmtpTls,
+};
+
 /// Name of the configuration file looked up in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
-const SECTIONS: &[&str] = &["engine", "ingest", "detector"];
+const SECTIONS: &[&str] = &["engine", "ingest", "detector", "slack", "discord", "router"];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
 const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
@@ -38,6 +45,12 @@ pub struct Config {
     pub detector: DetectorConfig,
     /// Custom JSON application-log sources (`[[sources]]` tables).
     pub sources: Vec<CustomSourceConfig>,
+    /// Slack Web API credentials (router destinations, chat bot).
+    pub slack: SlackConfig,
+    /// Discord REST API credentials (router destinations, chat bot).
+    pub discord: DiscordConfig,
+    /// Alert routing: destinations, routes, grouping, retries.
+    pub router: RouterConfig,
 }
 
 impl Default for Config {
@@ -48,6 +61,9 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             detector: DetectorConfig::default(),
             sources: Vec::new(),
+            slack: SlackConfig::default(),
+            discord: DiscordConfig::default(),
+            router: RouterConfig::default(),
         }
     }
 }
@@ -210,6 +226,7 @@ impl Config {
                 ConfigError::Invalid(format!("source `{}`: bad pattern: {e}", s.name))
             })?;
         }
+        self.router.validate().map_err(ConfigError::Invalid)?;
         if self.engine.max_rows == 0 {
             return Err(ConfigError::Invalid(
                 "engine.max_rows must be at least 1".into(),
@@ -306,6 +323,72 @@ mod tests {
             let err = Config::load(None).unwrap_err().to_string();
             assert!(err.contains("max_rowz"), "{err}");
             assert!(err.contains("MANTISSA_"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn router_sections_from_file_and_env_with_secrets_redacted() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                r#"
+[router.destinations.secops]
+type = "slack"
+channel = "C1"
+[router.destinations.pd]
+type = "pagerduty"
+routing_key = "pd-routing-key-123"
+[router.destinations.mail]
+type = "email"
+host = "smtp.example.com"
+tls = "tls"
+password = "hunter2"
+from = "alerts@example.com"
+to = ["soc@example.com"]
+[[router.routes]]
+name = "critical"
+min_severity = "critical"
+destinations = ["secops", "pd"]
+fallback = ["mail"]
+[router.default_route]
+destinations = ["secops"]
+fallback = ["pd", "mail"]
+[router.rule_overrides.root-login]
+destinations = ["pd"]
+[router.grouping]
+max_alerts = 3
+"#,
+            )?;
+            jail.set_env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-secret-token");
+            jail.set_env("MANTISSA_SLACK_API_URL", "http://127.0.0.1:9/api");
+            jail.set_env("MANTISSA_DISCORD_BOT_TOKEN", "discord-secret");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api");
+            assert_eq!(
+                c.slack.bot_token.as_ref().map(Secret::expose),
+                Some("xoxb-secret-token")
+            );
+            assert_eq!(c.router.routes[0].destinations, ["secops", "pd"]);
+            assert_eq!(c.router.grouping.max_alerts, 3);
+            assert_eq!(c.router.rule_overrides["root-login"].destinations, ["pd"]);
+            let debug = format!("{c:?}");
+            for secret in ["xoxb-secret-token", "discord-secret", "pd-routing-key-123", "hunter2"] {
+                assert!(!debug.contains(secret), "{secret} leaked into Debug");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn route_naming_an_unknown_destination_is_an_error() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                "[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.default_route]\ndestinations = [\"secopz\"]\n",
+            )?;
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("secopz") && err.contains("secops"), "{err}");
             Ok(())
         });
     }
