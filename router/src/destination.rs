@@ -111,7 +111,8 @@ pub(crate) fn transport_error(what: &str, e: reqwest::Error) -> SendError {
     } else if e.is_connect() {
         "cannot connect".to_string()
     } else {
-        let mut msg = e.without_url().to_string();
+        let e = e.without_url();
+        let mut msg = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
             msg.push_str(": ");

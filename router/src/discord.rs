@@ -230,10 +230,18 @@ pub fn alert_embed(alert: &Alert) -> Value {
         .group
         .iter()
         .chain(first.into_iter().flatten().filter(|(k, _)| !alert.group.contains_key(*k)));
+    // Key fields share a budget of 2500 characters, so the description and
+    // the evidence always keep room.
+    let mut budget = 2500usize;
     for (k, v) in pairs.take(MAX_FIELDS - 1) {
-        let name = truncate(k, MAX_FIELD_NAME);
-        let value = truncate(&value_text(v), 256);
-        used += name.chars().count() + value.chars().count();
+        let name = truncate(k, 64);
+        let value = truncate(&value_text(v), 200);
+        let cost = name.chars().count() + value.chars().count();
+        if cost > budget {
+            break;
+        }
+        budget -= cost;
+        used += cost;
         fields.push(json!({ "name": name, "value": value, "inline": true }));
     }
     if !alert.evidence.is_empty() {

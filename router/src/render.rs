@@ -12,12 +12,12 @@ pub fn truncate(s: &str, max: usize) -> String {
     if len <= max {
         return s.to_string();
     }
-    let note = format!(" … [truncated {} chars]", len.saturating_sub(max));
-    let keep = max.saturating_sub(note.chars().count() + 2);
+    let note = format!(" … [truncated, {len} chars in full]");
+    let keep = max.saturating_sub(note.chars().count());
     let mut out: String = s.chars().take(keep).collect();
     out.push_str(&note);
-    // The note's own count may have made it longer than estimated.
     if out.chars().count() > max {
+        // Only when `max` is shorter than the note itself.
         out = out.chars().take(max).collect();
     }
     out

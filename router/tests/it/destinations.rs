@@ -48,8 +48,8 @@ async fn slack_post_update_and_thread_replies() {
     assert_eq!(blocks[0]["type"], "header");
     assert_eq!(blocks[0]["text"]["text"], "🟠 HIGH: Console login without MFA: a1");
     assert_eq!(action_ids(blocks), ["alert_ack", "alert_resolve", "alert_sql", "alert_mute"]);
-    let actions = blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap();
-    assert!(actions["elements"].as_array().unwrap().iter().all(|e| e["value"] == "a1"));
+    let action_block = blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap();
+    assert!(action_block["elements"].as_array().unwrap().iter().all(|e| e["value"] == "a1"));
     let all = blocks.to_string();
     assert!(all.contains("<https://attack.mitre.org/techniques/T1078/004/|T1078.004>"), "{all}");
     assert!(all.contains("SELECT useridentity.arn"));

@@ -12,26 +12,26 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-pub const SLACK_TOKEN: &str = "xoxb-test-token";
-pub const DISCORD_TOKEN: &str = "discord-test-token";
-pub const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
+pub(crate) const SLACK_TOKEN: &str = "xoxb-test-token";
+pub(crate) const DISCORD_TOKEN: &str = "discord-test-token";
+pub(crate) const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 
 /// A recorded request.
 #[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-    pub at: Instant,
+pub(crate) struct Recorded {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) at: Instant,
 }
 
 impl Recorded {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
 }
@@ -39,7 +39,7 @@ impl Recorded {
 /// A fault applied to the next request whose path contains the pattern.
 #[derive(Debug, Clone)]
 #[allow(dead_code)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Answer with this status (and a small JSON body).
     Status(u16),
     /// 429 with `Retry-After: <secs>`.
@@ -55,29 +55,29 @@ pub enum Fault {
 }
 
 #[derive(Default)]
-pub struct State {
-    pub requests: Mutex<Vec<Recorded>>,
+pub(crate) struct State {
+    pub(crate) requests: Mutex<Vec<Recorded>>,
     faults: Mutex<VecDeque<(String, Fault)>>,
     /// Slack messages as posted (and edited): channel, ts, thread_ts, text, blocks, metadata.
-    pub slack: Mutex<Vec<Value>>,
+    pub(crate) slack: Mutex<Vec<Value>>,
     /// PagerDuty incidents by dedup key: (status, events received).
-    pub pd: Mutex<HashMap<String, (String, Vec<Value>)>>,
+    pub(crate) pd: Mutex<HashMap<String, (String, Vec<Value>)>>,
     /// Discord messages by id.
-    pub discord: Mutex<Vec<Value>>,
+    pub(crate) discord: Mutex<Vec<Value>>,
     /// Webhook deliveries accepted (first per Idempotency-Key).
-    pub hooks: Mutex<Vec<Recorded>>,
+    pub(crate) hooks: Mutex<Vec<Recorded>>,
     seq: Mutex<u64>,
 }
 
 /// The HTTP fake.
 #[derive(Clone)]
-pub struct Fake {
-    pub url: String,
-    pub state: Arc<State>,
+pub(crate) struct Fake {
+    pub(crate) url: String,
+    pub(crate) state: Arc<State>,
 }
 
 impl Fake {
-    pub async fn start() -> Fake {
+    pub(crate) async fn start() -> Fake {
         let state = Arc::new(State::default());
         let app = axum::Router::new()
             .fallback(handle)
@@ -90,7 +90,7 @@ impl Fake {
         Fake { url, state }
     }
 
-    pub fn fault(&self, path_contains: &str, fault: Fault) {
+    pub(crate) fn fault(&self, path_contains: &str, fault: Fault) {
         self.state
             .faults
             .lock()
@@ -98,7 +98,7 @@ impl Fake {
             .push_back((path_contains.to_string(), fault));
     }
 
-    pub fn requests(&self, path_contains: &str) -> Vec<Recorded> {
+    pub(crate) fn requests(&self, path_contains: &str) -> Vec<Recorded> {
         self.state
             .requests
             .lock()
@@ -110,7 +110,7 @@ impl Fake {
     }
 
     /// Top-level Slack messages (not thread replies).
-    pub fn slack_posts(&self) -> Vec<Value> {
+    pub(crate) fn slack_posts(&self) -> Vec<Value> {
         self.state
             .slack
             .lock()
@@ -121,7 +121,7 @@ impl Fake {
             .collect()
     }
 
-    pub fn slack_replies(&self) -> Vec<Value> {
+    pub(crate) fn slack_replies(&self) -> Vec<Value> {
         self.state
             .slack
             .lock()
@@ -132,11 +132,11 @@ impl Fake {
             .collect()
     }
 
-    pub fn pd_incidents(&self) -> HashMap<String, (String, Vec<Value>)> {
+    pub(crate) fn pd_incidents(&self) -> HashMap<String, (String, Vec<Value>)> {
         self.state.pd.lock().unwrap().clone()
     }
 
-    pub fn hooks(&self) -> Vec<Recorded> {
+    pub(crate) fn hooks(&self) -> Vec<Recorded> {
         self.state.hooks.lock().unwrap().clone()
     }
 }
@@ -341,25 +341,25 @@ fn slack(state: &State, method: &str, rec: &Recorded) -> Value {
 
 /// A received mail.
 #[derive(Debug, Clone)]
-pub struct Mail {
-    pub from: String,
-    pub to: Vec<String>,
-    pub auth: Option<String>,
-    pub data: String,
+pub(crate) struct Mail {
+    pub(crate) from: String,
+    pub(crate) to: Vec<String>,
+    pub(crate) auth: Option<String>,
+    pub(crate) data: String,
 }
 
 /// A tiny SMTP server: 220 greeting, EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT,
 /// DATA, RSET, NOOP, QUIT. `fail_next` makes the next MAIL FROM answer with
 /// the given reply (e.g. `451 try later`, `550 no such user`).
 #[derive(Clone)]
-pub struct SmtpFake {
-    pub port: u16,
-    pub mails: Arc<Mutex<Vec<Mail>>>,
-    pub fail_next: Arc<Mutex<VecDeque<String>>>,
+pub(crate) struct SmtpFake {
+    pub(crate) port: u16,
+    pub(crate) mails: Arc<Mutex<Vec<Mail>>>,
+    pub(crate) fail_next: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl SmtpFake {
-    pub async fn start() -> SmtpFake {
+    pub(crate) async fn start() -> SmtpFake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let fake = SmtpFake {

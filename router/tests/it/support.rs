@@ -17,9 +17,9 @@ use serde_json::{Map, json};
 
 use crate::fake::{DISCORD_TOKEN, Fake, PD_KEY, SLACK_TOKEN, SmtpFake};
 
-pub const HOOK_SECRET: &str = "whsec-test";
+pub(crate) const HOOK_SECRET: &str = "whsec-test";
 
-pub fn alert(id: &str, rule: &str, severity: Severity) -> Alert {
+pub(crate) fn alert(id: &str, rule: &str, severity: Severity) -> Alert {
     let now = Utc::now();
     let mut group = Map::new();
     group.insert("useridentity.arn".into(), json!("arn:aws:iam::123456789012:user/alice"));
@@ -52,24 +52,24 @@ pub fn alert(id: &str, rule: &str, severity: Severity) -> Alert {
     }
 }
 
-pub async fn save(store: &Arc<dyn AlertStore>, a: &Alert) {
+pub(crate) async fn save(store: &Arc<dyn AlertStore>, a: &Alert) {
     store
         .save_alert(a, "hash", a.first_seen + Duration::hours(1))
         .await
         .unwrap();
 }
 
-pub fn sqlite(path: &Path) -> Arc<dyn AlertStore> {
+pub(crate) fn sqlite(path: &Path) -> Arc<dyn AlertStore> {
     Arc::new(SqliteAlertStore::open(path).unwrap())
 }
 
-pub fn memory() -> Arc<dyn AlertStore> {
+pub(crate) fn memory() -> Arc<dyn AlertStore> {
     Arc::new(SqliteAlertStore::in_memory().unwrap())
 }
 
 /// A config with every destination pointing at the fakes, fast retries,
 /// grouping off, and `default_route` = `route`.
-pub fn config(fake: &Fake, smtp: Option<&SmtpFake>, route: &[&str], fallback: &[&str]) -> Config {
+pub(crate) fn config(fake: &Fake, smtp: Option<&SmtpFake>, route: &[&str], fallback: &[&str]) -> Config {
     let mut c = Config::default();
     c.slack.bot_token = Some(Secret::new(SLACK_TOKEN));
     c.slack.api_url = format!("{}/slack", fake.url);
@@ -133,7 +133,7 @@ pub fn config(fake: &Fake, smtp: Option<&SmtpFake>, route: &[&str], fallback: &[
     c
 }
 
-pub fn route(name: &str, dests: &[&str]) -> RouteConfig {
+pub(crate) fn route(name: &str, dests: &[&str]) -> RouteConfig {
     RouteConfig {
         name: name.into(),
         min_severity: None,
@@ -145,30 +145,30 @@ pub fn route(name: &str, dests: &[&str]) -> RouteConfig {
     }
 }
 
-pub fn router(c: &Config, store: &Arc<dyn AlertStore>) -> Router {
+pub(crate) fn router(c: &Config, store: &Arc<dyn AlertStore>) -> Router {
     Router::new(c, store.clone()).unwrap()
 }
 
-pub async fn drain(r: &Router) -> mantissa_router::DeliveryReport {
+pub(crate) async fn drain(r: &Router) -> mantissa_router::DeliveryReport {
     r.drain(tokio::time::Instant::now() + std::time::Duration::from_secs(20))
         .await
         .unwrap()
 }
 
-pub async fn deliveries(store: &Arc<dyn AlertStore>, id: &str) -> Vec<Delivery> {
+pub(crate) async fn deliveries(store: &Arc<dyn AlertStore>, id: &str) -> Vec<Delivery> {
     store.deliveries(id).await.unwrap()
 }
 
-pub async fn history(store: &Arc<dyn AlertStore>, id: &str) -> Vec<AlertEvent> {
+pub(crate) async fn history(store: &Arc<dyn AlertStore>, id: &str) -> Vec<AlertEvent> {
     store.history(id).await.unwrap()
 }
 
-pub fn actions(h: &[AlertEvent]) -> Vec<String> {
+pub(crate) fn actions(h: &[AlertEvent]) -> Vec<String> {
     h.iter().map(|e| e.action.clone()).collect()
 }
 
 /// Moves an alert and tells the router.
-pub async fn change(
+pub(crate) async fn change(
     r: &Router,
     store: &Arc<dyn AlertStore>,
     id: &str,
@@ -186,6 +186,6 @@ pub async fn change(
 }
 
 #[allow(dead_code)]
-pub fn dests(map: &BTreeMap<String, DestinationConfig>) -> Vec<String> {
+pub(crate) fn dests(map: &BTreeMap<String, DestinationConfig>) -> Vec<String> {
     map.keys().cloned().collect()
 }
