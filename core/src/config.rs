@@ -373,7 +373,12 @@ max_alerts = 3
             assert_eq!(c.router.grouping.max_alerts, 3);
             assert_eq!(c.router.rule_overrides["root-login"].destinations, ["pd"]);
             let debug = format!("{c:?}");
-            for secret in ["xoxb-secret-token", "discord-secret", "pd-routing-key-123", "hunter2"] {
+            for secret in [
+                "xoxb-secret-token",
+                "discord-secret",
+                "pd-routing-key-123",
+                "hunter2",
+            ] {
                 assert!(!debug.contains(secret), "{secret} leaked into Debug");
             }
             Ok(())

@@ -10,7 +10,12 @@ use rand::{Rng, SeedableRng};
 /// `base · 2^(attempt-1)` capped at `max`, then "equal jitter" (a random
 /// point in its upper half) so retries of many deliveries spread out. A
 /// `Retry-After` is honoured as given (never shortened by jitter).
-pub(crate) fn delay(policy: &RetryConfig, attempt: u32, retry_after: Option<Duration>, seed: u64) -> Duration {
+pub(crate) fn delay(
+    policy: &RetryConfig,
+    attempt: u32,
+    retry_after: Option<Duration>,
+    seed: u64,
+) -> Duration {
     if let Some(r) = retry_after {
         return r;
     }

@@ -10,7 +10,9 @@ use mantissa_core::alert::{Alert, AlertStatus, Delivery, DeliveryAction};
 use mantissa_core::config::Secret;
 use serde_json::{Value, json};
 
-use crate::destination::{Destination, SendError, Sent, http_client, status_error, transport_error};
+use crate::destination::{
+    Destination, SendError, Sent, http_client, status_error, transport_error,
+};
 use crate::render::{
     digest_lines, digest_summary, evidence_lines, mitre_url, severity_color, severity_label,
     status_line, truncate, value_text,
@@ -76,9 +78,10 @@ impl DiscordDestination {
                     Some(m) => format!("{}/channels/{channel_id}/messages/{m}", self.api_url),
                     None => format!("{}/channels/{channel_id}/messages", self.api_url),
                 };
-                self.client
-                    .request(method, url)
-                    .header(reqwest::header::AUTHORIZATION, format!("Bot {}", token.expose()))
+                self.client.request(method, url).header(
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bot {}", token.expose()),
+                )
             }
             DiscordTarget::Webhook(url) => {
                 let base = url.expose().trim_end_matches('/');
@@ -96,7 +99,10 @@ impl DiscordDestination {
             .map_err(|e| transport_error("discord", e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let text = resp.text().await.map_err(|e| transport_error("discord", e))?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| transport_error("discord", e))?;
         if !status.is_success() {
             return Err(status_error("discord", status, &headers, &text));
         }
@@ -155,7 +161,8 @@ impl Destination for DiscordDestination {
                     "embeds": [alert_embed(alert)],
                     "components": alert_components(alert),
                 });
-                self.request(reqwest::Method::PATCH, Some(id), &body).await?
+                self.request(reqwest::Method::PATCH, Some(id), &body)
+                    .await?
             }
             DeliveryAction::Repeat => {
                 let mut body = json!({
@@ -226,10 +233,12 @@ pub fn alert_embed(alert: &Alert) -> Value {
     let mut fields = Vec::new();
     let mut used = title.chars().count() + footer.chars().count();
     let first = alert.evidence.first();
-    let pairs = alert
-        .group
-        .iter()
-        .chain(first.into_iter().flatten().filter(|(k, _)| !alert.group.contains_key(*k)));
+    let pairs = alert.group.iter().chain(
+        first
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !alert.group.contains_key(*k)),
+    );
     // Key fields share a budget of 2500 characters, so the description and
     // the evidence always keep room.
     let mut budget = 2500usize;
@@ -250,7 +259,11 @@ pub fn alert_embed(alert: &Alert) -> Value {
             &format!("```{}```", evidence_lines(alert).join("\n")),
             MAX_FIELD_VALUE - 3,
         );
-        let value = if value.ends_with("```") { value } else { format!("{value}```") };
+        let value = if value.ends_with("```") {
+            value
+        } else {
+            format!("{value}```")
+        };
         used += name.chars().count() + value.chars().count();
         fields.push(json!({ "name": name, "value": value, "inline": false }));
     }
@@ -290,7 +303,8 @@ pub fn alert_components(alert: &Alert) -> Value {
 pub fn validate_embed(embed: &Value) -> Result<(), Vec<String>> {
     let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
     let mut errors = Vec::new();
-    let mut total = len(&embed["title"]) + len(&embed["description"]) + len(&embed["footer"]["text"]);
+    let mut total =
+        len(&embed["title"]) + len(&embed["description"]) + len(&embed["footer"]["text"]);
     if len(&embed["title"]) > MAX_TITLE {
         errors.push("title over 256".to_string());
     }
@@ -316,5 +330,9 @@ pub fn validate_embed(embed: &Value) -> Result<(), Vec<String>> {
     if total > MAX_TOTAL {
         errors.push(format!("{total} characters in total (limit 6000)"));
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }

@@ -18,8 +18,7 @@ use serde_json::{Value, json};
 
 use crate::destination::{Destination, SendError, Sent};
 use crate::render::{
-    change_line, digest_lines, digest_summary, mitre_url, plain_text, severity_label,
-    status_line,
+    change_line, digest_lines, digest_summary, mitre_url, plain_text, severity_label, status_line,
 };
 
 /// SMTP settings of one e-mail destination.
@@ -62,11 +61,15 @@ impl EmailDestination {
     /// Builds the transport; fails on a bad address or host name.
     pub fn new(settings: &EmailSettings, timeout: Duration) -> Result<Self, String> {
         let builder = match settings.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-                .port(settings.port.unwrap_or(25)),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
-                .map_err(|e| format!("smtp host `{}`: {e}", settings.host))?
-                .port(settings.port.unwrap_or(587)),
+            SmtpTls::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+                    .port(settings.port.unwrap_or(25))
+            }
+            SmtpTls::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+                    .map_err(|e| format!("smtp host `{}`: {e}", settings.host))?
+                    .port(settings.port.unwrap_or(587))
+            }
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
                 .map_err(|e| format!("smtp host `{}`: {e}", settings.host))?
                 .port(settings.port.unwrap_or(465)),
@@ -83,7 +86,10 @@ impl EmailDestination {
         let to = settings
             .to
             .iter()
-            .map(|t| t.parse::<Mailbox>().map_err(|e| format!("recipient `{t}`: {e}")))
+            .map(|t| {
+                t.parse::<Mailbox>()
+                    .map_err(|e| format!("recipient `{t}`: {e}"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let domain = from.email.domain().to_string();
         Ok(Self {
@@ -121,8 +127,16 @@ impl EmailDestination {
                 self.reply_id(alert, delivery),
             ),
             DeliveryAction::Digest => (
-                format!("[{}] {}", severity_label(alert.severity), digest_summary(alert, delivery)),
-                format!("{}\n\n{}\n", digest_summary(alert, delivery), digest_lines(delivery).join("\n")),
+                format!(
+                    "[{}] {}",
+                    severity_label(alert.severity),
+                    digest_summary(alert, delivery)
+                ),
+                format!(
+                    "{}\n\n{}\n",
+                    digest_summary(alert, delivery),
+                    digest_lines(delivery).join("\n")
+                ),
                 self.reply_id(alert, delivery),
             ),
         };
@@ -134,7 +148,10 @@ impl EmailDestination {
         for to in &self.to {
             b = b.to(to.clone());
         }
-        if matches!(delivery.action, DeliveryAction::StatusChange | DeliveryAction::Repeat) {
+        if matches!(
+            delivery.action,
+            DeliveryAction::StatusChange | DeliveryAction::Repeat
+        ) {
             b = b.in_reply_to(root.clone()).references(root);
         }
         b.multipart(
@@ -157,7 +174,13 @@ impl EmailDestination {
 
 fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -212,7 +235,10 @@ fn html_body(alert: &Alert, delivery: &Delivery, plain: &str) -> String {
         for row in alert.evidence.iter().take(50) {
             h.push_str("<tr>");
             for c in &cols {
-                let v = row.get(*c).map(crate::render::value_text).unwrap_or_default();
+                let v = row
+                    .get(*c)
+                    .map(crate::render::value_text)
+                    .unwrap_or_default();
                 h.push_str(&format!("<td>{}</td>", escape(&v)));
             }
             h.push_str("</tr>");
@@ -240,10 +266,7 @@ impl Destination for EmailDestination {
         _prior: Option<&Value>,
     ) -> Result<Sent, SendError> {
         let message = self.message(alert, delivery)?;
-        let message_id = message
-            .headers()
-            .get_raw("Message-ID")
-            .map(str::to_string);
+        let message_id = message.headers().get_raw("Message-ID").map(str::to_string);
         match self.transport.send(message).await {
             Ok(resp) => Ok(Sent {
                 message_ref: Some(json!({ "message_id": message_id })),

@@ -10,7 +10,9 @@ use mantissa_core::alert::{Alert, AlertStatus, Delivery, DeliveryAction, Severit
 use mantissa_core::config::Secret;
 use serde_json::{Map, Value, json};
 
-use crate::destination::{Destination, SendError, Sent, http_client, status_error, transport_error};
+use crate::destination::{
+    Destination, SendError, Sent, http_client, status_error, transport_error,
+};
 use crate::render::{digest_lines, digest_summary, mitre_url, truncate};
 
 /// Longest `payload.summary`.
@@ -66,12 +68,21 @@ pub fn event(alert: &Alert, delivery: &Delivery) -> Value {
     }
     let mut details = Map::new();
     details.insert("alert_id".into(), json!(alert.id));
-    details.insert("rule".into(), json!(format!("{} ({})", alert.rule_name, alert.rule_id)));
+    details.insert(
+        "rule".into(),
+        json!(format!("{} ({})", alert.rule_name, alert.rule_id)),
+    );
     details.insert("description".into(), json!(alert.description));
     details.insert("status".into(), json!(alert.status));
     details.insert("count".into(), json!(alert.count));
-    details.insert("first_seen".into(), json!(mantissa_core::clock::format_instant(alert.first_seen)));
-    details.insert("last_seen".into(), json!(mantissa_core::clock::format_instant(alert.last_seen)));
+    details.insert(
+        "first_seen".into(),
+        json!(mantissa_core::clock::format_instant(alert.first_seen)),
+    );
+    details.insert(
+        "last_seen".into(),
+        json!(mantissa_core::clock::format_instant(alert.last_seen)),
+    );
     details.insert("group".into(), Value::Object(alert.group.clone()));
     if !alert.tags.is_empty() {
         details.insert("tags".into(), json!(alert.tags));
@@ -92,7 +103,11 @@ pub fn event(alert: &Alert, delivery: &Delivery) -> Value {
         details.insert("folded_alerts".into(), json!(digest_lines(delivery)));
         digest_summary(alert, delivery)
     } else {
-        format!("[{}] {}", alert.severity.as_str().to_ascii_uppercase(), alert.title)
+        format!(
+            "[{}] {}",
+            alert.severity.as_str().to_ascii_uppercase(),
+            alert.title
+        )
     };
     json!({
         "event_action": "trigger",
@@ -138,7 +153,10 @@ impl Destination for PagerDutyDestination {
             .map_err(|e| transport_error("pagerduty", e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let text = resp.text().await.map_err(|e| transport_error("pagerduty", e))?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| transport_error("pagerduty", e))?;
         if status.as_u16() != 202 && !status.is_success() {
             return Err(status_error("pagerduty", status, &headers, &text));
         }

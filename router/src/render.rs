@@ -208,6 +208,9 @@ mod tests {
             mitre_url("T1078.004"),
             "https://attack.mitre.org/techniques/T1078/004/"
         );
-        assert_eq!(mitre_url("T1110"), "https://attack.mitre.org/techniques/T1110/");
+        assert_eq!(
+            mitre_url("T1110"),
+            "https://attack.mitre.org/techniques/T1110/"
+        );
     }
 }

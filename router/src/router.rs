@@ -159,12 +159,20 @@ impl Router {
                         (None, Some(w)) => DiscordTarget::Webhook(w.clone()),
                         _ => return Err(err("needs exactly one of `channel_id` or `webhook_url`".into())),
                     };
-                    Arc::new(DiscordDestination::new(&config.discord.api_url, target, timeout))
+                    Arc::new(DiscordDestination::new(
+                        &config.discord.api_url,
+                        target,
+                        timeout,
+                    ))
                 }
                 DestinationConfig::Pagerduty {
                     routing_key,
                     events_url,
-                } => Arc::new(PagerDutyDestination::new(events_url, routing_key.clone(), timeout)),
+                } => Arc::new(PagerDutyDestination::new(
+                    events_url,
+                    routing_key.clone(),
+                    timeout,
+                )),
                 DestinationConfig::Email {
                     host,
                     port,
@@ -214,7 +222,11 @@ impl Router {
             targets.push(("default_route".into(), &d.destinations, &d.fallback));
         }
         for (rule, o) in &policy.rule_overrides {
-            targets.push((format!("rule_overrides.{rule}"), &o.destinations, &o.fallback));
+            targets.push((
+                format!("rule_overrides.{rule}"),
+                &o.destinations,
+                &o.fallback,
+            ));
         }
         for (what, d, f) in targets {
             if let Some(missing) = d.iter().chain(f).find(|n| !destinations.contains_key(*n)) {
@@ -465,13 +477,19 @@ impl Router {
         let Some(dest) = self.inner.destinations.get(&d.destination).cloned() else {
             let e = SendError::permanent(
                 None,
-                format!("destination `{}` is not configured (any more)", d.destination),
+                format!(
+                    "destination `{}` is not configured (any more)",
+                    d.destination
+                ),
             );
             return self.settle(&d, Some(&alert), now, started, Err(e)).await;
         };
         let mut delivery = d.clone();
         let mut prior = None;
-        if matches!(d.action, DeliveryAction::StatusChange | DeliveryAction::Repeat) {
+        if matches!(
+            d.action,
+            DeliveryAction::StatusChange | DeliveryAction::Repeat
+        ) {
             let all = store.deliveries(&d.alert_id).await?;
             let same = |x: &&Delivery| x.destination == d.destination;
             let notifies: Vec<&Delivery> = all
@@ -482,10 +500,15 @@ impl Router {
             let earlier_change_pending = all.iter().filter(same).any(|x| {
                 x.action == d.action && x.id < d.id && x.status == DeliveryStatus::Pending
             });
-            if let Some(n) = notifies.iter().find(|n| n.status == DeliveryStatus::Delivered) {
+            if let Some(n) = notifies
+                .iter()
+                .find(|n| n.status == DeliveryStatus::Delivered)
+            {
                 prior = n.message_ref.clone();
             } else if notifies.iter().any(|n| n.status == DeliveryStatus::Pending) {
-                return self.wait(&d, now, started, "the alert's first message").await;
+                return self
+                    .wait(&d, now, started, "the alert's first message")
+                    .await;
             } else {
                 let e = SendError::permanent(
                     None,
@@ -507,7 +530,11 @@ impl Router {
                 Ok(r) => r,
                 Err(_) => Err(SendError::retryable(
                     None,
-                    format!("{}: no answer within {} ms", dest.kind(), timeout.as_millis()),
+                    format!(
+                        "{}: no answer within {} ms",
+                        dest.kind(),
+                        timeout.as_millis()
+                    ),
                 )),
             };
         self.settle(&d, Some(&alert), now, started, result).await
@@ -532,7 +559,8 @@ impl Router {
                 status_code: None,
                 error: Some(format!("{WAITING} {what} on {}", d.destination)),
                 outcome: AttemptOutcome::Retry {
-                    retry_at: now + chrono::Duration::from_std(started.elapsed() + base).unwrap_or_default(),
+                    retry_at: now
+                        + chrono::Duration::from_std(started.elapsed() + base).unwrap_or_default(),
                 },
             })
             .await?;
@@ -575,7 +603,12 @@ impl Router {
                     &d.alert_id,
                     end,
                     "delivered",
-                    format!("{} ({}), attempt {}", d.destination, d.action, d.attempts + 1),
+                    format!(
+                        "{} ({}), attempt {}",
+                        d.destination,
+                        d.action,
+                        d.attempts + 1
+                    ),
                 )
                 .await;
                 return Ok(Settled::Delivered);
@@ -586,7 +619,8 @@ impl Router {
         if let SendErrorKind::Retryable { retry_after } = e.kind
             && made < policy.max_attempts
         {
-            let seed = (d.id as u64) ^ u64::from(made).rotate_left(32) ^ now.timestamp_micros() as u64;
+            let seed =
+                (d.id as u64) ^ u64::from(made).rotate_left(32) ^ now.timestamp_micros() as u64;
             let wait = backoff::delay(policy, made, retry_after, seed);
             let retry_at = end + chrono::Duration::from_std(wait).unwrap_or_default();
             tracing::warn!(delivery = %d.key, destination = %d.destination, error = %e.message, retry_in_ms = wait.as_millis() as u64, "delivery failed; retrying");
@@ -600,7 +634,11 @@ impl Router {
             return Ok(Settled::Retried);
         }
         store
-            .record_attempt(&attempt(e.status_code, Some(e.message.clone()), AttemptOutcome::Failed))
+            .record_attempt(&attempt(
+                e.status_code,
+                Some(e.message.clone()),
+                AttemptOutcome::Failed,
+            ))
             .await?;
         let why = if e.is_retryable() {
             format!("{} (gave up after {made} attempts)", e.message)
@@ -711,7 +749,10 @@ impl Router {
     async fn fill_digest(&self, d: &mut Delivery) -> Result<(), RouterError> {
         let store = &self.inner.store;
         let group = d.payload["group"].as_str().unwrap_or_default().to_string();
-        let rule = d.payload["rule_id"].as_str().unwrap_or_default().to_string();
+        let rule = d.payload["rule_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let start = d.payload["window_start"]
             .as_str()
             .and_then(|s| mantissa_core::clock::parse_instant(s).ok());
@@ -736,10 +777,9 @@ impl Router {
                 continue;
             }
             let history = store.history(&a.id).await?;
-            if history
-                .iter()
-                .any(|e| e.action == "folded" && e.detail.as_deref().is_some_and(|t| t.contains(&needle)))
-            {
+            if history.iter().any(|e| {
+                e.action == "folded" && e.detail.as_deref().is_some_and(|t| t.contains(&needle))
+            }) {
                 folded.push(a);
             }
         }
@@ -790,7 +830,10 @@ impl Router {
                 Duration::ZERO
             } else {
                 match self.inner.store.next_due().await {
-                    Ok(Some(t)) => (t - Utc::now()).to_std().unwrap_or_default().clamp(Duration::from_millis(10), IDLE),
+                    Ok(Some(t)) => (t - Utc::now())
+                        .to_std()
+                        .unwrap_or_default()
+                        .clamp(Duration::from_millis(10), IDLE),
                     Ok(None) => IDLE,
                     Err(_) => Duration::from_secs(1),
                 }
@@ -805,7 +848,10 @@ impl Router {
 
     /// Delivers until nothing is pending or `deadline` passes (one-shot CLI
     /// runs); what is left stays in the outbox for the next run.
-    pub async fn drain(&self, deadline: tokio::time::Instant) -> Result<DeliveryReport, RouterError> {
+    pub async fn drain(
+        &self,
+        deadline: tokio::time::Instant,
+    ) -> Result<DeliveryReport, RouterError> {
         let mut total = DeliveryReport::default();
         loop {
             let r = self.deliver_due(Utc::now()).await?;

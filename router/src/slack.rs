@@ -149,7 +149,9 @@ impl SlackDestination {
                 .flatten()
             {
                 let meta = m.get("metadata");
-                let ours = meta.and_then(|m| m.get("event_type")).and_then(Value::as_str)
+                let ours = meta
+                    .and_then(|m| m.get("event_type"))
+                    .and_then(Value::as_str)
                     == Some(METADATA_EVENT_TYPE)
                     && meta
                         .and_then(|m| m.pointer("/event_payload/delivery"))
@@ -216,7 +218,10 @@ fn api_error(
             status_code: Some(status),
             message,
         },
-        "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout"
+        "internal_error"
+        | "fatal_error"
+        | "service_unavailable"
+        | "request_timeout"
         | "team_added_to_org" => SendError::retryable(Some(status), message),
         // channel_not_found, not_in_channel, invalid_auth, token_revoked,
         // account_inactive, is_archived, invalid_blocks, msg_too_long,
@@ -408,10 +413,12 @@ pub fn alert_blocks(alert: &Alert) -> Value {
     // Key evidence fields: the group values, then the first row's fields.
     let mut fields = Vec::new();
     let first = alert.evidence.first();
-    let pairs = alert
-        .group
-        .iter()
-        .chain(first.into_iter().flatten().filter(|(k, _)| !alert.group.contains_key(*k)));
+    let pairs = alert.group.iter().chain(
+        first
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !alert.group.contains_key(*k)),
+    );
     let mut omitted = 0usize;
     for (k, v) in pairs {
         if fields.len() == MAX_FIELDS - 1 {
@@ -568,7 +575,10 @@ pub fn validate_blocks(blocks: &Value) -> Result<(), Vec<String>> {
                 }
                 if let Some(fields) = b["fields"].as_array() {
                     if fields.len() > MAX_FIELDS {
-                        errors.push(format!("block {i}: {} fields (limit {MAX_FIELDS})", fields.len()));
+                        errors.push(format!(
+                            "block {i}: {} fields (limit {MAX_FIELDS})",
+                            fields.len()
+                        ));
                     }
                     for f in fields {
                         if len(&f["text"]) > MAX_FIELD_TEXT {
@@ -580,11 +590,15 @@ pub fn validate_blocks(blocks: &Value) -> Result<(), Vec<String>> {
             Some("context") => {
                 let els = b["elements"].as_array().map_or(0, Vec::len);
                 if els == 0 || els > MAX_CONTEXT_ELEMENTS {
-                    errors.push(format!("block {i}: context with {els} elements (1..={MAX_CONTEXT_ELEMENTS})"));
+                    errors.push(format!(
+                        "block {i}: context with {els} elements (1..={MAX_CONTEXT_ELEMENTS})"
+                    ));
                 }
                 for e in b["elements"].as_array().into_iter().flatten() {
                     if len(&e["text"]) > MAX_SECTION_TEXT {
-                        errors.push(format!("block {i}: context element over {MAX_SECTION_TEXT}"));
+                        errors.push(format!(
+                            "block {i}: context element over {MAX_SECTION_TEXT}"
+                        ));
                     }
                 }
             }
@@ -609,5 +623,9 @@ pub fn validate_blocks(blocks: &Value) -> Result<(), Vec<String>> {
             other => errors.push(format!("block {i}: unexpected type {other:?}")),
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }

@@ -26,7 +26,9 @@ use mantissa_core::config::Secret;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::destination::{Destination, SendError, Sent, http_client, status_error, transport_error};
+use crate::destination::{
+    Destination, SendError, Sent, http_client, status_error, transport_error,
+};
 
 /// Signature header.
 pub const SIGNATURE_HEADER: &str = "X-Mantissa-Signature";

@@ -351,7 +351,11 @@ impl RouterConfig {
                     let known: Vec<&str> = self.destinations.keys().map(String::as_str).collect();
                     return Err(format!(
                         "{what} names destination `{d}`, which is not configured (configured: {})",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     ));
                 }
             }

@@ -34,8 +34,16 @@ async fn slack_post_update_and_thread_replies() {
 
     let posts = fake.requests("chat.postMessage");
     assert_eq!(posts.len(), 1);
-    assert_eq!(posts[0].header("authorization").unwrap(), "Bearer xoxb-test-token");
-    assert!(posts[0].header("content-type").unwrap().starts_with("application/json"));
+    assert_eq!(
+        posts[0].header("authorization").unwrap(),
+        "Bearer xoxb-test-token"
+    );
+    assert!(
+        posts[0]
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
     let body = posts[0].json();
     assert_eq!(body["channel"], "C123");
     assert_eq!(body["text"], "[HIGH] Console login without MFA: a1 (Open)");
@@ -46,12 +54,32 @@ async fn slack_post_update_and_thread_replies() {
     let blocks = &body["blocks"];
     slack::validate_blocks(blocks).unwrap();
     assert_eq!(blocks[0]["type"], "header");
-    assert_eq!(blocks[0]["text"]["text"], "🟠 HIGH: Console login without MFA: a1");
-    assert_eq!(action_ids(blocks), ["alert_ack", "alert_resolve", "alert_sql", "alert_mute"]);
-    let action_block = blocks.as_array().unwrap().iter().find(|b| b["type"] == "actions").unwrap();
-    assert!(action_block["elements"].as_array().unwrap().iter().all(|e| e["value"] == "a1"));
+    assert_eq!(
+        blocks[0]["text"]["text"],
+        "🟠 HIGH: Console login without MFA: a1"
+    );
+    assert_eq!(
+        action_ids(blocks),
+        ["alert_ack", "alert_resolve", "alert_sql", "alert_mute"]
+    );
+    let action_block = blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "actions")
+        .unwrap();
+    assert!(
+        action_block["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["value"] == "a1")
+    );
     let all = blocks.to_string();
-    assert!(all.contains("<https://attack.mitre.org/techniques/T1078/004/|T1078.004>"), "{all}");
+    assert!(
+        all.contains("<https://attack.mitre.org/techniques/T1078/004/|T1078.004>"),
+        "{all}"
+    );
     assert!(all.contains("SELECT useridentity.arn"));
     assert!(all.contains("*sourceipaddress*\\n203.0.113.7"));
 
@@ -61,22 +89,53 @@ async fn slack_post_update_and_thread_replies() {
     assert_eq!(d.message_ref, Some(json!({"channel": "C123", "ts": ts})));
 
     // Acknowledge: chat.update on the same message + a thread reply.
-    change(&r, &store, "a1", AlertStatus::Acknowledged, "cli:alice", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "a1",
+        AlertStatus::Acknowledged,
+        "cli:alice",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let updates = fake.requests("chat.update");
     assert_eq!(updates.len(), 1);
     let u = updates[0].json();
-    assert_eq!((u["channel"].clone(), u["ts"].clone()), (json!("C123"), ts.clone()));
+    assert_eq!(
+        (u["channel"].clone(), u["ts"].clone()),
+        (json!("C123"), ts.clone())
+    );
     slack::validate_blocks(&u["blocks"]).unwrap();
-    assert!(u["blocks"].to_string().contains("Acknowledged by cli:alice"));
-    assert_eq!(action_ids(&u["blocks"]), ["alert_resolve", "alert_sql", "alert_mute"]);
+    assert!(
+        u["blocks"]
+            .to_string()
+            .contains("Acknowledged by cli:alice")
+    );
+    assert_eq!(
+        action_ids(&u["blocks"]),
+        ["alert_resolve", "alert_sql", "alert_mute"]
+    );
     let replies = fake.slack_replies();
     assert_eq!(replies.len(), 1);
     assert_eq!(replies[0]["thread_ts"], ts);
-    assert!(replies[0]["text"].as_str().unwrap().contains("Acknowledged by cli:alice"));
+    assert!(
+        replies[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Acknowledged by cli:alice")
+    );
 
     // Resolve: buttons gone except Show SQL / Mute.
-    change(&r, &store, "a1", AlertStatus::Resolved, "slack:U1", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "a1",
+        AlertStatus::Resolved,
+        "slack:U1",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let u = fake.requests("chat.update")[1].json();
     assert_eq!(action_ids(&u["blocks"]), ["alert_sql", "alert_mute"]);
@@ -89,7 +148,12 @@ async fn slack_post_update_and_thread_replies() {
     drain(&r).await;
     let replies = fake.slack_replies();
     assert_eq!(replies.len(), 3);
-    assert!(replies[2]["text"].as_str().unwrap().starts_with("Seen again: 2 sightings"));
+    assert!(
+        replies[2]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Seen again: 2 sightings")
+    );
     assert_eq!(fake.slack_posts().len(), 1, "exactly one top-level message");
     let h = actions(&history(&store, "a1").await);
     assert_eq!(h.iter().filter(|a| *a == "delivered").count(), 4, "{h:?}");
@@ -101,9 +165,12 @@ fn slack_blocks_respect_limits_on_the_longest_alert() {
     a.title = "T".repeat(500);
     a.description = "D".repeat(10_000);
     a.sql = "SELECT ".to_string() + &"x, ".repeat(3000);
-    a.mitre_attack = (0..300).map(|i| format!("T{:04}.{:03}", 1000 + i, i)).collect();
+    a.mitre_attack = (0..300)
+        .map(|i| format!("T{:04}.{:03}", 1000 + i, i))
+        .collect();
     for i in 0..40 {
-        a.group.insert(format!("field_{i}"), json!("v".repeat(5000)));
+        a.group
+            .insert(format!("field_{i}"), json!("v".repeat(5000)));
     }
     a.evidence = (0..100)
         .map(|i| {
@@ -152,9 +219,25 @@ async fn pagerduty_trigger_acknowledge_resolve_bodies() {
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
     drain(&r).await;
-    change(&r, &store, "p1", AlertStatus::Acknowledged, "cli:bob", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "p1",
+        AlertStatus::Acknowledged,
+        "cli:bob",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
-    change(&r, &store, "p1", AlertStatus::Resolved, "cli:bob", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "p1",
+        AlertStatus::Resolved,
+        "cli:bob",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let reqs = fake.requests("/pd/v2/enqueue");
     assert_eq!(reqs.len(), 3);
@@ -162,7 +245,10 @@ async fn pagerduty_trigger_acknowledge_resolve_bodies() {
     assert_eq!(t["routing_key"], PD_KEY);
     assert_eq!(t["event_action"], "trigger");
     assert_eq!(t["dedup_key"], "p1");
-    assert_eq!(t["payload"]["summary"], "[CRITICAL] Console login without MFA: p1");
+    assert_eq!(
+        t["payload"]["summary"],
+        "[CRITICAL] Console login without MFA: p1"
+    );
     assert_eq!(t["payload"]["severity"], "critical");
     assert_eq!(t["payload"]["source"], "mantissa");
     assert_eq!(t["payload"]["component"], "root-login");
@@ -184,7 +270,10 @@ async fn pagerduty_trigger_acknowledge_resolve_bodies() {
     assert_eq!(fake.pd_incidents()["p1"].0, "resolved");
     let ds = deliveries(&store, "p1").await;
     assert!(ds.iter().all(|d| d.status == DeliveryStatus::Delivered));
-    assert_eq!(store.attempts(ds[0].id).await.unwrap()[0].status_code, Some(202));
+    assert_eq!(
+        store.attempts(ds[0].id).await.unwrap()[0].status_code,
+        Some(202)
+    );
 }
 
 #[tokio::test]
@@ -198,14 +287,25 @@ async fn email_headers_and_both_bodies_and_threading() {
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
     drain(&r).await;
-    change(&r, &store, "m1", AlertStatus::Resolved, "cli:carol", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "m1",
+        AlertStatus::Resolved,
+        "cli:carol",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let mails: Vec<_> = smtp
         .mails
         .lock()
         .unwrap()
         .iter()
-        .map(|m| crate::fake::Mail { data: qp_decode(&m.data), ..m.clone() })
+        .map(|m| crate::fake::Mail {
+            data: qp_decode(&m.data),
+            ..m.clone()
+        })
         .collect();
     assert_eq!(mails.len(), 2);
     let m = &mails[0];
@@ -213,7 +313,10 @@ async fn email_headers_and_both_bodies_and_threading() {
     assert_eq!(m.to, ["<soc@example.com>"]);
     assert!(m.auth.is_some(), "AUTH PLAIN used");
     let d = &m.data;
-    assert!(d.contains("Subject: [MEDIUM] Console login without MFA: m1\r\n"), "{d}");
+    assert!(
+        d.contains("Subject: [MEDIUM] Console login without MFA: m1\r\n"),
+        "{d}"
+    );
     assert!(d.contains("Message-ID: <alert.m1@example.com>\r\n"), "{d}");
     assert!(d.contains("From: Mantissa <alerts@example.com>\r\n"), "{d}");
     assert!(d.contains("To: soc@example.com\r\n"), "{d}");
@@ -224,9 +327,18 @@ async fn email_headers_and_both_bodies_and_threading() {
     assert!(d.contains("Fish &amp; &lt;chips&gt;"), "html body escaped");
     assert!(d.contains("https://attack.mitre.org/techniques/T1078/004/"));
     let re = &mails[1].data;
-    assert!(re.contains("Subject: Re: [MEDIUM] Console login without MFA: m1\r\n"), "{re}");
-    assert!(re.contains("In-Reply-To: <alert.m1@example.com>\r\n"), "{re}");
-    assert!(re.contains("References: <alert.m1@example.com>\r\n"), "{re}");
+    assert!(
+        re.contains("Subject: Re: [MEDIUM] Console login without MFA: m1\r\n"),
+        "{re}"
+    );
+    assert!(
+        re.contains("In-Reply-To: <alert.m1@example.com>\r\n"),
+        "{re}"
+    );
+    assert!(
+        re.contains("References: <alert.m1@example.com>\r\n"),
+        "{re}"
+    );
     assert!(re.contains("Resolved by cli:carol"));
 }
 
@@ -269,27 +381,57 @@ async fn discord_embed_components_and_edit() {
     let posts = fake.requests("/discord/channels/D42/messages");
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].method, "POST");
-    assert_eq!(posts[0].header("authorization").unwrap(), "Bot discord-test-token");
+    assert_eq!(
+        posts[0].header("authorization").unwrap(),
+        "Bot discord-test-token"
+    );
     let b = posts[0].json();
     let e = &b["embeds"][0];
     assert_eq!(e["title"], "[CRITICAL] Console login without MFA: d1");
     assert_eq!(e["color"], 0xD0021B);
-    assert!(e["description"].as_str().unwrap().contains("[T1078.004](https://attack.mitre.org/techniques/T1078/004/)"));
+    assert!(
+        e["description"]
+            .as_str()
+            .unwrap()
+            .contains("[T1078.004](https://attack.mitre.org/techniques/T1078/004/)")
+    );
     assert_eq!(e["fields"][0]["name"], "useridentity.arn");
     mantissa_router::discord::validate_embed(e).unwrap();
     let row = &b["components"][0];
     assert_eq!(row["type"], 1);
-    assert_eq!(row["components"][0], json!({"type": 2, "style": 3, "label": "Acknowledge", "custom_id": "alert_ack:d1", "disabled": false}));
-    assert_eq!(row["components"][1], json!({"type": 2, "style": 4, "label": "Resolve", "custom_id": "alert_resolve:d1", "disabled": false}));
-    change(&r, &store, "d1", AlertStatus::Acknowledged, "discord:42", Utc::now()).await;
+    assert_eq!(
+        row["components"][0],
+        json!({"type": 2, "style": 3, "label": "Acknowledge", "custom_id": "alert_ack:d1", "disabled": false})
+    );
+    assert_eq!(
+        row["components"][1],
+        json!({"type": 2, "style": 4, "label": "Resolve", "custom_id": "alert_resolve:d1", "disabled": false})
+    );
+    change(
+        &r,
+        &store,
+        "d1",
+        AlertStatus::Acknowledged,
+        "discord:42",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let all = fake.requests("/discord/channels/D42/messages");
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].method, "PATCH");
-    let id = fake.state.discord.lock().unwrap()[0]["id"].as_str().unwrap().to_string();
+    let id = fake.state.discord.lock().unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(all[1].path, format!("/discord/channels/D42/messages/{id}"));
     let p = all[1].json();
-    assert!(p["embeds"][0]["description"].as_str().unwrap().contains("Acknowledged by discord:42"));
+    assert!(
+        p["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Acknowledged by discord:42")
+    );
     assert_eq!(p["components"][0]["components"][0]["disabled"], true);
     assert_eq!(p["components"][0]["components"][1]["disabled"], false);
 }

@@ -32,7 +32,10 @@ impl Recorded {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
     pub(crate) fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 }
 
@@ -165,7 +168,9 @@ async fn handle(
     state.requests.lock().unwrap().push(rec.clone());
     let fault = {
         let mut faults = state.faults.lock().unwrap();
-        let pos = faults.iter().position(|(p, _)| rec.path.contains(p.as_str()));
+        let pos = faults
+            .iter()
+            .position(|(p, _)| rec.path.contains(p.as_str()));
         pos.and_then(|i| faults.remove(i)).map(|(_, f)| f)
     };
     match fault {
@@ -211,18 +216,30 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         let v = rec.json();
         let action = v["event_action"].as_str().unwrap_or_default();
         if v["routing_key"] != PD_KEY || !["trigger", "acknowledge", "resolve"].contains(&action) {
-            return (StatusCode::BAD_REQUEST, axum::Json(json!({"status": "invalid event", "message": "Event object is invalid"}))).into_response();
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(
+                    json!({"status": "invalid event", "message": "Event object is invalid"}),
+                ),
+            )
+                .into_response();
         }
         if action == "trigger"
             && (v["payload"]["summary"].as_str().is_none()
                 || v["payload"]["source"].as_str().is_none()
                 || v["payload"]["severity"].as_str().is_none())
         {
-            return (StatusCode::BAD_REQUEST, axum::Json(json!({"status": "invalid event"}))).into_response();
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({"status": "invalid event"})),
+            )
+                .into_response();
         }
         let key = v["dedup_key"].as_str().unwrap_or_default().to_string();
         let mut pd = state.pd.lock().unwrap();
-        let entry = pd.entry(key.clone()).or_insert_with(|| ("triggered".into(), Vec::new()));
+        let entry = pd
+            .entry(key.clone())
+            .or_insert_with(|| ("triggered".into(), Vec::new()));
         entry.1.push(v.clone());
         entry.0 = match action {
             "trigger" => "triggered",
@@ -232,13 +249,19 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         .into();
         return (
             StatusCode::ACCEPTED,
-            axum::Json(json!({"status": "success", "message": "Event processed", "dedup_key": key})),
+            axum::Json(
+                json!({"status": "success", "message": "Event processed", "dedup_key": key}),
+            ),
         )
             .into_response();
     }
     if let Some(rest) = p.strip_prefix("/discord/channels/") {
         if rec.header("authorization").as_deref() != Some(&format!("Bot {DISCORD_TOKEN}")) {
-            return (StatusCode::UNAUTHORIZED, axum::Json(json!({"message": "401: Unauthorized", "code": 0}))).into_response();
+            return (
+                StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"message": "401: Unauthorized", "code": 0})),
+            )
+                .into_response();
         }
         let parts: Vec<&str> = rest.split('/').collect();
         let channel = parts[0];
@@ -259,13 +282,20 @@ fn commit(state: &State, rec: &Recorded) -> Response {
                 }
                 return axum::Json(m.clone()).into_response();
             }
-            return (StatusCode::NOT_FOUND, axum::Json(json!({"message": "Unknown Message", "code": 10008}))).into_response();
+            return (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({"message": "Unknown Message", "code": 10008})),
+            )
+                .into_response();
         }
     }
     if p == "/hook" {
         let key = rec.header("idempotency-key").unwrap_or_default();
         let mut hooks = state.hooks.lock().unwrap();
-        if !hooks.iter().any(|h| h.header("idempotency-key").unwrap_or_default() == key) {
+        if !hooks
+            .iter()
+            .any(|h| h.header("idempotency-key").unwrap_or_default() == key)
+        {
             hooks.push(rec.clone());
         }
         return StatusCode::OK.into_response();
@@ -323,7 +353,13 @@ fn slack(state: &State, method: &str, rec: &Recorded) -> Value {
                 .unwrap()
                 .iter()
                 .filter(|m| m["channel"] == channel.as_str() && m["thread_ts"].is_null())
-                .filter(|m| m["ts"].as_str().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) >= oldest)
+                .filter(|m| {
+                    m["ts"]
+                        .as_str()
+                        .and_then(|t| t.parse::<f64>().ok())
+                        .unwrap_or(0.0)
+                        >= oldest
+                })
                 .map(|m| {
                     let mut out = json!({"type": "message", "ts": m["ts"], "text": m["text"]});
                     if with_meta && !m["metadata"].is_null() {
@@ -393,10 +429,14 @@ impl SmtpFake {
             let cmd = line.trim_end().to_string();
             let upper = cmd.to_ascii_uppercase();
             if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                w.write_all(b"250-fake.smtp\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n").await?;
+                w.write_all(
+                    b"250-fake.smtp\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
+                )
+                .await?;
             } else if upper.starts_with("AUTH PLAIN") {
                 auth = Some(cmd[10..].trim().to_string());
-                w.write_all(b"235 2.7.0 Authentication successful\r\n").await?;
+                w.write_all(b"235 2.7.0 Authentication successful\r\n")
+                    .await?;
             } else if upper.starts_with("MAIL FROM") {
                 let fail = self.fail_next.lock().unwrap().pop_front();
                 if let Some(reply) = fail {
@@ -409,7 +449,8 @@ impl SmtpFake {
                 to.push(cmd[8..].trim().to_string());
                 w.write_all(b"250 2.1.5 OK\r\n").await?;
             } else if upper == "DATA" {
-                w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+                w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
                 let mut data = String::new();
                 loop {
                     line.clear();
@@ -419,7 +460,11 @@ impl SmtpFake {
                     if line == ".\r\n" {
                         break;
                     }
-                    data.push_str(line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line));
+                    data.push_str(
+                        line.strip_prefix('.')
+                            .filter(|_| line.starts_with(".."))
+                            .unwrap_or(&line),
+                    );
                 }
                 self.mails.lock().unwrap().push(Mail {
                     from: std::mem::take(&mut from),

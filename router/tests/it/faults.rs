@@ -30,7 +30,10 @@ async fn server_error_then_success() {
     assert_eq!(at[0].status_code, Some(500));
     assert!(matches!(at[0].outcome, AttemptOutcome::Retry { .. }));
     assert_eq!(at[1].status_code, Some(200));
-    assert_eq!(actions(&history(&store, "f500").await), ["raised", "delivered"]);
+    assert_eq!(
+        actions(&history(&store, "f500").await),
+        ["raised", "delivered"]
+    );
 }
 
 #[tokio::test]
@@ -46,7 +49,10 @@ async fn rate_limited_with_retry_after_is_honoured() {
     let posts = fake.requests("chat.postMessage");
     assert_eq!(posts.len(), 2);
     let waited = posts[1].at - posts[0].at;
-    assert!(waited >= Duration::from_millis(990), "waited only {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(990),
+        "waited only {waited:?}"
+    );
     assert_eq!(fake.slack_posts().len(), 1);
     let d = &deliveries(&store, "f429").await[0];
     assert_eq!(d.status, DeliveryStatus::Delivered);
@@ -73,7 +79,12 @@ async fn timeout_then_success_pagerduty_dedups() {
     let d = &deliveries(&store, "ftimeout").await[0];
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, 2));
     let at = store.attempts(d.id).await.unwrap();
-    assert!(at[0].error.as_deref().unwrap().contains("timed out") || at[0].error.as_deref().unwrap().contains("no answer"), "{:?}", at[0].error);
+    assert!(
+        at[0].error.as_deref().unwrap().contains("timed out")
+            || at[0].error.as_deref().unwrap().contains("no answer"),
+        "{:?}",
+        at[0].error
+    );
 }
 
 #[tokio::test]
@@ -86,13 +97,20 @@ async fn timeout_then_success_slack_adopts_the_posted_message() {
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
     drain(&r).await;
-    assert_eq!(fake.requests("chat.postMessage").len(), 1, "not posted again");
+    assert_eq!(
+        fake.requests("chat.postMessage").len(),
+        1,
+        "not posted again"
+    );
     assert_eq!(fake.requests("conversations.history").len(), 1);
     let posts = fake.slack_posts();
     assert_eq!(posts.len(), 1);
     let d = &deliveries(&store, "fslackto").await[0];
     assert_eq!(d.status, DeliveryStatus::Delivered);
-    assert_eq!(d.message_ref, Some(json!({"channel": "C123", "ts": posts[0]["ts"]})));
+    assert_eq!(
+        d.message_ref,
+        Some(json!({"channel": "C123", "ts": posts[0]["ts"]}))
+    );
 }
 
 #[tokio::test]
@@ -120,21 +138,35 @@ async fn permanent_errors_walk_the_fallback_chain() {
     let smtp = SmtpFake::start().await;
     let store = memory();
     let r = router(
-        &config(&fake, Some(&smtp), &["slack-missing"], &["pd-badkey", "mail"]),
+        &config(
+            &fake,
+            Some(&smtp),
+            &["slack-missing"],
+            &["pd-badkey", "mail"],
+        ),
         &store,
     );
     let a = alert("fperm", "r", Severity::Critical);
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
     let rep = drain(&r).await;
-    assert_eq!((rep.delivered, rep.failed, rep.fallbacks, rep.retried), (1, 2, 2, 0));
-    assert_eq!(fake.requests("chat.postMessage").len(), 1, "permanent: not retried");
+    assert_eq!(
+        (rep.delivered, rep.failed, rep.fallbacks, rep.retried),
+        (1, 2, 2, 0)
+    );
+    assert_eq!(
+        fake.requests("chat.postMessage").len(),
+        1,
+        "permanent: not retried"
+    );
     assert_eq!(fake.requests("/pd/").len(), 1, "400: not retried");
     assert_eq!(smtp.mails.lock().unwrap().len(), 1);
     let ds = deliveries(&store, "fperm").await;
     assert_eq!(ds.len(), 3);
     assert_eq!(
-        ds.iter().map(|d| (d.destination.as_str(), d.status)).collect::<Vec<_>>(),
+        ds.iter()
+            .map(|d| (d.destination.as_str(), d.status))
+            .collect::<Vec<_>>(),
         [
             ("slack-missing", DeliveryStatus::Failed),
             ("pd-badkey", DeliveryStatus::Failed),
@@ -143,13 +175,29 @@ async fn permanent_errors_walk_the_fallback_chain() {
     );
     assert_eq!(ds[1].fallback_of, Some(ds[0].id));
     assert_eq!(ds[2].fallback_of, Some(ds[1].id));
-    assert!(ds[0].last_error.as_deref().unwrap().contains("channel_not_found"));
+    assert!(
+        ds[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("channel_not_found")
+    );
     let h = history(&store, "fperm").await;
     assert_eq!(
         actions(&h),
-        ["raised", "delivery_failed", "fallback", "delivery_failed", "fallback", "delivered"]
+        [
+            "raised",
+            "delivery_failed",
+            "fallback",
+            "delivery_failed",
+            "fallback",
+            "delivered"
+        ]
     );
-    assert_eq!(h[2].detail.as_deref(), Some("slack-missing failed; sending to pd-badkey"));
+    assert_eq!(
+        h[2].detail.as_deref(),
+        Some("slack-missing failed; sending to pd-badkey")
+    );
 }
 
 #[tokio::test]
@@ -172,15 +220,27 @@ async fn exhausted_retries_fall_back() {
     assert_eq!((ds[0].status, ds[0].attempts), (DeliveryStatus::Failed, 3));
     assert_eq!(ds[1].status, DeliveryStatus::Delivered);
     let h = history(&store, "fexh").await;
-    assert!(h[1].detail.as_deref().unwrap().contains("gave up after 3 attempts"), "{h:?}");
-    assert_eq!(actions(&h), ["raised", "delivery_failed", "fallback", "delivered"]);
+    assert!(
+        h[1].detail
+            .as_deref()
+            .unwrap()
+            .contains("gave up after 3 attempts"),
+        "{h:?}"
+    );
+    assert_eq!(
+        actions(&h),
+        ["raised", "delivery_failed", "fallback", "delivered"]
+    );
 }
 
 #[tokio::test]
 async fn transient_smtp_error_is_retried_permanent_is_not() {
     let fake = Fake::start().await;
     let smtp = SmtpFake::start().await;
-    smtp.fail_next.lock().unwrap().push_back("451 4.3.0 try again later".into());
+    smtp.fail_next
+        .lock()
+        .unwrap()
+        .push_back("451 4.3.0 try again later".into());
     let store = memory();
     let r = router(&config(&fake, Some(&smtp), &["mail"], &["hook"]), &store);
     let a = alert("smtp1", "r", Severity::High);
@@ -190,9 +250,15 @@ async fn transient_smtp_error_is_retried_permanent_is_not() {
     assert_eq!(smtp.mails.lock().unwrap().len(), 1);
     let d = &deliveries(&store, "smtp1").await[0];
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, 2));
-    assert_eq!(store.attempts(d.id).await.unwrap()[0].status_code, Some(451));
+    assert_eq!(
+        store.attempts(d.id).await.unwrap()[0].status_code,
+        Some(451)
+    );
 
-    smtp.fail_next.lock().unwrap().push_back("550 5.1.1 no such user".into());
+    smtp.fail_next
+        .lock()
+        .unwrap()
+        .push_back("550 5.1.1 no such user".into());
     let b = alert("smtp2", "r", Severity::High);
     save(&store, &b).await;
     r.route(&b, Change::New, Utc::now()).await.unwrap();
@@ -243,13 +309,23 @@ async fn killed_mid_delivery_slack_is_delivered_once_via_metadata_lookup() {
     let rep = drain(&r).await;
     assert_eq!(rep.delivered, 1);
     assert_eq!(fake.requests("conversations.history").len(), 1);
-    assert_eq!(fake.requests("chat.postMessage").len(), 1, "never posted twice");
+    assert_eq!(
+        fake.requests("chat.postMessage").len(),
+        1,
+        "never posted twice"
+    );
     let posts = fake.slack_posts();
     assert_eq!(posts.len(), 1);
     let d = &deliveries(&store, "kill1").await[0];
     assert_eq!(d.status, DeliveryStatus::Delivered);
-    assert_eq!(d.message_ref, Some(json!({"channel": "C123", "ts": posts[0]["ts"]})));
-    assert_eq!(actions(&history(&store, "kill1").await), ["raised", "delivered"]);
+    assert_eq!(
+        d.message_ref,
+        Some(json!({"channel": "C123", "ts": posts[0]["ts"]}))
+    );
+    assert_eq!(
+        actions(&history(&store, "kill1").await),
+        ["raised", "delivered"]
+    );
 }
 
 #[tokio::test]
@@ -273,7 +349,10 @@ async fn killed_mid_delivery_pagerduty_is_deduplicated() {
     drain(&r).await;
     assert_eq!(fake.requests("/pd/").len(), 2);
     assert_eq!(fake.pd_incidents().len(), 1, "one incident (dedup_key)");
-    assert_eq!(deliveries(&store, "kill2").await[0].status, DeliveryStatus::Delivered);
+    assert_eq!(
+        deliveries(&store, "kill2").await[0].status,
+        DeliveryStatus::Delivered
+    );
 }
 
 #[tokio::test]
@@ -301,7 +380,11 @@ async fn restart_resumes_pending_deliveries() {
     assert_eq!(fake.hooks().len(), 5);
     for i in 0..5 {
         let ds = deliveries(&store, &format!("res{i}")).await;
-        assert!(ds.iter().all(|d| d.status == DeliveryStatus::Delivered && d.action == DeliveryAction::Notify));
+        assert!(
+            ds.iter().all(
+                |d| d.status == DeliveryStatus::Delivered && d.action == DeliveryAction::Notify
+            )
+        );
     }
 }
 
@@ -312,7 +395,13 @@ async fn run_loop_delivers_and_stops_on_shutdown() {
     let r = router(&config(&fake, None, &["hook"], &[]), &store);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let worker = r.clone();
-    let task = tokio::spawn(async move { worker.run(async { rx.await.ok(); }).await });
+    let task = tokio::spawn(async move {
+        worker
+            .run(async {
+                rx.await.ok();
+            })
+            .await
+    });
     let a = alert("run1", "r", Severity::High);
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
@@ -322,7 +411,14 @@ async fn run_loop_delivers_and_stops_on_shutdown() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(fake.hooks().len(), 1, "woken by the enqueue, not the 30 s idle sleep");
+    assert_eq!(
+        fake.hooks().len(),
+        1,
+        "woken by the enqueue, not the 30 s idle sleep"
+    );
     tx.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap();
 }

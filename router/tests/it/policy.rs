@@ -32,7 +32,10 @@ async fn routes_match_on_severity_category_tags_and_rule() {
     c.router.routes = routes();
     c.router.rule_overrides.insert(
         "noisy".into(),
-        RouteTargets { destinations: vec!["hook".into()], fallback: vec![] },
+        RouteTargets {
+            destinations: vec!["hook".into()],
+            fallback: vec![],
+        },
     );
     let p = &c.router;
     let pick = |a: &mantissa_core::alert::Alert| {
@@ -40,7 +43,10 @@ async fn routes_match_on_severity_category_tags_and_rule() {
         (s.route, s.destinations)
     };
     let crit = alert("x", "any", Severity::Critical);
-    assert_eq!(pick(&crit), ("critical".into(), vec!["slack".into(), "pd".into()]));
+    assert_eq!(
+        pick(&crit),
+        ("critical".into(), vec!["slack".into(), "pd".into()])
+    );
     assert_eq!(select(p, &crit).unwrap().fallback, ["hook"]);
     let mut net = alert("x", "any", Severity::Low);
     net.category = Category::Network;
@@ -75,12 +81,23 @@ async fn critical_goes_to_several_destinations_at_once() {
     save(&store, &a).await;
     let ids = r.route(&a, Change::New, Utc::now()).await.unwrap();
     assert_eq!(ids.len(), 2);
-    assert!(r.route(&a, Change::New, Utc::now()).await.unwrap().is_empty(), "idempotent");
+    assert!(
+        r.route(&a, Change::New, Utc::now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "idempotent"
+    );
     drain(&r).await;
     assert_eq!(fake.slack_posts().len(), 1);
     assert_eq!(fake.pd_incidents().len(), 1);
     let ds = deliveries(&store, "crit").await;
-    assert_eq!(ds.iter().map(|d| d.destination.as_str()).collect::<Vec<_>>(), ["slack", "pd"]);
+    assert_eq!(
+        ds.iter()
+            .map(|d| d.destination.as_str())
+            .collect::<Vec<_>>(),
+        ["slack", "pd"]
+    );
     assert!(ds.iter().all(|d| d.route.as_deref() == Some("critical")));
     // A repeat goes only where the first message was delivered.
     let mut again = a.clone();
@@ -112,25 +129,52 @@ async fn quiet_grouping_folds_the_rest_into_one_digest() {
     assert_eq!(rep.delivered, 3, "g0, g1 and o1 one by one");
     let digest = &deliveries(&store, "g2").await[0];
     assert_eq!(digest.action, DeliveryAction::Digest);
-    assert_eq!(digest.key, format!("digest:noisy:{}:slack", Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap().timestamp()));
+    assert_eq!(
+        digest.key,
+        format!(
+            "digest:noisy:{}:slack",
+            Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0)
+                .unwrap()
+                .timestamp()
+        )
+    );
     let end = Utc.with_ymd_and_hms(2026, 11, 30, 10, 5, 0).unwrap();
     assert_eq!(digest.next_attempt, end);
     for i in 3..6 {
-        assert!(deliveries(&store, &format!("g{i}")).await.is_empty(), "folded into g2's digest row");
-        assert_eq!(actions(&history(&store, &format!("g{i}")).await), ["raised", "folded"]);
+        assert!(
+            deliveries(&store, &format!("g{i}")).await.is_empty(),
+            "folded into g2's digest row"
+        );
+        assert_eq!(
+            actions(&history(&store, &format!("g{i}")).await),
+            ["raised", "folded"]
+        );
     }
-    assert_eq!(r.deliver_due(end - Duration::seconds(1)).await.unwrap().claimed, 0, "sent when the window closes");
+    assert_eq!(
+        r.deliver_due(end - Duration::seconds(1))
+            .await
+            .unwrap()
+            .claimed,
+        0,
+        "sent when the window closes"
+    );
     let rep = r.deliver_due(end).await.unwrap();
     assert_eq!(rep.delivered, 1);
     let posts = fake.slack_posts();
     assert_eq!(posts.len(), 4);
     let text = posts[3]["text"].as_str().unwrap();
-    assert!(text.starts_with("4 more alerts from rule Rule noisy"), "{text}");
+    assert!(
+        text.starts_with("4 more alerts from rule Rule noisy"),
+        "{text}"
+    );
     let blocks = posts[3]["blocks"].to_string();
     for i in 2..6 {
         assert!(blocks.contains(&format!("(g{i})")), "{blocks}");
     }
     assert!(!blocks.contains("(g1)"));
     mantissa_router::slack::validate_blocks(&posts[3]["blocks"]).unwrap();
-    assert_eq!(deliveries(&store, "g2").await[0].status, DeliveryStatus::Delivered);
+    assert_eq!(
+        deliveries(&store, "g2").await[0].status,
+        DeliveryStatus::Delivered
+    );
 }

@@ -22,7 +22,10 @@ pub(crate) const HOOK_SECRET: &str = "whsec-test";
 pub(crate) fn alert(id: &str, rule: &str, severity: Severity) -> Alert {
     let now = Utc::now();
     let mut group = Map::new();
-    group.insert("useridentity.arn".into(), json!("arn:aws:iam::123456789012:user/alice"));
+    group.insert(
+        "useridentity.arn".into(),
+        json!("arn:aws:iam::123456789012:user/alice"),
+    );
     group.insert("sourceipaddress".into(), json!("203.0.113.7"));
     let mut row = group.clone();
     row.insert("eventname".into(), json!("ConsoleLogin"));
@@ -69,15 +72,30 @@ pub(crate) fn memory() -> Arc<dyn AlertStore> {
 
 /// A config with every destination pointing at the fakes, fast retries,
 /// grouping off, and `default_route` = `route`.
-pub(crate) fn config(fake: &Fake, smtp: Option<&SmtpFake>, route: &[&str], fallback: &[&str]) -> Config {
+pub(crate) fn config(
+    fake: &Fake,
+    smtp: Option<&SmtpFake>,
+    route: &[&str],
+    fallback: &[&str],
+) -> Config {
     let mut c = Config::default();
     c.slack.bot_token = Some(Secret::new(SLACK_TOKEN));
     c.slack.api_url = format!("{}/slack", fake.url);
     c.discord.bot_token = Some(Secret::new(DISCORD_TOKEN));
     c.discord.api_url = format!("{}/discord", fake.url);
     let r = &mut c.router;
-    r.destinations.insert("slack".into(), DestinationConfig::Slack { channel: "C123".into() });
-    r.destinations.insert("slack-missing".into(), DestinationConfig::Slack { channel: "C404".into() });
+    r.destinations.insert(
+        "slack".into(),
+        DestinationConfig::Slack {
+            channel: "C123".into(),
+        },
+    );
+    r.destinations.insert(
+        "slack-missing".into(),
+        DestinationConfig::Slack {
+            channel: "C404".into(),
+        },
+    );
     r.destinations.insert(
         "pd".into(),
         DestinationConfig::Pagerduty {
@@ -94,7 +112,10 @@ pub(crate) fn config(fake: &Fake, smtp: Option<&SmtpFake>, route: &[&str], fallb
     );
     r.destinations.insert(
         "discord".into(),
-        DestinationConfig::Discord { channel_id: Some("D42".into()), webhook_url: None },
+        DestinationConfig::Discord {
+            channel_id: Some("D42".into()),
+            webhook_url: None,
+        },
     );
     r.destinations.insert(
         "hook".into(),
@@ -177,10 +198,20 @@ pub(crate) async fn change(
     at: DateTime<Utc>,
 ) -> Alert {
     let t = store
-        .transition(id, &StatusChange { to, actor: actor.into(), note: None, at })
+        .transition(
+            id,
+            &StatusChange {
+                to,
+                actor: actor.into(),
+                note: None,
+                at,
+            },
+        )
         .await
         .unwrap();
-    let Transition::Changed { alert, from } = t else { panic!("unchanged") };
+    let Transition::Changed { alert, from } = t else {
+        panic!("unchanged")
+    };
     r.status_changed(&alert, from, at).await.unwrap();
     alert
 }
