@@ -5,8 +5,8 @@
 //! - [`eval`]: one rule at one time → dedup groups.
 //! - [`detector`]: cycles, replays and the live schedule; alerts with dedup,
 //!   suppression and the per-rule limiter.
-//! - [`enrich`]: context (geolocation, threat intel, related alerts, history)
-//!   added to new alerts before they are stored.
+//! - [`enrich`] adds context (geolocation, threat intel, related alerts, history)
+//!   to new alerts before they are stored.
 //! - [`state`]: the [`state::StateStore`] trait and its SQLite implementation.
 //! - [`activity`]: where the data is, so replays skip empty periods.
 //! - [`testing`]: rules' inline tests on the real pipeline.
