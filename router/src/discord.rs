@@ -111,6 +111,12 @@ impl DiscordDestination {
     }
 }
 
+/// A message nonce (≤25 characters) derived from the delivery key.
+pub fn nonce(key: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))[..25].to_string()
+}
+
 fn message_ref(v: &Value) -> Option<Value> {
     Some(json!({
         "channel_id": v.get("channel_id")?,
@@ -135,11 +141,18 @@ impl Destination for DiscordDestination {
             .and_then(Value::as_str);
         let (v, code) = match delivery.action {
             DeliveryAction::Notify => {
-                let body = json!({
+                let mut body = json!({
                     "embeds": [alert_embed(alert)],
                     "components": alert_components(alert),
                     "allowed_mentions": { "parse": [] },
                 });
+                if matches!(self.target, DiscordTarget::Channel { .. }) {
+                    // Discord returns the existing message instead of posting
+                    // again when the same author re-sends a nonce within a few
+                    // minutes: a retry after a lost answer does not duplicate.
+                    body["nonce"] = json!(nonce(&delivery.key));
+                    body["enforce_nonce"] = json!(true);
+                }
                 self.request(reqwest::Method::POST, None, &body).await?
             }
             DeliveryAction::Digest => {

@@ -397,6 +397,12 @@ async fn discord_embed_components_and_edit() {
     );
     assert_eq!(e["fields"][0]["name"], "useridentity.arn");
     mantissa_router::discord::validate_embed(e).unwrap();
+    assert_eq!(
+        b["nonce"],
+        mantissa_router::discord::nonce("d1:discord:notify")
+    );
+    assert_eq!(b["nonce"].as_str().unwrap().len(), 25);
+    assert_eq!(b["enforce_nonce"], true);
     let row = &b["components"][0];
     assert_eq!(row["type"], 1);
     assert_eq!(
@@ -456,4 +462,31 @@ fn qp_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_debug_and_errors() {
+    let fake = Fake::start().await;
+    let smtp = SmtpFake::start().await;
+    let c = config(&fake, Some(&smtp), &["pd-badkey"], &[]);
+    let store = memory();
+    let r = router(&c, &store);
+    let dump = format!("{r:?} {c:?}");
+    for secret in [
+        "xoxb-test-token",
+        "discord-test-token",
+        PD_KEY,
+        HOOK_SECRET,
+        "smtp-pass",
+    ] {
+        assert!(!dump.contains(secret), "{secret} in {dump}");
+    }
+    let a = alert("s1", "r", Severity::High);
+    save(&store, &a).await;
+    r.route(&a, Change::New, Utc::now()).await.unwrap();
+    drain(&r).await;
+    let d = &deliveries(&store, "s1").await[0];
+    assert_eq!(d.status, DeliveryStatus::Failed);
+    let err = d.last_error.clone().unwrap();
+    assert!(err.contains("HTTP 400") && !err.contains("wrong"), "{err}");
 }

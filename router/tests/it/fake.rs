@@ -267,8 +267,13 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         let channel = parts[0];
         let mut msgs = state.discord.lock().unwrap();
         if rec.method == "POST" {
-            let id = format!("{}", 1_000_000 + next_seq(state));
             let mut m = rec.json();
+            if m["enforce_nonce"] == true
+                && let Some(existing) = msgs.iter().find(|x| x["nonce"] == m["nonce"])
+            {
+                return axum::Json(existing.clone()).into_response();
+            }
+            let id = format!("{}", 1_000_000 + next_seq(state));
             m["id"] = json!(id);
             m["channel_id"] = json!(channel);
             msgs.push(m.clone());

@@ -422,3 +422,19 @@ async fn run_loop_delivers_and_stops_on_shutdown() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn discord_timeout_then_retry_does_not_duplicate_thanks_to_the_nonce() {
+    let fake = Fake::start().await;
+    fake.fault("/discord/", Fault::HangAfterCommit);
+    let store = memory();
+    let r = router(&config(&fake, None, &["discord"], &[]), &store);
+    let a = alert("fdisc", "r", Severity::High);
+    save(&store, &a).await;
+    r.route(&a, Change::New, Utc::now()).await.unwrap();
+    drain(&r).await;
+    assert_eq!(fake.requests("/discord/").len(), 2);
+    assert_eq!(fake.state.discord.lock().unwrap().len(), 1, "one message");
+    let d = &deliveries(&store, "fdisc").await[0];
+    assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, 2));
+}
