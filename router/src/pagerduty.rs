@@ -50,7 +50,15 @@ pub fn pd_severity(s: Severity) -> &'static str {
 /// The event for a delivery (without the routing key, which is added when sent).
 pub fn event(alert: &Alert, delivery: &Delivery) -> Value {
     let action = match delivery.action {
-        DeliveryAction::StatusChange => match alert.status {
+        // The state this change moved to (not the alert's latest state:
+        // an acknowledge still goes out as one after a later resolve).
+        DeliveryAction::StatusChange => match delivery
+            .payload
+            .get("to")
+            .and_then(Value::as_str)
+            .and_then(AlertStatus::parse)
+            .unwrap_or(alert.status)
+        {
             AlertStatus::Acknowledged => "acknowledge",
             AlertStatus::Resolved => "resolve",
             AlertStatus::Open => "trigger",

@@ -129,14 +129,30 @@ pub fn digest_summary(alert: &Alert, delivery: &Delivery) -> String {
     )
 }
 
-/// What a status change says: `Acknowledged by cli:alice at …`.
+/// What a status change says, from the delivery's payload (the change it
+/// was enqueued for): `Acknowledged by cli:alice at … (was open)`.
 pub fn change_line(alert: &Alert, delivery: &Delivery) -> String {
-    let from = delivery
-        .payload
-        .get("from")
-        .map(value_text)
-        .unwrap_or_default();
-    format!("{} (was {from})", status_line(alert))
+    let p = &delivery.payload;
+    let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+    let Some(to) = text("to").and_then(|t| AlertStatus::parse(&t)) else {
+        return status_line(alert);
+    };
+    let state = match to {
+        AlertStatus::Open => "Re-opened",
+        AlertStatus::Acknowledged => "Acknowledged",
+        AlertStatus::Resolved => "Resolved",
+    };
+    let mut out = state.to_string();
+    if let Some(by) = text("by") {
+        out.push_str(&format!(" by {by}"));
+    }
+    if let Some(at) = text("at") {
+        out.push_str(&format!(" at {at}"));
+    }
+    if let Some(from) = text("from") {
+        out.push_str(&format!(" (was {from})"));
+    }
+    out
 }
 
 /// The whole alert as plain text (e-mail body, digest detail).

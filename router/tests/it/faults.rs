@@ -438,3 +438,29 @@ async fn discord_timeout_then_retry_does_not_duplicate_thanks_to_the_nonce() {
     let d = &deliveries(&store, "fdisc").await[0];
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, 2));
 }
+
+#[tokio::test]
+async fn a_status_change_waits_for_the_first_message() {
+    // The first trigger hits a 500; the acknowledge enqueued meanwhile must
+    // not overtake it (PagerDuty drops an acknowledge for an unknown key).
+    let fake = Fake::start().await;
+    fake.fault("/pd/", Fault::Status(500));
+    let store = memory();
+    let r = router(&config(&fake, None, &["pd"], &[]), &store);
+    let a = alert("order1", "r", Severity::Critical);
+    save(&store, &a).await;
+    r.route(&a, Change::New, Utc::now()).await.unwrap();
+    r.deliver_due(Utc::now()).await.unwrap(); // the 500
+    change(&r, &store, "order1", mantissa_core::alert::AlertStatus::Acknowledged, "cli:dan", Utc::now()).await;
+    change(&r, &store, "order1", mantissa_core::alert::AlertStatus::Resolved, "cli:dan", Utc::now()).await;
+    drain(&r).await;
+    let actions: Vec<String> = fake
+        .requests("/pd/")
+        .iter()
+        .map(|q| q.json()["event_action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actions, ["trigger", "trigger", "acknowledge", "resolve"]);
+    assert_eq!(fake.pd_incidents()["order1"].0, "resolved");
+    let ds = deliveries(&store, "order1").await;
+    assert!(ds.iter().all(|d| d.status == DeliveryStatus::Delivered), "{ds:?}");
+}
