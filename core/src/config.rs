@@ -15,11 +15,20 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod routing;
+
+pub use routing::{
+    DestinationConfig, DiscordConfig, GroupingConfig, RetryConfig, RouteConfig, RouteTargets,
+    RouterConfig, Secret, SlackConfig, SmtpTls,
+};
+
 /// Name of the configuration file looked up in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
-const SECTIONS: &[&str] = &["engine", "ingest", "detector", "enrich", "llm"];
+const SECTIONS: &[&str] = &[
+    "engine", "ingest", "detector", "enrich", "llm", "slack", "discord", "router",
+];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
 const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
@@ -42,6 +51,12 @@ pub struct Config {
     pub sources: Vec<CustomSourceConfig>,
     /// The LLM translator (optional): provider, model, endpoint, limits.
     pub llm: LlmConfig,
+    /// Slack Web API credentials (router destinations, chat bot).
+    pub slack: SlackConfig,
+    /// Discord REST API credentials (router destinations, chat bot).
+    pub discord: DiscordConfig,
+    /// Alert routing: destinations, routes, grouping, retries.
+    pub router: RouterConfig,
 }
 
 impl Default for Config {
@@ -54,6 +69,9 @@ impl Default for Config {
             enrich: EnrichConfig::default(),
             sources: Vec::new(),
             llm: LlmConfig::default(),
+            slack: SlackConfig::default(),
+            discord: DiscordConfig::default(),
+            router: RouterConfig::default(),
         }
     }
 }
@@ -236,35 +254,6 @@ impl LlmProvider {
     }
 }
 
-/// A secret (an API key): never shown by `Debug` or serialized.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str("<redacted>")
-    }
-}
-
 /// The LLM translator. Without `provider`, no LLM is used: `--translator
 /// auto` falls back to "did you mean" answers. Nothing but the schema, the
 /// question, the previous turn's question and SQL, and (for repairs) the
@@ -408,6 +397,7 @@ impl Config {
                 "llm.base_url `{url}` must start with http:// or https://"
             )));
         }
+        self.router.validate().map_err(ConfigError::Invalid)?;
         if self.engine.max_rows == 0 {
             return Err(ConfigError::Invalid(
                 "engine.max_rows must be at least 1".into(),
@@ -533,6 +523,77 @@ mod tests {
             jail.set_env("MANTISSA_LLM_PROVIDER", "gemini");
             let err = Config::load(None).unwrap_err().to_string();
             assert!(err.contains("gemini"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn router_sections_from_file_and_env_with_secrets_redacted() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                r#"
+[router.destinations.secops]
+type = "slack"
+channel = "C1"
+[router.destinations.pd]
+type = "pagerduty"
+routing_key = "pd-routing-key-123"
+[router.destinations.mail]
+type = "email"
+host = "smtp.example.com"
+tls = "tls"
+password = "hunter2"
+from = "alerts@example.com"
+to = ["soc@example.com"]
+[[router.routes]]
+name = "critical"
+min_severity = "critical"
+destinations = ["secops", "pd"]
+fallback = ["mail"]
+[router.default_route]
+destinations = ["secops"]
+fallback = ["pd", "mail"]
+[router.rule_overrides.root-login]
+destinations = ["pd"]
+[router.grouping]
+max_alerts = 3
+"#,
+            )?;
+            jail.set_env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-secret-token");
+            jail.set_env("MANTISSA_SLACK_API_URL", "http://127.0.0.1:9/api");
+            jail.set_env("MANTISSA_DISCORD_BOT_TOKEN", "discord-secret");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api");
+            assert_eq!(
+                c.slack.bot_token.as_ref().map(Secret::expose),
+                Some("xoxb-secret-token")
+            );
+            assert_eq!(c.router.routes[0].destinations, ["secops", "pd"]);
+            assert_eq!(c.router.grouping.max_alerts, 3);
+            assert_eq!(c.router.rule_overrides["root-login"].destinations, ["pd"]);
+            let debug = format!("{c:?}");
+            for secret in [
+                "xoxb-secret-token",
+                "discord-secret",
+                "pd-routing-key-123",
+                "hunter2",
+            ] {
+                assert!(!debug.contains(secret), "{secret} leaked into Debug");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn route_naming_an_unknown_destination_is_an_error() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                "[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.default_route]\ndestinations = [\"secopz\"]\n",
+            )?;
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("secopz") && err.contains("secops"), "{err}");
             Ok(())
         });
     }

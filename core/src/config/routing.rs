@@ -1,0 +1,409 @@
+//! Alert routing configuration: the `[slack]` and `[discord]` API sections,
+//! and `[router]` (named destinations, routes, fallback chains, quiet
+//! grouping, retry policy).
+//!
+//! ```toml
+//! [slack]
+//! bot_token = "xoxb-…"                 # or MANTISSA_SLACK_BOT_TOKEN
+//!
+//! [router.destinations.secops]
+//! type = "slack"
+//! channel = "C0123456789"              # a channel id (edits and look-ups need the id)
+//!
+//! [router.destinations.oncall]
+//! type = "pagerduty"
+//! routing_key = "0123456789abcdef0123456789abcdef"
+//!
+//! [router.destinations.mail]
+//! type = "email"
+//! host = "smtp.example.com"
+//! port = 587
+//! tls = "starttls"
+//! username = "alerts"
+//! password = "…"
+//! from = "Mantissa <alerts@example.com>"
+//! to = ["secops@example.com"]
+//!
+//! [[router.routes]]
+//! name = "critical"
+//! min_severity = "critical"
+//! destinations = ["secops", "oncall"]  # several at once
+//! fallback = ["mail"]
+//!
+//! [router.default_route]
+//! destinations = ["secops"]
+//! fallback = ["oncall", "mail"]        # Slack, then PagerDuty, then e-mail
+//!
+//! [router.rule_overrides.aws-root-login]
+//! destinations = ["oncall"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::alert::{Category, Severity};
+
+/// A credential (token, routing key, password, signing secret).
+///
+/// `Debug`, `Display` and `Serialize` print `[redacted]`, so a secret never
+/// reaches a log line, an error message or a dumped config; only
+/// [`Secret::expose`] gives the value, at the point it is sent.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the request that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// No value was given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// `[slack]`: the Slack Web API (shared by the router and the chat bot).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackConfig {
+    /// Bot token (`xoxb-…`), scopes `chat:write` and `channels:history`
+    /// (`groups:history` for private channels).
+    pub bot_token: Option<Secret>,
+    /// Web API base URL.
+    pub api_url: String,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            api_url: "https://slack.com/api".into(),
+        }
+    }
+}
+
+/// `[discord]`: the Discord REST API (shared by the router and the chat bot).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Bot token (sent as `Authorization: Bot …`).
+    pub bot_token: Option<Secret>,
+    /// REST API base URL.
+    pub api_url: String,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        Self {
+            bot_token: None,
+            api_url: "https://discord.com/api/v10".into(),
+        }
+    }
+}
+
+/// `[router]`: where alerts go and how hard the router tries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterConfig {
+    /// Named destinations (`[router.destinations.<name>]`).
+    pub destinations: BTreeMap<String, DestinationConfig>,
+    /// Routes, tried in order; the first that matches an alert wins.
+    pub routes: Vec<RouteConfig>,
+    /// Where alerts no route matches go (none: they are not sent).
+    pub default_route: Option<RouteTargets>,
+    /// Per-rule routing that replaces the routes for that rule id.
+    pub rule_overrides: BTreeMap<String, RouteTargets>,
+    /// Quiet grouping: a noisy rule's surplus alerts become one digest.
+    pub grouping: GroupingConfig,
+    /// Retries, timeouts, leases and concurrency.
+    pub retry: RetryConfig,
+}
+
+/// One named destination; `type` picks the kind.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DestinationConfig {
+    /// A Slack channel (token and API URL from `[slack]`).
+    Slack {
+        /// Channel id (`C…`); `chat.update` and `conversations.history` need the id.
+        channel: String,
+    },
+    /// A Discord channel (bot token from `[discord]`) or an incoming webhook.
+    Discord {
+        /// Channel id, for bot messages.
+        #[serde(default)]
+        channel_id: Option<String>,
+        /// Webhook URL (holds its own token, so it is a secret).
+        #[serde(default)]
+        webhook_url: Option<Secret>,
+    },
+    /// A PagerDuty service (Events API v2).
+    Pagerduty {
+        /// The integration's 32-character routing key.
+        routing_key: Secret,
+        /// Events API endpoint.
+        #[serde(default = "default_pagerduty_url")]
+        events_url: String,
+    },
+    /// E-mail over SMTP.
+    Email {
+        /// SMTP server.
+        host: String,
+        /// Port (default by TLS mode: 25, 587, 465).
+        #[serde(default)]
+        port: Option<u16>,
+        /// `none`, `starttls` (default) or `tls`.
+        #[serde(default)]
+        tls: SmtpTls,
+        /// SMTP AUTH user.
+        #[serde(default)]
+        username: Option<String>,
+        /// SMTP AUTH password.
+        #[serde(default)]
+        password: Option<Secret>,
+        /// Sender (`Name <addr>` or `addr`).
+        from: String,
+        /// Recipients.
+        to: Vec<String>,
+    },
+    /// A generic JSON webhook (SOAR tools), HMAC-signed.
+    Webhook {
+        /// Endpoint.
+        url: String,
+        /// HMAC-SHA256 key for `X-Mantissa-Signature`.
+        #[serde(default)]
+        secret: Option<Secret>,
+    },
+}
+
+impl DestinationConfig {
+    /// The kind, as written in `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Slack { .. } => "slack",
+            Self::Discord { .. } => "discord",
+            Self::Pagerduty { .. } => "pagerduty",
+            Self::Email { .. } => "email",
+            Self::Webhook { .. } => "webhook",
+        }
+    }
+}
+
+fn default_pagerduty_url() -> String {
+    "https://events.pagerduty.com/v2/enqueue".into()
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (local relays and tests only).
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+/// A route: which alerts, and where they go.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Name (shown in deliveries and `alerts show`).
+    pub name: String,
+    /// Alerts of this severity or higher.
+    #[serde(default)]
+    pub min_severity: Option<Severity>,
+    /// Alerts in one of these categories.
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    /// Alerts with at least one of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Alerts of one of these rule ids.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Destination names, all sent at once.
+    pub destinations: Vec<String>,
+    /// Tried in order when a destination fails for good.
+    #[serde(default)]
+    pub fallback: Vec<String>,
+}
+
+impl RouteConfig {
+    /// The destinations and fallback chain.
+    pub fn targets(&self) -> RouteTargets {
+        RouteTargets {
+            destinations: self.destinations.clone(),
+            fallback: self.fallback.clone(),
+        }
+    }
+}
+
+/// Destinations of a route, and the fallback chain taken when one fails
+/// after its retries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTargets {
+    /// Destination names, all sent at once.
+    pub destinations: Vec<String>,
+    /// Tried in order when a destination fails for good.
+    #[serde(default)]
+    pub fallback: Vec<String>,
+}
+
+/// Quiet grouping: when one rule raises more than `max_alerts` alerts in
+/// `window_minutes`, the rest of that window is folded into one digest per
+/// destination, sent when the window closes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupingConfig {
+    /// Alerts sent one by one per rule and window (0 turns grouping off).
+    pub max_alerts: u32,
+    /// Window length.
+    pub window_minutes: u32,
+}
+
+impl Default for GroupingConfig {
+    fn default() -> Self {
+        Self {
+            max_alerts: 20,
+            window_minutes: 10,
+        }
+    }
+}
+
+/// Retries and timeouts of deliveries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryConfig {
+    /// Attempts before a delivery fails and its fallback takes over.
+    pub max_attempts: u32,
+    /// First retry delay; doubles each attempt (with jitter).
+    pub base_backoff_ms: u64,
+    /// Longest retry delay.
+    pub max_backoff_ms: u64,
+    /// Time limit of one attempt.
+    pub attempt_timeout_ms: u64,
+    /// How long a worker holds a claimed delivery; a crashed worker's
+    /// deliveries are retried after it (must exceed the attempt timeout).
+    pub lease_ms: u64,
+    /// Deliveries sent at once.
+    pub concurrency: usize,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            base_backoff_ms: 2_000,
+            max_backoff_ms: 300_000,
+            attempt_timeout_ms: 10_000,
+            lease_ms: 60_000,
+            concurrency: 8,
+        }
+    }
+}
+
+impl RouterConfig {
+    /// Checks names and values serde cannot: every route names configured
+    /// destinations, limits are positive.
+    pub fn validate(&self) -> Result<(), String> {
+        let check = |what: &str, t: &RouteTargets| -> Result<(), String> {
+            if t.destinations.is_empty() {
+                return Err(format!("{what} names no destinations"));
+            }
+            for d in t.destinations.iter().chain(&t.fallback) {
+                if !self.destinations.contains_key(d) {
+                    let known: Vec<&str> = self.destinations.keys().map(String::as_str).collect();
+                    return Err(format!(
+                        "{what} names destination `{d}`, which is not configured (configured: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                }
+            }
+            Ok(())
+        };
+        for r in &self.routes {
+            check(&format!("router route `{}`", r.name), &r.targets())?;
+        }
+        if let Some(d) = &self.default_route {
+            check("router.default_route", d)?;
+        }
+        for (rule, t) in &self.rule_overrides {
+            check(&format!("router.rule_overrides.{rule}"), t)?;
+        }
+        for (name, d) in &self.destinations {
+            match d {
+                DestinationConfig::Discord {
+                    channel_id,
+                    webhook_url,
+                } if channel_id.is_some() == webhook_url.is_some() => {
+                    return Err(format!(
+                        "router destination `{name}` (discord) needs exactly one of `channel_id` or `webhook_url`"
+                    ));
+                }
+                DestinationConfig::Email { to, .. } if to.is_empty() => {
+                    return Err(format!(
+                        "router destination `{name}` (email) has no recipients (`to`)"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let r = &self.retry;
+        if r.max_attempts == 0 || r.concurrency == 0 || r.attempt_timeout_ms == 0 {
+            return Err(
+                "router.retry: max_attempts, concurrency and attempt_timeout_ms must be at least 1"
+                    .into(),
+            );
+        }
+        if r.lease_ms <= r.attempt_timeout_ms {
+            return Err(format!(
+                "router.retry.lease_ms ({}) must exceed attempt_timeout_ms ({})",
+                r.lease_ms, r.attempt_timeout_ms
+            ));
+        }
+        if self.grouping.max_alerts > 0 && self.grouping.window_minutes == 0 {
+            return Err("router.grouping.window_minutes must be at least 1".into());
+        }
+        Ok(())
+    }
+}

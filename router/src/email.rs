@@ -1,0 +1,286 @@
+//! E-mail over SMTP (lettre, async tokio transport, rustls): one message per
+//! delivery with plain-text and HTML bodies. The first message of an alert
+//! has the stable `Message-ID` `<alert.<id>@<sender domain>>`; repeats and
+//! status changes reply to it (`In-Reply-To`, `References`), so mail clients
+//! thread them. SMTP has no idempotency key: an attempt whose outcome was
+//! lost (connection dropped after `DATA`) can duplicate a mail, but the
+//! duplicate has the same `Message-ID`, which many clients fold.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use mantissa_core::alert::{Alert, Delivery, DeliveryAction};
+use mantissa_core::config::{Secret, SmtpTls};
+use serde_json::{Value, json};
+
+use crate::destination::{Destination, SendError, Sent};
+use crate::render::{
+    change_line, digest_lines, digest_summary, mitre_url, plain_text, severity_label, status_line,
+};
+
+/// SMTP settings of one e-mail destination.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    /// Server.
+    pub host: String,
+    /// Port (default by TLS mode: 25, 587, 465).
+    pub port: Option<u16>,
+    /// TLS mode.
+    pub tls: SmtpTls,
+    /// AUTH user.
+    pub username: Option<String>,
+    /// AUTH password.
+    pub password: Option<Secret>,
+    /// Sender.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+}
+
+/// An e-mail destination.
+pub struct EmailDestination {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    to: Vec<Mailbox>,
+    domain: String,
+}
+
+impl std::fmt::Debug for EmailDestination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailDestination")
+            .field("from", &self.from.to_string())
+            .field("to", &self.to.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmailDestination {
+    /// Builds the transport; fails on a bad address or host name.
+    pub fn new(settings: &EmailSettings, timeout: Duration) -> Result<Self, String> {
+        let builder = match settings.tls {
+            SmtpTls::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
+                    .port(settings.port.unwrap_or(25))
+            }
+            SmtpTls::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
+                    .map_err(|e| format!("smtp host `{}`: {e}", settings.host))?
+                    .port(settings.port.unwrap_or(587))
+            }
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
+                .map_err(|e| format!("smtp host `{}`: {e}", settings.host))?
+                .port(settings.port.unwrap_or(465)),
+        };
+        let mut builder = builder.timeout(Some(timeout));
+        if let Some(user) = &settings.username {
+            let pass = settings.password.as_ref().map(|p| p.expose().to_string());
+            builder = builder.credentials(Credentials::new(user.clone(), pass.unwrap_or_default()));
+        }
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|e| format!("sender `{}`: {e}", settings.from))?;
+        let to = settings
+            .to
+            .iter()
+            .map(|t| {
+                t.parse::<Mailbox>()
+                    .map_err(|e| format!("recipient `{t}`: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let domain = from.email.domain().to_string();
+        Ok(Self {
+            transport: builder.build(),
+            from,
+            to,
+            domain,
+        })
+    }
+
+    /// The first message's `Message-ID` for an alert.
+    pub fn alert_message_id(&self, alert_id: &str) -> String {
+        format!("<alert.{}@{}>", sanitize(alert_id), self.domain)
+    }
+
+    /// Builds the message for a delivery.
+    pub fn message(&self, alert: &Alert, delivery: &Delivery) -> Result<Message, SendError> {
+        let root = self.alert_message_id(&alert.id);
+        let base_subject = format!("[{}] {}", severity_label(alert.severity), alert.title);
+        let (subject, plain, message_id) = match delivery.action {
+            DeliveryAction::Notify => (base_subject, plain_text(alert), root.clone()),
+            DeliveryAction::StatusChange => (
+                format!("Re: {base_subject}"),
+                format!("{}\n\n{}", change_line(alert, delivery), plain_text(alert)),
+                self.reply_id(alert, delivery),
+            ),
+            DeliveryAction::Repeat => (
+                format!("Re: {base_subject}"),
+                format!(
+                    "Seen again: {} sightings, last at {}\n\n{}",
+                    alert.count,
+                    mantissa_core::clock::format_instant(alert.last_seen),
+                    plain_text(alert)
+                ),
+                self.reply_id(alert, delivery),
+            ),
+            DeliveryAction::Digest => (
+                format!(
+                    "[{}] {}",
+                    severity_label(alert.severity),
+                    digest_summary(alert, delivery)
+                ),
+                format!(
+                    "{}\n\n{}\n",
+                    digest_summary(alert, delivery),
+                    digest_lines(delivery).join("\n")
+                ),
+                self.reply_id(alert, delivery),
+            ),
+        };
+        let html = html_body(alert, delivery, &plain);
+        let mut b = Message::builder()
+            .from(self.from.clone())
+            .subject(subject)
+            .message_id(Some(message_id));
+        for to in &self.to {
+            b = b.to(to.clone());
+        }
+        if matches!(
+            delivery.action,
+            DeliveryAction::StatusChange | DeliveryAction::Repeat
+        ) {
+            b = b.in_reply_to(root.clone()).references(root);
+        }
+        b.multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(plain))
+                .singlepart(SinglePart::html(html)),
+        )
+        .map_err(|e| SendError::permanent(None, format!("email: cannot build the message: {e}")))
+    }
+
+    fn reply_id(&self, alert: &Alert, delivery: &Delivery) -> String {
+        format!(
+            "<alert.{}.{}@{}>",
+            sanitize(&alert.id),
+            sanitize(&delivery.key),
+            self.domain
+        )
+    }
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html_body(alert: &Alert, delivery: &Delivery, plain: &str) -> String {
+    let mut h = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">");
+    h.push_str(&format!(
+        "<h2>[{}] {}</h2><p><b>{}</b></p><p>{}</p>",
+        severity_label(alert.severity),
+        escape(&alert.title),
+        escape(&status_line(alert)),
+        escape(&alert.description)
+    ));
+    if delivery.action == DeliveryAction::Digest {
+        h.push_str("<ul>");
+        for l in digest_lines(delivery) {
+            h.push_str(&format!("<li>{}</li>", escape(&l)));
+        }
+        h.push_str("</ul>");
+    }
+    let context = alert.enrichment.lines();
+    if !context.is_empty() {
+        h.push_str("<h3>Context</h3><ul>");
+        for l in context {
+            h.push_str(&format!("<li>{}</li>", escape(&l)));
+        }
+        h.push_str("</ul>");
+    }
+    if !alert.mitre_attack.is_empty() {
+        h.push_str("<p>MITRE ATT&amp;CK: ");
+        for t in &alert.mitre_attack {
+            h.push_str(&format!("<a href=\"{}\">{}</a> ", mitre_url(t), escape(t)));
+        }
+        h.push_str("</p>");
+    }
+    if let Some(first) = alert.evidence.first() {
+        let cols: Vec<&String> = first.keys().collect();
+        h.push_str(&format!(
+            "<h3>Evidence ({} rows)</h3><table border=\"1\" cellpadding=\"4\" style=\"border-collapse:collapse\"><tr>",
+            alert.evidence.len()
+        ));
+        for c in &cols {
+            h.push_str(&format!("<th>{}</th>", escape(c)));
+        }
+        h.push_str("</tr>");
+        for row in alert.evidence.iter().take(50) {
+            h.push_str("<tr>");
+            for c in &cols {
+                let v = row
+                    .get(*c)
+                    .map(crate::render::value_text)
+                    .unwrap_or_default();
+                h.push_str(&format!("<td>{}</td>", escape(&v)));
+            }
+            h.push_str("</tr>");
+        }
+        h.push_str("</table>");
+    }
+    h.push_str(&format!(
+        "<h3>Query</h3><pre>{}</pre><hr><pre style=\"color:#666\">{}</pre></body></html>",
+        escape(&alert.sql),
+        escape(plain.lines().last().unwrap_or_default())
+    ));
+    h
+}
+
+#[async_trait]
+impl Destination for EmailDestination {
+    fn kind(&self) -> &'static str {
+        "email"
+    }
+
+    async fn send(
+        &self,
+        alert: &Alert,
+        delivery: &Delivery,
+        _prior: Option<&Value>,
+    ) -> Result<Sent, SendError> {
+        let message = self.message(alert, delivery)?;
+        let message_id = message.headers().get_raw("Message-ID").map(str::to_string);
+        match self.transport.send(message).await {
+            Ok(resp) => Ok(Sent {
+                message_ref: Some(json!({ "message_id": message_id })),
+                status_code: Some(u16::from(resp.code())),
+            }),
+            Err(e) => {
+                let code = e.status().map(u16::from);
+                let message = format!("email: {e}");
+                if e.is_permanent() {
+                    Err(SendError::permanent(code, message))
+                } else {
+                    Err(SendError::retryable(code, message))
+                }
+            }
+        }
+    }
+}

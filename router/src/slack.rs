@@ -1,0 +1,631 @@
+//! Slack: `chat.postMessage` with Block Kit for the first message,
+//! `chat.update` plus a thread reply for status changes, thread replies for
+//! repeats. [`alert_blocks`] is public: the chat bot renders the same
+//! message when it edits it after a button click.
+//!
+//! Exactly-once: every first message carries message metadata
+//! `{"event_type":"mantissa_alert","event_payload":{"delivery":<key>}}`.
+//! When a first message may already have been posted by an attempt whose
+//! outcome is unknown (an earlier attempt timed out or lost its connection,
+//! or a crashed worker's lease ran out), `conversations.history` is searched
+//! for that metadata first and a found message is adopted instead of posting
+//! again.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use mantissa_core::alert::{Alert, AlertStatus, Delivery, DeliveryAction};
+use mantissa_core::config::Secret;
+use serde_json::{Value, json};
+
+use crate::destination::{
+    Destination, SendError, SendErrorKind, Sent, http_client, retry_after, status_error,
+    transport_error,
+};
+use crate::render::{
+    change_line, digest_lines, digest_summary, evidence_lines, mitre_url, severity_emoji,
+    severity_label, status_line, truncate, value_text,
+};
+
+/// Most blocks in one message.
+pub const MAX_BLOCKS: usize = 50;
+/// Longest section text.
+pub const MAX_SECTION_TEXT: usize = 3000;
+/// Longest header text.
+pub const MAX_HEADER_TEXT: usize = 150;
+/// Most fields in one section.
+pub const MAX_FIELDS: usize = 10;
+/// Longest section field.
+pub const MAX_FIELD_TEXT: usize = 2000;
+/// Most elements in a context block.
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+/// Longest fallback `text` we send (Slack truncates at 40,000).
+pub const MAX_TEXT: usize = 4000;
+
+/// The metadata `event_type` of first messages.
+pub const METADATA_EVENT_TYPE: &str = "mantissa_alert";
+
+/// A Slack channel.
+#[derive(Debug, Clone)]
+pub struct SlackDestination {
+    client: reqwest::Client,
+    api_url: String,
+    token: Secret,
+    channel: String,
+    lease: Duration,
+}
+
+impl SlackDestination {
+    /// A destination posting to `channel` (an id) through `api_url`
+    /// (`https://slack.com/api`). `timeout` bounds each HTTP request;
+    /// `lease` is the router's delivery lease (a first message re-claimed
+    /// after a lease ran out is looked up before it is posted again).
+    pub fn new(
+        api_url: &str,
+        token: Secret,
+        channel: &str,
+        timeout: Duration,
+        lease: Duration,
+    ) -> Self {
+        Self {
+            client: http_client(timeout),
+            api_url: api_url.trim_end_matches('/').to_string(),
+            token,
+            channel: channel.to_string(),
+            lease,
+        }
+    }
+
+    async fn call(&self, method: &str, body: &Value) -> Result<Value, SendError> {
+        let resp = self
+            .client
+            .post(format!("{}/{method}", self.api_url))
+            .bearer_auth(self.token.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&format!("slack {method}"), e))?;
+        self.read(method, resp).await
+    }
+
+    async fn read(&self, method: &str, resp: reqwest::Response) -> Result<Value, SendError> {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| transport_error(&format!("slack {method}"), e))?;
+        if !status.is_success() {
+            return Err(status_error(
+                &format!("slack {method}"),
+                status,
+                &headers,
+                &text,
+            ));
+        }
+        let v: Value = serde_json::from_str(&text).map_err(|e| {
+            SendError::retryable(
+                Some(status.as_u16()),
+                format!("slack {method}: response is not JSON: {e}"),
+            )
+        })?;
+        if v.get("ok").and_then(Value::as_bool) == Some(true) {
+            return Ok(v);
+        }
+        let error = v
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown_error");
+        Err(api_error(method, error, status.as_u16(), &headers))
+    }
+
+    /// A first message a lost attempt already posted, found by its metadata.
+    async fn find_posted(&self, delivery: &Delivery) -> Result<Option<Value>, SendError> {
+        let oldest = (delivery.created_at - chrono::Duration::seconds(60)).timestamp();
+        let mut cursor: Option<String> = None;
+        for _ in 0..10 {
+            let mut query = vec![
+                ("channel", self.channel.clone()),
+                ("oldest", format!("{oldest}.000000")),
+                ("include_all_metadata", "true".into()),
+                ("limit", "200".into()),
+            ];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c.clone()));
+            }
+            let resp = self
+                .client
+                .get(format!("{}/conversations.history", self.api_url))
+                .bearer_auth(self.token.expose())
+                .query(&query)
+                .send()
+                .await
+                .map_err(|e| transport_error("slack conversations.history", e))?;
+            let v = self.read("conversations.history", resp).await?;
+            for m in v
+                .get("messages")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let meta = m.get("metadata");
+                let ours = meta
+                    .and_then(|m| m.get("event_type"))
+                    .and_then(Value::as_str)
+                    == Some(METADATA_EVENT_TYPE)
+                    && meta
+                        .and_then(|m| m.pointer("/event_payload/delivery"))
+                        .and_then(Value::as_str)
+                        == Some(delivery.key.as_str());
+                if ours && let Some(ts) = m.get("ts").and_then(Value::as_str) {
+                    return Ok(Some(json!({ "channel": self.channel, "ts": ts })));
+                }
+            }
+            cursor = v
+                .pointer("/response_metadata/next_cursor")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            if cursor.is_none() || v.get("has_more").and_then(Value::as_bool) != Some(true) {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether an earlier attempt of this first message may have posted it
+    /// without us learning so: an attempt was recorded (it failed, but a
+    /// timeout or dropped connection leaves the outcome unknown), or the
+    /// delivery was claimed long after it became due (a worker holding it
+    /// crashed and its lease ran out).
+    fn possibly_posted(&self, delivery: &Delivery) -> bool {
+        if delivery.attempts > 0 {
+            return true;
+        }
+        let Some(lease_until) = delivery.lease_until else {
+            return false;
+        };
+        let claimed_at = lease_until - chrono::Duration::from_std(self.lease).unwrap_or_default();
+        let late = claimed_at - delivery.next_attempt;
+        late.to_std().is_ok_and(|l| l >= self.lease)
+    }
+
+    async fn post(&self, body: Value) -> Result<(Value, u16), SendError> {
+        let v = self.call("chat.postMessage", &body).await?;
+        let channel = v
+            .get("channel")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.channel);
+        let ts = v.get("ts").and_then(Value::as_str).ok_or_else(|| {
+            SendError::permanent(Some(200), "slack chat.postMessage: response has no `ts`")
+        })?;
+        Ok((json!({ "channel": channel, "ts": ts }), 200))
+    }
+}
+
+fn api_error(
+    method: &str,
+    error: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+) -> SendError {
+    let message = format!("slack {method}: {error}");
+    match error {
+        "ratelimited" | "rate_limited" => SendError {
+            kind: SendErrorKind::Retryable {
+                retry_after: retry_after(headers),
+            },
+            status_code: Some(status),
+            message,
+        },
+        "internal_error"
+        | "fatal_error"
+        | "service_unavailable"
+        | "request_timeout"
+        | "team_added_to_org" => SendError::retryable(Some(status), message),
+        // channel_not_found, not_in_channel, invalid_auth, token_revoked,
+        // account_inactive, is_archived, invalid_blocks, msg_too_long,
+        // missing_scope, message_not_found, … : retrying cannot help.
+        _ => SendError::permanent(Some(status), message),
+    }
+}
+
+fn trigger_ref(v: &Value) -> Option<(&str, &str)> {
+    Some((v.get("channel")?.as_str()?, v.get("ts")?.as_str()?))
+}
+
+#[async_trait]
+impl Destination for SlackDestination {
+    fn kind(&self) -> &'static str {
+        "slack"
+    }
+
+    async fn send(
+        &self,
+        alert: &Alert,
+        delivery: &Delivery,
+        prior: Option<&Value>,
+    ) -> Result<Sent, SendError> {
+        match delivery.action {
+            DeliveryAction::Notify | DeliveryAction::Digest => {
+                if self.possibly_posted(delivery)
+                    && let Some(found) = self.find_posted(delivery).await?
+                {
+                    tracing::info!(
+                        delivery = %delivery.key,
+                        "slack message of an interrupted attempt found; adopting it"
+                    );
+                    return Ok(Sent {
+                        message_ref: Some(found),
+                        status_code: Some(200),
+                    });
+                }
+                let (blocks, text) = if delivery.action == DeliveryAction::Digest {
+                    (
+                        digest_blocks(alert, delivery),
+                        digest_summary(alert, delivery),
+                    )
+                } else {
+                    (alert_blocks(alert), alert_text(alert))
+                };
+                let body = json!({
+                    "channel": self.channel,
+                    "text": truncate(&text, MAX_TEXT),
+                    "blocks": blocks,
+                    "unfurl_links": false,
+                    "unfurl_media": false,
+                    "metadata": {
+                        "event_type": METADATA_EVENT_TYPE,
+                        "event_payload": { "delivery": delivery.key, "alert_id": alert.id },
+                    },
+                });
+                let (r, code) = self.post(body).await?;
+                Ok(Sent {
+                    message_ref: Some(r),
+                    status_code: Some(code),
+                })
+            }
+            DeliveryAction::StatusChange => {
+                let (channel, ts) = prior.and_then(trigger_ref).ok_or_else(|| {
+                    SendError::permanent(None, "slack: no first message to update")
+                })?;
+                self.call(
+                    "chat.update",
+                    &json!({
+                        "channel": channel,
+                        "ts": ts,
+                        "text": truncate(&alert_text(alert), MAX_TEXT),
+                        "blocks": alert_blocks(alert),
+                    }),
+                )
+                .await?;
+                let (reply, code) = self
+                    .post(json!({
+                        "channel": channel,
+                        "thread_ts": ts,
+                        "text": change_line(alert, delivery),
+                    }))
+                    .await?;
+                Ok(Sent {
+                    message_ref: Some(json!({
+                        "channel": channel, "ts": ts, "reply_ts": reply["ts"],
+                    })),
+                    status_code: Some(code),
+                })
+            }
+            DeliveryAction::Repeat => {
+                let (channel, ts) = prior.and_then(trigger_ref).ok_or_else(|| {
+                    SendError::permanent(None, "slack: no first message to reply to")
+                })?;
+                let text = format!(
+                    "Seen again: {} sightings, last at {}",
+                    alert.count,
+                    mantissa_core::clock::format_instant(alert.last_seen)
+                );
+                let mut blocks = vec![section(&text)];
+                if let Some(row) = alert.evidence.last() {
+                    blocks.push(section(&format!(
+                        "```{}```",
+                        mantissa_core::alert::group_text(row)
+                    )));
+                }
+                let (reply, code) = self
+                    .post(json!({
+                        "channel": channel,
+                        "thread_ts": ts,
+                        "text": text,
+                        "blocks": blocks,
+                    }))
+                    .await?;
+                Ok(Sent {
+                    message_ref: Some(json!({
+                        "channel": channel, "ts": ts, "reply_ts": reply["ts"],
+                    })),
+                    status_code: Some(code),
+                })
+            }
+        }
+    }
+}
+
+/// The message's `text` (notifications and screen readers): severity,
+/// title and state.
+pub fn alert_text(alert: &Alert) -> String {
+    format!(
+        "[{}] {} ({})",
+        severity_label(alert.severity),
+        alert.title,
+        status_line(alert)
+    )
+}
+
+fn section(text: &str) -> Value {
+    json!({
+        "type": "section",
+        "text": { "type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT) },
+    })
+}
+
+fn code_text(prefix: &str, body: &str, max: usize) -> String {
+    // Cut the body, not the fences, so the code block stays closed.
+    let room = max.saturating_sub(prefix.chars().count() + 6);
+    format!("{prefix}```{}```", truncate(body, room))
+}
+
+fn button(text: &str, action_id: &str, value: &str, style: Option<&str>) -> Value {
+    let mut b = json!({
+        "type": "button",
+        "text": { "type": "plain_text", "text": text },
+        "action_id": action_id,
+        "value": value,
+    });
+    if let Some(s) = style {
+        b["style"] = json!(s);
+    }
+    b
+}
+
+/// The Block Kit blocks of an alert: severity header, state, description,
+/// key evidence fields, enrichment, MITRE links, evidence rows, the SQL and
+/// the action buttons (which reflect the alert's state). Every Block Kit
+/// limit is respected by truncating with a visible note
+/// ([`validate_blocks`] holds for any alert).
+pub fn alert_blocks(alert: &Alert) -> Value {
+    let mut blocks = Vec::new();
+    blocks.push(json!({
+        "type": "header",
+        "text": {
+            "type": "plain_text",
+            "text": truncate(
+                &format!("{} {}: {}", severity_emoji(alert.severity), severity_label(alert.severity), alert.title),
+                MAX_HEADER_TEXT,
+            ),
+            "emoji": true,
+        },
+    }));
+    let state = match alert.status {
+        AlertStatus::Open => format!("*Status:* {}", status_line(alert)),
+        AlertStatus::Acknowledged => format!(":eyes: *{}*", status_line(alert)),
+        AlertStatus::Resolved => format!(":white_check_mark: *{}*", status_line(alert)),
+    };
+    blocks.push(section(&format!("{state}\n{}", alert.description)));
+
+    // Key evidence fields: the group values, then the first row's fields.
+    let mut fields = Vec::new();
+    let first = alert.evidence.first();
+    let pairs = alert.group.iter().chain(
+        first
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !alert.group.contains_key(*k)),
+    );
+    let mut omitted = 0usize;
+    for (k, v) in pairs {
+        if fields.len() == MAX_FIELDS - 1 {
+            omitted += 1;
+            continue;
+        }
+        fields.push(json!({
+            "type": "mrkdwn",
+            "text": truncate(&format!("*{k}*\n{}", value_text(v)), MAX_FIELD_TEXT),
+        }));
+    }
+    if omitted > 0 {
+        fields.push(json!({
+            "type": "mrkdwn",
+            "text": format!("_{omitted} more fields in the evidence below_"),
+        }));
+    }
+    if !fields.is_empty() {
+        blocks.push(json!({ "type": "section", "fields": fields }));
+    }
+
+    let context = alert.enrichment.lines();
+    if !context.is_empty() {
+        let text = context
+            .iter()
+            .map(|l| format!("• {l}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        blocks.push(section(&format!("*Context*\n{text}")));
+    }
+    if !alert.enrichment.warnings.is_empty() {
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{ "type": "mrkdwn", "text": truncate(
+                &format!("Enrichment incomplete: {}", alert.enrichment.warnings.join("; ")),
+                MAX_SECTION_TEXT,
+            ) }],
+        }));
+    }
+    if !alert.mitre_attack.is_empty() {
+        let links = alert
+            .mitre_attack
+            .iter()
+            .map(|t| format!("<{}|{t}>", mitre_url(t)))
+            .collect::<Vec<_>>()
+            .join("  ");
+        blocks.push(section(&format!("*MITRE ATT&CK:* {links}")));
+    }
+    if !alert.evidence.is_empty() {
+        let rows = evidence_lines(alert).join("\n");
+        blocks.push(section(&code_text(
+            &format!("*Evidence* ({} rows)\n", alert.evidence.len()),
+            &rows,
+            MAX_SECTION_TEXT,
+        )));
+    }
+    let mut meta = vec![
+        format!("Rule `{}`", alert.rule_id),
+        format!("Category {}", alert.category),
+        format!(
+            "First seen {}",
+            mantissa_core::clock::format_instant(alert.first_seen)
+        ),
+        format!(
+            "Last seen {}",
+            mantissa_core::clock::format_instant(alert.last_seen)
+        ),
+        format!("Seen {} times", alert.count),
+        format!("Alert `{}`", alert.id),
+    ];
+    if !alert.tags.is_empty() {
+        meta.push(format!("Tags {}", alert.tags.join(", ")));
+    }
+    meta.truncate(MAX_CONTEXT_ELEMENTS);
+    blocks.push(json!({
+        "type": "context",
+        "elements": meta
+            .iter()
+            .map(|m| json!({ "type": "mrkdwn", "text": truncate(m, MAX_SECTION_TEXT) }))
+            .collect::<Vec<_>>(),
+    }));
+    blocks.push(json!({
+        "type": "context",
+        "elements": [{ "type": "mrkdwn", "text": code_text("Query ", &alert.sql, MAX_SECTION_TEXT) }],
+    }));
+    let id = alert.id.as_str();
+    let mut buttons = Vec::new();
+    if alert.status == AlertStatus::Open {
+        buttons.push(button("Acknowledge", "alert_ack", id, Some("primary")));
+    }
+    if alert.status != AlertStatus::Resolved {
+        buttons.push(button("Resolve", "alert_resolve", id, None));
+    }
+    buttons.push(button("Show SQL", "alert_sql", id, None));
+    buttons.push(button("Mute rule 24h", "alert_mute", id, Some("danger")));
+    blocks.push(json!({ "type": "actions", "block_id": "alert_actions", "elements": buttons }));
+    Value::Array(blocks)
+}
+
+/// The blocks of a quiet-grouping digest.
+pub fn digest_blocks(alert: &Alert, delivery: &Delivery) -> Value {
+    let lines = digest_lines(delivery);
+    json!([
+        {
+            "type": "header",
+            "text": { "type": "plain_text", "text": truncate(
+                &format!("{} {}: {}", severity_emoji(alert.severity), severity_label(alert.severity), digest_summary(alert, delivery)),
+                MAX_HEADER_TEXT,
+            ) },
+        },
+        section(&code_text("", &lines.join("\n"), MAX_SECTION_TEXT)),
+        {
+            "type": "context",
+            "elements": [{ "type": "mrkdwn", "text": format!(
+                "Rule `{}` raised more alerts than quiet grouping sends one by one; see `mantissa alerts list --rule {}`",
+                alert.rule_id, alert.rule_id
+            ) }],
+        },
+    ])
+}
+
+/// Checks a `blocks` array against Slack's message limits (50 blocks,
+/// header ≤150, section text ≤3000, ≤10 fields of ≤2000, context ≤10
+/// elements, actions ≤25 elements, button text ≤75 and value ≤2000,
+/// ids ≤255). Returns every violation.
+pub fn validate_blocks(blocks: &Value) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    let Some(list) = blocks.as_array() else {
+        return Err(vec!["blocks is not an array".into()]);
+    };
+    if list.len() > MAX_BLOCKS {
+        errors.push(format!("{} blocks (limit {MAX_BLOCKS})", list.len()));
+    }
+    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    for (i, b) in list.iter().enumerate() {
+        if len(&b["block_id"]) > 255 {
+            errors.push(format!("block {i}: block_id over 255"));
+        }
+        match b["type"].as_str() {
+            Some("header") => {
+                if b["text"]["type"] != "plain_text" {
+                    errors.push(format!("block {i}: header text must be plain_text"));
+                }
+                if len(&b["text"]["text"]) > MAX_HEADER_TEXT {
+                    errors.push(format!("block {i}: header over {MAX_HEADER_TEXT}"));
+                }
+            }
+            Some("section") => {
+                if b.get("text").is_none() && b.get("fields").is_none() {
+                    errors.push(format!("block {i}: section without text or fields"));
+                }
+                if len(&b["text"]["text"]) > MAX_SECTION_TEXT {
+                    errors.push(format!("block {i}: section text over {MAX_SECTION_TEXT}"));
+                }
+                if let Some(fields) = b["fields"].as_array() {
+                    if fields.len() > MAX_FIELDS {
+                        errors.push(format!(
+                            "block {i}: {} fields (limit {MAX_FIELDS})",
+                            fields.len()
+                        ));
+                    }
+                    for f in fields {
+                        if len(&f["text"]) > MAX_FIELD_TEXT {
+                            errors.push(format!("block {i}: field over {MAX_FIELD_TEXT}"));
+                        }
+                    }
+                }
+            }
+            Some("context") => {
+                let els = b["elements"].as_array().map_or(0, Vec::len);
+                if els == 0 || els > MAX_CONTEXT_ELEMENTS {
+                    errors.push(format!(
+                        "block {i}: context with {els} elements (1..={MAX_CONTEXT_ELEMENTS})"
+                    ));
+                }
+                for e in b["elements"].as_array().into_iter().flatten() {
+                    if len(&e["text"]) > MAX_SECTION_TEXT {
+                        errors.push(format!(
+                            "block {i}: context element over {MAX_SECTION_TEXT}"
+                        ));
+                    }
+                }
+            }
+            Some("actions") => {
+                let els = b["elements"].as_array().map_or(0, Vec::len);
+                if els == 0 || els > 25 {
+                    errors.push(format!("block {i}: actions with {els} elements (1..=25)"));
+                }
+                for e in b["elements"].as_array().into_iter().flatten() {
+                    if len(&e["text"]["text"]) > 75 {
+                        errors.push(format!("block {i}: button text over 75"));
+                    }
+                    if len(&e["value"]) > 2000 {
+                        errors.push(format!("block {i}: button value over 2000"));
+                    }
+                    if len(&e["action_id"]) > 255 {
+                        errors.push(format!("block {i}: action_id over 255"));
+                    }
+                }
+            }
+            Some("divider") => {}
+            other => errors.push(format!("block {i}: unexpected type {other:?}")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
