@@ -110,6 +110,21 @@ impl App {
         Ok(std::sync::Arc::new(store))
     }
 
+    /// The alert router over `store`, or `None` when no destinations are
+    /// configured (`[router.destinations]`).
+    pub(crate) fn router(
+        &self,
+        store: std::sync::Arc<dyn mantissa_core::alert::AlertStore>,
+    ) -> anyhow::Result<Option<mantissa_router::Router>> {
+        if self.config.router.destinations.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            mantissa_router::Router::new(&self.config, store)
+                .context("the [router] configuration")?,
+        ))
+    }
+
     /// A detector with given stores (backtests use scratch ones).
     pub(crate) fn detector_with(
         &self,

@@ -66,6 +66,8 @@ pub(crate) enum Command {
     Detect(DetectArgs),
     /// List, show, validate, test, enable/disable and backtest detection rules.
     Rules(RulesArgs),
+    /// Run the chat bot and HTTP API: Slack events, /api/query, /api/alerts.
+    Serve(ServeArgs),
     /// Alerts: list, show (evidence, enrichment, history, deliveries),
     /// acknowledge, resolve, re-open.
     Alerts(AlertsArgs),
@@ -221,6 +223,13 @@ pub(crate) enum AlertsCommand {
     Resolve(StatusArgs),
     /// Re-open an acknowledged or resolved alert.
     Reopen(StatusArgs),
+    /// Send what is pending in the delivery outbox (after a restart or an
+    /// outage); exit 1 when something is still pending.
+    Deliver {
+        /// Keep delivering until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 /// Arguments of a status change.
@@ -270,6 +279,24 @@ pub(crate) struct AskArgs {
     #[arg(long, value_enum, default_value_t = ResultFormat::Table)]
     pub(crate) format: ResultFormat,
     /// Translator.
+    #[arg(long, value_enum, default_value_t = TranslatorChoice::Auto)]
+    pub(crate) translator: TranslatorChoice,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Settings (config keys or environment variables):
+  MANTISSA_SLACK_SIGNING_SECRET   verifies every request from Slack
+  MANTISSA_SLACK_BOT_TOKEN        posts answers (xoxb-...)
+  MANTISSA_SLACK_API_URL          Slack Web API base URL (default https://slack.com/api)
+  MANTISSA_API_TOKEN              bearer token for /api/* (or [api] tokens = [...])
+
+Routes: POST /slack/events, POST /api/query, GET /api/alerts,
+        POST /api/alerts/{id}/ack|resolve|reopen, GET /healthz")]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
+    pub(crate) listen: String,
+    /// Translator for questions.
     #[arg(long, value_enum, default_value_t = TranslatorChoice::Auto)]
     pub(crate) translator: TranslatorChoice,
 }

@@ -41,27 +41,7 @@ pub enum AuthError {
     NotConfigured,
 }
 
-/// A secret that never shows up in `Debug` output or logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The secret itself (for signing; never log it).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+pub use mantissa_core::config::Secret;
 
 /// Largest accepted distance between a request's timestamp and now.
 pub const MAX_SKEW_SECS: i64 = 5 * 60;

@@ -27,7 +27,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
 const SECTIONS: &[&str] = &[
-    "engine", "ingest", "detector", "enrich", "llm", "slack", "discord", "router",
+    "engine", "ingest", "detector", "enrich", "llm", "slack", "discord", "router", "api",
 ];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
@@ -57,6 +57,19 @@ pub struct Config {
     pub discord: DiscordConfig,
     /// Alert routing: destinations, routes, grouping, retries.
     pub router: RouterConfig,
+    /// The HTTP API of `mantissa serve` (`/api/*`).
+    pub api: ApiConfig,
+}
+
+/// `[api]`: who may call `/api/*`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Accepted bearer tokens (`MANTISSA_API_TOKEN` adds one); without any,
+    /// the API refuses every request.
+    pub tokens: Vec<Secret>,
+    /// One more token, convenient from the environment.
+    pub token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -72,6 +85,7 @@ impl Default for Config {
             slack: SlackConfig::default(),
             discord: DiscordConfig::default(),
             router: RouterConfig::default(),
+            api: ApiConfig::default(),
         }
     }
 }

@@ -68,6 +68,7 @@ pub(crate) fn run(app: &App, args: &AlertsArgs) -> anyhow::Result<ExitCode> {
         AlertsCommand::Ack(a) => change(app, &rt, &store, a, AlertStatus::Acknowledged),
         AlertsCommand::Resolve(a) => change(app, &rt, &store, a, AlertStatus::Resolved),
         AlertsCommand::Reopen(a) => change(app, &rt, &store, a, AlertStatus::Open),
+        AlertsCommand::Deliver { watch } => deliver(app, &rt, &store, *watch),
     }
 }
 
@@ -116,15 +117,55 @@ fn change(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Sends a status change to the destinations that were notified.
+/// Sends a status change to the destinations that were notified (Slack
+/// message edited, PagerDuty acknowledged/resolved, …).
 pub(crate) fn propagate(
-    _app: &App,
-    _rt: &tokio::runtime::Runtime,
-    _store: &std::sync::Arc<dyn AlertStore>,
-    _alert: &Alert,
-    _from: AlertStatus,
+    app: &App,
+    rt: &tokio::runtime::Runtime,
+    store: &std::sync::Arc<dyn AlertStore>,
+    alert: &Alert,
+    from: AlertStatus,
 ) -> anyhow::Result<()> {
-    Ok(())
+    let Some(router) = app.router(store.clone())? else {
+        return Ok(());
+    };
+    rt.block_on(async {
+        router.status_changed(alert, from, app.clock.now()).await?;
+        let report = router
+            .drain(tokio::time::Instant::now() + std::time::Duration::from_secs(30))
+            .await?;
+        crate::commands::detect::report_deliveries(app, &report, store.pending().await.unwrap_or(0));
+        anyhow::Ok(())
+    })
+}
+
+fn deliver(
+    app: &App,
+    rt: &tokio::runtime::Runtime,
+    store: &std::sync::Arc<dyn AlertStore>,
+    watch: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(router) = app.router(store.clone())? else {
+        anyhow::bail!("no destinations are configured; add [router.destinations] to mantissa.toml (see the README)");
+    };
+    if watch {
+        if !app.quiet {
+            eprintln!("delivering from the outbox; Ctrl-C stops");
+        }
+        rt.block_on(router.run(async {
+            let _ = tokio::signal::ctrl_c().await;
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = rt.block_on(router.drain(tokio::time::Instant::now() + std::time::Duration::from_secs(60)))?;
+    let pending = rt.block_on(store.pending())?;
+    if !app.quiet {
+        eprintln!(
+            "deliveries: {} delivered, {} retried, {} failed, {} fallbacks; {pending} pending",
+            report.delivered, report.retried, report.failed, report.fallbacks
+        );
+    }
+    Ok(if pending == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// An alert by id, or by a unique id prefix.

@@ -60,7 +60,62 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
         _ => rt.block_on(detector.cycle(&enabled, app.clock.now()))?,
     };
     print_report(app, &report, args.format, enabled.len());
+    if args.from.is_none() {
+        route(app, &rt, detector.alerts(), &report.alerts())?;
+    } else if !report.alerts().is_empty() && !app.quiet {
+        eprintln!("alerts from a replay are stored (`mantissa alerts list`), not sent to destinations");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long a one-shot command waits for deliveries before leaving the
+/// rest in the outbox (`mantissa alerts deliver` or the next run sends them).
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Sends new and updated alerts to their destinations (when a router is
+/// configured) and waits up to [`DRAIN`] for the deliveries.
+pub(crate) fn route(
+    app: &App,
+    rt: &tokio::runtime::Runtime,
+    store: &std::sync::Arc<dyn mantissa_core::alert::AlertStore>,
+    alerts: &[Raised],
+) -> anyhow::Result<()> {
+    let Some(router) = app.router(store.clone())? else {
+        return Ok(());
+    };
+    let now = app.clock.now();
+    rt.block_on(async {
+        for r in alerts {
+            let change = match r.change {
+                Change::New => mantissa_router::Change::New,
+                Change::Updated => mantissa_router::Change::Updated,
+            };
+            router.route(&r.alert, change, now).await?;
+        }
+        let report = router
+            .drain(tokio::time::Instant::now() + DRAIN)
+            .await?;
+        report_deliveries(app, &report, store.pending().await.unwrap_or(0));
+        anyhow::Ok(())
+    })
+}
+
+/// One line on what the router did.
+pub(crate) fn report_deliveries(app: &App, r: &mantissa_router::DeliveryReport, pending: u64) {
+    if app.quiet || r.claimed == 0 && pending == 0 {
+        return;
+    }
+    eprintln!(
+        "deliveries: {} delivered, {} failed{}{}",
+        r.delivered,
+        r.failed,
+        if r.fallbacks > 0 { format!(" ({} sent down the fallback chain)", r.fallbacks) } else { String::new() },
+        if pending > 0 {
+            format!("; {pending} still pending (retried by `mantissa alerts deliver` or the next run)")
+        } else {
+            String::new()
+        }
+    );
 }
 
 /// A time on the command line: RFC 3339, a date, `now`, or a duration back
@@ -213,7 +268,18 @@ fn watch(
     if !app.quiet {
         eprintln!("running the detection schedule; Ctrl-C stops");
     }
-    rt.block_on(async {
+    let router = app.router(detector.alerts().clone())?.map(std::sync::Arc::new);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = router.clone().map(|r| {
+        let mut stop = stop_rx.clone();
+        rt.spawn(async move {
+            r.run(async move {
+                let _ = stop.changed().await;
+            })
+            .await;
+        })
+    });
+    let result = rt.block_on(async {
         loop {
             // Rules are reloaded every cycle: edits and enable/disable apply
             // without a restart.
@@ -237,6 +303,17 @@ fn watch(
             for (rule, at, e) in report.failures() {
                 eprintln!("error: rule `{rule}` failed at {}: {e}", format_instant(at));
             }
+            if let Some(router) = &router {
+                for r in report.alerts() {
+                    let change = match r.change {
+                        Change::New => mantissa_router::Change::New,
+                        Change::Updated => mantissa_router::Change::Updated,
+                    };
+                    if let Err(e) = router.route(&r.alert, change, now).await {
+                        eprintln!("error: cannot route alert {}: {e}", r.alert.id);
+                    }
+                }
+            }
             let next = detector
                 .next_due(&enabled, chrono::Utc::now())
                 .await
@@ -249,9 +326,15 @@ fn watch(
                 _ = tokio::time::sleep(wait) => {}
                 _ = tokio::signal::ctrl_c() => {
                     if !app.quiet { eprintln!("stopped"); }
-                    return Ok(ExitCode::SUCCESS);
+                    return anyhow::Ok(ExitCode::SUCCESS);
                 }
             }
         }
-    })
+    });
+    // Let in-flight deliveries finish; unsent ones stay in the outbox.
+    let _ = stop_tx.send(true);
+    if let Some(w) = worker {
+        let _ = rt.block_on(w);
+    }
+    result
 }

@@ -8,6 +8,7 @@ mod detect;
 mod ingest;
 mod rules;
 mod schema;
+mod serve;
 mod sql;
 mod tables;
 
@@ -26,6 +27,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Detect(a) => detect::run(app, &a),
         Command::Rules(a) => rules::run(app, &a),
         Command::Alerts(a) => alerts::run(app, &a),
+        Command::Serve(a) => serve::run(app, &a),
         Command::Ask(a) => ask::run(app, &a),
         Command::Chat(a) => chat::run(app, &a),
     }

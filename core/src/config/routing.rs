@@ -103,6 +103,11 @@ pub struct SlackConfig {
     pub bot_token: Option<Secret>,
     /// Web API base URL.
     pub api_url: String,
+    /// Signing secret: `mantissa serve` verifies every request from Slack
+    /// with it (`MANTISSA_SLACK_SIGNING_SECRET`).
+    pub signing_secret: Option<Secret>,
+    /// App-level token (`xapp-…`) for Socket Mode (`MANTISSA_SLACK_APP_TOKEN`).
+    pub app_token: Option<Secret>,
 }
 
 impl Default for SlackConfig {
@@ -110,6 +115,8 @@ impl Default for SlackConfig {
         Self {
             bot_token: None,
             api_url: "https://slack.com/api".into(),
+            signing_secret: None,
+            app_token: None,
         }
     }
 }
