@@ -451,8 +451,24 @@ async fn a_status_change_waits_for_the_first_message() {
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
     r.deliver_due(Utc::now()).await.unwrap(); // the 500
-    change(&r, &store, "order1", mantissa_core::alert::AlertStatus::Acknowledged, "cli:dan", Utc::now()).await;
-    change(&r, &store, "order1", mantissa_core::alert::AlertStatus::Resolved, "cli:dan", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "order1",
+        mantissa_core::alert::AlertStatus::Acknowledged,
+        "cli:dan",
+        Utc::now(),
+    )
+    .await;
+    change(
+        &r,
+        &store,
+        "order1",
+        mantissa_core::alert::AlertStatus::Resolved,
+        "cli:dan",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let actions: Vec<String> = fake
         .requests("/pd/")
@@ -462,5 +478,8 @@ async fn a_status_change_waits_for_the_first_message() {
     assert_eq!(actions, ["trigger", "trigger", "acknowledge", "resolve"]);
     assert_eq!(fake.pd_incidents()["order1"].0, "resolved");
     let ds = deliveries(&store, "order1").await;
-    assert!(ds.iter().all(|d| d.status == DeliveryStatus::Delivered), "{ds:?}");
+    assert!(
+        ds.iter().all(|d| d.status == DeliveryStatus::Delivered),
+        "{ds:?}"
+    );
 }
