@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 mod routing;
 
 pub use routing::{
-    DestinationConfig, DiscordConfig, GroupingConfig, RetryConfig, RouteConfig, RouteTargets,
-    RouterConfig, Secret, SlackConfig, SmtpTls,
+    DestinationConfig, DiscordConfig, GroupingConfig, PolicyFile, RetryConfig, RouteConfig,
+    RouteTargets, RouterConfig, Secret, SlackConfig, SmtpTls,
 };
 
 /// Name of the configuration file looked up in the working directory.
@@ -367,9 +367,13 @@ impl Config {
             }
         }
         figment = figment.merge(env_provider());
-        let config: Config = figment
+        let mut config: Config = figment
             .extract()
             .map_err(|e| ConfigError::Invalid(render_figment_error(e)))?;
+        config
+            .router
+            .load_policy_file()
+            .map_err(ConfigError::Invalid)?;
         config.validate()?;
         Ok(config)
     }
@@ -595,6 +599,39 @@ max_alerts = 3
             ] {
                 assert!(!debug.contains(secret), "{secret} leaked into Debug");
             }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn routing_policy_from_a_yaml_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mantissa.toml",
+                "[router]\npolicy_file = \"routing.yaml\"\n[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.destinations.mail]\ntype = \"webhook\"\nurl = \"http://x\"\n",
+            )?;
+            jail.create_file(
+                "routing.yaml",
+                "routes:\n  - name: critical\n    min_severity: critical\n    categories: [access]\n    destinations: [secops, mail]\ndefault_route:\n  destinations: [secops]\n  fallback: [mail]\nrule_overrides:\n  noisy: { destinations: [mail] }\ngrouping: { max_alerts: 5, window_minutes: 15 }\n",
+            )?;
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.router.routes[0].name, "critical");
+            assert_eq!(
+                c.router.routes[0].min_severity,
+                Some(crate::alert::Severity::Critical)
+            );
+            assert_eq!(c.router.default_route.as_ref().unwrap().fallback, ["mail"]);
+            assert_eq!(c.router.rule_overrides["noisy"].destinations, ["mail"]);
+            assert_eq!(c.router.grouping.window_minutes, 15);
+            jail.create_file(
+                "routing.yaml",
+                "routes:\n  - name: x\n    destinatons: [secops]\n",
+            )?;
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("routing.yaml") && err.contains("destinatons"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -9,7 +9,9 @@
 //! outcome is unknown (an earlier attempt timed out or lost its connection,
 //! or a crashed worker's lease ran out), `conversations.history` is searched
 //! for that metadata first and a found message is adopted instead of posting
-//! again.
+//! again. Thread replies (status changes, repeats) carry the same metadata
+//! and are looked up with `conversations.replies` the same way; the
+//! `chat.update` of a status change is idempotent by nature.
 
 use std::time::Duration;
 
@@ -119,9 +121,20 @@ impl SlackDestination {
         Err(api_error(method, error, status.as_u16(), &headers))
     }
 
-    /// A first message a lost attempt already posted, found by its metadata.
-    async fn find_posted(&self, delivery: &Delivery) -> Result<Option<Value>, SendError> {
+    /// A message a lost attempt already posted, found by its metadata: a
+    /// first message in the channel's history, or (with `thread`) a reply
+    /// in that thread.
+    async fn find_posted(
+        &self,
+        delivery: &Delivery,
+        thread: Option<&str>,
+    ) -> Result<Option<Value>, SendError> {
         let oldest = (delivery.created_at - chrono::Duration::seconds(60)).timestamp();
+        let method = if thread.is_some() {
+            "conversations.replies"
+        } else {
+            "conversations.history"
+        };
         let mut cursor: Option<String> = None;
         for _ in 0..10 {
             let mut query = vec![
@@ -130,18 +143,21 @@ impl SlackDestination {
                 ("include_all_metadata", "true".into()),
                 ("limit", "200".into()),
             ];
+            if let Some(ts) = thread {
+                query.push(("ts", ts.to_string()));
+            }
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
             let resp = self
                 .client
-                .get(format!("{}/conversations.history", self.api_url))
+                .get(format!("{}/{method}", self.api_url))
                 .bearer_auth(self.token.expose())
                 .query(&query)
                 .send()
                 .await
-                .map_err(|e| transport_error("slack conversations.history", e))?;
-            let v = self.read("conversations.history", resp).await?;
+                .map_err(|e| transport_error(&format!("slack {method}"), e))?;
+            let v = self.read(method, resp).await?;
             for m in v
                 .get("messages")
                 .and_then(Value::as_array)
@@ -171,6 +187,27 @@ impl SlackDestination {
             }
         }
         Ok(None)
+    }
+
+    /// Posts a thread reply once: looked up by its metadata first when an
+    /// earlier attempt may have posted it.
+    async fn reply_once(
+        &self,
+        delivery: &Delivery,
+        channel: &str,
+        thread_ts: &str,
+        mut body: Value,
+    ) -> Result<Value, SendError> {
+        if self.possibly_posted(delivery)
+            && let Some(found) = self.find_posted(delivery, Some(thread_ts)).await?
+        {
+            return Ok(found["ts"].clone());
+        }
+        body["channel"] = json!(channel);
+        body["thread_ts"] = json!(thread_ts);
+        body["metadata"] = metadata(delivery);
+        let (reply, _) = self.post(body).await?;
+        Ok(reply["ts"].clone())
     }
 
     /// Whether an earlier attempt of this first message may have posted it
@@ -249,7 +286,7 @@ impl Destination for SlackDestination {
         match delivery.action {
             DeliveryAction::Notify | DeliveryAction::Digest => {
                 if self.possibly_posted(delivery)
-                    && let Some(found) = self.find_posted(delivery).await?
+                    && let Some(found) = self.find_posted(delivery, None).await?
                 {
                     tracing::info!(
                         delivery = %delivery.key,
@@ -274,10 +311,7 @@ impl Destination for SlackDestination {
                     "blocks": blocks,
                     "unfurl_links": false,
                     "unfurl_media": false,
-                    "metadata": {
-                        "event_type": METADATA_EVENT_TYPE,
-                        "event_payload": { "delivery": delivery.key, "alert_id": alert.id },
-                    },
+                    "metadata": metadata(delivery),
                 });
                 let (r, code) = self.post(body).await?;
                 Ok(Sent {
@@ -299,18 +333,19 @@ impl Destination for SlackDestination {
                     }),
                 )
                 .await?;
-                let (reply, code) = self
-                    .post(json!({
-                        "channel": channel,
-                        "thread_ts": ts,
-                        "text": change_line(alert, delivery),
-                    }))
+                let reply_ts = self
+                    .reply_once(
+                        delivery,
+                        channel,
+                        ts,
+                        json!({ "text": change_line(alert, delivery) }),
+                    )
                     .await?;
                 Ok(Sent {
                     message_ref: Some(json!({
-                        "channel": channel, "ts": ts, "reply_ts": reply["ts"],
+                        "channel": channel, "ts": ts, "reply_ts": reply_ts,
                     })),
-                    status_code: Some(code),
+                    status_code: Some(200),
                 })
             }
             DeliveryAction::Repeat => {
@@ -329,23 +364,31 @@ impl Destination for SlackDestination {
                         mantissa_core::alert::group_text(row)
                     )));
                 }
-                let (reply, code) = self
-                    .post(json!({
-                        "channel": channel,
-                        "thread_ts": ts,
-                        "text": text,
-                        "blocks": blocks,
-                    }))
+                let reply_ts = self
+                    .reply_once(
+                        delivery,
+                        channel,
+                        ts,
+                        json!({ "text": text, "blocks": blocks }),
+                    )
                     .await?;
                 Ok(Sent {
                     message_ref: Some(json!({
-                        "channel": channel, "ts": ts, "reply_ts": reply["ts"],
+                        "channel": channel, "ts": ts, "reply_ts": reply_ts,
                     })),
-                    status_code: Some(code),
+                    status_code: Some(200),
                 })
             }
         }
     }
+}
+
+/// The message metadata that finds a message again after a lost answer.
+fn metadata(delivery: &Delivery) -> Value {
+    json!({
+        "event_type": METADATA_EVENT_TYPE,
+        "event_payload": { "delivery": delivery.key, "alert_id": delivery.alert_id },
+    })
 }
 
 /// The message's `text` (notifications and screen readers): severity,

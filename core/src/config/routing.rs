@@ -40,6 +40,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -144,6 +145,10 @@ impl Default for DiscordConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct RouterConfig {
+    /// A YAML file holding the policy (`routes`, `default_route`,
+    /// `rule_overrides`, `grouping`) instead of this section; destinations
+    /// and their secrets stay here.
+    pub policy_file: Option<PathBuf>,
     /// Named destinations (`[router.destinations.<name>]`).
     pub destinations: BTreeMap<String, DestinationConfig>,
     /// Routes, tried in order; the first that matches an alert wins.
@@ -345,7 +350,63 @@ impl Default for RetryConfig {
     }
 }
 
+/// The routing policy as written in `router.policy_file` (`routing.yaml`):
+///
+/// ```yaml
+/// routes:
+///   - name: critical
+///     min_severity: critical
+///     destinations: [secops, oncall]
+///     fallback: [mail]
+/// default_route:
+///   destinations: [secops]
+///   fallback: [oncall, mail]
+/// rule_overrides:
+///   aws-root-login: { destinations: [oncall] }
+/// grouping: { max_alerts: 20, window_minutes: 10 }
+/// ```
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyFile {
+    /// Routes, first match wins.
+    pub routes: Vec<RouteConfig>,
+    /// Where unmatched alerts go.
+    pub default_route: Option<RouteTargets>,
+    /// Per-rule routing.
+    pub rule_overrides: BTreeMap<String, RouteTargets>,
+    /// Quiet grouping (the config's when absent).
+    pub grouping: Option<GroupingConfig>,
+}
+
 impl RouterConfig {
+    /// Reads `policy_file`, when set, into this section. The policy must be
+    /// in one place: routes in both the config and the file are an error.
+    pub fn load_policy_file(&mut self) -> Result<(), String> {
+        let Some(path) = self.policy_file.clone() else {
+            return Ok(());
+        };
+        if !self.routes.is_empty()
+            || self.default_route.is_some()
+            || !self.rule_overrides.is_empty()
+        {
+            return Err(format!(
+                "routes are set both in the config and in router.policy_file `{}`; keep them in one place",
+                path.display()
+            ));
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("router.policy_file `{}`: {e}", path.display()))?;
+        let policy: PolicyFile = serde_saphyr::from_str(&text)
+            .map_err(|e| format!("router.policy_file `{}`: {e}", path.display()))?;
+        self.routes = policy.routes;
+        self.default_route = policy.default_route;
+        self.rule_overrides = policy.rule_overrides;
+        if let Some(g) = policy.grouping {
+            self.grouping = g;
+        }
+        Ok(())
+    }
+
     /// Checks names and values serde cannot: every route names configured
     /// destinations, limits are positive.
     pub fn validate(&self) -> Result<(), String> {

@@ -342,6 +342,34 @@ fn slack(state: &State, method: &str, rec: &Recorded) -> Value {
                 None => json!({"ok": false, "error": "message_not_found"}),
             }
         }
+        "conversations.replies" => {
+            let q: HashMap<String, String> = rec
+                .query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let with_meta = q.get("include_all_metadata").map(String::as_str) == Some("true");
+            let ts = q.get("ts").cloned().unwrap_or_default();
+            let msgs: Vec<Value> = state
+                .slack
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|m| m["ts"] == ts.as_str() || m["thread_ts"] == ts.as_str())
+                .map(|m| {
+                    let mut out = json!({"type": "message", "ts": m["ts"], "thread_ts": ts, "text": m["text"]});
+                    if with_meta && !m["metadata"].is_null() {
+                        out["metadata"] = m["metadata"].clone();
+                    }
+                    out
+                })
+                .collect();
+            if msgs.is_empty() {
+                return json!({"ok": false, "error": "thread_not_found"});
+            }
+            json!({"ok": true, "messages": msgs, "has_more": false})
+        }
         "conversations.history" => {
             let q: HashMap<String, String> = rec
                 .query

@@ -451,8 +451,24 @@ async fn a_status_change_waits_for_the_first_message() {
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
     r.deliver_due(Utc::now()).await.unwrap(); // the 500
-    change(&r, &store, "order1", mantissa_core::alert::AlertStatus::Acknowledged, "cli:dan", Utc::now()).await;
-    change(&r, &store, "order1", mantissa_core::alert::AlertStatus::Resolved, "cli:dan", Utc::now()).await;
+    change(
+        &r,
+        &store,
+        "order1",
+        mantissa_core::alert::AlertStatus::Acknowledged,
+        "cli:dan",
+        Utc::now(),
+    )
+    .await;
+    change(
+        &r,
+        &store,
+        "order1",
+        mantissa_core::alert::AlertStatus::Resolved,
+        "cli:dan",
+        Utc::now(),
+    )
+    .await;
     drain(&r).await;
     let actions: Vec<String> = fake
         .requests("/pd/")
@@ -462,5 +478,49 @@ async fn a_status_change_waits_for_the_first_message() {
     assert_eq!(actions, ["trigger", "trigger", "acknowledge", "resolve"]);
     assert_eq!(fake.pd_incidents()["order1"].0, "resolved");
     let ds = deliveries(&store, "order1").await;
-    assert!(ds.iter().all(|d| d.status == DeliveryStatus::Delivered), "{ds:?}");
+    assert!(
+        ds.iter().all(|d| d.status == DeliveryStatus::Delivered),
+        "{ds:?}"
+    );
+}
+
+#[tokio::test]
+async fn slack_thread_reply_of_a_status_change_is_not_duplicated_after_a_timeout() {
+    let fake = Fake::start().await;
+    let store = memory();
+    let r = router(&config(&fake, None, &["slack"], &[]), &store);
+    let a = alert("freply", "r", Severity::High);
+    save(&store, &a).await;
+    r.route(&a, Change::New, Utc::now()).await.unwrap();
+    drain(&r).await;
+    // The reply is posted but its answer never comes.
+    fake.fault("chat.postMessage", Fault::HangAfterCommit);
+    change(
+        &r,
+        &store,
+        "freply",
+        mantissa_core::alert::AlertStatus::Acknowledged,
+        "cli:eve",
+        Utc::now(),
+    )
+    .await;
+    drain(&r).await;
+    assert_eq!(
+        fake.requests("chat.update").len(),
+        2,
+        "the edit is repeated (idempotent)"
+    );
+    assert_eq!(fake.requests("conversations.replies").len(), 1);
+    let replies = fake.slack_replies();
+    assert_eq!(replies.len(), 1, "one thread reply");
+    let key = replies[0]["metadata"]["event_payload"]["delivery"]
+        .as_str()
+        .unwrap();
+    assert!(key.contains(":status:acknowledged:"), "{key}");
+    let ds = deliveries(&store, "freply").await;
+    assert_eq!(ds[1].status, DeliveryStatus::Delivered);
+    assert_eq!(
+        ds[1].message_ref.as_ref().unwrap()["reply_ts"],
+        replies[0]["ts"]
+    );
 }
