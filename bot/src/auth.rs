@@ -126,10 +126,14 @@ pub fn verify_bearer(headers: &HeaderMap, tokens: &[Secret]) -> Result<(), AuthE
         m
     };
     let presented = digest(token).finalize().into_bytes();
-    let ok = tokens
-        .iter()
-        .fold(false, |ok, t| digest(t.expose()).verify_slice(&presented).is_ok() | ok);
-    if ok { Ok(()) } else { Err(AuthError::BadSignature) }
+    let ok = tokens.iter().fold(false, |ok, t| {
+        digest(t.expose()).verify_slice(&presented).is_ok() | ok
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthError::BadSignature)
+    }
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, AuthError> {
@@ -156,8 +160,14 @@ mod tests {
 
     #[test]
     fn slacks_documented_example_verifies_within_the_window_only() {
-        assert_eq!(at(TS + 60).verify_parts(&TS.to_string(), SIG, BODY.as_bytes()), Ok(()));
-        assert_eq!(at(TS - 300).verify_parts(&TS.to_string(), SIG, BODY.as_bytes()), Ok(()));
+        assert_eq!(
+            at(TS + 60).verify_parts(&TS.to_string(), SIG, BODY.as_bytes()),
+            Ok(())
+        );
+        assert_eq!(
+            at(TS - 300).verify_parts(&TS.to_string(), SIG, BODY.as_bytes()),
+            Ok(())
+        );
         assert_eq!(
             at(TS + 301).verify_parts(&TS.to_string(), SIG, BODY.as_bytes()),
             Err(AuthError::Stale)
@@ -185,7 +195,10 @@ mod tests {
             v.verify_parts("yesterday", SIG, BODY.as_bytes()),
             Err(AuthError::Malformed("X-Slack-Request-Timestamp"))
         );
-        assert_eq!(v.verify(&HeaderMap::new(), BODY.as_bytes()), Err(AuthError::MissingHeader("x-slack-request-timestamp")));
+        assert_eq!(
+            v.verify(&HeaderMap::new(), BODY.as_bytes()),
+            Err(AuthError::MissingHeader("x-slack-request-timestamp"))
+        );
     }
 
     #[test]

@@ -131,12 +131,20 @@ pub(crate) async fn alerts(
         return r;
     }
     let status = match q.status.as_deref().map(|s| AlertStatus::parse(s).ok_or(s)) {
-        Some(Err(s)) => return bad_request(format!("unknown status `{s}`; use open, acknowledged or resolved")),
+        Some(Err(s)) => {
+            return bad_request(format!(
+                "unknown status `{s}`; use open, acknowledged or resolved"
+            ));
+        }
         Some(Ok(s)) => Some(s),
         None => None,
     };
     let min_severity = match q.severity.as_deref().map(|s| Severity::parse(s).ok_or(s)) {
-        Some(Err(s)) => return bad_request(format!("unknown severity `{s}`; use info, low, medium, high or critical")),
+        Some(Err(s)) => {
+            return bad_request(format!(
+                "unknown severity `{s}`; use info, low, medium, high or critical"
+            ));
+        }
         Some(Ok(s)) => Some(s),
         None => None,
     };
@@ -149,7 +157,11 @@ pub(crate) async fn alerts(
     };
     match state.backend.alerts(&filter).await {
         Ok(a) => Json(json!({ "alerts": a })).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": e.to_string() }))).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
     }
 }
 
@@ -177,14 +189,22 @@ pub(crate) async fn change(
         "ack" | "acknowledge" => AlertStatus::Acknowledged,
         "resolve" => AlertStatus::Resolved,
         "reopen" => AlertStatus::Open,
-        other => return bad_request(format!("unknown action `{other}`; use ack, resolve or reopen")),
+        other => {
+            return bad_request(format!(
+                "unknown action `{other}`; use ack, resolve or reopen"
+            ));
+        }
     };
     let req: ChangeRequest = if body.is_empty() {
         ChangeRequest::default()
     } else {
         match serde_json::from_slice(&body) {
             Ok(r) => r,
-            Err(e) => return bad_request(format!("expected {{\"note\": \"...\", \"actor\": \"...\"}}: {e}")),
+            Err(e) => {
+                return bad_request(format!(
+                    "expected {{\"note\": \"...\", \"actor\": \"...\"}}: {e}"
+                ));
+            }
         }
     };
     let change = StatusChange {

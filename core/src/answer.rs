@@ -402,7 +402,11 @@ impl Answerer {
                 Ok(g) if !sql.is_empty() => {
                     return Ok(Planned::Sql {
                         translator: llm.name().to_string(),
-                        interpretation: format!("SQL written by {} for \"{}\"", llm.name(), question.trim()),
+                        interpretation: format!(
+                            "SQL written by {} for \"{}\"",
+                            llm.name(),
+                            question.trim()
+                        ),
                         sql: g.sql().to_string(),
                     });
                 }

@@ -134,7 +134,11 @@ pub(crate) fn propagate(
         let report = router
             .drain(tokio::time::Instant::now() + std::time::Duration::from_secs(30))
             .await?;
-        crate::commands::detect::report_deliveries(app, &report, store.pending().await.unwrap_or(0));
+        crate::commands::detect::report_deliveries(
+            app,
+            &report,
+            store.pending().await.unwrap_or(0),
+        );
         anyhow::Ok(())
     })
 }
@@ -146,7 +150,9 @@ fn deliver(
     watch: bool,
 ) -> anyhow::Result<ExitCode> {
     let Some(router) = app.router(store.clone())? else {
-        anyhow::bail!("no destinations are configured; add [router.destinations] to mantissa.toml (see the README)");
+        anyhow::bail!(
+            "no destinations are configured; add [router.destinations] to mantissa.toml (see the README)"
+        );
     };
     if watch {
         if !app.quiet {
@@ -157,7 +163,8 @@ fn deliver(
         }));
         return Ok(ExitCode::SUCCESS);
     }
-    let report = rt.block_on(router.drain(tokio::time::Instant::now() + std::time::Duration::from_secs(60)))?;
+    let report = rt
+        .block_on(router.drain(tokio::time::Instant::now() + std::time::Duration::from_secs(60)))?;
     let pending = rt.block_on(store.pending())?;
     if !app.quiet {
         eprintln!(
@@ -165,7 +172,11 @@ fn deliver(
             report.delivered, report.retried, report.failed, report.fallbacks
         );
     }
-    Ok(if pending == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if pending == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// An alert by id, or by a unique id prefix.

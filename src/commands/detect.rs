@@ -63,7 +63,9 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     if args.from.is_none() {
         route(app, &rt, detector.alerts(), &report.alerts())?;
     } else if !report.alerts().is_empty() && !app.quiet {
-        eprintln!("alerts from a replay are stored (`mantissa alerts list`), not sent to destinations");
+        eprintln!(
+            "alerts from a replay are stored (`mantissa alerts list`), not sent to destinations"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -92,9 +94,7 @@ pub(crate) fn route(
             };
             router.route(&r.alert, change, now).await?;
         }
-        let report = router
-            .drain(tokio::time::Instant::now() + DRAIN)
-            .await?;
+        let report = router.drain(tokio::time::Instant::now() + DRAIN).await?;
         report_deliveries(app, &report, store.pending().await.unwrap_or(0));
         anyhow::Ok(())
     })
@@ -109,9 +109,15 @@ pub(crate) fn report_deliveries(app: &App, r: &mantissa_router::DeliveryReport, 
         "deliveries: {} delivered, {} failed{}{}",
         r.delivered,
         r.failed,
-        if r.fallbacks > 0 { format!(" ({} sent down the fallback chain)", r.fallbacks) } else { String::new() },
+        if r.fallbacks > 0 {
+            format!(" ({} sent down the fallback chain)", r.fallbacks)
+        } else {
+            String::new()
+        },
         if pending > 0 {
-            format!("; {pending} still pending (retried by `mantissa alerts deliver` or the next run)")
+            format!(
+                "; {pending} still pending (retried by `mantissa alerts deliver` or the next run)"
+            )
         } else {
             String::new()
         }
@@ -268,7 +274,9 @@ fn watch(
     if !app.quiet {
         eprintln!("running the detection schedule; Ctrl-C stops");
     }
-    let router = app.router(detector.alerts().clone())?.map(std::sync::Arc::new);
+    let router = app
+        .router(detector.alerts().clone())?
+        .map(std::sync::Arc::new);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = router.clone().map(|r| {
         let mut stop = stop_rx.clone();

@@ -7,15 +7,13 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use mantissa_bot::BotState;
 use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::backend::{Answer, Backend, BackendError, Column, Reply};
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
 use mantissa_bot::slack::api::SlackApi;
-use mantissa_bot::BotState;
-use mantissa_core::alert::{
-    Alert, AlertFilter, AlertStore, StatusChange, Transition,
-};
+use mantissa_core::alert::{Alert, AlertFilter, AlertStore, StatusChange, Transition};
 use mantissa_core::answer::{self, Answerer, Planned, Policy};
 use mantissa_core::clock::Clock;
 use mantissa_core::engine::QueryTime;
@@ -89,7 +87,11 @@ impl Backend for LocalBackend {
                 },
             };
         }
-        let answer = match self.answerer.answer(question, previous.as_ref(), time).await {
+        let answer = match self
+            .answerer
+            .answer(question, previous.as_ref(), time)
+            .await
+        {
             Ok(a) => a,
             Err(e) => {
                 return Reply::Failed {
@@ -229,9 +231,21 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             eprintln!("listening on http://{addr}");
             eprintln!(
                 "  Slack: {}   API: {}   alert routing: {}",
-                if state.slack.is_some() { "POST /slack/events" } else { "off (no signing secret / bot token)" },
-                if state.api_tokens.is_empty() { "off (no [api] tokens)" } else { "/api/*" },
-                if router.is_some() { "on" } else { "off (no [router] destinations)" },
+                if state.slack.is_some() {
+                    "POST /slack/events"
+                } else {
+                    "off (no signing secret / bot token)"
+                },
+                if state.api_tokens.is_empty() {
+                    "off (no [api] tokens)"
+                } else {
+                    "/api/*"
+                },
+                if router.is_some() {
+                    "on"
+                } else {
+                    "off (no [router] destinations)"
+                },
             );
         }
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 mod alerts;
 mod llm;
+mod serve;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

@@ -42,7 +42,9 @@ pub struct SlackApi {
 
 impl std::fmt::Debug for SlackApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlackApi").field("base", &self.base).finish_non_exhaustive()
+        f.debug_struct("SlackApi")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
     }
 }
 

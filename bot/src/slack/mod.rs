@@ -17,8 +17,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::auth::SlackVerifier;
 use crate::BotState;
+use crate::auth::SlackVerifier;
 use api::SlackApi;
 
 /// Slack settings of a running bot.
@@ -90,7 +90,9 @@ async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value
     }
     let bot_user = envelope["authorizations"][0]["user_id"].as_str();
     let ev = &envelope["event"];
-    let Some(job) = job_for(ev, bot_user) else { return };
+    let Some(job) = job_for(ev, bot_user) else {
+        return;
+    };
     if job.continues && !state.backend.has_session(&job.session).await {
         return;
     }
@@ -188,12 +190,18 @@ async fn answer(state: &BotState, api: &SlackApi, job: Job) {
         }
         return;
     }
-    let reply = state.backend.ask(Some(&job.session), &job.question, false).await;
+    let reply = state
+        .backend
+        .ask(Some(&job.session), &job.question, false)
+        .await;
     let msg = render::reply_message(&reply);
     if let Err(e) = render::validate(&msg.blocks) {
         tracing::error!(error = %e, "an answer broke Block Kit limits; sending text only");
     }
-    match api.post_message(&job.channel, thread, &msg.text, &msg.blocks).await {
+    match api
+        .post_message(&job.channel, thread, &msg.text, &msg.blocks)
+        .await
+    {
         Ok(ts) => {
             if let Some((name, bytes)) = msg.csv {
                 let in_thread = thread.unwrap_or(&ts);
@@ -232,7 +240,8 @@ mod tests {
         let both = json!({"type":"message","user":"U1","text":"<@UBOT> only errors","ts":"1.3","thread_ts":"1.1","channel":"C1"});
         assert!(job_for(&both, Some("UBOT")).is_none());
         // Top-level channel chatter is not for us.
-        let chatter = json!({"type":"message","user":"U1","text":"lunch?","ts":"1.4","channel":"C1"});
+        let chatter =
+            json!({"type":"message","user":"U1","text":"lunch?","ts":"1.4","channel":"C1"});
         assert!(job_for(&chatter, Some("UBOT")).is_none());
         // Bots and our own messages.
         let bot = json!({"type":"message","bot_id":"B1","text":"hi","ts":"1.5","thread_ts":"1.1","channel":"C1"});
@@ -250,7 +259,10 @@ mod tests {
 
     #[test]
     fn mentions_are_stripped() {
-        assert_eq!(strip_mentions("<@U123>   top 10  <@U9> talkers"), "top 10 talkers");
+        assert_eq!(
+            strip_mentions("<@U123>   top 10  <@U9> talkers"),
+            "top 10 talkers"
+        );
         assert_eq!(strip_mentions("<@U123"), "");
     }
 }

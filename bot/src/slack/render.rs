@@ -130,13 +130,21 @@ fn answer_message(a: &Answer) -> Message {
             .iter()
             .enumerate()
             .map(|(i, _)| {
-                let num = a.rows.iter().take(shown_rows).all(|r| r.get(i).is_none_or(Value::is_number));
+                let num = a
+                    .rows
+                    .iter()
+                    .take(shown_rows)
+                    .all(|r| r.get(i).is_none_or(Value::is_number));
                 json!({ "align": if num { "right" } else { "left" } })
             })
             .collect();
         blocks.push(json!({ "type": "table", "rows": rows, "column_settings": numeric }));
         if a.columns.len() > shown_cols {
-            notes.push(format!("{} of {} columns shown", shown_cols, a.columns.len()));
+            notes.push(format!(
+                "{} of {} columns shown",
+                shown_cols,
+                a.columns.len()
+            ));
         }
     }
     blocks.push(sql_block(&a.sql));
@@ -148,7 +156,9 @@ fn answer_message(a: &Answer) -> Message {
         a.translator
     );
     let csv = (a.rows.len() > shown_rows || a.columns.len() > shown_cols).then(|| {
-        notes.push(format!("first {shown_rows} rows shown; the full result is attached as CSV"));
+        notes.push(format!(
+            "first {shown_rows} rows shown; the full result is attached as CSV"
+        ));
         (file_name(&a.question), to_csv(a))
     });
     if a.truncated {
@@ -160,10 +170,7 @@ fn answer_message(a: &Answer) -> Message {
     }
     blocks.push(context(&ctx));
     Message {
-        text: clip(
-            &format!("{} ({} rows)", a.interpretation, a.row_count),
-            300,
-        ),
+        text: clip(&format!("{} ({} rows)", a.interpretation, a.row_count), 300),
         blocks: Value::Array(blocks),
         csv,
     }
@@ -172,7 +179,11 @@ fn answer_message(a: &Answer) -> Message {
 fn declined_message(reason: &str, suggestions: &[String]) -> Message {
     let mut blocks = vec![section(&format!(
         ":thinking_face: {}",
-        if reason.is_empty() { "I'm not sure what you mean." } else { reason }
+        if reason.is_empty() {
+            "I'm not sure what you mean."
+        } else {
+            reason
+        }
     ))];
     if !suggestions.is_empty() {
         blocks.push(section("Did you mean:"));
@@ -200,20 +211,35 @@ fn declined_message(reason: &str, suggestions: &[String]) -> Message {
 
 /// `&`, `<`, `>` escaped for mrkdwn.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn file_name(question: &str) -> String {
     let slug: String = question
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .split('-')
         .filter(|s| !s.is_empty())
         .take(8)
         .collect::<Vec<_>>()
         .join("-");
-    format!("{}.csv", if slug.is_empty() { "result".into() } else { slug })
+    format!(
+        "{}.csv",
+        if slug.is_empty() {
+            "result".into()
+        } else {
+            slug
+        }
+    )
 }
 
 fn to_csv(a: &Answer) -> Vec<u8> {
@@ -225,7 +251,13 @@ fn to_csv(a: &Answer) -> Vec<u8> {
         }
     }
     let mut out = String::new();
-    out.push_str(&a.columns.iter().map(|c| field(&c.name)).collect::<Vec<_>>().join(","));
+    out.push_str(
+        &a.columns
+            .iter()
+            .map(|c| field(&c.name))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
     out.push('\n');
     for r in &a.rows {
         let cells: Vec<String> = r
@@ -274,7 +306,9 @@ pub fn validate(blocks: &Value) -> Result<(), String> {
             }
             "context" => {
                 if b["elements"].as_array().map_or(0, Vec::len) > MAX_CONTEXT_ELEMENTS {
-                    return Err(format!("block {i}: context over {MAX_CONTEXT_ELEMENTS} elements"));
+                    return Err(format!(
+                        "block {i}: context over {MAX_CONTEXT_ELEMENTS} elements"
+                    ));
                 }
             }
             "actions" => {
@@ -283,7 +317,9 @@ pub fn validate(blocks: &Value) -> Result<(), String> {
                     return Err(format!("block {i}: more than {MAX_ACTIONS} actions"));
                 }
                 for e in els {
-                    if len(&e["text"]["text"]) > MAX_BUTTON_TEXT || len(&e["value"]) > MAX_BUTTON_VALUE {
+                    if len(&e["text"]["text"]) > MAX_BUTTON_TEXT
+                        || len(&e["value"]) > MAX_BUTTON_VALUE
+                    {
                         return Err(format!("block {i}: button text or value too long"));
                     }
                 }
@@ -294,8 +330,13 @@ pub fn validate(blocks: &Value) -> Result<(), String> {
                 if rows.len() > MAX_TABLE_ROWS {
                     return Err(format!("block {i}: table with {} rows", rows.len()));
                 }
-                if rows.iter().any(|r| r.as_array().map_or(0, Vec::len) > MAX_TABLE_COLUMNS) {
-                    return Err(format!("block {i}: table row over {MAX_TABLE_COLUMNS} cells"));
+                if rows
+                    .iter()
+                    .any(|r| r.as_array().map_or(0, Vec::len) > MAX_TABLE_COLUMNS)
+                {
+                    return Err(format!(
+                        "block {i}: table row over {MAX_TABLE_COLUMNS} cells"
+                    ));
                 }
             }
             "divider" | "image" | "rich_text" | "markdown" => {}
@@ -320,7 +361,10 @@ mod tests {
             sql: "SELECT 1 ".repeat(1000),
             translator: "builtin".into(),
             columns: (0..cols)
-                .map(|i| Column { name: format!("col{i}"), data_type: "Utf8".into() })
+                .map(|i| Column {
+                    name: format!("col{i}"),
+                    data_type: "Utf8".into(),
+                })
                 .collect(),
             rows: (0..rows)
                 .map(|r| (0..cols).map(|c| json!(format!("{cell}{r}-{c}"))).collect())
@@ -352,17 +396,30 @@ mod tests {
         validate(&m.blocks).unwrap();
         assert!(m.blocks.to_string().contains("widening the time range"));
         assert!(m.csv.is_none());
-        let suggestions: Vec<String> = (0..40).map(|i| format!("suggestion {i} {}", "y".repeat(100))).collect();
+        let suggestions: Vec<String> = (0..40)
+            .map(|i| format!("suggestion {i} {}", "y".repeat(100)))
+            .collect();
         let d = declined_message("Not sure.", &suggestions);
         validate(&d.blocks).unwrap();
-        assert_eq!(d.blocks[2]["elements"].as_array().unwrap().len(), MAX_ACTIONS);
+        assert_eq!(
+            d.blocks[2]["elements"].as_array().unwrap().len(),
+            MAX_ACTIONS
+        );
     }
 
     #[test]
     fn the_validator_catches_each_limit() {
-        assert!(validate(&json!([{"type":"header","text":{"type":"plain_text","text":"h".repeat(151)}}])).is_err());
+        assert!(
+            validate(
+                &json!([{"type":"header","text":{"type":"plain_text","text":"h".repeat(151)}}])
+            )
+            .is_err()
+        );
         assert!(validate(&Value::Array(vec![json!({"type":"divider"}); 51])).is_err());
         assert!(validate(&json!([{"type":"table","rows":[]},{"type":"table","rows":[]}])).is_err());
-        assert!(validate(&json!([{"type":"section","text":{"type":"mrkdwn","text":"s".repeat(3001)}}])).is_err());
+        assert!(
+            validate(&json!([{"type":"section","text":{"type":"mrkdwn","text":"s".repeat(3001)}}]))
+                .is_err()
+        );
     }
 }

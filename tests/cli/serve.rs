@@ -1,0 +1,423 @@
+//! `mantissa serve` end to end: the real binary on loopback, driven as
+//! Slack drives it (requests signed by the test), answering through a local
+//! server that speaks the Slack Web API and records every call; and the
+//! HTTP API with bearer tokens.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use mantissa_bot::auth::SlackVerifier;
+use serde_json::{Value, json};
+
+use super::{Run, example_rule_dir, fixtures};
+
+const SECRET: &str = "test-signing-secret";
+const TOKEN: &str = "api-token-for-tests";
+const NOW: &str = "2024-03-10T12:00:00Z";
+
+type Calls = Arc<Mutex<Vec<(String, HeaderMap, Value)>>>;
+
+/// A Slack Web API: `chat.postMessage`, the external upload flow; records calls.
+fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
+    let calls: Calls = Arc::default();
+    async fn handle(
+        State(calls): State<Calls>,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> String {
+        let method = uri.path().trim_start_matches("/api/").to_string();
+        let v: Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }));
+        let mut c = calls.lock().unwrap();
+        c.push((method.clone(), headers, v));
+        let n = c.len();
+        match method.as_str() {
+            "chat.postMessage" => {
+                json!({"ok": true, "channel": "C1", "ts": format!("1710072000.{n:06}")})
+            }
+            "files.getUploadURLExternal" => {
+                json!({"ok": true, "upload_url": "http://unused", "file_id": "F1"})
+            }
+            _ => json!({"ok": true}),
+        }
+        .to_string()
+    }
+    let app = Router::new().fallback(handle).with_state(calls.clone());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/api", listener.local_addr().unwrap());
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, calls)
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(r: &Run, slack_url: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mantissa"))
+        .current_dir(r.dir.path())
+        .env("MANTISSA_SLACK_SIGNING_SECRET", SECRET)
+        .env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-test-token")
+        .env("MANTISSA_SLACK_API_URL", slack_url)
+        .env("MANTISSA_API_TOKEN", TOKEN)
+        .args([
+            "--now",
+            NOW,
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--translator",
+            "builtin",
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                let _ = tx.send(addr.to_string());
+            }
+            // Secrets never reach the logs.
+            assert!(
+                !line.contains(SECRET) && !line.contains("xoxb-test-token"),
+                "{line}"
+            );
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("server started");
+    Server { child, base }
+}
+
+fn signed(ts: i64, body: &str) -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("x-slack-request-timestamp", ts.to_string().parse().unwrap());
+    h.insert(
+        "x-slack-signature",
+        SlackVerifier::sign(SECRET, ts, body.as_bytes())
+            .parse()
+            .unwrap(),
+    );
+    h.insert("content-type", "application/json".parse().unwrap());
+    h
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn event(id: &str, inner: Value) -> String {
+    json!({
+        "token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+        "event_id": id, "event_time": 1,
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": true}],
+        "event": inner,
+    })
+    .to_string()
+}
+
+fn posts(calls: &Calls) -> Vec<Value> {
+    calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(m, _, _)| m == "chat.postMessage")
+        .map(|(_, _, v)| v.clone())
+        .collect()
+}
+
+fn wait_for_posts(calls: &Calls, n: usize) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let p = posts(calls);
+        if p.len() >= n || start.elapsed() > Duration::from_secs(30) {
+            return p;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sql_of(post: &Value) -> String {
+    post["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["text"]["text"].as_str())
+        .find(|t| t.starts_with("```"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn slack_mentions_are_answered_in_the_thread_and_follow_ups_refine_them() {
+    let r = Run::new();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, calls) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    let http = reqwest::Client::new();
+    let post = |body: String, headers: reqwest::header::HeaderMap| {
+        rt.block_on(async {
+            let resp = http
+                .post(format!("{}/slack/events", server.base))
+                .headers(headers)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        })
+    };
+
+    // URL verification.
+    let challenge =
+        json!({"token": "x", "challenge": "c-123", "type": "url_verification"}).to_string();
+    let (status, body) = post(challenge.clone(), signed(now(), &challenge));
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["challenge"],
+        "c-123"
+    );
+
+    // A mention starts a conversation; the answer goes to its thread.
+    let mention = event(
+        "Ev1",
+        json!({"type": "app_mention", "user": "U1", "channel": "C1", "ts": "1710070000.000100",
+        "text": "<@UBOT> show me failed console logins today", "event_ts": "1710070000.000100"}),
+    );
+    let started = Instant::now();
+    let (status, _) = post(mention.clone(), signed(now(), &mention));
+    assert_eq!(status, 200);
+    let acked = started.elapsed();
+    let p = wait_for_posts(&calls, 1);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0]["channel"], "C1");
+    assert_eq!(p[0]["thread_ts"], "1710070000.000100");
+    assert!(sql_of(&p[0]).contains("errorcode IS NOT NULL"), "{}", p[0]);
+    let table = p[0]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "table")
+        .unwrap();
+    assert_eq!(
+        table["rows"].as_array().unwrap().len(),
+        13,
+        "header + 12 failed logins"
+    );
+    mantissa_bot::slack::render::validate(&p[0]["blocks"]).unwrap();
+    assert!(acked < Duration::from_secs(3), "acked in {acked:?}");
+    {
+        let c = calls.lock().unwrap();
+        assert_eq!(c[0].1["authorization"], "Bearer xoxb-test-token");
+    }
+
+    // Slack retries the same event: never answered twice.
+    let mut retry = signed(now(), &mention);
+    retry.insert("x-slack-retry-num", "1".parse().unwrap());
+    retry.insert("x-slack-retry-reason", "http_timeout".parse().unwrap());
+    assert_eq!(post(mention.clone(), retry).0, 200);
+
+    // Two follow-ups in the thread, without a mention, refine the query.
+    let reply = |id: &str, ts: &str, text: &str| {
+        event(
+            id,
+            json!({"type": "message", "channel_type": "channel", "user": "U1", "channel": "C1",
+            "ts": ts, "thread_ts": "1710070000.000100", "text": text}),
+        )
+    };
+    let f1 = reply("Ev2", "1710070001.000100", "group by source IP");
+    assert_eq!(post(f1.clone(), signed(now(), &f1)).0, 200);
+    let p = wait_for_posts(&calls, 2);
+    assert_eq!(p.len(), 2, "the retry was not answered; the follow-up was");
+    let sql = sql_of(&p[1]);
+    assert!(
+        sql.contains("GROUP BY") && sql.contains("errorcode IS NOT NULL"),
+        "{sql}"
+    );
+    assert_eq!(p[1]["thread_ts"], "1710070000.000100");
+    let f2 = reply("Ev3", "1710070002.000100", "top 2");
+    assert_eq!(post(f2.clone(), signed(now(), &f2)).0, 200);
+    let p = wait_for_posts(&calls, 3);
+    let sql = sql_of(&p[2]);
+    assert!(sql.contains("GROUP BY") && sql.contains("LIMIT 2"), "{sql}");
+    let table = p[2]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "table")
+        .unwrap();
+    assert_eq!(table["rows"][1][0]["text"], "203.0.113.66");
+
+    // Chatter in a thread the bot is not part of is ignored; so are bots.
+    let other = event(
+        "Ev4",
+        json!({"type": "message", "channel_type": "channel", "user": "U2", "channel": "C1",
+        "ts": "1710070100.000100", "thread_ts": "1710070099.000100", "text": "lunch?"}),
+    );
+    assert_eq!(post(other.clone(), signed(now(), &other)).0, 200);
+    let bot = event(
+        "Ev5",
+        json!({"type": "message", "bot_id": "B9", "channel": "C1",
+        "ts": "1710070003.000100", "thread_ts": "1710070000.000100", "text": "beep"}),
+    );
+    assert_eq!(post(bot.clone(), signed(now(), &bot)).0, 200);
+
+    // Bad and stale signatures: 401, nothing runs.
+    let evil = event(
+        "Ev6",
+        json!({"type": "app_mention", "user": "U1", "channel": "C1", "ts": "9.9",
+        "text": "<@UBOT> show root activity"}),
+    );
+    let mut forged = signed(now(), &evil);
+    forged.insert(
+        "x-slack-signature",
+        SlackVerifier::sign("wrong-secret", now(), evil.as_bytes())
+            .parse()
+            .unwrap(),
+    );
+    assert_eq!(post(evil.clone(), forged).0, 401);
+    assert_eq!(post(evil.clone(), signed(now() - 600, &evil)).0, 401);
+    assert_eq!(post(evil.clone(), reqwest::header::HeaderMap::new()).0, 401);
+
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        posts(&calls).len(),
+        3,
+        "nothing answered for the retry, chatter, bots or forgeries"
+    );
+}
+
+#[test]
+fn the_http_api_answers_questions_and_changes_alerts_with_a_bearer_token() {
+    let r = Run::new();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rules = example_rule_dir(&r);
+    r.ok(&[
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "detect",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, _calls) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    let http = reqwest::Client::new();
+    let call =
+        |method: &str, path: &str, token: Option<&str>, body: Option<Value>| -> (u16, Value) {
+            rt.block_on(async {
+                let mut req =
+                    http.request(method.parse().unwrap(), format!("{}{path}", server.base));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
+                }
+                if let Some(b) = body {
+                    req = req.json(&b);
+                }
+                let resp = req.send().await.unwrap();
+                let status = resp.status().as_u16();
+                (status, resp.json().await.unwrap_or(Value::Null))
+            })
+        };
+    assert_eq!(call("GET", "/healthz", None, None).0, 200);
+
+    // Nothing runs without the token.
+    let q = json!({"question": "show me failed console logins today", "execute": true});
+    assert_eq!(call("POST", "/api/query", None, Some(q.clone())).0, 401);
+    assert_eq!(
+        call("POST", "/api/query", Some("wrong"), Some(q.clone())).0,
+        401
+    );
+    assert_eq!(call("GET", "/api/alerts", None, None).0, 401);
+
+    let (status, v) = call("POST", "/api/query", Some(TOKEN), Some(q));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["row_count"], 12);
+    assert_eq!(v["translator"], "builtin");
+    assert!(v["sql"].as_str().unwrap().contains("ConsoleLogin"));
+    assert!(v["interpretation"].as_str().unwrap().len() > 10);
+    let (_, plan) = call(
+        "POST",
+        "/api/query",
+        Some(TOKEN),
+        Some(json!({"question": "show me failed console logins today", "execute": false})),
+    );
+    assert_eq!(plan["executed"], false);
+    assert_eq!(plan["sql"], v["sql"]);
+    assert!(plan.get("rows").is_none());
+    let (status, bad) = call(
+        "POST",
+        "/api/query",
+        Some(TOKEN),
+        Some(json!({"q": "typo"})),
+    );
+    assert_eq!(status, 400);
+    assert!(bad["error"].as_str().unwrap().contains("question"));
+    let (_, declined) = call(
+        "POST",
+        "/api/query",
+        Some(TOKEN),
+        Some(json!({"question": "what is the weather in Paris"})),
+    );
+    assert_eq!(declined["declined"], true, "{declined}");
+
+    // Alerts: list, acknowledge, and a second click changes nothing.
+    let (_, list) = call("GET", "/api/alerts?status=open", Some(TOKEN), None);
+    let alerts = list["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{list}");
+    let id = alerts[0]["id"].as_str().unwrap().to_string();
+    let (status, ack) = call(
+        "POST",
+        &format!("/api/alerts/{id}/ack"),
+        Some(TOKEN),
+        Some(json!({"actor": "alice"})),
+    );
+    assert_eq!(status, 200, "{ack}");
+    assert_eq!(ack["changed"], true);
+    assert_eq!(ack["alert"]["status"], "acknowledged");
+    assert_eq!(ack["alert"]["status_by"], "api:alice");
+    let (_, again) = call("POST", &format!("/api/alerts/{id}/ack"), Some(TOKEN), None);
+    assert_eq!(again["changed"], false);
+    let (status, _) = call("POST", "/api/alerts/nope/resolve", Some(TOKEN), None);
+    assert_eq!(status, 404);
+    let (status, _) = call("GET", "/api/alerts?severity=urgent", Some(TOKEN), None);
+    assert_eq!(status, 400);
+}
