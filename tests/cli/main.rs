@@ -8,6 +8,7 @@ use serde_json::Value;
 
 mod alerts;
 mod llm;
+mod routing;
 mod serve;
 
 fn fixtures() -> PathBuf {
