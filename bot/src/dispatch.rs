@@ -44,8 +44,11 @@ impl Dispatcher for TokioDispatcher {
 #[derive(Debug)]
 pub struct Seen {
     ttl: Duration,
-    inner: Mutex<(HashMap<String, Instant>, VecDeque<(Instant, String)>)>,
+    inner: Mutex<SeenIds>,
 }
+
+/// Ids with the time first seen, and their arrival order for expiry.
+type SeenIds = (HashMap<String, Instant>, VecDeque<(Instant, String)>);
 
 impl Seen {
     /// Ids are remembered for `ttl` (Slack retries within ~6 minutes).
