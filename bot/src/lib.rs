@@ -6,7 +6,7 @@
 //! acked at once and answered in the background ([`dispatch`]). The bot
 //! talks to the rest of the product only through [`backend::Backend`].
 //!
-//! Routes: `POST /slack/events`, `POST /api/query`, `GET /api/alerts`,
+//! Routes: `POST /slack/events`, `POST /slack/interactions`, `POST /api/query`, `GET /api/alerts`,
 //! `POST /api/alerts/{id}/{ack|resolve|reopen}`, `GET /healthz`.
 
 pub mod auth;
@@ -56,6 +56,7 @@ pub fn app(state: Arc<BotState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/slack/events", post(slack::events))
+        .route("/slack/interactions", post(slack::interactions))
         .route("/api/query", post(http_api::query))
         .route("/api/alerts", get(http_api::alerts))
         .route("/api/alerts/{id}/{action}", post(http_api::change))

@@ -37,7 +37,7 @@ fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
             .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }));
         let mut c = calls.lock().unwrap();
         c.push((method.clone(), headers, v));
-        let n = c.len();
+        let n = c.iter().filter(|(m, _, _)| m == "chat.postMessage").count();
         match method.as_str() {
             "chat.postMessage" => {
                 json!({"ok": true, "channel": "C1", "ts": format!("1710072000.{n:06}")})
@@ -420,4 +420,201 @@ fn the_http_api_answers_questions_and_changes_alerts_with_a_bearer_token() {
     assert_eq!(status, 404);
     let (status, _) = call("GET", "/api/alerts?severity=urgent", Some(TOKEN), None);
     assert_eq!(status, 400);
+}
+
+fn click(action: &str, value: &str, user: &str, message_ts: &str, n: u32) -> String {
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": user},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": "C1", "is_ephemeral": false},
+        "channel": {"id": "C1", "name": "secops"},
+        "message": {"ts": message_ts, "type": "message"},
+        "response_url": "http://unused",
+        "trigger_id": "1.2.3",
+        "actions": [{"action_id": action, "block_id": "b", "type": "button", "value": value,
+                     "action_ts": format!("1710073000.{n:06}")}],
+    });
+    serde_urlencoded_body(&payload.to_string())
+}
+
+fn serde_urlencoded_body(json: &str) -> String {
+    let mut out = String::from("payload=");
+    for b in json.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn wait_for(calls: &Calls, method: &str, n: usize) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let found: Vec<Value> = calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, _, _)| m == method)
+            .map(|(_, _, v)| v.clone())
+            .collect();
+        if found.len() >= n || start.elapsed() > Duration::from_secs(30) {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_a_note() {
+    let r = Run::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, calls) = fake_slack(&rt);
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.default_route]\ndestinations = [\"secops\"]\n",
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rules = example_rule_dir(&r);
+    // Detection posts the alert to the channel through the router.
+    let out = Command::new(env!("CARGO_BIN_EXE_mantissa"))
+        .current_dir(r.dir.path())
+        .env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-test-token")
+        .env("MANTISSA_SLACK_API_URL", &slack_url)
+        .args([
+            "--now",
+            "2024-03-10T10:30:00Z",
+            "detect",
+            "--no-builtin",
+            "--rules",
+            rules.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let posted = wait_for(&calls, "chat.postMessage", 1);
+    assert_eq!(posted.len(), 1);
+    let blocks = posted[0]["blocks"].to_string();
+    assert!(
+        blocks.contains("alert_ack") && blocks.contains("alert_resolve"),
+        "{blocks}"
+    );
+    let ts = format!("1710072000.{:06}", 1);
+    let id = posted[0]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().clone())
+        .find(|e| e["action_id"] == "alert_ack")
+        .unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let server = serve(&r, &slack_url);
+    let http = reqwest::Client::new();
+    let send = |body: String, ts_header: i64, secret: &str| -> u16 {
+        rt.block_on(async {
+            http.post(format!("{}/slack/interactions", server.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-slack-request-timestamp", ts_header.to_string())
+                .header(
+                    "x-slack-signature",
+                    SlackVerifier::sign(secret, ts_header, body.as_bytes()),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+
+    // Forged and stale clicks change nothing.
+    assert_eq!(
+        send(click("alert_resolve", &id, "U666", &ts, 1), now(), "wrong"),
+        401
+    );
+    assert_eq!(
+        send(
+            click("alert_resolve", &id, "U666", &ts, 2),
+            now() - 3600,
+            SECRET
+        ),
+        401
+    );
+
+    // Acknowledge: the store changes and the original message is edited.
+    assert_eq!(
+        send(click("alert_ack", &id, "U1", &ts, 3), now(), SECRET),
+        200
+    );
+    let updates = wait_for(&calls, "chat.update", 1);
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0]["channel"], "C1");
+    assert_eq!(updates[0]["ts"], ts.as_str());
+    let show: Value =
+        serde_json::from_str(&r.ok(&["alerts", "show", &id, "--format", "json"])).unwrap();
+    assert_eq!(show["alert"]["status"], "acknowledged");
+    assert_eq!(show["alert"]["status_by"], "slack:U1");
+
+    // A double click: a polite ephemeral note to the clicker, no second edit.
+    assert_eq!(
+        send(click("alert_ack", &id, "U2", &ts, 4), now(), SECRET),
+        200
+    );
+    let notes = wait_for(&calls, "chat.postEphemeral", 1);
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["user"], "U2");
+    let text = notes[0]["text"].as_str().unwrap();
+    assert!(text.contains("already acknowledged by <@U1>"), "{text}");
+
+    // Resolve edits the same message again.
+    assert_eq!(
+        send(click("alert_resolve", &id, "U2", &ts, 5), now(), SECRET),
+        200
+    );
+    let updates = wait_for(&calls, "chat.update", 2);
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[1]["ts"], ts.as_str());
+    let show: Value =
+        serde_json::from_str(&r.ok(&["alerts", "show", &id, "--format", "json"])).unwrap();
+    assert_eq!(show["alert"]["status"], "resolved");
+    assert_eq!(show["alert"]["status_by"], "slack:U2");
+    // Show SQL answers the clicker only.
+    assert_eq!(
+        send(click("alert_sql", &id, "U3", &ts, 6), now(), SECRET),
+        200
+    );
+    let notes = wait_for(&calls, "chat.postEphemeral", 2);
+    assert!(
+        notes[1]["text"].as_str().unwrap().contains("SELECT"),
+        "{}",
+        notes[1]
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let edits = calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(m, _, _)| m == "chat.update")
+        .count();
+    assert_eq!(edits, 2, "no edit for a refused or read-only click");
 }

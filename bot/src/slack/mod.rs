@@ -7,7 +7,10 @@
 //! ignores its own and other bots' messages.
 
 pub mod api;
+mod interactions;
 pub mod render;
+
+pub(crate) use interactions::interactions;
 
 use std::sync::Arc;
 
@@ -61,7 +64,7 @@ pub(crate) async fn events(
     }
 }
 
-fn not_configured() -> Response {
+pub(crate) fn not_configured() -> Response {
     (
         StatusCode::NOT_FOUND,
         "Slack is not configured: set MANTISSA_SLACK_SIGNING_SECRET and MANTISSA_SLACK_BOT_TOKEN",
@@ -71,15 +74,15 @@ fn not_configured() -> Response {
 
 /// One question to answer in a conversation.
 #[derive(Debug, Clone, PartialEq)]
-struct Job {
-    channel: String,
+pub(crate) struct Job {
+    pub(crate) channel: String,
     /// Thread to answer in (`None`: top level of a DM).
-    thread_ts: Option<String>,
-    session: String,
-    question: String,
+    pub(crate) thread_ts: Option<String>,
+    pub(crate) session: String,
+    pub(crate) question: String,
     /// A thread reply without a mention: answered only if the thread is
     /// already a conversation with the bot.
-    continues: bool,
+    pub(crate) continues: bool,
 }
 
 async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
@@ -181,7 +184,7 @@ pub fn strip_mentions(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-async fn answer(state: &BotState, api: &SlackApi, job: Job) {
+pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
     let thread = job.thread_ts.as_deref();
     if job.question.is_empty() {
         let blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": HELP } }]);

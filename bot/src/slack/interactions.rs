@@ -1,0 +1,190 @@
+//! Slack interactivity (`block_actions`): the alert buttons and the
+//! "Did you mean" suggestions.
+//!
+//! A click is verified like any Slack request, acked at once, then handled
+//! in the background: Acknowledge / Resolve change the alert conditionally
+//! through the [`Backend`](crate::backend::Backend) (which queues the edit
+//! of the original message and the PagerDuty sync with the router); a
+//! double click or a stale button gets a polite ephemeral note; "Show SQL"
+//! answers ephemerally; a suggestion is asked in the thread.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
+use mantissa_core::clock::format_instant;
+use serde_json::Value;
+
+use super::api::SlackApi;
+use super::{Job, SlackSettings, answer};
+use crate::BotState;
+
+/// `POST /slack/interactions`: form body `payload=<JSON>`.
+pub(crate) async fn interactions(
+    State(state): State<Arc<BotState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(slack) = state.slack.clone() else {
+        return super::not_configured();
+    };
+    if let Err(e) = slack.verifier.verify(&headers, &body) {
+        tracing::warn!(reason = %e, "refused a Slack interaction: bad signature");
+        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    }
+    let Some(payload) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .ok()
+        .and_then(|f| f.into_iter().find(|(k, _)| k == "payload"))
+        .and_then(|(_, v)| serde_json::from_str::<Value>(&v).ok())
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected a form field `payload` holding JSON",
+        )
+            .into_response();
+    };
+    if payload["type"] != "block_actions" {
+        return StatusCode::OK.into_response();
+    }
+    let Some(click) = Click::from_payload(&payload) else {
+        return (StatusCode::BAD_REQUEST, "block_actions without an action").into_response();
+    };
+    let dedup = format!("action:{}:{}", click.action_id, click.action_ts);
+    if !state.seen.first_time(&dedup) {
+        return StatusCode::OK.into_response();
+    }
+    let state2 = state.clone();
+    state.dispatcher.dispatch(Box::pin(async move {
+        handle(&state2, &slack, click).await;
+    }));
+    StatusCode::OK.into_response()
+}
+
+/// One button click.
+#[derive(Debug, Clone, PartialEq)]
+struct Click {
+    action_id: String,
+    action_ts: String,
+    value: String,
+    user: String,
+    channel: String,
+    /// The message the button is on.
+    message_ts: String,
+    /// Its thread (the message itself when top level).
+    thread_ts: String,
+}
+
+impl Click {
+    fn from_payload(p: &Value) -> Option<Self> {
+        let action = p["actions"].get(0)?;
+        let channel = p["channel"]["id"]
+            .as_str()
+            .or_else(|| p["container"]["channel_id"].as_str())?
+            .to_string();
+        let message_ts = p["container"]["message_ts"]
+            .as_str()
+            .or_else(|| p["message"]["ts"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        Some(Self {
+            action_id: action["action_id"].as_str()?.to_string(),
+            action_ts: action["action_ts"].as_str().unwrap_or_default().to_string(),
+            value: action["value"].as_str().unwrap_or_default().to_string(),
+            user: p["user"]["id"].as_str().unwrap_or("unknown").to_string(),
+            thread_ts: p["message"]["thread_ts"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| message_ts.clone()),
+            channel,
+            message_ts,
+        })
+    }
+}
+
+async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
+    let api = &slack.api;
+    let to = match click.action_id.as_str() {
+        "alert_ack" => Some(AlertStatus::Acknowledged),
+        "alert_resolve" => Some(AlertStatus::Resolved),
+        _ => None,
+    };
+    if let Some(to) = to {
+        let change = StatusChange {
+            to,
+            actor: format!("slack:{}", click.user),
+            note: None,
+            at: (state.now)(),
+        };
+        let note = match state.backend.change_alert(&click.value, &change).await {
+            // The router edits the message and posts in its thread.
+            Ok(Transition::Changed { .. }) => None,
+            Ok(Transition::Unchanged { alert }) => Some(format!(
+                "This alert is already {}{}.",
+                alert.status,
+                match (&alert.status_by, alert.status_at) {
+                    (Some(by), Some(at)) => format!(" by {} at {}", who(by), format_instant(at)),
+                    _ => String::new(),
+                }
+            )),
+            Err(e) => Some(format!("Nothing changed: {e}.")),
+        };
+        if let Some(note) = note {
+            ephemeral(api, &click, &note).await;
+        }
+        return;
+    }
+    match click.action_id.as_str() {
+        "alert_sql" => {
+            let text = match state.backend.alert(&click.value).await {
+                Ok(Some(a)) => format!(
+                    "SQL of `{}`:\n```{}```",
+                    a.rule_id,
+                    super::render::clip(&a.sql, 2900)
+                ),
+                Ok(None) => "That alert no longer exists.".into(),
+                Err(e) => format!("Cannot read the alert: {e}."),
+            };
+            ephemeral(api, &click, &text).await;
+        }
+        id if id.starts_with("ask_suggestion_") => {
+            let job = Job {
+                session: format!("slack:{}:{}", click.channel, click.thread_ts),
+                channel: click.channel.clone(),
+                thread_ts: Some(click.thread_ts.clone()),
+                question: click.value.clone(),
+                continues: false,
+            };
+            answer(state, api, job).await;
+        }
+        other => {
+            ephemeral(
+                api,
+                &click,
+                &format!(
+                    "`{other}` is not available from Slack yet; use the `mantissa` CLI (for a noisy rule: `mantissa rules disable <id>`)."
+                ),
+            )
+            .await;
+        }
+    }
+}
+
+/// `slack:U123` → `<@U123>`; other actors as they are.
+fn who(actor: &str) -> String {
+    match actor.strip_prefix("slack:") {
+        Some(u) => format!("<@{u}>"),
+        None => actor.to_string(),
+    }
+}
+
+async fn ephemeral(api: &SlackApi, click: &Click, text: &str) {
+    if let Err(e) = api
+        .post_ephemeral(&click.channel, &click.user, Some(&click.thread_ts), text)
+        .await
+    {
+        tracing::warn!(error = %e, "cannot post an ephemeral note");
+    }
+}
