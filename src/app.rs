@@ -67,22 +67,33 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
+/// Loads the rule pack `config` describes plus `extra_dirs` (a free
+/// function so long-running servers can reload rules on demand).
+pub(crate) fn load_rules(
+    config: &Config,
+    extra_dirs: &[std::path::PathBuf],
+    no_builtin: bool,
+) -> mantissa_detector::LoadReport {
+    use mantissa_detector::{DirSource, EmbeddedSource, RuleSource};
+    let data = DataDir::new(&config.data_dir);
+    let catalog = Catalog::new(config, &data.custom_schemas());
+    let guard = SqlGuard::new(&catalog, config.engine.max_rows);
+    let mut owned: Vec<Box<dyn RuleSource>> = Vec::new();
+    if config.detector.builtin_rules && !no_builtin {
+        owned.push(Box::new(EmbeddedSource::new(builtin::BUILTIN_RULES)));
+    }
+    for d in config.detector.rules_dirs.iter().chain(extra_dirs) {
+        owned.push(Box::new(DirSource::new(d)));
+    }
+    let refs: Vec<&dyn RuleSource> = owned.iter().map(|b| b.as_ref()).collect();
+    mantissa_detector::load_rules(&refs, &guard)
+}
+
 impl App {
     /// Loads rules: the built-in pack (unless `--no-builtin` or
     /// `detector.builtin_rules = false`), `detector.rules_dirs`, then `--rules`.
     pub(crate) fn rules(&self, sources: &crate::cli::RuleSources) -> mantissa_detector::LoadReport {
-        use mantissa_detector::{DirSource, EmbeddedSource, RuleSource};
-        let catalog = self.catalog();
-        let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
-        let mut owned: Vec<Box<dyn RuleSource>> = Vec::new();
-        if self.config.detector.builtin_rules && !sources.no_builtin {
-            owned.push(Box::new(EmbeddedSource::new(builtin::BUILTIN_RULES)));
-        }
-        for d in self.config.detector.rules_dirs.iter().chain(&sources.dirs) {
-            owned.push(Box::new(DirSource::new(d)));
-        }
-        let refs: Vec<&dyn RuleSource> = owned.iter().map(|b| b.as_ref()).collect();
-        mantissa_detector::load_rules(&refs, &guard)
+        load_rules(&self.config, &sources.dirs, sources.no_builtin)
     }
 
     /// The detector over the current tables, with its state in

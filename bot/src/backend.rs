@@ -65,6 +65,65 @@ pub enum Reply {
     },
 }
 
+/// A detection rule as chat shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleInfo {
+    /// Rule id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Severity.
+    pub severity: String,
+    /// Category.
+    pub category: String,
+    /// Enabled (the file, or a run-time override).
+    pub enabled: bool,
+    /// Schedule (`5m`).
+    pub schedule: String,
+    /// What it detects.
+    pub description: String,
+    /// MITRE ATT&CK technique ids.
+    pub mitre_attack: Vec<String>,
+    /// Its query.
+    pub query: String,
+    /// Evaluation failures since the last success.
+    pub failures: u32,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// Last successful evaluation time.
+    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A rule test's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleTestResult {
+    /// Test name.
+    pub name: String,
+    /// `None` when it passed, else why it failed.
+    pub failure: Option<String>,
+}
+
+/// What `/mantissa status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Query engine.
+    pub engine: String,
+    /// Rules loaded.
+    pub rules: usize,
+    /// Rules enabled.
+    pub enabled: usize,
+    /// Rules that failed to load (file: error).
+    pub load_errors: Vec<String>,
+    /// Rules whose last evaluation failed: (id, error).
+    pub failing: Vec<(String, String)>,
+    /// Latest successful evaluation of any rule.
+    pub last_cycle: Option<chrono::DateTime<chrono::Utc>>,
+    /// Open alerts.
+    pub open_alerts: usize,
+    /// Deliveries waiting in the outbox.
+    pub pending_deliveries: u64,
+}
+
 /// A backend failure (store unavailable, …); safe to show a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -93,4 +152,16 @@ pub trait Backend: Send + Sync {
         id: &str,
         change: &StatusChange,
     ) -> Result<Transition, BackendError>;
+
+    /// Every loaded rule.
+    async fn rules(&self) -> Result<Vec<RuleInfo>, BackendError>;
+
+    /// Enables or disables a rule at run time (the file is not changed).
+    async fn set_rule_enabled(&self, id: &str, enabled: bool) -> Result<RuleInfo, BackendError>;
+
+    /// Runs a rule's inline tests on the real pipeline.
+    async fn test_rule(&self, id: &str) -> Result<Vec<RuleTestResult>, BackendError>;
+
+    /// Engine, detection and delivery health.
+    async fn status(&self) -> Result<Status, BackendError>;
 }

@@ -6,7 +6,8 @@
 //! acked at once and answered in the background ([`dispatch`]). The bot
 //! talks to the rest of the product only through [`backend::Backend`].
 //!
-//! Routes: `POST /slack/events`, `POST /slack/interactions`, `POST /api/query`, `GET /api/alerts`,
+//! Routes: `POST /slack/events`, `POST /slack/interactions`,
+//! `POST /slack/commands`, `POST /api/query`, `GET /api/alerts`,
 //! `POST /api/alerts/{id}/{ack|resolve|reopen}`, `GET /healthz`.
 
 pub mod auth;
@@ -40,6 +41,8 @@ pub struct BotState {
     pub seen: Seen,
     /// The clock for audit times.
     pub now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// Who may do what from chat.
+    pub permissions: mantissa_core::config::PermissionsConfig,
 }
 
 impl std::fmt::Debug for BotState {
@@ -57,6 +60,7 @@ pub fn app(state: Arc<BotState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/slack/events", post(slack::events))
         .route("/slack/interactions", post(slack::interactions))
+        .route("/slack/commands", post(slack::commands))
         .route("/api/query", post(http_api::query))
         .route("/api/alerts", get(http_api::alerts))
         .route("/api/alerts/{id}/{action}", post(http_api::change))

@@ -27,7 +27,16 @@ pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
 
 /// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
 const SECTIONS: &[&str] = &[
-    "engine", "ingest", "detector", "enrich", "llm", "slack", "discord", "router", "api",
+    "engine",
+    "ingest",
+    "detector",
+    "enrich",
+    "llm",
+    "slack",
+    "discord",
+    "router",
+    "api",
+    "permissions",
 ];
 
 /// Environment variables with the `MANTISSA_` prefix that are not config keys.
@@ -59,6 +68,33 @@ pub struct Config {
     pub router: RouterConfig,
     /// The HTTP API of `mantissa serve` (`/api/*`).
     pub api: ApiConfig,
+    /// Who may do what from chat.
+    pub permissions: PermissionsConfig,
+}
+
+/// `[permissions]`: who may change things from chat (Slack user ids such
+/// as `U0123ABC`). Denied actions are explained to the user and logged.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PermissionsConfig {
+    /// May enable and disable rules (`/mantissa rule enable|disable`);
+    /// empty: nobody may, from chat.
+    pub rule_admins: Vec<String>,
+    /// May acknowledge, resolve and re-open alerts from chat; empty: anyone
+    /// in a channel the bot posts to.
+    pub alert_responders: Vec<String>,
+}
+
+impl PermissionsConfig {
+    /// Whether `user` may enable or disable rules.
+    pub fn may_manage_rules(&self, user: &str) -> bool {
+        self.rule_admins.iter().any(|u| u == user)
+    }
+
+    /// Whether `user` may change alert states.
+    pub fn may_respond(&self, user: &str) -> bool {
+        self.alert_responders.is_empty() || self.alert_responders.iter().any(|u| u == user)
+    }
 }
 
 /// `[api]`: who may call `/api/*`.
@@ -86,6 +122,7 @@ impl Default for Config {
             discord: DiscordConfig::default(),
             router: RouterConfig::default(),
             api: ApiConfig::default(),
+            permissions: PermissionsConfig::default(),
         }
     }
 }

@@ -9,7 +9,9 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use mantissa_bot::BotState;
 use mantissa_bot::auth::{SlackVerifier, system_clock};
-use mantissa_bot::backend::{Answer, Backend, BackendError, Column, Reply};
+use mantissa_bot::backend::{
+    Answer, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
+};
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
 use mantissa_bot::slack::api::SlackApi;
@@ -20,6 +22,8 @@ use mantissa_core::engine::QueryTime;
 use mantissa_core::llm::LlmTranslator;
 use mantissa_core::session::SessionStore;
 use mantissa_core::session::sqlite::{DEFAULT_EXPIRY, SqliteSessionStore};
+use mantissa_detector::state::{SqliteStateStore, StateStore};
+use mantissa_detector::{LoadReport, Rule};
 
 use crate::app::App;
 use crate::cli::{ServeArgs, TranslatorChoice};
@@ -29,13 +33,42 @@ struct LocalBackend {
     answerer: Answerer,
     sessions: SqliteSessionStore,
     alerts: Arc<dyn AlertStore>,
+    rule_state: Arc<dyn StateStore>,
     router: Option<Arc<mantissa_router::Router>>,
     clock: Clock,
+    /// For reloading rules (edits apply without a restart) and rule tests.
+    config: mantissa_core::config::Config,
 }
 
 impl LocalBackend {
     fn time(&self) -> QueryTime {
         QueryTime::from_clock(&self.clock)
+    }
+
+    fn load(&self) -> LoadReport {
+        crate::app::load_rules(&self.config, &[], false)
+    }
+
+    async fn info(&self, r: &Rule) -> Result<RuleInfo, BackendError> {
+        let st = self
+            .rule_state
+            .rule_state(&r.id)
+            .await
+            .map_err(store_error)?;
+        Ok(RuleInfo {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            severity: r.severity.to_string(),
+            category: r.category.to_string(),
+            enabled: st.enabled.unwrap_or(r.enabled),
+            schedule: r.schedule.to_string(),
+            description: r.description.clone(),
+            mitre_attack: r.metadata.mitre_attack.clone(),
+            query: r.query.clone(),
+            failures: st.failures,
+            last_error: st.last_error,
+            last_success: st.last_success,
+        })
     }
 }
 
@@ -170,6 +203,91 @@ impl Backend for LocalBackend {
         }
         Ok(t)
     }
+
+    async fn rules(&self) -> Result<Vec<RuleInfo>, BackendError> {
+        let loaded = self.load();
+        let mut out = Vec::with_capacity(loaded.rules.len());
+        for r in &loaded.rules {
+            out.push(self.info(r).await?);
+        }
+        Ok(out)
+    }
+
+    async fn set_rule_enabled(&self, id: &str, enabled: bool) -> Result<RuleInfo, BackendError> {
+        let loaded = self.load();
+        let rule = loaded
+            .get(id)
+            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        self.rule_state
+            .set_enabled(id, enabled)
+            .await
+            .map_err(store_error)?;
+        self.info(rule).await
+    }
+
+    async fn test_rule(&self, id: &str) -> Result<Vec<RuleTestResult>, BackendError> {
+        let loaded = self.load();
+        let rule = loaded
+            .get(id)
+            .cloned()
+            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        let config = self.config.clone();
+        // Rule tests run their own runtime on a scratch data dir: a plain thread.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(mantissa_detector::testing::run_tests(&rule, &config));
+        });
+        let outcomes = rx
+            .await
+            .map_err(|_| BackendError("the rule tests stopped unexpectedly".into()))?;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| RuleTestResult {
+                name: o.name,
+                failure: o.result.err(),
+            })
+            .collect())
+    }
+
+    async fn status(&self) -> Result<Status, BackendError> {
+        let loaded = self.load();
+        let mut enabled = 0;
+        let mut failing = Vec::new();
+        let mut last_cycle = None;
+        for r in &loaded.rules {
+            let st = self
+                .rule_state
+                .rule_state(&r.id)
+                .await
+                .map_err(store_error)?;
+            if st.enabled.unwrap_or(r.enabled) {
+                enabled += 1;
+            }
+            if st.failures > 0 {
+                failing.push((r.id.clone(), st.last_error.clone().unwrap_or_default()));
+            }
+            last_cycle = last_cycle.max(st.last_success);
+        }
+        let open = self
+            .alerts
+            .list(&AlertFilter {
+                status: Some(mantissa_core::alert::AlertStatus::Open),
+                ..Default::default()
+            })
+            .await
+            .map_err(store_error)?
+            .len();
+        Ok(Status {
+            engine: "DataFusion (embedded)".into(),
+            rules: loaded.rules.len(),
+            enabled,
+            load_errors: loaded.errors.iter().map(|e| e.to_string()).collect(),
+            failing,
+            last_cycle,
+            open_alerts: open,
+            pending_deliveries: self.alerts.pending().await.map_err(store_error)?,
+        })
+    }
 }
 
 pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -189,12 +307,16 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .context("cannot open the session store")?;
     let alerts = app.alert_store()?;
     let router = app.router(alerts.clone())?.map(Arc::new);
+    let rule_state = SqliteStateStore::open(&app.data.state().join("detector.db"))
+        .context("cannot open the detector state")?;
     let backend = LocalBackend {
         answerer,
         sessions,
         alerts,
+        rule_state: Arc::new(rule_state),
         router: router.clone(),
         clock: app.clock,
+        config: app.config.clone(),
     };
     let slack_cfg = &app.config.slack;
     let slack = match (&slack_cfg.signing_secret, &slack_cfg.bot_token) {
@@ -220,6 +342,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         api_tokens,
         seen: Seen::default(),
         now: Arc::new(move || clock.now()),
+        permissions: app.config.permissions.clone(),
     });
     let rt = app.runtime()?;
     rt.block_on(async move {

@@ -618,3 +618,141 @@ fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_
         .count();
     assert_eq!(edits, 2, "no edit for a refused or read-only click");
 }
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                serde_urlencoded_body(v).trim_start_matches("payload=")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[test]
+fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
+    let r = Run::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, calls) = fake_slack(&rt);
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[permissions]\nrule_admins = [\"UADMIN\"]\n",
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let server = serve(&r, &slack_url);
+    let response_url = slack_url.replace("/api", "/response/1");
+    let http = reqwest::Client::new();
+    let slash = |user: &str, text: &str, secret: &str| -> (u16, Value, Duration) {
+        let body = form(&[
+            ("token", "x"),
+            ("team_id", "T1"),
+            ("channel_id", "C1"),
+            ("user_id", user),
+            ("command", "/mantissa"),
+            ("text", text),
+            ("response_url", &response_url),
+            ("trigger_id", "1.2.3"),
+        ]);
+        let t = now();
+        let started = Instant::now();
+        rt.block_on(async {
+            let resp = http
+                .post(format!("{}/slack/commands", server.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-slack-request-timestamp", t.to_string())
+                .header(
+                    "x-slack-signature",
+                    SlackVerifier::sign(secret, t, body.as_bytes()),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            let v = resp.json().await.unwrap_or(Value::Null);
+            (status, v, started.elapsed())
+        })
+    };
+    let text = |v: &Value| v["text"].as_str().unwrap_or_default().to_string();
+
+    let (status, help, took) = slash("U1", "help", SECRET);
+    assert_eq!(status, 200);
+    assert!(text(&help).contains("/mantissa ask"), "{help}");
+    assert!(took < Duration::from_secs(3));
+    assert_eq!(slash("U1", "help", "forged").0, 401);
+
+    let (_, list, took) = slash("U1", "rule list", SECRET);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let all: String = list["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["text"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert!(all.contains("`suspicious-logins`"), "{all}");
+    mantissa_bot::slack::render::validate(&list["blocks"]).unwrap();
+
+    // Not an admin: refused, nothing changes.
+    let (_, denied, _) = slash("U1", "rule disable suspicious-logins", SECRET);
+    assert_eq!(denied["response_type"], "ephemeral");
+    assert!(text(&denied).contains("not allowed"), "{denied}");
+    let rules: Value = serde_json::from_str(&r.ok(&["rules", "list", "--format", "json"])).unwrap();
+    let enabled = |rules: &Value| {
+        rules
+            .as_array()
+            .or(rules["rules"].as_array())
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == "suspicious-logins")
+            .unwrap()["enabled"]
+            .clone()
+    };
+    assert_eq!(enabled(&rules), true);
+    // The admin disables it; the channel sees who did it.
+    let (_, done, _) = slash("UADMIN", "rule disable suspicious-logins", SECRET);
+    assert_eq!(done["response_type"], "in_channel");
+    assert!(
+        text(&done).contains("<@UADMIN> disabled rule `suspicious-logins`"),
+        "{done}"
+    );
+    let rules: Value = serde_json::from_str(&r.ok(&["rules", "list", "--format", "json"])).unwrap();
+    assert_eq!(enabled(&rules), false);
+    let (_, unknown, _) = slash("UADMIN", "rule disable suspicous-logins", SECRET);
+    assert!(text(&unknown).contains("No rule"), "{unknown}");
+
+    let (_, status_reply, _) = slash("U1", "status", SECRET);
+    assert!(text(&status_reply).contains("enabled"), "{status_reply}");
+    let (_, alerts, _) = slash("U1", "alerts", SECRET);
+    assert!(text(&alerts).contains("No open alerts"), "{alerts}");
+
+    // A question: acked at once, answered through response_url.
+    let (_, ack, took) = slash("U1", "ask show me failed console logins today", SECRET);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert!(text(&ack).contains("Looking into"), "{ack}");
+    let answers = wait_for(&calls, "/response/1", 1);
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0]["response_type"], "in_channel");
+    assert!(
+        answers[0]["blocks"].to_string().contains("\"table\""),
+        "{}",
+        answers[0]
+    );
+    mantissa_bot::slack::render::validate(&answers[0]["blocks"]).unwrap();
+
+    // Rule tests run in the background too.
+    let (_, ack, _) = slash("U1", "rule test suspicious-logins", SECRET);
+    assert!(text(&ack).contains("Running the tests"), "{ack}");
+    let answers = wait_for(&calls, "/response/1", 2);
+    assert!(text(&answers[1]).contains("tests passed"), "{}", answers[1]);
+    assert!(!text(&answers[1]).contains(":x:"), "{}", answers[1]);
+}

@@ -133,6 +133,25 @@ impl SlackApi {
         self.call("chat.postEphemeral", &body).await.map(drop)
     }
 
+    /// Posts a reply to a slash command's `response_url` (no token needed;
+    /// the URL itself is the credential, valid 30 minutes, 5 uses).
+    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackApiError> {
+        let resp = self
+            .http
+            .post(response_url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| http_error("response_url", &e.without_url().to_string()))?;
+        if !resp.status().is_success() {
+            return Err(http_error(
+                "response_url",
+                &format!("HTTP {}", resp.status()),
+            ));
+        }
+        Ok(())
+    }
+
     /// `chat.update` of a message.
     pub async fn update_message(
         &self,

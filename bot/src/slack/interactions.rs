@@ -112,6 +112,16 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
         _ => None,
     };
     if let Some(to) = to {
+        if !state.permissions.may_respond(&click.user) {
+            tracing::warn!(user = %click.user, alert = %click.value, action = %click.action_id, "denied: not in permissions.alert_responders");
+            ephemeral(
+                api,
+                &click,
+                "You are not allowed to change alerts from Slack; ask an admin to add you to `permissions.alert_responders`.",
+            )
+            .await;
+            return;
+        }
         let change = StatusChange {
             to,
             actor: format!("slack:{}", click.user),

@@ -7,9 +7,11 @@
 //! ignores its own and other bots' messages.
 
 pub mod api;
+mod commands;
 mod interactions;
 pub mod render;
 
+pub(crate) use commands::commands;
 pub(crate) use interactions::interactions;
 
 use std::sync::Arc;
