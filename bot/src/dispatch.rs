@@ -14,15 +14,33 @@ pub trait Dispatcher: Send + Sync {
     fn dispatch(&self, job: BoxFuture<'static, ()>);
 }
 
-/// [`Dispatcher`] on the tokio runtime, with a handle to wait for idle
-/// (tests, graceful shutdown).
-#[derive(Debug, Default)]
+/// [`Dispatcher`] on tokio. Jobs run on their own runtime when given one
+/// (so CPU-heavy answers never delay the acks of the HTTP runtime), at most
+/// `max_concurrent` at a time; the rest wait their turn in order.
+#[derive(Debug)]
 pub struct TokioDispatcher {
     running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    handle: Option<tokio::runtime::Handle>,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for TokioDispatcher {
+    fn default() -> Self {
+        Self::new(None, 4)
+    }
 }
 
 impl TokioDispatcher {
-    /// Jobs still running.
+    /// Jobs on `handle` (the current runtime when `None`), `max_concurrent` at once.
+    pub fn new(handle: Option<tokio::runtime::Handle>, max_concurrent: usize) -> Self {
+        Self {
+            running: Default::default(),
+            handle,
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(max_concurrent.max(1))),
+        }
+    }
+
+    /// Jobs queued or running.
     pub fn running(&self) -> usize {
         self.running.load(std::sync::atomic::Ordering::SeqCst)
     }
@@ -31,11 +49,21 @@ impl TokioDispatcher {
 impl Dispatcher for TokioDispatcher {
     fn dispatch(&self, job: BoxFuture<'static, ()>) {
         let running = self.running.clone();
+        let slots = self.slots.clone();
         running.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        tokio::spawn(async move {
+        let task = async move {
+            let _slot = slots.acquire_owned().await;
             job.await;
             running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        });
+        };
+        match &self.handle {
+            Some(h) => {
+                h.spawn(task);
+            }
+            None => {
+                tokio::spawn(task);
+            }
+        }
     }
 }
 

@@ -335,9 +335,17 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let mut api_tokens = app.config.api.tokens.clone();
     api_tokens.extend(app.config.api.token.clone());
     let clock = app.clock;
+    // Answers (queries, rule tests) run on their own runtime so a burst of
+    // questions never delays the acks Slack waits for.
+    let work = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("mantissa-work")
+        .enable_all()
+        .build()
+        .context("cannot start the worker runtime")?;
     let state = Arc::new(BotState {
         backend: Arc::new(backend),
-        dispatcher: Arc::new(TokioDispatcher::default()),
+        dispatcher: Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
         slack,
         api_tokens,
         seen: Seen::default(),

@@ -756,3 +756,40 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     assert!(text(&answers[1]).contains("tests passed"), "{}", answers[1]);
     assert!(!text(&answers[1]).contains(":x:"), "{}", answers[1]);
 }
+
+#[test]
+fn the_slack_manifest_points_at_routes_the_server_answers() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/slack-app.yaml"),
+    )
+    .unwrap();
+    let urls: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once("https://HOST").map(|(_, path)| path.trim()))
+        .collect();
+    assert_eq!(
+        urls,
+        ["/slack/commands", "/slack/events", "/slack/interactions"]
+    );
+    let r = Run::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, _) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    for path in urls {
+        // Unsigned: each route exists and refuses the request (not 404/405).
+        let status = rt.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{}{path}", server.base))
+                .body("x")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+        assert_eq!(status, 401, "{path}");
+    }
+    for scope in ["app_mentions:read", "chat:write", "commands", "files:write"] {
+        assert!(text.contains(&format!("- {scope}")), "{scope}");
+    }
+}
