@@ -78,6 +78,17 @@ impl Answer {
     }
 }
 
+/// Who answers a question under the policy.
+enum Choice<'a> {
+    Builtin(nl::Translation),
+    Llm(&'a LlmTranslator),
+    Declined {
+        reason: String,
+        suggestions: Vec<String>,
+    },
+    Failed(String),
+}
+
 /// A translation checked by the guard but not run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Planned {
@@ -159,40 +170,52 @@ impl Answerer {
             now: time.now,
             previous,
         };
-        let declined = match self.policy {
-            Policy::Llm => None,
-            Policy::Builtin | Policy::Auto => match self.builtin.translate(question, &ctx) {
-                Ok(Outcome::Answer(t)) => return Ok(self.run_builtin(t, time, started).await),
-                Ok(Outcome::Declined {
-                    reason,
-                    suggestions,
-                }) => Some((reason, suggestions)),
-                Err(e) => {
-                    return Ok(Answer::Failed {
-                        message: e.to_string(),
-                        sql: None,
-                    });
-                }
-            },
-        };
-        let llm = match (&self.llm, self.policy, declined) {
-            (Some(llm), Policy::Llm, _) => llm,
-            (Some(llm), Policy::Auto, Some(d)) if nl::safety::screen(question).is_none() => {
-                tracing::info!(
-                    message = "Built-in translator declined; asking the LLM.",
-                    reason = %d.0
-                );
-                llm
-            }
-            (_, _, Some((reason, suggestions))) => {
+        let llm = match self.choose(question, &ctx)? {
+            Choice::Builtin(t) => return Ok(self.run_builtin(t, time, started).await),
+            Choice::Llm(llm) => llm,
+            Choice::Declined {
+                reason,
+                suggestions,
+            } => {
                 return Ok(Answer::Declined {
                     reason,
                     suggestions,
                 });
             }
-            (_, _, None) => return Err(LlmError::NotConfigured),
+            Choice::Failed(message) => return Ok(Answer::Failed { message, sql: None }),
         };
         self.run_llm(llm, question, &ctx, time, started).await
+    }
+
+    /// The policy: which translator handles `question` (shared by
+    /// [`Answerer::answer`] and [`Answerer::plan`]).
+    fn choose(&self, question: &str, ctx: &Context<'_>) -> Result<Choice<'_>, LlmError> {
+        let declined = match self.policy {
+            Policy::Llm => None,
+            Policy::Builtin | Policy::Auto => match self.builtin.translate(question, ctx) {
+                Ok(Outcome::Answer(t)) => return Ok(Choice::Builtin(t)),
+                Ok(Outcome::Declined {
+                    reason,
+                    suggestions,
+                }) => Some((reason, suggestions)),
+                Err(e) => return Ok(Choice::Failed(e.to_string())),
+            },
+        };
+        match (&self.llm, self.policy, declined) {
+            (Some(llm), Policy::Llm, _) => Ok(Choice::Llm(llm)),
+            (Some(llm), Policy::Auto, Some(d)) if nl::safety::screen(question).is_none() => {
+                tracing::info!(
+                    message = "Built-in translator declined; asking the LLM.",
+                    reason = %d.0
+                );
+                Ok(Choice::Llm(llm))
+            }
+            (_, _, Some((reason, suggestions))) => Ok(Choice::Declined {
+                reason,
+                suggestions,
+            }),
+            (_, _, None) => Err(LlmError::NotConfigured),
+        }
     }
 
     async fn run_builtin(
@@ -336,45 +359,32 @@ impl Answerer {
             now: time.now,
             previous,
         };
-        let declined = match self.policy {
-            Policy::Llm => None,
-            Policy::Builtin | Policy::Auto => match self.builtin.translate(question, &ctx) {
-                Ok(Outcome::Answer(t)) => {
-                    let sql = t.sql();
-                    return Ok(match nl::prepare(t, &self.guard) {
-                        Ok(p) => Planned::Sql {
-                            translator: p.translation.translator.clone(),
-                            interpretation: p.translation.interpretation.clone(),
-                            sql: p.guarded.sql().to_string(),
-                        },
-                        Err(e) => Planned::Failed {
-                            message: e.to_string(),
-                            sql: Some(sql),
-                        },
-                    });
-                }
-                Ok(Outcome::Declined {
-                    reason,
-                    suggestions,
-                }) => Some((reason, suggestions)),
-                Err(e) => {
-                    return Ok(Planned::Failed {
+        let llm = match self.choose(question, &ctx)? {
+            Choice::Builtin(t) => {
+                let sql = t.sql();
+                return Ok(match nl::prepare(t, &self.guard) {
+                    Ok(p) => Planned::Sql {
+                        translator: p.translation.translator.clone(),
+                        interpretation: p.translation.interpretation.clone(),
+                        sql: p.guarded.sql().to_string(),
+                    },
+                    Err(e) => Planned::Failed {
                         message: e.to_string(),
-                        sql: None,
-                    });
-                }
-            },
-        };
-        let llm = match (&self.llm, self.policy, declined) {
-            (Some(llm), Policy::Llm, _) => llm,
-            (Some(llm), Policy::Auto, Some(_)) if nl::safety::screen(question).is_none() => llm,
-            (_, _, Some((reason, suggestions))) => {
+                        sql: Some(sql),
+                    },
+                });
+            }
+            Choice::Llm(llm) => llm,
+            Choice::Declined {
+                reason,
+                suggestions,
+            } => {
                 return Ok(Planned::Declined {
                     reason,
                     suggestions,
                 });
             }
-            (_, _, None) => return Err(LlmError::NotConfigured),
+            Choice::Failed(message) => return Ok(Planned::Failed { message, sql: None }),
         };
         let mut repairs: Vec<Repair> = Vec::new();
         loop {

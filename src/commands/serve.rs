@@ -356,7 +356,12 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (give --listen HOST:PORT, e.g. 127.0.0.1:3000)",
+                    args.listen
+                )
+            })?;
         let addr = listener.local_addr()?;
         if !app.quiet {
             eprintln!("listening on http://{addr}");

@@ -194,9 +194,14 @@ async fn rule(
     rest: &str,
 ) -> Response {
     let (verb, id) = split(rest);
-    let rules = match state.backend.rules().await {
-        Ok(r) => r,
-        Err(e) => return ephemeral(&format!("Cannot load the rules: {e}")),
+    // Enabling and disabling look the rule up themselves; the rest need the list.
+    let rules = if matches!(verb, "enable" | "disable") {
+        Vec::new()
+    } else {
+        match state.backend.rules().await {
+            Ok(r) => r,
+            Err(e) => return ephemeral(&format!("Cannot load the rules: {e}")),
+        }
     };
     let find = |id: &str| rules.iter().find(|r| r.id == id).cloned();
     let unknown = |id: &str| {
@@ -242,9 +247,6 @@ async fn rule(
                     "You are not allowed to enable or disable rules from Slack; ask an admin to add your user id to `permissions.rule_admins`.",
                 );
             }
-            if find(id).is_none() {
-                return unknown(id);
-            }
             match state.backend.set_rule_enabled(id, verb == "enable").await {
                 Ok(r) => {
                     tracing::info!(user = %cmd.user, rule = %id, action = verb, "rule changed from Slack");
@@ -256,6 +258,7 @@ async fn rule(
                         rule_line(&r)
                     ))
                 }
+                Err(e) if e.0.starts_with("no rule") => unknown(id),
                 Err(e) => ephemeral(&format!("Nothing changed: {e}")),
             }
         }

@@ -460,8 +460,13 @@ impl fmt::Display for HistoryFact {
         } else {
             write!(
                 f,
-                "{} used {} {} in {} earlier events in the last {} days",
-                self.principal, self.attribute, self.value, self.prior_events, self.days
+                "{} used {} {} in {} earlier event{} in the last {} days",
+                self.principal,
+                self.attribute,
+                self.value,
+                self.prior_events,
+                if self.prior_events == 1 { "" } else { "s" },
+                self.days
             )
         }
     }
