@@ -124,6 +124,31 @@ pub struct Status {
     pub pending_deliveries: u64,
 }
 
+/// A question to answer, with who may see what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ask<'a> {
+    /// The question as asked.
+    pub question: &'a str,
+    /// The conversation it belongs to: follow-ups refine the previous turn
+    /// and the turn is recorded.
+    pub session: Option<&'a str>,
+    /// Translate and guard only; do not run the query.
+    pub translate_only: bool,
+    /// The tables this asker may query (from `[permissions]` for the channel);
+    /// `None`: every table.
+    pub tables: Option<&'a [String]>,
+}
+
+impl<'a> Ask<'a> {
+    /// A question with no conversation and no table restriction.
+    pub fn new(question: &'a str) -> Self {
+        Self {
+            question,
+            ..Self::default()
+        }
+    }
+}
+
 /// A backend failure (store unavailable, …); safe to show a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -132,9 +157,9 @@ pub struct BackendError(pub String);
 /// The product, as the bot sees it.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    /// Answers a question; with a `session`, follow-ups refine the previous
-    /// turn and the turn is recorded.
-    async fn ask(&self, session: Option<&str>, question: &str, translate_only: bool) -> Reply;
+    /// Answers a question (see [`Ask`]); a query touching a table outside
+    /// `ask.tables` is refused with [`Reply::Failed`].
+    async fn ask(&self, ask: Ask<'_>) -> Reply;
 
     /// Whether a conversation exists (a thread the bot has answered in).
     async fn has_session(&self, session: &str) -> bool;

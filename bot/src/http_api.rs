@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::BotState;
 use crate::auth::verify_bearer;
-use crate::backend::Reply;
+use crate::backend::{Ask, Reply};
 
 fn refuse(state: &BotState, headers: &HeaderMap) -> Option<Response> {
     match verify_bearer(headers, &state.api_tokens) {
@@ -74,7 +74,12 @@ pub(crate) async fn query(
     }
     let reply = state
         .backend
-        .ask(req.session.as_deref(), &req.question, !req.execute)
+        .ask(Ask {
+            question: &req.question,
+            session: req.session.as_deref(),
+            translate_only: !req.execute,
+            tables: None,
+        })
         .await;
     let body = match reply {
         Reply::Answer(a) if !req.execute => json!({

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use mantissa_bot::BotState;
 use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::backend::{
-    Answer, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
+    Answer, Ask, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
 };
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
@@ -79,7 +79,13 @@ fn store_error(e: impl std::fmt::Display) -> BackendError {
 
 #[async_trait]
 impl Backend for LocalBackend {
-    async fn ask(&self, session: Option<&str>, question: &str, translate_only: bool) -> Reply {
+    async fn ask(&self, ask: Ask<'_>) -> Reply {
+        let Ask {
+            question,
+            session,
+            translate_only,
+            tables: _,
+        } = ask;
         let time = self.time();
         let previous = match session.map(|s| self.sessions.get(s, time.now)) {
             Some(Ok(p)) => p,

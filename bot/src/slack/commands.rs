@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::render::{self, clip, escape};
 use crate::BotState;
-use crate::backend::RuleInfo;
+use crate::backend::{Ask, RuleInfo};
 
 /// Help text.
 pub(crate) const HELP: &str = "*Mantissa* commands:\n\
@@ -107,7 +107,7 @@ pub(crate) async fn commands(
             let question = rest.to_string();
             let state2 = state.clone();
             state.dispatcher.dispatch(Box::pin(async move {
-                let reply = state2.backend.ask(None, &question, false).await;
+                let reply = state2.backend.ask(Ask::new(&question)).await;
                 let msg = render::reply_message(&reply);
                 let mut blocks = vec![json!({"type": "context", "elements": [
                     {"type": "mrkdwn", "text": format!("<@{}> asked: {}", cmd.user, clip(&escape(&question), 2000))}

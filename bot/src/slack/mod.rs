@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 
 use crate::BotState;
 use crate::auth::SlackVerifier;
+use crate::backend::Ask;
 use api::SlackApi;
 
 /// Slack settings of a running bot.
@@ -197,7 +198,10 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
     }
     let reply = state
         .backend
-        .ask(Some(&job.session), &job.question, false)
+        .ask(Ask {
+            session: Some(&job.session),
+            ..Ask::new(&job.question)
+        })
         .await;
     let msg = render::reply_message(&reply);
     if let Err(e) = render::validate(&msg.blocks) {
