@@ -9,6 +9,7 @@
 //! `data_dir`, `MANTISSA_ENGINE_MAX_ROWS` sets `engine.max_rows`
 //! (`MANTISSA_ENGINE__MAX_ROWS` works too).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -83,12 +84,26 @@ pub struct PermissionsConfig {
     /// May acknowledge, resolve and re-open alerts from chat; empty: anyone
     /// in a channel the bot posts to.
     pub alert_responders: Vec<String>,
+    /// Which tables each chat channel may query: channel id (Slack `C…`,
+    /// `D…`; Discord channel id) → table names. The key `"*"` applies to
+    /// channels not listed. With no entry at all, every channel may query
+    /// every table. A question touching another table is refused, explained
+    /// and logged.
+    pub channel_tables: BTreeMap<String, Vec<String>>,
 }
 
 impl PermissionsConfig {
     /// Whether `user` may enable or disable rules.
     pub fn may_manage_rules(&self, user: &str) -> bool {
         self.rule_admins.iter().any(|u| u == user)
+    }
+
+    /// The tables `channel` may query (`None`: every table).
+    pub fn tables_for(&self, channel: &str) -> Option<&[String]> {
+        self.channel_tables
+            .get(channel)
+            .or_else(|| self.channel_tables.get("*"))
+            .map(Vec::as_slice)
     }
 
     /// Whether `user` may change alert states.

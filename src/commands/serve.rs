@@ -84,7 +84,7 @@ impl Backend for LocalBackend {
             question,
             session,
             translate_only,
-            tables: _,
+            tables,
         } = ask;
         let time = self.time();
         let previous = match session.map(|s| self.sessions.get(s, time.now)) {
@@ -96,7 +96,11 @@ impl Backend for LocalBackend {
             None => None,
         };
         if translate_only {
-            return match self.answerer.plan(question, previous.as_ref(), time).await {
+            return match self
+                .answerer
+                .plan_within(question, previous.as_ref(), time, tables)
+                .await
+            {
                 Ok(Planned::Sql {
                     translator,
                     interpretation,
@@ -128,7 +132,7 @@ impl Backend for LocalBackend {
         }
         let answer = match self
             .answerer
-            .answer(question, previous.as_ref(), time)
+            .answer_within(question, previous.as_ref(), time, tables)
             .await
         {
             Ok(a) => a,
@@ -307,6 +311,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Policy::Builtin => None,
         Policy::Llm | Policy::Auto => LlmTranslator::from_config(&app.config.llm),
     };
+    check_channel_tables(&app.config.permissions, &app.catalog())?;
     let (guard, engine) = app.engine()?;
     let answerer = Answerer::new(app.catalog(), guard, Arc::new(engine), llm, policy)?;
     let sessions = SqliteSessionStore::open(&app.data.state().join("sessions.db"), DEFAULT_EXPIRY)
@@ -415,4 +420,23 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `[permissions.channel_tables]` must name catalogued tables: a typo would
+/// otherwise silently lock a channel out.
+fn check_channel_tables(
+    permissions: &mantissa_core::config::PermissionsConfig,
+    catalog: &mantissa_core::catalog::Catalog,
+) -> anyhow::Result<()> {
+    for (channel, tables) in &permissions.channel_tables {
+        for t in tables {
+            if catalog.get(&t.to_ascii_lowercase()).is_none() {
+                anyhow::bail!(
+                    "permissions.channel_tables.{channel}: `{t}` is not a log table; known tables: {}",
+                    catalog.names()
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -793,3 +793,72 @@ fn the_slack_manifest_points_at_routes_the_server_answers() {
         assert!(text.contains(&format!("- {scope}")), "{scope}");
     }
 }
+
+#[test]
+fn a_channel_may_query_only_the_tables_it_is_allowed() {
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[permissions.channel_tables]\nCGUARD = [\"guardduty\"]\n",
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, calls) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    let http = reqwest::Client::new();
+    let mention = |id: &str, channel: &str, ts: &str| {
+        let body = event(
+            id,
+            json!({"type": "app_mention", "user": "U1", "channel": channel, "ts": ts,
+            "text": "<@UBOT> show me failed console logins today"}),
+        );
+        rt.block_on(async {
+            let resp = http
+                .post(format!("{}/slack/events", server.base))
+                .headers(signed(now(), &body))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200);
+        });
+    };
+    // The restricted channel is refused, with the reason and what it may query.
+    mention("EvA", "CGUARD", "1710070000.000200");
+    let p = wait_for_posts(&calls, 1);
+    assert_eq!(p[0]["channel"], "CGUARD");
+    let text = p[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("`cloudtrail` may not be queried from here")
+            && text.contains("allowed here: guardduty"),
+        "{text}"
+    );
+    assert!(p[0]["blocks"].to_string().contains("may not be queried"));
+    // A channel with no entry (and no "*") may query everything.
+    mention("EvB", "COPEN", "1710070000.000300");
+    let p = wait_for_posts(&calls, 2);
+    assert_eq!(p[1]["channel"], "COPEN");
+    assert!(sql_of(&p[1]).contains("FROM cloudtrail"), "{}", p[1]);
+    drop(server);
+
+    // A typo in the permissions is a startup error naming the key.
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[permissions.channel_tables]\nCGUARD = [\"guard_duty\"]\n",
+    )
+    .unwrap();
+    let out = r.cmd(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let out = super::stderr(&out);
+    assert!(
+        out.contains("permissions.channel_tables.CGUARD: `guard_duty` is not a log table"),
+        "{out}"
+    );
+}

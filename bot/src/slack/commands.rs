@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use mantissa_core::alert::{AlertFilter, AlertStatus};
 use mantissa_core::clock::format_instant;
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use super::render::{self, clip, escape};
 use crate::BotState;
@@ -107,7 +108,14 @@ pub(crate) async fn commands(
             let question = rest.to_string();
             let state2 = state.clone();
             state.dispatcher.dispatch(Box::pin(async move {
-                let reply = state2.backend.ask(Ask::new(&question)).await;
+                let reply = state2
+                    .backend
+                    .ask(Ask {
+                        tables: state2.permissions.tables_for(&cmd.channel),
+                        ..Ask::new(&question)
+                    })
+                    .instrument(tracing::info_span!("ask", user = %cmd.user, channel = %cmd.channel))
+                    .await;
                 let msg = render::reply_message(&reply);
                 let mut blocks = vec![json!({"type": "context", "elements": [
                     {"type": "mrkdwn", "text": format!("<@{}> asked: {}", cmd.user, clip(&escape(&question), 2000))}

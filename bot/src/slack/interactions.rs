@@ -163,6 +163,7 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             let job = Job {
                 session: format!("slack:{}:{}", click.channel, click.thread_ts),
                 channel: click.channel.clone(),
+                user: click.user.clone(),
                 thread_ts: Some(click.thread_ts.clone()),
                 question: click.value.clone(),
                 continues: false,

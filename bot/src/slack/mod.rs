@@ -21,6 +21,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use crate::BotState;
 use crate::auth::SlackVerifier;
@@ -79,6 +80,8 @@ pub(crate) fn not_configured() -> Response {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Job {
     pub(crate) channel: String,
+    /// Who asked (Slack user id).
+    pub(crate) user: String,
     /// Thread to answer in (`None`: top level of a DM).
     pub(crate) thread_ts: Option<String>,
     pub(crate) session: String,
@@ -118,6 +121,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
         return None;
     }
     let channel = ev["channel"].as_str()?.to_string();
+    let user = ev["user"].as_str().unwrap_or_default().to_string();
     let ts = ev["ts"].as_str()?.to_string();
     let thread = ev["thread_ts"].as_str().map(str::to_string);
     let text = ev["text"].as_str().unwrap_or_default();
@@ -127,6 +131,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             Some(Job {
                 session: format!("slack:{channel}:{thread}"),
                 channel,
+                user,
                 thread_ts: Some(thread),
                 question: strip_mentions(text),
                 continues: false,
@@ -140,6 +145,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             };
             Some(Job {
                 channel,
+                user,
                 thread_ts: thread,
                 session,
                 question: strip_mentions(text),
@@ -161,6 +167,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             Some(Job {
                 session: format!("slack:{channel}:{thread}"),
                 channel,
+                user,
                 thread_ts: Some(thread),
                 question: text.trim().to_string(),
                 continues: true,
@@ -196,12 +203,15 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
         }
         return;
     }
+    let tables = state.permissions.tables_for(&job.channel);
     let reply = state
         .backend
         .ask(Ask {
             session: Some(&job.session),
+            tables,
             ..Ask::new(&job.question)
         })
+        .instrument(tracing::info_span!("ask", user = %job.user, channel = %job.channel))
         .await;
     let msg = render::reply_message(&reply);
     if let Err(e) = render::validate(&msg.blocks) {
