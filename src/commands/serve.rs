@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use mantissa_bot::BotState;
 use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::backend::{
@@ -15,7 +16,7 @@ use mantissa_bot::backend::{
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
 use mantissa_bot::slack::api::SlackApi;
-use mantissa_core::alert::{Alert, AlertFilter, AlertStore, StatusChange, Transition};
+use mantissa_core::alert::{Alert, AlertFilter, AlertStore, RuleMute, StatusChange, Transition};
 use mantissa_core::answer::{self, Answerer, Planned, Policy};
 use mantissa_core::clock::Clock;
 use mantissa_core::engine::QueryTime;
@@ -68,6 +69,12 @@ impl LocalBackend {
             failures: st.failures,
             last_error: st.last_error,
             last_success: st.last_success,
+            muted_until: self
+                .alerts
+                .rule_mute(&r.id, self.clock.now())
+                .await
+                .map_err(store_error)?
+                .map(|m| m.until),
         })
     }
 }
@@ -232,6 +239,35 @@ impl Backend for LocalBackend {
             .set_enabled(id, enabled)
             .await
             .map_err(store_error)?;
+        self.info(rule).await
+    }
+
+    async fn mute_rule(
+        &self,
+        id: &str,
+        until: Option<DateTime<Utc>>,
+        by: &str,
+    ) -> Result<RuleInfo, BackendError> {
+        let loaded = self.load();
+        let rule = loaded
+            .get(id)
+            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        match until {
+            Some(until) => self
+                .alerts
+                .mute_rule(&RuleMute {
+                    rule_id: id.to_string(),
+                    until,
+                    by: by.to_string(),
+                    at: self.clock.now(),
+                })
+                .await
+                .map_err(store_error)?,
+            None => {
+                self.alerts.unmute_rule(id).await.map_err(store_error)?;
+            }
+        }
+        tracing::info!(rule = id, by, until = ?until, "rule mute changed");
         self.info(rule).await
     }
 

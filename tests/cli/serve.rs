@@ -609,6 +609,22 @@ fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_
         "{}",
         notes[1]
     );
+    // Mute rule 24h: noted in the alert's thread, with how to lift it.
+    let before = posts(&calls).len();
+    assert_eq!(
+        send(click("alert_mute", &id, "U3", &ts, 7), now(), SECRET),
+        200
+    );
+    let p = wait_for_posts(&calls, before + 1);
+    let note = p.last().unwrap();
+    assert_eq!(note["thread_ts"], ts.as_str());
+    let text = note["text"].as_str().unwrap();
+    let rule = show["alert"]["rule_id"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("<@U3> muted rule `{rule}` until "))
+            && text.contains(&format!("rule unmute {rule}")),
+        "{text}"
+    );
     std::thread::sleep(Duration::from_millis(500));
     let edits = calls
         .lock()
@@ -729,6 +745,24 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     assert_eq!(enabled(&rules), false);
     let (_, unknown, _) = slash("UADMIN", "rule disable suspicous-logins", SECRET);
     assert!(text(&unknown).contains("No rule"), "{unknown}");
+
+    // Mute and unmute (alert responders: anyone here, as none are configured).
+    let (_, muted, _) = slash("U1", "rule mute suspicious-logins 8", SECRET);
+    assert_eq!(muted["response_type"], "in_channel");
+    assert!(
+        text(&muted).contains("<@U1> muted rule `suspicious-logins`")
+            && text(&muted).contains(":mute: muted until 2024-03-10T20:00:00Z"),
+        "{muted}"
+    );
+    let (_, listed, _) = slash("U1", "rule list", SECRET);
+    assert!(listed.to_string().contains("muted until"), "{listed}");
+    let (_, bad, _) = slash("U1", "rule mute suspicious-logins forever", SECRET);
+    assert!(text(&bad).contains("not a number of hours"), "{bad}");
+    let (_, unmuted, _) = slash("U1", "rule unmute suspicious-logins", SECRET);
+    assert!(
+        text(&unmuted).contains("unmuted rule") && !text(&unmuted).contains("muted until"),
+        "{unmuted}"
+    );
 
     let (_, status_reply, _) = slash("U1", "status", SECRET);
     assert!(text(&status_reply).contains("enabled"), "{status_reply}");

@@ -27,6 +27,7 @@ pub(crate) const HELP: &str = "*Mantissa* commands:\n\
 • `/mantissa ask <question>`: ask about your logs (\"failed console logins by source IP today\")\n\
 • `/mantissa rule list` · `rule show <id>` · `rule test <id>`\n\
 • `/mantissa rule enable <id>` · `rule disable <id>` (rule admins)\n\
+• `/mantissa rule mute <id> [hours]` · `rule unmute <id>`: silence a noisy rule's notifications (alert responders)\n\
 • `/mantissa alerts [open|mine]`: open alerts, or the ones you acknowledged\n\
 • `/mantissa status`: engine, last detection cycle, failing rules\n\
 In a channel, `@mantissa <question>` starts a conversation you can refine in the thread.";
@@ -178,7 +179,7 @@ fn split(text: &str) -> (&str, &str) {
 
 fn rule_line(r: &RuleInfo) -> String {
     format!(
-        "{} `{}` {} · {}{}",
+        "{} `{}` {} · {}{}{}",
         if r.enabled {
             ":large_green_circle:"
         } else {
@@ -191,7 +192,10 @@ fn rule_line(r: &RuleInfo) -> String {
             format!(" · :warning: failing ({})", r.failures)
         } else {
             String::new()
-        }
+        },
+        r.muted_until
+            .map(|t| format!(" · :mute: muted until {}", format_instant(t)))
+            .unwrap_or_default()
     )
 }
 
@@ -203,7 +207,7 @@ async fn rule(
 ) -> Response {
     let (verb, id) = split(rest);
     // Enabling and disabling look the rule up themselves; the rest need the list.
-    let rules = if matches!(verb, "enable" | "disable") {
+    let rules = if matches!(verb, "enable" | "disable" | "mute" | "unmute") {
         Vec::new()
     } else {
         match state.backend.rules().await {
@@ -258,6 +262,44 @@ async fn rule(
             match state.backend.set_rule_enabled(id, verb == "enable").await {
                 Ok(r) => {
                     tracing::info!(user = %cmd.user, rule = %id, action = verb, "rule changed from Slack");
+                    in_channel(&format!(
+                        "<@{}> {}d rule `{}`.\n{}",
+                        cmd.user,
+                        verb,
+                        r.id,
+                        rule_line(&r)
+                    ))
+                }
+                Err(e) if e.0.starts_with("no rule") => unknown(id),
+                Err(e) => ephemeral(&format!("Nothing changed: {e}")),
+            }
+        }
+        "mute" | "unmute" => {
+            let (id, hours) = split(id);
+            let hours: i64 = match hours {
+                "" => 24,
+                h => match h.trim_end_matches('h').parse() {
+                    Ok(n) if (1..=24 * 30).contains(&n) => n,
+                    _ => {
+                        return ephemeral(&format!(
+                            "`{}` is not a number of hours between 1 and 720; e.g. `/mantissa rule mute {} 8`.",
+                            escape(h),
+                            escape(id)
+                        ));
+                    }
+                },
+            };
+            if !state.permissions.may_respond(&cmd.user) {
+                tracing::warn!(user = %cmd.user, rule = %id, action = verb, "denied: not in permissions.alert_responders");
+                return ephemeral(
+                    "You are not allowed to mute rules from Slack; ask an admin to add you to `permissions.alert_responders`.",
+                );
+            }
+            let until = (verb == "mute").then(|| (state.now)() + chrono::Duration::hours(hours));
+            let by = format!("slack:{}", cmd.user);
+            match state.backend.mute_rule(id, until, &by).await {
+                Ok(r) => {
+                    tracing::info!(user = %cmd.user, rule = %id, action = verb, "rule mute changed from Slack");
                     in_channel(&format!(
                         "<@{}> {}d rule `{}`.\n{}",
                         cmd.user,

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
 use mantissa_core::clock::format_instant;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::api::SlackApi;
 use super::{Job, SlackSettings, answer};
@@ -158,6 +158,50 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
                 Err(e) => format!("Cannot read the alert: {e}."),
             };
             ephemeral(api, &click, &text).await;
+        }
+        "alert_mute" => {
+            if !state.permissions.may_respond(&click.user) {
+                tracing::warn!(user = %click.user, alert = %click.value, "denied mute: not in permissions.alert_responders");
+                ephemeral(
+                    api,
+                    &click,
+                    "You are not allowed to mute rules from Slack; ask an admin to add you to `permissions.alert_responders`.",
+                )
+                .await;
+                return;
+            }
+            let rule_id = match state.backend.alert(&click.value).await {
+                Ok(Some(a)) => a.rule_id,
+                Ok(None) => {
+                    ephemeral(api, &click, "That alert no longer exists.").await;
+                    return;
+                }
+                Err(e) => {
+                    ephemeral(api, &click, &format!("Cannot read the alert: {e}.")).await;
+                    return;
+                }
+            };
+            let until = (state.now)() + chrono::Duration::hours(24);
+            let by = format!("slack:{}", click.user);
+            match state.backend.mute_rule(&rule_id, Some(until), &by).await {
+                Ok(_) => {
+                    tracing::info!(user = %click.user, rule = %rule_id, "rule muted from Slack");
+                    let text = format!(
+                        ":mute: <@{}> muted rule `{rule_id}` until {}. It keeps running and its alerts are still recorded (`/mantissa alerts`); `/mantissa rule unmute {rule_id}` lifts the mute.",
+                        click.user,
+                        format_instant(until)
+                    );
+                    let blocks =
+                        json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]);
+                    if let Err(e) = api
+                        .post_message(&click.channel, Some(&click.thread_ts), &text, &blocks)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "cannot post the mute note");
+                    }
+                }
+                Err(e) => ephemeral(api, &click, &format!("Nothing changed: {e}.")).await,
+            }
         }
         id if id.starts_with("ask_suggestion_") => {
             let job = Job {
