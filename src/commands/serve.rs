@@ -366,9 +366,32 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         config: app.config.clone(),
     };
     let slack_cfg = &app.config.slack;
+    let verifier = slack_cfg
+        .signing_secret
+        .as_ref()
+        .map(|s| SlackVerifier::new(s.clone(), system_clock()));
+    let socket_token = if args.socket_mode {
+        let Some(app_token) = slack_cfg.app_token.clone() else {
+            anyhow::bail!(
+                "--socket-mode needs an app-level token: set MANTISSA_SLACK_APP_TOKEN (xapp-…, Slack app → Basic Information → App-Level Tokens, scope connections:write)"
+            );
+        };
+        if slack_cfg.bot_token.is_none() {
+            anyhow::bail!(
+                "--socket-mode needs the bot token too: set MANTISSA_SLACK_BOT_TOKEN (xoxb-…, Slack app → OAuth & Permissions)"
+            );
+        }
+        Some(app_token)
+    } else {
+        None
+    };
     let slack = match (&slack_cfg.signing_secret, &slack_cfg.bot_token) {
-        (Some(secret), Some(token)) => Some(SlackSettings {
-            verifier: SlackVerifier::new(secret.clone(), system_clock()),
+        (_, Some(token)) if socket_token.is_some() => Some(SlackSettings {
+            verifier,
+            api: SlackApi::new(&slack_cfg.api_url, token.clone()),
+        }),
+        (Some(_), Some(token)) => Some(SlackSettings {
+            verifier,
             api: SlackApi::new(&slack_cfg.api_url, token.clone()),
         }),
         (None, None) => None,
@@ -414,7 +437,9 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             eprintln!("listening on http://{addr}");
             eprintln!(
                 "  Slack: {}   API: {}   alert routing: {}",
-                if state.slack.is_some() {
+                if socket_token.is_some() {
+                    "Socket Mode"
+                } else if state.slack.is_some() {
                     "POST /slack/events"
                 } else {
                     "off (no signing secret / bot token)"
@@ -441,6 +466,35 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .await;
             })
         });
+        let socket = match (socket_token, state.slack.clone()) {
+            (Some(token), Some(slack)) => {
+                let mut stop = stop_rx.clone();
+                let state = state.clone();
+                Some(tokio::spawn(async move {
+                    mantissa_bot::slack::socket::run(state, slack, token, async move {
+                        let _ = stop.changed().await;
+                    })
+                    .await
+                }))
+            }
+            _ => None,
+        };
+        let socket_failed = {
+            let stop_tx = stop_tx.clone();
+            async move {
+                match socket {
+                    Some(task) => match task.await {
+                        Ok(Err(e)) => {
+                            let _ = stop_tx.send(true);
+                            Some(e)
+                        }
+                        _ => None,
+                    },
+                    None => None,
+                }
+            }
+        };
+        let socket_failed = tokio::spawn(socket_failed);
         axum::serve(listener, mantissa_bot::app(state))
             .with_graceful_shutdown(async move {
                 tokio::select! {
@@ -453,6 +507,9 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;
+        }
+        if let Ok(Some(e)) = socket_failed.await {
+            return Err(anyhow::Error::new(e));
         }
         anyhow::Ok(ExitCode::SUCCESS)
     })

@@ -10,6 +10,7 @@ mod alerts;
 mod llm;
 mod routing;
 mod serve;
+mod socket;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

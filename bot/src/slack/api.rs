@@ -63,6 +63,26 @@ impl SlackApi {
 
     /// Calls a method with a JSON body; returns the whole response.
     pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SlackApiError> {
+        self.call_as(&self.token, method, body).await
+    }
+
+    /// `apps.connections.open` with the app-level token (`xapp-…`, scope
+    /// `connections:write`): the WebSocket URL of a Socket Mode connection.
+    pub async fn open_socket(&self, app_token: &Secret) -> Result<String, SlackApiError> {
+        let method = "apps.connections.open";
+        let v = self.call_as(app_token, method, &json!({})).await?;
+        v["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| http_error(method, "the response has no `url`"))
+    }
+
+    async fn call_as(
+        &self,
+        token: &Secret,
+        method: &str,
+        body: &Value,
+    ) -> Result<Value, SlackApiError> {
         let url = format!("{}/{method}", self.base);
         let mut attempt = 0;
         loop {
@@ -70,7 +90,7 @@ impl SlackApi {
             let resp = self
                 .http
                 .post(&url)
-                .bearer_auth(self.token.expose())
+                .bearer_auth(token.expose())
                 .json(body)
                 .send()
                 .await

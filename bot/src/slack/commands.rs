@@ -34,25 +34,23 @@ In a channel, `@mantissa <question>` starts a conversation you can refine in the
 
 /// The fields of a slash command we use.
 #[derive(Debug, Clone, Default)]
-struct Command {
+pub(crate) struct Command {
     text: String,
     user: String,
     channel: String,
     response_url: String,
 }
 
-fn ephemeral(text: &str) -> Response {
-    Json(json!({
+fn ephemeral(text: &str) -> Value {
+    json!({
         "response_type": "ephemeral",
         "text": clip(text, 3000),
         "blocks": sections(text),
-    }))
-    .into_response()
+    })
 }
 
-fn in_channel(text: &str) -> Response {
-    Json(json!({ "response_type": "in_channel", "text": clip(text, 3000), "blocks": sections(text) }))
-        .into_response()
+fn in_channel(text: &str) -> Value {
+    json!({ "response_type": "in_channel", "text": clip(text, 3000), "blocks": sections(text) })
 }
 
 /// Long text as several sections (each ≤ 3000 characters, split at lines).
@@ -83,23 +81,39 @@ pub(crate) async fn commands(
     let Some(slack) = state.slack.clone() else {
         return super::not_configured();
     };
-    if let Err(e) = slack.verifier.verify(&headers, &body) {
-        tracing::warn!(reason = %e, "refused a Slack command: bad signature");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    if let Err(r) = super::verify(&slack, &headers, &body, "command") {
+        return r;
     }
     let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected a form body").into_response();
     };
-    let mut cmd = Command::default();
-    for (k, v) in fields {
-        match k.as_str() {
-            "text" => cmd.text = v,
-            "user_id" => cmd.user = v,
-            "channel_id" => cmd.channel = v,
-            "response_url" => cmd.response_url = v,
-            _ => {}
+    Json(run(&state, &slack, Command::from_fields(fields)).await).into_response()
+}
+
+impl Command {
+    /// From the fields Slack sends (a form over HTTP, an object in Socket Mode).
+    pub(crate) fn from_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut cmd = Command::default();
+        for (k, v) in fields {
+            match k.as_str() {
+                "text" => cmd.text = v,
+                "user_id" => cmd.user = v,
+                "channel_id" => cmd.channel = v,
+                "response_url" => cmd.response_url = v,
+                _ => {}
+            }
         }
+        cmd
     }
+}
+
+/// Runs a slash command; returns the immediate response body (long work
+/// answers later through `response_url`).
+pub(crate) async fn run(
+    state: &Arc<BotState>,
+    slack: &super::SlackSettings,
+    cmd: Command,
+) -> Value {
     let text = cmd.text.trim().to_string();
     let (verb, rest) = split(&text);
     match verb.to_ascii_lowercase().as_str() {
@@ -108,6 +122,7 @@ pub(crate) async fn commands(
         "ask" => {
             let question = rest.to_string();
             let state2 = state.clone();
+            let slack = slack.clone();
             state.dispatcher.dispatch(Box::pin(async move {
                 let reply = state2
                     .backend
@@ -133,8 +148,8 @@ pub(crate) async fn commands(
                 escape(rest)
             ))
         }
-        "rule" | "rules" => rule(&state, &slack, &cmd, rest).await,
-        "alerts" => alerts(&state, &cmd, rest).await,
+        "rule" | "rules" => rule(state, slack, &cmd, rest).await,
+        "alerts" => alerts(state, &cmd, rest).await,
         "status" => match state.backend.status().await {
             Ok(s) => ephemeral(&format!(
                 "*Engine:* {}\n*Rules:* {} loaded, {} enabled{}\n*Last detection:* {}\n*Open alerts:* {}\n*Pending deliveries:* {}{}",
@@ -204,7 +219,7 @@ async fn rule(
     slack: &super::SlackSettings,
     cmd: &Command,
     rest: &str,
-) -> Response {
+) -> Value {
     let (verb, id) = split(rest);
     // Enabling and disabling look the rule up themselves; the rest need the list.
     let rules = if matches!(verb, "enable" | "disable" | "mute" | "unmute") {
@@ -356,7 +371,7 @@ async fn rule(
     }
 }
 
-async fn alerts(state: &BotState, cmd: &Command, rest: &str) -> Response {
+async fn alerts(state: &BotState, cmd: &Command, rest: &str) -> Value {
     let mine = rest.eq_ignore_ascii_case("mine");
     let filter = AlertFilter {
         status: if mine {

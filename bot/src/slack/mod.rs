@@ -10,6 +10,7 @@ pub mod api;
 mod commands;
 mod interactions;
 pub mod render;
+pub mod socket;
 
 pub(crate) use commands::commands;
 pub(crate) use interactions::interactions;
@@ -31,8 +32,9 @@ use api::SlackApi;
 /// Slack settings of a running bot.
 #[derive(Debug, Clone)]
 pub struct SlackSettings {
-    /// Verifies request signatures.
-    pub verifier: SlackVerifier,
+    /// Verifies request signatures; `None` in Socket Mode without a signing
+    /// secret, where the HTTP endpoints refuse every request.
+    pub verifier: Option<SlackVerifier>,
     /// Posts answers.
     pub api: SlackApi,
 }
@@ -49,9 +51,8 @@ pub(crate) async fn events(
     let Some(slack) = state.slack.clone() else {
         return not_configured();
     };
-    if let Err(e) = slack.verifier.verify(&headers, &body) {
-        tracing::warn!(reason = %e, "refused a Slack event: bad signature");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    if let Err(r) = verify(&slack, &headers, &body, "event") {
+        return r;
     }
     let Ok(envelope) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
@@ -66,6 +67,26 @@ pub(crate) async fn events(
         }
         _ => StatusCode::OK.into_response(),
     }
+}
+
+/// Checks a Slack HTTP request's signature; the error is the response to send.
+pub(crate) fn verify(
+    slack: &SlackSettings,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<(), Response> {
+    let Some(verifier) = &slack.verifier else {
+        return Err((
+            StatusCode::NOT_FOUND,
+            "Slack HTTP endpoints are off: this server receives Slack through Socket Mode (set MANTISSA_SLACK_SIGNING_SECRET to accept signed HTTP requests too)",
+        )
+            .into_response());
+    };
+    verifier.verify(headers, body).map_err(|e| {
+        tracing::warn!(reason = %e, "refused a Slack {what}: bad signature");
+        (StatusCode::UNAUTHORIZED, "invalid request signature").into_response()
+    })
 }
 
 pub(crate) fn not_configured() -> Response {
@@ -91,7 +112,7 @@ pub(crate) struct Job {
     pub(crate) continues: bool,
 }
 
-async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
+pub(crate) async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
     let event_id = envelope["event_id"].as_str().unwrap_or_default();
     if !event_id.is_empty() && !state.seen.first_time(event_id) {
         tracing::info!(event_id, "Slack retry of an event already handled; ignored");
