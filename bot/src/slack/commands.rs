@@ -81,7 +81,7 @@ pub(crate) async fn commands(
     let Some(slack) = state.slack.clone() else {
         return super::not_configured();
     };
-    if let Err(r) = super::verify(&slack, &headers, &body, "command") {
+    if let Some(r) = super::refuse(&slack, &headers, &body, "command") {
         return r;
     }
     let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {

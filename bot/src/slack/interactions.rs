@@ -31,7 +31,7 @@ pub(crate) async fn interactions(
     let Some(slack) = state.slack.clone() else {
         return super::not_configured();
     };
-    if let Err(r) = super::verify(&slack, &headers, &body, "interaction") {
+    if let Some(r) = super::refuse(&slack, &headers, &body, "interaction") {
         return r;
     }
     let Some(payload) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)

@@ -51,7 +51,7 @@ pub(crate) async fn events(
     let Some(slack) = state.slack.clone() else {
         return not_configured();
     };
-    if let Err(r) = verify(&slack, &headers, &body, "event") {
+    if let Some(r) = refuse(&slack, &headers, &body, "event") {
         return r;
     }
     let Ok(envelope) = serde_json::from_slice::<Value>(&body) else {
@@ -69,24 +69,23 @@ pub(crate) async fn events(
     }
 }
 
-/// Checks a Slack HTTP request's signature; the error is the response to send.
-pub(crate) fn verify(
+/// Checks a Slack HTTP request's signature; `Some` is the refusal to send.
+pub(crate) fn refuse(
     slack: &SlackSettings,
     headers: &HeaderMap,
     body: &[u8],
     what: &str,
-) -> Result<(), Response> {
+) -> Option<Response> {
     let Some(verifier) = &slack.verifier else {
-        return Err((
+        return Some((
             StatusCode::NOT_FOUND,
             "Slack HTTP endpoints are off: this server receives Slack through Socket Mode (set MANTISSA_SLACK_SIGNING_SECRET to accept signed HTTP requests too)",
         )
             .into_response());
     };
-    verifier.verify(headers, body).map_err(|e| {
-        tracing::warn!(reason = %e, "refused a Slack {what}: bad signature");
-        (StatusCode::UNAUTHORIZED, "invalid request signature").into_response()
-    })
+    let e = verifier.verify(headers, body).err()?;
+    tracing::warn!(reason = %e, "refused a Slack {what}: bad signature");
+    Some((StatusCode::UNAUTHORIZED, "invalid request signature").into_response())
 }
 
 pub(crate) fn not_configured() -> Response {
