@@ -44,7 +44,11 @@ fn time_series(points: i64) -> Chart {
         .collect();
     chart_for(&answer(
         "Number of CloudTrail events and errors per 10 minutes",
-        &[("bucket", "timestamp"), ("events", "bigint"), ("errors", "bigint")],
+        &[
+            ("bucket", "timestamp"),
+            ("events", "bigint"),
+            ("errors", "bigint"),
+        ],
         rows,
     ))
     .expect("a time series")
@@ -54,7 +58,9 @@ fn bars(n: usize) -> Chart {
     let rows = (0..n)
         .map(|i| {
             vec![
-                json!(format!("arn:aws:iam::204672741388:user/service-account-{i}")),
+                json!(format!(
+                    "arn:aws:iam::204672741388:user/service-account-{i}"
+                )),
                 json!(5000 / (i + 1)),
             ]
         })
@@ -91,7 +97,17 @@ fn measure(name: &str, chart: &Chart, runs: usize, out: Option<&str>) {
 fn main() {
     // `cargo bench` passes `--bench`; a further argument is an output directory.
     let out = std::env::args().skip(1).find(|a| !a.starts_with("--"));
-    measure("time series 1000 points", &time_series(1000), 30, out.as_deref());
+    measure(
+        "time series 1000 points",
+        &time_series(1000),
+        30,
+        out.as_deref(),
+    );
     measure("bar chart 20 bars", &bars(20), 30, out.as_deref());
-    measure("time series 10000 points", &time_series(10_000), 10, out.as_deref());
+    measure(
+        "time series 10000 points",
+        &time_series(10_000),
+        10,
+        out.as_deref(),
+    );
 }

@@ -57,10 +57,14 @@ const PALETTE: [RGBColor; MAX_SERIES] = [
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
     /// The embedded font did not load.
-    #[error("the embedded chart font cannot be loaded; this is a bug in Mantissa Log; please report it")]
+    #[error(
+        "the embedded chart font cannot be loaded; this is a bug in Mantissa Log; please report it"
+    )]
     Font,
     /// The requested size is outside [`SIDES`].
-    #[error("chart size {width}x{height} is out of range; each side must be within 100..=4000 pixels")]
+    #[error(
+        "chart size {width}x{height} is out of range; each side must be within 100..=4000 pixels"
+    )]
     Size {
         /// Requested width.
         width: u32,
@@ -115,13 +119,16 @@ pub enum ChartKind {
     },
 }
 
+/// A point of a line: time and value.
+pub type Point = (DateTime<Utc>, f64);
+
 /// One line of a line chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend entry: a column name or a value of the pivoted text column.
     pub name: String,
     /// Points sorted by time.
-    pub points: Vec<(DateTime<Utc>, f64)>,
+    pub points: Vec<Point>,
 }
 
 /// How a result column can be used.
@@ -146,8 +153,9 @@ fn role(data_type: &str) -> Role {
         "timestamp" | "timestamptz" | "date" | "date32" | "date64" => Role::Time,
         "tinyint" | "smallint" | "integer" | "int" | "bigint" | "real" | "double" | "float"
         | "decimal" | "numeric" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16"
-        | "uint32" | "uint64" | "float16" | "float32" | "float64" | "decimal128"
-        | "decimal256" => Role::Number,
+        | "uint32" | "uint64" | "float16" | "float32" | "float64" | "decimal128" | "decimal256" => {
+            Role::Number
+        }
         "varchar" | "char" | "string" | "text" | "utf8" | "largeutf8" | "utf8view" => Role::Text,
         _ => Role::Other,
     }
@@ -251,7 +259,7 @@ fn cell(row: &[Value], i: usize) -> &Value {
 }
 
 /// Sorted points; `None` when a time repeats (not a series).
-fn finish(mut points: Vec<(DateTime<Utc>, f64)>) -> Option<Vec<(DateTime<Utc>, f64)>> {
+fn finish(mut points: Vec<Point>) -> Option<Vec<Point>> {
     points.sort_by_key(|p| p.0);
     if points.windows(2).any(|w| w[0].0 == w[1].0) {
         return None;
@@ -305,7 +313,7 @@ fn wide_series(answer: &Answer, t: usize, ys: &[usize]) -> Option<ChartKind> {
 
 /// Long form (time, group, value): one line per group, largest totals first.
 fn long_series(answer: &Answer, t: usize, g: usize, y: usize) -> Option<ChartKind> {
-    let mut groups: Vec<(String, Vec<(DateTime<Utc>, f64)>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<Point>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for r in &answer.rows {
         let (Some(at), Some(v)) = (time_of(cell(r, t)), number_of(cell(r, y))) else {
@@ -400,9 +408,7 @@ fn compact(x: f64) -> String {
     } else {
         (x, "")
     };
-    let s = if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 100.0 {
+    let s = if v.fract() == 0.0 || v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.1}")
@@ -446,8 +452,16 @@ impl Chart {
                 omitted,
             } => {
                 let points: usize = series.iter().map(|s| s.points.len()).sum();
-                let first = series.iter().filter_map(|s| s.points.first()).map(|p| p.0).min();
-                let last = series.iter().filter_map(|s| s.points.last()).map(|p| p.0).max();
+                let first = series
+                    .iter()
+                    .filter_map(|s| s.points.first())
+                    .map(|p| p.0)
+                    .min();
+                let last = series
+                    .iter()
+                    .filter_map(|s| s.points.last())
+                    .map(|p| p.0)
+                    .max();
                 let span = match (first, last) {
                     (Some(a), Some(b)) => format!(
                         " from {} to {} UTC",
@@ -616,7 +630,9 @@ impl Chart {
                 .draw_series(LineSeries::new(line, color.stroke_width(2)))
                 .map_err(draw_error)?
                 .label(clip(&s.name, 40))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                });
             if markers || s.points.len() == 1 {
                 chart
                     .draw_series(
@@ -655,7 +671,10 @@ impl Chart {
         if n == 0 {
             return Err(ChartError::Draw("no bars to draw".into()));
         }
-        let labels: Vec<String> = bars.iter().map(|(l, _)| clip_middle(l, MAX_LABEL)).collect();
+        let labels: Vec<String> = bars
+            .iter()
+            .map(|(l, _)| clip_middle(l, MAX_LABEL))
+            .collect();
         let (lo, hi) = bars
             .iter()
             .fold((0f64, 0f64), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
@@ -735,8 +754,8 @@ impl Chart {
 /// Tick positions on "round" times: the smallest step giving at most 8 ticks.
 fn time_ticks(x0: i64, x1: i64) -> (i64, Vec<i64>) {
     const STEPS: [i64; 20] = [
-        1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-        172_800, 604_800, 2_592_000, 31_536_000,
+        1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172_800,
+        604_800, 2_592_000, 31_536_000,
     ];
     const MONDAY: i64 = 4 * 86400; // 1970-01-05 was a Monday
     let span = (x1 - x0).max(1);
@@ -814,8 +833,8 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError
 }
 
 fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) -> Result<(), ChartError> {
-    let len = u32::try_from(data.len())
-        .map_err(|_| ChartError::Draw("PNG chunk over 4 GiB".into()))?;
+    let len =
+        u32::try_from(data.len()).map_err(|_| ChartError::Draw("PNG chunk over 4 GiB".into()))?;
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(kind);
     out.extend_from_slice(data);

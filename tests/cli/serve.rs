@@ -382,7 +382,10 @@ fn time_series_and_grouped_counts_get_a_chart_uploaded_into_their_thread() {
         let bytes = wait_for(&calls, &format!("/upload/{file}"), 1);
         assert_eq!(bytes.len(), 1);
         assert_eq!(bytes[0]["png"], true, "{}", bytes[0]);
-        assert_eq!((&bytes[0]["width"], &bytes[0]["height"]), (&json!(1000), &json!(500)));
+        assert_eq!(
+            (&bytes[0]["width"], &bytes[0]["height"]),
+            (&json!(1000), &json!(500))
+        );
         assert_eq!(
             ask["length"].as_str().unwrap(),
             bytes[0]["len"].to_string(),
@@ -392,11 +395,21 @@ fn time_series_and_grouped_counts_get_a_chart_uploaded_into_their_thread() {
         assert_eq!(done["channel_id"], "C1");
         assert_eq!(done["thread_ts"], thread, "{done}");
         assert_eq!(done["files"][0]["id"], file.as_str());
-        assert!(done["files"][0]["title"].as_str().unwrap().starts_with("Chart: "), "{done}");
+        assert!(
+            done["files"][0]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Chart: "),
+            "{done}"
+        );
     };
 
     // A time series: a line chart in the mention's thread, after the table.
-    mention("Ec1", "1710070000.000100", "hourly console logins this week");
+    mention(
+        "Ec1",
+        "1710070000.000100",
+        "hourly console logins this week",
+    );
     check(0, "1710070000.000100", "Line chart of n by hour");
     let p = posts(&calls);
     assert_eq!(p.len(), 1);
@@ -417,7 +430,11 @@ fn time_series_and_grouped_counts_get_a_chart_uploaded_into_their_thread() {
 
     // A grouped count: a bar chart in its own thread.
     mention("Ec2", "1710070100.000100", "count of events by event name");
-    check(1, "1710070100.000100", "Bar chart of n by eventname, 20 bars (top 20 of 63)");
+    check(
+        1,
+        "1710070100.000100",
+        "Bar chart of n by eventname, 20 bars (top 20 of 63)",
+    );
 
     // A single number: the table only.
     mention("Ec3", "1710070200.000100", "how many events this week");

@@ -173,14 +173,22 @@ fn a_time_series_is_a_sorted_line_chart() {
     else {
         panic!("{c:?}");
     };
-    assert_eq!((x_label.as_str(), y_label.as_str(), *omitted), ("hour", "n", 0));
+    assert_eq!(
+        (x_label.as_str(), y_label.as_str(), *omitted),
+        ("hour", "n", 0)
+    );
     assert_eq!(series.len(), 1);
     let values: Vec<f64> = series[0].points.iter().map(|p| p.1).collect();
     assert_eq!(values, [8.0, 1.0, 1.0, 1.0]);
     assert!(series[0].points.windows(2).all(|w| w[0].0 < w[1].0));
-    assert!(c.alt_text().contains("Line chart of n by hour"), "{}", c.alt_text());
     assert!(
-        c.alt_text().contains("from 2026-11-21 05:00 to 2026-11-26 08:00 UTC"),
+        c.alt_text().contains("Line chart of n by hour"),
+        "{}",
+        c.alt_text()
+    );
+    assert!(
+        c.alt_text()
+            .contains("from 2026-11-21 05:00 to 2026-11-26 08:00 UTC"),
         "{}",
         c.alt_text()
     );
@@ -226,7 +234,11 @@ fn a_long_time_series_pivots_its_text_column_into_lines_largest_first() {
     }
     let a = answer(
         "Number of CloudTrail events per hour and region",
-        &[("hour", "timestamp"), ("awsregion", "varchar"), ("n", "bigint")],
+        &[
+            ("hour", "timestamp"),
+            ("awsregion", "varchar"),
+            ("n", "bigint"),
+        ],
         rows,
     );
     let c = chart_for(&a).unwrap();
@@ -335,8 +347,18 @@ fn nothing_to_draw_means_no_chart() {
             ("bytes", "bigint"),
         ],
         vec![
-            vec![json!("2026-11-23T00:00:00Z"), json!("a"), json!("b"), json!(5)],
-            vec![json!("2026-11-23T01:00:00Z"), json!("a"), json!("b"), json!(9)],
+            vec![
+                json!("2026-11-23T00:00:00Z"),
+                json!("a"),
+                json!("b"),
+                json!(5),
+            ],
+            vec![
+                json!("2026-11-23T01:00:00Z"),
+                json!("a"),
+                json!("b"),
+                json!(9),
+            ],
         ],
     );
     assert_eq!(chart_for(&listing), None);
@@ -420,7 +442,11 @@ fn a_ten_thousand_point_series_renders_within_a_sane_size() {
         .collect();
     let a = answer(
         "per minute",
-        &[("minute", "timestamp"), ("bytes", "double"), ("flows", "bigint")],
+        &[
+            ("minute", "timestamp"),
+            ("bytes", "double"),
+            ("flows", "bigint"),
+        ],
         rows,
     );
     let c = chart_for(&a).unwrap();
@@ -445,7 +471,10 @@ fn long_titles_and_labels_are_clipped() {
     let arn = "arn:aws:iam::204672741388:user/service-account-19";
     let clipped = clip_middle(arn, MAX_LABEL);
     assert_eq!(clipped.chars().count(), MAX_LABEL);
-    assert!(clipped.starts_with("arn:aws:iam") && clipped.ends_with("account-19"), "{clipped}");
+    assert!(
+        clipped.starts_with("arn:aws:iam") && clipped.ends_with("account-19"),
+        "{clipped}"
+    );
     assert_eq!(clip_middle("short", MAX_LABEL), "short");
     assert!(c.alt_text().chars().count() <= 1000);
     assert!(c.render_png().is_ok());
@@ -469,4 +498,3 @@ fn ticks_fall_on_round_times() {
     assert_eq!(compact(2.5e6), "2.5M");
     assert_eq!(compact(0.25), "0.25");
 }
-

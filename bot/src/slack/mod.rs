@@ -1,5 +1,6 @@
 //! Slack: the Events API endpoint (mentions, thread follow-ups, DMs), the
-//! Web API client and the renderer.
+//! Web API client and the renderer. Thread answers that are time series or
+//! grouped counts also get a chart ([`crate::chart`]) uploaded after the table.
 //!
 //! Every request is verified first ([`crate::auth::SlackVerifier`]); the
 //! handler acks at once and the work runs on the [`crate::dispatch::Dispatcher`].
@@ -219,7 +220,14 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
             }
             if let Some((name, bytes)) = msg.csv
                 && let Err(e) = api
-                    .upload_file(&job.channel, Some(in_thread), &name, "Full result", None, bytes)
+                    .upload_file(
+                        &job.channel,
+                        Some(in_thread),
+                        &name,
+                        "Full result",
+                        None,
+                        bytes,
+                    )
                     .await
             {
                 tracing::warn!(error = %e, "cannot upload the CSV");
