@@ -190,22 +190,29 @@ impl SlackApi {
 
     /// Uploads a file into a channel (or thread) with the external upload
     /// flow: `files.getUploadURLExternal` → POST the bytes →
-    /// `files.completeUploadExternal`. Returns the file id.
+    /// `files.completeUploadExternal`. `alt_txt` describes an image for
+    /// screen readers (Slack allows 1000 characters). Returns the file id.
     pub async fn upload_file(
         &self,
         channel: &str,
         thread_ts: Option<&str>,
         filename: &str,
         title: &str,
+        alt_txt: Option<&str>,
         bytes: Vec<u8>,
     ) -> Result<String, SlackApiError> {
         // getUploadURLExternal takes form-style arguments.
         let method = "files.getUploadURLExternal";
+        let length = bytes.len().to_string();
+        let mut form = vec![("filename", filename), ("length", &length)];
+        if let Some(alt) = alt_txt {
+            form.push(("alt_txt", alt));
+        }
         let resp = self
             .http
             .post(format!("{}/{method}", self.base))
             .bearer_auth(self.token.expose())
-            .form(&[("filename", filename), ("length", &bytes.len().to_string())])
+            .form(&form)
             .send()
             .await
             .map_err(|e| http_error(method, &e.without_url().to_string()))?;

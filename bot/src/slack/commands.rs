@@ -138,6 +138,8 @@ pub(crate) async fn run(
                 ]})];
                 blocks.extend(msg.blocks.as_array().cloned().unwrap_or_default());
                 blocks.truncate(render::MAX_BLOCKS);
+                // No chart or CSV here: `response_url` takes a message, not
+                // files, and does not return the message's `ts` to thread on.
                 let body = json!({"response_type": "in_channel", "text": msg.text, "blocks": blocks});
                 if let Err(e) = slack.api.respond(&cmd.response_url, &body).await {
                     tracing::warn!(error = %e, "cannot answer a slash command");

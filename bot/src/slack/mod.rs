@@ -1,5 +1,6 @@
 //! Slack: the Events API endpoint (mentions, thread follow-ups, DMs), the
-//! Web API client and the renderer.
+//! Web API client and the renderer. Thread answers that are time series or
+//! grouped counts also get a chart ([`crate::chart`]) uploaded after the table.
 //!
 //! Every request is verified first ([`crate::auth::SlackVerifier`]); the
 //! handler acks at once and the work runs on the [`crate::dispatch::Dispatcher`].
@@ -26,7 +27,8 @@ use tracing::Instrument;
 
 use crate::BotState;
 use crate::auth::SlackVerifier;
-use crate::backend::Ask;
+use crate::backend::{Answer, Ask, Reply};
+use crate::chart;
 use api::SlackApi;
 
 /// Slack settings of a running bot.
@@ -242,17 +244,55 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
         .await
     {
         Ok(ts) => {
-            if let Some((name, bytes)) = msg.csv {
-                let in_thread = thread.unwrap_or(&ts);
-                if let Err(e) = api
-                    .upload_file(&job.channel, Some(in_thread), &name, "Full result", bytes)
+            let in_thread = thread.unwrap_or(&ts);
+            if let Reply::Answer(a) = &reply {
+                upload_chart(api, &job.channel, in_thread, a).await;
+            }
+            if let Some((name, bytes)) = msg.csv
+                && let Err(e) = api
+                    .upload_file(
+                        &job.channel,
+                        Some(in_thread),
+                        &name,
+                        "Full result",
+                        None,
+                        bytes,
+                    )
                     .await
-                {
-                    tracing::warn!(error = %e, "cannot upload the CSV");
-                }
+            {
+                tracing::warn!(error = %e, "cannot upload the CSV");
             }
         }
         Err(e) => tracing::warn!(error = %e, channel = %job.channel, "cannot post the answer"),
+    }
+}
+
+/// Uploads `chart.png` into the thread when the answer is a time series or
+/// a grouped count ([`chart::chart_for`]). Rendering runs on the blocking
+/// pool; a failure (or a panic in the plotting library) is logged and the
+/// text answer, already posted, stands alone.
+async fn upload_chart(api: &SlackApi, channel: &str, thread: &str, answer: &Answer) {
+    let Some(chart) = chart::chart_for(answer) else {
+        return;
+    };
+    let title = format!("Chart: {}", render::clip(&chart.title, 200));
+    let alt = chart.alt_text();
+    let png = match tokio::task::spawn_blocking(move || chart.render_png()).await {
+        Ok(Ok(png)) => png,
+        Ok(Err(e)) => {
+            tracing::warn!(message = "Chart rendering failed.", error = %e);
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(message = "Chart rendering panicked.", error = %e);
+            return;
+        }
+    };
+    if let Err(e) = api
+        .upload_file(channel, Some(thread), "chart.png", &title, Some(&alt), png)
+        .await
+    {
+        tracing::warn!(message = "Cannot upload the chart.", error = %e);
     }
 }
 
