@@ -16,21 +16,59 @@ use crate::BotState;
 use crate::auth::verify_bearer;
 use crate::backend::{Ask, Reply};
 
-fn refuse(state: &BotState, headers: &HeaderMap) -> Option<Response> {
-    match verify_bearer(headers, &state.api_tokens) {
-        Ok(()) => None,
-        Err(e) => {
-            tracing::warn!(reason = %e, "refused an API request");
-            Some(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    [("www-authenticate", "Bearer")],
-                    Json(json!({ "error": format!("unauthorized: {e}") })),
-                )
-                    .into_response(),
-            )
-        }
+/// Who called the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Caller {
+    /// A static token from `[api]`.
+    Token,
+    /// A verified JWT naming this user.
+    User(String),
+}
+
+/// Why a request was refused (answered 401).
+struct Refused(String);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::UNAUTHORIZED,
+            [("www-authenticate", "Bearer")],
+            Json(json!({ "error": format!("unauthorized: {}", self.0) })),
+        )
+            .into_response()
     }
+}
+
+/// Authenticates the bearer: a JWT (three dot-separated parts) when
+/// `[api.jwt]` is set, else a static token compared in constant time.
+async fn authenticate(state: &BotState, headers: &HeaderMap) -> Result<Caller, Refused> {
+    let refused = |e: String| {
+        tracing::warn!(reason = %e, "refused an API request");
+        Refused(e)
+    };
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    if let (Some(jwt), Some(token)) = (&state.jwt, bearer)
+        && token.split('.').count() == 3
+    {
+        return jwt
+            .verify(token)
+            .await
+            .map(|c| Caller::User(c.name))
+            .map_err(|e| refused(e.to_string()));
+    }
+    if state.api_tokens.is_empty() && state.jwt.is_some() {
+        return Err(refused("expected a bearer JWT".into()));
+    }
+    verify_bearer(headers, &state.api_tokens)
+        .map(|()| Caller::Token)
+        .map_err(|e| refused(e.to_string()))
 }
 
 fn bad_request(message: String) -> Response {
@@ -58,8 +96,8 @@ pub(crate) async fn query(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Some(r) = refuse(&state, &headers) {
-        return r;
+    if let Err(r) = authenticate(&state, &headers).await {
+        return r.into_response();
     }
     let req: QueryRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -132,8 +170,8 @@ pub(crate) async fn alerts(
     headers: HeaderMap,
     Query(q): Query<AlertsQuery>,
 ) -> Response {
-    if let Some(r) = refuse(&state, &headers) {
-        return r;
+    if let Err(r) = authenticate(&state, &headers).await {
+        return r.into_response();
     }
     let status = match q.status.as_deref().map(|s| AlertStatus::parse(s).ok_or(s)) {
         Some(Err(s)) => {
@@ -187,9 +225,10 @@ pub(crate) async fn change(
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Some(r) = refuse(&state, &headers) {
-        return r;
-    }
+    let caller = match authenticate(&state, &headers).await {
+        Ok(c) => c,
+        Err(r) => return r.into_response(),
+    };
     let to = match action.as_str() {
         "ack" | "acknowledge" => AlertStatus::Acknowledged,
         "resolve" => AlertStatus::Resolved,
@@ -214,7 +253,11 @@ pub(crate) async fn change(
     };
     let change = StatusChange {
         to,
-        actor: format!("api:{}", req.actor.as_deref().unwrap_or("token")),
+        // A JWT names the user; a shared token can only say who it claims.
+        actor: match &caller {
+            Caller::User(name) => format!("api:{name}"),
+            Caller::Token => format!("api:{}", req.actor.as_deref().unwrap_or("token")),
+        },
         note: req.note,
         at: (state.now)(),
     };

@@ -17,6 +17,7 @@ pub mod backend;
 pub mod chart;
 pub mod dispatch;
 mod http_api;
+pub mod jwt;
 pub mod slack;
 
 use std::sync::Arc;
@@ -38,8 +39,11 @@ pub struct BotState {
     pub dispatcher: Arc<dyn Dispatcher>,
     /// Slack, when configured.
     pub slack: Option<SlackSettings>,
-    /// Bearer tokens accepted by the HTTP API (none: the API refuses everything).
+    /// Bearer tokens accepted by the HTTP API (none, and no `jwt`: the API
+    /// refuses everything).
     pub api_tokens: Vec<Secret>,
+    /// Bearer JWTs accepted by the HTTP API, checked against a JWKS.
+    pub jwt: Option<Arc<jwt::JwtVerifier>>,
     /// Delivery ids already handled (Slack retries).
     pub seen: Seen,
     /// The clock for audit times.

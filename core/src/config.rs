@@ -121,6 +121,34 @@ pub struct ApiConfig {
     pub tokens: Vec<Secret>,
     /// One more token, convenient from the environment.
     pub token: Option<Secret>,
+    /// Also accept JWTs (e.g. Cognito access or ID tokens) checked against
+    /// a JWKS (`[api.jwt]`).
+    pub jwt: Option<JwtConfig>,
+}
+
+/// `[api.jwt]`: bearer JWTs signed by an identity provider.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfig {
+    /// Where the signing keys are published, e.g.
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// The required `iss` claim, e.g. `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+    pub issuer: String,
+    /// Accepted audiences: the token's `aud` (ID tokens) or `client_id`
+    /// (Cognito access tokens) must be one of them; empty: any.
+    #[serde(default)]
+    pub audience: Vec<String>,
+    /// Accepted signature algorithms (asymmetric only).
+    #[serde(default = "default_jwt_algorithms")]
+    pub algorithms: Vec<String>,
+    /// A scope the token must carry in `scope` (space-separated), if set.
+    #[serde(default)]
+    pub required_scope: Option<String>,
+}
+
+fn default_jwt_algorithms() -> Vec<String> {
+    vec!["RS256".into()]
 }
 
 impl Default for Config {

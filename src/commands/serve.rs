@@ -404,6 +404,12 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let mut api_tokens = app.config.api.tokens.clone();
     api_tokens.extend(app.config.api.token.clone());
+    let jwt = match &app.config.api.jwt {
+        Some(cfg) => Some(Arc::new(
+            mantissa_bot::jwt::JwtVerifier::new(cfg.clone()).context("[api.jwt] is not usable")?,
+        )),
+        None => None,
+    };
     let clock = app.clock;
     // Answers (queries, rule tests) run on their own runtime so a burst of
     // questions never delays the acks Slack waits for.
@@ -418,6 +424,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         dispatcher: Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
         slack,
         api_tokens,
+        jwt,
         seen: Seen::default(),
         now: Arc::new(move || clock.now()),
         permissions: app.config.permissions.clone(),
@@ -444,7 +451,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 } else {
                     "off (no signing secret / bot token)"
                 },
-                if state.api_tokens.is_empty() {
+                if state.api_tokens.is_empty() && state.jwt.is_none() {
                     "off (no [api] tokens)"
                 } else {
                     "/api/*"

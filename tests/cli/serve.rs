@@ -1026,3 +1026,104 @@ fn a_channel_may_query_only_the_tables_it_is_allowed() {
         "{out}"
     );
 }
+
+#[test]
+fn the_http_api_accepts_jwts_checked_against_the_configured_jwks() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bot/tests/fixtures/jwt");
+    let jwks = std::fs::read_to_string(root.join("jwks.json")).unwrap();
+    let key = EncodingKey::from_rsa_der(&std::fs::read(root.join("rsa-private.der")).unwrap());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let jwks_url = rt.block_on(async {
+        let app = Router::new().route(
+            "/.well-known/jwks.json",
+            axum::routing::get(move || {
+                let j = jwks.clone();
+                async move { j }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/.well-known/jwks.json",
+            listener.local_addr().unwrap()
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    });
+    let issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST";
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        format!(
+            "[api.jwt]\njwks_url = \"{jwks_url}\"\nissuer = \"{issuer}\"\naudience = [\"client-abc\"]\n"
+        ),
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rules = example_rule_dir(&r);
+    r.ok(&[
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "detect",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let (slack_url, _calls) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    let exp = now() + 600;
+    let token = |client: &str| {
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some("test-key-1".into());
+        let claims = json!({"sub": "0f1e", "iss": issuer, "client_id": client,
+                            "token_use": "access", "username": "alice", "exp": exp});
+        jsonwebtoken::encode(&h, &claims, &key).unwrap()
+    };
+    let http = reqwest::Client::new();
+    let call = |method: &str, path: &str, bearer: &str| -> (u16, Value) {
+        rt.block_on(async {
+            let resp = http
+                .request(method.parse().unwrap(), format!("{}{path}", server.base))
+                .bearer_auth(bearer)
+                .json(&json!({"question": "show me failed console logins today"}))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json().await.unwrap_or(Value::Null))
+        })
+    };
+    let (status, v) = call("POST", "/api/query", &token("client-abc"));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["row_count"], 12);
+    // Another app's token, a tampered one: refused with the reason.
+    let (status, v) = call("POST", "/api/query", &token("other-app"));
+    assert_eq!(status, 401);
+    assert!(v["error"].as_str().unwrap().contains("audience"), "{v}");
+    let mut tampered = token("client-abc");
+    tampered.push('x');
+    assert_eq!(call("POST", "/api/query", &tampered).0, 401);
+    // The static token keeps working next to JWTs.
+    assert_eq!(call("POST", "/api/query", TOKEN).0, 200);
+    // A JWT names the actor of a state change.
+    let (_, list) = call("GET", "/api/alerts?status=open", &token("client-abc"));
+    let id = list["alerts"][0]["id"].as_str().unwrap().to_string();
+    let (status, ack) = rt.block_on(async {
+        let resp = http
+            .post(format!("{}/api/alerts/{id}/ack", server.base))
+            .bearer_auth(token("client-abc"))
+            .json(&json!({"actor": "someone-else"}))
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+    });
+    assert_eq!(status, 200, "{ack}");
+    assert_eq!(ack["alert"]["status_by"], "api:alice");
+}
