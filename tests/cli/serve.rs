@@ -922,6 +922,42 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
 }
 
 #[test]
+fn the_socket_mode_manifest_needs_no_url_and_enables_socket_mode() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/slack-app-socket.yaml"),
+    )
+    .unwrap();
+    assert!(text.contains("socket_mode_enabled: true"));
+    assert!(
+        !text.contains("https://HOST"),
+        "Socket Mode apps have no request URLs"
+    );
+    let http = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/slack-app.yaml"),
+    )
+    .unwrap();
+    // Same scopes and events as the HTTP app.
+    let section = |t: &str, from: &str, to: &str| {
+        let start = t.find(from).unwrap();
+        let end = start + t[start..].find(to).unwrap();
+        t[start..end]
+            .lines()
+            .filter(|l| l.trim_start().starts_with("- "))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        section(&text, "scopes:", "settings:"),
+        section(&http, "scopes:", "settings:")
+    );
+    assert_eq!(
+        section(&text, "bot_events:", "interactivity:"),
+        section(&http, "bot_events:", "interactivity:")
+    );
+}
+
+#[test]
 fn the_slack_manifest_points_at_routes_the_server_answers() {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/slack-app.yaml"),
