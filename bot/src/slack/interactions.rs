@@ -15,12 +15,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
-use mantissa_core::clock::format_instant;
 use serde_json::Value;
 
 use super::api::SlackApi;
 use super::{Job, SlackSettings, answer};
 use crate::BotState;
+use crate::chat::{self, Flavor};
 
 /// `POST /slack/interactions`: form body `payload=<JSON>`.
 pub(crate) async fn interactions(
@@ -113,32 +113,20 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
     };
     if let Some(to) = to {
         if !state.permissions.may_respond(&click.user) {
-            tracing::warn!(user = %click.user, alert = %click.value, action = %click.action_id, "denied: not in permissions.alert_responders");
-            ephemeral(
-                api,
-                &click,
-                "You are not allowed to change alerts from Slack; ask an admin to add you to `permissions.alert_responders`.",
-            )
-            .await;
+            tracing::warn!(platform = "Slack", user = %click.user, alert = %click.value, action = %click.action_id, "Denied: not in permissions.alert_responders.");
+            ephemeral(api, &click, &chat::respond_denied(Flavor::Slack)).await;
             return;
         }
         let change = StatusChange {
             to,
-            actor: format!("slack:{}", click.user),
+            actor: Flavor::Slack.actor(&click.user),
             note: None,
             at: (state.now)(),
         };
         let note = match state.backend.change_alert(&click.value, &change).await {
             // The router edits the message and posts in its thread.
             Ok(Transition::Changed { .. }) => None,
-            Ok(Transition::Unchanged { alert }) => Some(format!(
-                "This alert is already {}{}.",
-                alert.status,
-                match (&alert.status_by, alert.status_at) {
-                    (Some(by), Some(at)) => format!(" by {} at {}", who(by), format_instant(at)),
-                    _ => String::new(),
-                }
-            )),
+            Ok(Transition::Unchanged { alert }) => Some(chat::already_note(Flavor::Slack, &alert)),
             Err(e) => Some(format!("Nothing changed: {e}.")),
         };
         if let Some(note) = note {
@@ -179,14 +167,6 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             )
             .await;
         }
-    }
-}
-
-/// `slack:U123` → `<@U123>`; other actors as they are.
-fn who(actor: &str) -> String {
-    match actor.strip_prefix("slack:") {
-        Some(u) => format!("<@{u}>"),
-        None => actor.to_string(),
     }
 }
 

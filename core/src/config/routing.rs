@@ -122,14 +122,24 @@ impl Default for SlackConfig {
     }
 }
 
-/// `[discord]`: the Discord REST API (shared by the router and the chat bot).
+/// `[discord]`: the Discord REST API (shared by the router and the chat bot)
+/// and the application behind `/discord/interactions`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiscordConfig {
-    /// Bot token (sent as `Authorization: Bot …`).
+    /// Bot token (sent as `Authorization: Bot …`; `MANTISSA_DISCORD_BOT_TOKEN`).
     pub bot_token: Option<Secret>,
-    /// REST API base URL.
+    /// REST API base URL (`MANTISSA_DISCORD_API_URL`).
     pub api_url: String,
+    /// The application's public key, 64 hex characters (Developer Portal →
+    /// General Information → Public Key; `MANTISSA_DISCORD_PUBLIC_KEY`).
+    /// `mantissa serve` verifies every interaction's Ed25519 signature with
+    /// it; without it `/discord/interactions` is off.
+    pub public_key: Option<String>,
+    /// The application id (Developer Portal → General Information;
+    /// `MANTISSA_DISCORD_APPLICATION_ID`): completes deferred answers and
+    /// registers the `/mantissa` command.
+    pub application_id: Option<String>,
 }
 
 impl Default for DiscordConfig {
@@ -137,7 +147,38 @@ impl Default for DiscordConfig {
         Self {
             bot_token: None,
             api_url: "https://discord.com/api/v10".into(),
+            public_key: None,
+            application_id: None,
         }
+    }
+}
+
+impl DiscordConfig {
+    /// Checks the shapes serde cannot: the public key is 32 bytes of hex
+    /// and the application id is a snowflake (digits).
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(key) = &self.public_key {
+            let key = key.trim();
+            if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "discord.public_key must be the application's Ed25519 public key as 64 hex characters (32 bytes), got {} characters{}; copy it from the Developer Portal → General Information → Public Key",
+                    key.chars().count(),
+                    if key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        ""
+                    } else {
+                        " that are not all hex digits"
+                    }
+                ));
+            }
+        }
+        if let Some(id) = &self.application_id
+            && (id.trim().is_empty() || !id.trim().bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "discord.application_id `{id}` must be the numeric application id (Developer Portal → General Information → Application ID)"
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,205 @@
+//! A small Discord REST client: completing deferred interaction responses
+//! (`PATCH /webhooks/{application_id}/{token}/messages/@original`, with a
+//! CSV as multipart `files[0]`) and registering the `/mantissa` command
+//! (`PUT /applications/{id}[/guilds/{guild}]/commands`). The base URL is
+//! configurable (tests point it at a local server speaking the same
+//! protocol); errors carry Discord's `code` and `message`, never a token.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::auth::Secret;
+
+/// Default Discord REST base URL.
+pub const DEFAULT_API_URL: &str = "https://discord.com/api/v10";
+
+/// A Discord API failure (never contains the bot or interaction token).
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordApiError {
+    /// Network failure, or an answer that is not Discord's.
+    #[error("Discord API {what}: {message}")]
+    Http {
+        /// The call.
+        what: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// Discord refused the call.
+    #[error("Discord API {what} returned HTTP {status}{}: {message}{}", code.map(|c| format!(" (code {c})")).unwrap_or_default(), if details.is_empty() { String::new() } else { format!("; {details}") })]
+    Discord {
+        /// The call.
+        what: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// Discord's JSON error code (`50035` invalid form body, `10015` unknown webhook, …).
+        code: Option<u64>,
+        /// Discord's message.
+        message: String,
+        /// The `errors` object of a form error, compacted.
+        details: String,
+    },
+    /// A call needs a setting that is missing.
+    #[error("{0}")]
+    NotConfigured(&'static str),
+}
+
+/// A Discord REST client for one application.
+#[derive(Clone)]
+pub struct DiscordApi {
+    http: reqwest::Client,
+    base: String,
+    application_id: String,
+    bot_token: Option<Secret>,
+}
+
+impl std::fmt::Debug for DiscordApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordApi")
+            .field("base", &self.base)
+            .field("application_id", &self.application_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A file to attach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// File name shown in Discord.
+    pub name: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+impl DiscordApi {
+    /// A client for `base` (e.g. [`DEFAULT_API_URL`]) and an application;
+    /// the bot token is needed only to register commands.
+    pub fn new(base: &str, application_id: &str, bot_token: Option<Secret>) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
+            base: base.trim_end_matches('/').to_string(),
+            application_id: application_id.trim().to_string(),
+            bot_token,
+        }
+    }
+
+    /// Replaces the original response of an interaction (the "thinking…"
+    /// message of a deferred response) with `message`, attaching `file` as
+    /// `files[0]` when given. The interaction token is the credential
+    /// (valid 15 minutes).
+    pub async fn edit_original(
+        &self,
+        interaction_token: &str,
+        message: &Value,
+        file: Option<Attachment>,
+    ) -> Result<(), DiscordApiError> {
+        let what = "edit original response";
+        let url = format!(
+            "{}/webhooks/{}/{interaction_token}/messages/@original",
+            self.base, self.application_id
+        );
+        let req = self.http.patch(url);
+        let req = match file {
+            None => req.json(message),
+            Some(file) => {
+                let mut payload = message.clone();
+                payload["attachments"] = serde_json::json!([{ "id": 0, "filename": file.name, "description": "Full result" }]);
+                let part = reqwest::multipart::Part::bytes(file.bytes)
+                    .file_name(file.name)
+                    .mime_str("text/csv")
+                    .map_err(|e| http_error(what, &e.to_string()))?;
+                let json = reqwest::multipart::Part::text(payload.to_string())
+                    .mime_str("application/json")
+                    .map_err(|e| http_error(what, &e.to_string()))?;
+                req.multipart(
+                    reqwest::multipart::Form::new()
+                        .part("payload_json", json)
+                        .part("files[0]", part),
+                )
+            }
+        };
+        self.send(what, req).await.map(drop)
+    }
+
+    /// Overwrites the application's commands with `commands` (a JSON
+    /// array), globally or in one guild (instant; for testing). Returns
+    /// what Discord registered.
+    pub async fn register_commands(
+        &self,
+        guild: Option<&str>,
+        commands: &Value,
+    ) -> Result<Value, DiscordApiError> {
+        let token = self.bot_token.as_ref().ok_or(DiscordApiError::NotConfigured(
+            "discord.bot_token is not set: set MANTISSA_DISCORD_BOT_TOKEN (Developer Portal → Bot → Token)",
+        ))?;
+        if self.application_id.is_empty() {
+            return Err(DiscordApiError::NotConfigured(
+                "discord.application_id is not set: set MANTISSA_DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID)",
+            ));
+        }
+        let url = match guild {
+            Some(g) => format!(
+                "{}/applications/{}/guilds/{g}/commands",
+                self.base, self.application_id
+            ),
+            None => format!(
+                "{}/applications/{}/commands",
+                self.base, self.application_id
+            ),
+        };
+        let req = self
+            .http
+            .put(url)
+            .header(
+                reqwest::header::AUTHORIZATION,
+                format!("Bot {}", token.expose()),
+            )
+            .json(commands);
+        self.send("register commands", req).await
+    }
+
+    async fn send(
+        &self,
+        what: &'static str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<Value, DiscordApiError> {
+        let resp = req
+            .send()
+            .await
+            // Without the URL: it holds the interaction token.
+            .map_err(|e| http_error(what, &e.without_url().to_string()))?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| http_error(what, &e.without_url().to_string()))?;
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(DiscordApiError::Discord {
+                what,
+                status: status.as_u16(),
+                code: v["code"].as_u64(),
+                message: v["message"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| crate::chat::clip(text.trim(), 200)),
+                details: if v["errors"].is_null() {
+                    String::new()
+                } else {
+                    crate::chat::clip(&v["errors"].to_string(), 1000)
+                },
+            });
+        }
+        Ok(v)
+    }
+}
+
+fn http_error(what: &'static str, message: &str) -> DiscordApiError {
+    DiscordApiError::Http {
+        what,
+        message: message.into(),
+    }
+}
