@@ -82,9 +82,11 @@ pub struct Config {
 pub struct PermissionsConfig {
     /// May enable and disable rules (`/mantissa rule enable|disable`);
     /// empty: nobody may, from chat.
+    #[serde(deserialize_with = "routing::id_list")]
     pub rule_admins: Vec<String>,
     /// May acknowledge, resolve and re-open alerts from chat; empty: anyone
     /// in a channel the bot posts to.
+    #[serde(deserialize_with = "routing::id_list")]
     pub alert_responders: Vec<String>,
 }
 

@@ -12,6 +12,9 @@ use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::backend::{
     Answer, Ask, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
 };
+use mantissa_bot::discord::DiscordSettings;
+use mantissa_bot::discord::api::DiscordApi;
+use mantissa_bot::discord::verify::DiscordVerifier;
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
 use mantissa_bot::slack::api::SlackApi;
@@ -338,6 +341,21 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "slack.signing_secret is set but slack.bot_token is not: set MANTISSA_SLACK_BOT_TOKEN (xoxb-…, Slack app → OAuth & Permissions)"
         ),
     };
+    let discord_cfg = &app.config.discord;
+    let discord = match (&discord_cfg.public_key, &discord_cfg.application_id) {
+        (Some(key), Some(application_id)) => Some(DiscordSettings {
+            verifier: DiscordVerifier::from_hex(key, system_clock())?,
+            api: DiscordApi::new(
+                &discord_cfg.api_url,
+                application_id,
+                discord_cfg.bot_token.clone(),
+            ),
+        }),
+        (None, _) => None,
+        (Some(_), None) => anyhow::bail!(
+            "discord.public_key is set but discord.application_id is not: set MANTISSA_DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID)"
+        ),
+    };
     let mut api_tokens = app.config.api.tokens.clone();
     api_tokens.extend(app.config.api.token.clone());
     let clock = app.clock;
@@ -353,6 +371,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         backend: Arc::new(backend),
         dispatcher: Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
         slack,
+        discord,
         api_tokens,
         seen: Seen::default(),
         now: Arc::new(move || clock.now()),
@@ -372,11 +391,16 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         if !app.quiet {
             eprintln!("listening on http://{addr}");
             eprintln!(
-                "  Slack: {}   API: {}   alert routing: {}",
+                "  Slack: {}   Discord: {}   API: {}   alert routing: {}",
                 if state.slack.is_some() {
                     "POST /slack/events"
                 } else {
                     "off (no signing secret / bot token)"
+                },
+                if state.discord.is_some() {
+                    "POST /discord/interactions"
+                } else {
+                    "off (no public key / application id)"
                 },
                 if state.api_tokens.is_empty() {
                     "off (no [api] tokens)"

@@ -135,10 +135,12 @@ pub struct DiscordConfig {
     /// General Information → Public Key; `MANTISSA_DISCORD_PUBLIC_KEY`).
     /// `mantissa serve` verifies every interaction's Ed25519 signature with
     /// it; without it `/discord/interactions` is off.
+    #[serde(deserialize_with = "optional_id")]
     pub public_key: Option<String>,
     /// The application id (Developer Portal → General Information;
     /// `MANTISSA_DISCORD_APPLICATION_ID`): completes deferred answers and
     /// registers the `/mantissa` command.
+    #[serde(deserialize_with = "optional_id")]
     pub application_id: Option<String>,
 }
 
@@ -180,6 +182,37 @@ impl DiscordConfig {
         }
         Ok(())
     }
+}
+
+/// An id written as text or as a number (environment variables holding
+/// only digits, such as Discord snowflakes, arrive as numbers).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Id {
+    Text(String),
+    Number(u64),
+}
+
+impl From<Id> for String {
+    fn from(id: Id) -> Self {
+        match id {
+            Id::Text(s) => s,
+            Id::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Deserializes an optional id given as text or number.
+pub(crate) fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Id>::deserialize(d)?.map(String::from))
+}
+
+/// Deserializes a list of ids given as text or numbers.
+pub(crate) fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Vec::<Id>::deserialize(d)?
+        .into_iter()
+        .map(String::from)
+        .collect())
 }
 
 /// `[router]`: where alerts go and how hard the router tries.
