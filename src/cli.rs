@@ -66,7 +66,8 @@ pub(crate) enum Command {
     Detect(DetectArgs),
     /// List, show, validate, test, enable/disable and backtest detection rules.
     Rules(RulesArgs),
-    /// Run the chat bot and HTTP API: Slack events, /api/query, /api/alerts.
+    /// Run the chat bot and HTTP API: Slack events, Discord interactions,
+    /// /api/query, /api/alerts.
     Serve(ServeArgs),
     /// Discord application set-up: register the `/mantissa` command.
     Discord(DiscordArgs),

@@ -717,6 +717,12 @@ max_alerts = 3
             let c = Config::load(None).map_err(|e| e.to_string())?;
             assert_eq!(c.discord.public_key.as_deref(), Some(key.as_str()));
             assert_eq!(c.discord.application_id.as_deref(), Some("1234567890"));
+            jail.create_file(
+                "mantissa.toml",
+                "[permissions]\nrule_admins = [900000000000000009, \"U1\"]\n",
+            )?;
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.permissions.rule_admins, ["900000000000000009", "U1"]);
             jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", "not-hex");
             let err = Config::load(None).unwrap_err().to_string();
             assert!(

@@ -203,3 +203,110 @@ fn http_error(what: &'static str, message: &str) -> DiscordApiError {
         message: message.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Method, Uri};
+    use serde_json::json;
+
+    use super::*;
+
+    type Seen = Arc<Mutex<Vec<(Method, String, HeaderMap, Bytes)>>>;
+
+    /// A loopback server that records requests and answers `status` with `body`.
+    async fn server(status: u16, body: &'static str) -> (String, Seen) {
+        let seen: Seen = Arc::default();
+        let app = Router::new()
+            .fallback(
+                move |State(seen): State<Seen>,
+                      method: Method,
+                      uri: Uri,
+                      headers: HeaderMap,
+                      b: Bytes| async move {
+                    seen.lock()
+                        .unwrap()
+                        .push((method, uri.path().to_string(), headers, b));
+                    (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        body.to_string(),
+                    )
+                },
+            )
+            .with_state(seen.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/v10", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn a_csv_is_sent_as_files_0_with_the_message_as_payload_json() {
+        let (url, seen) = server(200, "{}").await;
+        let api = DiscordApi::new(&url, "77", None);
+        api.edit_original(
+            "tok",
+            &json!({"content": "hi"}),
+            Some(Attachment {
+                name: "result.csv".into(),
+                bytes: b"a,b\n1,2\n".to_vec(),
+            }),
+        )
+        .await
+        .unwrap();
+        let (method, path, headers, body) = seen.lock().unwrap()[0].clone();
+        assert_eq!(method, Method::PATCH);
+        assert_eq!(path, "/api/v10/webhooks/77/tok/messages/@original");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("multipart/form-data; boundary=")
+        );
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("name=\"payload_json\""), "{body}");
+        assert!(
+            body.contains(
+                r#""attachments":[{"description":"Full result","filename":"result.csv","id":0}]"#
+            ) || body.contains(
+                r#""attachments":[{"id":0,"filename":"result.csv","description":"Full result"}]"#
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("name=\"files[0]\"; filename=\"result.csv\""),
+            "{body}"
+        );
+        assert!(body.contains("a,b\r\n1,2\r\n") || body.contains("a,b\n1,2\n"));
+    }
+
+    #[tokio::test]
+    async fn discord_errors_are_explained_without_the_token() {
+        let (url, _) = server(
+            400,
+            r#"{"code": 50035, "message": "Invalid Form Body", "errors": {"0": {"name": {"_errors": [{"code": "APPLICATION_COMMAND_INVALID_NAME"}]}}}}"#,
+        )
+        .await;
+        let api = DiscordApi::new(&url, "77", Some(Secret::new("bot-secret")));
+        let e = api
+            .register_commands(None, &json!([]))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("HTTP 400 (code 50035): Invalid Form Body")
+                && e.contains("APPLICATION_COMMAND_INVALID_NAME"),
+            "{e}"
+        );
+        assert!(!e.contains("bot-secret"));
+        let none = DiscordApi::new(&url, "77", None)
+            .register_commands(None, &json!([]))
+            .await
+            .unwrap_err();
+        assert!(none.to_string().contains("MANTISSA_DISCORD_BOT_TOKEN"));
+    }
+}
