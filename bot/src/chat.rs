@@ -141,6 +141,23 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// The text without `<@…>` mentions (Slack `<@U1>`, Discord `<@1>`, `<@!1>`, `<@&role>`).
+pub fn strip_mentions(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("<@") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find('>') {
+            Some(j) => rest = &rest[i + j + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A `/mantissa` command, whatever the platform's syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlashCommand {

@@ -356,6 +356,23 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "discord.public_key is set but discord.application_id is not: set MANTISSA_DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID)"
         ),
     };
+    let gateway = match (discord_cfg.gateway, &discord_cfg.bot_token) {
+        (false, _) => None,
+        (true, None) => anyhow::bail!(
+            "discord.gateway is set but discord.bot_token is not: set MANTISSA_DISCORD_BOT_TOKEN (Developer Portal → Bot → Token)"
+        ),
+        (true, Some(_)) if !mantissa_bot::discord::gateway::BUILT => {
+            anyhow::bail!("{}", mantissa_bot::discord::GatewayError::NotBuilt)
+        }
+        (true, Some(token)) => Some((
+            DiscordApi::new(
+                &discord_cfg.api_url,
+                discord_cfg.application_id.as_deref().unwrap_or_default(),
+                Some(token.clone()),
+            ),
+            token.clone(),
+        )),
+    };
     let mut api_tokens = app.config.api.tokens.clone();
     api_tokens.extend(app.config.api.token.clone());
     let clock = app.clock;
@@ -397,10 +414,11 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 } else {
                     "off (no signing secret / bot token)"
                 },
-                if state.discord.is_some() {
-                    "POST /discord/interactions"
-                } else {
-                    "off (no public key / application id)"
+                match (state.discord.is_some(), app.config.discord.gateway) {
+                    (true, true) => "POST /discord/interactions + gateway",
+                    (true, false) => "POST /discord/interactions",
+                    (false, true) => "gateway",
+                    (false, false) => "off (no public key / application id)",
                 },
                 if state.api_tokens.is_empty() {
                     "off (no [api] tokens)"
@@ -415,6 +433,19 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let gateway_failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Some((api, token)) = gateway {
+            let state = state.clone();
+            let stop = stop_tx.clone();
+            let failed = gateway_failed.clone();
+            tokio::spawn(async move {
+                if let Err(e) = mantissa_bot::discord::gateway::run(state, api, token).await {
+                    eprintln!("error: {e}");
+                    failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let _ = stop.send(true);
+                }
+            });
+        }
         let worker = router.map(|r| {
             let mut stop = stop_rx.clone();
             tokio::spawn(async move {
@@ -436,6 +467,9 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;
+        }
+        if gateway_failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return anyhow::Ok(ExitCode::from(1));
         }
         anyhow::Ok(ExitCode::SUCCESS)
     })

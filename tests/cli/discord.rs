@@ -606,3 +606,41 @@ fn register_commands_puts_the_manifest_and_explains_failures() {
     );
     assert!(!err.contains(BOT_TOKEN), "{err}");
 }
+
+#[test]
+#[cfg(not(feature = "discord-gateway"))]
+fn gateway_mode_in_a_build_without_it_is_a_clear_configuration_error() {
+    let r = Run::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_mantissa"))
+        .current_dir(r.dir.path())
+        .env("MANTISSA_DISCORD_GATEWAY", "true")
+        .env("MANTISSA_DISCORD_BOT_TOKEN", BOT_TOKEN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--translator",
+            "builtin",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = super::stderr(&out);
+    assert!(err.contains("--features discord-gateway"), "{err}");
+    assert!(!err.contains(BOT_TOKEN), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_mantissa"))
+        .current_dir(r.dir.path())
+        .env("MANTISSA_DISCORD_PUBLIC_KEY", "abc")
+        .env("MANTISSA_DISCORD_APPLICATION_ID", APP_ID)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        super::stderr(&out).contains(
+            "discord.public_key must be the application's Ed25519 public key as 64 hex characters"
+        ),
+        "{}",
+        super::stderr(&out)
+    );
+}

@@ -1,7 +1,8 @@
 //! A small Discord REST client: completing deferred interaction responses
 //! (`PATCH /webhooks/{application_id}/{token}/messages/@original`, with a
-//! CSV as multipart `files[0]`) and registering the `/mantissa` command
-//! (`PUT /applications/{id}[/guilds/{guild}]/commands`). The base URL is
+//! CSV as multipart `files[0]`), registering the `/mantissa` command
+//! (`PUT /applications/{id}[/guilds/{guild}]/commands`) and, for gateway
+//! mode, posting in channels and starting threads as the bot. The base URL is
 //! configurable (tests point it at a local server speaking the same
 //! protocol); errors carry Discord's `code` and `message`, never a token.
 
@@ -101,26 +102,7 @@ impl DiscordApi {
             "{}/webhooks/{}/{interaction_token}/messages/@original",
             self.base, self.application_id
         );
-        let req = self.http.patch(url);
-        let req = match file {
-            None => req.json(message),
-            Some(file) => {
-                let mut payload = message.clone();
-                payload["attachments"] = serde_json::json!([{ "id": 0, "filename": file.name, "description": "Full result" }]);
-                let part = reqwest::multipart::Part::bytes(file.bytes)
-                    .file_name(file.name)
-                    .mime_str("text/csv")
-                    .map_err(|e| http_error(what, &e.to_string()))?;
-                let json = reqwest::multipart::Part::text(payload.to_string())
-                    .mime_str("application/json")
-                    .map_err(|e| http_error(what, &e.to_string()))?;
-                req.multipart(
-                    reqwest::multipart::Form::new()
-                        .part("payload_json", json)
-                        .part("files[0]", part),
-                )
-            }
-        };
+        let req = with_body(what, self.http.patch(url), message, file)?;
         self.send(what, req).await.map(drop)
     }
 
@@ -132,9 +114,7 @@ impl DiscordApi {
         guild: Option<&str>,
         commands: &Value,
     ) -> Result<Value, DiscordApiError> {
-        let token = self.bot_token.as_ref().ok_or(DiscordApiError::NotConfigured(
-            "discord.bot_token is not set: set MANTISSA_DISCORD_BOT_TOKEN (Developer Portal → Bot → Token)",
-        ))?;
+        let auth = self.bot_auth()?;
         if self.application_id.is_empty() {
             return Err(DiscordApiError::NotConfigured(
                 "discord.application_id is not set: set MANTISSA_DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID)",
@@ -153,12 +133,65 @@ impl DiscordApi {
         let req = self
             .http
             .put(url)
-            .header(
-                reqwest::header::AUTHORIZATION,
-                format!("Bot {}", token.expose()),
-            )
+            .header(reqwest::header::AUTHORIZATION, auth)
             .json(commands);
         self.send("register commands", req).await
+    }
+
+    /// Posts a message in a channel or thread as the bot (gateway mode),
+    /// with `file` as `files[0]`; returns the message id.
+    pub async fn post_message(
+        &self,
+        channel_id: &str,
+        message: &Value,
+        file: Option<Attachment>,
+    ) -> Result<String, DiscordApiError> {
+        let what = "create message";
+        let req = self
+            .http
+            .post(format!("{}/channels/{channel_id}/messages", self.base))
+            .header(reqwest::header::AUTHORIZATION, self.bot_auth()?);
+        let req = with_body(what, req, message, file)?;
+        let v = self.send(what, req).await?;
+        Ok(v["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Starts a public thread on a message; returns the thread's channel id.
+    pub async fn start_thread(
+        &self,
+        channel_id: &str,
+        message_id: &str,
+        name: &str,
+    ) -> Result<String, DiscordApiError> {
+        let req = self
+            .http
+            .post(format!(
+                "{}/channels/{channel_id}/messages/{message_id}/threads",
+                self.base
+            ))
+            .header(reqwest::header::AUTHORIZATION, self.bot_auth()?)
+            .json(&serde_json::json!({ "name": name, "auto_archive_duration": 1440 }));
+        let v = self.send("start thread", req).await?;
+        Ok(v["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// A channel's type (`0` text, `11` public thread, …).
+    pub async fn channel_type(&self, channel_id: &str) -> Result<u64, DiscordApiError> {
+        let req = self
+            .http
+            .get(format!("{}/channels/{channel_id}", self.base))
+            .header(reqwest::header::AUTHORIZATION, self.bot_auth()?);
+        let v = self.send("get channel", req).await?;
+        Ok(v["type"].as_u64().unwrap_or_default())
+    }
+
+    fn bot_auth(&self) -> Result<String, DiscordApiError> {
+        self.bot_token
+            .as_ref()
+            .map(|t| format!("Bot {}", t.expose()))
+            .ok_or(DiscordApiError::NotConfigured(
+                "discord.bot_token is not set: set MANTISSA_DISCORD_BOT_TOKEN (Developer Portal → Bot → Token)",
+            ))
     }
 
     async fn send(
@@ -195,6 +228,33 @@ impl DiscordApi {
         }
         Ok(v)
     }
+}
+
+/// A JSON body, or `payload_json` + `files[0]` as multipart when a file goes along.
+fn with_body(
+    what: &'static str,
+    req: reqwest::RequestBuilder,
+    message: &Value,
+    file: Option<Attachment>,
+) -> Result<reqwest::RequestBuilder, DiscordApiError> {
+    let Some(file) = file else {
+        return Ok(req.json(message));
+    };
+    let mut payload = message.clone();
+    payload["attachments"] =
+        serde_json::json!([{ "id": 0, "filename": file.name, "description": "Full result" }]);
+    let part = reqwest::multipart::Part::bytes(file.bytes)
+        .file_name(file.name)
+        .mime_str("text/csv")
+        .map_err(|e| http_error(what, &e.to_string()))?;
+    let json = reqwest::multipart::Part::text(payload.to_string())
+        .mime_str("application/json")
+        .map_err(|e| http_error(what, &e.to_string()))?;
+    Ok(req.multipart(
+        reqwest::multipart::Form::new()
+            .part("payload_json", json)
+            .part("files[0]", part),
+    ))
 }
 
 fn http_error(what: &'static str, message: &str) -> DiscordApiError {

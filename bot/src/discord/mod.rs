@@ -13,11 +13,20 @@
 //!
 //! Command definitions live in `manifests/discord-commands.json`, embedded
 //! as [`COMMANDS_JSON`] and registered by `mantissa discord register-commands`.
+//!
+//! Gateway mode ([`gateway`], cargo feature `discord-gateway`) adds
+//! mentions and thread conversations ([`threads`]) without a public URL.
 
 pub mod api;
 mod commands;
 mod components;
+#[cfg(feature = "discord-gateway")]
+pub mod gateway;
+#[cfg(not(feature = "discord-gateway"))]
+#[path = "gateway_disabled.rs"]
+pub mod gateway;
 pub mod render;
+pub mod threads;
 pub mod verify;
 
 use std::sync::Arc;
@@ -36,6 +45,19 @@ use verify::DiscordVerifier;
 /// The `/mantissa` command definitions registered with Discord (the
 /// contents of `manifests/discord-commands.json`).
 pub const COMMANDS_JSON: &str = include_str!("../../../manifests/discord-commands.json");
+
+/// Gateway mode could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Built without the `discord-gateway` feature.
+    #[error(
+        "discord.gateway is set but this build has no gateway mode; rebuild with `cargo build --features discord-gateway`, or use HTTP interactions"
+    )]
+    NotBuilt,
+    /// The connection failed (bad token, missing intents, network).
+    #[error("Discord gateway: {0}")]
+    Gateway(String),
+}
 
 /// Ephemeral message flag.
 pub const EPHEMERAL: u64 = 1 << 6;

@@ -142,6 +142,11 @@ pub struct DiscordConfig {
     /// registers the `/mantissa` command.
     #[serde(deserialize_with = "optional_id")]
     pub application_id: Option<String>,
+    /// Gateway mode (`MANTISSA_DISCORD_GATEWAY=true`): `mantissa serve`
+    /// connects to Discord with the bot token and answers mentions and
+    /// thread follow-ups, no public URL needed. Needs a build with the
+    /// `discord-gateway` feature and the Message Content intent.
+    pub gateway: bool,
 }
 
 impl Default for DiscordConfig {
@@ -151,6 +156,7 @@ impl Default for DiscordConfig {
             api_url: "https://discord.com/api/v10".into(),
             public_key: None,
             application_id: None,
+            gateway: false,
         }
     }
 }
