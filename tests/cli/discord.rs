@@ -188,7 +188,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
     std::fs::write(
         r.dir.path().join("mantissa.toml"),
         format!(
-            "[permissions]\nrule_admins = [\"{ADMIN_ROLE}\"]\n[router.destinations.secops]\ntype = \"discord\"\nchannel_id = \"C1\"\n[router.default_route]\ndestinations = [\"secops\"]\n"
+            "[permissions]\nrule_admins = [\"{ADMIN_ROLE}\"]\nalert_responders = [\"111\", \"{ADMIN_ROLE}\"]\n[router.destinations.secops]\ntype = \"discord\"\nchannel_id = \"C1\"\n[router.default_route]\ndestinations = [\"secops\"]\n"
         ),
     )
     .unwrap();
@@ -446,18 +446,32 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
 
     // The alert button: acknowledged in the store, the message updated in
     // place with who and when, and the router edits the embed too.
-    let click = |id: &str, user: &str| {
+    let click = |id: &str, user: &str, roles: &[&str]| {
         json!({
             "id": id, "application_id": APP_ID, "type": 3, "token": format!("itoken-{id}"),
             "version": 1, "guild_id": "1", "channel_id": "C1",
-            "member": {"user": {"id": user, "username": user}, "roles": []},
+            "member": {"user": {"id": user, "username": user}, "roles": roles},
             "message": {"id": "1200000000000000001", "channel_id": "C1",
                         "embeds": alert_message["embeds"], "components": alert_message["components"]},
             "data": {"custom_id": ack_id, "component_type": 2},
         })
         .to_string()
     };
-    let (status, updated, took) = signed(&click("15", "111"));
+    // Not a responder (by id or role): refused, only the clicker sees why.
+    let (_, refused, _) = signed(&click("18", "333", &["5"]));
+    assert_eq!(refused["type"], 4);
+    assert_eq!(refused["data"]["flags"], 64);
+    assert!(
+        refused["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed to change alerts from Discord"),
+        "{refused}"
+    );
+    let show: Value =
+        serde_json::from_str(&r.ok(&["alerts", "show", &alert_id, "--format", "json"])).unwrap();
+    assert_eq!(show["alert"]["status"], "open");
+    let (status, updated, took) = signed(&click("15", "111", &[]));
     assert_eq!(status, 200);
     eprintln!("alert button: UPDATE_MESSAGE in {took:?}");
     assert!(took < Duration::from_secs(3), "{took:?}");
@@ -492,13 +506,13 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
     );
 
     // A second click: a polite ephemeral note, nothing changes.
-    let (_, again, _) = signed(&click("16", "222"));
+    let (_, again, _) = signed(&click("16", "222", &[ADMIN_ROLE]));
     assert_eq!(again["type"], 4);
     assert_eq!(again["data"]["flags"], 64);
     let note = again["data"]["content"].as_str().unwrap();
     assert!(note.contains("already acknowledged by <@111>"), "{note}");
     // A stale button (an alert that does not exist).
-    let stale = click("17", "111").replace(&alert_id, "0000000000000000");
+    let stale = click("17", "111", &[]).replace(&alert_id, "0000000000000000");
     let (_, gone, _) = signed(&stale);
     assert_eq!(gone["data"]["flags"], 64, "{gone}");
 
