@@ -306,6 +306,12 @@ pub(crate) struct ServeArgs {
     /// Translator for questions.
     #[arg(long, value_enum, default_value_t = TranslatorChoice::Auto)]
     pub(crate) translator: TranslatorChoice,
+    /// Receive Slack events, commands and button clicks over Socket Mode (a
+    /// WebSocket the bot opens; no public URL needed). Needs
+    /// MANTISSA_SLACK_APP_TOKEN (xapp-…) and MANTISSA_SLACK_BOT_TOKEN; the
+    /// HTTP API keeps listening on --listen.
+    #[arg(long)]
+    pub(crate) socket_mode: bool,
 }
 
 #[derive(Debug, Args)]

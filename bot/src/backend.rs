@@ -92,6 +92,8 @@ pub struct RuleInfo {
     pub last_error: Option<String>,
     /// Last successful evaluation time.
     pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+    /// Notifications are muted until this time (the rule still runs).
+    pub muted_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A rule test's outcome.
@@ -183,6 +185,16 @@ pub trait Backend: Send + Sync {
 
     /// Enables or disables a rule at run time (the file is not changed).
     async fn set_rule_enabled(&self, id: &str, enabled: bool) -> Result<RuleInfo, BackendError>;
+
+    /// Mutes a rule's notifications until `until` (`None`: lifts the mute).
+    /// The rule keeps running and its alerts are stored; they are just not
+    /// sent. Returns the rule as it now is.
+    async fn mute_rule(
+        &self,
+        id: &str,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        by: &str,
+    ) -> Result<RuleInfo, BackendError>;
 
     /// Runs a rule's inline tests on the real pipeline.
     async fn test_rule(&self, id: &str) -> Result<Vec<RuleTestResult>, BackendError>;

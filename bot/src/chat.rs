@@ -43,6 +43,8 @@ pub enum Icon {
     Tada,
     /// The translator is unsure.
     Thinking,
+    /// A rule's notifications are muted.
+    Mute,
 }
 
 impl Flavor {
@@ -119,6 +121,7 @@ impl Flavor {
             (Self::Slack, Icon::Fail) => ":x:",
             (Self::Slack, Icon::Tada) => ":tada:",
             (Self::Slack, Icon::Thinking) => ":thinking_face:",
+            (Self::Slack, Icon::Mute) => ":mute:",
             (Self::Discord, Icon::Enabled) => "🟢",
             (Self::Discord, Icon::Disabled) => "⚪",
             (Self::Discord, Icon::Warning) => "⚠️",
@@ -127,6 +130,7 @@ impl Flavor {
             (Self::Discord, Icon::Fail) => "❌",
             (Self::Discord, Icon::Tada) => "🎉",
             (Self::Discord, Icon::Thinking) => "🤔",
+            (Self::Discord, Icon::Mute) => "🔇",
         }
     }
 }
@@ -191,6 +195,14 @@ pub enum RuleVerb {
     Disable,
     /// `test <id>`: the rule's inline tests.
     Test,
+    /// `mute <id> [hours]` (alert responders): silence the rule's
+    /// notifications; `hours` as typed, checked by [`execute`] (empty: 24).
+    Mute {
+        /// The duration as typed (`8`, `8h`, or empty for the default).
+        hours: String,
+    },
+    /// `unmute <id>` (alert responders).
+    Unmute,
     /// Anything else (as typed).
     Unknown(String),
 }
@@ -204,6 +216,10 @@ impl RuleVerb {
             "enable" => Self::Enable,
             "disable" => Self::Disable,
             "test" => Self::Test,
+            "mute" => Self::Mute {
+                hours: String::new(),
+            },
+            "unmute" => Self::Unmute,
             _ => Self::Unknown(word.to_string()),
         }
     }
@@ -218,7 +234,18 @@ impl SlashCommand {
             "ask" => Self::Ask(rest.to_string()),
             "rule" | "rules" => {
                 let (verb, id) = split(rest);
-                Self::Rule(RuleVerb::parse(verb), id.to_string())
+                match RuleVerb::parse(verb) {
+                    RuleVerb::Mute { .. } => {
+                        let (id, hours) = split(id);
+                        Self::Rule(
+                            RuleVerb::Mute {
+                                hours: hours.to_string(),
+                            },
+                            id.to_string(),
+                        )
+                    }
+                    verb => Self::Rule(verb, id.to_string()),
+                }
             }
             "alerts" => Self::Alerts {
                 mine: rest.eq_ignore_ascii_case("mine"),
@@ -298,6 +325,7 @@ pub fn help(f: Flavor) -> String {
 • `/mantissa ask <question>`: ask about your logs (\"failed console logins by source IP today\")\n\
 • `/mantissa rule list` · `rule show <id>` · `rule test <id>`\n\
 • `/mantissa rule enable <id>` · `rule disable <id>` (rule admins)\n\
+• `/mantissa rule mute <id> [hours]` · `rule unmute <id>`: silence a noisy rule's notifications (alert responders)\n\
 • `/mantissa alerts [open|mine]`: open alerts, or the ones you acknowledged\n\
 • `/mantissa status`: engine, last detection cycle, failing rules",
         f.bold("Mantissa")
@@ -341,10 +369,10 @@ pub async fn execute(state: &BotState, caller: Caller<'_>, command: SlashCommand
     }
 }
 
-/// One line per rule: state, id, severity, schedule, failures.
+/// One line per rule: state, id, severity, schedule, failures, mute.
 pub fn rule_line(f: Flavor, r: &RuleInfo) -> String {
     format!(
-        "{} `{}` {} · {}{}",
+        "{} `{}` {} · {}{}{}",
         f.icon(if r.enabled {
             Icon::Enabled
         } else {
@@ -357,7 +385,14 @@ pub fn rule_line(f: Flavor, r: &RuleInfo) -> String {
             format!(" · {} failing ({})", f.icon(Icon::Warning), r.failures)
         } else {
             String::new()
-        }
+        },
+        r.muted_until
+            .map(|t| format!(
+                " · {} muted until {}",
+                f.icon(Icon::Mute),
+                format_instant(t)
+            ))
+            .unwrap_or_default()
     )
 }
 
@@ -418,6 +453,10 @@ async fn rule(state: &BotState, caller: Caller<'_>, verb: RuleVerb, id: &str) ->
             Err(e) => private(format!("Nothing changed: {e}")),
         };
     }
+    if let RuleVerb::Mute { .. } | RuleVerb::Unmute = verb {
+        // Muting looks the rule up itself.
+        return mute(state, caller, &verb, id).await;
+    }
     let rules = match state.backend.rules().await {
         Ok(r) => r,
         Err(e) => return private(format!("Cannot load the rules: {e}")),
@@ -466,10 +505,137 @@ async fn rule(state: &BotState, caller: Caller<'_>, verb: RuleVerb, id: &str) ->
             None => unknown(id),
         },
         RuleVerb::Unknown(other) => private(format!(
-            "Unknown rule command `{}`; use list, show, enable, disable or test.",
+            "Unknown rule command `{}`; use list, show, enable, disable, test, mute or unmute.",
             f.escape(&other)
         )),
-        RuleVerb::Enable | RuleVerb::Disable => unknown(id),
+        RuleVerb::Enable | RuleVerb::Disable | RuleVerb::Mute { .. } | RuleVerb::Unmute => {
+            unknown(id)
+        }
+    }
+}
+
+/// The longest mute, in hours (30 days).
+pub const MAX_MUTE_HOURS: i64 = 24 * 30;
+
+/// The mute of "Mute rule 24h" and of `rule mute` without hours.
+pub const DEFAULT_MUTE_HOURS: i64 = 24;
+
+/// `rule mute <id> [hours]` / `rule unmute <id>`: alert responders only.
+async fn mute(state: &BotState, caller: Caller<'_>, verb: &RuleVerb, id: &str) -> Outcome {
+    let f = caller.flavor;
+    let hours = match verb {
+        RuleVerb::Mute { hours } => match hours.trim() {
+            "" => Some(DEFAULT_MUTE_HOURS),
+            h => match h.trim_end_matches('h').parse::<i64>() {
+                Ok(n) if (1..=MAX_MUTE_HOURS).contains(&n) => Some(n),
+                _ => {
+                    return private(format!(
+                        "`{}` is not a number of hours between 1 and {MAX_MUTE_HOURS}; e.g. `/mantissa rule mute {} 8`.",
+                        f.escape(h),
+                        f.escape(id)
+                    ));
+                }
+            },
+        },
+        _ => None,
+    };
+    let word = if hours.is_some() { "mute" } else { "unmute" };
+    if id.is_empty() {
+        return private(format!(
+            "Usage: `/mantissa rule {word} <id>{}`",
+            if hours.is_some() { " [hours]" } else { "" }
+        ));
+    }
+    if !state
+        .permissions
+        .member_may_respond(caller.user, caller.roles)
+    {
+        tracing::warn!(
+            platform = f.name(),
+            user = %caller.user,
+            rule = %id,
+            action = word,
+            "Denied: not in permissions.alert_responders."
+        );
+        return private(mute_denied(f));
+    }
+    let until = hours.map(|h| (state.now)() + chrono::Duration::hours(h));
+    match state
+        .backend
+        .mute_rule(id, until, &f.actor(caller.user))
+        .await
+    {
+        Ok(r) => {
+            tracing::info!(platform = f.name(), user = %caller.user, rule = %id, action = word, "Rule mute changed from chat.");
+            Outcome::Reply {
+                text: format!(
+                    "{} {word}d rule `{}`.\n{}",
+                    f.mention(caller.user),
+                    r.id,
+                    rule_line(f, &r)
+                ),
+                visibility: Visibility::Channel,
+            }
+        }
+        Err(e) if e.0.starts_with("no rule") => private(format!(
+            "No rule `{}`; `/mantissa rule list` shows the ids.",
+            f.escape(id)
+        )),
+        Err(e) => private(format!("Nothing changed: {e}")),
+    }
+}
+
+/// The refusal for a mute by someone not in `alert_responders`.
+pub fn mute_denied(f: Flavor) -> String {
+    format!(
+        "You are not allowed to mute rules from {}; ask an admin to add you{} to `permissions.alert_responders`.",
+        f.name(),
+        if f == Flavor::Discord {
+            " (or one of your roles)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// "Mute rule 24h" on an alert: mutes the alert's rule for
+/// [`DEFAULT_MUTE_HOURS`]. `Ok` is the note for everyone (the alert's
+/// thread on Slack, the channel on Discord); `Err` is for the caller only
+/// (refused, alert gone, store error).
+pub async fn mute_alert_rule(
+    state: &BotState,
+    caller: Caller<'_>,
+    alert_id: &str,
+) -> Result<String, String> {
+    let f = caller.flavor;
+    if !state
+        .permissions
+        .member_may_respond(caller.user, caller.roles)
+    {
+        tracing::warn!(platform = f.name(), user = %caller.user, alert = %alert_id, "Denied mute: not in permissions.alert_responders.");
+        return Err(mute_denied(f));
+    }
+    let rule_id = match state.backend.alert(alert_id).await {
+        Ok(Some(a)) => a.rule_id,
+        Ok(None) => return Err("That alert no longer exists.".into()),
+        Err(e) => return Err(format!("Cannot read the alert: {e}.")),
+    };
+    let until = (state.now)() + chrono::Duration::hours(DEFAULT_MUTE_HOURS);
+    match state
+        .backend
+        .mute_rule(&rule_id, Some(until), &f.actor(caller.user))
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(platform = f.name(), user = %caller.user, rule = %rule_id, "Rule muted from chat.");
+            Ok(format!(
+                "{} {} muted rule `{rule_id}` until {}. It keeps running and its alerts are still recorded (`/mantissa alerts`); `/mantissa rule unmute {rule_id}` lifts the mute.",
+                f.icon(Icon::Mute),
+                f.mention(caller.user),
+                format_instant(until)
+            ))
+        }
+        Err(e) => Err(format!("Nothing changed: {e}.")),
     }
 }
 
@@ -702,6 +868,23 @@ mod tests {
         assert_eq!(
             SlashCommand::parse("stat"),
             SlashCommand::Unknown("stat".into())
+        );
+        assert_eq!(
+            SlashCommand::parse("rule mute noisy-rule 8h"),
+            SlashCommand::Rule(RuleVerb::Mute { hours: "8h".into() }, "noisy-rule".into())
+        );
+        assert_eq!(
+            SlashCommand::parse("rule mute noisy-rule"),
+            SlashCommand::Rule(
+                RuleVerb::Mute {
+                    hours: String::new()
+                },
+                "noisy-rule".into()
+            )
+        );
+        assert_eq!(
+            SlashCommand::parse("rule UNMUTE noisy-rule"),
+            SlashCommand::Rule(RuleVerb::Unmute, "noisy-rule".into())
         );
     }
 

@@ -5,6 +5,8 @@
 //! authenticated before anything else runs ([`auth`]); chat requests are
 //! acked at once and answered in the background ([`dispatch`]). The bot
 //! talks to the rest of the product only through [`backend::Backend`].
+//! Answers that are time series or grouped counts also get a chart
+//! ([`chart`], platform-neutral PNG rendering).
 //!
 //! Routes: `POST /slack/events`, `POST /slack/interactions`,
 //! `POST /slack/commands`, `POST /discord/interactions`,
@@ -13,6 +15,7 @@
 
 pub mod auth;
 pub mod backend;
+pub mod chart;
 pub mod chat;
 pub mod discord;
 pub mod dispatch;

@@ -13,6 +13,7 @@ use crate::engine::{EngineError, QueryEngine, QueryResult, QueryTime};
 use crate::guard::SqlGuard;
 use crate::llm::{LlmError, LlmReply, LlmTranslator, Repair};
 use crate::nl::{self, BuiltinTranslator, Context, Outcome, QuerySpec, Translator, Turn};
+use std::borrow::Cow;
 
 /// Repairs asked of the model for one question before giving up.
 pub const MAX_REPAIRS: usize = 2;
@@ -150,6 +151,14 @@ impl Answerer {
         })
     }
 
+    /// The guard for an asker limited to `tables` (`None`: the full guard).
+    fn guard_for(&self, tables: Option<&[String]>) -> Cow<'_, SqlGuard> {
+        match tables {
+            Some(t) => Cow::Owned(self.guard.restricted_to(t)),
+            None => Cow::Borrowed(&self.guard),
+        }
+    }
+
     /// The guard every query passes.
     pub fn guard(&self) -> &SqlGuard {
         &self.guard
@@ -164,14 +173,28 @@ impl Answerer {
         previous: Option<&Turn>,
         time: QueryTime,
     ) -> Result<Answer, LlmError> {
+        self.answer_within(question, previous, time, None).await
+    }
+
+    /// [`Answerer::answer`] for an asker who may query only `tables`
+    /// (`None`: every table). SQL touching another table is refused by the
+    /// guard (and, from an LLM, sent back for repair).
+    pub async fn answer_within(
+        &self,
+        question: &str,
+        previous: Option<&Turn>,
+        time: QueryTime,
+        tables: Option<&[String]>,
+    ) -> Result<Answer, LlmError> {
         let started = Instant::now();
+        let guard = &*self.guard_for(tables);
         let ctx = Context {
             catalog: &self.catalog,
             now: time.now,
             previous,
         };
         let llm = match self.choose(question, &ctx)? {
-            Choice::Builtin(t) => return Ok(self.run_builtin(t, time, started).await),
+            Choice::Builtin(t) => return Ok(self.run_builtin(t, guard, time, started).await),
             Choice::Llm(llm) => llm,
             Choice::Declined {
                 reason,
@@ -184,7 +207,8 @@ impl Answerer {
             }
             Choice::Failed(message) => return Ok(Answer::Failed { message, sql: None }),
         };
-        self.run_llm(llm, question, &ctx, time, started).await
+        self.run_llm(llm, guard, question, &ctx, time, started)
+            .await
     }
 
     /// The policy: which translator handles `question` (shared by
@@ -221,11 +245,12 @@ impl Answerer {
     async fn run_builtin(
         &self,
         translation: nl::Translation,
+        guard: &SqlGuard,
         time: QueryTime,
         started: Instant,
     ) -> Answer {
         let sql = translation.sql();
-        let prepared = match nl::prepare(translation, &self.guard) {
+        let prepared = match nl::prepare(translation, guard) {
             Ok(p) => p,
             Err(e) => {
                 return Answer::Failed {
@@ -253,6 +278,7 @@ impl Answerer {
     async fn run_llm(
         &self,
         llm: &LlmTranslator,
+        guard: &SqlGuard,
         question: &str,
         ctx: &Context<'_>,
         time: QueryTime,
@@ -283,7 +309,7 @@ impl Answerer {
                 }
                 LlmReply::NoSql(text) => (String::new(), text, "the reply held no SQL".to_string()),
                 LlmReply::Sql { sql, reply } => {
-                    let error = match self.guard.check(&sql) {
+                    let error = match guard.check(&sql) {
                         Err(e) => format!("refused by the SQL guard: {e}"),
                         Ok(guarded) => match self.engine.execute(&guarded, time).await {
                             Ok(result) => {
@@ -354,6 +380,18 @@ impl Answerer {
         previous: Option<&Turn>,
         time: QueryTime,
     ) -> Result<Planned, LlmError> {
+        self.plan_within(question, previous, time, None).await
+    }
+
+    /// [`Answerer::plan`] for an asker who may query only `tables`.
+    pub async fn plan_within(
+        &self,
+        question: &str,
+        previous: Option<&Turn>,
+        time: QueryTime,
+        tables: Option<&[String]>,
+    ) -> Result<Planned, LlmError> {
+        let guard = &*self.guard_for(tables);
         let ctx = Context {
             catalog: &self.catalog,
             now: time.now,
@@ -362,7 +400,7 @@ impl Answerer {
         let llm = match self.choose(question, &ctx)? {
             Choice::Builtin(t) => {
                 let sql = t.sql();
-                return Ok(match nl::prepare(t, &self.guard) {
+                return Ok(match nl::prepare(t, guard) {
                     Ok(p) => Planned::Sql {
                         translator: p.translation.translator.clone(),
                         interpretation: p.translation.interpretation.clone(),
@@ -408,7 +446,7 @@ impl Answerer {
                 LlmReply::NoSql(text) => (String::new(), text),
                 LlmReply::Sql { sql, reply } => (sql, reply),
             };
-            let error = match self.guard.check(&sql) {
+            let error = match guard.check(&sql) {
                 Ok(g) if !sql.is_empty() => {
                     return Ok(Planned::Sql {
                         translator: llm.name().to_string(),

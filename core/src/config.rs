@@ -9,6 +9,7 @@
 //! `data_dir`, `MANTISSA_ENGINE_MAX_ROWS` sets `engine.max_rows`
 //! (`MANTISSA_ENGINE__MAX_ROWS` works too).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -88,12 +89,26 @@ pub struct PermissionsConfig {
     /// in a channel the bot posts to.
     #[serde(deserialize_with = "routing::id_list")]
     pub alert_responders: Vec<String>,
+    /// Which tables each chat channel may query: channel id (Slack `C…`,
+    /// `D…`; Discord channel id) → table names. The key `"*"` applies to
+    /// channels not listed. With no entry at all, every channel may query
+    /// every table. A question touching another table is refused, explained
+    /// and logged.
+    pub channel_tables: BTreeMap<String, Vec<String>>,
 }
 
 impl PermissionsConfig {
     /// Whether `user` (a Slack user, no roles) may enable or disable rules.
     pub fn may_manage_rules(&self, user: &str) -> bool {
         self.member_may_manage_rules(user, &[])
+    }
+
+    /// The tables `channel` may query (`None`: every table).
+    pub fn tables_for(&self, channel: &str) -> Option<&[String]> {
+        self.channel_tables
+            .get(channel)
+            .or_else(|| self.channel_tables.get("*"))
+            .map(Vec::as_slice)
     }
 
     /// Whether `user` may change alert states.
@@ -745,6 +760,7 @@ max_alerts = 3
         let p = PermissionsConfig {
             rule_admins: vec!["UADMIN".into(), "900".into()],
             alert_responders: vec!["901".into()],
+            ..Default::default()
         };
         assert!(p.may_manage_rules("UADMIN"));
         assert!(!p.may_manage_rules("U1"));

@@ -264,6 +264,26 @@ impl Router {
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>, RouterError> {
         let store = &self.inner.store;
+        if let Some(mute) = store.rule_mute(&alert.rule_id, now).await? {
+            tracing::info!(alert = %alert.id, rule = %alert.rule_id, "rule muted; not sent");
+            store
+                .record_event(
+                    &alert.id,
+                    &AlertEvent {
+                        at: now,
+                        actor: ACTOR.into(),
+                        action: "muted".into(),
+                        detail: Some(format!(
+                            "not sent: rule {} is muted until {} by {}",
+                            alert.rule_id,
+                            mantissa_core::clock::format_instant(mute.until),
+                            mute.by
+                        )),
+                    },
+                )
+                .await?;
+            return Ok(Vec::new());
+        }
         let rows = match change {
             Change::New => {
                 let Some(sel) = policy::select(&self.inner.policy, alert) else {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use mantissa_bot::BotState;
 use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::backend::{
@@ -18,7 +19,7 @@ use mantissa_bot::discord::verify::DiscordVerifier;
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
 use mantissa_bot::slack::api::SlackApi;
-use mantissa_core::alert::{Alert, AlertFilter, AlertStore, StatusChange, Transition};
+use mantissa_core::alert::{Alert, AlertFilter, AlertStore, RuleMute, StatusChange, Transition};
 use mantissa_core::answer::{self, Answerer, Planned, Policy};
 use mantissa_core::clock::Clock;
 use mantissa_core::engine::QueryTime;
@@ -71,6 +72,12 @@ impl LocalBackend {
             failures: st.failures,
             last_error: st.last_error,
             last_success: st.last_success,
+            muted_until: self
+                .alerts
+                .rule_mute(&r.id, self.clock.now())
+                .await
+                .map_err(store_error)?
+                .map(|m| m.until),
         })
     }
 }
@@ -87,7 +94,7 @@ impl Backend for LocalBackend {
             question,
             session,
             translate_only,
-            tables: _,
+            tables,
         } = ask;
         let time = self.time();
         let previous = match session.map(|s| self.sessions.get(s, time.now)) {
@@ -99,7 +106,11 @@ impl Backend for LocalBackend {
             None => None,
         };
         if translate_only {
-            return match self.answerer.plan(question, previous.as_ref(), time).await {
+            return match self
+                .answerer
+                .plan_within(question, previous.as_ref(), time, tables)
+                .await
+            {
                 Ok(Planned::Sql {
                     translator,
                     interpretation,
@@ -131,7 +142,7 @@ impl Backend for LocalBackend {
         }
         let answer = match self
             .answerer
-            .answer(question, previous.as_ref(), time)
+            .answer_within(question, previous.as_ref(), time, tables)
             .await
         {
             Ok(a) => a,
@@ -234,6 +245,35 @@ impl Backend for LocalBackend {
         self.info(rule).await
     }
 
+    async fn mute_rule(
+        &self,
+        id: &str,
+        until: Option<DateTime<Utc>>,
+        by: &str,
+    ) -> Result<RuleInfo, BackendError> {
+        let loaded = self.load();
+        let rule = loaded
+            .get(id)
+            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        match until {
+            Some(until) => self
+                .alerts
+                .mute_rule(&RuleMute {
+                    rule_id: id.to_string(),
+                    until,
+                    by: by.to_string(),
+                    at: self.clock.now(),
+                })
+                .await
+                .map_err(store_error)?,
+            None => {
+                self.alerts.unmute_rule(id).await.map_err(store_error)?;
+            }
+        }
+        tracing::info!(rule = id, by, until = ?until, "rule mute changed");
+        self.info(rule).await
+    }
+
     async fn test_rule(&self, id: &str) -> Result<Vec<RuleTestResult>, BackendError> {
         let loaded = self.load();
         let rule = loaded
@@ -310,6 +350,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         Policy::Builtin => None,
         Policy::Llm | Policy::Auto => LlmTranslator::from_config(&app.config.llm),
     };
+    check_channel_tables(&app.config.permissions, &app.catalog())?;
     let (guard, engine) = app.engine()?;
     let answerer = Answerer::new(app.catalog(), guard, Arc::new(engine), llm, policy)?;
     let sessions = SqliteSessionStore::open(&app.data.state().join("sessions.db"), DEFAULT_EXPIRY)
@@ -328,9 +369,32 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         config: app.config.clone(),
     };
     let slack_cfg = &app.config.slack;
+    let verifier = slack_cfg
+        .signing_secret
+        .as_ref()
+        .map(|s| SlackVerifier::new(s.clone(), system_clock()));
+    let socket_token = if args.socket_mode {
+        let Some(app_token) = slack_cfg.app_token.clone() else {
+            anyhow::bail!(
+                "--socket-mode needs an app-level token: set MANTISSA_SLACK_APP_TOKEN (xapp-…, Slack app → Basic Information → App-Level Tokens, scope connections:write)"
+            );
+        };
+        if slack_cfg.bot_token.is_none() {
+            anyhow::bail!(
+                "--socket-mode needs the bot token too: set MANTISSA_SLACK_BOT_TOKEN (xoxb-…, Slack app → OAuth & Permissions)"
+            );
+        }
+        Some(app_token)
+    } else {
+        None
+    };
     let slack = match (&slack_cfg.signing_secret, &slack_cfg.bot_token) {
-        (Some(secret), Some(token)) => Some(SlackSettings {
-            verifier: SlackVerifier::new(secret.clone(), system_clock()),
+        (_, Some(token)) if socket_token.is_some() => Some(SlackSettings {
+            verifier,
+            api: SlackApi::new(&slack_cfg.api_url, token.clone()),
+        }),
+        (Some(_), Some(token)) => Some(SlackSettings {
+            verifier,
             api: SlackApi::new(&slack_cfg.api_url, token.clone()),
         }),
         (None, None) => None,
@@ -409,7 +473,9 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             eprintln!("listening on http://{addr}");
             eprintln!(
                 "  Slack: {}   Discord: {}   API: {}   alert routing: {}",
-                if state.slack.is_some() {
+                if socket_token.is_some() {
+                    "Socket Mode"
+                } else if state.slack.is_some() {
                     "POST /slack/events"
                 } else {
                     "off (no signing secret / bot token)"
@@ -455,6 +521,35 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .await;
             })
         });
+        let socket = match (socket_token, state.slack.clone()) {
+            (Some(token), Some(slack)) => {
+                let mut stop = stop_rx.clone();
+                let state = state.clone();
+                Some(tokio::spawn(async move {
+                    mantissa_bot::slack::socket::run(state, slack, token, async move {
+                        let _ = stop.changed().await;
+                    })
+                    .await
+                }))
+            }
+            _ => None,
+        };
+        let socket_failed = {
+            let stop_tx = stop_tx.clone();
+            async move {
+                match socket {
+                    Some(task) => match task.await {
+                        Ok(Err(e)) => {
+                            let _ = stop_tx.send(true);
+                            Some(e)
+                        }
+                        _ => None,
+                    },
+                    None => None,
+                }
+            }
+        };
+        let socket_failed = tokio::spawn(socket_failed);
         axum::serve(listener, mantissa_bot::app(state))
             .with_graceful_shutdown(async move {
                 tokio::select! {
@@ -468,9 +563,31 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         if let Some(w) = worker {
             let _ = w.await;
         }
+        if let Ok(Some(e)) = socket_failed.await {
+            return Err(anyhow::Error::new(e));
+        }
         if gateway_failed.load(std::sync::atomic::Ordering::SeqCst) {
             return anyhow::Ok(ExitCode::from(1));
         }
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `[permissions.channel_tables]` must name catalogued tables: a typo would
+/// otherwise silently lock a channel out.
+fn check_channel_tables(
+    permissions: &mantissa_core::config::PermissionsConfig,
+    catalog: &mantissa_core::catalog::Catalog,
+) -> anyhow::Result<()> {
+    for (channel, tables) in &permissions.channel_tables {
+        for t in tables {
+            if catalog.get(&t.to_ascii_lowercase()).is_none() {
+                anyhow::bail!(
+                    "permissions.channel_tables.{channel}: `{t}` is not a log table; known tables: {}",
+                    catalog.names()
+                );
+            }
+        }
+    }
+    Ok(())
 }

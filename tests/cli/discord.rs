@@ -188,7 +188,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
     std::fs::write(
         r.dir.path().join("mantissa.toml"),
         format!(
-            "[permissions]\nrule_admins = [\"{ADMIN_ROLE}\"]\nalert_responders = [\"111\", \"{ADMIN_ROLE}\"]\n[router.destinations.secops]\ntype = \"discord\"\nchannel_id = \"C1\"\n[router.default_route]\ndestinations = [\"secops\"]\n"
+            "[permissions]\nrule_admins = [\"{ADMIN_ROLE}\"]\nalert_responders = [\"111\", \"{ADMIN_ROLE}\"]\n[permissions.channel_tables]\nCGUARD = [\"guardduty\"]\n[router.destinations.secops]\ntype = \"discord\"\nchannel_id = \"C1\"\n[router.default_route]\ndestinations = [\"secops\"]\n"
         ),
     )
     .unwrap();
@@ -228,6 +228,11 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
         .unwrap()
         .to_string();
     let alert_id = ack_id.strip_prefix("alert_ack:").unwrap().to_string();
+    let mute_id = alert_message["components"][0]["components"][2]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(mute_id, format!("alert_mute:{alert_id}"));
 
     let server = serve(&r, &discord_url);
     let http = reqwest::Client::new();
@@ -401,6 +406,42 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
             .starts_with("12 rows")
     );
 
+    // [permissions.channel_tables]: a restricted channel, and a thread in
+    // it, may not query cloudtrail; the refusal says what they may query.
+    let restricted = |id: &str, channel: Value| {
+        let mut v: Value = serde_json::from_str(&command(
+            id,
+            "111",
+            &[],
+            json!({"name": "ask", "type": 1, "options": [{"name": "question", "type": 3, "value": "show me failed console logins today"}]}),
+        ))
+        .unwrap();
+        v["channel_id"] = channel["id"].clone();
+        v["channel"] = channel;
+        v.to_string()
+    };
+    for (id, channel) in [
+        ("30", json!({"id": "CGUARD", "type": 0})),
+        ("31", json!({"id": "T9", "type": 11, "parent_id": "CGUARD"})),
+    ] {
+        let (_, deferred, _) = signed(&restricted(id, channel));
+        assert_eq!(deferred, json!({"type": 5}));
+        let edits = wait_for(
+            &calls,
+            "PATCH",
+            &format!("/webhooks/{APP_ID}/itoken-{id}/messages/@original"),
+            1,
+        );
+        assert_eq!(edits.len(), 1, "{:?}", calls.lock().unwrap());
+        let body = edits[0].2.to_string();
+        assert!(
+            body.contains("`cloudtrail` may not be queried from here")
+                && body.contains("allowed here: guardduty")
+                && !body.contains("203.0.113.66"),
+            "{body}"
+        );
+    }
+
     // Rule admins by role: a member without the role is refused, nothing changes.
     let disable = |id: &str, user: &str, roles: &[&str]| {
         command(
@@ -443,6 +484,51 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
         "{done}"
     );
     assert_eq!(enabled(), false);
+
+    // /mantissa rule mute|unmute: alert responders (by id or role), hours
+    // optional; the channel sees who muted and until when.
+    let mute = |id: &str, user: &str, verb: &str, hours: Option<i64>| {
+        let mut options = vec![json!({"name": "id", "type": 3, "value": "suspicious-logins"})];
+        options.extend(hours.map(|h| json!({"name": "hours", "type": 4, "value": h})));
+        command(
+            id,
+            user,
+            &[],
+            json!({"name": "rule", "type": 2, "options": [{"name": verb, "type": 1, "options": options}]}),
+        )
+    };
+    let (_, denied, _) = signed(&mute("19", "333", "mute", Some(8)));
+    assert_eq!(denied["data"]["flags"], 64);
+    assert!(
+        denied["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed to mute rules from Discord"),
+        "{denied}"
+    );
+    let (_, muted, _) = signed(&mute("20", "111", "mute", Some(8)));
+    assert_eq!(muted["type"], 4);
+    assert!(muted["data"].get("flags").is_none(), "{muted}");
+    let text = muted["data"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("<@111> muted rule `suspicious-logins`")
+            && text.contains("🔇 muted until 2024-03-10T20:00:00Z"),
+        "{text}"
+    );
+    let (_, bad, _) = signed(&mute("21", "111", "mute", Some(0)));
+    assert!(
+        bad["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("not a number of hours"),
+        "{bad}"
+    );
+    let (_, unmuted, _) = signed(&mute("22", "111", "unmute", None));
+    let text = unmuted["data"]["content"].as_str().unwrap();
+    assert!(
+        text.contains("<@111> unmuted rule `suspicious-logins`") && !text.contains("muted until"),
+        "{text}"
+    );
 
     // The alert button: acknowledged in the store, the message updated in
     // place with who and when, and the router edits the embed too.
@@ -516,11 +602,34 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
     let (_, gone, _) = signed(&stale);
     assert_eq!(gone["data"]["flags"], 64, "{gone}");
 
+    // Mute rule 24h: responders only; the channel is told until when and
+    // how to lift it.
+    let rule_id = show["alert"]["rule_id"].as_str().unwrap().to_string();
+    let (_, refused, _) = signed(&click("23", "333", &["5"]).replace(&ack_id, &mute_id));
+    assert_eq!(refused["data"]["flags"], 64, "{refused}");
+    assert!(
+        refused["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed to mute rules from Discord"),
+        "{refused}"
+    );
+    let (_, muted, _) = signed(&click("24", "222", &[ADMIN_ROLE]).replace(&ack_id, &mute_id));
+    assert_eq!(muted["type"], 4, "{muted}");
+    assert!(muted["data"].get("flags").is_none(), "{muted}");
+    let note = muted["data"]["content"].as_str().unwrap();
+    assert!(
+        note.contains(&format!(
+            "<@222> muted rule `{rule_id}` until 2024-03-11T12:00:00Z"
+        )) && note.contains(&format!("rule unmute {rule_id}")),
+        "{note}"
+    );
+
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         calls_of(&calls, "PATCH", "/webhooks/").len(),
-        1,
-        "only the signed question was answered"
+        3,
+        "only the signed questions were answered"
     );
     assert_eq!(
         calls_of(&calls, "PATCH", "/channels/").len(),

@@ -11,6 +11,7 @@ mod discord;
 mod llm;
 mod routing;
 mod serve;
+mod socket;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

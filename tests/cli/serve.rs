@@ -23,7 +23,9 @@ const NOW: &str = "2024-03-10T12:00:00Z";
 
 type Calls = Arc<Mutex<Vec<(String, HeaderMap, Value)>>>;
 
-/// A Slack Web API: `chat.postMessage`, the external upload flow; records calls.
+/// A Slack Web API: `chat.postMessage`, the external upload flow (upload
+/// URLs point back here, `/upload/F<n>`, and record what the bytes are);
+/// records calls.
 fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
     let calls: Calls = Arc::default();
     async fn handle(
@@ -33,18 +35,43 @@ fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
         body: Bytes,
     ) -> String {
         let method = uri.path().trim_start_matches("/api/").to_string();
-        let v: Value = serde_json::from_slice(&body)
-            .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }));
+        let v: Value = if method.starts_with("/upload/") {
+            // The file's bytes: what a PNG's signature and IHDR say.
+            let be = |i: usize| {
+                body.get(i..i + 4)
+                    .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            json!({
+                "len": body.len(),
+                "png": body.starts_with(b"\x89PNG\r\n\x1a\n") && body.get(12..16) == Some(b"IHDR"),
+                "width": be(16),
+                "height": be(20),
+            })
+        } else if method == "files.getUploadURLExternal" {
+            let form: std::collections::HashMap<String, String> =
+                serde_urlencoded::from_bytes(&body).unwrap_or_default();
+            json!(form)
+        } else {
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }))
+        };
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
         let mut c = calls.lock().unwrap();
         c.push((method.clone(), headers, v));
-        let n = c.iter().filter(|(m, _, _)| m == "chat.postMessage").count();
+        let n = c.iter().filter(|(m, _, _)| *m == method).count();
         match method.as_str() {
             "chat.postMessage" => {
                 json!({"ok": true, "channel": "C1", "ts": format!("1710072000.{n:06}")})
             }
-            "files.getUploadURLExternal" => {
-                json!({"ok": true, "upload_url": "http://unused", "file_id": "F1"})
-            }
+            "files.getUploadURLExternal" => json!({
+                "ok": true,
+                "upload_url": format!("http://{host}/upload/F{n}"),
+                "file_id": format!("F{n}"),
+            }),
             _ => json!({"ok": true}),
         }
         .to_string()
@@ -315,6 +342,109 @@ fn slack_mentions_are_answered_in_the_thread_and_follow_ups_refine_them() {
         posts(&calls).len(),
         3,
         "nothing answered for the retry, chatter, bots or forgeries"
+    );
+}
+
+#[test]
+fn time_series_and_grouped_counts_get_a_chart_uploaded_into_their_thread() {
+    let r = Run::new();
+    r.ok(&["--now", NOW, "-q", "demo", "--events", "5000"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, calls) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    let http = reqwest::Client::new();
+    let mention = |id: &str, ts: &str, text: &str| {
+        let body = event(
+            id,
+            json!({"type": "app_mention", "user": "U1", "channel": "C1", "ts": ts,
+            "text": format!("<@UBOT> {text}"), "event_ts": ts}),
+        );
+        let status = rt.block_on(async {
+            http.post(format!("{}/slack/events", server.base))
+                .headers(signed(now(), &body))
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+        assert_eq!(status, 200);
+    };
+    let check = |i: usize, thread: &str, kind: &str| {
+        let asked = wait_for(&calls, "files.getUploadURLExternal", i + 1);
+        let completed = wait_for(&calls, "files.completeUploadExternal", i + 1);
+        assert_eq!(completed.len(), i + 1, "{completed:?}");
+        let ask = &asked[i];
+        assert_eq!(ask["filename"], "chart.png");
+        assert!(ask["alt_txt"].as_str().unwrap().contains(kind), "{ask}");
+        let file = format!("F{}", i + 1);
+        let bytes = wait_for(&calls, &format!("/upload/{file}"), 1);
+        assert_eq!(bytes.len(), 1);
+        assert_eq!(bytes[0]["png"], true, "{}", bytes[0]);
+        assert_eq!(
+            (&bytes[0]["width"], &bytes[0]["height"]),
+            (&json!(1000), &json!(500))
+        );
+        assert_eq!(
+            ask["length"].as_str().unwrap(),
+            bytes[0]["len"].to_string(),
+            "the announced length is the uploaded length"
+        );
+        let done = &completed[i];
+        assert_eq!(done["channel_id"], "C1");
+        assert_eq!(done["thread_ts"], thread, "{done}");
+        assert_eq!(done["files"][0]["id"], file.as_str());
+        assert!(
+            done["files"][0]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Chart: "),
+            "{done}"
+        );
+    };
+
+    // A time series: a line chart in the mention's thread, after the table.
+    mention(
+        "Ec1",
+        "1710070000.000100",
+        "hourly console logins this week",
+    );
+    check(0, "1710070000.000100", "Line chart of n by hour");
+    let p = posts(&calls);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0]["thread_ts"], "1710070000.000100");
+    {
+        let c = calls.lock().unwrap();
+        let order: Vec<&str> = c.iter().map(|(m, _, _)| m.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "chat.postMessage",
+                "files.getUploadURLExternal",
+                "/upload/F1",
+                "files.completeUploadExternal"
+            ]
+        );
+    }
+
+    // A grouped count: a bar chart in its own thread.
+    mention("Ec2", "1710070100.000100", "count of events by event name");
+    check(
+        1,
+        "1710070100.000100",
+        "Bar chart of n by eventname, 20 bars (top 20 of 63)",
+    );
+
+    // A single number: the table only.
+    mention("Ec3", "1710070200.000100", "how many events this week");
+    let p = wait_for_posts(&calls, 3);
+    assert_eq!(p.len(), 3);
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(
+        wait_for(&calls, "files.getUploadURLExternal", 0).len(),
+        2,
+        "no chart for a single value"
     );
 }
 
@@ -609,6 +739,22 @@ fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_
         "{}",
         notes[1]
     );
+    // Mute rule 24h: noted in the alert's thread, with how to lift it.
+    let before = posts(&calls).len();
+    assert_eq!(
+        send(click("alert_mute", &id, "U3", &ts, 7), now(), SECRET),
+        200
+    );
+    let p = wait_for_posts(&calls, before + 1);
+    let note = p.last().unwrap();
+    assert_eq!(note["thread_ts"], ts.as_str());
+    let text = note["text"].as_str().unwrap();
+    let rule = show["alert"]["rule_id"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("<@U3> muted rule `{rule}` until "))
+            && text.contains(&format!("rule unmute {rule}")),
+        "{text}"
+    );
     std::thread::sleep(Duration::from_millis(500));
     let edits = calls
         .lock()
@@ -730,6 +876,24 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     let (_, unknown, _) = slash("UADMIN", "rule disable suspicous-logins", SECRET);
     assert!(text(&unknown).contains("No rule"), "{unknown}");
 
+    // Mute and unmute (alert responders: anyone here, as none are configured).
+    let (_, muted, _) = slash("U1", "rule mute suspicious-logins 8", SECRET);
+    assert_eq!(muted["response_type"], "in_channel");
+    assert!(
+        text(&muted).contains("<@U1> muted rule `suspicious-logins`")
+            && text(&muted).contains(":mute: muted until 2024-03-10T20:00:00Z"),
+        "{muted}"
+    );
+    let (_, listed, _) = slash("U1", "rule list", SECRET);
+    assert!(listed.to_string().contains("muted until"), "{listed}");
+    let (_, bad, _) = slash("U1", "rule mute suspicious-logins forever", SECRET);
+    assert!(text(&bad).contains("not a number of hours"), "{bad}");
+    let (_, unmuted, _) = slash("U1", "rule unmute suspicious-logins", SECRET);
+    assert!(
+        text(&unmuted).contains("unmuted rule") && !text(&unmuted).contains("muted until"),
+        "{unmuted}"
+    );
+
     let (_, status_reply, _) = slash("U1", "status", SECRET);
     assert!(text(&status_reply).contains("enabled"), "{status_reply}");
     let (_, alerts, _) = slash("U1", "alerts", SECRET);
@@ -792,4 +956,73 @@ fn the_slack_manifest_points_at_routes_the_server_answers() {
     for scope in ["app_mentions:read", "chat:write", "commands", "files:write"] {
         assert!(text.contains(&format!("- {scope}")), "{scope}");
     }
+}
+
+#[test]
+fn a_channel_may_query_only_the_tables_it_is_allowed() {
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[permissions.channel_tables]\nCGUARD = [\"guardduty\"]\n",
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (slack_url, calls) = fake_slack(&rt);
+    let server = serve(&r, &slack_url);
+    let http = reqwest::Client::new();
+    let mention = |id: &str, channel: &str, ts: &str| {
+        let body = event(
+            id,
+            json!({"type": "app_mention", "user": "U1", "channel": channel, "ts": ts,
+            "text": "<@UBOT> show me failed console logins today"}),
+        );
+        rt.block_on(async {
+            let resp = http
+                .post(format!("{}/slack/events", server.base))
+                .headers(signed(now(), &body))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 200);
+        });
+    };
+    // The restricted channel is refused, with the reason and what it may query.
+    mention("EvA", "CGUARD", "1710070000.000200");
+    let p = wait_for_posts(&calls, 1);
+    assert_eq!(p[0]["channel"], "CGUARD");
+    let text = p[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("`cloudtrail` may not be queried from here")
+            && text.contains("allowed here: guardduty"),
+        "{text}"
+    );
+    assert!(p[0]["blocks"].to_string().contains("may not be queried"));
+    // A channel with no entry (and no "*") may query everything.
+    mention("EvB", "COPEN", "1710070000.000300");
+    let p = wait_for_posts(&calls, 2);
+    assert_eq!(p[1]["channel"], "COPEN");
+    assert!(sql_of(&p[1]).contains("FROM cloudtrail"), "{}", p[1]);
+    drop(server);
+
+    // A typo in the permissions is a startup error naming the key.
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[permissions.channel_tables]\nCGUARD = [\"guard_duty\"]\n",
+    )
+    .unwrap();
+    let out = r.cmd(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let out = super::stderr(&out);
+    assert!(
+        out.contains("permissions.channel_tables.CGUARD: `guard_duty` is not a log table"),
+        "{out}"
+    );
 }

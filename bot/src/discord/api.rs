@@ -177,12 +177,23 @@ impl DiscordApi {
 
     /// A channel's type (`0` text, `11` public thread, …).
     pub async fn channel_type(&self, channel_id: &str) -> Result<u64, DiscordApiError> {
+        self.channel(channel_id).await.map(|(kind, _)| kind)
+    }
+
+    /// A channel's type and its parent (a thread's channel; `None` at top level).
+    pub async fn channel(
+        &self,
+        channel_id: &str,
+    ) -> Result<(u64, Option<String>), DiscordApiError> {
         let req = self
             .http
             .get(format!("{}/channels/{channel_id}", self.base))
             .header(reqwest::header::AUTHORIZATION, self.bot_auth()?);
         let v = self.send("get channel", req).await?;
-        Ok(v["type"].as_u64().unwrap_or_default())
+        Ok((
+            v["type"].as_u64().unwrap_or_default(),
+            v["parent_id"].as_str().map(str::to_string),
+        ))
     }
 
     fn bot_auth(&self) -> Result<String, DiscordApiError> {

@@ -5,12 +5,16 @@
 //! permissions and texts as Slack. Quick answers are the HTTP response
 //! (type 4); `ask` and `rule test` are deferred (type 5) and completed by
 //! editing `@original` from the dispatcher, well inside the token's 15 minutes.
+//! A question may only query the tables `[permissions.channel_tables]`
+//! grants the channel (a thread: its parent channel).
 
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{DiscordSettings, EPHEMERAL, ephemeral, in_channel, member, render};
+use super::{
+    DiscordSettings, EPHEMERAL, ephemeral, in_channel, member, permission_channel, render,
+};
 use crate::BotState;
 use crate::backend::Ask;
 use crate::chat::{self, Caller, Flavor, Outcome, RuleVerb, SlashCommand, Visibility, Work};
@@ -21,14 +25,17 @@ pub(crate) fn parse(data: &Value) -> SlashCommand {
         return SlashCommand::Help;
     };
     let name = sub["name"].as_str().unwrap_or_default();
+    // Strings as sent; integers (`hours`) as their digits.
     let opt = |o: &Value, key: &str| -> String {
         o["options"]
             .as_array()
             .and_then(|a| a.iter().find(|x| x["name"] == key))
-            .and_then(|x| x["value"].as_str())
+            .map(|x| match &x["value"] {
+                Value::String(s) => s.trim().to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            })
             .unwrap_or_default()
-            .trim()
-            .to_string()
     };
     match name {
         "help" => SlashCommand::Help,
@@ -39,7 +46,12 @@ pub(crate) fn parse(data: &Value) -> SlashCommand {
         },
         "rule" => match sub["options"].get(0) {
             Some(verb) => SlashCommand::Rule(
-                RuleVerb::parse(verb["name"].as_str().unwrap_or_default()),
+                match RuleVerb::parse(verb["name"].as_str().unwrap_or_default()) {
+                    RuleVerb::Mute { .. } => RuleVerb::Mute {
+                        hours: opt(verb, "hours"),
+                    },
+                    other => other,
+                },
                 opt(verb, "id"),
             ),
             None => SlashCommand::Rule(RuleVerb::List, String::new()),
@@ -62,6 +74,7 @@ pub(crate) async fn command(
         ));
     }
     let (user, roles) = member(interaction);
+    let channel = permission_channel(interaction);
     let caller = Caller {
         flavor: Flavor::Discord,
         user: &user,
@@ -87,7 +100,13 @@ pub(crate) async fn command(
             state.dispatcher.dispatch(Box::pin(async move {
                 let (body, csv) = match work {
                     Work::Ask(question) => {
-                        let reply = state2.backend.ask(Ask::new(&question)).await;
+                        let reply = state2
+                            .backend
+                            .ask(Ask {
+                                tables: state2.permissions.tables_for(&channel),
+                                ..Ask::new(&question)
+                            })
+                            .await;
                         let msg = render::reply_message(&reply, Some((&user, &question)));
                         (msg.body, msg.csv)
                     }
@@ -130,6 +149,29 @@ mod tests {
                 json!({"name": "rule", "type": 2, "options": [{"name": "enable", "type": 1, "options": [{"name": "id", "type": 3, "value": "root-login"}]}]})
             ),
             SlashCommand::Rule(RuleVerb::Enable, "root-login".into())
+        );
+        assert_eq!(
+            sub(
+                json!({"name": "rule", "type": 2, "options": [{"name": "mute", "type": 1, "options": [{"name": "id", "type": 3, "value": "root-login"}, {"name": "hours", "type": 4, "value": 8}]}]})
+            ),
+            SlashCommand::Rule(RuleVerb::Mute { hours: "8".into() }, "root-login".into())
+        );
+        assert_eq!(
+            sub(
+                json!({"name": "rule", "type": 2, "options": [{"name": "mute", "type": 1, "options": [{"name": "id", "type": 3, "value": "root-login"}]}]})
+            ),
+            SlashCommand::Rule(
+                RuleVerb::Mute {
+                    hours: String::new()
+                },
+                "root-login".into()
+            )
+        );
+        assert_eq!(
+            sub(
+                json!({"name": "rule", "type": 2, "options": [{"name": "unmute", "type": 1, "options": [{"name": "id", "type": 3, "value": "root-login"}]}]})
+            ),
+            SlashCommand::Rule(RuleVerb::Unmute, "root-login".into())
         );
         assert_eq!(
             sub(json!({"name": "rule", "type": 2, "options": [{"name": "list", "type": 1}]})),

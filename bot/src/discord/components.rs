@@ -1,5 +1,5 @@
-//! Alert buttons (MESSAGE_COMPONENT, type 3): `alert_ack:<id>` and
-//! `alert_resolve:<id>` on the messages the router posts.
+//! Alert buttons (MESSAGE_COMPONENT, type 3): `alert_ack:<id>`,
+//! `alert_resolve:<id>` and `alert_mute:<id>` on the messages the router posts.
 //!
 //! The change is a compare-and-set through the
 //! [`Backend`](crate::backend::Backend) (which also queues the router's
@@ -8,15 +8,16 @@
 //! response updates the message in place (UPDATE_MESSAGE, type 7): a line
 //! saying who did what and when, and the buttons disabled as the new state
 //! makes them moot. A refusal, a double click or a stale button gets an
-//! ephemeral note (flags 64) instead.
+//! ephemeral note (flags 64) instead. "Mute rule 24h" mutes the alert's
+//! rule (alert responders, as on Slack) and says so in the channel.
 
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
 use mantissa_core::clock::format_instant;
 use serde_json::{Value, json};
 
-use super::{ephemeral, member};
+use super::{ephemeral, in_channel, member};
 use crate::BotState;
-use crate::chat::{self, Flavor, Icon};
+use crate::chat::{self, Caller, Flavor, Icon};
 
 /// Answers one button click with the HTTP response body.
 pub(crate) async fn click(state: &BotState, interaction: &Value) -> Value {
@@ -25,6 +26,21 @@ pub(crate) async fn click(state: &BotState, interaction: &Value) -> Value {
         .as_str()
         .unwrap_or_default();
     let (action, alert_id) = custom_id.split_once(':').unwrap_or((custom_id, ""));
+    if action == "alert_mute" {
+        if alert_id.is_empty() {
+            return ephemeral("This button names no alert.");
+        }
+        let (user, roles) = member(interaction);
+        let caller = Caller {
+            flavor: f,
+            user: &user,
+            roles: &roles,
+        };
+        return match chat::mute_alert_rule(state, caller, alert_id).await {
+            Ok(note) => in_channel(&note),
+            Err(note) => ephemeral(&note),
+        };
+    }
     let to = match action {
         "alert_ack" => AlertStatus::Acknowledged,
         "alert_resolve" => AlertStatus::Resolved,

@@ -130,6 +130,24 @@ pub(crate) fn member(interaction: &Value) -> (String, Vec<String>) {
     (user, roles)
 }
 
+/// The channel whose `[permissions.channel_tables]` entry applies to an
+/// interaction: the parent channel in a thread (a thread inherits its
+/// channel's tables), else the channel itself.
+pub(crate) fn permission_channel(interaction: &Value) -> String {
+    let channel = &interaction["channel"];
+    let in_thread = channel["type"]
+        .as_u64()
+        .is_some_and(threads::is_thread_type);
+    match channel["parent_id"].as_str() {
+        Some(parent) if in_thread => parent.to_string(),
+        _ => interaction["channel_id"]
+            .as_str()
+            .or_else(|| channel["id"].as_str())
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
 /// A CHANNEL_MESSAGE_WITH_SOURCE (type 4) only the caller sees.
 pub(crate) fn ephemeral(text: &str) -> Value {
     let mut data = render::text_message(text);
@@ -159,6 +177,28 @@ mod tests {
             .map(|o| o["name"].as_str().unwrap())
             .collect();
         assert_eq!(subs, ["ask", "rule", "alerts", "status", "help"]);
+        let rule: Vec<&Value> = cmds[0]["options"][1]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect();
+        let names: Vec<&str> = rule.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "list", "show", "enable", "disable", "test", "mute", "unmute"
+            ]
+        );
+        let hours = &rule[5]["options"][1];
+        assert_eq!(
+            (hours["name"].as_str(), hours["type"].as_u64()),
+            (Some("hours"), Some(4))
+        );
+        assert_eq!(hours["required"], false);
+        assert_eq!(hours["max_value"], crate::chat::MAX_MUTE_HOURS);
+        for o in &rule {
+            assert!(o["description"].as_str().unwrap().chars().count() <= 100);
+        }
     }
 
     #[test]
@@ -167,5 +207,16 @@ mod tests {
         assert_eq!(member(&m), ("1".into(), vec!["7".into(), "8".into()]));
         let dm = json!({"user": {"id": "2"}});
         assert_eq!(member(&dm), ("2".into(), vec![]));
+    }
+
+    #[test]
+    fn threads_take_their_parent_channels_tables() {
+        let channel =
+            json!({"channel_id": "10", "channel": {"id": "10", "type": 0, "parent_id": "5"}});
+        assert_eq!(permission_channel(&channel), "10");
+        let thread =
+            json!({"channel_id": "11", "channel": {"id": "11", "type": 11, "parent_id": "10"}});
+        assert_eq!(permission_channel(&thread), "10");
+        assert_eq!(permission_channel(&json!({"channel_id": "12"})), "12");
     }
 }

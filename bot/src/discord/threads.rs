@@ -9,6 +9,10 @@
 //!   answered in (the session exists), and nothing else.
 //! - A direct message is one conversation per DM channel.
 //! - Bots, the bot itself included, are never answered.
+//!
+//! A question may only query the tables `[permissions.channel_tables]`
+//! grants the channel; a thread counts as its parent channel (looked up,
+//! and nothing is answered if that fails, so a thread never widens them).
 
 use std::sync::Arc;
 
@@ -127,17 +131,25 @@ async fn answer(
     api: &DiscordApi,
     job: Job,
 ) -> Result<(), super::api::DiscordApiError> {
-    let channel = match job.place {
-        Place::Here(c) => c,
+    // (where to answer, whose tables apply)
+    let (channel, scope) = match job.place {
+        Place::Here(c) => {
+            let scope = permission_scope(api.channel(&c).await?, &c);
+            (c, scope)
+        }
         Place::ThreadOrNew {
             channel_id,
             message_id,
         } => {
-            if is_thread_type(api.channel_type(&channel_id).await?) {
-                channel_id
+            let info = api.channel(&channel_id).await?;
+            if is_thread_type(info.0) {
+                let scope = permission_scope(info, &channel_id);
+                (channel_id, scope)
             } else {
-                api.start_thread(&channel_id, &message_id, &thread_name(&job.question))
-                    .await?
+                let thread = api
+                    .start_thread(&channel_id, &message_id, &thread_name(&job.question))
+                    .await?;
+                (thread, channel_id)
             }
         }
     };
@@ -151,6 +163,7 @@ async fn answer(
         .backend
         .ask(Ask {
             session: Some(&session),
+            tables: state.permissions.tables_for(&scope),
             ..Ask::new(&job.question)
         })
         .await;
@@ -167,6 +180,16 @@ pub fn thread_name(question: &str) -> String {
         "mantissa".into()
     } else {
         name
+    }
+}
+
+/// The channel whose `[permissions.channel_tables]` entry applies to a
+/// message in `channel` of this `(type, parent)`: a thread's parent, else
+/// the channel itself.
+pub fn permission_scope((kind, parent): (u64, Option<String>), channel: &str) -> String {
+    match parent {
+        Some(p) if is_thread_type(kind) => p,
+        _ => channel.to_string(),
     }
 }
 
@@ -218,5 +241,8 @@ mod tests {
         assert_eq!(thread_name(&"q".repeat(200)).chars().count(), 90);
         assert_eq!(thread_name(""), "mantissa");
         assert!(is_thread_type(11) && !is_thread_type(0));
+        assert_eq!(permission_scope((11, Some("C0".into())), "T1"), "C0");
+        assert_eq!(permission_scope((0, Some("CAT".into())), "C1"), "C1");
+        assert_eq!(permission_scope((1, None), "D1"), "D1");
     }
 }

@@ -63,6 +63,26 @@ impl SlackApi {
 
     /// Calls a method with a JSON body; returns the whole response.
     pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SlackApiError> {
+        self.call_as(&self.token, method, body).await
+    }
+
+    /// `apps.connections.open` with the app-level token (`xapp-…`, scope
+    /// `connections:write`): the WebSocket URL of a Socket Mode connection.
+    pub async fn open_socket(&self, app_token: &Secret) -> Result<String, SlackApiError> {
+        let method = "apps.connections.open";
+        let v = self.call_as(app_token, method, &json!({})).await?;
+        v["url"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| http_error(method, "the response has no `url`"))
+    }
+
+    async fn call_as(
+        &self,
+        token: &Secret,
+        method: &str,
+        body: &Value,
+    ) -> Result<Value, SlackApiError> {
         let url = format!("{}/{method}", self.base);
         let mut attempt = 0;
         loop {
@@ -70,7 +90,7 @@ impl SlackApi {
             let resp = self
                 .http
                 .post(&url)
-                .bearer_auth(self.token.expose())
+                .bearer_auth(token.expose())
                 .json(body)
                 .send()
                 .await
@@ -170,22 +190,29 @@ impl SlackApi {
 
     /// Uploads a file into a channel (or thread) with the external upload
     /// flow: `files.getUploadURLExternal` → POST the bytes →
-    /// `files.completeUploadExternal`. Returns the file id.
+    /// `files.completeUploadExternal`. `alt_txt` describes an image for
+    /// screen readers (Slack allows 1000 characters). Returns the file id.
     pub async fn upload_file(
         &self,
         channel: &str,
         thread_ts: Option<&str>,
         filename: &str,
         title: &str,
+        alt_txt: Option<&str>,
         bytes: Vec<u8>,
     ) -> Result<String, SlackApiError> {
         // getUploadURLExternal takes form-style arguments.
         let method = "files.getUploadURLExternal";
+        let length = bytes.len().to_string();
+        let mut form = vec![("filename", filename), ("length", &length)];
+        if let Some(alt) = alt_txt {
+            form.push(("alt_txt", alt));
+        }
         let resp = self
             .http
             .post(format!("{}/{method}", self.base))
             .bearer_auth(self.token.expose())
-            .form(&[("filename", filename), ("length", &bytes.len().to_string())])
+            .form(&form)
             .send()
             .await
             .map_err(|e| http_error(method, &e.without_url().to_string()))?;

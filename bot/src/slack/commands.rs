@@ -1,11 +1,13 @@
 //! `/mantissa` slash commands: `ask`, `rule list|show|enable|disable|test`,
-//! `alerts [open|mine]`, `status`, `help`.
+//! `rule mute|unmute`, `alerts [open|mine]`, `status`, `help`.
 //!
 //! The language, permissions and texts are shared with Discord
 //! ([`crate::chat`]). Quick answers come back in the HTTP response (well
 //! inside Slack's 3 s); long work (a question, a rule's tests) is acked at
 //! once and answered through `response_url`. Enabling and disabling rules
-//! needs `permissions.rule_admins`; a denied action is explained and logged.
+//! needs `permissions.rule_admins`, muting them `permissions.alert_responders`;
+//! a denied action is explained and logged. A question may only query the
+//! tables `[permissions.channel_tables]` grants the channel.
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use super::render::{self, clip, escape};
 use crate::BotState;
@@ -23,24 +26,23 @@ use crate::chat::{self, Caller, Flavor, Outcome, SlashCommand, Visibility, Work}
 
 /// The fields of a slash command we use.
 #[derive(Debug, Clone, Default)]
-struct Command {
+pub(crate) struct Command {
     text: String,
     user: String,
+    channel: String,
     response_url: String,
 }
 
-fn ephemeral(text: &str) -> Response {
-    Json(json!({
+fn ephemeral(text: &str) -> Value {
+    json!({
         "response_type": "ephemeral",
         "text": clip(text, 3000),
         "blocks": sections(text),
-    }))
-    .into_response()
+    })
 }
 
-fn in_channel(text: &str) -> Response {
-    Json(json!({ "response_type": "in_channel", "text": clip(text, 3000), "blocks": sections(text) }))
-        .into_response()
+fn in_channel(text: &str) -> Value {
+    json!({ "response_type": "in_channel", "text": clip(text, 3000), "blocks": sections(text) })
 }
 
 /// Long text as several sections (each ≤ 3000 characters, split at lines).
@@ -71,28 +73,45 @@ pub(crate) async fn commands(
     let Some(slack) = state.slack.clone() else {
         return super::not_configured();
     };
-    if let Err(e) = slack.verifier.verify(&headers, &body) {
-        tracing::warn!(reason = %e, "refused a Slack command: bad signature");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    if let Some(r) = super::refuse(&slack, &headers, &body, "command") {
+        return r;
     }
     let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected a form body").into_response();
     };
-    let mut cmd = Command::default();
-    for (k, v) in fields {
-        match k.as_str() {
-            "text" => cmd.text = v,
-            "user_id" => cmd.user = v,
-            "response_url" => cmd.response_url = v,
-            _ => {}
+    Json(run(&state, &slack, Command::from_fields(fields)).await).into_response()
+}
+
+impl Command {
+    /// From the fields Slack sends (a form over HTTP, an object in Socket Mode).
+    pub(crate) fn from_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut cmd = Command::default();
+        for (k, v) in fields {
+            match k.as_str() {
+                "text" => cmd.text = v,
+                "user_id" => cmd.user = v,
+                "channel_id" => cmd.channel = v,
+                "response_url" => cmd.response_url = v,
+                _ => {}
+            }
         }
+        cmd
     }
+}
+
+/// Runs a slash command; returns the immediate response body (long work
+/// answers later through `response_url`).
+pub(crate) async fn run(
+    state: &Arc<BotState>,
+    slack: &super::SlackSettings,
+    cmd: Command,
+) -> Value {
     let caller = Caller {
         flavor: Flavor::Slack,
         user: &cmd.user,
         roles: &[],
     };
-    match chat::execute(&state, caller, SlashCommand::parse(&cmd.text)).await {
+    match chat::execute(state, caller, SlashCommand::parse(&cmd.text)).await {
         Outcome::Reply {
             text,
             visibility: Visibility::Private,
@@ -103,16 +122,26 @@ pub(crate) async fn commands(
         } => in_channel(&text),
         Outcome::Later { ack, work } => {
             let state2 = state.clone();
+            let slack = slack.clone();
             state.dispatcher.dispatch(Box::pin(async move {
                 let body = match work {
                     Work::Ask(question) => {
-                        let reply = state2.backend.ask(Ask::new(&question)).await;
+                        let reply = state2
+                            .backend
+                            .ask(Ask {
+                                tables: state2.permissions.tables_for(&cmd.channel),
+                                ..Ask::new(&question)
+                            })
+                            .instrument(tracing::info_span!("ask", user = %cmd.user, channel = %cmd.channel))
+                            .await;
                         let msg = render::reply_message(&reply);
                         let mut blocks = vec![json!({"type": "context", "elements": [
                             {"type": "mrkdwn", "text": format!("<@{}> asked: {}", cmd.user, clip(&escape(&question), 2000))}
                         ]})];
                         blocks.extend(msg.blocks.as_array().cloned().unwrap_or_default());
                         blocks.truncate(render::MAX_BLOCKS);
+                        // No chart or CSV here: `response_url` takes a message, not
+                        // files, and does not return the message's `ts` to thread on.
                         json!({"response_type": "in_channel", "text": msg.text, "blocks": blocks})
                     }
                     Work::RuleTest(id) => {

@@ -15,12 +15,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::api::SlackApi;
 use super::{Job, SlackSettings, answer};
 use crate::BotState;
-use crate::chat::{self, Flavor};
+use crate::chat::{self, Caller, Flavor};
 
 /// `POST /slack/interactions`: form body `payload=<JSON>`.
 pub(crate) async fn interactions(
@@ -31,9 +31,8 @@ pub(crate) async fn interactions(
     let Some(slack) = state.slack.clone() else {
         return super::not_configured();
     };
-    if let Err(e) = slack.verifier.verify(&headers, &body) {
-        tracing::warn!(reason = %e, "refused a Slack interaction: bad signature");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    if let Some(r) = super::refuse(&slack, &headers, &body, "interaction") {
+        return r;
     }
     let Some(payload) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
         .ok()
@@ -46,21 +45,35 @@ pub(crate) async fn interactions(
         )
             .into_response();
     };
-    if payload["type"] != "block_actions" {
-        return StatusCode::OK.into_response();
+    match on_interaction(&state, &slack, &payload) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
     }
-    let Some(click) = Click::from_payload(&payload) else {
-        return (StatusCode::BAD_REQUEST, "block_actions without an action").into_response();
+}
+
+/// Handles an interaction payload (verified over HTTP, or from Socket
+/// Mode): acks by returning, the work runs on the dispatcher.
+pub(crate) fn on_interaction(
+    state: &Arc<BotState>,
+    slack: &SlackSettings,
+    payload: &Value,
+) -> Result<(), &'static str> {
+    if payload["type"] != "block_actions" {
+        return Ok(());
+    }
+    let Some(click) = Click::from_payload(payload) else {
+        return Err("block_actions without an action");
     };
     let dedup = format!("action:{}:{}", click.action_id, click.action_ts);
     if !state.seen.first_time(&dedup) {
-        return StatusCode::OK.into_response();
+        return Ok(());
     }
     let state2 = state.clone();
+    let slack = slack.clone();
     state.dispatcher.dispatch(Box::pin(async move {
         handle(&state2, &slack, click).await;
     }));
-    StatusCode::OK.into_response()
+    Ok(())
 }
 
 /// One button click.
@@ -147,10 +160,31 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             };
             ephemeral(api, &click, &text).await;
         }
+        "alert_mute" => {
+            let caller = Caller {
+                flavor: Flavor::Slack,
+                user: &click.user,
+                roles: &[],
+            };
+            match chat::mute_alert_rule(state, caller, &click.value).await {
+                Ok(text) => {
+                    let blocks =
+                        json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]);
+                    if let Err(e) = api
+                        .post_message(&click.channel, Some(&click.thread_ts), &text, &blocks)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "cannot post the mute note");
+                    }
+                }
+                Err(note) => ephemeral(api, &click, &note).await,
+            }
+        }
         id if id.starts_with("ask_suggestion_") => {
             let job = Job {
                 session: format!("slack:{}:{}", click.channel, click.thread_ts),
                 channel: click.channel.clone(),
+                user: click.user.clone(),
                 thread_ts: Some(click.thread_ts.clone()),
                 question: click.value.clone(),
                 continues: false,

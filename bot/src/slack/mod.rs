@@ -1,5 +1,6 @@
 //! Slack: the Events API endpoint (mentions, thread follow-ups, DMs), the
-//! Web API client and the renderer.
+//! Web API client and the renderer. Thread answers that are time series or
+//! grouped counts also get a chart ([`crate::chart`]) uploaded after the table.
 //!
 //! Every request is verified first ([`crate::auth::SlackVerifier`]); the
 //! handler acks at once and the work runs on the [`crate::dispatch::Dispatcher`].
@@ -10,6 +11,7 @@ pub mod api;
 mod commands;
 mod interactions;
 pub mod render;
+pub mod socket;
 
 pub(crate) use commands::commands;
 pub(crate) use interactions::interactions;
@@ -21,17 +23,20 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use crate::BotState;
 use crate::auth::SlackVerifier;
-use crate::backend::Ask;
+use crate::backend::{Answer, Ask, Reply};
+use crate::chart;
 use api::SlackApi;
 
 /// Slack settings of a running bot.
 #[derive(Debug, Clone)]
 pub struct SlackSettings {
-    /// Verifies request signatures.
-    pub verifier: SlackVerifier,
+    /// Verifies request signatures; `None` in Socket Mode without a signing
+    /// secret, where the HTTP endpoints refuse every request.
+    pub verifier: Option<SlackVerifier>,
     /// Posts answers.
     pub api: SlackApi,
 }
@@ -48,9 +53,8 @@ pub(crate) async fn events(
     let Some(slack) = state.slack.clone() else {
         return not_configured();
     };
-    if let Err(e) = slack.verifier.verify(&headers, &body) {
-        tracing::warn!(reason = %e, "refused a Slack event: bad signature");
-        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    if let Some(r) = refuse(&slack, &headers, &body, "event") {
+        return r;
     }
     let Ok(envelope) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
@@ -67,6 +71,25 @@ pub(crate) async fn events(
     }
 }
 
+/// Checks a Slack HTTP request's signature; `Some` is the refusal to send.
+pub(crate) fn refuse(
+    slack: &SlackSettings,
+    headers: &HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Option<Response> {
+    let Some(verifier) = &slack.verifier else {
+        return Some((
+            StatusCode::NOT_FOUND,
+            "Slack HTTP endpoints are off: this server receives Slack through Socket Mode (set MANTISSA_SLACK_SIGNING_SECRET to accept signed HTTP requests too)",
+        )
+            .into_response());
+    };
+    let e = verifier.verify(headers, body).err()?;
+    tracing::warn!(reason = %e, "refused a Slack {what}: bad signature");
+    Some((StatusCode::UNAUTHORIZED, "invalid request signature").into_response())
+}
+
 pub(crate) fn not_configured() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -79,6 +102,8 @@ pub(crate) fn not_configured() -> Response {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Job {
     pub(crate) channel: String,
+    /// Who asked (Slack user id).
+    pub(crate) user: String,
     /// Thread to answer in (`None`: top level of a DM).
     pub(crate) thread_ts: Option<String>,
     pub(crate) session: String,
@@ -88,7 +113,7 @@ pub(crate) struct Job {
     pub(crate) continues: bool,
 }
 
-async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
+pub(crate) async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
     let event_id = envelope["event_id"].as_str().unwrap_or_default();
     if !event_id.is_empty() && !state.seen.first_time(event_id) {
         tracing::info!(event_id, "Slack retry of an event already handled; ignored");
@@ -118,6 +143,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
         return None;
     }
     let channel = ev["channel"].as_str()?.to_string();
+    let user = ev["user"].as_str().unwrap_or_default().to_string();
     let ts = ev["ts"].as_str()?.to_string();
     let thread = ev["thread_ts"].as_str().map(str::to_string);
     let text = ev["text"].as_str().unwrap_or_default();
@@ -127,6 +153,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             Some(Job {
                 session: format!("slack:{channel}:{thread}"),
                 channel,
+                user,
                 thread_ts: Some(thread),
                 question: strip_mentions(text),
                 continues: false,
@@ -140,6 +167,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             };
             Some(Job {
                 channel,
+                user,
                 thread_ts: thread,
                 session,
                 question: strip_mentions(text),
@@ -161,6 +189,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             Some(Job {
                 session: format!("slack:{channel}:{thread}"),
                 channel,
+                user,
                 thread_ts: Some(thread),
                 question: text.trim().to_string(),
                 continues: true,
@@ -181,12 +210,15 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
         }
         return;
     }
+    let tables = state.permissions.tables_for(&job.channel);
     let reply = state
         .backend
         .ask(Ask {
             session: Some(&job.session),
+            tables,
             ..Ask::new(&job.question)
         })
+        .instrument(tracing::info_span!("ask", user = %job.user, channel = %job.channel))
         .await;
     let msg = render::reply_message(&reply);
     if let Err(e) = render::validate(&msg.blocks) {
@@ -197,17 +229,55 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
         .await
     {
         Ok(ts) => {
-            if let Some((name, bytes)) = msg.csv {
-                let in_thread = thread.unwrap_or(&ts);
-                if let Err(e) = api
-                    .upload_file(&job.channel, Some(in_thread), &name, "Full result", bytes)
+            let in_thread = thread.unwrap_or(&ts);
+            if let Reply::Answer(a) = &reply {
+                upload_chart(api, &job.channel, in_thread, a).await;
+            }
+            if let Some((name, bytes)) = msg.csv
+                && let Err(e) = api
+                    .upload_file(
+                        &job.channel,
+                        Some(in_thread),
+                        &name,
+                        "Full result",
+                        None,
+                        bytes,
+                    )
                     .await
-                {
-                    tracing::warn!(error = %e, "cannot upload the CSV");
-                }
+            {
+                tracing::warn!(error = %e, "cannot upload the CSV");
             }
         }
         Err(e) => tracing::warn!(error = %e, channel = %job.channel, "cannot post the answer"),
+    }
+}
+
+/// Uploads `chart.png` into the thread when the answer is a time series or
+/// a grouped count ([`chart::chart_for`]). Rendering runs on the blocking
+/// pool; a failure (or a panic in the plotting library) is logged and the
+/// text answer, already posted, stands alone.
+async fn upload_chart(api: &SlackApi, channel: &str, thread: &str, answer: &Answer) {
+    let Some(chart) = chart::chart_for(answer) else {
+        return;
+    };
+    let title = format!("Chart: {}", render::clip(&chart.title, 200));
+    let alt = chart.alt_text();
+    let png = match tokio::task::spawn_blocking(move || chart.render_png()).await {
+        Ok(Ok(png)) => png,
+        Ok(Err(e)) => {
+            tracing::warn!(message = "Chart rendering failed.", error = %e);
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(message = "Chart rendering panicked.", error = %e);
+            return;
+        }
+    };
+    if let Err(e) = api
+        .upload_file(channel, Some(thread), "chart.png", &title, Some(&alt), png)
+        .await
+    {
+        tracing::warn!(message = "Cannot upload the chart.", error = %e);
     }
 }
 

@@ -20,5 +20,5 @@ pub use model::{
 };
 pub use sqlite::SqliteAlertStore;
 pub use store::{
-    AlertFilter, AlertStore, AlertStoreError, OpenAlert, Saved, StatusChange, Transition,
+    AlertFilter, AlertStore, AlertStoreError, OpenAlert, RuleMute, Saved, StatusChange, Transition,
 };

@@ -19,7 +19,7 @@ use super::delivery::{
 };
 use super::model::{Alert, AlertEvent, AlertStatus, Severity};
 use super::store::{
-    AlertFilter, AlertStore, AlertStoreError, OpenAlert, Saved, StatusChange, Transition,
+    AlertFilter, AlertStore, AlertStoreError, OpenAlert, RuleMute, Saved, StatusChange, Transition,
 };
 
 const SCHEMA: &str = "
@@ -84,6 +84,12 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     outcome      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_delivery ON delivery_attempts (delivery_id, seq);
+CREATE TABLE IF NOT EXISTS rule_mutes (
+    rule_id  TEXT PRIMARY KEY,
+    until    INTEGER NOT NULL,
+    by       TEXT NOT NULL,
+    at       INTEGER NOT NULL
+);
 ";
 
 /// [`AlertStore`] in a SQLite file.
@@ -501,6 +507,43 @@ impl AlertStore for SqliteAlertStore {
 
     async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), AlertStoreError> {
         self.with(|c| insert_event(c, id, event))
+    }
+
+    async fn mute_rule(&self, mute: &RuleMute) -> Result<(), AlertStoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO rule_mutes (rule_id, until, by, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (rule_id) DO UPDATE SET until = excluded.until, by = excluded.by, at = excluded.at",
+                params![mute.rule_id, micros(mute.until), mute.by, micros(mute.at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn unmute_rule(&self, rule_id: &str) -> Result<bool, AlertStoreError> {
+        self.with(|c| Ok(c.execute("DELETE FROM rule_mutes WHERE rule_id = ?1", [rule_id])? > 0))
+    }
+
+    async fn rule_mute(
+        &self,
+        rule_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RuleMute>, AlertStoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT until, by, at FROM rule_mutes WHERE rule_id = ?1 AND until > ?2",
+                params![rule_id, micros(at)],
+                |r| {
+                    Ok(RuleMute {
+                        rule_id: rule_id.to_string(),
+                        until: instant(r.get(0)?),
+                        by: r.get(1)?,
+                        at: instant(r.get(2)?),
+                    })
+                },
+            )
+            .optional()?)
+        })
     }
 
     async fn enqueue(&self, deliveries: &[NewDelivery]) -> Result<Vec<i64>, AlertStoreError> {

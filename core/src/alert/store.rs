@@ -39,6 +39,20 @@ pub struct StatusChange {
     pub at: DateTime<Utc>,
 }
 
+/// A rule whose alerts are not sent until `until` ("Mute rule 24h"). The
+/// rule still runs and its alerts are still stored; only notifications stop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMute {
+    /// The rule.
+    pub rule_id: String,
+    /// Notifications resume at this time.
+    pub until: DateTime<Utc>,
+    /// Who muted it (`slack:U123`, `cli:alice`, …).
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
 /// What a status change did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
@@ -179,6 +193,21 @@ pub trait AlertStore: Send + Sync {
 
     /// Appends an entry to an alert's history.
     async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), AlertStoreError>;
+
+    // --- rule mutes ------------------------------------------------------
+
+    /// Mutes a rule's notifications (replacing any mute it had).
+    async fn mute_rule(&self, mute: &RuleMute) -> Result<(), AlertStoreError>;
+
+    /// Lifts a rule's mute; `false` when it had none.
+    async fn unmute_rule(&self, rule_id: &str) -> Result<bool, AlertStoreError>;
+
+    /// The rule's mute, if one is in force at `at`.
+    async fn rule_mute(
+        &self,
+        rule_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RuleMute>, AlertStoreError>;
 
     // --- the outbox ------------------------------------------------------
 

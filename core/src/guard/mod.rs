@@ -86,6 +86,14 @@ pub enum GuardError {
         /// The catalogued tables.
         known: String,
     },
+    /// A log table this asker may not query (channel permissions).
+    #[error("table `{name}` may not be queried from here; allowed here: {allowed}")]
+    NotPermitted {
+        /// The table.
+        name: String,
+        /// The tables this asker may query.
+        allowed: String,
+    },
     /// A function not on the allowlist.
     #[error("function `{name}` is not allowed{hint}")]
     Function {
@@ -112,6 +120,8 @@ pub struct SqlGuard {
     array_fields: unnest::ArrayFields,
     known: String,
     max_rows: u64,
+    /// When set, only these catalogued tables may be queried.
+    permitted: Option<Vec<String>>,
 }
 
 impl SqlGuard {
@@ -135,7 +145,50 @@ impl SqlGuard {
             tables: catalog.tables().iter().map(|t| t.name.clone()).collect(),
             known: catalog.names(),
             max_rows: max_rows.max(1),
+            permitted: None,
         }
+    }
+
+    /// The same guard, allowing only the catalogued tables in `tables`
+    /// (case-insensitive); any other log table is refused with
+    /// [`GuardError::NotPermitted`]. Used for per-channel permissions.
+    pub fn restricted_to(&self, tables: &[String]) -> Self {
+        let mut permitted: Vec<String> = tables
+            .iter()
+            .map(|t| t.to_ascii_lowercase())
+            .filter(|t| self.tables.contains(t))
+            .collect();
+        permitted.sort();
+        permitted.dedup();
+        Self {
+            permitted: Some(permitted),
+            ..self.clone()
+        }
+    }
+
+    /// The tables queries may read: the catalog, or the restriction.
+    pub fn permitted_tables(&self) -> &[String] {
+        self.permitted.as_deref().unwrap_or(&self.tables)
+    }
+
+    fn refuse_unpermitted(&self, name: &str) -> Option<GuardError> {
+        let permitted = self.permitted.as_ref()?;
+        if permitted.iter().any(|t| t == name) {
+            return None;
+        }
+        // An audit record: the enclosing span names who asked from where.
+        tracing::warn!(
+            table = name,
+            "query refused: table not permitted for this asker"
+        );
+        Some(GuardError::NotPermitted {
+            name: name.to_string(),
+            allowed: if permitted.is_empty() {
+                "no tables".into()
+            } else {
+                permitted.join(", ")
+            },
+        })
     }
 
     /// The row ceiling.
@@ -438,6 +491,9 @@ impl Checker<'_> {
             return ControlFlow::Continue(());
         }
         if self.guard.tables.contains(&normalized) {
+            if let Some(e) = self.guard.refuse_unpermitted(&normalized) {
+                return ControlFlow::Break(e);
+            }
             self.tables.push(normalized);
             return ControlFlow::Continue(());
         }

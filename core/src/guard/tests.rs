@@ -68,3 +68,45 @@ fn struct_fields_are_named_like_trino() {
     let s = g.check("SELECT a.eventid, b.eventid FROM cloudtrail a JOIN cloudtrail b ON a.eventid = b.eventid").unwrap();
     assert!(!s.sql().contains(" AS "), "{}", s.sql());
 }
+
+#[test]
+fn a_restricted_guard_refuses_other_tables_anywhere_in_the_tree() {
+    let g = guard().restricted_to(&["CloudTrail".into(), "no_such_table".into()]);
+    assert_eq!(g.permitted_tables(), ["cloudtrail"]);
+    assert!(g.check("SELECT eventname FROM cloudtrail").is_ok());
+    assert!(
+        g.check("WITH c AS (SELECT * FROM cloudtrail) SELECT count(*) FROM c")
+            .is_ok()
+    );
+    for sql in [
+        "SELECT * FROM vpc_flow",
+        "SELECT eventname FROM cloudtrail UNION ALL SELECT type FROM guardduty",
+        "SELECT * FROM cloudtrail WHERE sourceipaddress IN (SELECT srcaddr FROM vpc_flow)",
+        "WITH v AS (SELECT * FROM vpc_flow) SELECT * FROM v",
+        "SELECT * FROM cloudtrail c JOIN guardduty g ON c.recipientaccountid = g.accountid",
+    ] {
+        let e = g.check(sql).unwrap_err();
+        assert!(
+            matches!(&e, GuardError::NotPermitted { allowed, .. } if allowed == "cloudtrail"),
+            "{sql}: {e}"
+        );
+    }
+    assert_eq!(
+        g.check("SELECT * FROM vpc_flow").unwrap_err().to_string(),
+        "table `vpc_flow` may not be queried from here; allowed here: cloudtrail"
+    );
+    // Unknown tables keep their own message; an empty restriction allows nothing.
+    assert!(matches!(
+        g.check("SELECT * FROM users").unwrap_err(),
+        GuardError::UnknownTable { .. }
+    ));
+    let none = guard().restricted_to(&[]);
+    assert_eq!(
+        none.check("SELECT 1 FROM cloudtrail")
+            .unwrap_err()
+            .to_string(),
+        "table `cloudtrail` may not be queried from here; allowed here: no tables"
+    );
+    // The unrestricted guard is unchanged.
+    assert!(guard().check("SELECT * FROM vpc_flow").is_ok());
+}

@@ -178,3 +178,52 @@ async fn quiet_grouping_folds_the_rest_into_one_digest() {
         DeliveryStatus::Delivered
     );
 }
+
+#[tokio::test]
+async fn a_muted_rule_is_not_sent_until_the_mute_ends() {
+    use mantissa_core::alert::RuleMute;
+    let fake = Fake::start().await;
+    let c = config(&fake, None, &["slack"], &[]);
+    let store = memory();
+    let r = router(&c, &store);
+    let now = Utc.with_ymd_and_hms(2024, 3, 10, 12, 0, 0).unwrap();
+    store
+        .mute_rule(&RuleMute {
+            rule_id: "noisy".into(),
+            until: now + Duration::hours(24),
+            by: "slack:U1".into(),
+            at: now,
+        })
+        .await
+        .unwrap();
+    // Muted: stored, recorded in the history, not sent.
+    let a = alert("m1", "noisy", Severity::High);
+    save(&store, &a).await;
+    assert!(r.route(&a, Change::New, now).await.unwrap().is_empty());
+    drain(&r).await;
+    assert!(fake.slack_posts().is_empty());
+    let history = store.history("m1").await.unwrap();
+    let muted = history.iter().find(|e| e.action == "muted").unwrap();
+    assert!(
+        muted
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("muted until 2024-03-11T12:00:00Z by slack:U1"),
+        "{muted:?}"
+    );
+    // Other rules are unaffected.
+    let b = alert("o1", "other", Severity::High);
+    save(&store, &b).await;
+    assert_eq!(r.route(&b, Change::New, now).await.unwrap().len(), 1);
+    // After the mute ends, or once lifted, alerts go out again.
+    let later = alert("m2", "noisy", Severity::High);
+    save(&store, &later).await;
+    let after = now + Duration::hours(24) + Duration::seconds(1);
+    assert_eq!(r.route(&later, Change::New, after).await.unwrap().len(), 1);
+    assert!(store.unmute_rule("noisy").await.unwrap());
+    assert!(!store.unmute_rule("noisy").await.unwrap());
+    let third = alert("m3", "noisy", Severity::High);
+    save(&store, &third).await;
+    assert_eq!(r.route(&third, Change::New, now).await.unwrap().len(), 1);
+}
