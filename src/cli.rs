@@ -66,8 +66,11 @@ pub(crate) enum Command {
     Detect(DetectArgs),
     /// List, show, validate, test, enable/disable and backtest detection rules.
     Rules(RulesArgs),
-    /// Run the chat bot and HTTP API: Slack events, /api/query, /api/alerts.
+    /// Run the chat bot and HTTP API: Slack events, Discord interactions,
+    /// /api/query, /api/alerts.
     Serve(ServeArgs),
+    /// Discord application set-up: register the `/mantissa` command.
+    Discord(DiscordArgs),
     /// Alerts: list, show (evidence, enrichment, history, deliveries),
     /// acknowledge, resolve, re-open.
     Alerts(AlertsArgs),
@@ -289,8 +292,12 @@ pub(crate) struct AskArgs {
   MANTISSA_SLACK_BOT_TOKEN        posts answers (xoxb-...)
   MANTISSA_SLACK_API_URL          Slack Web API base URL (default https://slack.com/api)
   MANTISSA_API_TOKEN              bearer token for /api/* (or [api] tokens = [...])
+  MANTISSA_DISCORD_PUBLIC_KEY     verifies every Discord interaction (hex, Developer Portal)
+  MANTISSA_DISCORD_APPLICATION_ID completes deferred Discord answers
+  MANTISSA_DISCORD_API_URL        Discord REST base URL (default https://discord.com/api/v10)
 
-Routes: POST /slack/events, POST /api/query, GET /api/alerts,
+Routes: POST /slack/events, POST /slack/interactions, POST /slack/commands,
+        POST /discord/interactions, POST /api/query, GET /api/alerts,
         POST /api/alerts/{id}/ack|resolve|reopen, GET /healthz")]
 pub(crate) struct ServeArgs {
     /// Address to listen on.
@@ -305,6 +312,27 @@ pub(crate) struct ServeArgs {
     /// HTTP API keeps listening on --listen.
     #[arg(long)]
     pub(crate) socket_mode: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiscordArgs {
+    #[command(subcommand)]
+    pub(crate) command: DiscordCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DiscordCommand {
+    /// Register the `/mantissa` command (manifests/discord-commands.json,
+    /// built into the binary) with Discord, replacing the application's
+    /// commands. Needs MANTISSA_DISCORD_BOT_TOKEN and MANTISSA_DISCORD_APPLICATION_ID.
+    #[command(after_help = "Examples:
+  mantissa discord register-commands               global (may take a while to appear)
+  mantissa discord register-commands --guild 123   one server, at once (for testing)")]
+    RegisterCommands {
+        /// Register in this guild (server) only; updates instantly.
+        #[arg(long, value_name = "ID")]
+        guild: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

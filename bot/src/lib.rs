@@ -9,12 +9,15 @@
 //! ([`chart`], platform-neutral PNG rendering).
 //!
 //! Routes: `POST /slack/events`, `POST /slack/interactions`,
-//! `POST /slack/commands`, `POST /api/query`, `GET /api/alerts`,
+//! `POST /slack/commands`, `POST /discord/interactions`,
+//! `POST /api/query`, `GET /api/alerts`,
 //! `POST /api/alerts/{id}/{ack|resolve|reopen}`, `GET /healthz`.
 
 pub mod auth;
 pub mod backend;
 pub mod chart;
+pub mod chat;
+pub mod discord;
 pub mod dispatch;
 mod http_api;
 pub mod jwt;
@@ -28,6 +31,7 @@ use chrono::{DateTime, Utc};
 
 use auth::Secret;
 use backend::Backend;
+use discord::DiscordSettings;
 use dispatch::{Dispatcher, Seen};
 use slack::SlackSettings;
 
@@ -39,6 +43,8 @@ pub struct BotState {
     pub dispatcher: Arc<dyn Dispatcher>,
     /// Slack, when configured.
     pub slack: Option<SlackSettings>,
+    /// Discord interactions, when configured.
+    pub discord: Option<DiscordSettings>,
     /// Bearer tokens accepted by the HTTP API (none, and no `jwt`: the API
     /// refuses everything).
     pub api_tokens: Vec<Secret>,
@@ -56,6 +62,7 @@ impl std::fmt::Debug for BotState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BotState")
             .field("slack", &self.slack.is_some())
+            .field("discord", &self.discord.is_some())
             .field("api_tokens", &self.api_tokens.len())
             .finish_non_exhaustive()
     }
@@ -68,6 +75,7 @@ pub fn app(state: Arc<BotState>) -> Router {
         .route("/slack/events", post(slack::events))
         .route("/slack/interactions", post(slack::interactions))
         .route("/slack/commands", post(slack::commands))
+        .route("/discord/interactions", post(discord::interactions))
         .route("/api/query", post(http_api::query))
         .route("/api/alerts", get(http_api::alerts))
         .route("/api/alerts/{id}/{action}", post(http_api::change))

@@ -73,16 +73,21 @@ pub struct Config {
     pub permissions: PermissionsConfig,
 }
 
-/// `[permissions]`: who may change things from chat (Slack user ids such
-/// as `U0123ABC`). Denied actions are explained to the user and logged.
+/// `[permissions]`: who may change things from chat. Entries are Slack
+/// user ids (`U0123ABC`), Discord user ids or Discord role ids (numeric
+/// snowflakes); a Discord member matches when their user id or any of
+/// their role ids is listed. Denied actions are explained to the user and
+/// logged.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct PermissionsConfig {
     /// May enable and disable rules (`/mantissa rule enable|disable`);
     /// empty: nobody may, from chat.
+    #[serde(deserialize_with = "routing::id_list")]
     pub rule_admins: Vec<String>,
     /// May acknowledge, resolve and re-open alerts from chat; empty: anyone
     /// in a channel the bot posts to.
+    #[serde(deserialize_with = "routing::id_list")]
     pub alert_responders: Vec<String>,
     /// Which tables each chat channel may query: channel id (Slack `C…`,
     /// `D…`; Discord channel id) → table names. The key `"*"` applies to
@@ -93,9 +98,9 @@ pub struct PermissionsConfig {
 }
 
 impl PermissionsConfig {
-    /// Whether `user` may enable or disable rules.
+    /// Whether `user` (a Slack user, no roles) may enable or disable rules.
     pub fn may_manage_rules(&self, user: &str) -> bool {
-        self.rule_admins.iter().any(|u| u == user)
+        self.member_may_manage_rules(user, &[])
     }
 
     /// The tables `channel` may query (`None`: every table).
@@ -108,8 +113,24 @@ impl PermissionsConfig {
 
     /// Whether `user` may change alert states.
     pub fn may_respond(&self, user: &str) -> bool {
-        self.alert_responders.is_empty() || self.alert_responders.iter().any(|u| u == user)
+        self.member_may_respond(user, &[])
     }
+
+    /// Whether a member with `roles` (Discord role ids) may enable or
+    /// disable rules: their user id or one of their roles is listed.
+    pub fn member_may_manage_rules(&self, user: &str, roles: &[String]) -> bool {
+        listed(&self.rule_admins, user, roles)
+    }
+
+    /// Whether a member with `roles` may change alert states (anyone when
+    /// `alert_responders` is empty).
+    pub fn member_may_respond(&self, user: &str, roles: &[String]) -> bool {
+        self.alert_responders.is_empty() || listed(&self.alert_responders, user, roles)
+    }
+}
+
+fn listed(ids: &[String], user: &str, roles: &[String]) -> bool {
+    !user.is_empty() && ids.iter().any(|id| id == user || roles.contains(id))
 }
 
 /// `[api]`: who may call `/api/*`.
@@ -496,6 +517,7 @@ impl Config {
             )));
         }
         self.router.validate().map_err(ConfigError::Invalid)?;
+        self.discord.validate().map_err(ConfigError::Invalid)?;
         if self.engine.max_rows == 0 {
             return Err(ConfigError::Invalid(
                 "engine.max_rows must be at least 1".into(),
@@ -727,6 +749,57 @@ max_alerts = 3
             assert!(err.contains("secopz") && err.contains("secops"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn discord_interactions_settings_from_env_with_a_clear_error_for_a_bad_key() {
+        Jail::expect_with(|jail| {
+            let key = "a".repeat(64);
+            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", &key);
+            jail.set_env("MANTISSA_DISCORD_APPLICATION_ID", "1234567890");
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.discord.public_key.as_deref(), Some(key.as_str()));
+            assert_eq!(c.discord.application_id.as_deref(), Some("1234567890"));
+            jail.create_file(
+                "mantissa.toml",
+                "[permissions]\nrule_admins = [900000000000000009, \"U1\"]\n",
+            )?;
+            let c = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(c.permissions.rule_admins, ["900000000000000009", "U1"]);
+            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", "not-hex");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("discord.public_key") && err.contains("64 hex"),
+                "{err}"
+            );
+            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", "ab".repeat(31));
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("got 62 characters"), "{err}");
+            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", &key);
+            jail.set_env("MANTISSA_DISCORD_APPLICATION_ID", "my-app");
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(err.contains("discord.application_id `my-app`"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn permissions_match_user_ids_and_discord_role_ids() {
+        let p = PermissionsConfig {
+            rule_admins: vec!["UADMIN".into(), "900".into()],
+            alert_responders: vec!["901".into()],
+            ..Default::default()
+        };
+        assert!(p.may_manage_rules("UADMIN"));
+        assert!(!p.may_manage_rules("U1"));
+        assert!(p.member_may_manage_rules("111", &["5".into(), "900".into()]));
+        assert!(!p.member_may_manage_rules("111", &["5".into()]));
+        assert!(!p.member_may_manage_rules("", &[]));
+        assert!(p.member_may_respond("111", &["901".into()]));
+        assert!(!p.may_respond("U1"));
+        let open = PermissionsConfig::default();
+        assert!(open.may_respond("U1") && open.member_may_respond("111", &[]));
+        assert!(!open.may_manage_rules("U1"));
     }
 
     #[test]

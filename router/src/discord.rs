@@ -293,7 +293,8 @@ pub fn alert_embed(alert: &Alert) -> Value {
 
 /// The action row: Acknowledge (style 3) and Resolve (style 4), with
 /// `custom_id` `alert_ack:<id>` / `alert_resolve:<id>`, disabled when the
-/// state makes them moot.
+/// state makes them moot; Mute rule 24h (style 2, `alert_mute:<id>`), as
+/// on Slack, always available.
 pub fn alert_components(alert: &Alert) -> Value {
     json!([{
         "type": 1,
@@ -307,6 +308,11 @@ pub fn alert_components(alert: &Alert) -> Value {
                 "type": 2, "style": 4, "label": "Resolve",
                 "custom_id": truncate(&format!("alert_resolve:{}", alert.id), 100),
                 "disabled": alert.status == AlertStatus::Resolved,
+            },
+            {
+                "type": 2, "style": 2, "label": "Mute rule 24h",
+                "custom_id": truncate(&format!("alert_mute:{}", alert.id), 100),
+                "disabled": false,
             },
         ],
     }])

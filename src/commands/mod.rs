@@ -5,6 +5,7 @@ mod ask;
 mod chat;
 mod demo;
 mod detect;
+mod discord;
 mod ingest;
 mod rules;
 mod schema;
@@ -27,6 +28,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Detect(a) => detect::run(app, &a),
         Command::Rules(a) => rules::run(app, &a),
         Command::Alerts(a) => alerts::run(app, &a),
+        Command::Discord(a) => discord::run(app, &a),
         Command::Serve(a) => serve::run(app, &a),
         Command::Ask(a) => ask::run(app, &a),
         Command::Chat(a) => chat::run(app, &a),

@@ -13,6 +13,9 @@ use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::backend::{
     Answer, Ask, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
 };
+use mantissa_bot::discord::DiscordSettings;
+use mantissa_bot::discord::api::DiscordApi;
+use mantissa_bot::discord::verify::DiscordVerifier;
 use mantissa_bot::dispatch::{Seen, TokioDispatcher};
 use mantissa_bot::slack::SlackSettings;
 use mantissa_bot::slack::api::SlackApi;
@@ -402,6 +405,38 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "slack.signing_secret is set but slack.bot_token is not: set MANTISSA_SLACK_BOT_TOKEN (xoxb-…, Slack app → OAuth & Permissions)"
         ),
     };
+    let discord_cfg = &app.config.discord;
+    let discord = match (&discord_cfg.public_key, &discord_cfg.application_id) {
+        (Some(key), Some(application_id)) => Some(DiscordSettings {
+            verifier: DiscordVerifier::from_hex(key, system_clock())?,
+            api: DiscordApi::new(
+                &discord_cfg.api_url,
+                application_id,
+                discord_cfg.bot_token.clone(),
+            ),
+        }),
+        (None, _) => None,
+        (Some(_), None) => anyhow::bail!(
+            "discord.public_key is set but discord.application_id is not: set MANTISSA_DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID)"
+        ),
+    };
+    let gateway = match (discord_cfg.gateway, &discord_cfg.bot_token) {
+        (false, _) => None,
+        (true, None) => anyhow::bail!(
+            "discord.gateway is set but discord.bot_token is not: set MANTISSA_DISCORD_BOT_TOKEN (Developer Portal → Bot → Token)"
+        ),
+        (true, Some(_)) if !mantissa_bot::discord::gateway::BUILT => {
+            anyhow::bail!("{}", mantissa_bot::discord::GatewayError::NotBuilt)
+        }
+        (true, Some(token)) => Some((
+            DiscordApi::new(
+                &discord_cfg.api_url,
+                discord_cfg.application_id.as_deref().unwrap_or_default(),
+                Some(token.clone()),
+            ),
+            token.clone(),
+        )),
+    };
     let mut api_tokens = app.config.api.tokens.clone();
     api_tokens.extend(app.config.api.token.clone());
     let jwt = match &app.config.api.jwt {
@@ -423,6 +458,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         backend: Arc::new(backend),
         dispatcher: Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
         slack,
+        discord,
         api_tokens,
         jwt,
         seen: Seen::default(),
@@ -443,13 +479,19 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         if !app.quiet {
             eprintln!("listening on http://{addr}");
             eprintln!(
-                "  Slack: {}   API: {}   alert routing: {}",
+                "  Slack: {}   Discord: {}   API: {}   alert routing: {}",
                 if socket_token.is_some() {
                     "Socket Mode"
                 } else if state.slack.is_some() {
                     "POST /slack/events"
                 } else {
                     "off (no signing secret / bot token)"
+                },
+                match (state.discord.is_some(), app.config.discord.gateway) {
+                    (true, true) => "POST /discord/interactions + gateway",
+                    (true, false) => "POST /discord/interactions",
+                    (false, true) => "gateway",
+                    (false, false) => "off (no public key / application id)",
                 },
                 if state.api_tokens.is_empty() && state.jwt.is_none() {
                     "off (no [api] tokens)"
@@ -464,6 +506,19 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+        let gateway_failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if let Some((api, token)) = gateway {
+            let state = state.clone();
+            let stop = stop_tx.clone();
+            let failed = gateway_failed.clone();
+            tokio::spawn(async move {
+                if let Err(e) = mantissa_bot::discord::gateway::run(state, api, token).await {
+                    eprintln!("error: {e}");
+                    failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    let _ = stop.send(true);
+                }
+            });
+        }
         let worker = router.map(|r| {
             let mut stop = stop_rx.clone();
             tokio::spawn(async move {
@@ -517,6 +572,9 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }
         if let Ok(Some(e)) = socket_failed.await {
             return Err(anyhow::Error::new(e));
+        }
+        if gateway_failed.load(std::sync::atomic::Ordering::SeqCst) {
+            return anyhow::Ok(ExitCode::from(1));
         }
         anyhow::Ok(ExitCode::SUCCESS)
     })

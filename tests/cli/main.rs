@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 mod alerts;
+mod discord;
 mod llm;
 mod routing;
 mod serve;

@@ -15,12 +15,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
-use mantissa_core::clock::format_instant;
 use serde_json::{Value, json};
 
 use super::api::SlackApi;
 use super::{Job, SlackSettings, answer};
 use crate::BotState;
+use crate::chat::{self, Caller, Flavor};
 
 /// `POST /slack/interactions`: form body `payload=<JSON>`.
 pub(crate) async fn interactions(
@@ -126,32 +126,20 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
     };
     if let Some(to) = to {
         if !state.permissions.may_respond(&click.user) {
-            tracing::warn!(user = %click.user, alert = %click.value, action = %click.action_id, "denied: not in permissions.alert_responders");
-            ephemeral(
-                api,
-                &click,
-                "You are not allowed to change alerts from Slack; ask an admin to add you to `permissions.alert_responders`.",
-            )
-            .await;
+            tracing::warn!(platform = "Slack", user = %click.user, alert = %click.value, action = %click.action_id, "Denied: not in permissions.alert_responders.");
+            ephemeral(api, &click, &chat::respond_denied(Flavor::Slack)).await;
             return;
         }
         let change = StatusChange {
             to,
-            actor: format!("slack:{}", click.user),
+            actor: Flavor::Slack.actor(&click.user),
             note: None,
             at: (state.now)(),
         };
         let note = match state.backend.change_alert(&click.value, &change).await {
             // The router edits the message and posts in its thread.
             Ok(Transition::Changed { .. }) => None,
-            Ok(Transition::Unchanged { alert }) => Some(format!(
-                "This alert is already {}{}.",
-                alert.status,
-                match (&alert.status_by, alert.status_at) {
-                    (Some(by), Some(at)) => format!(" by {} at {}", who(by), format_instant(at)),
-                    _ => String::new(),
-                }
-            )),
+            Ok(Transition::Unchanged { alert }) => Some(chat::already_note(Flavor::Slack, &alert)),
             Err(e) => Some(format!("Nothing changed: {e}.")),
         };
         if let Some(note) = note {
@@ -173,37 +161,13 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             ephemeral(api, &click, &text).await;
         }
         "alert_mute" => {
-            if !state.permissions.may_respond(&click.user) {
-                tracing::warn!(user = %click.user, alert = %click.value, "denied mute: not in permissions.alert_responders");
-                ephemeral(
-                    api,
-                    &click,
-                    "You are not allowed to mute rules from Slack; ask an admin to add you to `permissions.alert_responders`.",
-                )
-                .await;
-                return;
-            }
-            let rule_id = match state.backend.alert(&click.value).await {
-                Ok(Some(a)) => a.rule_id,
-                Ok(None) => {
-                    ephemeral(api, &click, "That alert no longer exists.").await;
-                    return;
-                }
-                Err(e) => {
-                    ephemeral(api, &click, &format!("Cannot read the alert: {e}.")).await;
-                    return;
-                }
+            let caller = Caller {
+                flavor: Flavor::Slack,
+                user: &click.user,
+                roles: &[],
             };
-            let until = (state.now)() + chrono::Duration::hours(24);
-            let by = format!("slack:{}", click.user);
-            match state.backend.mute_rule(&rule_id, Some(until), &by).await {
-                Ok(_) => {
-                    tracing::info!(user = %click.user, rule = %rule_id, "rule muted from Slack");
-                    let text = format!(
-                        ":mute: <@{}> muted rule `{rule_id}` until {}. It keeps running and its alerts are still recorded (`/mantissa alerts`); `/mantissa rule unmute {rule_id}` lifts the mute.",
-                        click.user,
-                        format_instant(until)
-                    );
+            match chat::mute_alert_rule(state, caller, &click.value).await {
+                Ok(text) => {
                     let blocks =
                         json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } }]);
                     if let Err(e) = api
@@ -213,7 +177,7 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
                         tracing::warn!(error = %e, "cannot post the mute note");
                     }
                 }
-                Err(e) => ephemeral(api, &click, &format!("Nothing changed: {e}.")).await,
+                Err(note) => ephemeral(api, &click, &note).await,
             }
         }
         id if id.starts_with("ask_suggestion_") => {
@@ -237,14 +201,6 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             )
             .await;
         }
-    }
-}
-
-/// `slack:U123` → `<@U123>`; other actors as they are.
-fn who(actor: &str) -> String {
-    match actor.strip_prefix("slack:") {
-        Some(u) => format!("<@{u}>"),
-        None => actor.to_string(),
     }
 }
 

@@ -199,22 +199,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
     }
 }
 
-/// The text without `<@U…>` mentions.
-pub fn strip_mentions(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("<@") {
-        out.push_str(&rest[..i]);
-        match rest[i..].find('>') {
-            Some(j) => rest = &rest[i + j + 1..],
-            None => {
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use crate::chat::strip_mentions;
 
 pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
     let thread = job.thread_ts.as_deref();

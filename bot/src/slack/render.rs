@@ -44,15 +44,8 @@ pub struct Message {
     pub csv: Option<(String, Vec<u8>)>,
 }
 
-/// Cuts `s` to `max` characters, ending with `…` when cut.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::chat::clip;
+use crate::chat::{file_name, to_csv};
 
 /// Renders a reply.
 pub fn reply_message(reply: &Reply) -> Message {
@@ -214,64 +207,6 @@ pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn file_name(question: &str) -> String {
-    let slug: String = question
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .take(8)
-        .collect::<Vec<_>>()
-        .join("-");
-    format!(
-        "{}.csv",
-        if slug.is_empty() {
-            "result".into()
-        } else {
-            slug
-        }
-    )
-}
-
-fn to_csv(a: &Answer) -> Vec<u8> {
-    fn field(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
-    let mut out = String::new();
-    out.push_str(
-        &a.columns
-            .iter()
-            .map(|c| field(&c.name))
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    out.push('\n');
-    for r in &a.rows {
-        let cells: Vec<String> = r
-            .iter()
-            .map(|v| match v {
-                Value::Null => String::new(),
-                Value::String(s) => field(s),
-                other => field(&other.to_string()),
-            })
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out.into_bytes()
 }
 
 /// Checks a message's blocks against Slack's documented limits; the error

@@ -122,14 +122,31 @@ impl Default for SlackConfig {
     }
 }
 
-/// `[discord]`: the Discord REST API (shared by the router and the chat bot).
+/// `[discord]`: the Discord REST API (shared by the router and the chat bot)
+/// and the application behind `/discord/interactions`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DiscordConfig {
-    /// Bot token (sent as `Authorization: Bot …`).
+    /// Bot token (sent as `Authorization: Bot …`; `MANTISSA_DISCORD_BOT_TOKEN`).
     pub bot_token: Option<Secret>,
-    /// REST API base URL.
+    /// REST API base URL (`MANTISSA_DISCORD_API_URL`).
     pub api_url: String,
+    /// The application's public key, 64 hex characters (Developer Portal →
+    /// General Information → Public Key; `MANTISSA_DISCORD_PUBLIC_KEY`).
+    /// `mantissa serve` verifies every interaction's Ed25519 signature with
+    /// it; without it `/discord/interactions` is off.
+    #[serde(deserialize_with = "optional_id")]
+    pub public_key: Option<String>,
+    /// The application id (Developer Portal → General Information;
+    /// `MANTISSA_DISCORD_APPLICATION_ID`): completes deferred answers and
+    /// registers the `/mantissa` command.
+    #[serde(deserialize_with = "optional_id")]
+    pub application_id: Option<String>,
+    /// Gateway mode (`MANTISSA_DISCORD_GATEWAY=true`): `mantissa serve`
+    /// connects to Discord with the bot token and answers mentions and
+    /// thread follow-ups, no public URL needed. Needs a build with the
+    /// `discord-gateway` feature and the Message Content intent.
+    pub gateway: bool,
 }
 
 impl Default for DiscordConfig {
@@ -137,8 +154,71 @@ impl Default for DiscordConfig {
         Self {
             bot_token: None,
             api_url: "https://discord.com/api/v10".into(),
+            public_key: None,
+            application_id: None,
+            gateway: false,
         }
     }
+}
+
+impl DiscordConfig {
+    /// Checks the shapes serde cannot: the public key is 32 bytes of hex
+    /// and the application id is a snowflake (digits).
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(key) = &self.public_key {
+            let key = key.trim();
+            if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "discord.public_key must be the application's Ed25519 public key as 64 hex characters (32 bytes), got {} characters{}; copy it from the Developer Portal → General Information → Public Key",
+                    key.chars().count(),
+                    if key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        ""
+                    } else {
+                        " that are not all hex digits"
+                    }
+                ));
+            }
+        }
+        if let Some(id) = &self.application_id
+            && (id.trim().is_empty() || !id.trim().bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "discord.application_id `{id}` must be the numeric application id (Developer Portal → General Information → Application ID)"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An id written as text or as a number (environment variables holding
+/// only digits, such as Discord snowflakes, arrive as numbers).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Id {
+    Text(String),
+    Number(u64),
+}
+
+impl From<Id> for String {
+    fn from(id: Id) -> Self {
+        match id {
+            Id::Text(s) => s,
+            Id::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Deserializes an optional id given as text or number.
+pub(crate) fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Id>::deserialize(d)?.map(String::from))
+}
+
+/// Deserializes a list of ids given as text or numbers.
+pub(crate) fn id_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Vec::<Id>::deserialize(d)?
+        .into_iter()
+        .map(String::from)
+        .collect())
 }
 
 /// `[router]`: where alerts go and how hard the router tries.

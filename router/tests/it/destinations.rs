@@ -413,6 +413,10 @@ async fn discord_embed_components_and_edit() {
         row["components"][1],
         json!({"type": 2, "style": 4, "label": "Resolve", "custom_id": "alert_resolve:d1", "disabled": false})
     );
+    assert_eq!(
+        row["components"][2],
+        json!({"type": 2, "style": 2, "label": "Mute rule 24h", "custom_id": "alert_mute:d1", "disabled": false})
+    );
     change(
         &r,
         &store,
