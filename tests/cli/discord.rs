@@ -3,8 +3,7 @@
 //! Ed25519 key), answering through a local server that speaks the Discord
 //! REST API and records every call; and `discord register-commands`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 
+use super::server::{self, Server};
 use super::{Run, example_rule_dir, fixtures};
 
 const APP_ID: &str = "1100000000000000001";
@@ -78,27 +78,18 @@ fn fake_discord(rt: &tokio::runtime::Runtime) -> (String, Calls) {
     (url, calls)
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(r: &Run, discord_url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mantissa"))
-        .current_dir(r.dir.path())
-        .env("MANTISSA_DISCORD_PUBLIC_KEY", public_key())
-        .env("MANTISSA_DISCORD_APPLICATION_ID", APP_ID)
-        .env("MANTISSA_DISCORD_BOT_TOKEN", BOT_TOKEN)
-        .env("MANTISSA_DISCORD_API_URL", discord_url)
-        .env("MANTISSA_LOG", "info")
-        .args([
+    let key = public_key();
+    server::start(
+        r,
+        &[
+            ("MANTISSA_DISCORD_PUBLIC_KEY", key.as_str()),
+            ("MANTISSA_DISCORD_APPLICATION_ID", APP_ID),
+            ("MANTISSA_DISCORD_BOT_TOKEN", BOT_TOKEN),
+            ("MANTISSA_DISCORD_API_URL", discord_url),
+            ("MANTISSA_LOG", "info"),
+        ],
+        &[
             "--now",
             NOW,
             "serve",
@@ -106,29 +97,10 @@ fn serve(r: &Run, discord_url: &str) -> Server {
             "127.0.0.1:0",
             "--translator",
             "builtin",
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-            // Secrets (and interaction tokens) never reach the logs.
-            assert!(
-                !line.contains(BOT_TOKEN) && !line.contains("itoken-"),
-                "{line}"
-            );
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server started");
-    Server { child, base }
+        ],
+        // Secrets (and interaction tokens) never reach the logs.
+        &[BOT_TOKEN, "itoken-"],
+    )
 }
 
 fn now() -> i64 {

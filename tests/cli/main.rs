@@ -11,6 +11,7 @@ mod discord;
 mod llm;
 mod routing;
 mod serve;
+mod server;
 mod socket;
 
 fn fixtures() -> PathBuf {

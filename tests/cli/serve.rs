@@ -3,8 +3,7 @@
 //! server that speaks the Slack Web API and records every call; and the
 //! HTTP API with bearer tokens.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use axum::http::{HeaderMap, Uri};
 use mantissa_bot::auth::SlackVerifier;
 use serde_json::{Value, json};
 
+use super::server::{self, Server};
 use super::{Run, example_rule_dir, fixtures};
 
 const SECRET: &str = "test-signing-secret";
@@ -85,26 +85,16 @@ fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
     (url, calls)
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(r: &Run, slack_url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mantissa"))
-        .current_dir(r.dir.path())
-        .env("MANTISSA_SLACK_SIGNING_SECRET", SECRET)
-        .env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-test-token")
-        .env("MANTISSA_SLACK_API_URL", slack_url)
-        .env("MANTISSA_API_TOKEN", TOKEN)
-        .args([
+    server::start(
+        r,
+        &[
+            ("MANTISSA_SLACK_SIGNING_SECRET", SECRET),
+            ("MANTISSA_SLACK_BOT_TOKEN", "xoxb-test-token"),
+            ("MANTISSA_SLACK_API_URL", slack_url),
+            ("MANTISSA_API_TOKEN", TOKEN),
+        ],
+        &[
             "--now",
             NOW,
             "serve",
@@ -112,29 +102,9 @@ fn serve(r: &Run, slack_url: &str) -> Server {
             "127.0.0.1:0",
             "--translator",
             "builtin",
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-            // Secrets never reach the logs.
-            assert!(
-                !line.contains(SECRET) && !line.contains("xoxb-test-token"),
-                "{line}"
-            );
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server started");
-    Server { child, base }
+        ],
+        &[SECRET, "xoxb-test-token"],
+    )
 }
 
 fn signed(ts: i64, body: &str) -> reqwest::header::HeaderMap {

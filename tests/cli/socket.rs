@@ -3,8 +3,7 @@
 //! then a WebSocket carrying `hello`, envelopes and `disconnect`) and answers
 //! through a local Slack Web API that records every call.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::server;
 use super::{Run, fixtures};
 
 const APP_TOKEN: &str = "xapp-1-test-app-token";
@@ -140,13 +140,14 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
     ]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut fake = rt.block_on(fake());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mantissa"))
-        .current_dir(r.dir.path())
-        .env("MANTISSA_SLACK_APP_TOKEN", APP_TOKEN)
-        .env("MANTISSA_SLACK_BOT_TOKEN", BOT_TOKEN)
-        .env("MANTISSA_SLACK_API_URL", &fake.api)
-        .env_remove("MANTISSA_SLACK_SIGNING_SECRET")
-        .args([
+    let server = server::start(
+        &r,
+        &[
+            ("MANTISSA_SLACK_APP_TOKEN", APP_TOKEN),
+            ("MANTISSA_SLACK_BOT_TOKEN", BOT_TOKEN),
+            ("MANTISSA_SLACK_API_URL", &fake.api),
+        ],
+        &[
             "--now",
             "2024-03-10T12:00:00Z",
             "serve",
@@ -155,26 +156,10 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
             "127.0.0.1:0",
             "--translator",
             "builtin",
-        ])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            assert!(
-                !line.contains(APP_TOKEN) && !line.contains(BOT_TOKEN),
-                "a token reached the logs: {line}"
-            );
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                let _ = tx.send(addr.to_string());
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(60)).expect("started");
-    let _kill = KillOnDrop(child);
+        ],
+        &[APP_TOKEN, BOT_TOKEN],
+    );
+    let base = server.base.clone();
 
     rt.block_on(async {
         let mut ws = tokio::time::timeout(Duration::from_secs(30), fake.sockets.recv())
@@ -305,13 +290,4 @@ fn socket_mode_without_an_app_token_says_what_to_set() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("MANTISSA_SLACK_APP_TOKEN"), "{err}");
-}
-
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
