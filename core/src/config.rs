@@ -129,6 +129,29 @@ impl PermissionsConfig {
     }
 }
 
+impl PermissionsConfig {
+    /// The Slack user group ids (`S…`) named in `rule_admins` and
+    /// `alert_responders`: their members hold the permission.
+    pub fn slack_groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = self
+            .rule_admins
+            .iter()
+            .chain(&self.alert_responders)
+            .filter(|id| {
+                id.len() > 1
+                    && id.starts_with('S')
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            })
+            .cloned()
+            .collect();
+        groups.sort();
+        groups.dedup();
+        groups
+    }
+}
+
 fn listed(ids: &[String], user: &str, roles: &[String]) -> bool {
     !user.is_empty() && ids.iter().any(|id| id == user || roles.contains(id))
 }
@@ -793,6 +816,13 @@ max_alerts = 3
         assert!(p.may_manage_rules("UADMIN"));
         assert!(!p.may_manage_rules("U1"));
         assert!(p.member_may_manage_rules("111", &["5".into(), "900".into()]));
+        let groups = PermissionsConfig {
+            rule_admins: vec!["U1".into(), "S0SECOPS".into(), "900".into()],
+            alert_responders: vec!["S0SECOPS".into(), "SOC".into(), "Sx".into()],
+            ..Default::default()
+        };
+        // Slack user group ids only (S + upper-case letters and digits), once each.
+        assert_eq!(groups.slack_groups(), ["S0SECOPS", "SOC"]);
         assert!(!p.member_may_manage_rules("111", &["5".into()]));
         assert!(!p.member_may_manage_rules("", &[]));
         assert!(p.member_may_respond("111", &["901".into()]));

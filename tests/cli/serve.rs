@@ -60,6 +60,7 @@ fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default()
             .to_string();
+        let group = v["raw"].as_str().map(str::to_string);
         let mut c = calls.lock().unwrap();
         c.push((method.clone(), headers, v));
         let n = c.iter().filter(|(m, _, _)| *m == method).count();
@@ -67,6 +68,11 @@ fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
             "chat.postMessage" => {
                 json!({"ok": true, "channel": "C1", "ts": format!("1710072000.{n:06}")})
             }
+            // The security team's user group: one member.
+            "usergroups.users.list" if group.as_deref() == Some("usergroup=SSECOPS") => {
+                json!({"ok": true, "users": ["UGROUPIE"]})
+            }
+            "usergroups.users.list" => json!({"ok": false, "error": "no_such_subteam"}),
             "files.getUploadURLExternal" => json!({
                 "ok": true,
                 "upload_url": format!("http://{host}/upload/F{n}"),
@@ -755,7 +761,7 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     let (slack_url, calls) = fake_slack(&rt);
     std::fs::write(
         r.dir.path().join("mantissa.toml"),
-        "[permissions]\nrule_admins = [\"UADMIN\"]\n",
+        "[permissions]\nrule_admins = [\"UADMIN\", \"SSECOPS\"]\n",
     )
     .unwrap();
     let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
@@ -843,6 +849,16 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     );
     let rules: Value = serde_json::from_str(&r.ok(&["rules", "list", "--format", "json"])).unwrap();
     assert_eq!(enabled(&rules), false);
+    // A member of a Slack user group named in rule_admins may too.
+    let (_, by_group, _) = slash("UGROUPIE", "rule enable suspicious-logins", SECRET);
+    assert!(
+        text(&by_group).contains("<@UGROUPIE> enabled rule `suspicious-logins`"),
+        "{by_group}"
+    );
+    let rules: Value = serde_json::from_str(&r.ok(&["rules", "list", "--format", "json"])).unwrap();
+    assert_eq!(enabled(&rules), true);
+    let (_, done, _) = slash("UADMIN", "rule disable suspicious-logins", SECRET);
+    assert!(text(&done).contains("disabled"), "{done}");
     let (_, unknown, _) = slash("UADMIN", "rule disable suspicous-logins", SECRET);
     assert!(text(&unknown).contains("No rule"), "{unknown}");
 

@@ -2,7 +2,9 @@
 //! URL configurable (tests point it at a local server speaking the same
 //! protocol), `ok:false` errors surfaced, and 429 `Retry-After` honoured.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -32,12 +34,19 @@ pub enum SlackApiError {
     },
 }
 
+/// How long a user group's member list is trusted.
+const GROUP_TTL: Duration = Duration::from_secs(300);
+
+/// Cached user group members: group id → (fetched at, members).
+type GroupCache = Arc<Mutex<HashMap<String, (Instant, Vec<String>)>>>;
+
 /// A Slack Web API client for one bot token.
 #[derive(Clone)]
 pub struct SlackApi {
     http: reqwest::Client,
     base: String,
     token: Secret,
+    groups: GroupCache,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -58,7 +67,84 @@ impl SlackApi {
                 .unwrap_or_default(),
             base: base.trim_end_matches('/').to_string(),
             token,
+            groups: GroupCache::default(),
         }
+    }
+
+    /// The user groups among `candidates` (ids `S…` named in
+    /// `[permissions]`) that `user` belongs to, from `usergroups.users.list`
+    /// (scope `usergroups:read`), each group's members cached for five
+    /// minutes. A group that cannot be read counts as not containing the
+    /// user (permissions fail closed) and is logged.
+    pub async fn groups_of(&self, user: &str, candidates: &[String]) -> Vec<String> {
+        let mut found = Vec::new();
+        for group in candidates {
+            let cached = {
+                let cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+                cache
+                    .get(group)
+                    .filter(|(at, _)| at.elapsed() < GROUP_TTL)
+                    .map(|(_, m)| m.contains(&user.to_string()))
+            };
+            let member = match cached {
+                Some(m) => m,
+                None => {
+                    let method = "usergroups.users.list";
+                    match self.call_form(method, &[("usergroup", group)]).await {
+                        Ok(v) => {
+                            let members: Vec<String> = v["users"]
+                                .as_array()
+                                .map(|a| {
+                                    a.iter()
+                                        .filter_map(|u| u.as_str().map(str::to_string))
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            let m = members.iter().any(|u| u == user);
+                            self.groups
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .insert(group.clone(), (Instant::now(), members));
+                            m
+                        }
+                        Err(e) => {
+                            tracing::warn!(group, error = %e, "cannot read a Slack user group; its members are not granted");
+                            false
+                        }
+                    }
+                }
+            };
+            if member {
+                found.push(group.clone());
+            }
+        }
+        found
+    }
+
+    /// Calls a read method with a form body (Slack's read methods take
+    /// form or query arguments, not JSON).
+    async fn call_form(&self, method: &str, form: &[(&str, &str)]) -> Result<Value, SlackApiError> {
+        let url = format!("{}/{method}", self.base);
+        let resp = self
+            .http
+            .post(&url)
+            .bearer_auth(self.token.expose())
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| http_error(method, &e.without_url().to_string()))?;
+        let status = resp.status();
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| http_error(method, &format!("HTTP {status}: {}", e.without_url())))?;
+        if v["ok"].as_bool() != Some(true) {
+            return Err(SlackApiError::Slack {
+                method: method.into(),
+                error: v["error"].as_str().unwrap_or("unknown_error").into(),
+            });
+        }
+        Ok(v)
     }
 
     /// Calls a method with a JSON body; returns the whole response.

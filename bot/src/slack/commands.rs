@@ -106,10 +106,14 @@ pub(crate) async fn run(
     slack: &super::SlackSettings,
     cmd: Command,
 ) -> Value {
+    let groups = slack
+        .api
+        .groups_of(&cmd.user, &state.permissions.slack_groups())
+        .await;
     let caller = Caller {
         flavor: Flavor::Slack,
         user: &cmd.user,
-        roles: &[],
+        roles: &groups,
     };
     match chat::execute(state, caller, SlashCommand::parse(&cmd.text)).await {
         Outcome::Reply {

@@ -125,7 +125,10 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
         _ => None,
     };
     if let Some(to) = to {
-        if !state.permissions.may_respond(&click.user) {
+        let groups = api
+            .groups_of(&click.user, &state.permissions.slack_groups())
+            .await;
+        if !state.permissions.member_may_respond(&click.user, &groups) {
             tracing::warn!(platform = "Slack", user = %click.user, alert = %click.value, action = %click.action_id, "Denied: not in permissions.alert_responders.");
             ephemeral(api, &click, &chat::respond_denied(Flavor::Slack)).await;
             return;
@@ -161,10 +164,13 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             ephemeral(api, &click, &text).await;
         }
         "alert_mute" => {
+            let groups = api
+                .groups_of(&click.user, &state.permissions.slack_groups())
+                .await;
             let caller = Caller {
                 flavor: Flavor::Slack,
                 user: &click.user,
-                roles: &[],
+                roles: &groups,
             };
             match chat::mute_alert_rule(state, caller, &click.value).await {
                 Ok(text) => {
