@@ -291,3 +291,40 @@ fn socket_mode_without_an_app_token_says_what_to_set() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("MANTISSA_SLACK_APP_TOKEN"), "{err}");
 }
+
+#[test]
+fn a_refused_app_token_stops_socket_mode_with_what_to_set() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let api = rt.block_on(async {
+        let app = Router::new()
+            .fallback(|| async { json!({"ok": false, "error": "invalid_auth"}).to_string() });
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api = format!("http://{}/api", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        api
+    });
+    let r = Run::new();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mantissa"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("MANTISSA_")) {
+        cmd.env_remove(k);
+    }
+    let out = cmd
+        .current_dir(r.dir.path())
+        .env("MANTISSA_SLACK_APP_TOKEN", APP_TOKEN)
+        .env("MANTISSA_SLACK_BOT_TOKEN", BOT_TOKEN)
+        .env("MANTISSA_SLACK_API_URL", &api)
+        .args(["serve", "--socket-mode", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refused the app-level token (invalid_auth)")
+            && err.contains("connections:write"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(APP_TOKEN) && !err.contains(BOT_TOKEN),
+        "{err}"
+    );
+}
