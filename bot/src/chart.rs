@@ -27,6 +27,37 @@ use serde_json::Value;
 
 use crate::backend::Answer;
 
+/// A chart drawn for an answer: the PNG and how to describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The chart's title (the interpretation, clipped).
+    pub title: String,
+    /// A description for screen readers.
+    pub alt: String,
+    /// The image.
+    pub png: Vec<u8>,
+}
+
+/// The chart of `answer`, if it has one ([`chart_for`]), rendered on the
+/// blocking pool. A failure (or a panic in the plotting library) is logged
+/// and gives `None`: the text answer always stands alone.
+pub async fn render_for(answer: &Answer) -> Option<Rendered> {
+    let chart = chart_for(answer)?;
+    let title = chart.title.clone();
+    let alt = chart.alt_text();
+    match tokio::task::spawn_blocking(move || chart.render_png()).await {
+        Ok(Ok(png)) => Some(Rendered { title, alt, png }),
+        Ok(Err(e)) => {
+            tracing::warn!(message = "Chart rendering failed.", error = %e);
+            None
+        }
+        Err(e) => {
+            tracing::warn!(message = "Chart rendering panicked.", error = %e);
+            None
+        }
+    }
+}
+
 /// Default image width in pixels (readable at Slack's preview size).
 pub const DEFAULT_WIDTH: u32 = 1000;
 /// Default image height in pixels.

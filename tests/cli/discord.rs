@@ -378,6 +378,32 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
             .starts_with("12 rows")
     );
 
+    // A grouped count also gets its chart: chart.png as a second part,
+    // shown as the embed's image.
+    let counted = command(
+        "29",
+        "111",
+        &[],
+        json!({"name": "ask", "type": 1, "options": [{"name": "question", "type": 3, "value": "failed console logins by source IP today"}]}),
+    );
+    assert_eq!(signed(&counted).1, json!({"type": 5}));
+    let edits = wait_for(
+        &calls,
+        "PATCH",
+        &format!("/webhooks/{APP_ID}/itoken-29/messages/@original"),
+        1,
+    );
+    assert_eq!(edits.len(), 1, "{:?}", calls.lock().unwrap());
+    let raw = edits[0].2["raw"].as_str().expect("a multipart body");
+    assert!(
+        raw.contains("name=\"files[0]\"; filename=\"chart.png\"")
+            && raw.contains("image/png")
+            && raw.contains("PNG\r\n")
+            && raw.contains(r#""image":{"url":"attachment://chart.png"}"#),
+        "{}",
+        &raw[..raw.len().min(2000)]
+    );
+
     // [permissions.channel_tables]: a restricted channel, and a thread in
     // it, may not query cloudtrail; the refusal says what they may query.
     let restricted = |id: &str, channel: Value| {
@@ -600,7 +626,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         calls_of(&calls, "PATCH", "/webhooks/").len(),
-        3,
+        4,
         "only the signed questions were answered"
     );
     assert_eq!(

@@ -70,6 +70,8 @@ pub struct Attachment {
     pub name: String,
     /// Contents.
     pub bytes: Vec<u8>,
+    /// What it is ("Full result", a chart's alt text).
+    pub description: String,
 }
 
 impl DiscordApi {
@@ -89,20 +91,20 @@ impl DiscordApi {
 
     /// Replaces the original response of an interaction (the "thinking…"
     /// message of a deferred response) with `message`, attaching `file` as
-    /// `files[0]` when given. The interaction token is the credential
+    /// `files[n]`. The interaction token is the credential
     /// (valid 15 minutes).
     pub async fn edit_original(
         &self,
         interaction_token: &str,
         message: &Value,
-        file: Option<Attachment>,
+        files: Vec<Attachment>,
     ) -> Result<(), DiscordApiError> {
         let what = "edit original response";
         let url = format!(
             "{}/webhooks/{}/{interaction_token}/messages/@original",
             self.base, self.application_id
         );
-        let req = with_body(what, self.http.patch(url), message, file)?;
+        let req = with_body(what, self.http.patch(url), message, files)?;
         self.send(what, req).await.map(drop)
     }
 
@@ -139,19 +141,19 @@ impl DiscordApi {
     }
 
     /// Posts a message in a channel or thread as the bot (gateway mode),
-    /// with `file` as `files[0]`; returns the message id.
+    /// with `files` attached; returns the message id.
     pub async fn post_message(
         &self,
         channel_id: &str,
         message: &Value,
-        file: Option<Attachment>,
+        files: Vec<Attachment>,
     ) -> Result<String, DiscordApiError> {
         let what = "create message";
         let req = self
             .http
             .post(format!("{}/channels/{channel_id}/messages", self.base))
             .header(reqwest::header::AUTHORIZATION, self.bot_auth()?);
-        let req = with_body(what, req, message, file)?;
+        let req = with_body(what, req, message, files)?;
         let v = self.send(what, req).await?;
         Ok(v["id"].as_str().unwrap_or_default().to_string())
     }
@@ -241,31 +243,41 @@ impl DiscordApi {
     }
 }
 
-/// A JSON body, or `payload_json` + `files[0]` as multipart when a file goes along.
+/// A JSON body, or `payload_json` + `files[n]` as multipart when files go along.
 fn with_body(
     what: &'static str,
     req: reqwest::RequestBuilder,
     message: &Value,
-    file: Option<Attachment>,
+    files: Vec<Attachment>,
 ) -> Result<reqwest::RequestBuilder, DiscordApiError> {
-    let Some(file) = file else {
+    if files.is_empty() {
         return Ok(req.json(message));
-    };
+    }
     let mut payload = message.clone();
-    payload["attachments"] =
-        serde_json::json!([{ "id": 0, "filename": file.name, "description": "Full result" }]);
-    let part = reqwest::multipart::Part::bytes(file.bytes)
-        .file_name(file.name)
-        .mime_str("text/csv")
-        .map_err(|e| http_error(what, &e.to_string()))?;
+    payload["attachments"] = files
+        .iter()
+        .enumerate()
+        .map(|(id, f)| {
+            serde_json::json!({ "id": id, "filename": f.name, "description": crate::chat::clip(&f.description, 1024) })
+        })
+        .collect();
     let json = reqwest::multipart::Part::text(payload.to_string())
         .mime_str("application/json")
         .map_err(|e| http_error(what, &e.to_string()))?;
-    Ok(req.multipart(
-        reqwest::multipart::Form::new()
-            .part("payload_json", json)
-            .part("files[0]", part),
-    ))
+    let mut form = reqwest::multipart::Form::new().part("payload_json", json);
+    for (id, f) in files.into_iter().enumerate() {
+        let mime = if f.name.ends_with(".png") {
+            "image/png"
+        } else {
+            "text/csv"
+        };
+        let part = reqwest::multipart::Part::bytes(f.bytes)
+            .file_name(f.name)
+            .mime_str(mime)
+            .map_err(|e| http_error(what, &e.to_string()))?;
+        form = form.part(format!("files[{id}]"), part);
+    }
+    Ok(req.multipart(form))
 }
 
 fn http_error(what: &'static str, message: &str) -> DiscordApiError {
@@ -322,10 +334,11 @@ mod tests {
         api.edit_original(
             "tok",
             &json!({"content": "hi"}),
-            Some(Attachment {
+            vec![Attachment {
                 name: "result.csv".into(),
                 bytes: b"a,b\n1,2\n".to_vec(),
-            }),
+                description: "Full result".into(),
+            }],
         )
         .await
         .unwrap();

@@ -98,7 +98,7 @@ pub(crate) async fn command(
             let state2 = state.clone();
             let api = discord.api.clone();
             state.dispatcher.dispatch(Box::pin(async move {
-                let (body, csv) = match work {
+                let (body, files) = match work {
                     Work::Ask(question) => {
                         let reply = state2
                             .backend
@@ -107,18 +107,19 @@ pub(crate) async fn command(
                                 ..Ask::new(&question)
                             })
                             .await;
-                        let msg = render::reply_message(&reply, Some((&user, &question)));
-                        (msg.body, msg.csv)
+                        render::reply_message(&reply, Some((&user, &question)))
+                            .with_chart(&reply)
+                            .await
                     }
                     Work::RuleTest(id) => {
                         let text = chat::rule_test_text(&state2, Flavor::Discord, &id).await;
-                        (render::text_message(&text), None)
+                        (render::text_message(&text), Vec::new())
                     }
                 };
                 if let Err(e) = render::validate(&body) {
                     tracing::error!(error = %e, "A Discord answer broke the message limits; this is a bug in Mantissa Log.");
                 }
-                if let Err(e) = api.edit_original(&token, &body, csv).await {
+                if let Err(e) = api.edit_original(&token, &body, files).await {
                     tracing::warn!(error = %e, "Cannot complete a deferred Discord response.");
                 }
             }));

@@ -53,6 +53,29 @@ pub struct Message {
     pub csv: Option<Attachment>,
 }
 
+impl Message {
+    /// The body and its files, with the answer's chart ([`crate::chart`])
+    /// attached as `chart.png` and shown as the embed's image when the
+    /// reply is a time series or a grouped count.
+    pub async fn with_chart(self, reply: &Reply) -> (Value, Vec<Attachment>) {
+        let mut body = self.body;
+        let mut files: Vec<Attachment> = self.csv.into_iter().collect();
+        if let Reply::Answer(a) = reply
+            && let Some(chart) = crate::chart::render_for(a).await
+        {
+            if let Some(embed) = body["embeds"].get_mut(0) {
+                embed["image"] = json!({ "url": "attachment://chart.png" });
+            }
+            files.push(Attachment {
+                name: "chart.png".into(),
+                bytes: chart.png,
+                description: chart.alt,
+            });
+        }
+        (body, files)
+    }
+}
+
 /// A plain text reply: `content` when it fits, else embed descriptions
 /// split at lines (cut with a note past Discord's total).
 pub fn text_message(text: &str) -> Value {
@@ -283,6 +306,7 @@ fn answer_embed(a: &Answer) -> (Value, Option<Attachment>) {
         Attachment {
             name: crate::chat::file_name(&a.question),
             bytes: crate::chat::to_csv(a),
+            description: "Full result".into(),
         }
     });
     if a.truncated {

@@ -154,7 +154,7 @@ async fn answer(
         }
     };
     if job.question.is_empty() {
-        api.post_message(&channel, &render::text_message(HELP), None)
+        api.post_message(&channel, &render::text_message(HELP), Vec::new())
             .await?;
         return Ok(());
     }
@@ -167,10 +167,8 @@ async fn answer(
             ..Ask::new(&job.question)
         })
         .await;
-    let msg = render::reply_message(&reply, None);
-    api.post_message(&channel, &msg.body, msg.csv)
-        .await
-        .map(drop)
+    let (body, files) = render::reply_message(&reply, None).with_chart(&reply).await;
+    api.post_message(&channel, &body, files).await.map(drop)
 }
 
 /// A thread name from a question (1–100 characters).

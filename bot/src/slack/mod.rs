@@ -253,28 +253,22 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
 }
 
 /// Uploads `chart.png` into the thread when the answer is a time series or
-/// a grouped count ([`chart::chart_for`]). Rendering runs on the blocking
-/// pool; a failure (or a panic in the plotting library) is logged and the
+/// a grouped count ([`chart::render_for`]); a failure is logged and the
 /// text answer, already posted, stands alone.
 async fn upload_chart(api: &SlackApi, channel: &str, thread: &str, answer: &Answer) {
-    let Some(chart) = chart::chart_for(answer) else {
+    let Some(chart) = chart::render_for(answer).await else {
         return;
     };
     let title = format!("Chart: {}", render::clip(&chart.title, 200));
-    let alt = chart.alt_text();
-    let png = match tokio::task::spawn_blocking(move || chart.render_png()).await {
-        Ok(Ok(png)) => png,
-        Ok(Err(e)) => {
-            tracing::warn!(message = "Chart rendering failed.", error = %e);
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(message = "Chart rendering panicked.", error = %e);
-            return;
-        }
-    };
     if let Err(e) = api
-        .upload_file(channel, Some(thread), "chart.png", &title, Some(&alt), png)
+        .upload_file(
+            channel,
+            Some(thread),
+            "chart.png",
+            &title,
+            Some(&chart.alt),
+            chart.png,
+        )
         .await
     {
         tracing::warn!(message = "Cannot upload the chart.", error = %e);
