@@ -151,10 +151,16 @@ impl<'a> Ask<'a> {
     }
 }
 
-/// A backend failure (store unavailable, …); safe to show a user.
+/// A backend failure; safe to show a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BackendError(pub String);
+pub enum BackendError {
+    /// No loaded rule has this id.
+    #[error("no rule `{0}`")]
+    NoRule(String),
+    /// Anything else (store unavailable, …), in plain words.
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// The product, as the bot sees it.
 #[async_trait]

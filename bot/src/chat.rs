@@ -13,7 +13,7 @@ use mantissa_core::clock::format_instant;
 use crate::BotState;
 use serde_json::Value;
 
-use crate::backend::{Answer, RuleInfo, RuleTestResult, Status};
+use crate::backend::{Answer, BackendError, RuleInfo, RuleTestResult, Status};
 
 /// The platform a text is written for: its markup, mentions and icons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,14 +396,43 @@ pub fn rule_line(f: Flavor, r: &RuleInfo) -> String {
     )
 }
 
+fn no_rule(f: Flavor, id: &str) -> String {
+    format!(
+        "No rule `{}`; `/mantissa rule list` shows the ids.",
+        f.escape(id)
+    )
+}
+
+/// The reply to a rule change (`word`: enable, disable, mute, unmute),
+/// told to the channel with who did it; refusals to the caller only.
+fn rule_changed(
+    caller: Caller<'_>,
+    word: &str,
+    id: &str,
+    changed: Result<RuleInfo, BackendError>,
+) -> Outcome {
+    let f = caller.flavor;
+    match changed {
+        Ok(r) => {
+            tracing::info!(platform = f.name(), user = %caller.user, rule = %id, action = word, "Rule changed from chat.");
+            Outcome::Reply {
+                text: format!(
+                    "{} {word}d rule `{}`.\n{}",
+                    f.mention(caller.user),
+                    r.id,
+                    rule_line(f, &r)
+                ),
+                visibility: Visibility::Channel,
+            }
+        }
+        Err(BackendError::NoRule(_)) => private(no_rule(f, id)),
+        Err(e) => private(format!("Nothing changed: {e}")),
+    }
+}
+
 async fn rule(state: &BotState, caller: Caller<'_>, verb: RuleVerb, id: &str) -> Outcome {
     let f = caller.flavor;
-    let unknown = |id: &str| {
-        private(format!(
-            "No rule `{}`; `/mantissa rule list` shows the ids.",
-            f.escape(id)
-        ))
-    };
+    let unknown = |id: &str| private(no_rule(f, id));
     if let RuleVerb::Enable | RuleVerb::Disable = verb {
         // Enabling and disabling look the rule up themselves.
         let word = if verb == RuleVerb::Enable {
@@ -432,26 +461,11 @@ async fn rule(state: &BotState, caller: Caller<'_>, verb: RuleVerb, id: &str) ->
                 }
             ));
         }
-        return match state
+        let changed = state
             .backend
             .set_rule_enabled(id, verb == RuleVerb::Enable)
-            .await
-        {
-            Ok(r) => {
-                tracing::info!(platform = f.name(), user = %caller.user, rule = %id, action = word, "Rule changed from chat.");
-                Outcome::Reply {
-                    text: format!(
-                        "{} {word}d rule `{}`.\n{}",
-                        f.mention(caller.user),
-                        r.id,
-                        rule_line(f, &r)
-                    ),
-                    visibility: Visibility::Channel,
-                }
-            }
-            Err(e) if e.0.starts_with("no rule") => unknown(id),
-            Err(e) => private(format!("Nothing changed: {e}")),
-        };
+            .await;
+        return rule_changed(caller, word, id, changed);
     }
     if let RuleVerb::Mute { .. } | RuleVerb::Unmute = verb {
         // Muting looks the rule up itself.
@@ -560,29 +574,11 @@ async fn mute(state: &BotState, caller: Caller<'_>, verb: &RuleVerb, id: &str) -
         return private(mute_denied(f));
     }
     let until = hours.map(|h| (state.now)() + chrono::Duration::hours(h));
-    match state
+    let changed = state
         .backend
         .mute_rule(id, until, &f.actor(caller.user))
-        .await
-    {
-        Ok(r) => {
-            tracing::info!(platform = f.name(), user = %caller.user, rule = %id, action = word, "Rule mute changed from chat.");
-            Outcome::Reply {
-                text: format!(
-                    "{} {word}d rule `{}`.\n{}",
-                    f.mention(caller.user),
-                    r.id,
-                    rule_line(f, &r)
-                ),
-                visibility: Visibility::Channel,
-            }
-        }
-        Err(e) if e.0.starts_with("no rule") => private(format!(
-            "No rule `{}`; `/mantissa rule list` shows the ids.",
-            f.escape(id)
-        )),
-        Err(e) => private(format!("Nothing changed: {e}")),
-    }
+        .await;
+    rule_changed(caller, word, id, changed)
 }
 
 /// The refusal for a mute by someone not in `alert_responders`.

@@ -53,6 +53,14 @@ impl LocalBackend {
         crate::app::load_rules(&self.config, &[], false)
     }
 
+    /// One loaded rule.
+    fn rule(&self, id: &str) -> Result<Rule, BackendError> {
+        self.load()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| BackendError::NoRule(id.to_string()))
+    }
+
     async fn info(&self, r: &Rule) -> Result<RuleInfo, BackendError> {
         let st = self
             .rule_state
@@ -84,7 +92,7 @@ impl LocalBackend {
 
 fn store_error(e: impl std::fmt::Display) -> BackendError {
     tracing::warn!(error = %e, "alert store");
-    BackendError(format!("{e}"))
+    BackendError::Failed(e.to_string())
 }
 
 #[async_trait]
@@ -215,7 +223,7 @@ impl Backend for LocalBackend {
             .alerts
             .transition(id, change)
             .await
-            .map_err(|e| BackendError(e.to_string()))?;
+            .map_err(|e| BackendError::Failed(e.to_string()))?;
         if let (Transition::Changed { alert, from }, Some(router)) = (&t, &self.router)
             && let Err(e) = router.status_changed(alert, *from, change.at).await
         {
@@ -234,15 +242,12 @@ impl Backend for LocalBackend {
     }
 
     async fn set_rule_enabled(&self, id: &str, enabled: bool) -> Result<RuleInfo, BackendError> {
-        let loaded = self.load();
-        let rule = loaded
-            .get(id)
-            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        let rule = self.rule(id)?;
         self.rule_state
             .set_enabled(id, enabled)
             .await
             .map_err(store_error)?;
-        self.info(rule).await
+        self.info(&rule).await
     }
 
     async fn mute_rule(
@@ -251,10 +256,7 @@ impl Backend for LocalBackend {
         until: Option<DateTime<Utc>>,
         by: &str,
     ) -> Result<RuleInfo, BackendError> {
-        let loaded = self.load();
-        let rule = loaded
-            .get(id)
-            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        let rule = self.rule(id)?;
         match until {
             Some(until) => self
                 .alerts
@@ -271,15 +273,11 @@ impl Backend for LocalBackend {
             }
         }
         tracing::info!(rule = id, by, until = ?until, "rule mute changed");
-        self.info(rule).await
+        self.info(&rule).await
     }
 
     async fn test_rule(&self, id: &str) -> Result<Vec<RuleTestResult>, BackendError> {
-        let loaded = self.load();
-        let rule = loaded
-            .get(id)
-            .cloned()
-            .ok_or_else(|| BackendError(format!("no rule `{id}`")))?;
+        let rule = self.rule(id)?;
         let config = self.config.clone();
         // Rule tests run their own runtime on a scratch data dir: a plain thread.
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -288,7 +286,7 @@ impl Backend for LocalBackend {
         });
         let outcomes = rx
             .await
-            .map_err(|_| BackendError("the rule tests stopped unexpectedly".into()))?;
+            .map_err(|_| BackendError::Failed("the rule tests stopped unexpectedly".into()))?;
         Ok(outcomes
             .into_iter()
             .map(|o| RuleTestResult {
