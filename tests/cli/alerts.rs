@@ -2,16 +2,10 @@
 
 use serde_json::Value;
 
-use super::{Run, example_rule_dir, fixtures, stderr};
+use super::{Run, example_rule_dir, ingest_brute_force, stderr};
 
 fn raised(r: &Run) -> String {
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(r);
     let rules = example_rule_dir(r);
     let out = r.ok(&[
         "--now",

@@ -15,7 +15,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 
 use super::server::{self, Server};
-use super::{Run, example_rule_dir, fixtures};
+use super::{Run, example_rule_dir, ingest_brute_force};
 
 const APP_ID: &str = "1100000000000000001";
 const BOT_TOKEN: &str = "discord-bot-token-for-tests";
@@ -164,13 +164,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
         ),
     )
     .unwrap();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     // Detection posts the alert to the channel through the router.
     let rules = example_rule_dir(&r);
     let out = Command::new(env!("CARGO_BIN_EXE_mantissa"))

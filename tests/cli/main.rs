@@ -18,6 +18,18 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Ingests the hand-made console brute force (12 failed sign-ins, then a
+/// success) as CloudTrail.
+fn ingest_brute_force(r: &Run) {
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    r.ok(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+}
+
 struct Run {
     dir: tempfile::TempDir,
 }
@@ -255,13 +267,7 @@ fn example_rule_dir(r: &Run) -> PathBuf {
 #[test]
 fn detect_raises_once_per_incident_across_cycles_and_prints_json() {
     let r = Run::new();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
     let detect = |now: &str| -> Value {
         let out = r.ok(&[

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use super::{Run, example_rule_dir, fixtures};
+use super::{Run, example_rule_dir, ingest_brute_force};
 
 type Hooks = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
 
@@ -49,13 +49,7 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
         ),
     )
     .unwrap();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
     let out = r.cmd(&[
         "--now",

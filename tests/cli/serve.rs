@@ -15,7 +15,7 @@ use mantissa_bot::auth::SlackVerifier;
 use serde_json::{Value, json};
 
 use super::server::{self, Server};
-use super::{Run, example_rule_dir, fixtures};
+use super::{Run, example_rule_dir, ingest_brute_force};
 
 const SECRET: &str = "test-signing-secret";
 const TOKEN: &str = "api-token-for-tests";
@@ -178,13 +178,7 @@ fn sql_of(post: &Value) -> String {
 #[test]
 fn slack_mentions_are_answered_in_the_thread_and_follow_ups_refine_them() {
     let r = Run::new();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (slack_url, calls) = fake_slack(&rt);
     let server = serve(&r, &slack_url);
@@ -427,13 +421,7 @@ fn time_series_and_grouped_counts_get_a_chart_uploaded_into_their_thread() {
 #[test]
 fn the_http_api_answers_questions_and_changes_alerts_with_a_bearer_token() {
     let r = Run::new();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
     r.ok(&[
         "--now",
@@ -585,13 +573,7 @@ fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_
         "[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.default_route]\ndestinations = [\"secops\"]\n",
     )
     .unwrap();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
     // Detection posts the alert to the channel through the router.
     let out = Command::new(env!("CARGO_BIN_EXE_mantissa"))
@@ -764,13 +746,7 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
         "[permissions]\nrule_admins = [\"UADMIN\", \"SSECOPS\"]\n",
     )
     .unwrap();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let server = serve(&r, &slack_url);
     let response_url = slack_url.replace("/api", "/response/1");
     let http = reqwest::Client::new();
@@ -988,13 +964,7 @@ fn a_channel_may_query_only_the_tables_it_is_allowed() {
         "[permissions.channel_tables]\nCGUARD = [\"guardduty\"]\n",
     )
     .unwrap();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (slack_url, calls) = fake_slack(&rt);
     let server = serve(&r, &slack_url);
@@ -1081,13 +1051,7 @@ fn the_http_api_accepts_jwts_checked_against_the_configured_jwks() {
         ),
     )
     .unwrap();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
     r.ok(&[
         "--now",

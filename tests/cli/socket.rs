@@ -18,7 +18,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::server;
-use super::{Run, fixtures};
+use super::{Run, ingest_brute_force};
 
 const APP_TOKEN: &str = "xapp-1-test-app-token";
 const BOT_TOKEN: &str = "xoxb-socket-test-token";
@@ -131,13 +131,7 @@ async fn wait_for_posts(calls: &Calls, n: usize) -> Vec<(String, Value)> {
 #[test]
 fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
     let r = Run::new();
-    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    r.ok(&[
-        "ingest",
-        "--source",
-        "cloudtrail",
-        fixture.to_str().unwrap(),
-    ]);
+    ingest_brute_force(&r);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut fake = rt.block_on(fake());
     let server = server::start(
