@@ -394,6 +394,12 @@ pub(crate) struct SqlArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ResultFormat::Table)]
     pub(crate) format: ResultFormat,
+    /// Time the query: run it N times in this process (as `serve` and
+    /// `detect` run queries, with file metadata cached after the first run)
+    /// and report the median; JSON output adds every run as `runs_ms`.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) repeat: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

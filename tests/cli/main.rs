@@ -135,6 +135,33 @@ fn sql_json_output_is_one_object_with_native_values() {
 }
 
 #[test]
+fn sql_repeat_times_the_query_in_one_process() {
+    let r = Run::new();
+    r.ok(&["ingest", fixtures().join("handmade").to_str().unwrap()]);
+    let sql = "SELECT eventname, count(*) AS n FROM cloudtrail GROUP BY eventname ORDER BY n DESC, eventname";
+    let once: Value = serde_json::from_str(r.ok(&["sql", "--format", "json", sql]).trim()).unwrap();
+    assert!(once.get("runs_ms").is_none());
+    let out = r.ok(&["sql", "--format", "json", "--repeat", "3", sql]);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    let runs = v["runs_ms"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert!(runs.iter().all(|t| t.as_f64().unwrap() >= 0.0));
+    assert_eq!(v["rows"], once["rows"], "every run answers the same");
+
+    let table = r.cmd(&["sql", "--repeat", "2", sql]);
+    assert!(table.status.success());
+    assert!(
+        stderr(&table).contains("2 runs: median"),
+        "{}",
+        stderr(&table)
+    );
+
+    let zero = r.cmd(&["sql", "--repeat", "0", sql]);
+    assert!(!zero.status.success());
+    assert!(stderr(&zero).contains("--repeat"), "{}", stderr(&zero));
+}
+
+#[test]
 fn sql_table_and_csv_formats() {
     let r = Run::new();
     r.ok(&["ingest", fixtures().join("handmade").to_str().unwrap()]);

@@ -89,6 +89,9 @@ impl DataFusionEngine {
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
+            .with_physical_optimizer_rule(
+                Arc::new(super::group_by::ViewKeyedAggregation::default()),
+            )
             .build();
         let ctx = SessionContext::new_with_state(state);
         for udf in super::functions::all() {

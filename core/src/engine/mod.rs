@@ -12,6 +12,7 @@
 mod activity;
 pub mod datafusion;
 pub mod functions;
+pub mod group_by;
 mod pruning;
 pub mod result;
 

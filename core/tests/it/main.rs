@@ -4,6 +4,7 @@
 mod alert_store;
 mod common;
 mod dialect;
+mod group_by;
 mod guard_corpus;
 mod ingest_datasets;
 mod llm;
