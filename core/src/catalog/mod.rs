@@ -122,6 +122,53 @@ pub struct ColumnInfo {
     pub description: String,
 }
 
+/// `t` with every string type as `Utf8View`, nested ones included.
+///
+/// The engine reads strings as views (DataFusion decodes and groups them
+/// faster, and views into a Parquet dictionary page repeat for repeated
+/// values). Ingest writes each file's Arrow schema with these types too:
+/// DataFusion asks the Parquet reader for views only for top-level columns,
+/// so without that hint a struct field such as `useridentity.arn` would be
+/// decoded into a plain string array and then copied into views.
+pub fn string_view_type(t: &DataType) -> DataType {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 => DataType::Utf8View,
+        DataType::Struct(fields) => DataType::Struct(
+            fields
+                .iter()
+                .map(|f| {
+                    f.as_ref()
+                        .clone()
+                        .with_data_type(string_view_type(f.data_type()))
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        DataType::List(f) => DataType::List(Arc::new(
+            f.as_ref()
+                .clone()
+                .with_data_type(string_view_type(f.data_type())),
+        )),
+        other => other.clone(),
+    }
+}
+
+/// `schema` with [`string_view_type`] applied to every field.
+pub fn string_view_schema(schema: &Schema) -> Schema {
+    Schema::new_with_metadata(
+        schema
+            .fields()
+            .iter()
+            .map(|f| {
+                f.as_ref()
+                    .clone()
+                    .with_data_type(string_view_type(f.data_type()))
+            })
+            .collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    )
+}
+
 /// Athena (Trino) style name of an Arrow type.
 pub fn sql_type_name(t: &DataType) -> String {
     match t {

@@ -22,7 +22,7 @@ use futures::StreamExt;
 use super::pruning::TimePrunedTable;
 use super::pruning::Visible;
 use super::{EngineError, QueryEngine, QueryResult, QueryTime};
-use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef};
+use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef, string_view_schema};
 use crate::config::EngineConfig;
 use crate::guard::GuardedSql;
 use crate::ingest::DataDir;
@@ -204,34 +204,9 @@ impl QueryEngine for DataFusionEngine {
     }
 }
 
-/// The table schema as the engine reads it: strings as `Utf8View`, which
-/// DataFusion decodes from Parquet and groups on much faster than `Utf8`.
-fn view_schema(schema: &Schema) -> Schema {
-    fn view(t: &DataType) -> DataType {
-        match t {
-            DataType::Utf8 => DataType::Utf8View,
-            DataType::Struct(fields) => {
-                DataType::Struct(fields.iter().map(|f| view_field(f)).collect())
-            }
-            DataType::List(f) => DataType::List(Arc::new(view_field(f))),
-            other => other.clone(),
-        }
-    }
-    fn view_field(f: &Field) -> Field {
-        f.clone().with_data_type(view(f.data_type()))
-    }
-    Schema::new(
-        schema
-            .fields()
-            .iter()
-            .map(|f| view_field(f))
-            .collect::<Vec<_>>(),
-    )
-}
-
 fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvider>, EngineError> {
     let dir = data.table(&table.name);
-    let schema = Arc::new(view_schema(&table.schema));
+    let schema = Arc::new(string_view_schema(&table.schema));
     let inner: Arc<dyn TableProvider> = if dir.is_dir() {
         let url = format!(
             "{}/",

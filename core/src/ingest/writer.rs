@@ -12,7 +12,10 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::error::ArrowError;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
@@ -21,7 +24,7 @@ use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::parquet::schema::types::ColumnPath;
 
 use super::{cloudtrail, custom, guardduty, vpc_flow};
-use crate::catalog::PARTITION_COLUMN;
+use crate::catalog::{PARTITION_COLUMN, string_view_schema};
 use crate::config::IngestConfig;
 use crate::ingest::time::day_label;
 
@@ -321,11 +324,31 @@ impl PartitionWriter {
     }
 }
 
+/// `batch` with every string column (nested ones included) as `Utf8View`, so
+/// that the file's Arrow schema tells readers to decode views directly; see
+/// [`crate::catalog::string_view_type`]. The Parquet data written is the same.
+fn with_string_views(batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
+    let schema = Arc::new(string_view_schema(&batch.schema()));
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            if c.data_type() == f.data_type() {
+                Ok(Arc::clone(c))
+            } else {
+                cast(c, f.data_type())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(schema, columns)
+}
+
 fn flush_builder(part: &mut Part, props: &WriterProperties) -> Result<(), WriteError> {
     if part.builder.len() == 0 {
         return Ok(());
     }
-    let batch = part.builder.finish()?;
+    let batch = with_string_views(part.builder.finish()?)?;
     if part.writer.is_none() {
         if let Some(dir) = part.tmp.parent() {
             std::fs::create_dir_all(dir).map_err(|e| WriteError::Io {

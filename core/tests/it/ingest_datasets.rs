@@ -269,3 +269,65 @@ fn guardduty_envelopes_and_arrays() {
         ]
     );
 }
+
+/// Every string column of a written file, nested struct fields included,
+/// carries `Utf8View` in the file's Arrow schema, so the Parquet reader
+/// decodes views directly (DataFusion asks for views only at the top level).
+#[test]
+fn written_files_declare_string_views_at_every_level() {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn strings(t: &DataType, path: &str, out: &mut Vec<String>) {
+        match t {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                out.push(format!("{path}: {t}"))
+            }
+            DataType::Struct(fields) => {
+                for f in fields {
+                    strings(f.data_type(), &format!("{path}.{}", f.name()), out);
+                }
+            }
+            DataType::List(f) => strings(f.data_type(), &format!("{path}[]"), out),
+            _ => {}
+        }
+    }
+
+    let lake = Lake::new();
+    lake.ingest(&[fixtures().join("datasets/stratus-red-team-detonation-logs")]);
+    let file = walkdir(&lake.dir.path().join("tables/cloudtrail"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .expect("a cloudtrail Parquet file");
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap()).unwrap();
+    let mut columns = Vec::new();
+    for f in reader.schema().fields() {
+        strings(f.data_type(), f.name(), &mut columns);
+    }
+    assert!(
+        columns.iter().any(|c| c.starts_with("useridentity.arn:")),
+        "{columns:?}"
+    );
+    let plain: Vec<&String> = columns
+        .iter()
+        .filter(|c| !c.ends_with("Utf8View"))
+        .collect();
+    assert!(
+        plain.is_empty(),
+        "string columns not declared as views: {plain:?}"
+    );
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
