@@ -264,6 +264,16 @@ impl<R: BufRead> Splitter<R> {
             let mut seg_start = 0;
             let mut events: Vec<Event> = Vec::new();
             while i < len {
+                // Inside a string only a quote, a backslash (or, in broken
+                // input, a raw newline, counted for error locations) matters:
+                // jump to the next one. Most of a log record's bytes are
+                // string contents, so this skips most of the input.
+                if self.in_record && !self.scalar && self.scan.in_str && !self.scan.esc {
+                    match memchr::memchr3(b'"', b'\\', b'\n', &buf[i..len]) {
+                        Some(offset) => i += offset,
+                        None => break,
+                    }
+                }
                 let b = buf[i];
                 if !self.in_record {
                     match b {
@@ -323,11 +333,13 @@ impl<R: BufRead> Splitter<R> {
             for e in events {
                 match e {
                     Event::Record { from, to } => {
-                        let mut bytes = std::mem::take(&mut self.partial);
-                        bytes.extend_from_slice(&buf[from..to]);
+                        // The record is what was left open from earlier
+                        // buffers (usually nothing) plus this segment.
                         let l = self.partial_line;
                         let start = chunk.data.len();
-                        chunk.data.extend_from_slice(&bytes);
+                        chunk.data.extend_from_slice(&self.partial);
+                        self.partial.clear();
+                        chunk.data.extend_from_slice(&buf[from..to]);
                         chunk.spans.push(Span {
                             start,
                             end: chunk.data.len(),
@@ -424,6 +436,21 @@ mod tests {
                 ("{\"b\": [1,{\"c\":2}]}".into(), 3, 1)
             ]
         );
+    }
+
+    #[test]
+    fn string_contents_are_skipped_but_quotes_escapes_and_newlines_are_not() {
+        // Brackets inside strings, an escaped backslash right before a closing
+        // quote, an escaped quote, and (broken input) a raw newline inside a
+        // string, all across 7-byte reads.
+        let first = r#"{"a":"{[}]} some long text \\","b":"q\"}{"}"#;
+        let input = format!("[{first},\n{{\"c\":\"x\ny\"}},\n{{\"d\":1}}]");
+        let (l, r) = split(&input, 1000);
+        assert_eq!(l, Layout::JsonArray);
+        assert_eq!(r.len(), 3, "{r:?}");
+        assert_eq!(r[0], (first.to_string(), 1, 0));
+        assert_eq!(r[1], ("{\"c\":\"x\ny\"}".to_string(), 2, 1));
+        assert_eq!(r[2], ("{\"d\":1}".to_string(), 4, 2));
     }
 
     #[test]

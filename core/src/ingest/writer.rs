@@ -12,12 +12,10 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use std::sync::Arc;
-
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::error::ArrowError;
-use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_writer::ArrowWriterOptions;
+use datafusion::parquet::arrow::{ArrowWriter, add_encoded_arrow_schema_to_metadata};
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::errors::ParquetError;
 use datafusion::parquet::file::properties::WriterProperties;
@@ -324,31 +322,11 @@ impl PartitionWriter {
     }
 }
 
-/// `batch` with every string column (nested ones included) as `Utf8View`, so
-/// that the file's Arrow schema tells readers to decode views directly; see
-/// [`crate::catalog::string_view_type`]. The Parquet data written is the same.
-fn with_string_views(batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
-    let schema = Arc::new(string_view_schema(&batch.schema()));
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .map(|(c, f)| {
-            if c.data_type() == f.data_type() {
-                Ok(Arc::clone(c))
-            } else {
-                cast(c, f.data_type())
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    RecordBatch::try_new(schema, columns)
-}
-
 fn flush_builder(part: &mut Part, props: &WriterProperties) -> Result<(), WriteError> {
     if part.builder.len() == 0 {
         return Ok(());
     }
-    let batch = with_string_views(part.builder.finish()?)?;
+    let batch = part.builder.finish()?;
     if part.writer.is_none() {
         if let Some(dir) = part.tmp.parent() {
             std::fs::create_dir_all(dir).map_err(|e| WriteError::Io {
@@ -360,10 +338,18 @@ fn flush_builder(part: &mut Part, props: &WriterProperties) -> Result<(), WriteE
             path: part.tmp.clone(),
             source: e,
         })?;
-        let w = ArrowWriter::try_new(
+        // The embedded Arrow schema is a hint of the types to read as: it
+        // says `Utf8View` for every string, nested ones included, so readers
+        // decode struct fields straight into views (see
+        // `catalog::string_view_type`). The Parquet data is the same.
+        let mut props = props.clone();
+        add_encoded_arrow_schema_to_metadata(&string_view_schema(&batch.schema()), &mut props);
+        let w = ArrowWriter::try_new_with_options(
             BufWriter::with_capacity(1 << 20, file),
             batch.schema(),
-            Some(props.clone()),
+            ArrowWriterOptions::new()
+                .with_properties(props)
+                .with_skip_arrow_metadata(true),
         )
         .map_err(|e| WriteError::Parquet {
             path: part.tmp.clone(),
