@@ -306,6 +306,7 @@ impl<R: BufRead> Splitter<R> {
                         events.push(Event::Record {
                             from: seg_start,
                             to: i,
+                            line: self.partial_line,
                         });
                         self.in_record = false;
                         if b == b']' && self.layout != Layout::JsonConcat {
@@ -323,6 +324,7 @@ impl<R: BufRead> Splitter<R> {
                     events.push(Event::Record {
                         from: seg_start,
                         to: i + 1,
+                        line: self.partial_line,
                     });
                     self.in_record = false;
                 }
@@ -332,10 +334,9 @@ impl<R: BufRead> Splitter<R> {
             let mut ended = false;
             for e in events {
                 match e {
-                    Event::Record { from, to } => {
+                    Event::Record { from, to, line } => {
                         // The record is what was left open from earlier
                         // buffers (usually nothing) plus this segment.
-                        let l = self.partial_line;
                         let start = chunk.data.len();
                         chunk.data.extend_from_slice(&self.partial);
                         self.partial.clear();
@@ -343,7 +344,7 @@ impl<R: BufRead> Splitter<R> {
                         chunk.spans.push(Span {
                             start,
                             end: chunk.data.len(),
-                            line: l,
+                            line,
                             index: self.index,
                         });
                         self.index += 1;
@@ -391,7 +392,13 @@ impl<R: BufRead> Splitter<R> {
 }
 
 enum Event {
-    Record { from: usize, to: usize },
+    /// A record ends in this buffer; `line` is where it started (taken when
+    /// it closes: a later record in the same buffer moves `partial_line`).
+    Record {
+        from: usize,
+        to: usize,
+        line: u64,
+    },
     End,
 }
 
@@ -451,6 +458,18 @@ mod tests {
         assert_eq!(r[0], (first.to_string(), 1, 0));
         assert_eq!(r[1], ("{\"c\":\"x\ny\"}".to_string(), 2, 1));
         assert_eq!(r[2], ("{\"d\":1}".to_string(), 4, 2));
+    }
+
+    /// Records that start and end in one read keep their own start line
+    /// (quarantine entries point at it), not that of the read's last record.
+    #[test]
+    fn line_numbers_within_one_read() {
+        let input = "[\n  {\"a\": 1},\n  {\"b\":\n    2},\n  {\"c\": 3}\n]\n";
+        let reader = io::BufReader::with_capacity(1 << 16, input.as_bytes());
+        let mut s = Splitter::new(reader, sniff_layout(input.as_bytes()));
+        let chunk = s.next_chunk(1 << 20).unwrap().unwrap();
+        let lines: Vec<u64> = chunk.spans.iter().map(|sp| sp.line).collect();
+        assert_eq!(lines, vec![2, 3, 5]);
     }
 
     #[test]
