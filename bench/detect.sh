@@ -84,7 +84,14 @@ M=(nice -n 10 "$BIN")
 now_s() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.3f", b - a }'; }
 iso_shift() { date -u -d "@$(( $(date -u -d "$1" +%s) + $2 ))" +%Y-%m-%dT%H:%M:%SZ; }
-reset_state() { rm -f "$1/state/detector.db" "$1/state/detector.db-wal" "$1/state/detector.db-shm"; }
+# Each cycle starts with no detector state and no stored alerts (otherwise
+# the alert store dedups the second cycle's alerts and skips their enrichment).
+reset_state() {
+    local f
+    for f in detector.db alerts.db; do
+        rm -f "$1/state/$f" "$1/state/$f-wal" "$1/state/$f-shm"
+    done
+}
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "mantissa: $BIN ($("$BIN" --version))"
@@ -129,13 +136,14 @@ grep -q "event time: eventtime," "$W/schema-cloudtrail.txt" && grep -q "event ti
 
 # 4. One detection cycle of the whole pack at $NOW, $RUNS times. The state
 # store is reset before each run so every run does the same work (all alerts
-# new). MANTISSA_LOG=...engine=debug logs each rule's query time and rows.
+# new). MANTISSA_LOG=...engine=debug logs each query's time and rows, and
+# ...eval=debug names the rule (a `rule{id=…}` span) on a rule's own query.
 echo "== detection cycle at $NOW, $RUNS runs"
 echo "[" >"$W/cycles.json"
 for i in $(seq 1 "$RUNS"); do
     reset_state "$D"
     t0="$(now_s)"
-    MANTISSA_LOG="warn,mantissa_core::engine=debug" "${M[@]}" --data-dir "$D" --now "$NOW" \
+    MANTISSA_LOG="warn,mantissa_core::engine=debug,mantissa_detector::eval=debug" "${M[@]}" --data-dir "$D" --now "$NOW" \
         detect --format json >"$W/cycle-$i.json" 2>"$W/cycle-$i.log" || { tail -20 "$W/cycle-$i.log" >&2; exit 1; }
     s="$(elapsed "$t0")"
     echo "   run $i: ${s} s"

@@ -203,13 +203,15 @@ def cmd_duck(a):
 # Mantissa cycle logs
 # --------------------------------------------------------------------------
 
+LOG_RULE = re.compile(r"rule\{id=([^}\s]+)\}")
 LOG_QUERY = re.compile(r"Query executed\..*?plan_ms=([\d.]+).*?total_ms=([\d.]+).*?rows=(\d+)")
 LOG_FAIL = re.compile(r"rule evaluation failed.*?rule=(\S+)|rule=(\S+).*?rule evaluation failed")
 
 
 def parse_cycle_log(path: Path, enabled: list[str]) -> dict:
-    """Per-rule engine times from a cycle's debug log. Rules run one after
-    the other in `enabled` order, one engine query each; a failed rule logs a
+    """Per-rule engine times from a cycle's debug log. A rule's own query is
+    logged inside a `rule{id=...}` span; queries without one (alert
+    enrichment, activity scans) are not a rule's. A failed rule logs a
     warning with its id instead of "Query executed."."""
     per = {}
     i = 0
@@ -219,18 +221,20 @@ def parse_cycle_log(path: Path, enabled: list[str]) -> dict:
         m = LOG_QUERY.search(line)
         f = LOG_FAIL.search(line)
         if m:
-            if i >= len(enabled):
+            r = LOG_RULE.search(line)
+            if not r:
+                continue
+            rid = r.group(1)
+            if rid not in enabled or rid in per:
                 aligned = False
-                break
-            per[enabled[i]] = {"plan_ms": float(m.group(1)), "ms": float(m.group(2)), "rows": int(m.group(3))}
+            per[rid] = {"plan_ms": float(m.group(1)), "ms": float(m.group(2)), "rows": int(m.group(3))}
             i += 1
         elif f:
             rid = f.group(1) or f.group(2)
-            if i >= len(enabled) or enabled[i] != rid:
+            if rid not in enabled:
                 aligned = False
             per[rid] = {"failed": line.split("error=", 1)[-1][:300]}
-            if i < len(enabled) and enabled[i] == rid:
-                i += 1
+            i += 1
     return {"rules": per, "aligned": aligned and i == len(enabled)}
 
 

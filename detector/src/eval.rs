@@ -2,6 +2,7 @@
 //! rows by the dedup fields.
 
 use std::collections::BTreeMap;
+use tracing::Instrument;
 
 use chrono::{DateTime, Utc};
 use mantissa_core::arrow::datatypes::DataType;
@@ -59,7 +60,12 @@ pub async fn evaluate(
     evidence_rows: usize,
 ) -> Result<Evaluation, EvalError> {
     let time = QueryTime::window(now, rule.threshold.window.get());
-    let result = engine.execute(&rule.guarded, time).await?;
+    // The span names the rule in the engine's "Query executed." debug line
+    // (bench/detect.sh reads per-rule times from it).
+    let result = engine
+        .execute(&rule.guarded, time)
+        .instrument(tracing::debug_span!("rule", id = %rule.id))
+        .await?;
     let rows = result.row_count;
     if (rows as u64) < rule.threshold.count {
         return Ok(Evaluation {
