@@ -89,54 +89,43 @@ impl History {
             .min()
             .unwrap_or(alert.first_seen - Duration::hours(1));
         let start = cutoff - Duration::days(i64::from(self.days));
-        // One query per alert: a count per attribute the alert carries.
-        let present: Vec<(&str, &str, String)> = ATTRIBUTES
-            .iter()
-            .filter_map(|(attr, label)| find(&rows, aliases(attr)).map(|v| (*attr, *label, v)))
-            .collect();
-        if present.is_empty() {
-            return Ok(Vec::new());
-        }
-        let counts = present
-            .iter()
-            .enumerate()
-            .map(|(i, (attr, _, value))| {
-                format!(
-                    "count(CASE WHEN {attr} = {} THEN 1 END) AS n{i}",
-                    literal(value)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let p = literal(&principal);
-        let sql = format!(
-            "SELECT {counts} FROM cloudtrail WHERE (useridentity.arn = {p} \
-             OR useridentity.username = {p} OR useridentity.principalid = {p}) \
-             AND eventtime >= {} AND eventtime < {}",
-            timestamp(start),
-            timestamp(cutoff),
-        );
-        let guarded = self
-            .guard
-            .check(&sql)
-            .map_err(|e| format!("history query rejected by the guard: {e}"))?;
-        let result = self
-            .engine
-            .execute(&guarded, QueryTime::as_of(alert.first_seen))
-            .await
-            .map_err(|e| format!("history query failed: {e}"))?;
-        let row = result.json_rows().into_iter().next().unwrap_or_default();
-        let out = present
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, label, value))| HistoryFact {
+        let mut out = Vec::new();
+        for (attr, label) in ATTRIBUTES {
+            let Some(value) = find(&rows, aliases(attr)) else {
+                continue;
+            };
+            let p = literal(&principal);
+            let sql = format!(
+                "SELECT count(*) AS n FROM cloudtrail WHERE (useridentity.arn = {p} \
+                 OR useridentity.username = {p} OR useridentity.principalid = {p}) AND {attr} = {} \
+                 AND eventtime >= {} AND eventtime < {}",
+                literal(&value),
+                timestamp(start),
+                timestamp(cutoff),
+            );
+            let guarded = self
+                .guard
+                .check(&sql)
+                .map_err(|e| format!("history query rejected by the guard: {e}"))?;
+            let result = self
+                .engine
+                .execute(&guarded, QueryTime::as_of(alert.first_seen))
+                .await
+                .map_err(|e| format!("history query failed: {e}"))?;
+            let n = result
+                .json_rows()
+                .first()
+                .and_then(|r| r.first())
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            out.push(HistoryFact {
                 principal: principal.clone(),
-                attribute: label.to_string(),
+                attribute: (*label).to_string(),
                 value,
                 days: self.days,
-                prior_events: row.get(i).and_then(Value::as_u64).unwrap_or(0),
-            })
-            .collect();
+                prior_events: n,
+            });
+        }
         Ok(out)
     }
 }
