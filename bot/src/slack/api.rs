@@ -10,6 +10,13 @@ use serde_json::{Value, json};
 
 use crate::auth::Secret;
 
+/// The arguments of a Web API call.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Json(&'a Value),
+    Form(&'a [(&'a str, &'a str)]),
+}
+
 /// Default Slack Web API base URL.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 
@@ -121,30 +128,10 @@ impl SlackApi {
         found
     }
 
-    /// Calls a read method with a form body (Slack's read methods take
-    /// form or query arguments, not JSON).
+    /// Calls a method whose arguments go as a form (Slack's read methods
+    /// such as `usergroups.users.list` take form or query arguments, not JSON).
     async fn call_form(&self, method: &str, form: &[(&str, &str)]) -> Result<Value, SlackApiError> {
-        let url = format!("{}/{method}", self.base);
-        let resp = self
-            .http
-            .post(&url)
-            .bearer_auth(self.token.expose())
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| http_error(method, &e.without_url().to_string()))?;
-        let status = resp.status();
-        let v: Value = resp
-            .json()
-            .await
-            .map_err(|e| http_error(method, &format!("HTTP {status}: {}", e.without_url())))?;
-        if v["ok"].as_bool() != Some(true) {
-            return Err(SlackApiError::Slack {
-                method: method.into(),
-                error: v["error"].as_str().unwrap_or("unknown_error").into(),
-            });
-        }
-        Ok(v)
+        self.request(&self.token, method, Body::Form(form)).await
     }
 
     /// Calls a method with a JSON body; returns the whole response.
@@ -169,15 +156,27 @@ impl SlackApi {
         method: &str,
         body: &Value,
     ) -> Result<Value, SlackApiError> {
+        self.request(token, method, Body::Json(body)).await
+    }
+
+    /// One Web API call: retried on HTTP 429 after `Retry-After` (at most
+    /// three retries, 30 s each), and an `"ok": false` reply is an error.
+    async fn request(
+        &self,
+        token: &Secret,
+        method: &str,
+        body: Body<'_>,
+    ) -> Result<Value, SlackApiError> {
         let url = format!("{}/{method}", self.base);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let resp = self
-                .http
-                .post(&url)
-                .bearer_auth(token.expose())
-                .json(body)
+            let request = self.http.post(&url).bearer_auth(token.expose());
+            let request = match body {
+                Body::Json(v) => request.json(v),
+                Body::Form(f) => request.form(f),
+            };
+            let resp = request
                 .send()
                 .await
                 .map_err(|e| http_error(method, &e.without_url().to_string()))?;
