@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use super::{Run, example_rule_dir, ingest_brute_force};
+use super::{Run, example_rule_dir, ingest_brute_force, stderr};
 
 type Hooks = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
 
@@ -117,4 +117,167 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
     assert_eq!(hooks.lock().unwrap().len(), 3);
     // Nothing pending.
     r.ok(&["alerts", "deliver"]);
+}
+
+/// Every destination type at once, from the binary: Slack, Discord,
+/// PagerDuty, a webhook and e-mail to a local SMTP server. `detect`
+/// notifies all five, `alerts ack` sends the change to all five, and
+/// `alerts deliver` runs with all of them configured. (With an e-mail
+/// destination these three used to abort: lettre's connection pool needed a
+/// Tokio runtime when the router was built and again when it was dropped.)
+#[test]
+fn every_destination_type_at_once_from_the_binary() {
+    use mantissa_testkit::{DISCORD_TOKEN, Fake, PD_KEY, SLACK_TOKEN, SmtpFake};
+    let r = Run::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (fake, smtp) = rt.block_on(async { (Fake::start().await, SmtpFake::start().await) });
+    let url = &fake.url;
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        format!(
+            r#"[slack]
+bot_token = "{SLACK_TOKEN}"
+api_url = "{url}/slack"
+
+[discord]
+bot_token = "{DISCORD_TOKEN}"
+api_url = "{url}/discord"
+
+[router.destinations.slack]
+type = "slack"
+channel = "C123"
+
+[router.destinations.discord]
+type = "discord"
+channel_id = "D42"
+
+[router.destinations.oncall]
+type = "pagerduty"
+routing_key = "{PD_KEY}"
+events_url = "{url}/pd/v2/enqueue"
+
+[router.destinations.soar]
+type = "webhook"
+url = "{url}/hook"
+secret = "hook-secret"
+
+[router.destinations.mail]
+type = "email"
+host = "127.0.0.1"
+port = {port}
+tls = "none"
+username = "mantissa"
+password = "smtp-password"
+from = "Mantissa <alerts@example.com>"
+to = ["soc@example.com"]
+
+[router.default_route]
+destinations = ["slack", "discord", "oncall", "soar", "mail"]
+
+[router.grouping]
+max_alerts = 0
+
+[router.retry]
+base_backoff_ms = 50
+max_backoff_ms = 200
+"#,
+            port = smtp.port
+        ),
+    )
+    .unwrap();
+    ingest_brute_force(&r);
+    let rules = example_rule_dir(&r);
+    let out = r.cmd(&[
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "detect",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("deliveries: 5 delivered"), "{err}");
+    for secret in [
+        SLACK_TOKEN,
+        DISCORD_TOKEN,
+        PD_KEY,
+        "hook-secret",
+        "smtp-password",
+    ] {
+        assert!(!err.contains(secret), "a secret in the output: {err}");
+    }
+    // What each received.
+    let posts = fake.slack_posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["channel"], "C123");
+    let discord = fake.state.discord.lock().unwrap().clone();
+    assert_eq!(discord.len(), 1, "{discord:?}");
+    assert_eq!(discord[0]["channel_id"], "D42");
+    let incidents = fake.pd_incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents.values().next().unwrap().0, "triggered");
+    let hooks = fake.hooks();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].json()["action"], "notify");
+    let id = hooks[0].json()["alert"]["id"].as_str().unwrap().to_string();
+    {
+        let mails = smtp.mails.lock().unwrap();
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].to[0].contains("soc@example.com"));
+        assert!(
+            mails[0]
+                .data
+                .contains(&format!("Message-ID: <alert.{id}@example.com>")),
+            "{}",
+            mails[0].data
+        );
+    }
+
+    let out = r.cmd(&["alerts", "ack", &id, "--as", "alice"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("5 delivered"), "{err}");
+    assert_eq!(
+        fake.pd_incidents().values().next().unwrap().0,
+        "acknowledged"
+    );
+    let hooks = fake.hooks();
+    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks[1].json()["action"], "status_change");
+    assert_eq!(hooks[1].json()["alert"]["status"], "acknowledged");
+    {
+        let mails = smtp.mails.lock().unwrap();
+        assert_eq!(mails.len(), 2);
+        assert!(
+            mails[1]
+                .data
+                .contains(&format!("In-Reply-To: <alert.{id}@example.com>")),
+            "{}",
+            mails[1].data
+        );
+    }
+    assert!(
+        !fake.requests("chat.update").is_empty() || !fake.slack_replies().is_empty(),
+        "Slack heard of the ack"
+    );
+    assert!(
+        fake.requests("/discord/channels/D42")
+            .iter()
+            .any(|r| r.method == "PATCH" || r.method == "POST" && r.json()["content"].is_string()),
+        "Discord heard of the ack"
+    );
+
+    let out = r.cmd(&["alerts", "deliver"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("0 pending"), "{err}");
+    let show: Value =
+        serde_json::from_str(&r.ok(&["alerts", "show", &id, "--format", "json"])).unwrap();
+    let deliveries = show["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 10, "{deliveries:?}");
+    assert!(
+        deliveries.iter().all(|d| d["status"] == "delivered"),
+        "{deliveries:?}"
+    );
 }

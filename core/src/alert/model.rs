@@ -222,32 +222,40 @@ impl Alert {
         out
     }
 
-    /// The acting principal (ARN, principal id or user name), when the
-    /// group or the first evidence row names one.
+    /// The acting principal (ARN, principal id or user name): the first of
+    /// [`PRINCIPAL_COLUMNS`], most specific first, that the group or any
+    /// evidence row names. Related alerts and the principal's history both
+    /// use this, so they always agree on who acted.
     pub fn principal(&self) -> Option<String> {
-        const KEYS: &[&str] = &[
-            "useridentity.arn",
-            "arn",
-            "principal",
-            "useridentity.principalid",
-            "principalid",
-            "useridentity.username",
-            "username",
-            "user",
-        ];
-        let rows = std::iter::once(&self.group).chain(self.evidence.first());
-        for row in rows {
-            for key in KEYS {
-                if let Some(Value::String(s)) = row.get(*key)
-                    && !s.is_empty()
-                {
-                    return Some(s.clone());
-                }
-            }
-        }
-        None
+        let rows: Vec<&Map<String, Value>> = std::iter::once(&self.group)
+            .chain(self.evidence.iter())
+            .collect();
+        PRINCIPAL_COLUMNS.iter().find_map(|key| {
+            rows.iter().find_map(|row| match row.get(*key) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            })
+        })
     }
 }
+
+/// Result columns that name the acting principal, most specific first.
+/// Rules alias them freely (`actor` is the built-in pack's usual name), so a
+/// value found here is matched against the ARN, the user name and the
+/// principal id.
+pub const PRINCIPAL_COLUMNS: &[&str] = &[
+    "useridentity.arn",
+    "arn",
+    "principal_arn",
+    "actor",
+    "principal",
+    "useridentity.principalid",
+    "principalid",
+    "useridentity.username",
+    "username",
+    "user",
+    "user_name",
+];
 
 fn looks_like_ip_field(key: &str) -> bool {
     let k = key.to_ascii_lowercase();

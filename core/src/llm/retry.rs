@@ -76,13 +76,20 @@ pub enum AttemptError {
     Fatal(LlmError),
 }
 
-/// Parses `Retry-After` (delay seconds; an HTTP date is ignored).
+/// The longest `Retry-After` taken from a provider (a day). Larger values
+/// are capped before conversion: `Duration::from_secs_f64` panics past
+/// `u64::MAX` seconds, and a provider's header is untrusted input. The
+/// retry policy caps the actual wait far lower (`max_retry_wait_secs`).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+/// Parses `Retry-After` (delay seconds, capped at [`MAX_RETRY_AFTER`]; an
+/// HTTP date is ignored).
 pub fn parse_retry_after(value: Option<&str>) -> Option<Duration> {
     let v = value?.trim();
     v.parse::<f64>()
         .ok()
         .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+        .map(|s| Duration::from_secs_f64(s.min(MAX_RETRY_AFTER.as_secs_f64())))
 }
 
 /// Runs `attempt` under the policy: each try limited to `policy.timeout`,
@@ -187,5 +194,8 @@ mod tests {
             None
         );
         assert_eq!(parse_retry_after(None), None);
+        // Absurd values are capped before conversion (no panic).
+        assert_eq!(parse_retry_after(Some("1e20")), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after(Some("inf")), None);
     }
 }

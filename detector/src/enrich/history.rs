@@ -16,23 +16,6 @@ const ATTRIBUTES: &[(&str, &str)] = &[
     ("useragent", "user agent"),
 ];
 
-/// Result columns that name the acting principal, most specific first.
-/// Rules alias them freely, so the value is matched against the ARN, the
-/// user name and the principal id.
-const PRINCIPALS: &[&str] = &[
-    "useridentity.arn",
-    "arn",
-    "principal_arn",
-    "actor",
-    "principal",
-    "useridentity.principalid",
-    "principalid",
-    "useridentity.username",
-    "username",
-    "user",
-    "user_name",
-];
-
 /// Result columns holding each compared attribute.
 fn aliases(attr: &str) -> &'static [&'static str] {
     match attr {
@@ -73,7 +56,7 @@ impl History {
         let rows: Vec<&Map<String, Value>> = std::iter::once(&alert.group)
             .chain(alert.evidence.iter())
             .collect();
-        let Some(principal) = find(&rows, PRINCIPALS) else {
+        let Some(principal) = alert.principal() else {
             return Ok(Vec::new());
         };
         // Events before the earliest evidence time are "history".

@@ -154,6 +154,41 @@ async fn alerts_carry_geolocation_threat_intel_related_alerts_and_history() {
     assert_eq!(stored.enrichment, sweden.enrichment);
 }
 
+/// The built-in pack names the principal `actor` (55 of 65 rules): related
+/// alerts and history must both find it under that name.
+#[tokio::test]
+async fn a_rule_naming_the_principal_actor_gets_related_alerts_and_history() {
+    let lake = lake();
+    let rule = lake.rule(
+        "name: Console sign-in by actor\nseverity: medium\ncategory: access\n\
+         query: SELECT useridentity.arn AS actor, sourceipaddress, eventtime FROM cloudtrail WHERE eventname = 'ConsoleLogin'\n\
+         threshold: {count: 1, window: 1h}\ndedup: {fields: [actor, sourceipaddress]}\n",
+    );
+    let run = lake
+        .enriched_detector(&EnrichConfig::default())
+        .run_rule(&rule, at("2024-03-10T10:10:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, Ok(2));
+    let alerts: Vec<Alert> = run.alerts.into_iter().map(|r| r.alert).collect();
+    for a in &alerts {
+        assert_eq!(a.principal().as_deref(), Some(ARN));
+    }
+    let related: Vec<_> = alerts.iter().flat_map(|a| &a.enrichment.related).collect();
+    assert_eq!(related.len(), 1, "{related:?}");
+    assert_eq!(related[0].via, format!("principal={ARN}"));
+    let sweden = by_ip(&alerts, "89.160.20.130");
+    assert!(
+        sweden
+            .enrichment
+            .history
+            .iter()
+            .any(|h| h.principal == ARN && h.attribute == "source IP" && h.first_time()),
+        "{:?}",
+        sweden.enrichment.history
+    );
+}
+
 #[tokio::test]
 async fn missing_or_broken_sources_leave_warnings_and_never_lose_the_alert() {
     let lake = lake();

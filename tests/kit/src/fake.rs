@@ -1,6 +1,9 @@
 //! Protocol-faithful local fakes of Slack, Discord, PagerDuty and a webhook
 //! receiver (one axum server on 127.0.0.1:0), and a tiny SMTP server. They
 //! record every request and apply programmable faults.
+//!
+//! Paths: Slack Web API under `/slack/<method>`, Discord REST under
+//! `/discord/…`, PagerDuty Events v2 at `/pd/v2/enqueue`, webhooks at `/hook`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,26 +15,26 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-pub(crate) const SLACK_TOKEN: &str = "xoxb-test-token";
-pub(crate) const DISCORD_TOKEN: &str = "discord-test-token";
-pub(crate) const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
+pub const SLACK_TOKEN: &str = "xoxb-test-token";
+pub const DISCORD_TOKEN: &str = "discord-test-token";
+pub const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 
 /// A recorded request.
 #[derive(Debug, Clone)]
-pub(crate) struct Recorded {
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) query: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-    pub(crate) at: Instant,
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub at: Instant,
 }
 
 impl Recorded {
-    pub(crate) fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
-    pub(crate) fn header(&self, name: &str) -> Option<String> {
+    pub fn header(&self, name: &str) -> Option<String> {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -41,8 +44,7 @@ impl Recorded {
 
 /// A fault applied to the next request whose path contains the pattern.
 #[derive(Debug, Clone)]
-#[allow(dead_code)]
-pub(crate) enum Fault {
+pub enum Fault {
     /// Answer with this status (and a small JSON body).
     Status(u16),
     /// 429 with `Retry-After: <secs>`.
@@ -58,29 +60,29 @@ pub(crate) enum Fault {
 }
 
 #[derive(Default)]
-pub(crate) struct State {
-    pub(crate) requests: Mutex<Vec<Recorded>>,
+pub struct State {
+    pub requests: Mutex<Vec<Recorded>>,
     faults: Mutex<VecDeque<(String, Fault)>>,
     /// Slack messages as posted (and edited): channel, ts, thread_ts, text, blocks, metadata.
-    pub(crate) slack: Mutex<Vec<Value>>,
+    pub slack: Mutex<Vec<Value>>,
     /// PagerDuty incidents by dedup key: (status, events received).
-    pub(crate) pd: Mutex<HashMap<String, (String, Vec<Value>)>>,
+    pub pd: Mutex<HashMap<String, (String, Vec<Value>)>>,
     /// Discord messages by id.
-    pub(crate) discord: Mutex<Vec<Value>>,
+    pub discord: Mutex<Vec<Value>>,
     /// Webhook deliveries accepted (first per Idempotency-Key).
-    pub(crate) hooks: Mutex<Vec<Recorded>>,
+    pub hooks: Mutex<Vec<Recorded>>,
     seq: Mutex<u64>,
 }
 
 /// The HTTP fake.
 #[derive(Clone)]
-pub(crate) struct Fake {
-    pub(crate) url: String,
-    pub(crate) state: Arc<State>,
+pub struct Fake {
+    pub url: String,
+    pub state: Arc<State>,
 }
 
 impl Fake {
-    pub(crate) async fn start() -> Fake {
+    pub async fn start() -> Fake {
         let state = Arc::new(State::default());
         let app = axum::Router::new()
             .fallback(handle)
@@ -93,7 +95,7 @@ impl Fake {
         Fake { url, state }
     }
 
-    pub(crate) fn fault(&self, path_contains: &str, fault: Fault) {
+    pub fn fault(&self, path_contains: &str, fault: Fault) {
         self.state
             .faults
             .lock()
@@ -101,7 +103,7 @@ impl Fake {
             .push_back((path_contains.to_string(), fault));
     }
 
-    pub(crate) fn requests(&self, path_contains: &str) -> Vec<Recorded> {
+    pub fn requests(&self, path_contains: &str) -> Vec<Recorded> {
         self.state
             .requests
             .lock()
@@ -113,7 +115,7 @@ impl Fake {
     }
 
     /// Top-level Slack messages (not thread replies).
-    pub(crate) fn slack_posts(&self) -> Vec<Value> {
+    pub fn slack_posts(&self) -> Vec<Value> {
         self.state
             .slack
             .lock()
@@ -124,7 +126,7 @@ impl Fake {
             .collect()
     }
 
-    pub(crate) fn slack_replies(&self) -> Vec<Value> {
+    pub fn slack_replies(&self) -> Vec<Value> {
         self.state
             .slack
             .lock()
@@ -135,11 +137,11 @@ impl Fake {
             .collect()
     }
 
-    pub(crate) fn pd_incidents(&self) -> HashMap<String, (String, Vec<Value>)> {
+    pub fn pd_incidents(&self) -> HashMap<String, (String, Vec<Value>)> {
         self.state.pd.lock().unwrap().clone()
     }
 
-    pub(crate) fn hooks(&self) -> Vec<Recorded> {
+    pub fn hooks(&self) -> Vec<Recorded> {
         self.state.hooks.lock().unwrap().clone()
     }
 }
@@ -410,25 +412,25 @@ fn slack(state: &State, method: &str, rec: &Recorded) -> Value {
 
 /// A received mail.
 #[derive(Debug, Clone)]
-pub(crate) struct Mail {
-    pub(crate) from: String,
-    pub(crate) to: Vec<String>,
-    pub(crate) auth: Option<String>,
-    pub(crate) data: String,
+pub struct Mail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub auth: Option<String>,
+    pub data: String,
 }
 
 /// A tiny SMTP server: 220 greeting, EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT,
 /// DATA, RSET, NOOP, QUIT. `fail_next` makes the next MAIL FROM answer with
 /// the given reply (e.g. `451 try later`, `550 no such user`).
 #[derive(Clone)]
-pub(crate) struct SmtpFake {
-    pub(crate) port: u16,
-    pub(crate) mails: Arc<Mutex<Vec<Mail>>>,
-    pub(crate) fail_next: Arc<Mutex<VecDeque<String>>>,
+pub struct SmtpFake {
+    pub port: u16,
+    pub mails: Arc<Mutex<Vec<Mail>>>,
+    pub fail_next: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl SmtpFake {
-    pub(crate) async fn start() -> SmtpFake {
+    pub async fn start() -> SmtpFake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let fake = SmtpFake {
