@@ -269,6 +269,18 @@ pub(crate) enum TranslatorChoice {
     Auto,
 }
 
+impl TranslatorChoice {
+    /// The answer policy it selects.
+    pub(crate) fn policy(self) -> mantissa_core::answer::Policy {
+        use mantissa_core::answer::Policy;
+        match self {
+            Self::Builtin => Policy::Builtin,
+            Self::Llm => Policy::Llm,
+            Self::Auto => Policy::Auto,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct AskArgs {
     /// The question, e.g. "failed console logins in the last 24 hours".

@@ -1,10 +1,6 @@
 //! Background work after the ack: Slack wants a 2xx within three seconds,
 //! so handlers verify, deduplicate and hand the work to a [`Dispatcher`].
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use futures::future::BoxFuture;
 
 /// Runs work after the HTTP response (a tokio task locally; an async
@@ -64,53 +60,5 @@ impl Dispatcher for TokioDispatcher {
                 tokio::spawn(task);
             }
         }
-    }
-}
-
-/// Remembers recently seen delivery ids (Slack `event_id`, Discord
-/// interaction ids) so a retry is never answered twice.
-#[derive(Debug)]
-pub struct Seen {
-    ttl: Duration,
-    inner: Mutex<SeenIds>,
-}
-
-/// Ids with the time first seen, and their arrival order for expiry.
-type SeenIds = (HashMap<String, Instant>, VecDeque<(Instant, String)>);
-
-impl Seen {
-    /// Ids are remembered for `ttl` (Slack retries within ~6 minutes).
-    pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            inner: Mutex::new((HashMap::new(), VecDeque::new())),
-        }
-    }
-
-    /// Records `id`; `false` when it was already seen (a retry).
-    pub fn first_time(&self, id: &str) -> bool {
-        let now = Instant::now();
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *guard;
-        while let Some((t, _)) = order.front() {
-            if now.duration_since(*t) < self.ttl {
-                break;
-            }
-            if let Some((_, old)) = order.pop_front() {
-                map.remove(&old);
-            }
-        }
-        if map.contains_key(id) {
-            return false;
-        }
-        map.insert(id.to_string(), now);
-        order.push_back((now, id.to_string()));
-        true
-    }
-}
-
-impl Default for Seen {
-    fn default() -> Self {
-        Self::new(Duration::from_secs(15 * 60))
     }
 }

@@ -32,7 +32,8 @@ use chrono::{DateTime, Utc};
 use auth::Secret;
 use backend::Backend;
 use discord::DiscordSettings;
-use dispatch::{Dispatcher, Seen};
+use dispatch::Dispatcher;
+use mantissa_core::dedup::{EVENT_TTL, SeenStore};
 use slack::SlackSettings;
 
 /// Everything the handlers share.
@@ -50,12 +51,30 @@ pub struct BotState {
     pub api_tokens: Vec<Secret>,
     /// Bearer JWTs accepted by the HTTP API, checked against a JWKS.
     pub jwt: Option<Arc<jwt::JwtVerifier>>,
-    /// Delivery ids already handled (Slack retries).
-    pub seen: Seen,
+    /// Event ids already handled (Slack retries, repeated Discord
+    /// interactions, button clicks), shared by every process of the
+    /// deployment.
+    pub seen: Arc<dyn SeenStore>,
     /// The clock for audit times.
     pub now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     /// Who may do what from chat.
     pub permissions: mantissa_core::config::PermissionsConfig,
+}
+
+impl BotState {
+    /// Claims an event id: `true` the first time it is seen (handle it),
+    /// `false` for a retry. When the store is unavailable the event is
+    /// handled (a rare duplicate answer beats a lost question) and the
+    /// failure logged.
+    pub async fn first_time(&self, id: &str) -> bool {
+        match self.seen.claim(id, (self.now)(), EVENT_TTL).await {
+            Ok(first) => first,
+            Err(error) => {
+                tracing::warn!(message = "Event de-dup store failed; handling the event.", id, %error);
+                true
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for BotState {

@@ -49,8 +49,12 @@ const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
 pub struct Config {
     /// Directory holding the Parquet tables, the ingest manifest and quarantine files.
     pub data_dir: PathBuf,
-    /// Query engine limits.
+    /// The query engine (`type`) and the limits every query gets.
     pub engine: EngineConfig,
+    /// Where alerts, sessions, rule state and claimed event ids are kept.
+    pub stores: StoresConfig,
+    /// Where the log tables live (`url`).
+    pub storage: StorageConfig,
     /// Ingest tuning.
     pub ingest: IngestConfig,
     /// Detection engine: rule folders and limits.
@@ -200,6 +204,8 @@ impl Default for Config {
         Self {
             data_dir: PathBuf::from("./mantissa-data"),
             engine: EngineConfig::default(),
+            stores: StoresConfig::default(),
+            storage: StorageConfig::default(),
             ingest: IngestConfig::default(),
             detector: DetectorConfig::default(),
             enrich: EnrichConfig::default(),
@@ -218,6 +224,10 @@ impl Default for Config {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
+    /// Which engine runs queries: `embedded` (DataFusion in this process,
+    /// the default).
+    #[serde(rename = "type")]
+    pub kind: EngineKind,
     /// Maximum number of rows a query may return; the guard adds or lowers `LIMIT`.
     pub max_rows: u64,
     /// Wall-clock limit for one query, in seconds.
@@ -231,10 +241,86 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
+            kind: EngineKind::Embedded,
             max_rows: 10_000,
             query_timeout_secs: 60,
             memory_limit_mb: 2048,
             target_partitions: None,
+        }
+    }
+}
+
+/// The query engines a deployment can select (`[engine] type`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Apache DataFusion in this process, over the Parquet tables in
+    /// `[storage]`.
+    #[default]
+    Embedded,
+}
+
+impl EngineKind {
+    /// The name users see (`mantissa status`, `/mantissa status`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Embedded => "DataFusion (embedded)",
+        }
+    }
+}
+
+/// `[stores]`: the backend of every store (alerts, mutes and the delivery
+/// outbox; sessions; rule state; claimed event ids).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoresConfig {
+    /// `sqlite` (files under `<data_dir>/state`, the default).
+    #[serde(rename = "type")]
+    pub kind: StoresKind,
+}
+
+/// The store backends a deployment can select (`[stores] type`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StoresKind {
+    /// SQLite files under `<data_dir>/state`.
+    #[default]
+    Sqlite,
+}
+
+/// `[storage]`: where the log tables live.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// The tables' location as a URL: `file:///path/to/tables`. Unset:
+    /// `<data_dir>/tables`.
+    pub url: Option<String>,
+}
+
+/// The URL schemes `[storage] url` accepts.
+pub const STORAGE_SCHEMES: &[&str] = &["file://"];
+
+impl StorageConfig {
+    /// The tables' directory for a `file://` URL (`None`: the default).
+    pub fn tables_path(&self) -> Option<PathBuf> {
+        let url = self.url.as_deref()?;
+        url.strip_prefix("file://").map(PathBuf::from)
+    }
+
+    /// Checks the URL's scheme and path.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let Some(url) = self.url.as_deref() else {
+            return Ok(());
+        };
+        match url.strip_prefix("file://") {
+            Some(path) if !path.is_empty() => Ok(()),
+            Some(_) => Err(ConfigError::Invalid(format!(
+                "storage.url `{url}` names no directory: write file:///absolute/path or file://relative/path"
+            ))),
+            None => Err(ConfigError::Invalid(format!(
+                "storage.url `{url}`: unsupported scheme; valid schemes: {}",
+                STORAGE_SCHEMES.join(", ")
+            ))),
         }
     }
 }
@@ -504,6 +590,7 @@ impl Config {
 
     /// Checks what serde cannot: names and value ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.storage.validate()?;
         let builtin = ["cloudtrail", "vpc_flow", "guardduty"];
         for s in &self.sources {
             let ok = !s.name.is_empty()

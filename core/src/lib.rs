@@ -11,6 +11,9 @@
 //! - [`nl`]: questions in plain English → a typed plan → Athena SQL (built-in translator).
 //! - [`session`]: conversations (the previous plan and SQL) for follow-up questions.
 //! - [`llm`]: LLM translators (Bedrock, Anthropic, OpenAI-compatible) behind one client trait.
+//! - [`store`]: the backend-neutral [`store::StoreError`] every store returns;
+//!   [`rule_state`] (the detector's per-rule state) and [`dedup`] (claim an id
+//!   once) are stores too; [`conformance`] (feature `conformance`) tests them all.
 //! - [`answer`]: the translator policy and the translate → guard → run → repair loop.
 
 pub mod alert;
@@ -18,13 +21,18 @@ pub mod answer;
 pub mod catalog;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod dedup;
 pub mod demo;
 pub mod engine;
 pub mod guard;
 pub mod ingest;
 pub mod llm;
 pub mod nl;
+pub mod rule_state;
 pub mod session;
+pub mod store;
 
 /// Arrow is the interchange format for query results across engines.
 pub use datafusion::arrow;

@@ -17,18 +17,11 @@ use crate::alert::{Alert, AlertStatus, group_text};
 use crate::enrich::Enricher;
 use crate::eval::{Group, evaluate, hex};
 use crate::rule::Rule;
-use crate::state::{StateError, StateStore};
-use mantissa_core::alert::{AlertStore, AlertStoreError};
+use mantissa_core::alert::AlertStore;
+use mantissa_core::rule_state::RuleStateStore;
+use mantissa_core::store::StoreError;
 
-/// How an alert changed in one evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Change {
-    /// Raised now.
-    New,
-    /// Seen again with new evidence within suppression: folded into the open alert.
-    Updated,
-}
+pub use mantissa_core::alert::Change;
 
 /// An alert and what happened to it.
 #[derive(Debug, Clone, Serialize)]
@@ -93,7 +86,7 @@ impl RunReport {
 pub struct Detector {
     engine: Arc<dyn QueryEngine>,
     guard: SqlGuard,
-    store: Arc<dyn StateStore>,
+    store: Arc<dyn RuleStateStore>,
     alerts: Arc<dyn AlertStore>,
     enricher: Option<Arc<dyn Enricher>>,
     config: DetectorConfig,
@@ -112,12 +105,9 @@ impl std::fmt::Debug for Detector {
 /// A detector failure that is not one rule's (the state store is unusable).
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
-    /// The state store failed.
+    /// The state or the alert store failed.
     #[error(transparent)]
-    State(#[from] StateError),
-    /// The alert store failed.
-    #[error(transparent)]
-    Alerts(#[from] AlertStoreError),
+    Store(#[from] StoreError),
 }
 
 impl Detector {
@@ -125,7 +115,7 @@ impl Detector {
     pub fn new(
         engine: Arc<dyn QueryEngine>,
         guard: SqlGuard,
-        store: Arc<dyn StateStore>,
+        store: Arc<dyn RuleStateStore>,
         alerts: Arc<dyn AlertStore>,
         config: DetectorConfig,
         time_columns: Vec<(String, String)>,
@@ -148,7 +138,7 @@ impl Detector {
     }
 
     /// The state store.
-    pub fn store(&self) -> &Arc<dyn StateStore> {
+    pub fn store(&self) -> &Arc<dyn RuleStateStore> {
         &self.store
     }
 

@@ -7,7 +7,6 @@
 //!   suppression and the per-rule limiter.
 //! - [`enrich`] adds context (geolocation, threat intel, related alerts, history)
 //!   to new alerts before they are stored.
-//! - [`state`]: the [`state::StateStore`] trait and its SQLite implementation.
 //! - [`activity`]: where the data is, so replays skip empty periods.
 //! - [`testing`]: rules' inline tests on the real pipeline.
 
@@ -19,7 +18,6 @@ pub mod enrich;
 pub mod eval;
 pub mod load;
 pub mod rule;
-pub mod state;
 pub mod testing;
 
 pub use alert::Alert;

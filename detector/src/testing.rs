@@ -5,18 +5,30 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use mantissa_core::alert::AlertStore;
 use mantissa_core::catalog::{Catalog, SourceKind};
 use mantissa_core::config::Config;
 use mantissa_core::engine::QueryEngine;
-use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::guard::SqlGuard;
 use mantissa_core::ingest::{DataDir, IngestOptions, Ingestor, NoProgress};
+use mantissa_core::rule_state::RuleStateStore;
 use serde_json::Value;
 
 use crate::detector::Detector;
 use crate::rule::{Rule, RuleTest};
-use crate::state::SqliteStateStore;
-use mantissa_core::alert::SqliteAlertStore;
+
+/// A detector state store and an alert store that live as long as a test.
+pub type ScratchStores = (Arc<dyn RuleStateStore>, Arc<dyn AlertStore>);
+
+/// What rule tests need from the composition root: an engine over a
+/// scratch configuration's tables and throw-away stores. The detector
+/// never names a backend itself.
+pub trait TestBackends {
+    /// The engine over `config`'s tables (a scratch data directory).
+    fn engine(&self, config: &Config) -> Result<Arc<dyn QueryEngine>, String>;
+    /// Empty stores that live as long as the test.
+    fn stores(&self) -> Result<ScratchStores, String>;
+}
 
 /// The outcome of one inline test.
 #[derive(Debug, Clone)]
@@ -33,11 +45,11 @@ pub struct TestOutcome {
 
 /// Runs every inline test of `rule`. `config` supplies custom sources and
 /// engine limits; its data directory is not touched.
-pub fn run_tests(rule: &Rule, config: &Config) -> Vec<TestOutcome> {
+pub fn run_tests(rule: &Rule, config: &Config, backends: &dyn TestBackends) -> Vec<TestOutcome> {
     rule.tests
         .iter()
         .map(|t| {
-            let (result, alerts) = match run_one(rule, t, config) {
+            let (result, alerts) = match run_one(rule, t, config, backends) {
                 Ok((alerts, failure)) => (failure.map_or(Ok(()), Err), alerts),
                 Err(e) => (Err(e), 0),
             };
@@ -51,10 +63,17 @@ pub fn run_tests(rule: &Rule, config: &Config) -> Vec<TestOutcome> {
         .collect()
 }
 
-fn run_one(rule: &Rule, test: &RuleTest, base: &Config) -> Result<(usize, Option<String>), String> {
+fn run_one(
+    rule: &Rule,
+    test: &RuleTest,
+    base: &Config,
+    backends: &dyn TestBackends,
+) -> Result<(usize, Option<String>), String> {
     let dir = tempfile::tempdir().map_err(|e| format!("cannot create a scratch directory: {e}"))?;
     let mut config = base.clone();
     config.data_dir = dir.path().join("data");
+    // The scratch tables, never the deployment's (`[storage] url`).
+    config.storage = Default::default();
     config.ingest.workers = Some(1);
     let catalog = Catalog::new(&config, &[]);
     for (table, events) in &test.events {
@@ -94,9 +113,7 @@ fn run_one(rule: &Rule, test: &RuleTest, base: &Config) -> Result<(usize, Option
     let data = DataDir::new(&config.data_dir);
     let catalog = Catalog::new(&config, &data.custom_schemas());
     let guard = SqlGuard::new(&catalog, config.engine.max_rows);
-    let engine: Arc<dyn QueryEngine> = Arc::new(
-        DataFusionEngine::new(&catalog, &data, &config.engine).map_err(|e| e.to_string())?,
-    );
+    let engine = backends.engine(&config)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -109,8 +126,7 @@ fn run_one(rule: &Rule, test: &RuleTest, base: &Config) -> Result<(usize, Option
                 + Duration::minutes(1)
         }
     };
-    let store = Arc::new(SqliteStateStore::in_memory().map_err(|e| e.to_string())?);
-    let alerts = Arc::new(SqliteAlertStore::in_memory().map_err(|e| e.to_string())?);
+    let (store, alerts) = backends.stores()?;
     let detector = Detector::new(
         engine,
         guard,

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use mantissa_core::alert::{
-    Alert, AlertEvent, AlertFilter, AlertStatus, AlertStore, AlertStoreError, Attempt,
-    AttemptOutcome, Delivery, DeliveryAction, DeliveryStatus, NewDelivery,
+    Alert, AlertEvent, AlertFilter, AlertStatus, AlertStore, Attempt, AttemptOutcome, Delivery,
+    DeliveryAction, DeliveryStatus, NewDelivery,
 };
 use mantissa_core::config::{Config, DestinationConfig, RouterConfig};
 use serde_json::{Value, json};
@@ -29,15 +29,7 @@ use crate::webhook::WebhookDestination;
 /// The actor of router entries in an alert's history.
 const ACTOR: &str = "router";
 
-/// Why an alert is routed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// A new alert: its first message (or a digest, under quiet grouping).
-    New,
-    /// A known alert seen again with new evidence: a repeat on every
-    /// destination that already delivered its first message.
-    Updated,
-}
+pub use mantissa_core::alert::Change;
 
 /// What one [`Router::deliver_due`] (or [`Router::drain`]) did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,7 +61,7 @@ impl DeliveryReport {
 pub enum RouterError {
     /// The alert store failed.
     #[error(transparent)]
-    Store(#[from] AlertStoreError),
+    Store(#[from] mantissa_core::store::StoreError),
     /// A destination cannot be built from its configuration.
     #[error("router destination `{name}` ({kind}): {reason}")]
     Destination {

@@ -2,92 +2,60 @@
 //! interpretation and SQL shown. Also the conversation machinery `chat` uses.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::Context as _;
-use mantissa_core::answer::{Answer, Answerer, Policy};
-use mantissa_core::engine::QueryTime;
-use mantissa_core::llm::LlmTranslator;
+use mantissa::Service;
+use mantissa_core::answer::Answer;
 use mantissa_core::nl::Turn;
-use mantissa_core::session::SessionStore;
-use mantissa_core::session::sqlite::{DEFAULT_EXPIRY, SqliteSessionStore};
 use serde_json::json;
 
 use crate::app::App;
 use crate::cli::{AskArgs, ResultFormat, TranslatorChoice};
 use crate::output;
 
-/// Everything needed to answer questions in one process: the policy and
-/// repair loop live in core ([`Answerer`]); this adds the session store.
+/// Answers questions in one process: the service (answering, sessions)
+/// and a runtime to drive it from the synchronous CLI.
 pub(crate) struct Asker {
-    answerer: Answerer,
-    store: SqliteSessionStore,
+    service: Service,
     rt: tokio::runtime::Runtime,
-    time: QueryTime,
 }
 
 impl Asker {
     pub(crate) fn new(app: &App, choice: TranslatorChoice) -> anyhow::Result<Self> {
-        let policy = match choice {
-            TranslatorChoice::Builtin => Policy::Builtin,
-            TranslatorChoice::Llm => Policy::Llm,
-            TranslatorChoice::Auto => Policy::Auto,
-        };
-        let llm = match policy {
-            Policy::Builtin => None,
-            Policy::Llm | Policy::Auto => LlmTranslator::from_config(&app.config.llm),
-        };
-        let (guard, engine) = app.engine()?;
-        let answerer = Answerer::new(app.catalog(), guard, Arc::new(engine), llm, policy)?;
-        let store = SqliteSessionStore::open(&app.data.state().join("sessions.db"), DEFAULT_EXPIRY)
-            .context("cannot open the session store")?;
         Ok(Self {
-            answerer,
-            store,
+            service: Service::new(app.compose.clone(), choice.policy())?,
             rt: app.runtime()?,
-            time: QueryTime::from_clock(&app.clock),
         })
     }
 
     pub(crate) fn previous(&self, session: Option<&str>) -> anyhow::Result<Option<Turn>> {
-        match session {
-            Some(id) => Ok(self.store.get(id, self.time.now)?),
-            None => Ok(None),
-        }
+        Ok(self.rt.block_on(self.service.previous(session))?)
     }
 
     pub(crate) fn forget(&self, session: &str) -> anyhow::Result<()> {
-        Ok(self.store.clear(session)?)
+        Ok(self.rt.block_on(self.service.forget(session))?)
     }
 
     /// Answers a question, recording the turn in the session.
     pub(crate) fn ask(&self, question: &str, session: Option<&str>) -> anyhow::Result<Answer> {
-        let previous = self.previous(session)?;
-        let answer =
-            self.rt
-                .block_on(self.answerer.answer(question, previous.as_ref(), self.time))?;
-        self.remember(&answer, question, session)?;
-        Ok(answer)
+        check_session(session)?;
+        Ok(self
+            .rt
+            .block_on(self.service.answer(question, session, None))?)
     }
 
     /// Runs edited SQL through the guard and engine, recording it in the session.
     pub(crate) fn run_sql(&self, sql: &str, session: Option<&str>) -> anyhow::Result<Answer> {
-        let answer = self.rt.block_on(self.answerer.run_sql(sql, self.time));
-        self.remember(&answer, sql, session)?;
-        Ok(answer)
+        check_session(session)?;
+        Ok(self.rt.block_on(self.service.run_sql(sql, session)))
     }
+}
 
-    fn remember(
-        &self,
-        answer: &Answer,
-        question: &str,
-        session: Option<&str>,
-    ) -> anyhow::Result<()> {
-        if let (Some(id), Some(turn)) = (session, answer.turn(question)) {
-            self.store.put(id, &turn, self.time.now)?;
-        }
-        Ok(())
+/// A `--session` id the store cannot take is a usage error, not a warning.
+fn check_session(session: Option<&str>) -> anyhow::Result<()> {
+    if let Some(id) = session {
+        mantissa_core::session::validate_id(id)?;
     }
+    Ok(())
 }
 
 /// The human-readable rendering of an answer (interpretation and SQL above the table).

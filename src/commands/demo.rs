@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::{DurationRound, TimeDelta};
 use mantissa_core::clock::format_instant;
 use mantissa_core::demo::{DemoOptions, SUSPICIOUS_LOGIN_PATTERN, generate};
-use mantissa_core::engine::{QueryEngine, QueryTime};
+use mantissa_core::engine::QueryTime;
 use mantissa_core::ingest::{IngestOptions, Ingestor};
 
 use crate::app::App;

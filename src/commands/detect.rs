@@ -87,12 +87,12 @@ pub(crate) fn route(
     };
     let now = app.clock.now();
     rt.block_on(async {
-        for r in alerts {
-            let change = match r.change {
-                Change::New => mantissa_router::Change::New,
-                Change::Updated => mantissa_router::Change::Updated,
-            };
-            router.route(&r.alert, change, now).await?;
+        if let Some((id, e)) = mantissa::service::hand_off(&router, alerts, now)
+            .await
+            .into_iter()
+            .next()
+        {
+            return Err(anyhow::Error::new(e).context(format!("cannot route alert {id}")));
         }
         let report = router.drain(tokio::time::Instant::now() + DRAIN).await?;
         report_deliveries(app, &report, store.pending().await.unwrap_or(0));
@@ -312,14 +312,8 @@ fn watch(
                 eprintln!("error: rule `{rule}` failed at {}: {e}", format_instant(at));
             }
             if let Some(router) = &router {
-                for r in report.alerts() {
-                    let change = match r.change {
-                        Change::New => mantissa_router::Change::New,
-                        Change::Updated => mantissa_router::Change::Updated,
-                    };
-                    if let Err(e) = router.route(&r.alert, change, now).await {
-                        eprintln!("error: cannot route alert {}: {e}", r.alert.id);
-                    }
+                for (id, e) in mantissa::service::hand_off(router, &report.alerts(), now).await {
+                    eprintln!("error: cannot route alert {id}: {e}");
                 }
             }
             let next = detector

@@ -1,12 +1,9 @@
 //! `mantissa rules`: list, show, validate, test, enable/disable, backtest.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use mantissa_core::alert::SqliteAlertStore;
 use mantissa_core::clock::format_instant;
-use mantissa_detector::state::SqliteStateStore;
 use mantissa_detector::testing::run_tests;
 use serde_json::json;
 
@@ -142,7 +139,7 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
                 if r.tests.is_empty() {
                     untested.push(r.id.as_str());
                 }
-                for t in run_tests(r, &app.config) {
+                for t in run_tests(r, &app.config, &app.compose) {
                     match &t.result {
                         Ok(()) => passed += 1,
                         Err(e) => {
@@ -199,13 +196,8 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
             let from = time_arg(app, from).context("--from")?;
             let to = time_arg(app, to).context("--to")?;
             // A scratch store: a backtest never touches live dedup state.
-            let (guard, engine) = app.engine()?;
-            let detector = app.detector_with(
-                guard,
-                engine,
-                Arc::new(SqliteStateStore::in_memory()?),
-                Arc::new(SqliteAlertStore::in_memory()?),
-            );
+            let (state, alerts) = app.compose.scratch_stores()?;
+            let detector = app.compose.detector_with(state, alerts)?;
             let bar = Bar::items(app.quiet, "backtest");
             let progress = |done: usize, total: usize| {
                 bar.set_length(total as u64);

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mantissa_core::engine::{QueryEngine, QueryResult, QueryTime};
+use mantissa_core::engine::{QueryResult, QueryTime};
 
 use crate::app::App;
 use crate::cli::{ResultFormat, SqlArgs};

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
+use mantissa_core::engine::QueryTime;
 use mantissa_core::engine::result::to_text;
-use mantissa_core::engine::{QueryEngine, QueryTime};
 use serde_json::json;
 
 use crate::app::App;

@@ -13,6 +13,7 @@ mod routing;
 mod serve;
 mod server;
 mod socket;
+mod tidy;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -682,4 +683,84 @@ fn chat_reads_a_conversation_from_stdin() {
     assert!(turns[8].contains("unknown command"), "{text}");
     // Nothing after :quit runs.
     assert_eq!(turns.len(), 10, "{text}");
+}
+
+/// Backends named explicitly (`[engine] type`, `[stores] type`,
+/// `[storage] url`) behave exactly as the defaults; an unknown one stops
+/// the run with the valid choices.
+#[test]
+fn explicit_backend_types_behave_as_the_defaults_and_unknown_ones_are_named() {
+    let default = Run::new();
+    ingest_brute_force(&default);
+    let explicit = Run::new();
+    let tables = explicit.dir.path().join("elsewhere/tables");
+    std::fs::write(
+        explicit.dir.path().join("mantissa.toml"),
+        format!(
+            "[engine]\ntype = \"embedded\"\n[stores]\ntype = \"sqlite\"\n[storage]\nurl = \"file://{}\"\n",
+            tables.display()
+        ),
+    )
+    .unwrap();
+    ingest_brute_force(&explicit);
+    assert!(
+        tables.join("cloudtrail").is_dir(),
+        "tables where [storage] url says"
+    );
+    let sql = "SELECT sourceipaddress, count(*) AS n FROM cloudtrail GROUP BY 1 ORDER BY 2 DESC";
+    let args = [
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "sql",
+        sql,
+        "--format",
+        "json",
+    ];
+    let rows = |r: &Run| -> Value {
+        let v: Value = serde_json::from_str(r.ok(&args).trim()).unwrap();
+        v["rows"].clone()
+    };
+    assert_eq!(rows(&default), rows(&explicit));
+    assert!(!rows(&default).as_array().unwrap().is_empty());
+    let rules = example_rule_dir(&explicit);
+    let detect = |r: &Run| {
+        let out = r.ok(&[
+            "--now",
+            "2024-03-10T10:30:00Z",
+            "detect",
+            "--no-builtin",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["alerts"].as_array().unwrap().len()
+    };
+    assert_eq!(detect(&default), 1);
+    assert_eq!(detect(&explicit), 1);
+    assert!(
+        explicit
+            .dir
+            .path()
+            .join("mantissa-data/state/alerts.db")
+            .exists()
+    );
+
+    for (toml, bad, valid) in [
+        ("[engine]\ntype = \"athena\"\n", "athena", "embedded"),
+        ("[stores]\ntype = \"dynamodb\"\n", "dynamodb", "sqlite"),
+        (
+            "[storage]\nurl = \"s3://bucket/tables\"\n",
+            "s3://bucket/tables",
+            "file://",
+        ),
+    ] {
+        let r = Run::new();
+        std::fs::write(r.dir.path().join("mantissa.toml"), toml).unwrap();
+        let out = r.cmd(&["tables"]);
+        assert_eq!(out.status.code(), Some(2), "{toml}");
+        let err = stderr(&out);
+        assert!(err.contains(bad) && err.contains(valid), "{toml}: {err}");
+    }
 }

@@ -96,7 +96,7 @@ pub(crate) async fn interactions(
         Some(t @ (2 | 3)) => {
             // Discord does not retry interactions, but never answer one twice.
             let id = interaction["id"].as_str().unwrap_or_default();
-            if !id.is_empty() && !state.seen.first_time(&format!("discord:{id}")) {
+            if !id.is_empty() && !state.first_time(&format!("discord:{id}")).await {
                 tracing::info!(id, "Discord interaction already handled; ignored.");
                 return StatusCode::OK.into_response();
             }

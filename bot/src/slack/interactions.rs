@@ -45,7 +45,7 @@ pub(crate) async fn interactions(
         )
             .into_response();
     };
-    match on_interaction(&state, &slack, &payload) {
+    match on_interaction(&state, &slack, &payload).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
     }
@@ -53,7 +53,7 @@ pub(crate) async fn interactions(
 
 /// Handles an interaction payload (verified over HTTP, or from Socket
 /// Mode): acks by returning, the work runs on the dispatcher.
-pub(crate) fn on_interaction(
+pub(crate) async fn on_interaction(
     state: &Arc<BotState>,
     slack: &SlackSettings,
     payload: &Value,
@@ -65,7 +65,7 @@ pub(crate) fn on_interaction(
         return Err("block_actions without an action");
     };
     let dedup = format!("action:{}:{}", click.action_id, click.action_ts);
-    if !state.seen.first_time(&dedup) {
+    if !state.first_time(&dedup).await {
         return Ok(());
     }
     let state2 = state.clone();

@@ -115,7 +115,7 @@ pub(crate) struct Job {
 
 pub(crate) async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
     let event_id = envelope["event_id"].as_str().unwrap_or_default();
-    if !event_id.is_empty() && !state.seen.first_time(event_id) {
+    if !event_id.is_empty() && !state.first_time(event_id).await {
         tracing::info!(event_id, "Slack retry of an event already handled; ignored");
         return;
     }

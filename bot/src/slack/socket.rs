@@ -164,7 +164,7 @@ async fn envelope(state: &Arc<BotState>, slack: &SlackSettings, v: &Value) -> Op
             Some(commands::run(state, slack, cmd).await)
         }
         "interactive" => {
-            if let Err(e) = interactions::on_interaction(state, slack, payload) {
+            if let Err(e) = interactions::on_interaction(state, slack, payload).await {
                 tracing::warn!(error = e, "Socket Mode interaction ignored");
             }
             None

@@ -8,6 +8,7 @@
 
 pub mod delivery;
 pub mod model;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod store;
 
@@ -15,10 +16,11 @@ pub use delivery::{
     Attempt, AttemptOutcome, Delivery, DeliveryAction, DeliveryStatus, NewDelivery,
 };
 pub use model::{
-    Alert, AlertEvent, AlertStatus, Category, Enrichment, HistoryFact, IntelMatch, IpContext,
-    RelatedAlert, Severity, group_text,
+    Alert, AlertEvent, AlertStatus, Category, Change, Enrichment, HistoryFact, IntelMatch,
+    IpContext, RelatedAlert, Severity, group_text,
 };
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteAlertStore;
 pub use store::{
-    AlertFilter, AlertStore, AlertStoreError, OpenAlert, RuleMute, Saved, StatusChange, Transition,
+    AlertFilter, AlertStore, OpenAlert, RuleMute, Saved, StatusChange, Transition, not_allowed,
 };

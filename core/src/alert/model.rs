@@ -239,6 +239,19 @@ impl Alert {
     }
 }
 
+/// How an alert changed in one detection: what the detector reports and
+/// what the router routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Raised now: its first message (or a digest, under quiet grouping).
+    New,
+    /// Seen again with new evidence within suppression, folded into the
+    /// open alert: a repeat on every destination that already delivered its
+    /// first message.
+    Updated,
+}
+
 /// Result columns that name the acting principal, most specific first.
 /// Rules alias them freely (`actor` is the built-in pack's usual name), so a
 /// value found here is matched against the ARN, the user name and the

@@ -19,8 +19,9 @@ use super::delivery::{
 };
 use super::model::{Alert, AlertEvent, AlertStatus, Severity};
 use super::store::{
-    AlertFilter, AlertStore, AlertStoreError, OpenAlert, RuleMute, Saved, StatusChange, Transition,
+    AlertFilter, AlertStore, OpenAlert, RuleMute, Saved, StatusChange, Transition, not_allowed,
 };
+use crate::store::StoreError;
 
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
@@ -100,19 +101,24 @@ pub struct SqliteAlertStore {
 
 impl SqliteAlertStore {
     /// Opens (creating if needed) the store at `path`.
-    pub fn open(path: &Path) -> Result<Self, AlertStoreError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::backend(
+                    "sqlite",
+                    format!("cannot create the state folder {}: {e}", dir.display()),
+                )
+            })?;
         }
         Self::init(Connection::open(path)?)
     }
 
     /// A store in memory (backtests, rule tests).
-    pub fn in_memory() -> Result<Self, AlertStoreError> {
+    pub fn in_memory() -> Result<Self, StoreError> {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<Self, AlertStoreError> {
+    fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -121,8 +127,8 @@ impl SqliteAlertStore {
 
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, AlertStoreError>,
-    ) -> Result<T, AlertStoreError> {
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut conn)
     }
@@ -140,14 +146,14 @@ fn severity_rank(s: Severity) -> i64 {
     s as i64
 }
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> AlertStoreError {
-    AlertStoreError::Corrupt(format!("{what}: {e}"))
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::corrupt("sqlite", format!("{what}: {e}"))
 }
 
 const ALERT_COLUMNS: &str = "body, status, status_by, status_at";
 
 /// Decodes a row selected with [`ALERT_COLUMNS`] first.
-fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Alert, AlertStoreError>> {
+fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Alert, StoreError>> {
     let body: String = r.get(0)?;
     let status: String = r.get(1)?;
     let status_by: Option<String> = r.get(2)?;
@@ -166,7 +172,7 @@ fn query_alerts(
     c: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-) -> Result<Vec<Alert>, AlertStoreError> {
+) -> Result<Vec<Alert>, StoreError> {
     let mut stmt = c.prepare_cached(sql)?;
     let rows = stmt.query_map(params, alert_from_row)?;
     let mut out = Vec::new();
@@ -176,7 +182,7 @@ fn query_alerts(
     Ok(out)
 }
 
-fn get_alert(c: &Connection, id: &str) -> Result<Option<(Alert, i64)>, AlertStoreError> {
+fn get_alert(c: &Connection, id: &str) -> Result<Option<(Alert, i64)>, StoreError> {
     let row = c
         .query_row(
             &format!("SELECT {ALERT_COLUMNS}, version FROM alerts WHERE id = ?1"),
@@ -190,7 +196,7 @@ fn get_alert(c: &Connection, id: &str) -> Result<Option<(Alert, i64)>, AlertStor
     }
 }
 
-fn insert_event(c: &Connection, id: &str, e: &AlertEvent) -> Result<(), AlertStoreError> {
+fn insert_event(c: &Connection, id: &str, e: &AlertEvent) -> Result<(), StoreError> {
     c.prepare_cached(
         "INSERT INTO alert_events (alert_id, at, actor, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -200,7 +206,7 @@ fn insert_event(c: &Connection, id: &str, e: &AlertEvent) -> Result<(), AlertSto
 
 const DELIVERY_COLUMNS: &str = "id, key, alert_id, destination, action, payload, route, fallback_of, status, attempts, next_attempt, last_error, message_ref, created_at, updated_at, lease_until";
 
-fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Delivery, AlertStoreError>> {
+fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Delivery, StoreError>> {
     let action: String = r.get(4)?;
     let payload: String = r.get(5)?;
     let status: String = r.get(8)?;
@@ -248,7 +254,7 @@ fn query_deliveries(
     c: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-) -> Result<Vec<Delivery>, AlertStoreError> {
+) -> Result<Vec<Delivery>, StoreError> {
     let mut stmt = c.prepare_cached(sql)?;
     let rows = stmt.query_map(params, delivery_from_row)?;
     let mut out = Vec::new();
@@ -264,7 +270,7 @@ impl AlertStore for SqliteAlertStore {
         &self,
         fingerprint: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<OpenAlert>, AlertStoreError> {
+    ) -> Result<Option<OpenAlert>, StoreError> {
         self.with(|c| {
             let row = c
                 .query_row(
@@ -300,7 +306,7 @@ impl AlertStore for SqliteAlertStore {
         alert: &Alert,
         evidence_hash: &str,
         suppress_until: DateTime<Utc>,
-    ) -> Result<Saved, AlertStoreError> {
+    ) -> Result<Saved, StoreError> {
         let body = serde_json::to_string(alert).map_err(|e| corrupt("alert", e))?;
         self.with(|c| {
             let tx = c.transaction()?;
@@ -382,7 +388,7 @@ impl AlertStore for SqliteAlertStore {
         rule_id: &str,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<u64, AlertStoreError> {
+    ) -> Result<u64, StoreError> {
         self.with(|c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM alerts WHERE rule_id = ?1 AND meta = 0
@@ -393,11 +399,11 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn get(&self, id: &str) -> Result<Option<Alert>, AlertStoreError> {
+    async fn get(&self, id: &str) -> Result<Option<Alert>, StoreError> {
         self.with(|c| Ok(get_alert(c, id)?.map(|(a, _)| a)))
     }
 
-    async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, AlertStoreError> {
+    async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
         let mut sql = format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(s) = filter.status {
@@ -426,7 +432,7 @@ impl AlertStore for SqliteAlertStore {
         self.with(|c| query_alerts(c, &sql, rusqlite::params_from_iter(args)))
     }
 
-    async fn history(&self, id: &str) -> Result<Vec<AlertEvent>, AlertStoreError> {
+    async fn history(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT at, actor, action, detail FROM alert_events WHERE alert_id = ?1 ORDER BY seq",
@@ -443,27 +449,19 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn transition(
-        &self,
-        id: &str,
-        change: &StatusChange,
-    ) -> Result<Transition, AlertStoreError> {
+    async fn transition(&self, id: &str, change: &StatusChange) -> Result<Transition, StoreError> {
         self.with(|c| {
             // Compare-and-set on (status, version): the same shape as a
             // DynamoDB conditional update, so both stores behave alike.
             for _ in 0..8 {
                 let (alert, version) =
-                    get_alert(c, id)?.ok_or_else(|| AlertStoreError::NotFound(id.to_string()))?;
+                    get_alert(c, id)?.ok_or_else(|| StoreError::NotFound { what: "alert", id: id.to_string() })?;
                 let from = alert.status;
                 if from == change.to {
                     return Ok(Transition::Unchanged { alert });
                 }
                 if !from.can_move_to(change.to) {
-                    return Err(AlertStoreError::NotAllowed {
-                        id: id.to_string(),
-                        from,
-                        to: change.to,
-                    });
+                    return Err(not_allowed(id, from, change.to));
                 }
                 let tx = c.transaction()?;
                 let n = tx.execute(
@@ -498,18 +496,18 @@ impl AlertStore for SqliteAlertStore {
                 )?;
                 tx.commit()?;
                 let (alert, _) =
-                    get_alert(c, id)?.ok_or_else(|| AlertStoreError::NotFound(id.to_string()))?;
+                    get_alert(c, id)?.ok_or_else(|| StoreError::NotFound { what: "alert", id: id.to_string() })?;
                 return Ok(Transition::Changed { alert, from });
             }
-            Err(AlertStoreError::Contended(id.to_string()))
+            Err(StoreError::Precondition { what: "alert", id: id.to_string() })
         })
     }
 
-    async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), AlertStoreError> {
+    async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), StoreError> {
         self.with(|c| insert_event(c, id, event))
     }
 
-    async fn mute_rule(&self, mute: &RuleMute) -> Result<(), AlertStoreError> {
+    async fn mute_rule(&self, mute: &RuleMute) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO rule_mutes (rule_id, until, by, at) VALUES (?1, ?2, ?3, ?4)
@@ -520,7 +518,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn unmute_rule(&self, rule_id: &str) -> Result<bool, AlertStoreError> {
+    async fn unmute_rule(&self, rule_id: &str) -> Result<bool, StoreError> {
         self.with(|c| Ok(c.execute("DELETE FROM rule_mutes WHERE rule_id = ?1", [rule_id])? > 0))
     }
 
@@ -528,7 +526,7 @@ impl AlertStore for SqliteAlertStore {
         &self,
         rule_id: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<RuleMute>, AlertStoreError> {
+    ) -> Result<Option<RuleMute>, StoreError> {
         self.with(|c| {
             Ok(c.query_row(
                 "SELECT until, by, at FROM rule_mutes WHERE rule_id = ?1 AND until > ?2",
@@ -546,7 +544,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn enqueue(&self, deliveries: &[NewDelivery]) -> Result<Vec<i64>, AlertStoreError> {
+    async fn enqueue(&self, deliveries: &[NewDelivery]) -> Result<Vec<i64>, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             let mut ids = Vec::new();
@@ -583,7 +581,7 @@ impl AlertStore for SqliteAlertStore {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<Delivery>, AlertStoreError> {
+    ) -> Result<Vec<Delivery>, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             let claimed = query_deliveries(
@@ -606,7 +604,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn record_attempt(&self, attempt: &Attempt) -> Result<Delivery, AlertStoreError> {
+    async fn record_attempt(&self, attempt: &Attempt) -> Result<Delivery, StoreError> {
         let outcome = serde_json::to_string(&attempt.outcome).map_err(|e| corrupt("attempt", e))?;
         self.with(|c| {
             let tx = c.transaction()?;
@@ -659,7 +657,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, AlertStoreError> {
+    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError> {
         self.with(|c| {
             query_deliveries(
                 c,
@@ -671,7 +669,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn attempts(&self, delivery_id: i64) -> Result<Vec<Attempt>, AlertStoreError> {
+    async fn attempts(&self, delivery_id: i64) -> Result<Vec<Attempt>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT at, duration_ms, status_code, error, outcome FROM delivery_attempts
@@ -702,7 +700,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AlertStoreError> {
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.with(|c| {
             let t: Option<i64> = c.query_row(
                 "SELECT min(max(next_attempt, coalesce(lease_until, 0))) FROM deliveries WHERE status = 'pending'",
@@ -713,7 +711,7 @@ impl AlertStore for SqliteAlertStore {
         })
     }
 
-    async fn pending(&self) -> Result<u64, AlertStoreError> {
+    async fn pending(&self) -> Result<u64, StoreError> {
         self.with(|c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM deliveries WHERE status = 'pending'",

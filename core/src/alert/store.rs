@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::delivery::{Attempt, Delivery, NewDelivery};
 use super::model::{Alert, AlertEvent, AlertStatus, Severity};
+use crate::store::StoreError;
 
 /// An alert found by fingerprint whose suppression window is still open.
 #[derive(Debug, Clone)]
@@ -97,34 +98,12 @@ pub struct AlertFilter {
     pub limit: usize,
 }
 
-/// An alert store failure.
-#[derive(Debug, thiserror::Error)]
-pub enum AlertStoreError {
-    /// SQLite failed.
-    #[error("alert store database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A stored value does not decode.
-    #[error("alert store holds a corrupt record: {0}")]
-    Corrupt(String),
-    /// Cannot create the state folder.
-    #[error("cannot create the alert store folder: {0}")]
-    Io(#[from] std::io::Error),
-    /// No alert has this id.
-    #[error("no alert with id `{0}` (see `mantissa alerts list`)")]
-    NotFound(String),
-    /// The lifecycle does not allow the change.
-    #[error("alert `{id}` is {from}; it cannot be {verb} (re-open it first)", verb = past(*to))]
-    NotAllowed {
-        /// The alert.
-        id: String,
-        /// Its state.
-        from: AlertStatus,
-        /// The requested state.
-        to: AlertStatus,
-    },
-    /// The state kept changing under us (should not happen in practice).
-    #[error("alert `{0}` changed concurrently too often; try again")]
-    Contended(String),
+/// The message of a status change the lifecycle does not allow.
+pub fn not_allowed(id: &str, from: AlertStatus, to: AlertStatus) -> StoreError {
+    StoreError::Refused(format!(
+        "alert `{id}` is {from}; it cannot be {} (re-open it first)",
+        past(to)
+    ))
 }
 
 fn past(s: AlertStatus) -> &'static str {
@@ -137,9 +116,22 @@ fn past(s: AlertStatus) -> &'static str {
 
 /// Alerts with their lifecycle, audit history and delivery outbox.
 ///
-/// Implementations: [`super::SqliteAlertStore`] (embedded), DynamoDB (cloud).
-/// Status changes are conditional on the stored state (compare-and-set), so
-/// concurrent or repeated clicks never lose an update and are idempotent.
+/// Implementations: `SqliteAlertStore` (embedded), DynamoDB (cloud).
+///
+/// # Contract
+/// - `transition` is conditional on the stored state (compare-and-set): of
+///   concurrent requests for the same change exactly one gets
+///   [`Transition::Changed`], the others [`Transition::Unchanged`] with the
+///   winner's actor; a change the lifecycle forbids is
+///   [`StoreError::Refused`]; an unknown id is [`StoreError::NotFound`].
+/// - `save_alert` never touches the lifecycle fields a click set.
+/// - `list` returns every match (however the backend pages), most recently
+///   seen first, cut to `filter.limit` when it is not 0.
+/// - `enqueue` is idempotent by delivery key; `claim_due` hands a due
+///   delivery to one caller until its lease expires, then to the next.
+/// - A mute is in force until its `until`; `rule_mute` is `None` after.
+/// - Backend failures are [`StoreError::Unavailable`] (retryable) or
+///   [`StoreError::Backend`], never a backend's own error type.
 #[async_trait]
 pub trait AlertStore: Send + Sync {
     // --- the detector's side -------------------------------------------
@@ -150,7 +142,7 @@ pub trait AlertStore: Send + Sync {
         &self,
         fingerprint: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<OpenAlert>, AlertStoreError>;
+    ) -> Result<Option<OpenAlert>, StoreError>;
 
     /// Stores a new alert, or updates a stored one's sighting (count, last
     /// seen, evidence, suppression) without touching its lifecycle state.
@@ -160,7 +152,7 @@ pub trait AlertStore: Send + Sync {
         alert: &Alert,
         evidence_hash: &str,
         suppress_until: DateTime<Utc>,
-    ) -> Result<Saved, AlertStoreError>;
+    ) -> Result<Saved, StoreError>;
 
     /// Alerts (not meta-alerts) a rule raised with `first_seen` in `(since, until]`.
     async fn alerts_raised(
@@ -168,52 +160,48 @@ pub trait AlertStore: Send + Sync {
         rule_id: &str,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<u64, AlertStoreError>;
+    ) -> Result<u64, StoreError>;
 
     // --- reading ---------------------------------------------------------
 
     /// One alert.
-    async fn get(&self, id: &str) -> Result<Option<Alert>, AlertStoreError>;
+    async fn get(&self, id: &str) -> Result<Option<Alert>, StoreError>;
 
     /// Alerts matching `filter`, most recently seen first.
-    async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, AlertStoreError>;
+    async fn list(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError>;
 
     /// An alert's audit history, oldest first.
-    async fn history(&self, id: &str) -> Result<Vec<AlertEvent>, AlertStoreError>;
+    async fn history(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError>;
 
     // --- lifecycle -------------------------------------------------------
 
     /// Moves an alert to `change.to` if the lifecycle allows it; a no-op
     /// when it is already there.
-    async fn transition(
-        &self,
-        id: &str,
-        change: &StatusChange,
-    ) -> Result<Transition, AlertStoreError>;
+    async fn transition(&self, id: &str, change: &StatusChange) -> Result<Transition, StoreError>;
 
     /// Appends an entry to an alert's history.
-    async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), AlertStoreError>;
+    async fn record_event(&self, id: &str, event: &AlertEvent) -> Result<(), StoreError>;
 
     // --- rule mutes ------------------------------------------------------
 
     /// Mutes a rule's notifications (replacing any mute it had).
-    async fn mute_rule(&self, mute: &RuleMute) -> Result<(), AlertStoreError>;
+    async fn mute_rule(&self, mute: &RuleMute) -> Result<(), StoreError>;
 
     /// Lifts a rule's mute; `false` when it had none.
-    async fn unmute_rule(&self, rule_id: &str) -> Result<bool, AlertStoreError>;
+    async fn unmute_rule(&self, rule_id: &str) -> Result<bool, StoreError>;
 
     /// The rule's mute, if one is in force at `at`.
     async fn rule_mute(
         &self,
         rule_id: &str,
         at: DateTime<Utc>,
-    ) -> Result<Option<RuleMute>, AlertStoreError>;
+    ) -> Result<Option<RuleMute>, StoreError>;
 
     // --- the outbox ------------------------------------------------------
 
     /// Adds deliveries; keys already present are skipped. Returns the ids
     /// of the rows added.
-    async fn enqueue(&self, deliveries: &[NewDelivery]) -> Result<Vec<i64>, AlertStoreError>;
+    async fn enqueue(&self, deliveries: &[NewDelivery]) -> Result<Vec<i64>, StoreError>;
 
     /// Claims up to `limit` pending deliveries due at `now` that no live
     /// lease holds, leasing them until `lease_until`.
@@ -222,21 +210,21 @@ pub trait AlertStore: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<Delivery>, AlertStoreError>;
+    ) -> Result<Vec<Delivery>, StoreError>;
 
     /// Records an attempt and applies its outcome (delivered, retry at,
     /// failed); releases the lease.
-    async fn record_attempt(&self, attempt: &Attempt) -> Result<Delivery, AlertStoreError>;
+    async fn record_attempt(&self, attempt: &Attempt) -> Result<Delivery, StoreError>;
 
     /// An alert's deliveries, oldest first.
-    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, AlertStoreError>;
+    async fn deliveries(&self, alert_id: &str) -> Result<Vec<Delivery>, StoreError>;
 
     /// Every attempt of a delivery, oldest first.
-    async fn attempts(&self, delivery_id: i64) -> Result<Vec<Attempt>, AlertStoreError>;
+    async fn attempts(&self, delivery_id: i64) -> Result<Vec<Attempt>, StoreError>;
 
     /// The earliest pending delivery's next attempt (to sleep until then).
-    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AlertStoreError>;
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Pending deliveries.
-    async fn pending(&self) -> Result<u64, AlertStoreError>;
+    async fn pending(&self) -> Result<u64, StoreError>;
 }

@@ -178,12 +178,26 @@ pub enum IngestError {
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
+    /// Where the tables are when `[storage] url` puts them elsewhere.
+    tables: Option<PathBuf>,
 }
 
 impl DataDir {
     /// The data directory at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            tables: None,
+        }
+    }
+
+    /// The data directory of a configuration: `data_dir`, with the tables
+    /// where `[storage] url` says.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            root: config.data_dir.clone(),
+            tables: config.storage.tables_path(),
+        }
     }
 
     /// The root.
@@ -193,7 +207,9 @@ impl DataDir {
 
     /// `tables/`: one directory per table, `dt=` partitions below.
     pub fn tables(&self) -> PathBuf {
-        self.root.join("tables")
+        self.tables
+            .clone()
+            .unwrap_or_else(|| self.root.join("tables"))
     }
 
     /// The directory of one table.
@@ -244,7 +260,7 @@ impl Ingestor {
     pub fn new(config: &Config) -> Self {
         Self {
             config: config.clone(),
-            data: DataDir::new(&config.data_dir),
+            data: DataDir::from_config(config),
         }
     }
 

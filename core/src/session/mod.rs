@@ -5,50 +5,41 @@
 //! forgets sessions idle for longer than the expiry. SQLite now
 //! ([`sqlite::SqliteSessionStore`]); DynamoDB with the cloud deployment.
 
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::nl::Turn;
-
-/// Why a session operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    /// The session id is unusable.
-    #[error("invalid session id `{0}`: use 1-128 letters, digits, `-`, `_`, `.` or `:`")]
-    InvalidId(String),
-    /// The store failed.
-    #[error("session store `{backend}` failed: {message}")]
-    Backend {
-        /// The backend.
-        backend: &'static str,
-        /// What went wrong.
-        message: String,
-    },
-}
+use crate::store::StoreError;
 
 /// Stores the last turn of each conversation.
 ///
 /// # Contract
 /// - `get` returns the last turn `put` for the id, unless it is older than
-///   the store's expiry at `now` (then `None`, as for unknown ids).
+///   the store's expiry at `now`: then `None`, as for unknown ids, even when
+///   the backend has not deleted it yet (DynamoDB's TTL deletes lazily).
 /// - `put` replaces the session's last turn and refreshes its expiry.
-/// - `clear` forgets the session (`:new` in chat).
+/// - `clear` forgets the session (`:new` in chat); clearing an unknown
+///   session is not an error.
+/// - An unusable id is [`StoreError::Refused`] ([`validate_id`]).
+#[async_trait]
 pub trait SessionStore: Send + Sync + std::fmt::Debug {
     /// The last turn of a live session.
-    fn get(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Turn>, SessionError>;
+    async fn get(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Turn>, StoreError>;
     /// Records the last turn.
-    fn put(&self, id: &str, turn: &Turn, now: DateTime<Utc>) -> Result<(), SessionError>;
+    async fn put(&self, id: &str, turn: &Turn, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Forgets a session.
-    fn clear(&self, id: &str) -> Result<(), SessionError>;
+    async fn clear(&self, id: &str) -> Result<(), StoreError>;
     /// How long an idle session lives.
     fn expiry(&self) -> Duration;
 }
 
 /// Checks a session id.
-pub fn validate_id(id: &str) -> Result<(), SessionError> {
+pub fn validate_id(id: &str) -> Result<(), StoreError> {
     let ok = !id.is_empty()
         && id.len() <= 128
         && id
@@ -57,6 +48,8 @@ pub fn validate_id(id: &str) -> Result<(), SessionError> {
     if ok {
         Ok(())
     } else {
-        Err(SessionError::InvalidId(id.to_string()))
+        Err(StoreError::Refused(format!(
+            "invalid session id `{id}`: use 1-128 letters, digits, `-`, `_`, `.` or `:`"
+        )))
     }
 }

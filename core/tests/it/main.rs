@@ -1,8 +1,8 @@
 //! Integration tests of mantissa-core: the guard corpus, the Athena dialect on
 //! the real DataFusion engine, and ingest of the third-party datasets.
 
-mod alert_store;
 mod common;
+mod conformance;
 mod dialect;
 mod group_by;
 mod guard_corpus;

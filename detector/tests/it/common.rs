@@ -10,8 +10,8 @@ use mantissa_core::engine::QueryEngine;
 use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::guard::SqlGuard;
 use mantissa_core::ingest::{DataDir, IngestOptions, Ingestor, NoProgress};
+use mantissa_core::rule_state::sqlite::SqliteRuleStateStore;
 use mantissa_detector::enrich::Pipeline;
-use mantissa_detector::state::SqliteStateStore;
 use mantissa_detector::{Detector, DirSource, LoadReport, Rule, RuleSource, load_rules};
 
 pub(crate) fn repo() -> PathBuf {
@@ -88,7 +88,7 @@ impl Lake {
         let catalog = self.catalog();
         let data = DataDir::new(&self.config.data_dir);
         let engine = DataFusionEngine::new(&catalog, &data, &self.config.engine).unwrap();
-        let store = SqliteStateStore::open(&self.dir.path().join("state.db")).unwrap();
+        let store = SqliteRuleStateStore::open(&self.dir.path().join("state.db")).unwrap();
         let time_columns = catalog
             .tables()
             .iter()

@@ -1,10 +1,4 @@
-//! Detector state: per-rule evaluation records and enable overrides.
-//! Alerts (with their fingerprints and suppression expiry) live in the
-//! [`mantissa_core::alert::AlertStore`].
-//!
-//! [`StateStore`] is the trait; [`SqliteStateStore`] keeps everything in
-//! one SQLite file (`<data-dir>/state/detector.db`). A DynamoDB store comes
-//! with the cloud deployment.
+//! [`RuleStateStore`] in a SQLite file (`<data-dir>/state/detector.db`).
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -13,54 +7,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// What the store remembers about one rule.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RuleState {
-    /// Evaluation time of the last successful run.
-    pub last_success: Option<DateTime<Utc>>,
-    /// Failures since the last success.
-    pub failures: u32,
-    /// The last failure's message.
-    pub last_error: Option<String>,
-    /// Enabled/disabled set at run time (overrides the file).
-    pub enabled: Option<bool>,
-}
+use super::{RuleState, RuleStateStore};
+use crate::store::StoreError;
 
-/// A state store failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    /// SQLite failed.
-    #[error("detector state database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A stored alert does not decode.
-    #[error("detector state database holds a corrupt alert: {0}")]
-    Corrupt(#[from] serde_json::Error),
-    /// Cannot create the state folder.
-    #[error("cannot create the state folder: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// Persistent detector state.
-#[async_trait]
-pub trait StateStore: Send + Sync {
-    /// What is known about a rule.
-    async fn rule_state(&self, rule_id: &str) -> Result<RuleState, StateError>;
-    /// Records a successful evaluation at `at` (kept if later than the stored one).
-    async fn record_success(&self, rule_id: &str, at: DateTime<Utc>) -> Result<(), StateError>;
-    /// Records a failed evaluation.
-    async fn record_failure(
-        &self,
-        rule_id: &str,
-        at: DateTime<Utc>,
-        error: &str,
-    ) -> Result<(), StateError>;
-    /// Enables or disables a rule at run time.
-    async fn set_enabled(&self, rule_id: &str, enabled: bool) -> Result<(), StateError>;
-}
-
-/// [`StateStore`] in a SQLite file.
+/// [`RuleStateStore`] in a SQLite file.
 #[derive(Debug)]
-pub struct SqliteStateStore {
+pub struct SqliteRuleStateStore {
     conn: Mutex<Connection>,
 }
 
@@ -76,11 +28,16 @@ CREATE TABLE IF NOT EXISTS rule_state (
 );
 ";
 
-impl SqliteStateStore {
+impl SqliteRuleStateStore {
     /// Opens (creating if needed) the store at `path`.
-    pub fn open(path: &Path) -> Result<Self, StateError> {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::backend(
+                    "sqlite",
+                    format!("cannot create the state folder {}: {e}", dir.display()),
+                )
+            })?;
         }
         let conn = Connection::open(path)?;
         conn.execute_batch(SCHEMA)?;
@@ -90,7 +47,7 @@ impl SqliteStateStore {
     }
 
     /// A store that lives in memory (backtests, rule tests).
-    pub fn in_memory() -> Result<Self, StateError> {
+    pub fn in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
@@ -100,8 +57,8 @@ impl SqliteStateStore {
 
     fn with<T>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, StateError>,
-    ) -> Result<T, StateError> {
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&conn)
     }
@@ -116,8 +73,8 @@ fn instant(us: i64) -> DateTime<Utc> {
 }
 
 #[async_trait]
-impl StateStore for SqliteStateStore {
-    async fn rule_state(&self, rule_id: &str) -> Result<RuleState, StateError> {
+impl RuleStateStore for SqliteRuleStateStore {
+    async fn rule_state(&self, rule_id: &str) -> Result<RuleState, StoreError> {
         self.with(|c| {
             Ok(c.query_row(
                 "SELECT last_success, failures, last_error, enabled FROM rule_state WHERE rule_id = ?1",
@@ -136,7 +93,7 @@ impl StateStore for SqliteStateStore {
         })
     }
 
-    async fn record_success(&self, rule_id: &str, at: DateTime<Utc>) -> Result<(), StateError> {
+    async fn record_success(&self, rule_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO rule_state (rule_id, last_success, failures) VALUES (?1, ?2, 0)
@@ -154,7 +111,7 @@ impl StateStore for SqliteStateStore {
         rule_id: &str,
         _at: DateTime<Utc>,
         error: &str,
-    ) -> Result<(), StateError> {
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO rule_state (rule_id, failures, last_error) VALUES (?1, 1, ?2)
@@ -165,7 +122,7 @@ impl StateStore for SqliteStateStore {
         })
     }
 
-    async fn set_enabled(&self, rule_id: &str, enabled: bool) -> Result<(), StateError> {
+    async fn set_enabled(&self, rule_id: &str, enabled: bool) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO rule_state (rule_id, enabled) VALUES (?1, ?2)

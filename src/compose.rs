@@ -1,0 +1,274 @@
+//! The composition root: the one place that turns configuration into
+//! backends. `[engine] type`, `[stores] type` and `[storage] url` choose the
+//! implementations; everything else (the CLI verbs, `serve`, and the Lambda
+//! functions of the cloud deployment) asks this module for `Arc<dyn …>`
+//! backends and never names a concrete one.
+//!
+//! **Architecture Invariant:** `DataFusionEngine` and the `Sqlite*` stores
+//! are named here and in their own modules, nowhere else (a test enforces
+//! it).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mantissa_core::alert::{AlertStore, SqliteAlertStore};
+use mantissa_core::catalog::Catalog;
+use mantissa_core::clock::Clock;
+use mantissa_core::config::{Config, EngineKind, StoresKind};
+use mantissa_core::dedup::SeenStore;
+use mantissa_core::dedup::sqlite::SqliteSeenStore;
+use mantissa_core::engine::datafusion::DataFusionEngine;
+use mantissa_core::engine::{EngineError, QueryEngine};
+use mantissa_core::guard::SqlGuard;
+use mantissa_core::ingest::DataDir;
+use mantissa_core::rule_state::RuleStateStore;
+use mantissa_core::rule_state::sqlite::SqliteRuleStateStore;
+use mantissa_core::session::SessionStore;
+use mantissa_core::session::sqlite::{DEFAULT_EXPIRY, SqliteSessionStore};
+use mantissa_core::store::StoreError;
+use mantissa_detector::testing::ScratchStores;
+use mantissa_detector::{Detector, LoadReport};
+use mantissa_router::{Router, RouterError};
+
+/// Why a backend could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// A store does not open.
+    #[error("cannot open the {what} ({location}): {source}")]
+    Store {
+        /// Which store.
+        what: &'static str,
+        /// Where it is.
+        location: String,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+    /// The query engine does not start.
+    #[error("cannot start the query engine: {0}")]
+    Engine(#[source] EngineError),
+    /// The router's configuration is unusable.
+    #[error("the [router] configuration: {0}")]
+    Router(#[source] RouterError),
+}
+
+/// Builds every backend a run needs from one configuration.
+#[derive(Debug, Clone)]
+pub struct Composition {
+    config: Config,
+    clock: Clock,
+    data: DataDir,
+}
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+impl Composition {
+    /// The composition of `config`, with time from `clock`.
+    pub fn new(config: Config, clock: Clock) -> Self {
+        let data = DataDir::from_config(&config);
+        Self {
+            config,
+            clock,
+            data,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The clock every backend reads.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The data directory (tables, state, quarantine).
+    pub fn data(&self) -> &DataDir {
+        &self.data
+    }
+
+    /// The catalog, including custom sources with their inferred schemas.
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(&self.config, &self.data.custom_schemas())
+    }
+
+    /// The SQL guard over the catalog.
+    pub fn guard(&self) -> SqlGuard {
+        SqlGuard::new(&self.catalog(), self.config.engine.max_rows)
+    }
+
+    /// The query engine `[engine] type` selects, over the current tables.
+    pub fn engine(&self) -> Result<Arc<dyn QueryEngine>, ComposeError> {
+        match self.config.engine.kind {
+            EngineKind::Embedded => Ok(Arc::new(
+                DataFusionEngine::new(&self.catalog(), &self.data, &self.config.engine)
+                    .map_err(ComposeError::Engine)?,
+            )),
+        }
+    }
+
+    /// What the engine is, for status replies.
+    pub fn engine_description(&self) -> &'static str {
+        self.config.engine.kind.description()
+    }
+
+    fn state_file(&self, name: &str) -> PathBuf {
+        self.data.state().join(name)
+    }
+
+    /// The alert store (alerts, mutes, the delivery outbox).
+    pub fn alert_store(&self) -> Result<Arc<dyn AlertStore>, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => {
+                let path = self.state_file("alerts.db");
+                Ok(Arc::new(
+                    SqliteAlertStore::open(&path).map_err(store_error("alert store", &path))?,
+                ))
+            }
+        }
+    }
+
+    /// The conversation store (the previous turn of each chat thread).
+    pub fn session_store(&self) -> Result<Arc<dyn SessionStore>, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => {
+                let path = self.state_file("sessions.db");
+                Ok(Arc::new(
+                    SqliteSessionStore::open(&path, DEFAULT_EXPIRY)
+                        .map_err(store_error("session store", &path))?,
+                ))
+            }
+        }
+    }
+
+    /// The detector's per-rule state.
+    pub fn rule_state_store(&self) -> Result<Arc<dyn RuleStateStore>, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => {
+                let path = self.state_file("detector.db");
+                Ok(Arc::new(
+                    SqliteRuleStateStore::open(&path)
+                        .map_err(store_error("detector state", &path))?,
+                ))
+            }
+        }
+    }
+
+    /// Claimed event and job ids (Slack/Discord retries, at-least-once jobs).
+    pub fn seen_store(&self) -> Result<Arc<dyn SeenStore>, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => {
+                let path = self.state_file("seen.db");
+                Ok(Arc::new(
+                    SqliteSeenStore::open(&path)
+                        .map_err(store_error("event de-dup store", &path))?,
+                ))
+            }
+        }
+    }
+
+    /// Throw-away stores of the configured kind (backtests, rule tests):
+    /// nothing they hold outlives the run.
+    pub fn scratch_stores(&self) -> Result<ScratchStores, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => Ok((
+                Arc::new(
+                    SqliteRuleStateStore::in_memory()
+                        .map_err(store_error("scratch detector state", Path::new(":memory:")))?,
+                ),
+                Arc::new(
+                    SqliteAlertStore::in_memory()
+                        .map_err(store_error("scratch alert store", Path::new(":memory:")))?,
+                ),
+            )),
+        }
+    }
+
+    /// The alert router over `alerts`, or `None` when no destinations are
+    /// configured (`[router.destinations]`).
+    pub fn router(&self, alerts: Arc<dyn AlertStore>) -> Result<Option<Router>, ComposeError> {
+        if self.config.router.destinations.is_empty() {
+            return Ok(None);
+        }
+        Router::new(&self.config, alerts)
+            .map(Some)
+            .map_err(ComposeError::Router)
+    }
+
+    /// Loads the rule pack: the built-in rules (unless `no_builtin` or
+    /// `detector.builtin_rules = false`), `detector.rules_dirs`, then
+    /// `extra_dirs`.
+    pub fn rules(&self, extra_dirs: &[PathBuf], no_builtin: bool) -> LoadReport {
+        use mantissa_detector::{DirSource, EmbeddedSource, RuleSource};
+        let mut owned: Vec<Box<dyn RuleSource>> = Vec::new();
+        if self.config.detector.builtin_rules && !no_builtin {
+            owned.push(Box::new(EmbeddedSource::new(builtin::BUILTIN_RULES)));
+        }
+        for d in self.config.detector.rules_dirs.iter().chain(extra_dirs) {
+            owned.push(Box::new(DirSource::new(d)));
+        }
+        let refs: Vec<&dyn RuleSource> = owned.iter().map(|b| b.as_ref()).collect();
+        mantissa_detector::load_rules(&refs, &self.guard())
+    }
+
+    /// The detector over the current tables with the deployment's stores.
+    pub fn detector(&self) -> Result<Detector, ComposeError> {
+        self.detector_with(self.rule_state_store()?, self.alert_store()?)
+    }
+
+    /// A detector with given stores (backtests use scratch ones).
+    pub fn detector_with(
+        &self,
+        state: Arc<dyn RuleStateStore>,
+        alerts: Arc<dyn AlertStore>,
+    ) -> Result<Detector, ComposeError> {
+        let guard = self.guard();
+        let engine = self.engine()?;
+        let time_columns = self
+            .catalog()
+            .tables()
+            .iter()
+            .map(|t| (t.name.clone(), t.time_column.clone()))
+            .collect();
+        let enricher = mantissa_detector::enrich::Pipeline::new(
+            &self.config.enrich,
+            Some(alerts.clone()),
+            Some((engine.clone(), guard.clone())),
+        );
+        Ok(Detector::new(
+            engine,
+            guard,
+            state,
+            alerts,
+            self.config.detector.clone(),
+            time_columns,
+        )
+        .with_enricher(Arc::new(enricher)))
+    }
+}
+
+fn store_error(what: &'static str, path: &Path) -> impl FnOnce(StoreError) -> ComposeError {
+    let location = path.display().to_string();
+    move |source| ComposeError::Store {
+        what,
+        location,
+        source,
+    }
+}
+
+/// Rule tests get their scratch engine and stores from the composition
+/// root, like everything else.
+impl mantissa_detector::testing::TestBackends for Composition {
+    fn engine(&self, config: &Config) -> Result<Arc<dyn QueryEngine>, String> {
+        Composition::new(config.clone(), self.clock)
+            .engine()
+            .map_err(|e| e.to_string())
+    }
+
+    fn stores(&self) -> Result<ScratchStores, String> {
+        self.scratch_stores().map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,492 @@
+//! The product behind every front end: answering questions in
+//! conversations, the alert lifecycle, rule management and the detector →
+//! router handoff. The CLI verbs, `mantissa serve` (HTTP and Socket Mode,
+//! Discord) and, in the cloud deployment, each Lambda function are thin
+//! shells over one [`Service`]; the chat bot sees it through
+//! [`mantissa_bot::backend::Backend`].
+//!
+//! The service holds only backend traits (`Arc<dyn …>`), built by the
+//! composition root ([`crate::compose::Composition`]).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mantissa_bot::backend::{
+    Answer, Ask, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
+};
+use mantissa_core::alert::{
+    Alert, AlertFilter, AlertStore, Change, RuleMute, StatusChange, Transition,
+};
+use mantissa_core::answer::{self, Answerer, Planned, Policy};
+use mantissa_core::clock::Clock;
+use mantissa_core::engine::QueryTime;
+use mantissa_core::llm::{LlmError, LlmTranslator};
+use mantissa_core::nl::Turn;
+use mantissa_core::rule_state::RuleStateStore;
+use mantissa_core::session::SessionStore;
+use mantissa_core::store::StoreError;
+use mantissa_detector::detector::Raised;
+use mantissa_detector::{LoadReport, Rule};
+use mantissa_router::{Router, RouterError};
+
+use crate::compose::{ComposeError, Composition};
+
+/// Why the service could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A backend could not be built.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    /// The translator policy needs an LLM that is not configured.
+    #[error(transparent)]
+    Llm(#[from] LlmError),
+}
+
+/// The product over the backends of one composition.
+pub struct Service {
+    composition: Composition,
+    answerer: Answerer,
+    sessions: Arc<dyn SessionStore>,
+    alerts: Arc<dyn AlertStore>,
+    rule_state: Arc<dyn RuleStateStore>,
+    router: Option<Arc<Router>>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("engine", &self.composition.engine_description())
+            .field("sessions", &self.sessions)
+            .field("router", &self.router.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// The service over `composition`'s backends, answering with `policy`
+    /// (an LLM only when `[llm]` configures one).
+    pub fn new(composition: Composition, policy: Policy) -> Result<Self, ServiceError> {
+        let llm = match policy {
+            Policy::Builtin => None,
+            Policy::Llm | Policy::Auto => LlmTranslator::from_config(&composition.config().llm),
+        };
+        let answerer = Answerer::new(
+            composition.catalog(),
+            composition.guard(),
+            composition.engine()?,
+            llm,
+            policy,
+        )?;
+        let alerts = composition.alert_store()?;
+        let router = composition.router(alerts.clone())?.map(Arc::new);
+        Ok(Self {
+            answerer,
+            sessions: composition.session_store()?,
+            rule_state: composition.rule_state_store()?,
+            alerts,
+            router,
+            clock: composition.clock(),
+            composition,
+        })
+    }
+
+    /// The composition the service was built from.
+    pub fn composition(&self) -> &Composition {
+        &self.composition
+    }
+
+    /// The alert router, when destinations are configured.
+    pub fn router(&self) -> Option<&Arc<Router>> {
+        self.router.as_ref()
+    }
+
+    /// The alert store.
+    pub fn alert_store(&self) -> &Arc<dyn AlertStore> {
+        &self.alerts
+    }
+
+    /// The previous turn of a conversation.
+    pub async fn previous(&self, session: Option<&str>) -> Result<Option<Turn>, StoreError> {
+        match session {
+            Some(id) => self.sessions.get(id, self.time().now).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets a conversation (`:new` in chat).
+    pub async fn forget(&self, session: &str) -> Result<(), StoreError> {
+        self.sessions.clear(session).await
+    }
+
+    /// Answers a question as a follow-up in `session` (if given), limited
+    /// to `tables` (`None`: every table), and records the turn. `Err` only
+    /// when the translator policy cannot run (no LLM configured).
+    pub async fn answer(
+        &self,
+        question: &str,
+        session: Option<&str>,
+        tables: Option<&[String]>,
+    ) -> Result<answer::Answer, LlmError> {
+        let time = self.time();
+        let previous = self.previous_or_none(session, time).await;
+        let answer = self
+            .answerer
+            .answer_within(question, previous.as_ref(), time, tables)
+            .await?;
+        self.remember_or_warn(&answer, question, session, time)
+            .await;
+        Ok(answer)
+    }
+
+    /// Runs SQL (edited by the user) through the guard and the engine, and
+    /// records it in `session` as the turn to follow up on.
+    pub async fn run_sql(&self, sql: &str, session: Option<&str>) -> answer::Answer {
+        let time = self.time();
+        let answer = self.answerer.run_sql(sql, time).await;
+        self.remember_or_warn(&answer, sql, session, time).await;
+        answer
+    }
+
+    /// The detector → router handoff: routes each raised or updated alert
+    /// (no-op without destinations). Returns the alerts that could not be
+    /// queued, with why; the others are in the outbox.
+    pub async fn hand_off(
+        &self,
+        raised: &[Raised],
+        now: DateTime<Utc>,
+    ) -> Vec<(String, RouterError)> {
+        let Some(router) = &self.router else {
+            return Vec::new();
+        };
+        hand_off(router, raised, now).await
+    }
+
+    async fn previous_or_none(&self, session: Option<&str>, time: QueryTime) -> Option<Turn> {
+        let id = session?;
+        match self.sessions.get(id, time.now).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "session store; answering without the conversation");
+                None
+            }
+        }
+    }
+
+    async fn remember_or_warn(
+        &self,
+        answer: &answer::Answer,
+        question: &str,
+        session: Option<&str>,
+        time: QueryTime,
+    ) {
+        if let (Some(id), Some(turn)) = (session, answer.turn(question))
+            && let Err(e) = self.sessions.put(id, &turn, time.now).await
+        {
+            tracing::warn!(error = %e, "cannot record the turn; follow-ups will start over");
+        }
+    }
+}
+
+/// Routes raised or updated alerts through `router`: the one detector →
+/// router handoff, shared by the service and the detection verbs.
+pub async fn hand_off(
+    router: &Router,
+    raised: &[Raised],
+    now: DateTime<Utc>,
+) -> Vec<(String, RouterError)> {
+    let mut failed = Vec::new();
+    for r in raised {
+        let change: Change = r.change;
+        if let Err(e) = router.route(&r.alert, change, now).await {
+            failed.push((r.alert.id.clone(), e));
+        }
+    }
+    failed
+}
+
+impl Service {
+    fn time(&self) -> QueryTime {
+        QueryTime::from_clock(&self.clock)
+    }
+
+    fn load(&self) -> LoadReport {
+        self.composition.rules(&[], false)
+    }
+
+    /// One loaded rule.
+    fn rule(&self, id: &str) -> Result<Rule, BackendError> {
+        self.load()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| BackendError::NoRule(id.to_string()))
+    }
+
+    async fn info(&self, r: &Rule) -> Result<RuleInfo, BackendError> {
+        let st = self
+            .rule_state
+            .rule_state(&r.id)
+            .await
+            .map_err(store_error)?;
+        Ok(RuleInfo {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            severity: r.severity.to_string(),
+            category: r.category.to_string(),
+            enabled: st.enabled.unwrap_or(r.enabled),
+            schedule: r.schedule.to_string(),
+            description: r.description.clone(),
+            mitre_attack: r.metadata.mitre_attack.clone(),
+            query: r.query.clone(),
+            failures: st.failures,
+            last_error: st.last_error,
+            last_success: st.last_success,
+            muted_until: self
+                .alerts
+                .rule_mute(&r.id, self.clock.now())
+                .await
+                .map_err(store_error)?
+                .map(|m| m.until),
+        })
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> BackendError {
+    tracing::warn!(error = %e, "alert store");
+    BackendError::Failed(e.to_string())
+}
+
+#[async_trait]
+impl Backend for Service {
+    async fn ask(&self, ask: Ask<'_>) -> Reply {
+        let Ask {
+            question,
+            session,
+            translate_only,
+            tables,
+        } = ask;
+        if translate_only {
+            let time = self.time();
+            let previous = self.previous_or_none(session, time).await;
+            return match self
+                .answerer
+                .plan_within(question, previous.as_ref(), time, tables)
+                .await
+            {
+                Ok(Planned::Sql {
+                    translator,
+                    interpretation,
+                    sql,
+                }) => Reply::Answer(Answer {
+                    question: question.to_string(),
+                    interpretation,
+                    sql,
+                    translator,
+                    columns: Vec::new(),
+                    rows: Vec::new(),
+                    row_count: 0,
+                    truncated: false,
+                    elapsed_ms: 0,
+                }),
+                Ok(Planned::Declined {
+                    reason,
+                    suggestions,
+                }) => Reply::Declined {
+                    reason,
+                    suggestions,
+                },
+                Ok(Planned::Failed { message, sql }) => Reply::Failed { message, sql },
+                Err(e) => Reply::Failed {
+                    message: e.to_string(),
+                    sql: None,
+                },
+            };
+        }
+        let answer = match self.answer(question, session, tables).await {
+            Ok(a) => a,
+            Err(e) => {
+                return Reply::Failed {
+                    message: e.to_string(),
+                    sql: None,
+                };
+            }
+        };
+        match answer {
+            answer::Answer::Rows {
+                translator,
+                interpretation,
+                result,
+                elapsed_ms,
+                ..
+            } => Reply::Answer(Answer {
+                question: question.to_string(),
+                interpretation,
+                columns: result
+                    .columns()
+                    .into_iter()
+                    .map(|c| Column {
+                        name: c.name,
+                        data_type: c.sql_type,
+                    })
+                    .collect(),
+                rows: result.json_rows(),
+                row_count: result.row_count,
+                truncated: result.truncated,
+                sql: result.sql,
+                translator,
+                elapsed_ms,
+            }),
+            answer::Answer::Declined {
+                reason,
+                suggestions,
+            } => Reply::Declined {
+                reason,
+                suggestions,
+            },
+            answer::Answer::Failed { message, sql } => Reply::Failed { message, sql },
+        }
+    }
+
+    async fn has_session(&self, session: &str) -> bool {
+        matches!(
+            self.sessions.get(session, self.time().now).await,
+            Ok(Some(_))
+        )
+    }
+
+    async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, BackendError> {
+        self.alerts.list(filter).await.map_err(store_error)
+    }
+
+    async fn alert(&self, id: &str) -> Result<Option<Alert>, BackendError> {
+        self.alerts.get(id).await.map_err(store_error)
+    }
+
+    async fn change_alert(
+        &self,
+        id: &str,
+        change: &StatusChange,
+    ) -> Result<Transition, BackendError> {
+        let t = self
+            .alerts
+            .transition(id, change)
+            .await
+            .map_err(|e| BackendError::Failed(e.to_string()))?;
+        if let (Transition::Changed { alert, from }, Some(router)) = (&t, &self.router)
+            && let Err(e) = router.status_changed(alert, *from, change.at).await
+        {
+            tracing::warn!(error = %e, alert = %alert.id, "cannot queue the status change for destinations");
+        }
+        Ok(t)
+    }
+
+    async fn rules(&self) -> Result<Vec<RuleInfo>, BackendError> {
+        let loaded = self.load();
+        let mut out = Vec::with_capacity(loaded.rules.len());
+        for r in &loaded.rules {
+            out.push(self.info(r).await?);
+        }
+        Ok(out)
+    }
+
+    async fn set_rule_enabled(&self, id: &str, enabled: bool) -> Result<RuleInfo, BackendError> {
+        let rule = self.rule(id)?;
+        self.rule_state
+            .set_enabled(id, enabled)
+            .await
+            .map_err(store_error)?;
+        self.info(&rule).await
+    }
+
+    async fn mute_rule(
+        &self,
+        id: &str,
+        until: Option<DateTime<Utc>>,
+        by: &str,
+    ) -> Result<RuleInfo, BackendError> {
+        let rule = self.rule(id)?;
+        match until {
+            Some(until) => self
+                .alerts
+                .mute_rule(&RuleMute {
+                    rule_id: id.to_string(),
+                    until,
+                    by: by.to_string(),
+                    at: self.clock.now(),
+                })
+                .await
+                .map_err(store_error)?,
+            None => {
+                self.alerts.unmute_rule(id).await.map_err(store_error)?;
+            }
+        }
+        tracing::info!(rule = id, by, until = ?until, "rule mute changed");
+        self.info(&rule).await
+    }
+
+    async fn test_rule(&self, id: &str) -> Result<Vec<RuleTestResult>, BackendError> {
+        let rule = self.rule(id)?;
+        let config = self.composition.config().clone();
+        let composition = self.composition.clone();
+        // Rule tests run their own runtime on a scratch data dir: a plain thread.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(mantissa_detector::testing::run_tests(
+                &rule,
+                &config,
+                &composition,
+            ));
+        });
+        let outcomes = rx
+            .await
+            .map_err(|_| BackendError::Failed("the rule tests stopped unexpectedly".into()))?;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| RuleTestResult {
+                name: o.name,
+                failure: o.result.err(),
+            })
+            .collect())
+    }
+
+    async fn status(&self) -> Result<Status, BackendError> {
+        let loaded = self.load();
+        let mut enabled = 0;
+        let mut failing = Vec::new();
+        let mut last_cycle = None;
+        for r in &loaded.rules {
+            let st = self
+                .rule_state
+                .rule_state(&r.id)
+                .await
+                .map_err(store_error)?;
+            if st.enabled.unwrap_or(r.enabled) {
+                enabled += 1;
+            }
+            if st.failures > 0 {
+                failing.push((r.id.clone(), st.last_error.clone().unwrap_or_default()));
+            }
+            last_cycle = last_cycle.max(st.last_success);
+        }
+        let open = self
+            .alerts
+            .list(&AlertFilter {
+                status: Some(mantissa_core::alert::AlertStatus::Open),
+                ..Default::default()
+            })
+            .await
+            .map_err(store_error)?
+            .len();
+        Ok(Status {
+            engine: self.composition.engine_description().into(),
+            rules: loaded.rules.len(),
+            enabled,
+            load_errors: loaded.errors.iter().map(|e| e.to_string()).collect(),
+            failing,
+            last_cycle,
+            open_alerts: open,
+            pending_deliveries: self.alerts.pending().await.map_err(store_error)?,
+        })
+    }
+}
