@@ -99,9 +99,30 @@ impl StoreError {
     }
 }
 
+/// What the SQLite stores share.
 #[cfg(feature = "sqlite")]
-mod sqlite {
+pub(crate) mod sqlite {
+    use std::path::Path;
+
+    use rusqlite::Connection;
+
     use super::StoreError;
+
+    /// Opens the SQLite file at `path` (creating its folder and the file if
+    /// needed) and applies `schema`.
+    pub(crate) fn open(path: &Path, schema: &str) -> Result<Connection, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::backend(
+                    "sqlite",
+                    format!("cannot create the state folder {}: {e}", dir.display()),
+                )
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.execute_batch(schema)?;
+        Ok(conn)
+    }
 
     /// SQLite's busy and locked results are retryable; anything else is not.
     impl From<rusqlite::Error> for StoreError {

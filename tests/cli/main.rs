@@ -281,6 +281,20 @@ fn configuration_errors_name_the_key_and_file() {
     assert!(stderr(&out).contains("RFC 3339"));
 }
 
+/// `detect` at `now` with only the example rule (`example_rule_dir`).
+fn detect_example(r: &Run, rules: &Path, now: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--now",
+        now,
+        "detect",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    r.cmd(&args)
+}
+
 fn example_rule_dir(r: &Run) -> PathBuf {
     let dir = r.dir.path().join("my-rules");
     std::fs::create_dir_all(&dir).unwrap();
@@ -724,17 +738,9 @@ fn explicit_backend_types_behave_as_the_defaults_and_unknown_ones_are_named() {
     assert!(!rows(&default).as_array().unwrap().is_empty());
     let rules = example_rule_dir(&explicit);
     let detect = |r: &Run| {
-        let out = r.ok(&[
-            "--now",
-            "2024-03-10T10:30:00Z",
-            "detect",
-            "--no-builtin",
-            "--rules",
-            rules.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
-        let v: Value = serde_json::from_str(&out).unwrap();
+        let out = detect_example(r, &rules, "2024-03-10T10:30:00Z", &["--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         v["alerts"].as_array().unwrap().len()
     };
     assert_eq!(detect(&default), 1);

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 
-use super::{Run, example_rule_dir, ingest_brute_force, stderr};
+use super::{Run, detect_example, example_rule_dir, ingest_brute_force, stderr};
 
 type Hooks = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
 
@@ -187,14 +187,7 @@ max_backoff_ms = 200
     .unwrap();
     ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
-    let out = r.cmd(&[
-        "--now",
-        "2024-03-10T10:30:00Z",
-        "detect",
-        "--no-builtin",
-        "--rules",
-        rules.to_str().unwrap(),
-    ]);
+    let out = detect_example(&r, &rules, "2024-03-10T10:30:00Z", &[]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("deliveries: 5 delivered"), "{err}");

@@ -102,15 +102,10 @@ pub struct SqliteAlertStore {
 impl SqliteAlertStore {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::backend(
-                    "sqlite",
-                    format!("cannot create the state folder {}: {e}", dir.display()),
-                )
-            })?;
-        }
-        Self::init(Connection::open(path)?)
+        let conn = crate::store::sqlite::open(path, SCHEMA)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     /// A store in memory (backtests, rule tests).

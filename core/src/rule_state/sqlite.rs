@@ -31,16 +31,7 @@ CREATE TABLE IF NOT EXISTS rule_state (
 impl SqliteRuleStateStore {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::backend(
-                    "sqlite",
-                    format!("cannot create the state folder {}: {e}", dir.display()),
-                )
-            })?;
-        }
-        let conn = Connection::open(path)?;
-        conn.execute_batch(SCHEMA)?;
+        let conn = crate::store::sqlite::open(path, SCHEMA)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
