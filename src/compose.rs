@@ -102,12 +102,21 @@ impl Composition {
 
     /// The query engine `[engine] type` selects, over the current tables.
     pub fn engine(&self) -> Result<Arc<dyn QueryEngine>, ComposeError> {
-        match self.config.engine.kind {
-            EngineKind::Embedded => Ok(Arc::new(
-                DataFusionEngine::new(&self.catalog(), &self.data, &self.config.engine)
+        Ok(self.query()?.2)
+    }
+
+    /// The catalog, its guard and the engine, from one reading of the
+    /// catalog (custom schemas are read from disk).
+    pub fn query(&self) -> Result<(Catalog, SqlGuard, Arc<dyn QueryEngine>), ComposeError> {
+        let catalog = self.catalog();
+        let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
+        let engine: Arc<dyn QueryEngine> = match self.config.engine.kind {
+            EngineKind::Embedded => Arc::new(
+                DataFusionEngine::new(&catalog, &self.data, &self.config.engine)
                     .map_err(ComposeError::Engine)?,
-            )),
-        }
+            ),
+        };
+        Ok((catalog, guard, engine))
     }
 
     /// What the engine is, for status replies.
@@ -115,58 +124,58 @@ impl Composition {
         self.config.engine.kind.description()
     }
 
-    fn state_file(&self, name: &str) -> PathBuf {
-        self.data.state().join(name)
+    /// Opens the SQLite file `name` under `<data_dir>/state`.
+    fn sqlite<T>(
+        &self,
+        what: &'static str,
+        name: &str,
+        open: impl FnOnce(&Path) -> Result<T, StoreError>,
+    ) -> Result<T, ComposeError> {
+        let path = self.data.state().join(name);
+        open(&path).map_err(store_error(what, &path))
     }
 
     /// The alert store (alerts, mutes, the delivery outbox).
     pub fn alert_store(&self) -> Result<Arc<dyn AlertStore>, ComposeError> {
         match self.config.stores.kind {
-            StoresKind::Sqlite => {
-                let path = self.state_file("alerts.db");
-                Ok(Arc::new(
-                    SqliteAlertStore::open(&path).map_err(store_error("alert store", &path))?,
-                ))
-            }
+            StoresKind::Sqlite => Ok(Arc::new(self.sqlite(
+                "alert store",
+                "alerts.db",
+                SqliteAlertStore::open,
+            )?)),
         }
     }
 
     /// The conversation store (the previous turn of each chat thread).
     pub fn session_store(&self) -> Result<Arc<dyn SessionStore>, ComposeError> {
         match self.config.stores.kind {
-            StoresKind::Sqlite => {
-                let path = self.state_file("sessions.db");
-                Ok(Arc::new(
-                    SqliteSessionStore::open(&path, DEFAULT_EXPIRY)
-                        .map_err(store_error("session store", &path))?,
-                ))
-            }
+            StoresKind::Sqlite => Ok(Arc::new(self.sqlite(
+                "session store",
+                "sessions.db",
+                |p| SqliteSessionStore::open(p, DEFAULT_EXPIRY),
+            )?)),
         }
     }
 
     /// The detector's per-rule state.
     pub fn rule_state_store(&self) -> Result<Arc<dyn RuleStateStore>, ComposeError> {
         match self.config.stores.kind {
-            StoresKind::Sqlite => {
-                let path = self.state_file("detector.db");
-                Ok(Arc::new(
-                    SqliteRuleStateStore::open(&path)
-                        .map_err(store_error("detector state", &path))?,
-                ))
-            }
+            StoresKind::Sqlite => Ok(Arc::new(self.sqlite(
+                "detector state",
+                "detector.db",
+                SqliteRuleStateStore::open,
+            )?)),
         }
     }
 
     /// Claimed event and job ids (Slack/Discord retries, at-least-once jobs).
     pub fn seen_store(&self) -> Result<Arc<dyn SeenStore>, ComposeError> {
         match self.config.stores.kind {
-            StoresKind::Sqlite => {
-                let path = self.state_file("seen.db");
-                Ok(Arc::new(
-                    SqliteSeenStore::open(&path)
-                        .map_err(store_error("event de-dup store", &path))?,
-                ))
-            }
+            StoresKind::Sqlite => Ok(Arc::new(self.sqlite(
+                "event de-dup store",
+                "seen.db",
+                SqliteSeenStore::open,
+            )?)),
         }
     }
 
@@ -225,10 +234,8 @@ impl Composition {
         state: Arc<dyn RuleStateStore>,
         alerts: Arc<dyn AlertStore>,
     ) -> Result<Detector, ComposeError> {
-        let guard = self.guard();
-        let engine = self.engine()?;
-        let time_columns = self
-            .catalog()
+        let (catalog, guard, engine) = self.query()?;
+        let time_columns = catalog
             .tables()
             .iter()
             .map(|t| (t.name.clone(), t.time_column.clone()))

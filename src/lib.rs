@@ -11,4 +11,4 @@ pub mod compose;
 pub mod service;
 
 pub use compose::{ComposeError, Composition};
-pub use service::{Service, ServiceError};
+pub use service::{Conversations, Service, ServiceError};

@@ -15,9 +15,7 @@ use chrono::{DateTime, Utc};
 use mantissa_bot::backend::{
     Answer, Ask, Backend, BackendError, Column, Reply, RuleInfo, RuleTestResult, Status,
 };
-use mantissa_core::alert::{
-    Alert, AlertFilter, AlertStore, Change, RuleMute, StatusChange, Transition,
-};
+use mantissa_core::alert::{Alert, AlertFilter, AlertStore, RuleMute, StatusChange, Transition};
 use mantissa_core::answer::{self, Answerer, Planned, Policy};
 use mantissa_core::clock::Clock;
 use mantissa_core::engine::QueryTime;
@@ -43,68 +41,41 @@ pub enum ServiceError {
     Llm(#[from] LlmError),
 }
 
-/// The product over the backends of one composition.
-pub struct Service {
-    composition: Composition,
+/// Questions in conversations: the translator policy, the guard and the
+/// engine ([`Answerer`]) over the session store. `ask` and `chat` need only
+/// this; [`Service`] adds alerts and rules.
+pub struct Conversations {
     answerer: Answerer,
     sessions: Arc<dyn SessionStore>,
-    alerts: Arc<dyn AlertStore>,
-    rule_state: Arc<dyn RuleStateStore>,
-    router: Option<Arc<Router>>,
     clock: Clock,
 }
 
-impl std::fmt::Debug for Service {
+impl std::fmt::Debug for Conversations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service")
-            .field("engine", &self.composition.engine_description())
+        f.debug_struct("Conversations")
             .field("sessions", &self.sessions)
-            .field("router", &self.router.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl Service {
-    /// The service over `composition`'s backends, answering with `policy`
-    /// (an LLM only when `[llm]` configures one).
-    pub fn new(composition: Composition, policy: Policy) -> Result<Self, ServiceError> {
+impl Conversations {
+    /// Conversations over `composition`'s engine and session store,
+    /// answering with `policy` (an LLM only when `[llm]` configures one).
+    pub fn new(composition: &Composition, policy: Policy) -> Result<Self, ServiceError> {
         let llm = match policy {
             Policy::Builtin => None,
             Policy::Llm | Policy::Auto => LlmTranslator::from_config(&composition.config().llm),
         };
-        let answerer = Answerer::new(
-            composition.catalog(),
-            composition.guard(),
-            composition.engine()?,
-            llm,
-            policy,
-        )?;
-        let alerts = composition.alert_store()?;
-        let router = composition.router(alerts.clone())?.map(Arc::new);
+        let (catalog, guard, engine) = composition.query()?;
         Ok(Self {
-            answerer,
+            answerer: Answerer::new(catalog, guard, engine, llm, policy)?,
             sessions: composition.session_store()?,
-            rule_state: composition.rule_state_store()?,
-            alerts,
-            router,
             clock: composition.clock(),
-            composition,
         })
     }
 
-    /// The composition the service was built from.
-    pub fn composition(&self) -> &Composition {
-        &self.composition
-    }
-
-    /// The alert router, when destinations are configured.
-    pub fn router(&self) -> Option<&Arc<Router>> {
-        self.router.as_ref()
-    }
-
-    /// The alert store.
-    pub fn alert_store(&self) -> &Arc<dyn AlertStore> {
-        &self.alerts
+    fn time(&self) -> QueryTime {
+        QueryTime::from_clock(&self.clock)
     }
 
     /// The previous turn of a conversation.
@@ -113,6 +84,11 @@ impl Service {
             Some(id) => self.sessions.get(id, self.time().now).await,
             None => Ok(None),
         }
+    }
+
+    /// Whether `session` is a live conversation.
+    pub async fn has_session(&self, session: &str) -> bool {
+        matches!(self.previous(Some(session)).await, Ok(Some(_)))
     }
 
     /// Forgets a conversation (`:new` in chat).
@@ -140,6 +116,21 @@ impl Service {
         Ok(answer)
     }
 
+    /// Translates and guards a question without running it (`execute:
+    /// false`); nothing is recorded.
+    pub async fn plan(
+        &self,
+        question: &str,
+        session: Option<&str>,
+        tables: Option<&[String]>,
+    ) -> Result<Planned, LlmError> {
+        let time = self.time();
+        let previous = self.previous_or_none(session, time).await;
+        self.answerer
+            .plan_within(question, previous.as_ref(), time, tables)
+            .await
+    }
+
     /// Runs SQL (edited by the user) through the guard and the engine, and
     /// records it in `session` as the turn to follow up on.
     pub async fn run_sql(&self, sql: &str, session: Option<&str>) -> answer::Answer {
@@ -147,20 +138,6 @@ impl Service {
         let answer = self.answerer.run_sql(sql, time).await;
         self.remember_or_warn(&answer, sql, session, time).await;
         answer
-    }
-
-    /// The detector → router handoff: routes each raised or updated alert
-    /// (no-op without destinations). Returns the alerts that could not be
-    /// queued, with why; the others are in the outbox.
-    pub async fn hand_off(
-        &self,
-        raised: &[Raised],
-        now: DateTime<Utc>,
-    ) -> Vec<(String, RouterError)> {
-        let Some(router) = &self.router else {
-            return Vec::new();
-        };
-        hand_off(router, raised, now).await
     }
 
     async fn previous_or_none(&self, session: Option<&str>, time: QueryTime) -> Option<Turn> {
@@ -189,6 +166,53 @@ impl Service {
     }
 }
 
+/// The product over the backends of one composition.
+pub struct Service {
+    composition: Composition,
+    conversations: Conversations,
+    alerts: Arc<dyn AlertStore>,
+    rule_state: Arc<dyn RuleStateStore>,
+    router: Option<Arc<Router>>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("engine", &self.composition.engine_description())
+            .field("conversations", &self.conversations)
+            .field("router", &self.router.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// The service over `composition`'s backends, answering with `policy`.
+    /// Builds the router too, so a bad `[router]` stops start-up.
+    pub fn new(composition: Composition, policy: Policy) -> Result<Self, ServiceError> {
+        let alerts = composition.alert_store()?;
+        let router = composition.router(alerts.clone())?.map(Arc::new);
+        Ok(Self {
+            conversations: Conversations::new(&composition, policy)?,
+            rule_state: composition.rule_state_store()?,
+            alerts,
+            router,
+            clock: composition.clock(),
+            composition,
+        })
+    }
+
+    /// Questions in conversations.
+    pub fn conversations(&self) -> &Conversations {
+        &self.conversations
+    }
+
+    /// The alert router, when destinations are configured.
+    pub fn router(&self) -> Option<&Arc<Router>> {
+        self.router.as_ref()
+    }
+}
+
 /// Routes raised or updated alerts through `router`: the one detector →
 /// router handoff, shared by the service and the detection verbs.
 pub async fn hand_off(
@@ -198,8 +222,7 @@ pub async fn hand_off(
 ) -> Vec<(String, RouterError)> {
     let mut failed = Vec::new();
     for r in raised {
-        let change: Change = r.change;
-        if let Err(e) = router.route(&r.alert, change, now).await {
+        if let Err(e) = router.route(&r.alert, r.change, now).await {
             failed.push((r.alert.id.clone(), e));
         }
     }
@@ -207,10 +230,6 @@ pub async fn hand_off(
 }
 
 impl Service {
-    fn time(&self) -> QueryTime {
-        QueryTime::from_clock(&self.clock)
-    }
-
     fn load(&self) -> LoadReport {
         self.composition.rules(&[], false)
     }
@@ -267,13 +286,7 @@ impl Backend for Service {
             tables,
         } = ask;
         if translate_only {
-            let time = self.time();
-            let previous = self.previous_or_none(session, time).await;
-            return match self
-                .answerer
-                .plan_within(question, previous.as_ref(), time, tables)
-                .await
-            {
+            return match self.conversations.plan(question, session, tables).await {
                 Ok(Planned::Sql {
                     translator,
                     interpretation,
@@ -303,7 +316,7 @@ impl Backend for Service {
                 },
             };
         }
-        let answer = match self.answer(question, session, tables).await {
+        let answer = match self.conversations.answer(question, session, tables).await {
             Ok(a) => a,
             Err(e) => {
                 return Reply::Failed {
@@ -349,10 +362,7 @@ impl Backend for Service {
     }
 
     async fn has_session(&self, session: &str) -> bool {
-        matches!(
-            self.sessions.get(session, self.time().now).await,
-            Ok(Some(_))
-        )
+        self.conversations.has_session(session).await
     }
 
     async fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>, BackendError> {

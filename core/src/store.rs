@@ -10,7 +10,7 @@
 //!
 //! The traits: [`crate::alert::AlertStore`], [`crate::session::SessionStore`],
 //! [`crate::rule_state::RuleStateStore`], [`crate::dedup::SeenStore`]. Each
-//! has one conformance suite in [`crate::conformance`] (feature
+//! has one conformance suite in `crate::conformance` (feature
 //! `conformance`) that every implementation passes.
 
 use std::fmt;

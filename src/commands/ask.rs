@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use mantissa::Service;
+use mantissa::service::Conversations;
 use mantissa_core::answer::Answer;
 use mantissa_core::nl::Turn;
 use serde_json::json;
@@ -12,17 +12,18 @@ use crate::app::App;
 use crate::cli::{AskArgs, ResultFormat, TranslatorChoice};
 use crate::output;
 
-/// Answers questions in one process: the service (answering, sessions)
-/// and a runtime to drive it from the synchronous CLI.
+/// Answers questions in one process: the conversations of the service
+/// (answering, sessions) and a runtime to drive them from the synchronous
+/// CLI.
 pub(crate) struct Asker {
-    service: Service,
+    service: Conversations,
     rt: tokio::runtime::Runtime,
 }
 
 impl Asker {
     pub(crate) fn new(app: &App, choice: TranslatorChoice) -> anyhow::Result<Self> {
         Ok(Self {
-            service: Service::new(app.compose.clone(), choice.policy())?,
+            service: Conversations::new(&app.compose, choice.policy())?,
             rt: app.runtime()?,
         })
     }

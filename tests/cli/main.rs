@@ -312,17 +312,9 @@ fn detect_raises_once_per_incident_across_cycles_and_prints_json() {
     ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
     let detect = |now: &str| -> Value {
-        let out = r.ok(&[
-            "--now",
-            now,
-            "detect",
-            "--no-builtin",
-            "--rules",
-            rules.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
-        serde_json::from_str(&out).unwrap()
+        let out = detect_example(&r, &rules, now, &["--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
     };
     let first = detect("2024-03-10T10:30:00Z");
     let alerts = first["alerts"].as_array().unwrap();

@@ -51,14 +51,7 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
     .unwrap();
     ingest_brute_force(&r);
     let rules = example_rule_dir(&r);
-    let out = r.cmd(&[
-        "--now",
-        "2024-03-10T10:30:00Z",
-        "detect",
-        "--no-builtin",
-        "--rules",
-        rules.to_str().unwrap(),
-    ]);
+    let out = detect_example(&r, &rules, "2024-03-10T10:30:00Z", &[]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("deliveries: 1 delivered"), "{err}");
@@ -106,14 +99,11 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
         "{text}"
     );
     // A second run re-routes nothing: the alert is folded, not new.
-    r.ok(&[
-        "--now",
-        "2024-03-10T10:35:00Z",
-        "detect",
-        "--no-builtin",
-        "--rules",
-        rules.to_str().unwrap(),
-    ]);
+    assert!(
+        detect_example(&r, &rules, "2024-03-10T10:35:00Z", &[])
+            .status
+            .success()
+    );
     assert_eq!(hooks.lock().unwrap().len(), 3);
     // Nothing pending.
     r.ok(&["alerts", "deliver"]);
