@@ -17,9 +17,6 @@ use crate::cli::Global;
 
 /// Shared context of one invocation.
 pub(crate) struct App {
-    pub(crate) config: Config,
-    pub(crate) clock: Clock,
-    pub(crate) data: DataDir,
     pub(crate) quiet: bool,
     pub(crate) compose: Composition,
 }
@@ -38,15 +35,25 @@ impl App {
             ),
             None => Clock::system(),
         };
-        let compose = Composition::new(config.clone(), clock);
-        let data = compose.data().clone();
         Ok(Self {
-            config,
-            clock,
-            data,
             quiet: g.quiet,
-            compose,
+            compose: Composition::new(config, clock),
         })
+    }
+
+    /// The configuration of this run (file, environment, flags).
+    pub(crate) fn config(&self) -> &Config {
+        self.compose.config()
+    }
+
+    /// The clock of this run (`--now` freezes it).
+    pub(crate) fn clock(&self) -> Clock {
+        self.compose.clock()
+    }
+
+    /// The data directory (tables, state, quarantine).
+    pub(crate) fn data(&self) -> &DataDir {
+        self.compose.data()
     }
 
     /// The catalog, including custom sources with their inferred schemas.

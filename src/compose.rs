@@ -30,11 +30,12 @@ use mantissa_detector::testing::ScratchStores;
 use mantissa_detector::{Detector, LoadReport};
 use mantissa_router::{Router, RouterError};
 
-/// Why a backend could not be built.
+/// Why a backend could not be built. The cause is the error's `source`
+/// (`{:#}` prints both).
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
     /// A store does not open.
-    #[error("cannot open the {what} ({location}): {source}")]
+    #[error("cannot open the {what} ({location})")]
     Store {
         /// Which store.
         what: &'static str,
@@ -45,10 +46,10 @@ pub enum ComposeError {
         source: StoreError,
     },
     /// The query engine does not start.
-    #[error("cannot start the query engine: {0}")]
+    #[error("cannot start the query engine")]
     Engine(#[source] EngineError),
     /// The router's configuration is unusable.
-    #[error("the [router] configuration: {0}")]
+    #[error("the [router] configuration")]
     Router(#[source] RouterError),
 }
 

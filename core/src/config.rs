@@ -659,9 +659,37 @@ fn render_figment_error(e: figment::Error) -> String {
     // Figment errors carry provenance ("in TOML file mantissa.toml"); keep every
     // one of them, one per line, with the key path without figment's profile.
     e.into_iter()
-        .map(|e| e.to_string().replace("\"default.", "\""))
+        .map(|e| {
+            let text = e.to_string().replace("\"default.", "\"");
+            match &e.kind {
+                figment::error::Kind::UnknownVariant(_, valid) => plain_variants(&text, valid),
+                _ => text,
+            }
+        })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Figment renders the valid values of an enum with nested backticks
+/// (``expected `one of `a`, `b``` ``); say them plainly, each quoted once.
+fn plain_variants(text: &str, valid: &[&str]) -> String {
+    let (Some(start), Some(end)) = (text.find(", expected "), text.find(" for key ")) else {
+        return text.to_string();
+    };
+    if start > end {
+        return text.to_string();
+    }
+    let list = valid
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = if valid.len() == 1 {
+        format!(", expected {list}")
+    } else {
+        format!(", expected one of {list}")
+    };
+    format!("{}{expected}{}", &text[..start], &text[end..])
 }
 
 #[cfg(test)]
@@ -672,6 +700,28 @@ fn render_figment_error(e: figment::Error) -> String {
 mod tests {
     use super::*;
     use figment::Jail;
+
+    #[test]
+    fn unknown_backend_types_name_the_valid_ones_plainly() {
+        Jail::expect_with(|jail| {
+            jail.create_file("mantissa.toml", "[stores]\ntype = \"dynamodb\"\n")?;
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(
+                e.contains("found `dynamodb`, expected `sqlite` for key \"stores.type\""),
+                "{e}"
+            );
+            jail.create_file(
+                "mantissa.toml",
+                "[router.destinations.m]\ntype = \"email\"\nhost = \"h\"\nfrom = \"a@b.c\"\nto = [\"x@y.z\"]\ntls = \"ssl\"\n",
+            )?;
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(
+                e.contains("found `ssl`, expected one of `none`, `starttls`, `tls` for key"),
+                "{e}"
+            );
+            Ok(())
+        });
+    }
 
     #[test]
     fn defaults_are_valid() {

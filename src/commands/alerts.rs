@@ -93,7 +93,7 @@ fn change(
         to,
         actor,
         note: args.note.clone(),
-        at: app.clock.now(),
+        at: app.clock().now(),
     };
     match rt.block_on(store.transition(&alert.id, &change))? {
         Transition::Changed { alert, from } => {
@@ -130,7 +130,9 @@ pub(crate) fn propagate(
         return Ok(());
     };
     rt.block_on(async {
-        router.status_changed(alert, from, app.clock.now()).await?;
+        router
+            .status_changed(alert, from, app.clock().now())
+            .await?;
         let report = router
             .drain(tokio::time::Instant::now() + std::time::Duration::from_secs(30))
             .await?;

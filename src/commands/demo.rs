@@ -15,18 +15,18 @@ use crate::output;
 use crate::progress::Bar;
 
 pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
-    let end = match app.clock.is_frozen() {
-        true => app.clock.now(),
+    let end = match app.clock().is_frozen() {
+        true => app.clock().now(),
         false => app
-            .clock
+            .clock()
             .now()
             .duration_trunc(TimeDelta::hours(1))
-            .unwrap_or_else(|_| app.clock.now()),
+            .unwrap_or_else(|_| app.clock().now()),
     };
     let raw_dir = args
         .raw_dir
         .clone()
-        .unwrap_or_else(|| app.data.root().join("raw").join("demo"));
+        .unwrap_or_else(|| app.data().root().join("raw").join("demo"));
     let opts = DemoOptions {
         seed: args.seed,
         events: args.events,
@@ -62,7 +62,7 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let bar = Bar::bytes(app.quiet, "ingesting");
-    let report = Ingestor::new(&app.config).run(
+    let report = Ingestor::new(app.config()).run(
         std::slice::from_ref(&raw_dir),
         &IngestOptions::default(),
         &bar,
@@ -111,10 +111,10 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
     // The way the user started us (target/release/mantissa after `cargo run`).
     let exe = std::env::args().next().unwrap_or_else(|| "mantissa".into());
-    let dd = if app.config.data_dir == mantissa_core::config::Config::default().data_dir {
+    let dd = if app.config().data_dir == mantissa_core::config::Config::default().data_dir {
         String::new()
     } else {
-        format!(" --data-dir {}", app.config.data_dir.display())
+        format!(" --data-dir {}", app.config().data_dir.display())
     };
     say("\nTry:".into());
     say(format!("  {exe}{dd} tables"));

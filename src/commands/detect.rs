@@ -17,14 +17,20 @@ use crate::progress::Bar;
 pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let loaded = app.rules(&args.sources);
     report_load_errors(app, &loaded);
-    if !app.data.tables().is_dir() && !app.quiet {
+    if !app.data().tables().is_dir() && !app.quiet {
         eprintln!(
             "warning: no log tables in {}; ingest logs first (`mantissa ingest PATH` or `mantissa demo`), or pass --data-dir",
-            app.data.root().display()
+            app.data().root().display()
         );
     }
     let rules = select(&loaded, &args.only)?;
     let detector = app.detector()?;
+    // Built before any rule runs: a broken [router] stops the run before
+    // alerts are stored that it could then not send.
+    let router = match (&args.from, args.watch) {
+        (None, false) => app.router(detector.alerts().clone())?,
+        _ => None,
+    };
     let rt = app.runtime()?;
     let enabled = rt.block_on(detector.enabled(rules))?;
     if enabled.is_empty() {
@@ -32,7 +38,7 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     if args.watch {
-        if app.clock.is_frozen() {
+        if app.clock().is_frozen() {
             bail!("--watch runs on the real clock; to replay the past use --from and --to");
         }
         return watch(app, args, &detector, &rt);
@@ -57,12 +63,12 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
             bar.finish();
             r
         }
-        _ => rt.block_on(detector.cycle(&enabled, app.clock.now()))?,
+        _ => rt.block_on(detector.cycle(&enabled, app.clock().now()))?,
     };
     print_report(app, &report, args.format, enabled.len());
-    if args.from.is_none() {
-        route(app, &rt, detector.alerts(), &report.alerts())?;
-    } else if !report.alerts().is_empty() && !app.quiet {
+    if let Some(router) = &router {
+        route(app, &rt, router, detector.alerts(), &report.alerts())?;
+    } else if args.from.is_some() && !report.alerts().is_empty() && !app.quiet {
         eprintln!(
             "alerts from a replay are stored (`mantissa alerts list`), not sent to destinations"
         );
@@ -74,25 +80,29 @@ pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
 /// rest in the outbox (`mantissa alerts deliver` or the next run sends them).
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Sends new and updated alerts to their destinations (when a router is
-/// configured) and waits up to [`DRAIN`] for the deliveries.
-pub(crate) fn route(
+/// Sends new and updated alerts to their destinations and waits up to
+/// [`DRAIN`] for the deliveries.
+fn route(
     app: &App,
     rt: &tokio::runtime::Runtime,
+    router: &mantissa_router::Router,
     store: &std::sync::Arc<dyn mantissa_core::alert::AlertStore>,
     alerts: &[Raised],
 ) -> anyhow::Result<()> {
-    let Some(router) = app.router(store.clone())? else {
-        return Ok(());
-    };
-    let now = app.clock.now();
+    let now = app.clock().now();
     rt.block_on(async {
-        if let Some((id, e)) = mantissa::service::hand_off(&router, alerts, now)
-            .await
-            .into_iter()
-            .next()
-        {
-            return Err(anyhow::Error::new(e).context(format!("cannot route alert {id}")));
+        // One alert that cannot be queued never keeps the others from
+        // their destinations; every failure is named, then the run fails.
+        let failed = mantissa::service::hand_off(router, alerts, now).await;
+        for (id, e) in &failed {
+            eprintln!("error: cannot queue alert {id} for delivery: {e}");
+        }
+        if !failed.is_empty() {
+            anyhow::bail!(
+                "{} of {} alerts could not be queued for delivery; they are stored (`mantissa alerts list`)",
+                failed.len(),
+                alerts.len()
+            );
         }
         let report = router.drain(tokio::time::Instant::now() + DRAIN).await?;
         report_deliveries(app, &report, store.pending().await.unwrap_or(0));
@@ -127,7 +137,7 @@ pub(crate) fn report_deliveries(app: &App, r: &mantissa_router::DeliveryReport, 
 /// A time on the command line: RFC 3339, a date, `now`, or a duration back
 /// from now (`7d`, `36h`), all relative to `--now` when given.
 pub(crate) fn time_arg(app: &App, text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    let now = app.clock.now();
+    let now = app.clock().now();
     if text.trim().eq_ignore_ascii_case("now") {
         return Ok(now);
     }

@@ -20,7 +20,7 @@ pub(crate) fn run(app: &App, args: &DiscordArgs) -> anyhow::Result<ExitCode> {
 
 fn register(app: &App, guild: Option<&str>) -> anyhow::Result<ExitCode> {
     mantissa_router::install_crypto_provider();
-    let cfg = &app.config.discord;
+    let cfg = &app.config().discord;
     let Some(token) = cfg.bot_token.clone() else {
         anyhow::bail!(
             "discord.bot_token is not set: set MANTISSA_DISCORD_BOT_TOKEN (Developer Portal → Bot → Token)"

@@ -13,7 +13,7 @@ pub(crate) fn run(app: &App, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let opts = IngestOptions {
         source: args.source.clone(),
     };
-    let report = Ingestor::new(&app.config).run(&args.paths, &opts, &bar);
+    let report = Ingestor::new(app.config()).run(&args.paths, &opts, &bar);
     bar.finish();
     let report = report?;
     match args.format {

@@ -139,7 +139,7 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
                 if r.tests.is_empty() {
                     untested.push(r.id.as_str());
                 }
-                for t in run_tests(r, &app.config, &app.compose) {
+                for t in run_tests(r, app.config(), &app.compose) {
                     match &t.result {
                         Ok(()) => passed += 1,
                         Err(e) => {

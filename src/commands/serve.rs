@@ -21,11 +21,11 @@ use crate::cli::ServeArgs;
 
 pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     mantissa_router::install_crypto_provider();
-    check_channel_tables(&app.config.permissions, &app.catalog())?;
+    check_channel_tables(&app.config().permissions, &app.catalog())?;
     let service = Service::new(app.compose.clone(), args.translator.policy())?;
     let router = service.router().cloned();
     let seen = app.compose.seen_store()?;
-    let slack_cfg = &app.config.slack;
+    let slack_cfg = &app.config().slack;
     let verifier = slack_cfg
         .signing_secret
         .as_ref()
@@ -62,7 +62,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "slack.signing_secret is set but slack.bot_token is not: set MANTISSA_SLACK_BOT_TOKEN (xoxb-…, Slack app → OAuth & Permissions)"
         ),
     };
-    let discord_cfg = &app.config.discord;
+    let discord_cfg = &app.config().discord;
     let discord = match (&discord_cfg.public_key, &discord_cfg.application_id) {
         (Some(key), Some(application_id)) => Some(DiscordSettings {
             verifier: DiscordVerifier::from_hex(key, system_clock())?,
@@ -94,15 +94,15 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             token.clone(),
         )),
     };
-    let mut api_tokens = app.config.api.tokens.clone();
-    api_tokens.extend(app.config.api.token.clone());
-    let jwt = match &app.config.api.jwt {
+    let mut api_tokens = app.config().api.tokens.clone();
+    api_tokens.extend(app.config().api.token.clone());
+    let jwt = match &app.config().api.jwt {
         Some(cfg) => Some(Arc::new(
             mantissa_bot::jwt::JwtVerifier::new(cfg.clone()).context("[api.jwt] is not usable")?,
         )),
         None => None,
     };
-    let clock = app.clock;
+    let clock = app.clock();
     // Answers (queries, rule tests) run on their own runtime so a burst of
     // questions never delays the acks Slack waits for.
     let work = tokio::runtime::Builder::new_multi_thread()
@@ -120,7 +120,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         jwt,
         seen,
         now: Arc::new(move || clock.now()),
-        permissions: app.config.permissions.clone(),
+        permissions: app.config().permissions.clone(),
     });
     let rt = app.runtime()?;
     rt.block_on(async move {
@@ -144,7 +144,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 } else {
                     "off (no signing secret / bot token)"
                 },
-                match (state.discord.is_some(), app.config.discord.gateway) {
+                match (state.discord.is_some(), app.config().discord.gateway) {
                     (true, true) => "POST /discord/interactions + gateway",
                     (true, false) => "POST /discord/interactions",
                     (false, true) => "gateway",

@@ -22,7 +22,7 @@ pub(crate) fn run(app: &App, args: &SqlArgs) -> anyhow::Result<ExitCode> {
     let mut runs: Vec<Duration> = Vec::new();
     let mut result: Option<QueryResult> = None;
     for _ in 0..args.repeat.max(1) {
-        match rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock))) {
+        match rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock()))) {
             Ok(r) => {
                 runs.push(r.elapsed);
                 result = Some(r);

@@ -23,7 +23,7 @@ pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
             t = t.name
         );
         let guarded = guard.check(&sql)?;
-        let r = rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock)))?;
+        let r = rt.block_on(engine.execute(&guarded, QueryTime::from_clock(&app.clock())))?;
         let (count, first, last) = r
             .batches
             .first()

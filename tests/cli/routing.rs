@@ -264,3 +264,35 @@ max_backoff_ms = 200
         "{deliveries:?}"
     );
 }
+
+/// A broken `[router]` stops `detect` before any rule runs (no alert is
+/// stored that could then not be sent), names the problem once, and does
+/// not get in the way of questions, which need no router.
+#[test]
+fn a_broken_router_stops_detect_first_and_leaves_questions_alone() {
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[router.destinations.s]\ntype = \"slack\"\nchannel = \"C1\"\n\
+         [router.default_route]\ndestinations = [\"s\"]\n",
+    )
+    .unwrap();
+    ingest_brute_force(&r);
+    let rules = example_rule_dir(&r);
+    let out = detect_example(&r, &rules, "2024-03-10T10:30:00Z", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.matches("bot_token is not set").count(), 1, "{err}");
+    assert!(err.contains("MANTISSA_SLACK_BOT_TOKEN"), "{err}");
+    assert!(
+        r.ok(&["alerts", "list"]).is_empty()
+            || !r.ok(&["alerts", "list"]).contains("suspicious-logins")
+    );
+    let answer = r.ok(&[
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "ask",
+        "failed console logins by source IP",
+    ]);
+    assert!(answer.contains("203.0.113"), "{answer}");
+}
