@@ -14,25 +14,44 @@
 //! - [`store`]: the backend-neutral [`store::StoreError`] every store returns;
 //!   [`rule_state`] (the detector's per-rule state) and [`dedup`] (claim an id
 //!   once) are stores too; [`conformance`] (feature `conformance`) tests them all.
+//! - `chat` (feature `chat`): the Slack and Discord clients, limits and button ids.
 //! - [`answer`]: the translator policy and the translate → guard → run → repair loop.
+//!
+//! Features: without the defaults the crate is config, clock, the alert model
+//! and the store traits, which is all `bot` and `router` need. `sqlite` adds
+//! the embedded stores, `query` the catalog, ingest, guard, engine, translator
+//! and sessions (DataFusion), `llm` the LLM translators and the answer loop,
+//! `demo` the log generator.
 
 pub mod alert;
+#[cfg(feature = "llm")]
 pub mod answer;
+#[cfg(feature = "query")]
 pub mod catalog;
+#[cfg(feature = "chat")]
+pub mod chat;
 pub mod clock;
 pub mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod dedup;
+#[cfg(feature = "demo")]
 pub mod demo;
+#[cfg(feature = "query")]
 pub mod engine;
+#[cfg(feature = "query")]
 pub mod guard;
+#[cfg(feature = "query")]
 pub mod ingest;
+#[cfg(feature = "llm")]
 pub mod llm;
+#[cfg(feature = "query")]
 pub mod nl;
 pub mod rule_state;
+#[cfg(feature = "query")]
 pub mod session;
 pub mod store;
 
+#[cfg(feature = "query")]
 /// Arrow is the interchange format for query results across engines.
 pub use datafusion::arrow;

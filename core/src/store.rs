@@ -8,7 +8,7 @@
 //! (tell the user, retry, give up) without knowing which backend they run
 //! on, and no store trait names a backend's types.
 //!
-//! The traits: [`crate::alert::AlertStore`], [`crate::session::SessionStore`],
+//! The traits: [`crate::alert::AlertStore`], `session::SessionStore` (feature `query`),
 //! [`crate::rule_state::RuleStateStore`], [`crate::dedup::SeenStore`]. Each
 //! has one conformance suite in `crate::conformance` (feature
 //! `conformance`) that every implementation passes.

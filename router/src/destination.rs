@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mantissa_core::alert::{Alert, Delivery};
+use mantissa_core::chat::ApiError;
+use mantissa_core::chat::http::retry_after_header;
 use serde_json::Value;
 
 /// A place alerts are sent to.
@@ -124,11 +126,21 @@ pub(crate) fn transport_error(what: &str, e: reqwest::Error) -> SendError {
     SendError::retryable(None, format!("{what}: {cause}"))
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is not used by these APIs).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+/// A failed Slack or Discord call as a failed attempt: retryable when the
+/// platform's answer says a retry can help, with the wait it asked for.
+pub(crate) fn api_error(e: ApiError) -> SendError {
+    let kind = if e.is_retryable() {
+        SendErrorKind::Retryable {
+            retry_after: e.retry_after(),
+        }
+    } else {
+        SendErrorKind::Permanent
+    };
+    SendError {
+        kind,
+        status_code: e.status(),
+        message: e.to_string(),
+    }
 }
 
 /// Classifies a non-success HTTP status: 429 and 408 and 5xx are retryable
@@ -145,7 +157,7 @@ pub(crate) fn status_error(
     if code == 429 || code == 408 || status.is_server_error() {
         SendError {
             kind: SendErrorKind::Retryable {
-                retry_after: retry_after(headers),
+                retry_after: retry_after_header(headers),
             },
             status_code: Some(code),
             message,

@@ -7,31 +7,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mantissa_core::alert::{Alert, AlertStatus, Delivery, DeliveryAction};
+use mantissa_core::chat::actions::AlertAction;
+use mantissa_core::chat::discord::DiscordClient;
+use mantissa_core::chat::discord::message::{
+    MAX_CUSTOM_ID, MAX_DESCRIPTION, MAX_FIELD_VALUE, MAX_FIELDS, MAX_FOOTER, MAX_TITLE, MAX_TOTAL,
+};
+use mantissa_core::chat::http::HttpOptions;
 use mantissa_core::config::Secret;
 use serde_json::{Value, json};
 
-use crate::destination::{
-    Destination, SendError, Sent, http_client, status_error, transport_error,
-};
+use crate::destination::{Destination, SendError, Sent, api_error};
 use crate::render::{
     digest_lines, digest_summary, evidence_lines, mitre_url, severity_color, severity_label,
     status_line, truncate, value_text,
 };
-
-/// Longest embed title.
-pub const MAX_TITLE: usize = 256;
-/// Longest embed description.
-pub const MAX_DESCRIPTION: usize = 4096;
-/// Most embed fields.
-pub const MAX_FIELDS: usize = 25;
-/// Longest field name.
-pub const MAX_FIELD_NAME: usize = 256;
-/// Longest field value.
-pub const MAX_FIELD_VALUE: usize = 1024;
-/// Longest footer.
-pub const MAX_FOOTER: usize = 2048;
-/// Most characters across title, description, fields and footer.
-pub const MAX_TOTAL: usize = 6000;
 
 /// Where messages go.
 #[derive(Debug, Clone)]
@@ -50,8 +39,7 @@ pub enum DiscordTarget {
 /// A Discord channel or webhook.
 #[derive(Debug, Clone)]
 pub struct DiscordDestination {
-    client: reqwest::Client,
-    api_url: String,
+    client: DiscordClient,
     target: DiscordTarget,
 }
 
@@ -59,55 +47,41 @@ impl DiscordDestination {
     /// Sends through `api_url` (`https://discord.com/api/v10`, used for bot
     /// messages) to `target`.
     pub fn new(api_url: &str, target: DiscordTarget, timeout: Duration) -> Self {
+        let token = match &target {
+            DiscordTarget::Channel { token, .. } => Some(token.clone()),
+            DiscordTarget::Webhook(_) => None,
+        };
+        // No inline rate-limit retries: the outbox schedules the retry.
+        let options = HttpOptions {
+            timeout,
+            rate_limit_retries: 0,
+        };
         Self {
-            client: http_client(timeout),
-            api_url: api_url.trim_end_matches('/').to_string(),
+            client: DiscordClient::with_options(api_url, token, options),
             target,
         }
     }
 
+    /// Posts a new message (`message_id` `None`) or edits one.
     async fn request(
         &self,
-        method: reqwest::Method,
         message_id: Option<&str>,
         body: &Value,
     ) -> Result<(Value, u16), SendError> {
-        let req = match &self.target {
-            DiscordTarget::Channel { channel_id, token } => {
-                let url = match message_id {
-                    Some(m) => format!("{}/channels/{channel_id}/messages/{m}", self.api_url),
-                    None => format!("{}/channels/{channel_id}/messages", self.api_url),
-                };
-                self.client.request(method, url).header(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Bot {}", token.expose()),
-                )
+        let v = match (&self.target, message_id) {
+            (DiscordTarget::Channel { channel_id, .. }, None) => {
+                self.client.create_message(channel_id, body, &[]).await
             }
-            DiscordTarget::Webhook(url) => {
-                let base = url.expose().trim_end_matches('/');
-                let url = match message_id {
-                    Some(m) => format!("{base}/messages/{m}"),
-                    None => format!("{base}?wait=true"),
-                };
-                self.client.request(method, url)
+            (DiscordTarget::Channel { channel_id, .. }, Some(m)) => {
+                self.client.edit_message(channel_id, m, body).await
             }
-        };
-        let resp = req
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| transport_error("discord", e))?;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| transport_error("discord", e))?;
-        if !status.is_success() {
-            return Err(status_error("discord", status, &headers, &text));
+            (DiscordTarget::Webhook(url), None) => self.client.execute_webhook(url, body).await,
+            (DiscordTarget::Webhook(url), Some(m)) => {
+                self.client.edit_webhook_message(url, m, body).await
+            }
         }
-        let v = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok((v, status.as_u16()))
+        .map_err(api_error)?;
+        Ok((v, 200))
     }
 }
 
@@ -153,7 +127,7 @@ impl Destination for DiscordDestination {
                     body["nonce"] = json!(nonce(&delivery.key));
                     body["enforce_nonce"] = json!(true);
                 }
-                self.request(reqwest::Method::POST, None, &body).await?
+                self.request(None, &body).await?
             }
             DeliveryAction::Digest => {
                 let body = json!({
@@ -164,7 +138,7 @@ impl Destination for DiscordDestination {
                     }],
                     "allowed_mentions": { "parse": [] },
                 });
-                self.request(reqwest::Method::POST, None, &body).await?
+                self.request(None, &body).await?
             }
             DeliveryAction::StatusChange => {
                 let id = prior_id.ok_or_else(|| {
@@ -174,8 +148,7 @@ impl Destination for DiscordDestination {
                     "embeds": [alert_embed(alert)],
                     "components": alert_components(alert),
                 });
-                self.request(reqwest::Method::PATCH, Some(id), &body)
-                    .await?
+                self.request(Some(id), &body).await?
             }
             DeliveryAction::Repeat => {
                 let mut body = json!({
@@ -189,7 +162,7 @@ impl Destination for DiscordDestination {
                 if let (Some(id), DiscordTarget::Channel { .. }) = (prior_id, &self.target) {
                     body["message_reference"] = json!({ "message_id": id });
                 }
-                self.request(reqwest::Method::POST, None, &body).await?
+                self.request(None, &body).await?
             }
         };
         let message_ref = match delivery.action {
@@ -301,57 +274,19 @@ pub fn alert_components(alert: &Alert) -> Value {
         "components": [
             {
                 "type": 2, "style": 3, "label": "Acknowledge",
-                "custom_id": truncate(&format!("alert_ack:{}", alert.id), 100),
+                "custom_id": truncate(&AlertAction::Acknowledge.custom_id(&alert.id), MAX_CUSTOM_ID),
                 "disabled": alert.status != AlertStatus::Open,
             },
             {
                 "type": 2, "style": 4, "label": "Resolve",
-                "custom_id": truncate(&format!("alert_resolve:{}", alert.id), 100),
+                "custom_id": truncate(&AlertAction::Resolve.custom_id(&alert.id), MAX_CUSTOM_ID),
                 "disabled": alert.status == AlertStatus::Resolved,
             },
             {
                 "type": 2, "style": 2, "label": "Mute rule 24h",
-                "custom_id": truncate(&format!("alert_mute:{}", alert.id), 100),
+                "custom_id": truncate(&AlertAction::MuteRule.custom_id(&alert.id), MAX_CUSTOM_ID),
                 "disabled": false,
             },
         ],
     }])
-}
-
-/// Checks an embed against Discord's limits; returns every violation.
-pub fn validate_embed(embed: &Value) -> Result<(), Vec<String>> {
-    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-    let mut errors = Vec::new();
-    let mut total =
-        len(&embed["title"]) + len(&embed["description"]) + len(&embed["footer"]["text"]);
-    if len(&embed["title"]) > MAX_TITLE {
-        errors.push("title over 256".to_string());
-    }
-    if len(&embed["description"]) > MAX_DESCRIPTION {
-        errors.push("description over 4096".to_string());
-    }
-    if len(&embed["footer"]["text"]) > MAX_FOOTER {
-        errors.push("footer over 2048".to_string());
-    }
-    let fields = embed["fields"].as_array().cloned().unwrap_or_default();
-    if fields.len() > MAX_FIELDS {
-        errors.push(format!("{} fields (limit 25)", fields.len()));
-    }
-    for f in &fields {
-        total += len(&f["name"]) + len(&f["value"]);
-        if len(&f["name"]) > MAX_FIELD_NAME || len(&f["name"]) == 0 {
-            errors.push("field name empty or over 256".to_string());
-        }
-        if len(&f["value"]) > MAX_FIELD_VALUE || len(&f["value"]) == 0 {
-            errors.push("field value empty or over 1024".to_string());
-        }
-    }
-    if total > MAX_TOTAL {
-        errors.push(format!("{total} characters in total (limit 6000)"));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
 }

@@ -17,32 +17,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mantissa_core::alert::{Alert, AlertStatus, Delivery, DeliveryAction};
+use mantissa_core::chat::actions::AlertAction;
+use mantissa_core::chat::http::HttpOptions;
+use mantissa_core::chat::slack::SlackClient;
+use mantissa_core::chat::slack::blocks::{
+    MAX_CONTEXT_ELEMENTS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, MAX_TEXT,
+};
 use mantissa_core::config::Secret;
 use serde_json::{Value, json};
 
-use crate::destination::{
-    Destination, SendError, SendErrorKind, Sent, http_client, retry_after, status_error,
-    transport_error,
-};
+use crate::destination::{Destination, SendError, Sent, api_error};
 use crate::render::{
     change_line, digest_lines, digest_summary, evidence_lines, mitre_url, severity_emoji,
     severity_label, status_line, truncate, value_text,
 };
-
-/// Most blocks in one message.
-pub const MAX_BLOCKS: usize = 50;
-/// Longest section text.
-pub const MAX_SECTION_TEXT: usize = 3000;
-/// Longest header text.
-pub const MAX_HEADER_TEXT: usize = 150;
-/// Most fields in one section.
-pub const MAX_FIELDS: usize = 10;
-/// Longest section field.
-pub const MAX_FIELD_TEXT: usize = 2000;
-/// Most elements in a context block.
-pub const MAX_CONTEXT_ELEMENTS: usize = 10;
-/// Longest fallback `text` we send (Slack truncates at 40,000).
-pub const MAX_TEXT: usize = 4000;
 
 /// The metadata `event_type` of first messages.
 pub const METADATA_EVENT_TYPE: &str = "mantissa_alert";
@@ -50,9 +38,7 @@ pub const METADATA_EVENT_TYPE: &str = "mantissa_alert";
 /// A Slack channel.
 #[derive(Debug, Clone)]
 pub struct SlackDestination {
-    client: reqwest::Client,
-    api_url: String,
-    token: Secret,
+    client: SlackClient,
     channel: String,
     lease: Duration,
 }
@@ -69,56 +55,21 @@ impl SlackDestination {
         timeout: Duration,
         lease: Duration,
     ) -> Self {
+        // No inline rate-limit retries: the outbox schedules the retry at
+        // Slack's `Retry-After`, so a worker never sleeps on one channel.
+        let options = HttpOptions {
+            timeout,
+            rate_limit_retries: 0,
+        };
         Self {
-            client: http_client(timeout),
-            api_url: api_url.trim_end_matches('/').to_string(),
-            token,
+            client: SlackClient::with_options(api_url, token, options),
             channel: channel.to_string(),
             lease,
         }
     }
 
     async fn call(&self, method: &str, body: &Value) -> Result<Value, SendError> {
-        let resp = self
-            .client
-            .post(format!("{}/{method}", self.api_url))
-            .bearer_auth(self.token.expose())
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| transport_error(&format!("slack {method}"), e))?;
-        self.read(method, resp).await
-    }
-
-    async fn read(&self, method: &str, resp: reqwest::Response) -> Result<Value, SendError> {
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| transport_error(&format!("slack {method}"), e))?;
-        if !status.is_success() {
-            return Err(status_error(
-                &format!("slack {method}"),
-                status,
-                &headers,
-                &text,
-            ));
-        }
-        let v: Value = serde_json::from_str(&text).map_err(|e| {
-            SendError::retryable(
-                Some(status.as_u16()),
-                format!("slack {method}: response is not JSON: {e}"),
-            )
-        })?;
-        if v.get("ok").and_then(Value::as_bool) == Some(true) {
-            return Ok(v);
-        }
-        let error = v
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown_error");
-        Err(api_error(method, error, status.as_u16(), &headers))
+        self.client.call(method, body).await.map_err(api_error)
     }
 
     /// A message a lost attempt already posted, found by its metadata: a
@@ -149,15 +100,7 @@ impl SlackDestination {
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }
-            let resp = self
-                .client
-                .get(format!("{}/{method}", self.api_url))
-                .bearer_auth(self.token.expose())
-                .query(&query)
-                .send()
-                .await
-                .map_err(|e| transport_error(&format!("slack {method}"), e))?;
-            let v = self.read(method, resp).await?;
+            let v = self.client.get(method, &query).await.map_err(api_error)?;
             for m in v
                 .get("messages")
                 .and_then(Value::as_array)
@@ -237,33 +180,6 @@ impl SlackDestination {
             SendError::permanent(Some(200), "slack chat.postMessage: response has no `ts`")
         })?;
         Ok((json!({ "channel": channel, "ts": ts }), 200))
-    }
-}
-
-fn api_error(
-    method: &str,
-    error: &str,
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-) -> SendError {
-    let message = format!("slack {method}: {error}");
-    match error {
-        "ratelimited" | "rate_limited" => SendError {
-            kind: SendErrorKind::Retryable {
-                retry_after: retry_after(headers),
-            },
-            status_code: Some(status),
-            message,
-        },
-        "internal_error"
-        | "fatal_error"
-        | "service_unavailable"
-        | "request_timeout"
-        | "team_added_to_org" => SendError::retryable(Some(status), message),
-        // channel_not_found, not_in_channel, invalid_auth, token_revoked,
-        // account_inactive, is_archived, invalid_blocks, msg_too_long,
-        // missing_scope, message_not_found, … : retrying cannot help.
-        _ => SendError::permanent(Some(status), message),
     }
 }
 
@@ -432,7 +348,7 @@ fn button(text: &str, action_id: &str, value: &str, style: Option<&str>) -> Valu
 /// key evidence fields, enrichment, MITRE links, evidence rows, the SQL and
 /// the action buttons (which reflect the alert's state). Every Block Kit
 /// limit is respected by truncating with a visible note
-/// ([`validate_blocks`] holds for any alert).
+/// ([`mantissa_core::chat::slack::validate_blocks`] holds for any alert).
 pub fn alert_blocks(alert: &Alert) -> Value {
     let mut blocks = Vec::new();
     blocks.push(json!({
@@ -550,13 +466,23 @@ pub fn alert_blocks(alert: &Alert) -> Value {
     let id = alert.id.as_str();
     let mut buttons = Vec::new();
     if alert.status == AlertStatus::Open {
-        buttons.push(button("Acknowledge", "alert_ack", id, Some("primary")));
+        buttons.push(button(
+            "Acknowledge",
+            AlertAction::Acknowledge.id(),
+            id,
+            Some("primary"),
+        ));
     }
     if alert.status != AlertStatus::Resolved {
-        buttons.push(button("Resolve", "alert_resolve", id, None));
+        buttons.push(button("Resolve", AlertAction::Resolve.id(), id, None));
     }
-    buttons.push(button("Show SQL", "alert_sql", id, None));
-    buttons.push(button("Mute rule 24h", "alert_mute", id, Some("danger")));
+    buttons.push(button("Show SQL", AlertAction::ShowSql.id(), id, None));
+    buttons.push(button(
+        "Mute rule 24h",
+        AlertAction::MuteRule.id(),
+        id,
+        Some("danger"),
+    ));
     blocks.push(json!({ "type": "actions", "block_id": "alert_actions", "elements": buttons }));
     Value::Array(blocks)
 }
@@ -581,94 +507,4 @@ pub fn digest_blocks(alert: &Alert, delivery: &Delivery) -> Value {
             ) }],
         },
     ])
-}
-
-/// Checks a `blocks` array against Slack's message limits (50 blocks,
-/// header ≤150, section text ≤3000, ≤10 fields of ≤2000, context ≤10
-/// elements, actions ≤25 elements, button text ≤75 and value ≤2000,
-/// ids ≤255). Returns every violation.
-pub fn validate_blocks(blocks: &Value) -> Result<(), Vec<String>> {
-    let mut errors = Vec::new();
-    let Some(list) = blocks.as_array() else {
-        return Err(vec!["blocks is not an array".into()]);
-    };
-    if list.len() > MAX_BLOCKS {
-        errors.push(format!("{} blocks (limit {MAX_BLOCKS})", list.len()));
-    }
-    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-    for (i, b) in list.iter().enumerate() {
-        if len(&b["block_id"]) > 255 {
-            errors.push(format!("block {i}: block_id over 255"));
-        }
-        match b["type"].as_str() {
-            Some("header") => {
-                if b["text"]["type"] != "plain_text" {
-                    errors.push(format!("block {i}: header text must be plain_text"));
-                }
-                if len(&b["text"]["text"]) > MAX_HEADER_TEXT {
-                    errors.push(format!("block {i}: header over {MAX_HEADER_TEXT}"));
-                }
-            }
-            Some("section") => {
-                if b.get("text").is_none() && b.get("fields").is_none() {
-                    errors.push(format!("block {i}: section without text or fields"));
-                }
-                if len(&b["text"]["text"]) > MAX_SECTION_TEXT {
-                    errors.push(format!("block {i}: section text over {MAX_SECTION_TEXT}"));
-                }
-                if let Some(fields) = b["fields"].as_array() {
-                    if fields.len() > MAX_FIELDS {
-                        errors.push(format!(
-                            "block {i}: {} fields (limit {MAX_FIELDS})",
-                            fields.len()
-                        ));
-                    }
-                    for f in fields {
-                        if len(&f["text"]) > MAX_FIELD_TEXT {
-                            errors.push(format!("block {i}: field over {MAX_FIELD_TEXT}"));
-                        }
-                    }
-                }
-            }
-            Some("context") => {
-                let els = b["elements"].as_array().map_or(0, Vec::len);
-                if els == 0 || els > MAX_CONTEXT_ELEMENTS {
-                    errors.push(format!(
-                        "block {i}: context with {els} elements (1..={MAX_CONTEXT_ELEMENTS})"
-                    ));
-                }
-                for e in b["elements"].as_array().into_iter().flatten() {
-                    if len(&e["text"]) > MAX_SECTION_TEXT {
-                        errors.push(format!(
-                            "block {i}: context element over {MAX_SECTION_TEXT}"
-                        ));
-                    }
-                }
-            }
-            Some("actions") => {
-                let els = b["elements"].as_array().map_or(0, Vec::len);
-                if els == 0 || els > 25 {
-                    errors.push(format!("block {i}: actions with {els} elements (1..=25)"));
-                }
-                for e in b["elements"].as_array().into_iter().flatten() {
-                    if len(&e["text"]["text"]) > 75 {
-                        errors.push(format!("block {i}: button text over 75"));
-                    }
-                    if len(&e["value"]) > 2000 {
-                        errors.push(format!("block {i}: button value over 2000"));
-                    }
-                    if len(&e["action_id"]) > 255 {
-                        errors.push(format!("block {i}: action_id over 255"));
-                    }
-                }
-            }
-            Some("divider") => {}
-            other => errors.push(format!("block {i}: unexpected type {other:?}")),
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use mantissa_bot::discord::COMMANDS_JSON;
-use mantissa_bot::discord::api::DiscordApi;
+use mantissa_core::chat::discord::DiscordClient;
 use serde_json::Value;
 
 use crate::app::App;
@@ -38,7 +38,7 @@ fn register(app: &App, guild: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     let commands: Value = serde_json::from_str(COMMANDS_JSON)
         .context("the built-in command definitions are not JSON; this is a bug in Mantissa Log")?;
-    let api = DiscordApi::new(&cfg.api_url, application_id, Some(token));
+    let api = DiscordClient::new(&cfg.api_url, Some(token)).for_application(application_id);
     let registered = app
         .runtime()?
         .block_on(api.register_commands(guild, &commands))

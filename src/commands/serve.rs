@@ -10,11 +10,11 @@ use mantissa::Service;
 use mantissa_bot::BotState;
 use mantissa_bot::auth::{SlackVerifier, system_clock};
 use mantissa_bot::discord::DiscordSettings;
-use mantissa_bot::discord::api::DiscordApi;
 use mantissa_bot::discord::verify::DiscordVerifier;
 use mantissa_bot::dispatch::TokioDispatcher;
 use mantissa_bot::slack::SlackSettings;
-use mantissa_bot::slack::api::SlackApi;
+use mantissa_core::chat::discord::DiscordClient;
+use mantissa_core::chat::slack::SlackClient;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
@@ -48,11 +48,11 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let slack = match (&slack_cfg.signing_secret, &slack_cfg.bot_token) {
         (_, Some(token)) if socket_token.is_some() => Some(SlackSettings {
             verifier,
-            api: SlackApi::new(&slack_cfg.api_url, token.clone()),
+            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
         }),
         (Some(_), Some(token)) => Some(SlackSettings {
             verifier,
-            api: SlackApi::new(&slack_cfg.api_url, token.clone()),
+            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
         }),
         (None, None) => None,
         (None, Some(_)) => anyhow::bail!(
@@ -66,11 +66,8 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let discord = match (&discord_cfg.public_key, &discord_cfg.application_id) {
         (Some(key), Some(application_id)) => Some(DiscordSettings {
             verifier: DiscordVerifier::from_hex(key, system_clock())?,
-            api: DiscordApi::new(
-                &discord_cfg.api_url,
-                application_id,
-                discord_cfg.bot_token.clone(),
-            ),
+            api: DiscordClient::new(&discord_cfg.api_url, discord_cfg.bot_token.clone())
+                .for_application(application_id),
         }),
         (None, _) => None,
         (Some(_), None) => anyhow::bail!(
@@ -86,11 +83,8 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("{}", mantissa_bot::discord::GatewayError::NotBuilt)
         }
         (true, Some(token)) => Some((
-            DiscordApi::new(
-                &discord_cfg.api_url,
-                discord_cfg.application_id.as_deref().unwrap_or_default(),
-                Some(token.clone()),
-            ),
+            DiscordClient::new(&discord_cfg.api_url, Some(token.clone()))
+                .for_application(discord_cfg.application_id.as_deref().unwrap_or_default()),
             token.clone(),
         )),
     };

@@ -339,7 +339,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
         asked.elapsed()
     );
     let answer = &edits[0].2;
-    mantissa_bot::discord::render::validate(answer).unwrap();
+    mantissa_core::chat::discord::validate_message(answer).unwrap();
     assert!(
         answer["content"]
             .as_str()

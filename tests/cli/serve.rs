@@ -232,7 +232,7 @@ fn slack_mentions_are_answered_in_the_thread_and_follow_ups_refine_them() {
         13,
         "header + 12 failed logins"
     );
-    mantissa_bot::slack::render::validate(&p[0]["blocks"]).unwrap();
+    mantissa_core::chat::slack::validate_blocks(&p[0]["blocks"]).unwrap();
     assert!(acked < Duration::from_secs(3), "acked in {acked:?}");
     {
         let c = calls.lock().unwrap();
@@ -798,7 +798,7 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
         .map(|b| b["text"]["text"].as_str().unwrap().to_string())
         .collect();
     assert!(all.contains("`suspicious-logins`"), "{all}");
-    mantissa_bot::slack::render::validate(&list["blocks"]).unwrap();
+    mantissa_core::chat::slack::validate_blocks(&list["blocks"]).unwrap();
 
     // Not an admin: refused, nothing changes.
     let (_, denied, _) = slash("U1", "rule disable suspicious-logins", SECRET);
@@ -873,7 +873,7 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
         "{}",
         answers[0]
     );
-    mantissa_bot::slack::render::validate(&answers[0]["blocks"]).unwrap();
+    mantissa_core::chat::slack::validate_blocks(&answers[0]["blocks"]).unwrap();
 
     // Rule tests run in the background too.
     let (_, ack, _) = slash("U1", "rule test suspicious-logins", SECRET);

@@ -83,3 +83,46 @@ fn concrete_backends_are_named_only_by_the_composition_root() {
         );
     }
 }
+
+/// The crate graph of one workspace member, normal dependencies only, with
+/// the features each crate is built with (`cargo tree -e normal,features`).
+fn dependency_tree(package: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(root())
+        .args(["tree", "--locked", "-p", package, "-e", "normal,features"])
+        .args(["--prefix", "none"])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// **Architecture Invariant:** the chat bot and the alert router compile
+/// without the query engine, the embedded stores, the LLM SDKs and the demo
+/// generator: they see the product through the core's shared model only.
+#[test]
+fn bot_and_router_are_free_of_the_engine_the_llm_sdks_and_the_demo() {
+    for package in ["mantissa-bot", "mantissa-router"] {
+        let tree = dependency_tree(package);
+        assert!(tree.contains("mantissa-core"), "{package}: {tree}");
+        for crate_name in ["datafusion", "rusqlite", "aws-sdk-bedrockruntime", "arrow"] {
+            let found: Vec<&str> = tree
+                .lines()
+                .filter(|l| l.starts_with(&format!("{crate_name} v")))
+                .collect();
+            assert!(found.is_empty(), "{package} depends on {found:?}");
+        }
+        for feature in ["query", "llm", "demo", "sqlite"] {
+            let needle = format!("mantissa-core feature \"{feature}\"");
+            assert!(
+                !tree.contains(&needle),
+                "{package} builds {needle}: turn it off in {package}'s Cargo.toml"
+            );
+        }
+    }
+}

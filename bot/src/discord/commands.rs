@@ -116,8 +116,8 @@ pub(crate) async fn command(
                         (render::text_message(&text), Vec::new())
                     }
                 };
-                if let Err(e) = render::validate(&body) {
-                    tracing::error!(error = %e, "A Discord answer broke the message limits; this is a bug in Mantissa Log.");
+                if let Err(e) = mantissa_core::chat::discord::validate_message(&body) {
+                    tracing::error!(error = %e.join("; "), "A Discord answer broke the message limits; this is a bug in Mantissa Log.");
                 }
                 if let Err(e) = api.edit_original(&token, &body, files).await {
                     tracing::warn!(error = %e, "Cannot complete a deferred Discord response.");

@@ -12,6 +12,7 @@
 //! rule (alert responders, as on Slack) and says so in the channel.
 
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
+use mantissa_core::chat::actions::AlertAction;
 use mantissa_core::clock::format_instant;
 use serde_json::{Value, json};
 
@@ -26,7 +27,8 @@ pub(crate) async fn click(state: &BotState, interaction: &Value) -> Value {
         .as_str()
         .unwrap_or_default();
     let (action, alert_id) = custom_id.split_once(':').unwrap_or((custom_id, ""));
-    if action == "alert_mute" {
+    let known = AlertAction::from_id(action);
+    if known == Some(AlertAction::MuteRule) {
         if alert_id.is_empty() {
             return ephemeral("This button names no alert.");
         }
@@ -41,9 +43,9 @@ pub(crate) async fn click(state: &BotState, interaction: &Value) -> Value {
             Err(note) => ephemeral(&note),
         };
     }
-    let to = match action {
-        "alert_ack" => AlertStatus::Acknowledged,
-        "alert_resolve" => AlertStatus::Resolved,
+    let to = match known {
+        Some(AlertAction::Acknowledge) => AlertStatus::Acknowledged,
+        Some(AlertAction::Resolve) => AlertStatus::Resolved,
         _ => {
             return ephemeral(&format!(
                 "`{}` is not available from Discord yet; use the `mantissa` CLI.",
@@ -115,8 +117,11 @@ fn updated_buttons(rows: &Value, status: AlertStatus) -> Value {
             if let Some(buttons) = row["components"].as_array_mut() {
                 for b in buttons {
                     let id = b["custom_id"].as_str().unwrap_or_default();
-                    let moot = (id.starts_with("alert_ack:") && status != AlertStatus::Open)
-                        || (id.starts_with("alert_resolve:") && status == AlertStatus::Resolved);
+                    let moot = match AlertAction::parse_custom_id(id) {
+                        Some((AlertAction::Acknowledge, _)) => status != AlertStatus::Open,
+                        Some((AlertAction::Resolve, _)) => status == AlertStatus::Resolved,
+                        _ => false,
+                    };
                     if moot {
                         b["disabled"] = json!(true);
                     }

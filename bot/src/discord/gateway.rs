@@ -1,7 +1,7 @@
 //! Gateway mode (feature `discord-gateway`): serenity's websocket client
 //! receives messages, so mentions and thread follow-ups work without a
 //! public URL. Only events come through serenity; the decisions are in
-//! [`super::threads`] and answers go out through [`DiscordApi`] like the
+//! [`super::threads`] and answers go out through [`DiscordClient`] like the
 //! rest of the adapter.
 //!
 //! Needs the privileged MESSAGE_CONTENT intent (Developer Portal → Bot →
@@ -12,17 +12,17 @@ use std::sync::{Arc, OnceLock};
 use serenity::all::{Client, Context, EventHandler, GatewayIntents, Message, Ready};
 
 use super::GatewayError;
-use super::api::DiscordApi;
 use super::threads::{self, Incoming};
 use crate::BotState;
 use crate::auth::Secret;
+use mantissa_core::chat::discord::DiscordClient;
 
 /// Whether this build has gateway mode.
 pub const BUILT: bool = true;
 
 struct Handler {
     state: Arc<BotState>,
-    api: DiscordApi,
+    api: DiscordClient,
     /// The bot's own user id, from READY.
     me: OnceLock<u64>,
 }
@@ -52,7 +52,11 @@ impl EventHandler for Handler {
 
 /// Connects to the gateway with the bot token and answers until the
 /// connection ends for good (serenity reconnects by itself).
-pub async fn run(state: Arc<BotState>, api: DiscordApi, token: Secret) -> Result<(), GatewayError> {
+pub async fn run(
+    state: Arc<BotState>,
+    api: DiscordClient,
+    token: Secret,
+) -> Result<(), GatewayError> {
     let intents = GatewayIntents::GUILD_MESSAGES
         | GatewayIntents::DIRECT_MESSAGES
         | GatewayIntents::MESSAGE_CONTENT;

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use super::GatewayError;
-use super::api::DiscordApi;
 use crate::BotState;
 use crate::auth::Secret;
+use mantissa_core::chat::discord::DiscordClient;
 
 /// Whether this build has gateway mode.
 pub const BUILT: bool = false;
@@ -13,7 +13,7 @@ pub const BUILT: bool = false;
 /// Always [`GatewayError::NotBuilt`].
 pub async fn run(
     _state: Arc<BotState>,
-    _api: DiscordApi,
+    _api: DiscordClient,
     _token: Secret,
 ) -> Result<(), GatewayError> {
     Err(GatewayError::NotBuilt)

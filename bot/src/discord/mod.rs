@@ -17,7 +17,6 @@
 //! Gateway mode ([`gateway`], cargo feature `discord-gateway`) adds
 //! mentions and thread conversations ([`threads`]) without a public URL.
 
-pub mod api;
 mod commands;
 mod components;
 #[cfg(feature = "discord-gateway")]
@@ -39,7 +38,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::BotState;
-use api::DiscordApi;
+use mantissa_core::chat::discord::DiscordClient;
 use verify::DiscordVerifier;
 
 /// The `/mantissa` command definitions registered with Discord (the
@@ -68,7 +67,7 @@ pub struct DiscordSettings {
     /// Verifies request signatures.
     pub verifier: DiscordVerifier,
     /// Completes deferred responses.
-    pub api: DiscordApi,
+    pub api: DiscordClient,
 }
 
 /// `POST /discord/interactions`.

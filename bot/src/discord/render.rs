@@ -1,5 +1,5 @@
 //! Answers as Discord messages, within Discord's limits (checked by
-//! [`validate`]).
+//! [`mantissa_core::chat::discord::validate_message`]).
 //!
 //! An answer is one embed: the interpretation as title, the result as a
 //! monospace table aligned in a code block (the description, ≤ 4096
@@ -10,34 +10,13 @@
 
 use serde_json::{Value, json};
 
-use super::api::Attachment;
 use crate::backend::{Answer, Reply};
 use crate::chat::{Flavor, Icon, clip};
+use mantissa_core::chat::discord::Attachment;
 
-/// Longest message content.
-pub const MAX_CONTENT: usize = 2000;
-/// Most embeds in a message.
-pub const MAX_EMBEDS: usize = 10;
-/// Longest embed title.
-pub const MAX_TITLE: usize = 256;
-/// Longest embed description.
-pub const MAX_DESCRIPTION: usize = 4096;
-/// Most fields in an embed.
-pub const MAX_FIELDS: usize = 25;
-/// Longest field name.
-pub const MAX_FIELD_NAME: usize = 256;
-/// Longest field value.
-pub const MAX_FIELD_VALUE: usize = 1024;
-/// Longest footer.
-pub const MAX_FOOTER: usize = 2048;
-/// Most characters across all embeds' titles, descriptions, fields and footers.
-pub const MAX_TOTAL: usize = 6000;
-/// Most action rows in a message.
-pub const MAX_ACTION_ROWS: usize = 5;
-/// Most buttons in an action row.
-pub const MAX_BUTTONS: usize = 5;
-/// Longest `custom_id`.
-pub const MAX_CUSTOM_ID: usize = 100;
+use mantissa_core::chat::discord::message::{
+    MAX_CONTENT, MAX_DESCRIPTION, MAX_EMBEDS, MAX_FIELD_VALUE, MAX_TITLE, MAX_TOTAL,
+};
 
 /// Characters shown per table cell.
 const MAX_CELL: usize = 40;
@@ -334,93 +313,10 @@ fn answer_embed(a: &Answer) -> (Value, Option<Attachment>) {
     )
 }
 
-/// Checks a message against Discord's documented limits; the error names
-/// the first violation.
-pub fn validate(message: &Value) -> Result<(), String> {
-    let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-    if len(&message["content"]) > MAX_CONTENT {
-        return Err(format!(
-            "content of {} characters (max {MAX_CONTENT})",
-            len(&message["content"])
-        ));
-    }
-    let embeds = message["embeds"].as_array().cloned().unwrap_or_default();
-    if embeds.len() > MAX_EMBEDS {
-        return Err(format!("{} embeds (max {MAX_EMBEDS})", embeds.len()));
-    }
-    let mut total = 0;
-    for (i, e) in embeds.iter().enumerate() {
-        let checks = [
-            ("title", len(&e["title"]), MAX_TITLE),
-            ("description", len(&e["description"]), MAX_DESCRIPTION),
-            ("footer", len(&e["footer"]["text"]), MAX_FOOTER),
-            ("author", len(&e["author"]["name"]), MAX_TITLE),
-        ];
-        for (what, n, max) in checks {
-            if n > max {
-                return Err(format!("embed {i}: {what} of {n} characters (max {max})"));
-            }
-            total += n;
-        }
-        let fields = e["fields"].as_array().cloned().unwrap_or_default();
-        if fields.len() > MAX_FIELDS {
-            return Err(format!(
-                "embed {i}: {} fields (max {MAX_FIELDS})",
-                fields.len()
-            ));
-        }
-        for (j, fl) in fields.iter().enumerate() {
-            let (n, v) = (len(&fl["name"]), len(&fl["value"]));
-            if n == 0 || n > MAX_FIELD_NAME {
-                return Err(format!(
-                    "embed {i} field {j}: name empty or over {MAX_FIELD_NAME}"
-                ));
-            }
-            if v == 0 || v > MAX_FIELD_VALUE {
-                return Err(format!(
-                    "embed {i} field {j}: value empty or over {MAX_FIELD_VALUE}"
-                ));
-            }
-            total += n + v;
-        }
-    }
-    if total > MAX_TOTAL {
-        return Err(format!(
-            "{total} characters across embeds (max {MAX_TOTAL})"
-        ));
-    }
-    let rows = message["components"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    if rows.len() > MAX_ACTION_ROWS {
-        return Err(format!(
-            "{} action rows (max {MAX_ACTION_ROWS})",
-            rows.len()
-        ));
-    }
-    for (i, row) in rows.iter().enumerate() {
-        let buttons = row["components"].as_array().cloned().unwrap_or_default();
-        if buttons.len() > MAX_BUTTONS {
-            return Err(format!(
-                "action row {i}: {} buttons (max {MAX_BUTTONS})",
-                buttons.len()
-            ));
-        }
-        for b in &buttons {
-            let n = len(&b["custom_id"]);
-            if b.get("custom_id").is_some() && (n == 0 || n > MAX_CUSTOM_ID) {
-                return Err(format!(
-                    "action row {i}: custom_id empty or over {MAX_CUSTOM_ID}"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use mantissa_core::chat::discord::validate_message as validate;
+
     use super::*;
     use crate::backend::Column;
 
@@ -509,24 +405,5 @@ mod tests {
         validate(&f.body).unwrap();
         let empty = reply_message(&Reply::Answer(answer(0, 2, "")), None);
         assert!(empty.body.to_string().contains("widening the time range"));
-    }
-
-    #[test]
-    fn the_validator_catches_each_limit() {
-        let e = |v: Value| validate(&v).unwrap_err();
-        assert!(e(json!({"content": "c".repeat(2001)})).contains("content"));
-        assert!(e(json!({"embeds": vec![json!({}); 11]})).contains("embeds"));
-        assert!(e(json!({"embeds": [{"title": "t".repeat(257)}]})).contains("title"));
-        assert!(e(json!({"embeds": [{"description": "d".repeat(4097)}]})).contains("description"));
-        assert!(
-            e(json!({"embeds": [{"fields": vec![json!({"name":"n","value":"v"}); 26]}]}))
-                .contains("fields")
-        );
-        assert!(
-            e(json!({"embeds": [{"fields": [{"name":"n","value":"v".repeat(1025)}]}]}))
-                .contains("value")
-        );
-        assert!(e(json!({"embeds": [{"description": "d".repeat(4000)}, {"description": "d".repeat(2001)}]})).contains("across embeds"));
-        assert!(e(json!({"components": [{"type": 1, "components": vec![json!({"custom_id": "x"}); 6]}]})).contains("buttons"));
     }
 }

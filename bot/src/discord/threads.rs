@@ -16,10 +16,10 @@
 
 use std::sync::Arc;
 
-use super::api::DiscordApi;
 use super::render;
 use crate::BotState;
 use crate::backend::Ask;
+use mantissa_core::chat::discord::DiscordClient;
 
 /// What an empty mention gets.
 pub const HELP: &str = "Ask me about your AWS logs, for example:\n• `@mantissa show me failed console logins by source IP in the last 24 hours`\n• `@mantissa top 10 API errors today`\nThen refine in the thread: \"only errors\", \"group by user\", \"same for yesterday\".";
@@ -108,7 +108,7 @@ pub fn job_for(m: &Incoming<'_>) -> Option<Job> {
 /// Answers `m` if it is for the bot: the decision, the session check,
 /// then the work on the dispatcher (thread look-up or creation, the
 /// question, the post).
-pub async fn handle(state: &Arc<BotState>, api: &DiscordApi, m: Incoming<'_>) {
+pub async fn handle(state: &Arc<BotState>, api: &DiscordClient, m: Incoming<'_>) {
     let Some(job) = job_for(&m) else {
         return;
     };
@@ -128,9 +128,9 @@ pub async fn handle(state: &Arc<BotState>, api: &DiscordApi, m: Incoming<'_>) {
 
 async fn answer(
     state: &BotState,
-    api: &DiscordApi,
+    api: &DiscordClient,
     job: Job,
-) -> Result<(), super::api::DiscordApiError> {
+) -> Result<(), mantissa_core::chat::ApiError> {
     // (where to answer, whose tables apply)
     let (channel, scope) = match job.place {
         Place::Here(c) => {
@@ -154,7 +154,7 @@ async fn answer(
         }
     };
     if job.question.is_empty() {
-        api.post_message(&channel, &render::text_message(HELP), Vec::new())
+        api.create_message(&channel, &render::text_message(HELP), &[])
             .await?;
         return Ok(());
     }
@@ -168,7 +168,7 @@ async fn answer(
         })
         .await;
     let (body, files) = render::reply_message(&reply, None).with_chart(&reply).await;
-    api.post_message(&channel, &body, files).await.map(drop)
+    api.create_message(&channel, &body, &files).await.map(drop)
 }
 
 /// A thread name from a question (1–100 characters).

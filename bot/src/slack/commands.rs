@@ -60,7 +60,7 @@ fn sections(text: &str) -> Value {
     if !cur.is_empty() {
         out.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": cur}}));
     }
-    out.truncate(render::MAX_BLOCKS);
+    out.truncate(mantissa_core::chat::slack::blocks::MAX_BLOCKS);
     Value::Array(out)
 }
 
@@ -143,7 +143,7 @@ pub(crate) async fn run(
                             {"type": "mrkdwn", "text": format!("<@{}> asked: {}", cmd.user, clip(&escape(&question), 2000))}
                         ]})];
                         blocks.extend(msg.blocks.as_array().cloned().unwrap_or_default());
-                        blocks.truncate(render::MAX_BLOCKS);
+                        blocks.truncate(mantissa_core::chat::slack::blocks::MAX_BLOCKS);
                         // No chart or CSV here: `response_url` takes a message, not
                         // files, and does not return the message's `ts` to thread on.
                         json!({"response_type": "in_channel", "text": msg.text, "blocks": blocks})

@@ -15,12 +15,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
+use mantissa_core::chat::actions::AlertAction;
 use serde_json::{Value, json};
 
-use super::api::SlackApi;
 use super::{Job, SlackSettings, answer};
 use crate::BotState;
 use crate::chat::{self, Caller, Flavor};
+use mantissa_core::chat::slack::SlackClient;
 
 /// `POST /slack/interactions`: form body `payload=<JSON>`.
 pub(crate) async fn interactions(
@@ -119,9 +120,10 @@ impl Click {
 
 async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
     let api = &slack.api;
-    let to = match click.action_id.as_str() {
-        "alert_ack" => Some(AlertStatus::Acknowledged),
-        "alert_resolve" => Some(AlertStatus::Resolved),
+    let action = AlertAction::from_id(&click.action_id);
+    let to = match action {
+        Some(AlertAction::Acknowledge) => Some(AlertStatus::Acknowledged),
+        Some(AlertAction::Resolve) => Some(AlertStatus::Resolved),
         _ => None,
     };
     if let Some(to) = to {
@@ -150,8 +152,8 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
         }
         return;
     }
-    match click.action_id.as_str() {
-        "alert_sql" => {
+    match action {
+        Some(AlertAction::ShowSql) => {
             let text = match state.backend.alert(&click.value).await {
                 Ok(Some(a)) => format!(
                     "SQL of `{}`:\n```{}```",
@@ -163,7 +165,7 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             };
             ephemeral(api, &click, &text).await;
         }
-        "alert_mute" => {
+        Some(AlertAction::MuteRule) => {
             let groups = api
                 .groups_of(&click.user, &state.permissions.slack_groups())
                 .await;
@@ -186,7 +188,7 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
                 Err(note) => ephemeral(api, &click, &note).await,
             }
         }
-        id if id.starts_with("ask_suggestion_") => {
+        _ if click.action_id.starts_with("ask_suggestion_") => {
             let job = Job {
                 session: format!("slack:{}:{}", click.channel, click.thread_ts),
                 channel: click.channel.clone(),
@@ -197,7 +199,8 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             };
             answer(state, api, job).await;
         }
-        other => {
+        _ => {
+            let other = &click.action_id;
             ephemeral(
                 api,
                 &click,
@@ -210,7 +213,7 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
     }
 }
 
-async fn ephemeral(api: &SlackApi, click: &Click, text: &str) {
+async fn ephemeral(api: &SlackClient, click: &Click, text: &str) {
     if let Err(e) = api
         .post_ephemeral(&click.channel, &click.user, Some(&click.thread_ts), text)
         .await

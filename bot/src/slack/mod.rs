@@ -7,7 +7,6 @@
 //! Retries are recognised by `event_id` and never answered twice; the bot
 //! ignores its own and other bots' messages.
 
-pub mod api;
 mod commands;
 mod interactions;
 pub mod render;
@@ -29,7 +28,7 @@ use crate::BotState;
 use crate::auth::SlackVerifier;
 use crate::backend::{Answer, Ask, Reply};
 use crate::chart;
-use api::SlackApi;
+use mantissa_core::chat::slack::SlackClient;
 
 /// Slack settings of a running bot.
 #[derive(Debug, Clone)]
@@ -38,7 +37,7 @@ pub struct SlackSettings {
     /// secret, where the HTTP endpoints refuse every request.
     pub verifier: Option<SlackVerifier>,
     /// Posts answers.
-    pub api: SlackApi,
+    pub api: SlackClient,
 }
 
 /// The help text for an empty mention.
@@ -201,7 +200,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
 
 pub use crate::chat::strip_mentions;
 
-pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
+pub(crate) async fn answer(state: &BotState, api: &SlackClient, job: Job) {
     let thread = job.thread_ts.as_deref();
     if job.question.is_empty() {
         let blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": HELP } }]);
@@ -221,8 +220,8 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
         .instrument(tracing::info_span!("ask", user = %job.user, channel = %job.channel))
         .await;
     let msg = render::reply_message(&reply);
-    if let Err(e) = render::validate(&msg.blocks) {
-        tracing::error!(error = %e, "an answer broke Block Kit limits; sending text only");
+    if let Err(e) = mantissa_core::chat::slack::validate_blocks(&msg.blocks) {
+        tracing::error!(error = %e.join("; "), "an answer broke Block Kit limits; this is a bug in Mantissa Log");
     }
     match api
         .post_message(&job.channel, thread, &msg.text, &msg.blocks)
@@ -255,7 +254,7 @@ pub(crate) async fn answer(state: &BotState, api: &SlackApi, job: Job) {
 /// Uploads `chart.png` into the thread when the answer is a time series or
 /// a grouped count ([`chart::render_for`]); a failure is logged and the
 /// text answer, already posted, stands alone.
-async fn upload_chart(api: &SlackApi, channel: &str, thread: &str, answer: &Answer) {
+async fn upload_chart(api: &SlackClient, channel: &str, thread: &str, answer: &Answer) {
     let Some(chart) = chart::render_for(answer).await else {
         return;
     };

@@ -11,24 +11,10 @@ use serde_json::{Value, json};
 
 use crate::backend::{Answer, Reply};
 
-/// Most blocks in a message.
-pub const MAX_BLOCKS: usize = 50;
-/// Most characters in a section's text.
-pub const MAX_SECTION_TEXT: usize = 3000;
-/// Most characters in a header.
-pub const MAX_HEADER_TEXT: usize = 150;
-/// Most rows in a table block (header included).
-pub const MAX_TABLE_ROWS: usize = 100;
-/// Most cells in a table row.
-pub const MAX_TABLE_COLUMNS: usize = 20;
-/// Most elements in a context block.
-pub const MAX_CONTEXT_ELEMENTS: usize = 10;
-/// Most elements in an actions block.
-pub const MAX_ACTIONS: usize = 25;
-/// Most characters of a button's text.
-pub const MAX_BUTTON_TEXT: usize = 75;
-/// Most characters of a button's value.
-pub const MAX_BUTTON_VALUE: usize = 2000;
+use mantissa_core::chat::slack::blocks::{
+    MAX_ACTIONS, MAX_BUTTON_TEXT, MAX_BUTTON_VALUE, MAX_SECTION_TEXT, MAX_TABLE_COLUMNS,
+    MAX_TABLE_ROWS,
+};
 
 /// Characters shown per table cell.
 const MAX_CELL: usize = 200;
@@ -209,83 +195,10 @@ pub fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Checks a message's blocks against Slack's documented limits; the error
-/// names the first violation.
-pub fn validate(blocks: &Value) -> Result<(), String> {
-    let blocks = blocks.as_array().ok_or("blocks must be an array")?;
-    if blocks.len() > MAX_BLOCKS {
-        return Err(format!("{} blocks (max {MAX_BLOCKS})", blocks.len()));
-    }
-    let mut tables = 0;
-    for (i, b) in blocks.iter().enumerate() {
-        let kind = b["type"].as_str().unwrap_or("");
-        let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-        match kind {
-            "section" => {
-                if len(&b["text"]["text"]) > MAX_SECTION_TEXT {
-                    return Err(format!("block {i}: section text over {MAX_SECTION_TEXT}"));
-                }
-                if let Some(f) = b["fields"].as_array() {
-                    if f.len() > 10 {
-                        return Err(format!("block {i}: more than 10 fields"));
-                    }
-                    if f.iter().any(|f| len(&f["text"]) > 2000) {
-                        return Err(format!("block {i}: a field over 2000 characters"));
-                    }
-                }
-            }
-            "header" => {
-                if len(&b["text"]["text"]) > MAX_HEADER_TEXT {
-                    return Err(format!("block {i}: header over {MAX_HEADER_TEXT}"));
-                }
-            }
-            "context" => {
-                if b["elements"].as_array().map_or(0, Vec::len) > MAX_CONTEXT_ELEMENTS {
-                    return Err(format!(
-                        "block {i}: context over {MAX_CONTEXT_ELEMENTS} elements"
-                    ));
-                }
-            }
-            "actions" => {
-                let els = b["elements"].as_array().cloned().unwrap_or_default();
-                if els.len() > MAX_ACTIONS {
-                    return Err(format!("block {i}: more than {MAX_ACTIONS} actions"));
-                }
-                for e in els {
-                    if len(&e["text"]["text"]) > MAX_BUTTON_TEXT
-                        || len(&e["value"]) > MAX_BUTTON_VALUE
-                    {
-                        return Err(format!("block {i}: button text or value too long"));
-                    }
-                }
-            }
-            "table" => {
-                tables += 1;
-                let rows = b["rows"].as_array().cloned().unwrap_or_default();
-                if rows.len() > MAX_TABLE_ROWS {
-                    return Err(format!("block {i}: table with {} rows", rows.len()));
-                }
-                if rows
-                    .iter()
-                    .any(|r| r.as_array().map_or(0, Vec::len) > MAX_TABLE_COLUMNS)
-                {
-                    return Err(format!(
-                        "block {i}: table row over {MAX_TABLE_COLUMNS} cells"
-                    ));
-                }
-            }
-            "divider" | "image" | "rich_text" | "markdown" => {}
-            other => return Err(format!("block {i}: unknown block type `{other}`")),
-        }
-    }
-    if tables > 1 {
-        return Err("more than one table in a message".into());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use mantissa_core::chat::slack::validate_blocks as validate;
+
     use super::*;
     use crate::backend::Column;
 
@@ -339,22 +252,6 @@ mod tests {
         assert_eq!(
             d.blocks[2]["elements"].as_array().unwrap().len(),
             MAX_ACTIONS
-        );
-    }
-
-    #[test]
-    fn the_validator_catches_each_limit() {
-        assert!(
-            validate(
-                &json!([{"type":"header","text":{"type":"plain_text","text":"h".repeat(151)}}])
-            )
-            .is_err()
-        );
-        assert!(validate(&Value::Array(vec![json!({"type":"divider"}); 51])).is_err());
-        assert!(validate(&json!([{"type":"table","rows":[]},{"type":"table","rows":[]}])).is_err());
-        assert!(
-            validate(&json!([{"type":"section","text":{"type":"mrkdwn","text":"s".repeat(3001)}}]))
-                .is_err()
         );
     }
 }

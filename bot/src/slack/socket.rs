@@ -20,10 +20,10 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::api::SlackApiError;
 use super::{SlackSettings, commands, interactions, on_event};
 use crate::BotState;
 use crate::auth::Secret;
+use mantissa_core::chat::ApiError;
 
 /// Why Socket Mode stopped for good.
 #[derive(Debug, thiserror::Error)]
@@ -68,13 +68,15 @@ pub async fn run(
                 backoff = Duration::from_secs(1);
                 continue;
             }
-            Err(ConnError::Api(SlackApiError::Slack { error, .. }))
+            Err(ConnError::Api(e))
                 if matches!(
-                    error.as_str(),
-                    "invalid_auth" | "not_authed" | "not_allowed_token_type" | "missing_scope"
+                    e.code(),
+                    Some(
+                        "invalid_auth" | "not_authed" | "not_allowed_token_type" | "missing_scope"
+                    )
                 ) =>
             {
-                return Err(SocketError::Auth(error));
+                return Err(SocketError::Auth(e.code().unwrap_or_default().to_string()));
             }
             Err(e) => {
                 tracing::warn!(error = %e, retry_in = ?backoff, "Socket Mode connection failed");
@@ -91,7 +93,7 @@ pub async fn run(
 #[derive(Debug, thiserror::Error)]
 enum ConnError {
     #[error(transparent)]
-    Api(#[from] SlackApiError),
+    Api(#[from] ApiError),
     #[error("WebSocket: {0}")]
     Ws(#[from] tokio_tungstenite::tungstenite::Error),
 }

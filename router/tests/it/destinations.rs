@@ -52,7 +52,7 @@ async fn slack_post_update_and_thread_replies() {
         json!({"event_type": "mantissa_alert", "event_payload": {"delivery": "a1:slack:notify", "alert_id": "a1"}})
     );
     let blocks = &body["blocks"];
-    slack::validate_blocks(blocks).unwrap();
+    mantissa_core::chat::slack::validate_blocks(blocks).unwrap();
     assert_eq!(blocks[0]["type"], "header");
     assert_eq!(
         blocks[0]["text"]["text"],
@@ -106,7 +106,7 @@ async fn slack_post_update_and_thread_replies() {
         (u["channel"].clone(), u["ts"].clone()),
         (json!("C123"), ts.clone())
     );
-    slack::validate_blocks(&u["blocks"]).unwrap();
+    mantissa_core::chat::slack::validate_blocks(&u["blocks"]).unwrap();
     assert!(
         u["blocks"]
             .to_string()
@@ -191,23 +191,23 @@ fn slack_blocks_respect_limits_on_the_longest_alert() {
         })
         .collect();
     let blocks = slack::alert_blocks(&a);
-    slack::validate_blocks(&blocks).unwrap();
+    mantissa_core::chat::slack::validate_blocks(&blocks).unwrap();
     let all = blocks.to_string();
     assert!(all.contains("truncated"), "a visible truncation note");
     assert!(all.contains("more fields in the evidence below"));
     for s in [AlertStatus::Acknowledged, AlertStatus::Resolved] {
         a.status = s;
         a.status_by = Some("x".repeat(400));
-        slack::validate_blocks(&slack::alert_blocks(&a)).unwrap();
+        mantissa_core::chat::slack::validate_blocks(&slack::alert_blocks(&a)).unwrap();
     }
     // The validator does catch violations.
     let bad = json!([{"type": "header", "text": {"type": "plain_text", "text": "h".repeat(151)}}]);
-    assert!(slack::validate_blocks(&bad).is_err());
+    assert!(mantissa_core::chat::slack::validate_blocks(&bad).is_err());
     let many: Vec<Value> = (0..51).map(|_| json!({"type": "divider"})).collect();
-    assert!(slack::validate_blocks(&Value::Array(many)).is_err());
+    assert!(mantissa_core::chat::slack::validate_blocks(&Value::Array(many)).is_err());
     // Discord embed limits on the same alert.
     let embed = mantissa_router::discord::alert_embed(&a);
-    mantissa_router::discord::validate_embed(&embed).unwrap();
+    mantissa_core::chat::discord::validate_embed(&embed).unwrap();
 }
 
 #[tokio::test]
@@ -396,7 +396,7 @@ async fn discord_embed_components_and_edit() {
             .contains("[T1078.004](https://attack.mitre.org/techniques/T1078/004/)")
     );
     assert_eq!(e["fields"][0]["name"], "useridentity.arn");
-    mantissa_router::discord::validate_embed(e).unwrap();
+    mantissa_core::chat::discord::validate_embed(e).unwrap();
     assert_eq!(
         b["nonce"],
         mantissa_router::discord::nonce("d1:discord:notify")

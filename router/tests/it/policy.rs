@@ -172,7 +172,7 @@ async fn quiet_grouping_folds_the_rest_into_one_digest() {
         assert!(blocks.contains(&format!("(g{i})")), "{blocks}");
     }
     assert!(!blocks.contains("(g1)"));
-    mantissa_router::slack::validate_blocks(&posts[3]["blocks"]).unwrap();
+    mantissa_core::chat::slack::validate_blocks(&posts[3]["blocks"]).unwrap();
     assert_eq!(
         deliveries(&store, "g2").await[0].status,
         DeliveryStatus::Delivered
