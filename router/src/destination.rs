@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use mantissa_core::alert::{Alert, Delivery};
 use mantissa_core::chat::ApiError;
-use mantissa_core::chat::http::retry_after_header;
+use mantissa_core::chat::http::{retry_after_header, transport_cause};
 use serde_json::Value;
 
 /// A place alerts are sent to.
@@ -108,22 +108,7 @@ pub(crate) fn http_client(timeout: Duration) -> reqwest::Client {
 /// A transport error (no response): always retryable. The URL is removed
 /// from the message because webhook URLs carry tokens.
 pub(crate) fn transport_error(what: &str, e: reqwest::Error) -> SendError {
-    let cause = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "cannot connect".to_string()
-    } else {
-        let e = e.without_url();
-        let mut msg = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            source = s.source();
-        }
-        msg
-    };
-    SendError::retryable(None, format!("{what}: {cause}"))
+    SendError::retryable(None, format!("{what}: {}", transport_cause(e)))
 }
 
 /// A failed Slack or Discord call as a failed attempt: retryable when the

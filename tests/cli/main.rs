@@ -8,6 +8,8 @@ use serde_json::Value;
 
 mod alerts;
 mod discord;
+#[cfg(feature = "discord-gateway")]
+mod gateway;
 mod llm;
 mod routing;
 mod serve;

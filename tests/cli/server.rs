@@ -48,6 +48,8 @@ pub(crate) fn start(
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            // Shown with the test's output when it fails.
+            eprintln!("serve: {line}");
             if let Some(addr) = line.strip_prefix("listening on ") {
                 let _ = tx.send(addr.to_string());
             }

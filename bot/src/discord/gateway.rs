@@ -9,7 +9,9 @@
 
 use std::sync::{Arc, OnceLock};
 
-use serenity::all::{Client, Context, EventHandler, GatewayIntents, Message, Ready};
+use serenity::all::{
+    ClientBuilder, Context, EventHandler, GatewayIntents, HttpBuilder, Message, Ready,
+};
 
 use super::GatewayError;
 use super::threads::{self, Incoming};
@@ -65,7 +67,17 @@ pub async fn run(
         api,
         me: OnceLock::new(),
     };
-    let mut client = Client::builder(token.expose(), intents)
+    // Serenity asks the REST API for the gateway URL. With `discord.api_url`
+    // pointing elsewhere (a local server in tests, an API proxy), serenity's
+    // requests go there too: it replaces `https://discord.com` with the proxy.
+    // Its rate limiter ignores the proxy, so it is off then; serenity makes
+    // that one call only (answers go through our own client, rate limits
+    // included).
+    let mut http = HttpBuilder::new(token.expose());
+    if let Some(proxy) = proxy_for(handler.api.base()) {
+        http = http.proxy(proxy).ratelimiter_disabled(true);
+    }
+    let mut client = ClientBuilder::new_with_http(http.build(), intents)
         .event_handler(handler)
         .await
         .map_err(|e| GatewayError::Gateway(e.to_string()))?;
@@ -73,4 +85,26 @@ pub async fn run(
         .start()
         .await
         .map_err(|e| GatewayError::Gateway(e.to_string()))
+}
+
+/// The origin serenity should send its REST calls to when `api_url` is not
+/// Discord's own (`http://127.0.0.1:3000/api/v10` → `http://127.0.0.1:3000`).
+fn proxy_for(api_url: &str) -> Option<String> {
+    let base = api_url.trim_end_matches('/');
+    if base == mantissa_core::chat::discord::DEFAULT_API_URL {
+        return None;
+    }
+    Some(base.strip_suffix("/api/v10").unwrap_or(base).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_non_default_api_url_is_a_proxy() {
+        assert_eq!(super::proxy_for("https://discord.com/api/v10"), None);
+        assert_eq!(
+            super::proxy_for("http://127.0.0.1:9/discord/api/v10/").as_deref(),
+            Some("http://127.0.0.1:9/discord")
+        );
+    }
 }

@@ -219,25 +219,10 @@ impl Transport {
 
     /// A transport failure, without the URL (it may hold a token).
     fn transport(&self, call: &str, e: reqwest::Error) -> ApiError {
-        let cause = if e.is_timeout() {
-            "timed out".to_string()
-        } else if e.is_connect() {
-            "cannot connect".to_string()
-        } else {
-            let e = e.without_url();
-            let mut msg = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                msg.push_str(": ");
-                msg.push_str(&s.to_string());
-                source = s.source();
-            }
-            msg
-        };
         ApiError::Transport {
             platform: self.platform,
             call: call.to_string(),
-            cause,
+            cause: transport_cause(e),
         }
     }
 
@@ -281,6 +266,26 @@ impl Transport {
             message: message.into(),
         }
     }
+}
+
+/// Why a request got no answer, in words, without the URL (webhook and
+/// interaction URLs carry tokens).
+pub fn transport_cause(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".to_string();
+    }
+    if e.is_connect() {
+        return "cannot connect".to_string();
+    }
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
 }
 
 /// What came back from one call.

@@ -31,8 +31,18 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// The body as JSON; for a multipart body (a message with files), its
+    /// `payload_json` part.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+        if let Ok(v) = serde_json::from_slice(&self.body) {
+            return v;
+        }
+        let text = String::from_utf8_lossy(&self.body);
+        text.split_once("name=\"payload_json\"")
+            .and_then(|(_, rest)| rest.split_once("\r\n\r\n"))
+            .and_then(|(_, rest)| rest.split_once("\r\n--"))
+            .and_then(|(json, _)| serde_json::from_str(json).ok())
+            .unwrap_or(Value::Null)
     }
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers
@@ -69,6 +79,10 @@ pub struct State {
     pub pd: Mutex<HashMap<String, (String, Vec<Value>)>>,
     /// Discord messages by id.
     pub discord: Mutex<Vec<Value>>,
+    /// Discord threads started: (thread id, parent channel id).
+    pub discord_threads: Mutex<Vec<(String, String)>>,
+    /// The URL `GET /discord/gateway` hands out ([`Fake::use_gateway`]).
+    pub gateway_url: Mutex<Option<String>>,
     /// Webhook deliveries accepted (first per Idempotency-Key).
     pub hooks: Mutex<Vec<Recorded>>,
     seq: Mutex<u64>,
@@ -93,6 +107,23 @@ impl Fake {
             axum::serve(listener, app).await.ok();
         });
         Fake { url, state }
+    }
+
+    /// Makes `GET /discord/gateway` point clients at `gateway`.
+    pub fn use_gateway(&self, gateway: &crate::GatewayFake) {
+        *self.state.gateway_url.lock().unwrap() = Some(gateway.url.clone());
+    }
+
+    /// Discord messages posted in a channel or thread, in order.
+    pub fn discord_messages(&self, channel_id: &str) -> Vec<Value> {
+        self.state
+            .discord
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m["channel_id"] == channel_id)
+            .cloned()
+            .collect()
     }
 
     pub fn fault(&self, path_contains: &str, fault: Fault) {
@@ -159,9 +190,12 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Discord REST is served both at `/discord/…` and, as API clients that
+    // take an origin build it (serenity's proxy), at `/discord/api/v10/…`.
+    let path = uri.path().replacen("/discord/api/v10/", "/discord/", 1);
     let rec = Recorded {
         method: method.to_string(),
-        path: uri.path().to_string(),
+        path,
         query: uri.query().unwrap_or_default().to_string(),
         headers,
         body,
@@ -257,6 +291,12 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         )
             .into_response();
     }
+    if p == "/discord/gateway" {
+        return match state.gateway_url.lock().unwrap().clone() {
+            Some(url) => axum::Json(json!({ "url": url })).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
     if let Some(rest) = p.strip_prefix("/discord/channels/") {
         if rec.header("authorization").as_deref() != Some(&format!("Bot {DISCORD_TOKEN}")) {
             return (
@@ -267,8 +307,28 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         }
         let parts: Vec<&str> = rest.split('/').collect();
         let channel = parts[0];
+        if rec.method == "GET" && parts.len() == 1 {
+            let threads = state.discord_threads.lock().unwrap();
+            let parent = threads.iter().find(|(t, _)| t == channel).map(|(_, p)| p);
+            return axum::Json(match parent {
+                Some(p) => json!({"id": channel, "type": 11, "parent_id": p}),
+                None => json!({"id": channel, "type": 0, "parent_id": null}),
+            })
+            .into_response();
+        }
+        if rec.method == "POST" && parts.len() == 4 && parts[3] == "threads" {
+            let id = format!("{}", 2_000_000 + next_seq(state));
+            state
+                .discord_threads
+                .lock()
+                .unwrap()
+                .push((id.clone(), channel.to_string()));
+            let name = rec.json()["name"].clone();
+            return axum::Json(json!({"id": id, "type": 11, "parent_id": channel, "name": name}))
+                .into_response();
+        }
         let mut msgs = state.discord.lock().unwrap();
-        if rec.method == "POST" {
+        if rec.method == "POST" && parts.len() == 2 {
             let mut m = rec.json();
             if m["enforce_nonce"] == true
                 && let Some(existing) = msgs.iter().find(|x| x["nonce"] == m["nonce"])

@@ -60,6 +60,11 @@ impl DiscordClient {
         }
     }
 
+    /// The REST base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// The application whose interactions and commands this client handles.
     pub fn for_application(mut self, application_id: &str) -> Self {
         self.application_id = application_id.trim().to_string();
