@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// Seconds since the Unix epoch; injectable for tests.

@@ -20,7 +20,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use mantissa_core::alert::{Alert, Delivery};
 use mantissa_core::config::Secret;
 use serde_json::{Value, json};

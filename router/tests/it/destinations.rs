@@ -1,7 +1,7 @@
 //! Exact requests per destination.
 
 use chrono::Utc;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use mantissa_core::alert::{AlertStatus, DeliveryStatus, Severity};
 use mantissa_router::{Change, slack};
 use serde_json::{Value, json};
