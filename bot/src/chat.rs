@@ -284,7 +284,7 @@ pub enum Visibility {
 }
 
 /// Work too slow for the platform's 3-second deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Work {
     /// Answer a question.
     Ask(String),

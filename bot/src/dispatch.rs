@@ -1,13 +1,17 @@
 //! Background work after the ack: Slack wants a 2xx within three seconds,
-//! so handlers verify, deduplicate and hand the work to a [`Dispatcher`].
+//! so handlers verify, deduplicate and hand a [`Job`] to a [`Dispatcher`].
 
-use futures::future::BoxFuture;
+use std::sync::Arc;
 
-/// Runs work after the HTTP response (a tokio task locally; an async
-/// Lambda invocation in the cloud).
+use crate::BotState;
+use crate::jobs::{self, Job};
+
+/// Runs jobs after the HTTP response: a tokio task here
+/// ([`TokioDispatcher`]); in the cloud, a serialised [`Job`] sent to a
+/// worker that calls [`jobs::run`] with its own [`BotState`].
 pub trait Dispatcher: Send + Sync {
-    /// Starts `job` in the background.
-    fn dispatch(&self, job: BoxFuture<'static, ()>);
+    /// Starts `job` in the background; `state` is this process's.
+    fn dispatch(&self, state: Arc<BotState>, job: Job);
 }
 
 /// [`Dispatcher`] on tokio. Jobs run on their own runtime when given one
@@ -43,13 +47,13 @@ impl TokioDispatcher {
 }
 
 impl Dispatcher for TokioDispatcher {
-    fn dispatch(&self, job: BoxFuture<'static, ()>) {
+    fn dispatch(&self, state: Arc<BotState>, job: Job) {
         let running = self.running.clone();
         let slots = self.slots.clone();
         running.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let task = async move {
             let _slot = slots.acquire_owned().await;
-            job.await;
+            jobs::run(state, job).await;
             running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         };
         match &self.handle {

@@ -20,6 +20,7 @@ pub mod chat;
 pub mod discord;
 pub mod dispatch;
 mod http_api;
+pub mod jobs;
 pub mod jwt;
 pub mod slack;
 
@@ -46,6 +47,9 @@ pub struct BotState {
     pub slack: Option<SlackSettings>,
     /// Discord interactions, when configured.
     pub discord: Option<DiscordSettings>,
+    /// Discord REST with the bot token, for answers in channels and
+    /// threads (gateway mode).
+    pub discord_bot: Option<mantissa_core::chat::discord::DiscordClient>,
     /// Bearer tokens accepted by the HTTP API (none, and no `jwt`: the API
     /// refuses everything).
     pub api_tokens: Vec<Secret>,
@@ -62,6 +66,12 @@ pub struct BotState {
 }
 
 impl BotState {
+    /// Hands `job` to the dispatcher (the request that started it is acked
+    /// at once).
+    pub fn hand_off(self: &Arc<Self>, job: jobs::Job) {
+        self.dispatcher.dispatch(self.clone(), job);
+    }
+
     /// Claims an event id: `true` the first time it is seen (handle it),
     /// `false` for a retry. When the store is unavailable the event is
     /// handled (a rare duplicate answer beats a lost question) and the

@@ -110,6 +110,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         dispatcher: Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
         slack,
         discord,
+        discord_bot: gateway.as_ref().map(|(api, _)| api.clone()),
         api_tokens,
         jwt,
         seen,

@@ -10,6 +10,7 @@ mod alerts;
 mod discord;
 #[cfg(feature = "discord-gateway")]
 mod gateway;
+mod jobs;
 mod llm;
 mod routing;
 mod serve;

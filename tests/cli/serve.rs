@@ -750,7 +750,13 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     let server = serve(&r, &slack_url);
     let response_url = slack_url.replace("/api", "/response/1");
     let http = reqwest::Client::new();
+    // Slack gives every invocation its own trigger id.
+    let triggers = std::sync::atomic::AtomicU32::new(0);
     let slash = |user: &str, text: &str, secret: &str| -> (u16, Value, Duration) {
+        let trigger = format!(
+            "1.2.{}",
+            triggers.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         let body = form(&[
             ("token", "x"),
             ("team_id", "T1"),
@@ -759,7 +765,7 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
             ("command", "/mantissa"),
             ("text", text),
             ("response_url", &response_url),
-            ("trigger_id", "1.2.3"),
+            ("trigger_id", &trigger),
         ]);
         let t = now();
         let started = Instant::now();

@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{
-    DiscordSettings, EPHEMERAL, ephemeral, in_channel, member, permission_channel, render,
-};
+use super::{EPHEMERAL, ephemeral, in_channel, member, permission_channel, render};
 use crate::BotState;
 use crate::backend::Ask;
 use crate::chat::{self, Caller, Flavor, Outcome, RuleVerb, SlashCommand, Visibility, Work};
+use crate::jobs::{Job, Task};
+use mantissa_core::chat::discord::DiscordClient;
 
 /// The shared command for an interaction's `data`.
 pub(crate) fn parse(data: &Value) -> SlashCommand {
@@ -61,11 +61,7 @@ pub(crate) fn parse(data: &Value) -> SlashCommand {
 }
 
 /// Answers one command interaction with the HTTP response body.
-pub(crate) async fn command(
-    state: &Arc<BotState>,
-    discord: &DiscordSettings,
-    interaction: &Value,
-) -> Value {
+pub(crate) async fn command(state: &Arc<BotState>, interaction: &Value) -> Value {
     let data = &interaction["data"];
     if data["name"] != "mantissa" {
         return ephemeral(&format!(
@@ -95,40 +91,58 @@ pub(crate) async fn command(
             };
             // Rule tests answer the caller only, as on Slack.
             let private = matches!(work, Work::RuleTest(_));
-            let state2 = state.clone();
-            let api = discord.api.clone();
-            state.dispatcher.dispatch(Box::pin(async move {
-                let (body, files) = match work {
-                    Work::Ask(question) => {
-                        let reply = state2
-                            .backend
-                            .ask(Ask {
-                                tables: state2.permissions.tables_for(&channel),
-                                ..Ask::new(&question)
-                            })
-                            .await;
-                        render::reply_message(&reply, Some((&user, &question)))
-                            .with_chart(&reply)
-                            .await
-                    }
-                    Work::RuleTest(id) => {
-                        let text = chat::rule_test_text(&state2, Flavor::Discord, &id).await;
-                        (render::text_message(&text), Vec::new())
-                    }
-                };
-                if let Err(e) = mantissa_core::chat::discord::validate_message(&body) {
-                    tracing::error!(error = %e.join("; "), "A Discord answer broke the message limits; this is a bug in Mantissa Log.");
-                }
-                if let Err(e) = api.edit_original(&token, &body, files).await {
-                    tracing::warn!(error = %e, "Cannot complete a deferred Discord response.");
-                }
-            }));
+            let id = interaction["id"].as_str().unwrap_or(&token);
+            state.hand_off(Job {
+                id: format!("discord:{id}"),
+                task: Task::DiscordCommand {
+                    channel,
+                    user,
+                    interaction_token: token,
+                    work,
+                },
+            });
             if private {
                 json!({ "type": 5, "data": { "flags": EPHEMERAL } })
             } else {
                 json!({ "type": 5 })
             }
         }
+    }
+}
+
+/// Finishes an application command's slow work (a [`Task::DiscordCommand`]
+/// job) by completing its deferred response.
+pub(crate) async fn finish(
+    state: &BotState,
+    api: &DiscordClient,
+    channel: &str,
+    user: &str,
+    interaction_token: &str,
+    work: Work,
+) {
+    let (body, files) = match work {
+        Work::Ask(question) => {
+            let reply = state
+                .backend
+                .ask(Ask {
+                    tables: state.permissions.tables_for(channel),
+                    ..Ask::new(&question)
+                })
+                .await;
+            render::reply_message(&reply, Some((user, &question)))
+                .with_chart(&reply)
+                .await
+        }
+        Work::RuleTest(id) => {
+            let text = chat::rule_test_text(state, Flavor::Discord, &id).await;
+            (render::text_message(&text), Vec::new())
+        }
+    };
+    if let Err(e) = mantissa_core::chat::discord::validate_message(&body) {
+        tracing::error!(error = %e.join("; "), "A Discord answer broke the message limits; this is a bug in Mantissa Log.");
+    }
+    if let Err(e) = api.edit_original(interaction_token, &body, files).await {
+        tracing::warn!(error = %e, "Cannot complete a deferred Discord response.");
     }
 }
 

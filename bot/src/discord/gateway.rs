@@ -48,7 +48,7 @@ impl EventHandler for Handler {
             mentions_bot: me.is_some_and(|me| msg.mentions.iter().any(|u| u.id.get() == me)),
             content: &msg.content,
         };
-        threads::handle(&self.state, &self.api, incoming).await;
+        threads::handle(&self.state, incoming).await;
     }
 }
 

@@ -17,7 +17,7 @@
 //! Gateway mode ([`gateway`], cargo feature `discord-gateway`) adds
 //! mentions and thread conversations ([`threads`]) without a public URL.
 
-mod commands;
+pub(crate) mod commands;
 mod components;
 #[cfg(feature = "discord-gateway")]
 pub mod gateway;
@@ -100,7 +100,7 @@ pub(crate) async fn interactions(
                 return StatusCode::OK.into_response();
             }
             let reply = if t == 2 {
-                commands::command(&state, &discord, &interaction).await
+                commands::command(&state, &interaction).await
             } else {
                 components::click(&state, &interaction).await
             };

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use super::render;
 use crate::BotState;
 use crate::backend::Ask;
+use crate::jobs::Task;
 use mantissa_core::chat::discord::DiscordClient;
 
 /// What an empty mention gets.
@@ -42,7 +43,7 @@ pub struct Incoming<'a> {
 }
 
 /// Where an answer goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Place {
     /// In this channel or thread.
     Here(String),
@@ -57,8 +58,8 @@ pub enum Place {
 }
 
 /// A question to answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Question {
     /// Where.
     pub place: Place,
     /// The question, mentions removed (empty: show the help).
@@ -73,20 +74,20 @@ pub fn session(channel_id: &str) -> String {
 }
 
 /// Whether and where to answer `m`.
-pub fn job_for(m: &Incoming<'_>) -> Option<Job> {
+pub fn job_for(m: &Incoming<'_>) -> Option<Question> {
     if m.from_bot {
         return None;
     }
     let question = crate::chat::strip_mentions(m.content);
     if !m.in_guild {
-        return Some(Job {
+        return Some(Question {
             place: Place::Here(m.channel_id.to_string()),
             question,
             requires_session: None,
         });
     }
     if m.mentions_bot {
-        return Some(Job {
+        return Some(Question {
             place: Place::ThreadOrNew {
                 channel_id: m.channel_id.to_string(),
                 message_id: m.message_id.to_string(),
@@ -98,7 +99,7 @@ pub fn job_for(m: &Incoming<'_>) -> Option<Job> {
     if question.is_empty() {
         return None;
     }
-    Some(Job {
+    Some(Question {
         place: Place::Here(m.channel_id.to_string()),
         question,
         requires_session: Some(session(m.channel_id)),
@@ -106,9 +107,9 @@ pub fn job_for(m: &Incoming<'_>) -> Option<Job> {
 }
 
 /// Answers `m` if it is for the bot: the decision, the session check,
-/// then the work on the dispatcher (thread look-up or creation, the
-/// question, the post).
-pub async fn handle(state: &Arc<BotState>, api: &DiscordClient, m: Incoming<'_>) {
+/// then a [`Task::DiscordMessage`] job (thread look-up or creation, the
+/// question, the post through [`BotState::discord_bot`]).
+pub async fn handle(state: &Arc<BotState>, m: Incoming<'_>) {
     let Some(job) = job_for(&m) else {
         return;
     };
@@ -117,19 +118,16 @@ pub async fn handle(state: &Arc<BotState>, api: &DiscordClient, m: Incoming<'_>)
     {
         return;
     }
-    let state2 = state.clone();
-    let api = api.clone();
-    state.dispatcher.dispatch(Box::pin(async move {
-        if let Err(e) = answer(&state2, &api, job).await {
-            tracing::warn!(error = %e, "Cannot answer a Discord message.");
-        }
-    }));
+    state.hand_off(crate::jobs::Job {
+        id: format!("discord:message:{}", m.message_id),
+        task: Task::DiscordMessage(job),
+    });
 }
 
-async fn answer(
+pub(crate) async fn answer(
     state: &BotState,
     api: &DiscordClient,
-    job: Job,
+    job: Question,
 ) -> Result<(), mantissa_core::chat::ApiError> {
     // (where to answer, whose tables apply)
     let (channel, scope) = match job.place {

@@ -23,6 +23,7 @@ use super::render::{self, clip, escape};
 use crate::BotState;
 use crate::backend::Ask;
 use crate::chat::{self, Caller, Flavor, Outcome, SlashCommand, Visibility, Work};
+use crate::jobs::{Job, Task};
 
 /// The fields of a slash command we use.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +32,8 @@ pub(crate) struct Command {
     user: String,
     channel: String,
     response_url: String,
+    /// Unique per invocation: the job id.
+    trigger_id: String,
 }
 
 fn ephemeral(text: &str) -> Value {
@@ -92,6 +95,7 @@ impl Command {
                 "user_id" => cmd.user = v,
                 "channel_id" => cmd.channel = v,
                 "response_url" => cmd.response_url = v,
+                "trigger_id" => cmd.trigger_id = v,
                 _ => {}
             }
         }
@@ -125,39 +129,63 @@ pub(crate) async fn run(
             visibility: Visibility::Channel,
         } => in_channel(&text),
         Outcome::Later { ack, work } => {
-            let state2 = state.clone();
-            let slack = slack.clone();
-            state.dispatcher.dispatch(Box::pin(async move {
-                let body = match work {
-                    Work::Ask(question) => {
-                        let reply = state2
-                            .backend
-                            .ask(Ask {
-                                tables: state2.permissions.tables_for(&cmd.channel),
-                                ..Ask::new(&question)
-                            })
-                            .instrument(tracing::info_span!("ask", user = %cmd.user, channel = %cmd.channel))
-                            .await;
-                        let msg = render::reply_message(&reply);
-                        let mut blocks = vec![json!({"type": "context", "elements": [
-                            {"type": "mrkdwn", "text": format!("<@{}> asked: {}", cmd.user, clip(&escape(&question), 2000))}
-                        ]})];
-                        blocks.extend(msg.blocks.as_array().cloned().unwrap_or_default());
-                        blocks.truncate(mantissa_core::chat::slack::blocks::MAX_BLOCKS);
-                        // No chart or CSV here: `response_url` takes a message, not
-                        // files, and does not return the message's `ts` to thread on.
-                        json!({"response_type": "in_channel", "text": msg.text, "blocks": blocks})
-                    }
-                    Work::RuleTest(id) => {
-                        let text = chat::rule_test_text(&state2, Flavor::Slack, &id).await;
-                        json!({"response_type": "ephemeral", "text": clip(&text, 3000), "blocks": sections(&text)})
-                    }
-                };
-                if let Err(e) = slack.api.respond(&cmd.response_url, &body).await {
-                    tracing::warn!(error = %e, "cannot answer a slash command");
-                }
-            }));
+            // Slack never retries a slash command, so the id only has to
+            // be unique per invocation: its trigger id, else a fresh one.
+            let id = if cmd.trigger_id.is_empty() {
+                crate::jobs::fresh_id("slack:command")
+            } else {
+                format!("slack:command:{}", cmd.trigger_id)
+            };
+            state.hand_off(Job {
+                id,
+                task: Task::SlackCommand {
+                    channel: cmd.channel,
+                    user: cmd.user,
+                    response_url: cmd.response_url,
+                    work,
+                },
+            });
             ephemeral(&ack)
         }
+    }
+}
+
+/// Finishes a slash command's slow work (a [`Task::SlackCommand`] job):
+/// the answer or the rule test result, posted to its `response_url`.
+pub(crate) async fn finish(
+    state: &BotState,
+    slack: &super::SlackSettings,
+    channel: &str,
+    user: &str,
+    response_url: &str,
+    work: Work,
+) {
+    let body = match work {
+        Work::Ask(question) => {
+            let reply = state
+                .backend
+                .ask(Ask {
+                    tables: state.permissions.tables_for(channel),
+                    ..Ask::new(&question)
+                })
+                .instrument(tracing::info_span!("ask", user = %user, channel = %channel))
+                .await;
+            let msg = render::reply_message(&reply);
+            let mut blocks = vec![json!({"type": "context", "elements": [
+                {"type": "mrkdwn", "text": format!("<@{user}> asked: {}", clip(&escape(&question), 2000))}
+            ]})];
+            blocks.extend(msg.blocks.as_array().cloned().unwrap_or_default());
+            blocks.truncate(mantissa_core::chat::slack::blocks::MAX_BLOCKS);
+            // No chart or CSV here: `response_url` takes a message, not
+            // files, and does not return the message's `ts` to thread on.
+            json!({"response_type": "in_channel", "text": msg.text, "blocks": blocks})
+        }
+        Work::RuleTest(id) => {
+            let text = chat::rule_test_text(state, Flavor::Slack, &id).await;
+            json!({"response_type": "ephemeral", "text": clip(&text, 3000), "blocks": sections(&text)})
+        }
+    };
+    if let Err(e) = slack.api.respond(response_url, &body).await {
+        tracing::warn!(error = %e, "cannot answer a slash command");
     }
 }

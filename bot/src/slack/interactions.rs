@@ -8,6 +8,7 @@
 //! double click or a stale button gets a polite ephemeral note; "Show SQL"
 //! answers ephemerally; a suggestion is asked in the thread.
 
+use crate::jobs::{Job, Task};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -18,7 +19,7 @@ use mantissa_core::alert::{AlertStatus, StatusChange, Transition};
 use mantissa_core::chat::actions::AlertAction;
 use serde_json::{Value, json};
 
-use super::{Job, SlackSettings, answer};
+use super::{SlackSettings, answer};
 use crate::BotState;
 use crate::chat::{self, Caller, Flavor};
 use mantissa_core::chat::slack::SlackClient;
@@ -46,7 +47,7 @@ pub(crate) async fn interactions(
         )
             .into_response();
     };
-    match on_interaction(&state, &slack, &payload).await {
+    match on_interaction(&state, &payload).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
     }
@@ -56,7 +57,6 @@ pub(crate) async fn interactions(
 /// Mode): acks by returning, the work runs on the dispatcher.
 pub(crate) async fn on_interaction(
     state: &Arc<BotState>,
-    slack: &SlackSettings,
     payload: &Value,
 ) -> Result<(), &'static str> {
     if payload["type"] != "block_actions" {
@@ -69,26 +69,30 @@ pub(crate) async fn on_interaction(
     if !state.first_time(&dedup).await {
         return Ok(());
     }
-    let state2 = state.clone();
-    let slack = slack.clone();
-    state.dispatcher.dispatch(Box::pin(async move {
-        handle(&state2, &slack, click).await;
-    }));
+    state.hand_off(Job {
+        id: format!("slack:{dedup}"),
+        task: Task::SlackClick(click),
+    });
     Ok(())
 }
 
 /// One button click.
-#[derive(Debug, Clone, PartialEq)]
-struct Click {
-    action_id: String,
-    action_ts: String,
-    value: String,
-    user: String,
-    channel: String,
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Click {
+    /// The button (`alert_ack`, `ask_suggestion_2`, …).
+    pub action_id: String,
+    /// When it was clicked (Slack's id of the click).
+    pub action_ts: String,
+    /// The button's value (an alert id, a suggested question).
+    pub value: String,
+    /// Who clicked.
+    pub user: String,
+    /// The channel of the message.
+    pub channel: String,
     /// The message the button is on.
-    message_ts: String,
+    pub message_ts: String,
     /// Its thread (the message itself when top level).
-    thread_ts: String,
+    pub thread_ts: String,
 }
 
 impl Click {
@@ -118,7 +122,7 @@ impl Click {
     }
 }
 
-async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
+pub(crate) async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
     let api = &slack.api;
     let action = AlertAction::from_id(&click.action_id);
     let to = match action {
@@ -189,7 +193,7 @@ async fn handle(state: &BotState, slack: &SlackSettings, click: Click) {
             }
         }
         _ if click.action_id.starts_with("ask_suggestion_") => {
-            let job = Job {
+            let job = super::Conversation {
                 session: format!("slack:{}:{}", click.channel, click.thread_ts),
                 channel: click.channel.clone(),
                 user: click.user.clone(),

@@ -7,8 +7,9 @@
 //! Retries are recognised by `event_id` and never answered twice; the bot
 //! ignores its own and other bots' messages.
 
-mod commands;
-mod interactions;
+pub(crate) mod commands;
+pub(crate) mod interactions;
+pub use interactions::Click;
 pub mod render;
 pub mod socket;
 
@@ -28,6 +29,7 @@ use crate::BotState;
 use crate::auth::SlackVerifier;
 use crate::backend::{Answer, Ask, Reply};
 use crate::chart;
+use crate::jobs::{Job, Task};
 use mantissa_core::chat::slack::SlackClient;
 
 /// Slack settings of a running bot.
@@ -63,7 +65,7 @@ pub(crate) async fn events(
             axum::Json(json!({ "challenge": envelope["challenge"] })).into_response()
         }
         Some("event_callback") => {
-            on_event(&state, &slack, &envelope).await;
+            on_event(&state, &envelope).await;
             StatusCode::OK.into_response()
         }
         _ => StatusCode::OK.into_response(),
@@ -98,21 +100,24 @@ pub(crate) fn not_configured() -> Response {
 }
 
 /// One question to answer in a conversation.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Job {
-    pub(crate) channel: String,
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Conversation {
+    /// Channel id.
+    pub channel: String,
     /// Who asked (Slack user id).
-    pub(crate) user: String,
+    pub user: String,
     /// Thread to answer in (`None`: top level of a DM).
-    pub(crate) thread_ts: Option<String>,
-    pub(crate) session: String,
-    pub(crate) question: String,
+    pub thread_ts: Option<String>,
+    /// The conversation's session id (`slack:<channel>:<thread>`).
+    pub session: String,
+    /// The question, mentions removed.
+    pub question: String,
     /// A thread reply without a mention: answered only if the thread is
     /// already a conversation with the bot.
-    pub(crate) continues: bool,
+    pub continues: bool,
 }
 
-pub(crate) async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envelope: &Value) {
+pub(crate) async fn on_event(state: &Arc<BotState>, envelope: &Value) {
     let event_id = envelope["event_id"].as_str().unwrap_or_default();
     if !event_id.is_empty() && !state.first_time(event_id).await {
         tracing::info!(event_id, "Slack retry of an event already handled; ignored");
@@ -126,15 +131,20 @@ pub(crate) async fn on_event(state: &Arc<BotState>, slack: &SlackSettings, envel
     if job.continues && !state.backend.has_session(&job.session).await {
         return;
     }
-    let state2 = state.clone();
-    let api = slack.api.clone();
-    state.dispatcher.dispatch(Box::pin(async move {
-        answer(&state2, &api, job).await;
-    }));
+    let ts = ev["ts"].as_str().unwrap_or_default();
+    let id = if event_id.is_empty() {
+        format!("slack:{}:{ts}", job.channel)
+    } else {
+        format!("slack:{event_id}")
+    };
+    state.hand_off(Job {
+        id,
+        task: Task::SlackConversation(job),
+    });
 }
 
 /// Which events start or continue a conversation.
-fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
+fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Conversation> {
     if ev.get("bot_id").is_some_and(|b| !b.is_null()) || ev["subtype"].is_string() {
         return None; // bots (ourselves included), edits, joins, …
     }
@@ -149,7 +159,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
     match ev["type"].as_str()? {
         "app_mention" => {
             let thread = thread.unwrap_or(ts);
-            Some(Job {
+            Some(Conversation {
                 session: format!("slack:{channel}:{thread}"),
                 channel,
                 user,
@@ -164,7 +174,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
                 Some(t) => format!("slack:{channel}:{t}"),
                 None => format!("slack:{channel}"),
             };
-            Some(Job {
+            Some(Conversation {
                 channel,
                 user,
                 thread_ts: thread,
@@ -185,7 +195,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
             if bot_user.is_none() && text.contains("<@") {
                 return None;
             }
-            Some(Job {
+            Some(Conversation {
                 session: format!("slack:{channel}:{thread}"),
                 channel,
                 user,
@@ -200,7 +210,7 @@ fn job_for(ev: &Value, bot_user: Option<&str>) -> Option<Job> {
 
 pub use crate::chat::strip_mentions;
 
-pub(crate) async fn answer(state: &BotState, api: &SlackClient, job: Job) {
+pub(crate) async fn answer(state: &BotState, api: &SlackClient, job: Conversation) {
     let thread = job.thread_ts.as_deref();
     if job.question.is_empty() {
         let blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": HELP } }]);

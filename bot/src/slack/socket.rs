@@ -154,7 +154,7 @@ async fn envelope(state: &Arc<BotState>, slack: &SlackSettings, v: &Value) -> Op
     let payload = &v["payload"];
     match v["type"].as_str()? {
         "events_api" if payload["type"] == "event_callback" => {
-            on_event(state, slack, payload).await;
+            on_event(state, payload).await;
             None
         }
         "slash_commands" => {
@@ -166,7 +166,7 @@ async fn envelope(state: &Arc<BotState>, slack: &SlackSettings, v: &Value) -> Op
             Some(commands::run(state, slack, cmd).await)
         }
         "interactive" => {
-            if let Err(e) = interactions::on_interaction(state, slack, payload).await {
+            if let Err(e) = interactions::on_interaction(state, payload).await {
                 tracing::warn!(error = e, "Socket Mode interaction ignored");
             }
             None
