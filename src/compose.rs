@@ -203,7 +203,9 @@ impl Composition {
         if self.config.router.destinations.is_empty() {
             return Ok(None);
         }
-        Router::new(&self.config, alerts)
+        // Deliveries happen in real time, even when `--now` replays the
+        // logs at another moment: a frozen clock would never make a retry due.
+        Router::new(&self.config, alerts, Clock::system())
             .map(Some)
             .map_err(ComposeError::Router)
     }

@@ -6,19 +6,10 @@
 //!   test vector.
 //! - HTTP API: bearer tokens (static tokens configured locally).
 
-use std::sync::Arc;
-
 use axum::http::HeaderMap;
 use hmac::{Hmac, KeyInit, Mac};
+use mantissa_core::clock::Clock;
 use sha2::Sha256;
-
-/// Seconds since the Unix epoch; injectable for tests.
-pub type UnixClock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> UnixClock {
-    Arc::new(|| chrono::Utc::now().timestamp())
-}
 
 /// Why a request was refused. The messages are safe to return to the
 /// caller: they never contain the secret or the expected signature.
@@ -50,7 +41,7 @@ pub const MAX_SKEW_SECS: i64 = 5 * 60;
 #[derive(Clone)]
 pub struct SlackVerifier {
     secret: Secret,
-    clock: UnixClock,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for SlackVerifier {
@@ -61,7 +52,7 @@ impl std::fmt::Debug for SlackVerifier {
 
 impl SlackVerifier {
     /// A verifier for `secret` reading time from `clock`.
-    pub fn new(secret: Secret, clock: UnixClock) -> Self {
+    pub fn new(secret: Secret, clock: Clock) -> Self {
         Self { secret, clock }
     }
 
@@ -91,7 +82,7 @@ impl SlackVerifier {
         // Constant-time comparison.
         mac.verify_slice(&expected)
             .map_err(|_| AuthError::BadSignature)?;
-        if ((self.clock)() - t).abs() > MAX_SKEW_SECS {
+        if (self.clock.now().timestamp() - t).abs() > MAX_SKEW_SECS {
             return Err(AuthError::Stale);
         }
         Ok(())
@@ -155,7 +146,7 @@ mod tests {
     const SIG: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
 
     fn at(now: i64) -> SlackVerifier {
-        SlackVerifier::new(Secret::new(SECRET), Arc::new(move || now))
+        SlackVerifier::new(Secret::new(SECRET), crate::testing_clock(now))
     }
 
     #[test]

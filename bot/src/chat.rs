@@ -573,7 +573,7 @@ async fn mute(state: &BotState, caller: Caller<'_>, verb: &RuleVerb, id: &str) -
         );
         return private(mute_denied(f));
     }
-    let until = hours.map(|h| (state.now)() + chrono::Duration::hours(h));
+    let until = hours.map(|h| state.clock.now() + chrono::Duration::hours(h));
     let changed = state
         .backend
         .mute_rule(id, until, &f.actor(caller.user))
@@ -616,7 +616,7 @@ pub async fn mute_alert_rule(
         Ok(None) => return Err("That alert no longer exists.".into()),
         Err(e) => return Err(format!("Cannot read the alert: {e}.")),
     };
-    let until = (state.now)() + chrono::Duration::hours(DEFAULT_MUTE_HOURS);
+    let until = state.clock.now() + chrono::Duration::hours(DEFAULT_MUTE_HOURS);
     match state
         .backend
         .mute_rule(&rule_id, Some(until), &f.actor(caller.user))

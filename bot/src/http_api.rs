@@ -259,7 +259,7 @@ pub(crate) async fn change(
             Caller::Token => format!("api:{}", req.actor.as_deref().unwrap_or("token")),
         },
         note: req.note,
-        at: (state.now)(),
+        at: state.clock.now(),
     };
     match state.backend.change_alert(&id, &change).await {
         Ok(Transition::Changed { alert, from }) => {

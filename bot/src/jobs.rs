@@ -131,17 +131,6 @@ pub async fn run(state: Arc<BotState>, job: Job) {
     }
 }
 
-/// An id unique to this process and moment (for requests that carry none
-/// of their own).
-pub fn fresh_id(prefix: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{prefix}:{}:{nanos}:{n}", std::process::id())
-}
-
 fn not_configured(job: &str, platform: &str) {
     tracing::error!(
         job,

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
+use mantissa_core::clock::Clock;
 
 use auth::Secret;
 use backend::Backend;
@@ -59,8 +59,8 @@ pub struct BotState {
     /// interactions, button clicks), shared by every process of the
     /// deployment.
     pub seen: Arc<dyn SeenStore>,
-    /// The clock for audit times.
-    pub now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// The clock for audit times, mutes and de-dup expiry.
+    pub clock: Clock,
     /// Who may do what from chat.
     pub permissions: mantissa_core::config::PermissionsConfig,
 }
@@ -77,7 +77,7 @@ impl BotState {
     /// handled (a rare duplicate answer beats a lost question) and the
     /// failure logged.
     pub async fn first_time(&self, id: &str) -> bool {
-        match self.seen.claim(id, (self.now)(), EVENT_TTL).await {
+        match self.seen.claim(id, self.clock.now(), EVENT_TTL).await {
             Ok(first) => first,
             Err(error) => {
                 tracing::warn!(message = "Event de-dup store failed; handling the event.", id, %error);
@@ -95,6 +95,12 @@ impl std::fmt::Debug for BotState {
             .field("api_tokens", &self.api_tokens.len())
             .finish_non_exhaustive()
     }
+}
+
+/// A clock frozen at a Unix time, for tests.
+#[cfg(test)]
+pub(crate) fn testing_clock(unix: i64) -> Clock {
+    Clock::frozen(chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default())
 }
 
 /// The HTTP application.

@@ -199,7 +199,10 @@ async fn latest_event(
         let sql = format!("SELECT max({}) FROM {}", def.time_column, def.name);
         let g = guard.check(&sql).ok()?;
         let r = engine
-            .execute(&g, mantissa_core::engine::QueryTime::live(Utc::now()))
+            .execute(
+                &g,
+                mantissa_core::engine::QueryTime::live(mantissa_core::clock::Clock::system().now()),
+            )
             .await
             .ok()?;
         let t = r

@@ -97,7 +97,7 @@ fn main() {
         });
         c.router.grouping.max_alerts = 0;
         c.router.retry.concurrency = 32;
-        let router = Router::new(&c, store.clone()).unwrap();
+        let router = Router::new(&c, store.clone(), mantissa_core::clock::Clock::system()).unwrap();
 
         let alerts: Vec<Alert> = (0..n).map(alert).collect();
         let t = Instant::now();

@@ -13,6 +13,7 @@ use mantissa_core::alert::{
     Alert, AlertEvent, AlertFilter, AlertStatus, AlertStore, Attempt, AttemptOutcome, Delivery,
     DeliveryAction, DeliveryStatus, NewDelivery,
 };
+use mantissa_core::clock::Clock;
 use mantissa_core::config::{Config, DestinationConfig, RouterConfig};
 use serde_json::{Value, json};
 
@@ -90,6 +91,8 @@ struct Inner {
     destinations: BTreeMap<String, Arc<dyn Destination>>,
     grouping: Grouping,
     wake: tokio::sync::Notify,
+    /// When deliveries are due (real time: a replay at `--now` still sends now).
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Router {
@@ -110,8 +113,13 @@ enum Settled {
 impl Router {
     /// Builds the destinations named in `config.router` (Slack and Discord
     /// credentials from `[slack]` / `[discord]`). Also installs the rustls
-    /// crypto provider ([`crate::install_crypto_provider`]).
-    pub fn new(config: &Config, store: Arc<dyn AlertStore>) -> Result<Router, RouterError> {
+    /// crypto provider ([`crate::install_crypto_provider`]). `clock` says
+    /// when deliveries are due and stamps webhook signatures.
+    pub fn new(
+        config: &Config,
+        store: Arc<dyn AlertStore>,
+        clock: Clock,
+    ) -> Result<Router, RouterError> {
         crate::install_crypto_provider();
         let policy = &config.router;
         policy.validate().map_err(RouterError::Config)?;
@@ -189,12 +197,12 @@ impl Router {
                     .map_err(err)?,
                 ),
                 DestinationConfig::Webhook { url, secret } => {
-                    Arc::new(WebhookDestination::new(url, secret.clone(), timeout))
+                    Arc::new(WebhookDestination::new(url, secret.clone(), timeout, clock))
                 }
             };
             destinations.insert(name.clone(), dest);
         }
-        Self::with_destinations(policy.clone(), store, destinations)
+        Self::with_destinations(policy.clone(), store, destinations, clock)
     }
 
     /// A router with destinations built by the caller (custom kinds);
@@ -204,6 +212,7 @@ impl Router {
         policy: RouterConfig,
         store: Arc<dyn AlertStore>,
         destinations: BTreeMap<String, Arc<dyn Destination>>,
+        clock: Clock,
     ) -> Result<Router, RouterError> {
         let mut targets: Vec<(String, &Vec<String>, &Vec<String>)> = policy
             .routes
@@ -234,6 +243,7 @@ impl Router {
                 store,
                 destinations,
                 wake: tokio::sync::Notify::new(),
+                clock,
             }),
         })
     }
@@ -831,7 +841,7 @@ impl Router {
         tokio::pin!(shutdown);
         const IDLE: Duration = Duration::from_secs(30);
         loop {
-            let full = match self.deliver_due(Utc::now()).await {
+            let full = match self.deliver_due(self.inner.clock.now()).await {
                 Ok(r) => r.claimed >= self.batch(),
                 Err(e) => {
                     tracing::warn!(error = %e, "router: cannot work the outbox");
@@ -842,7 +852,7 @@ impl Router {
                 Duration::ZERO
             } else {
                 match self.inner.store.next_due().await {
-                    Ok(Some(t)) => (t - Utc::now())
+                    Ok(Some(t)) => (t - self.inner.clock.now())
                         .to_std()
                         .unwrap_or_default()
                         .clamp(Duration::from_millis(10), IDLE),
@@ -866,7 +876,7 @@ impl Router {
     ) -> Result<DeliveryReport, RouterError> {
         let mut total = DeliveryReport::default();
         loop {
-            let r = self.deliver_due(Utc::now()).await?;
+            let r = self.deliver_due(self.inner.clock.now()).await?;
             total.add(&r);
             if r.claimed >= self.batch() {
                 continue;
@@ -879,7 +889,7 @@ impl Router {
                 return Ok(total);
             }
             let until_due = match self.inner.store.next_due().await? {
-                Some(t) => (t - Utc::now()).to_std().unwrap_or_default(),
+                Some(t) => (t - self.inner.clock.now()).to_std().unwrap_or_default(),
                 None => return Ok(total),
             };
             let wait = until_due.max(Duration::from_millis(5)).min(deadline - now);

@@ -22,6 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
 use mantissa_core::alert::{Alert, Delivery};
+use mantissa_core::clock::Clock;
 use mantissa_core::config::Secret;
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -41,15 +42,18 @@ pub struct WebhookDestination {
     client: reqwest::Client,
     url: String,
     secret: Option<Secret>,
+    clock: Clock,
 }
 
 impl WebhookDestination {
-    /// Posts to `url`, signing with `secret` when given.
-    pub fn new(url: &str, secret: Option<Secret>, timeout: Duration) -> Self {
+    /// Posts to `url`, signing with `secret` when given; the signature's
+    /// timestamp comes from `clock`.
+    pub fn new(url: &str, secret: Option<Secret>, timeout: Duration, clock: Clock) -> Self {
         Self {
             client: http_client(timeout),
             url: url.to_string(),
             secret,
+            clock,
         }
     }
 }
@@ -83,7 +87,7 @@ impl Destination for WebhookDestination {
             "alert": alert,
         }))
         .map_err(|e| SendError::permanent(None, format!("webhook: cannot encode: {e}")))?;
-        let ts = chrono::Utc::now().timestamp();
+        let ts = self.clock.now().timestamp();
         let mut req = self
             .client
             .post(&self.url)

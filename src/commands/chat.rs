@@ -95,9 +95,9 @@ fn converse(app: &App, args: &ChatArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn new_id() -> String {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
+    // The wall clock even under `--now`: ids must differ between runs.
+    let t = mantissa_core::clock::Clock::system()
+        .now()
+        .timestamp_millis();
     format!("chat-{t}-{}", std::process::id())
 }

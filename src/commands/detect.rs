@@ -303,7 +303,7 @@ fn watch(
             // without a restart.
             let loaded = app.rules(&args.sources);
             let enabled = detector.enabled(select(&loaded, &args.only)?).await?;
-            let now = chrono::Utc::now();
+            let now = app.clock().now();
             let report = detector.catch_up(&enabled, now).await?;
             for r in report.alerts() {
                 println!(
@@ -327,10 +327,10 @@ fn watch(
                 }
             }
             let next = detector
-                .next_due(&enabled, chrono::Utc::now())
+                .next_due(&enabled, app.clock().now())
                 .await
-                .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::minutes(5));
-            let wait = (next - chrono::Utc::now())
+                .unwrap_or_else(|| app.clock().now() + chrono::Duration::minutes(5));
+            let wait = (next - app.clock().now())
                 .to_std()
                 .unwrap_or_default()
                 .max(std::time::Duration::from_secs(1));

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use mantissa::Service;
 use mantissa_bot::BotState;
-use mantissa_bot::auth::{SlackVerifier, system_clock};
+use mantissa_bot::auth::SlackVerifier;
 use mantissa_bot::discord::DiscordSettings;
 use mantissa_bot::discord::verify::DiscordVerifier;
 use mantissa_bot::dispatch::TokioDispatcher;
 use mantissa_bot::slack::SlackSettings;
 use mantissa_core::chat::discord::DiscordClient;
 use mantissa_core::chat::slack::SlackClient;
+use mantissa_core::clock::Clock;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
@@ -29,7 +30,9 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let verifier = slack_cfg
         .signing_secret
         .as_ref()
-        .map(|s| SlackVerifier::new(s.clone(), system_clock()));
+        // Signatures are checked against the real time, even when `--now`
+        // replays the data at another moment.
+        .map(|s| SlackVerifier::new(s.clone(), Clock::system()));
     let socket_token = if args.socket_mode {
         let Some(app_token) = slack_cfg.app_token.clone() else {
             anyhow::bail!(
@@ -65,7 +68,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let discord_cfg = &app.config().discord;
     let discord = match (&discord_cfg.public_key, &discord_cfg.application_id) {
         (Some(key), Some(application_id)) => Some(DiscordSettings {
-            verifier: DiscordVerifier::from_hex(key, system_clock())?,
+            verifier: DiscordVerifier::from_hex(key, Clock::system())?,
             api: DiscordClient::new(&discord_cfg.api_url, discord_cfg.bot_token.clone())
                 .for_application(application_id),
         }),
@@ -114,7 +117,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         api_tokens,
         jwt,
         seen,
-        now: Arc::new(move || clock.now()),
+        clock,
         permissions: app.config().permissions.clone(),
     });
     let rt = app.runtime()?;

@@ -42,7 +42,7 @@ fn bot_state(r: &Run, fake: &Fake) -> Arc<BotState> {
         api_tokens: Vec::new(),
         jwt: None,
         seen,
-        now: Arc::new(move || now),
+        clock: Clock::frozen(now),
         permissions: Default::default(),
     })
 }
@@ -124,7 +124,7 @@ fn the_http_app_acks_a_signed_mention_answers_it_once_and_refuses_unsigned_ones(
         let mut state = Arc::into_inner(bot_state(&r, &fake)).unwrap();
         let ts = chrono::Utc::now().timestamp();
         state.slack.as_mut().unwrap().verifier =
-            Some(SlackVerifier::new(Secret::new(SECRET), Arc::new(move || ts)));
+            Some(SlackVerifier::new(Secret::new(SECRET), Clock::system()));
         let app = mantissa_bot::app(Arc::new(state));
         let body = serde_json::json!({
             "type": "event_callback", "event_id": "Ev9", "team_id": "T1",

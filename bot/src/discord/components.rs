@@ -71,7 +71,7 @@ pub(crate) async fn click(state: &BotState, interaction: &Value) -> Value {
         to,
         actor: f.actor(&user),
         note: None,
-        at: (state.now)(),
+        at: state.clock.now(),
     };
     match state.backend.change_alert(alert_id, &change).await {
         Ok(Transition::Changed { alert, .. }) => {

@@ -10,7 +10,8 @@
 use axum::http::HeaderMap;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use crate::auth::{AuthError, MAX_SKEW_SECS, UnixClock};
+use crate::auth::{AuthError, MAX_SKEW_SECS};
+use mantissa_core::clock::Clock;
 
 /// The public key is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +32,7 @@ pub enum KeyError {
 #[derive(Clone)]
 pub struct DiscordVerifier {
     key: VerifyingKey,
-    clock: UnixClock,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for DiscordVerifier {
@@ -42,7 +43,7 @@ impl std::fmt::Debug for DiscordVerifier {
 
 impl DiscordVerifier {
     /// A verifier for the hex public key, reading time from `clock`.
-    pub fn from_hex(public_key: &str, clock: UnixClock) -> Result<Self, KeyError> {
+    pub fn from_hex(public_key: &str, clock: Clock) -> Result<Self, KeyError> {
         let public_key = public_key.trim();
         let bytes: [u8; 32] = hex::decode(public_key)
             .ok()
@@ -75,7 +76,7 @@ impl DiscordVerifier {
         self.key
             .verify_strict(&message, &Signature::from_bytes(&sig))
             .map_err(|_| AuthError::BadSignature)?;
-        if ((self.clock)() - t).abs() > MAX_SKEW_SECS {
+        if (self.clock.now().timestamp() - t).abs() > MAX_SKEW_SECS {
             return Err(AuthError::Stale);
         }
         Ok(())
@@ -92,7 +93,6 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, Aut
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use ed25519_dalek::{Signer, SigningKey};
 
@@ -107,7 +107,7 @@ mod tests {
     const TS: i64 = 1_710_072_000;
 
     fn at(public: &str, now: i64) -> DiscordVerifier {
-        DiscordVerifier::from_hex(public, Arc::new(move || now)).unwrap()
+        DiscordVerifier::from_hex(public, crate::testing_clock(now)).unwrap()
     }
 
     fn signed(key: &SigningKey, ts: &str, body: &[u8]) -> String {
@@ -192,12 +192,12 @@ mod tests {
 
     #[test]
     fn malformed_public_keys_are_explained() {
-        let clock: UnixClock = Arc::new(|| 0);
-        let e = DiscordVerifier::from_hex("abc", clock.clone()).unwrap_err();
+        let clock = crate::testing_clock(0);
+        let e = DiscordVerifier::from_hex("abc", clock).unwrap_err();
         assert_eq!(e, KeyError::NotHex(3));
         assert!(e.to_string().contains("64 hex characters"), "{e}");
         assert_eq!(
-            DiscordVerifier::from_hex(&"g".repeat(64), clock.clone()).unwrap_err(),
+            DiscordVerifier::from_hex(&"g".repeat(64), clock).unwrap_err(),
             KeyError::NotHex(64)
         );
         assert!(DiscordVerifier::from_hex(&format!(" {RFC_PUBLIC}\n"), clock).is_ok());

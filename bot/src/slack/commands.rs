@@ -129,10 +129,10 @@ pub(crate) async fn run(
             visibility: Visibility::Channel,
         } => in_channel(&text),
         Outcome::Later { ack, work } => {
-            // Slack never retries a slash command, so the id only has to
-            // be unique per invocation: its trigger id, else a fresh one.
+            // Unique per invocation: the trigger id, else the response
+            // URL (Slack makes one per invocation too).
             let id = if cmd.trigger_id.is_empty() {
-                crate::jobs::fresh_id("slack:command")
+                format!("slack:command:{}", cmd.response_url)
             } else {
                 format!("slack:command:{}", cmd.trigger_id)
             };

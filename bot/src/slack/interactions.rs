@@ -143,7 +143,7 @@ pub(crate) async fn handle(state: &BotState, slack: &SlackSettings, click: Click
             to,
             actor: Flavor::Slack.actor(&click.user),
             note: None,
-            at: (state.now)(),
+            at: state.clock.now(),
         };
         let note = match state.backend.change_alert(&click.value, &change).await {
             // The router edits the message and posts in its thread.

@@ -453,7 +453,7 @@ impl Ingestor {
 
 fn run_id() -> String {
     use rand::Rng;
-    let now = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let now = crate::clock::Clock::system().now().format("%Y%m%dT%H%M%S");
     let suffix: u32 = rand::rng().random();
     format!("{now}-{suffix:08x}")
 }

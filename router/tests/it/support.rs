@@ -167,7 +167,7 @@ pub(crate) fn route(name: &str, dests: &[&str]) -> RouteConfig {
 }
 
 pub(crate) fn router(c: &Config, store: &Arc<dyn AlertStore>) -> Router {
-    Router::new(c, store.clone()).unwrap()
+    Router::new(c, store.clone(), mantissa_core::clock::Clock::system()).unwrap()
 }
 
 pub(crate) async fn drain(r: &Router) -> mantissa_router::DeliveryReport {
