@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use crate::BotState;
-use crate::jobs::{self, Job};
+use crate::jobs::Job;
+use crate::worker;
 
 /// Runs jobs after the HTTP response: a tokio task here
 /// ([`TokioDispatcher`]); in the cloud, a serialised [`Job`] sent to a
-/// worker that calls [`jobs::run`] with its own [`BotState`].
+/// worker that calls [`worker::run`] with its own [`BotState`].
 pub trait Dispatcher: Send + Sync {
     /// Starts `job` in the background; `state` is this process's.
     fn dispatch(&self, state: Arc<BotState>, job: Job);
@@ -53,7 +54,7 @@ impl Dispatcher for TokioDispatcher {
         running.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let task = async move {
             let _slot = slots.acquire_owned().await;
-            jobs::run(state, job).await;
+            worker::run(state, job).await;
             running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         };
         match &self.handle {

@@ -3,17 +3,11 @@
 //! question or the action, the session, where to answer), so the process
 //! that acks the request need not be the one that does the work. The
 //! in-process [`crate::dispatch::TokioDispatcher`] runs jobs on tokio today;
-//! the cloud deployment serialises them to a worker.
-//!
-//! **Invariant:** running a job twice posts one answer: [`run`] claims the
-//! job id in the event de-dup store first (at-least-once delivery to a
-//! worker, a retried hand-off).
-
-use std::sync::Arc;
+//! the cloud deployment serialises them to a worker; either way
+//! [`crate::worker::run`] does the work, once per job id.
 
 use serde::{Deserialize, Serialize};
 
-use crate::BotState;
 use crate::chat::Work;
 
 /// One piece of background work.
@@ -32,7 +26,7 @@ pub struct Job {
 pub enum Task {
     /// Answer a question in a Slack conversation (a mention, a DM, a reply
     /// in a thread the bot answered in).
-    SlackConversation(crate::slack::Conversation),
+    SlackConversation(Conversation),
     /// Finish a slash command's slow work and answer on its `response_url`.
     SlackCommand {
         /// Channel id (its `[permissions]` apply).
@@ -45,7 +39,7 @@ pub enum Task {
         work: Work,
     },
     /// Act on a button click on a Slack message.
-    SlackClick(crate::slack::Click),
+    SlackClick(Click),
     /// Finish an application command's slow work by completing its
     /// deferred response.
     DiscordCommand {
@@ -59,7 +53,7 @@ pub enum Task {
         work: Work,
     },
     /// Answer a message in a Discord channel or thread (gateway mode).
-    DiscordMessage(crate::discord::threads::Question),
+    DiscordMessage(Question),
 }
 
 impl Task {
@@ -72,71 +66,67 @@ impl Task {
     }
 }
 
-/// Runs `job` once: a job whose id was already claimed (a second delivery)
-/// does nothing.
-pub async fn run(state: Arc<BotState>, job: Job) {
-    let platform = job.task.platform();
-    if !state.first_time(&format!("job:{}", job.id)).await {
-        tracing::info!(job = %job.id, platform, "Job already run; skipped.");
-        return;
-    }
-    match job.task {
-        Task::SlackConversation(c) => match &state.slack {
-            Some(slack) => crate::slack::answer(&state, &slack.api, c).await,
-            None => not_configured(&job.id, platform),
-        },
-        Task::SlackCommand {
-            channel,
-            user,
-            response_url,
-            work,
-        } => match &state.slack {
-            Some(slack) => {
-                crate::slack::commands::finish(&state, slack, &channel, &user, &response_url, work)
-                    .await;
-            }
-            None => not_configured(&job.id, platform),
-        },
-        Task::SlackClick(click) => match &state.slack {
-            Some(slack) => crate::slack::interactions::handle(&state, slack, click).await,
-            None => not_configured(&job.id, platform),
-        },
-        Task::DiscordCommand {
-            channel,
-            user,
-            interaction_token,
-            work,
-        } => match &state.discord {
-            Some(discord) => {
-                crate::discord::commands::finish(
-                    &state,
-                    &discord.api,
-                    &channel,
-                    &user,
-                    &interaction_token,
-                    work,
-                )
-                .await;
-            }
-            None => not_configured(&job.id, platform),
-        },
-        Task::DiscordMessage(m) => match &state.discord_bot {
-            Some(api) => {
-                if let Err(e) = crate::discord::threads::answer(&state, api, m).await {
-                    tracing::warn!(error = %e, "Cannot answer a Discord message.");
-                }
-            }
-            None => not_configured(&job.id, platform),
-        },
-    }
+/// One question to answer in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Channel id.
+    pub channel: String,
+    /// Who asked (Slack user id).
+    pub user: String,
+    /// Thread to answer in (`None`: top level of a DM).
+    pub thread_ts: Option<String>,
+    /// The conversation's session id (`slack:<channel>:<thread>`).
+    pub session: String,
+    /// The question, mentions removed.
+    pub question: String,
+    /// A thread reply without a mention: answered only if the thread is
+    /// already a conversation with the bot.
+    pub continues: bool,
 }
 
-fn not_configured(job: &str, platform: &str) {
-    tracing::error!(
-        job,
-        platform,
-        "A job for a platform this process has no settings for; check that the worker has the same [slack] / [discord] configuration as the bot."
-    );
+/// One button click.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Click {
+    /// The button (`alert_ack`, `ask_suggestion_2`, …).
+    pub action_id: String,
+    /// When it was clicked (Slack's id of the click).
+    pub action_ts: String,
+    /// The button's value (an alert id, a suggested question).
+    pub value: String,
+    /// Who clicked.
+    pub user: String,
+    /// The channel of the message.
+    pub channel: String,
+    /// The message the button is on.
+    pub message_ts: String,
+    /// Its thread (the message itself when top level).
+    pub thread_ts: String,
+}
+
+/// Where an answer goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// In this channel or thread.
+    Here(String),
+    /// Here if the channel is a thread, else in a new thread on the
+    /// message (the caller looks the channel's type up).
+    ThreadOrNew {
+        /// The channel.
+        channel_id: String,
+        /// The message.
+        message_id: String,
+    },
+}
+
+/// A question to answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    /// Where.
+    pub place: Place,
+    /// The question, mentions removed (empty: show the help).
+    pub question: String,
+    /// Only when this session already exists (a follow-up without a mention).
+    pub requires_session: Option<String>,
 }
 
 #[cfg(test)]
@@ -148,7 +138,7 @@ mod tests {
         let jobs = [
             Job {
                 id: "Ev1".into(),
-                task: Task::SlackConversation(crate::slack::Conversation {
+                task: Task::SlackConversation(Conversation {
                     channel: "C1".into(),
                     user: "U1".into(),
                     thread_ts: Some("1.1".into()),
@@ -177,8 +167,8 @@ mod tests {
             },
             Job {
                 id: "M1".into(),
-                task: Task::DiscordMessage(crate::discord::threads::Question {
-                    place: crate::discord::threads::Place::ThreadOrNew {
+                task: Task::DiscordMessage(Question {
+                    place: Place::ThreadOrNew {
                         channel_id: "C1".into(),
                         message_id: "M1".into(),
                     },

@@ -23,6 +23,7 @@ mod http_api;
 pub mod jobs;
 pub mod jwt;
 pub mod slack;
+pub mod worker;
 
 use std::sync::Arc;
 

@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use mantissa::{Composition, Service};
 use mantissa_bot::BotState;
 use mantissa_bot::dispatch::TokioDispatcher;
-use mantissa_bot::jobs::{self, Job, Task};
+use mantissa_bot::jobs::{Job, Task};
 use mantissa_bot::slack::{Conversation, SlackSettings};
+use mantissa_bot::worker;
 use mantissa_core::chat::slack::SlackClient;
 use mantissa_core::clock::Clock;
 use mantissa_core::config::{Config, Secret};
@@ -74,7 +75,7 @@ fn a_job_delivered_twice_or_run_by_two_workers_posts_one_answer() {
         // Delivered twice, one after the other.
         let wire = question("Ev1", "1710072000.000100");
         for _ in 0..2 {
-            jobs::run(state.clone(), serde_json::from_str(&wire).unwrap()).await;
+            worker::run(state.clone(), serde_json::from_str(&wire).unwrap()).await;
         }
         let posts = fake.requests("/slack/chat.postMessage");
         assert_eq!(posts.len(), 1, "one answer for one job");
@@ -87,15 +88,15 @@ fn a_job_delivered_twice_or_run_by_two_workers_posts_one_answer() {
         let other = bot_state(&r, &fake);
         let wire = question("Ev2", "1710072000.000200");
         let (a, b) = (
-            jobs::run(state.clone(), serde_json::from_str(&wire).unwrap()),
-            jobs::run(other, serde_json::from_str(&wire).unwrap()),
+            worker::run(state.clone(), serde_json::from_str(&wire).unwrap()),
+            worker::run(other, serde_json::from_str(&wire).unwrap()),
         );
         futures::join!(a, b);
         let posts = fake.requests("/slack/chat.postMessage");
         assert_eq!(posts.len(), 2, "one more answer for the second job");
 
         // A different job is not mistaken for a repeat.
-        jobs::run(
+        worker::run(
             state.clone(),
             serde_json::from_str(&question("Ev3", "1710072000.000300")).unwrap(),
         )

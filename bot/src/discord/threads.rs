@@ -20,6 +20,7 @@ use super::render;
 use crate::BotState;
 use crate::backend::Ask;
 use crate::jobs::Task;
+pub use crate::jobs::{Place, Question};
 use mantissa_core::chat::discord::DiscordClient;
 
 /// What an empty mention gets.
@@ -40,32 +41,6 @@ pub struct Incoming<'a> {
     pub mentions_bot: bool,
     /// The text.
     pub content: &'a str,
-}
-
-/// Where an answer goes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Place {
-    /// In this channel or thread.
-    Here(String),
-    /// Here if the channel is a thread, else in a new thread on the
-    /// message (the caller looks the channel's type up).
-    ThreadOrNew {
-        /// The channel.
-        channel_id: String,
-        /// The message.
-        message_id: String,
-    },
-}
-
-/// A question to answer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Question {
-    /// Where.
-    pub place: Place,
-    /// The question, mentions removed (empty: show the help).
-    pub question: String,
-    /// Only when this session already exists (a follow-up without a mention).
-    pub requires_session: Option<String>,
 }
 
 /// The session of a conversation in `channel_id` (a thread or a DM).

@@ -8,7 +8,7 @@
 //! double click or a stale button gets a polite ephemeral note; "Show SQL"
 //! answers ephemerally; a suggestion is asked in the thread.
 
-use crate::jobs::{Job, Task};
+use crate::jobs::{Click, Job, Task};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -74,25 +74,6 @@ pub(crate) async fn on_interaction(
         task: Task::SlackClick(click),
     });
     Ok(())
-}
-
-/// One button click.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Click {
-    /// The button (`alert_ack`, `ask_suggestion_2`, …).
-    pub action_id: String,
-    /// When it was clicked (Slack's id of the click).
-    pub action_ts: String,
-    /// The button's value (an alert id, a suggested question).
-    pub value: String,
-    /// Who clicked.
-    pub user: String,
-    /// The channel of the message.
-    pub channel: String,
-    /// The message the button is on.
-    pub message_ts: String,
-    /// Its thread (the message itself when top level).
-    pub thread_ts: String,
 }
 
 impl Click {

@@ -9,7 +9,7 @@
 
 pub(crate) mod commands;
 pub(crate) mod interactions;
-pub use interactions::Click;
+pub use crate::jobs::Click;
 pub mod render;
 pub mod socket;
 
@@ -29,6 +29,7 @@ use crate::BotState;
 use crate::auth::SlackVerifier;
 use crate::backend::{Answer, Ask, Reply};
 use crate::chart;
+pub use crate::jobs::Conversation;
 use crate::jobs::{Job, Task};
 use mantissa_core::chat::slack::SlackClient;
 
@@ -97,24 +98,6 @@ pub(crate) fn not_configured() -> Response {
         "Slack is not configured: set MANTISSA_SLACK_SIGNING_SECRET and MANTISSA_SLACK_BOT_TOKEN",
     )
         .into_response()
-}
-
-/// One question to answer in a conversation.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Conversation {
-    /// Channel id.
-    pub channel: String,
-    /// Who asked (Slack user id).
-    pub user: String,
-    /// Thread to answer in (`None`: top level of a DM).
-    pub thread_ts: Option<String>,
-    /// The conversation's session id (`slack:<channel>:<thread>`).
-    pub session: String,
-    /// The question, mentions removed.
-    pub question: String,
-    /// A thread reply without a mention: answered only if the thread is
-    /// already a conversation with the bot.
-    pub continues: bool,
 }
 
 pub(crate) async fn on_event(state: &Arc<BotState>, envelope: &Value) {

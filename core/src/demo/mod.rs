@@ -18,6 +18,7 @@
 mod cloudtrail;
 mod flow;
 mod guardduty;
+mod identity;
 mod stories;
 mod world;
 

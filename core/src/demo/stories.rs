@@ -14,9 +14,10 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::Story;
-use super::cloudtrail::{self, CtEvent, Resource, UserIdentity};
+use super::cloudtrail::{self, CtEvent, Resource};
 use super::flow::{FlowRec, TCP, Traffic};
 use super::guardduty::{self, ATTACKER_GEO, Finding, Meta};
+use super::identity::UserIdentity;
 use super::world::{self, MAIN, PROD, SECURITY, STAGING, World};
 use super::{Counts, DAY, HOUR, TAG_STORY, access_key, civil, human_factor, sql_ts, sub_rng};
 

@@ -4,7 +4,7 @@
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::cloudtrail::UserIdentity;
+use super::identity::UserIdentity;
 use super::{TAG_WORLD, access_key, hex, name_tag, pick, sub_rng, unique_id};
 
 /// Regions with activity; most of it in the first.

@@ -14,7 +14,7 @@ use datafusion::logical_expr::{Expr, LogicalPlan, col, lit};
 use datafusion::prelude::SessionContext;
 
 use super::EngineError;
-use super::datafusion::map_error;
+use super::datafusion_errors::map_error;
 use crate::catalog::PARTITION_COLUMN;
 use crate::guard::GuardedSql;
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::datafusion_errors::map_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
@@ -12,7 +13,6 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::error::DataFusionError;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::physical_plan::execute_stream;
@@ -234,26 +234,4 @@ fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvi
         inner,
         table.time_column.clone(),
     )))
-}
-
-/// Maps DataFusion errors onto the engine-neutral vocabulary.
-pub(crate) fn map_error(e: DataFusionError) -> EngineError {
-    match e.find_root() {
-        DataFusionError::ResourcesExhausted(m) => EngineError::ResourcesExhausted(m.clone()),
-        DataFusionError::Plan(m) => EngineError::Query(clean(m)),
-        DataFusionError::SchemaError(s, _) => EngineError::Query(clean(&s.to_string())),
-        DataFusionError::SQL(p, _) => EngineError::Query(clean(&p.to_string())),
-        DataFusionError::NotImplemented(m) => {
-            EngineError::Query(format!("not supported: {}", clean(m)))
-        }
-        DataFusionError::Execution(m) => EngineError::Execution(clean(m)),
-        DataFusionError::ArrowError(a, _) => EngineError::Execution(a.to_string()),
-        DataFusionError::IoError(io) => EngineError::Execution(io.to_string()),
-        DataFusionError::Internal(m) => EngineError::Internal(m.clone()),
-        other => EngineError::Execution(other.to_string()),
-    }
-}
-
-fn clean(m: &str) -> String {
-    m.replace("mantissa.logs.", "").trim().to_string()
 }

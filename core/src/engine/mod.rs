@@ -11,6 +11,7 @@
 
 mod activity;
 pub mod datafusion;
+mod datafusion_errors;
 pub mod functions;
 pub mod group_by;
 mod pruning;

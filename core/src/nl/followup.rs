@@ -5,7 +5,7 @@
 //! tables, keeping the conditions that mean the same thing there (address,
 //! account, region).
 
-use super::builtin::{Parsed, filters_for, resolve_shape};
+use super::plan::{Parsed, filters_for, resolve_shape};
 use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table};
 
 /// A filter moved to another table, if it means something there.

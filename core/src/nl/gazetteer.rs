@@ -1960,9 +1960,9 @@ impl Gazetteer {
         let mut by_first: HashMap<String, Vec<(Vec<String>, Concept)>> = HashMap::new();
         let mut vocab: Vec<String> = Vec::new();
         let mut push = |phrase: &str, c: Concept| {
-            let words: Vec<String> = super::builtin::words(phrase)
+            let words: Vec<String> = super::tokens::words(phrase)
                 .iter()
-                .map(|w| super::builtin::stem(w))
+                .map(|w| super::tokens::stem(w))
                 .collect();
             if words.is_empty() {
                 return;

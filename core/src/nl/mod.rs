@@ -20,9 +20,11 @@ pub mod fields;
 pub mod followup;
 pub mod gazetteer;
 pub mod interpret;
+pub mod plan;
 pub mod safety;
 pub mod spec;
 pub mod time;
+pub mod tokens;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
