@@ -142,14 +142,7 @@ fn wait_for(
     path_prefix: &str,
     n: usize,
 ) -> Vec<(String, HeaderMap, Value)> {
-    let start = Instant::now();
-    loop {
-        let found = calls_of(calls, method, path_prefix);
-        if found.len() >= n || start.elapsed() > Duration::from_secs(30) {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    mantissa_testkit::wait::at_least(n, || calls_of(calls, method, path_prefix))
 }
 
 #[test]

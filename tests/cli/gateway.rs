@@ -5,26 +5,15 @@
 //! mention in a new thread, then a follow-up in that thread, through the
 //! same REST API.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use mantissa_testkit::{BOT_USER_ID, DISCORD_TOKEN, Fake, GatewayFake};
+use mantissa_testkit::{BOT_USER_ID, DISCORD_TOKEN, Fake, GatewayFake, wait};
 
 use super::server;
 use super::{Run, ingest_brute_force};
 
 const NOW: &str = "2024-03-10T12:00:00Z";
 const CHANNEL: &str = "1800000000000000001";
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn a_mention_is_answered_in_a_new_thread_and_a_follow_up_in_it() {
@@ -62,7 +51,7 @@ fn a_mention_is_answered_in_a_new_thread_and_a_follow_up_in_it() {
         &[DISCORD_TOKEN],
     );
 
-    wait_until("IDENTIFY", || {
+    wait::until("IDENTIFY", || {
         !gateway.identified.lock().unwrap().is_empty()
     });
     let identify = gateway.identified.lock().unwrap()[0].clone();
@@ -88,7 +77,7 @@ fn a_mention_is_answered_in_a_new_thread_and_a_follow_up_in_it() {
         &format!("<@{BOT_USER_ID}> failed console logins by source IP today"),
         true,
     );
-    wait_until("a thread with an answer", || {
+    wait::until("a thread with an answer", || {
         let threads = fake.state.discord_threads.lock().unwrap().clone();
         threads
             .first()
@@ -123,7 +112,7 @@ fn a_mention_is_answered_in_a_new_thread_and_a_follow_up_in_it() {
         "group by user instead",
         false,
     );
-    wait_until("the follow-up's answer", || {
+    wait::until("the follow-up's answer", || {
         fake.discord_messages(&thread).len() >= 2
     });
     let follow_up = &fake.discord_messages(&thread)[1];

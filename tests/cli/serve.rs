@@ -154,14 +154,7 @@ fn posts(calls: &Calls) -> Vec<Value> {
 }
 
 fn wait_for_posts(calls: &Calls, n: usize) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let p = posts(calls);
-        if p.len() >= n || start.elapsed() > Duration::from_secs(30) {
-            return p;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    mantissa_testkit::wait::at_least(n, || posts(calls))
 }
 
 fn sql_of(post: &Value) -> String {
@@ -547,20 +540,15 @@ fn serde_urlencoded_body(json: &str) -> String {
 }
 
 fn wait_for(calls: &Calls, method: &str, n: usize) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let found: Vec<Value> = calls
+    mantissa_testkit::wait::at_least(n, || {
+        calls
             .lock()
             .unwrap()
             .iter()
             .filter(|(m, _, _)| m == method)
             .map(|(_, _, v)| v.clone())
-            .collect();
-        if found.len() >= n || start.elapsed() > Duration::from_secs(30) {
-            return found;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+            .collect()
+    })
 }
 
 #[test]

@@ -11,6 +11,7 @@
 
 mod fake;
 mod gateway;
+pub mod wait;
 
 pub use fake::*;
 pub use gateway::{BOT_USER_ID, GatewayFake};
