@@ -834,6 +834,25 @@ pub fn to_csv(a: &Answer) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A slash command's question, answered with the tables `[permissions]`
+/// grants the channel (no conversation: a command is one question).
+pub(crate) async fn ask_in_channel(
+    state: &BotState,
+    channel: &str,
+    user: &str,
+    question: &str,
+) -> crate::backend::Reply {
+    use tracing::Instrument;
+    state
+        .backend
+        .ask(crate::backend::Ask {
+            tables: state.permissions.tables_for(channel),
+            ..crate::backend::Ask::new(question)
+        })
+        .instrument(tracing::info_span!("ask", user = %user, channel = %channel))
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use super::{EPHEMERAL, ephemeral, in_channel, member, permission_channel, render};
 use crate::BotState;
-use crate::backend::Ask;
 use crate::chat::{self, Caller, Flavor, Outcome, RuleVerb, SlashCommand, Visibility, Work};
 use crate::jobs::{Job, Task};
 use mantissa_core::chat::discord::DiscordClient;
@@ -122,13 +121,7 @@ pub(crate) async fn finish(
 ) {
     let (body, files) = match work {
         Work::Ask(question) => {
-            let reply = state
-                .backend
-                .ask(Ask {
-                    tables: state.permissions.tables_for(channel),
-                    ..Ask::new(&question)
-                })
-                .await;
+            let reply = chat::ask_in_channel(state, channel, user, &question).await;
             render::reply_message(&reply, Some((user, &question)))
                 .with_chart(&reply)
                 .await

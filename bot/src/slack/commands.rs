@@ -17,11 +17,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tracing::Instrument;
 
 use super::render::{self, clip, escape};
 use crate::BotState;
-use crate::backend::Ask;
 use crate::chat::{self, Caller, Flavor, Outcome, SlashCommand, Visibility, Work};
 use crate::jobs::{Job, Task};
 
@@ -162,14 +160,7 @@ pub(crate) async fn finish(
 ) {
     let body = match work {
         Work::Ask(question) => {
-            let reply = state
-                .backend
-                .ask(Ask {
-                    tables: state.permissions.tables_for(channel),
-                    ..Ask::new(&question)
-                })
-                .instrument(tracing::info_span!("ask", user = %user, channel = %channel))
-                .await;
+            let reply = chat::ask_in_channel(state, channel, user, &question).await;
             let msg = render::reply_message(&reply);
             let mut blocks = vec![json!({"type": "context", "elements": [
                 {"type": "mrkdwn", "text": format!("<@{user}> asked: {}", clip(&escape(&question), 2000))}
