@@ -20,11 +20,14 @@ use mantissa_core::dedup::sqlite::SqliteSeenStore;
 use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::engine::{EngineError, QueryEngine};
 use mantissa_core::guard::SqlGuard;
-use mantissa_core::ingest::DataDir;
+use mantissa_core::ingest::manifest::ManifestStore;
+use mantissa_core::ingest::manifest::sqlite::SqliteManifestStore;
+use mantissa_core::ingest::{DataDir, Ingestor};
 use mantissa_core::rule_state::RuleStateStore;
 use mantissa_core::rule_state::sqlite::SqliteRuleStateStore;
 use mantissa_core::session::SessionStore;
 use mantissa_core::session::sqlite::{DEFAULT_EXPIRY, SqliteSessionStore};
+use mantissa_core::storage::{Storage, StorageError};
 use mantissa_core::store::StoreError;
 use mantissa_detector::testing::ScratchStores;
 use mantissa_detector::{Detector, LoadReport};
@@ -48,6 +51,9 @@ pub enum ComposeError {
     /// The query engine does not start.
     #[error("cannot start the query engine")]
     Engine(#[source] EngineError),
+    /// The tables' storage location is unusable.
+    #[error("the [storage] location")]
+    Storage(#[source] StorageError),
     /// The router's configuration is unusable.
     #[error("the [router] configuration")]
     Router(#[source] RouterError),
@@ -111,13 +117,42 @@ impl Composition {
     pub fn query(&self) -> Result<(Catalog, SqlGuard, Arc<dyn QueryEngine>), ComposeError> {
         let catalog = self.catalog();
         let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
+        let tables = self.tables()?;
         let engine: Arc<dyn QueryEngine> = match self.config.engine.kind {
             EngineKind::Embedded => Arc::new(
-                DataFusionEngine::new(&catalog, &self.data, &self.config.engine)
+                DataFusionEngine::new(&catalog, &tables, &self.config.engine)
                     .map_err(ComposeError::Engine)?,
             ),
         };
         Ok((catalog, guard, engine))
+    }
+
+    /// Where the tables live: `[storage] url`, `<data_dir>/tables` by default.
+    pub fn tables(&self) -> Result<Storage, ComposeError> {
+        match &self.config.storage.url {
+            Some(url) => Storage::from_url(url).map_err(ComposeError::Storage),
+            None => Ok(self.data.tables_storage()),
+        }
+    }
+
+    /// What has been ingested (content hashes), so nothing is read twice.
+    pub fn manifest_store(&self) -> Result<Arc<dyn ManifestStore>, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => Ok(Arc::new(self.sqlite(
+                "ingest manifest",
+                "ingest.db",
+                SqliteManifestStore::open,
+            )?)),
+        }
+    }
+
+    /// Ingest into the tables' storage, with the deployment's manifest.
+    pub fn ingestor(&self) -> Result<Ingestor, ComposeError> {
+        Ok(Ingestor::new(
+            &self.config,
+            self.tables()?,
+            self.manifest_store()?,
+        ))
     }
 
     /// What the engine is, for status replies.
@@ -280,5 +315,11 @@ impl mantissa_detector::testing::TestBackends for Composition {
 
     fn stores(&self) -> Result<ScratchStores, String> {
         self.scratch_stores().map_err(|e| e.to_string())
+    }
+
+    fn ingestor(&self, config: &Config) -> Result<Ingestor, String> {
+        Composition::new(config.clone(), self.clock)
+            .ingestor()
+            .map_err(|e| e.to_string())
     }
 }

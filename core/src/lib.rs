@@ -50,6 +50,8 @@ pub mod nl;
 pub mod rule_state;
 #[cfg(feature = "query")]
 pub mod session;
+#[cfg(feature = "query")]
+pub mod storage;
 pub mod store;
 
 #[cfg(feature = "query")]

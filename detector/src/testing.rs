@@ -28,6 +28,8 @@ pub trait TestBackends {
     fn engine(&self, config: &Config) -> Result<Arc<dyn QueryEngine>, String>;
     /// Empty stores that live as long as the test.
     fn stores(&self) -> Result<ScratchStores, String>;
+    /// Ingest into `config`'s tables (a scratch data directory).
+    fn ingestor(&self, config: &Config) -> Result<Ingestor, String>;
 }
 
 /// The outcome of one inline test.
@@ -81,7 +83,8 @@ fn run_one(
             .get(table)
             .ok_or_else(|| format!("unknown table `{table}` in events"))?;
         let file = write_events(dir.path(), &def.kind, table, events)?;
-        let report = Ingestor::new(&config)
+        let report = backends
+            .ingestor(&config)?
             .run(
                 &[file],
                 &IngestOptions {

@@ -7,7 +7,7 @@ use chrono::{DurationRound, TimeDelta};
 use mantissa_core::clock::format_instant;
 use mantissa_core::demo::{DemoOptions, SUSPICIOUS_LOGIN_PATTERN, generate};
 use mantissa_core::engine::QueryTime;
-use mantissa_core::ingest::{IngestOptions, Ingestor};
+use mantissa_core::ingest::IngestOptions;
 
 use crate::app::App;
 use crate::cli::{DemoArgs, RuleSources, SummaryFormat};
@@ -62,7 +62,7 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let bar = Bar::bytes(app.quiet, "ingesting");
-    let report = Ingestor::new(app.config()).run(
+    let report = app.compose.ingestor()?.run(
         std::slice::from_ref(&raw_dir),
         &IngestOptions::default(),
         &bar,

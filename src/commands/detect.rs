@@ -17,7 +17,9 @@ use crate::progress::Bar;
 pub(crate) fn run(app: &App, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let loaded = app.rules(&args.sources);
     report_load_errors(app, &loaded);
-    if !app.data().tables().is_dir() && !app.quiet {
+    let tables = app.compose.tables()?;
+    let empty = tables.local_dir().is_some_and(|dir| !dir.is_dir());
+    if empty && !app.quiet {
         eprintln!(
             "warning: no log tables in {}; ingest logs first (`mantissa ingest PATH` or `mantissa demo`), or pass --data-dir",
             app.data().root().display()

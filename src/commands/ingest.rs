@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use mantissa_core::ingest::{IngestOptions, IngestReport, Ingestor};
+use mantissa_core::ingest::{IngestOptions, IngestReport};
 
 use crate::app::App;
 use crate::cli::{IngestArgs, SummaryFormat};
@@ -13,7 +13,7 @@ pub(crate) fn run(app: &App, args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let opts = IngestOptions {
         source: args.source.clone(),
     };
-    let report = Ingestor::new(app.config()).run(&args.paths, &opts, &bar);
+    let report = app.compose.ingestor()?.run(&args.paths, &opts, &bar);
     bar.finish();
     let report = report?;
     match args.format {

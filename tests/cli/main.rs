@@ -765,3 +765,39 @@ fn explicit_backend_types_behave_as_the_defaults_and_unknown_ones_are_named() {
         assert!(err.contains(bad) && err.contains(valid), "{toml}: {err}");
     }
 }
+
+/// `mantissa ingest file:///…` reads objects through the storage seam: the
+/// same records as the path, and the manifest (by content) knows them
+/// whichever way they came.
+#[test]
+fn ingest_reads_a_storage_url_like_a_path() {
+    let dir = fixtures().join("datasets/stratus-red-team-detonation-logs");
+    let by_path = Run::new();
+    let by_url = Run::new();
+    let report = |r: &Run, arg: &str| -> Value {
+        serde_json::from_str(r.ok(&["ingest", "--format", "json", arg]).trim()).unwrap()
+    };
+    let path = report(&by_path, dir.to_str().unwrap());
+    let url = format!("file://{}", std::path::absolute(&dir).unwrap().display());
+    let objects = report(&by_url, &url);
+    assert_eq!(objects["records"], path["records"]);
+    assert_eq!(objects["files_read"], path["files_read"]);
+    assert_eq!(
+        objects["files_ignored"], path["files_ignored"],
+        "LICENSE and NOTICE are skipped either way"
+    );
+    assert!(
+        objects["files"][0]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:///"),
+        "{objects}"
+    );
+    let again = report(&by_url, dir.to_str().unwrap());
+    assert_eq!(again["files_skipped"], path["files_read"], "{again}");
+
+    let out = by_url.cmd(&["ingest", "ftp://example.com/logs"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(err.contains("valid schemes: file://"), "{err}");
+}

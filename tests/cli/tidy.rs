@@ -75,6 +75,7 @@ fn concrete_backends_are_named_only_by_the_composition_root() {
         "SqliteSessionStore",
         "SqliteRuleStateStore",
         "SqliteSeenStore",
+        "SqliteManifestStore",
     ] {
         let found = offenders(store, |f| {
             f == "src/compose.rs"

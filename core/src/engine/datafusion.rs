@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 use super::datafusion_errors::map_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -25,9 +24,10 @@ use super::{EngineError, QueryEngine, QueryResult, QueryTime};
 use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef, string_view_schema};
 use crate::config::EngineConfig;
 use crate::guard::GuardedSql;
-use crate::ingest::DataDir;
+use crate::storage::Storage;
 
-/// DataFusion over `<data-dir>/tables/<table>/dt=*/**.parquet`.
+/// DataFusion over `<tables>/<table>/dt=*/**.parquet` in a [`Storage`]
+/// (`<data-dir>/tables` by default).
 #[derive(Clone)]
 pub struct DataFusionEngine {
     ctx: SessionContext,
@@ -45,10 +45,10 @@ impl std::fmt::Debug for DataFusionEngine {
 }
 
 impl DataFusionEngine {
-    /// An engine over the tables of `catalog` stored under `data`.
+    /// An engine over the tables of `catalog` stored in `tables`.
     pub fn new(
         catalog: &Catalog,
-        data: &DataDir,
+        tables: &Storage,
         limits: &EngineConfig,
     ) -> Result<Self, EngineError> {
         // DATAFUSION_* environment variables tune the engine (expert knobs,
@@ -85,6 +85,7 @@ impl DataFusionEngine {
             )
             .build_arc()
             .map_err(|e| EngineError::Internal(e.to_string()))?;
+        runtime.register_object_store(tables.root(), tables.store());
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
@@ -98,7 +99,7 @@ impl DataFusionEngine {
             ctx.register_udf(udf);
         }
         for table in catalog.tables() {
-            let provider = table_provider(table, data)?;
+            let provider = table_provider(table, tables)?;
             ctx.register_table(table.name.as_str(), provider)
                 .map_err(|e| EngineError::Internal(e.to_string()))?;
         }
@@ -204,32 +205,24 @@ impl QueryEngine for DataFusionEngine {
     }
 }
 
-fn table_provider(table: &TableDef, data: &DataDir) -> Result<Arc<dyn TableProvider>, EngineError> {
-    let dir = data.table(&table.name);
+/// A listing table over `<tables>/<table>/`: a table with no files yet
+/// (or no directory) is empty, and files published later are seen by the
+/// next engine built.
+fn table_provider(
+    table: &TableDef,
+    tables: &Storage,
+) -> Result<Arc<dyn TableProvider>, EngineError> {
     let schema = Arc::new(string_view_schema(&table.schema));
-    let inner: Arc<dyn TableProvider> = if dir.is_dir() {
-        let url = format!(
-            "{}/",
-            std::path::absolute(&dir).unwrap_or(dir.clone()).display()
-        );
-        let url = ListingTableUrl::parse(&url).map_err(|e| EngineError::Internal(e.to_string()))?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet")
-            .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)]);
-        let config = ListingTableConfig::new(url)
-            .with_listing_options(options)
-            .with_schema(schema.clone());
-        Arc::new(ListingTable::try_new(config).map_err(|e| EngineError::Internal(e.to_string()))?)
-    } else {
-        let mut fields: Vec<Field> = table
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        fields.push(Field::new(PARTITION_COLUMN, DataType::Utf8, false));
-        Arc::new(EmptyTable::new(Arc::new(Schema::new(fields))))
-    };
+    let url = ListingTableUrl::parse(tables.dir_url(&table.name))
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(vec![(PARTITION_COLUMN.to_string(), DataType::Utf8)]);
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let inner: Arc<dyn TableProvider> =
+        Arc::new(ListingTable::try_new(config).map_err(|e| EngineError::Internal(e.to_string()))?);
     Ok(Arc::new(TimePrunedTable::new(
         inner,
         table.time_column.clone(),

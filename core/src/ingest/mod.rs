@@ -2,9 +2,14 @@
 //!
 //! ```text
 //! inputs ──► reader (hash, skip known, gunzip, sniff, split) ──► bounded channel
-//!                                                             ──► N workers (parse, build, encode)
-//!        ──► rename *.tmp into place ──► manifest (SQLite) ──► report
+//!                                                             ──► N workers (parse, build, encode, stage)
+//!        ──► publish staged files to the tables' storage ──► manifest ──► report
 //! ```
+//!
+//! Inputs are local paths or storage URLs (`file://…`; buckets with the
+//! cloud deployment); the tables are a [`Storage`] and the manifest a
+//! [`ManifestStore`], both chosen by the composition root. The run itself is
+//! synchronous (threads); call it from `spawn_blocking` in async code.
 //!
 //! A malformed record is quarantined with its origin and reason; it never
 //! stops the file or the batch. Output files become visible only when the
@@ -37,9 +42,11 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, CustomSchema};
 use crate::config::Config;
-use manifest::{Manifest, ManifestEntry};
+use crate::storage::{Storage, StorageError};
+use crate::store::StoreError;
+use manifest::{ManifestEntry, ManifestStore};
 use quarantine::Quarantine;
-use reader::{Input, ReaderCtx};
+use reader::{Input, Location, ReaderCtx};
 use writer::PartitionWriter;
 
 /// Receives progress as input bytes are consumed. Implementations must be cheap.
@@ -153,9 +160,12 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
-    /// The manifest database failed.
-    #[error(transparent)]
-    Manifest(#[from] manifest::ManifestError),
+    /// The manifest could not record what was ingested.
+    #[error("cannot update the ingest manifest")]
+    Manifest(#[source] StoreError),
+    /// The tables' storage refused a file.
+    #[error("cannot publish to the tables' storage")]
+    Storage(#[source] StorageError),
     /// Writing output failed (disk full, permissions).
     #[error(transparent)]
     Write(#[from] writer::WriteError),
@@ -212,6 +222,11 @@ impl DataDir {
             .unwrap_or_else(|| self.root.join("tables"))
     }
 
+    /// The tables directory as a storage location.
+    pub fn tables_storage(&self) -> Storage {
+        Storage::local(&self.tables())
+    }
+
     /// The directory of one table.
     pub fn table(&self, name: &str) -> PathBuf {
         self.tables().join(name)
@@ -248,26 +263,106 @@ impl DataDir {
     }
 }
 
+/// Runs the async calls (storage, manifest) of a synchronous ingest run on
+/// a small runtime of its own; when the caller is itself inside a runtime
+/// (async code, tests), each call runs on a scoped thread so no runtime is
+/// blocked from within.
+pub(crate) struct Blocker {
+    rt: Option<tokio::runtime::Runtime>,
+    nested: bool,
+}
+
+impl Blocker {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            rt: Some(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?,
+            ),
+            nested: tokio::runtime::Handle::try_current().is_ok(),
+        })
+    }
+
+    pub(crate) fn block_on<F>(&self, f: F) -> F::Output
+    where
+        F: std::future::Future + Send,
+        F::Output: Send,
+    {
+        let rt = self.rt.as_ref().expect("the runtime lives until drop");
+        if !self.nested {
+            return rt.block_on(f);
+        }
+        std::thread::scope(|s| {
+            s.spawn(|| rt.block_on(f))
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    }
+}
+
+impl Drop for Blocker {
+    fn drop(&mut self) {
+        // Dropping a runtime inside another one's context panics.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// Runs ingest for one configuration.
 #[derive(Debug)]
 pub struct Ingestor {
     config: Config,
     data: DataDir,
+    tables: Storage,
+    manifest: Arc<dyn ManifestStore>,
 }
 
 impl Ingestor {
-    /// An ingestor writing under `config.data_dir`.
-    pub fn new(config: &Config) -> Self {
+    /// An ingestor writing tables to `tables`, remembering what it read in
+    /// `manifest`; quarantine and inferred schemas go under
+    /// `config.data_dir`.
+    pub fn new(config: &Config, tables: Storage, manifest: Arc<dyn ManifestStore>) -> Self {
         Self {
             config: config.clone(),
             data: DataDir::from_config(config),
+            tables,
+            manifest,
         }
     }
 
-    /// Ingests `paths` (files or directories, recursively).
+    /// Ingests `paths`: files, directories (recursively) or storage URLs
+    /// (`file:///…`; every object below the URL).
     pub fn run(
         &self,
         paths: &[PathBuf],
+        opts: &IngestOptions,
+        progress: &dyn Progress,
+    ) -> Result<IngestReport, IngestError> {
+        let sources: Vec<Source> = paths
+            .iter()
+            .map(|p| match p.to_str().filter(|s| s.contains("://")) {
+                Some(url) => match Storage::from_url(url) {
+                    Ok(storage) => Source::Objects {
+                        storage,
+                        prefix: String::new(),
+                    },
+                    Err(e) => Source::Unusable {
+                        name: url.to_string(),
+                        why: e.to_string(),
+                    },
+                },
+                None => Source::Path(p.clone()),
+            })
+            .collect();
+        self.ingest(&sources, opts, progress)
+    }
+
+    /// Ingests `sources`.
+    pub fn ingest(
+        &self,
+        sources: &[Source],
         opts: &IngestOptions,
         progress: &dyn Progress,
     ) -> Result<IngestReport, IngestError> {
@@ -289,19 +384,20 @@ impl Ingestor {
                 known: catalog.names(),
             });
         }
-        for dir in [self.data.tables(), self.data.state()] {
-            std::fs::create_dir_all(&dir).map_err(|e| IngestError::DataDir {
-                path: dir.clone(),
-                source: e,
-            })?;
-        }
-        let (inputs, ignored, missing) = collect_inputs(paths);
+        let blocker = Blocker::new().map_err(|e| IngestError::DataDir {
+            path: self.data.root().to_path_buf(),
+            source: e,
+        })?;
+        let run_id = run_id();
+        let staging = self.tables.staging_dir(&run_id);
+        std::fs::create_dir_all(&staging).map_err(|e| IngestError::DataDir {
+            path: staging.clone(),
+            source: e,
+        })?;
+        let (inputs, ignored, missing) = collect_inputs(sources, &blocker);
         let total: u64 = inputs.iter().map(|i| i.bytes).sum();
         progress.set_total(total);
 
-        let mut manifest = Manifest::open(&self.data.state().join("ingest.db"))?;
-        let known = manifest.known()?;
-        let run_id = run_id();
         let quarantine = Quarantine::new(self.data.quarantine().join(format!("{run_id}.jsonl")));
         let custom_schemas: Mutex<HashMap<String, Arc<CustomSchema>>> = Mutex::new(
             known_schemas
@@ -321,11 +417,11 @@ impl Ingestor {
             .max(1);
         let (tx, rx) = sync_channel(workers * 2);
         let rx = Mutex::new(rx);
-        let tables_dir = self.data.tables();
         let ctx = ReaderCtx {
             catalog: &catalog,
             forced: opts.source.clone(),
-            known: &known,
+            manifest: self.manifest.as_ref(),
+            blocker: &blocker,
             custom_schemas: &custom_schemas,
             custom_sources: reader::custom_sources(&catalog),
             schema_dir: self.data.catalog(),
@@ -336,7 +432,7 @@ impl Ingestor {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
                     let writer = PartitionWriter::new(
-                        &tables_dir,
+                        &staging,
                         format!("{run_id}-w{w}"),
                         &self.config.ingest,
                     );
@@ -369,18 +465,16 @@ impl Ingestor {
                 Err(_) => failure = failure.or(Some(IngestError::Panic)),
             }
         }
-        if let Some(e) = failure {
-            for f in &written {
-                let _ = std::fs::remove_file(&f.tmp);
-            }
-            return Err(e);
-        }
-        for f in &written {
-            std::fs::rename(&f.tmp, &f.path).map_err(|e| IngestError::DataDir {
-                path: f.path.clone(),
-                source: e,
-            })?;
-        }
+        let published = match failure {
+            Some(e) => Err(e),
+            None => written.iter().try_for_each(|f| {
+                blocker
+                    .block_on(self.tables.publish(&f.tmp, &f.key))
+                    .map_err(IngestError::Storage)
+            }),
+        };
+        let _ = std::fs::remove_dir_all(&staging);
+        published?;
         let quarantine_written = quarantine.finish().unwrap_or(false);
 
         let mut report = IngestReport {
@@ -439,13 +533,15 @@ impl Ingestor {
             }
             report.files.push(file);
         }
-        for path in missing {
+        for (name, why) in missing {
             report.files_failed += 1;
-            let mut f = FileReport::new(path.display().to_string());
-            f.error = Some("does not exist".into());
+            let mut f = FileReport::new(name);
+            f.error = Some(why);
             report.files.push(f);
         }
-        manifest.record(&entries)?;
+        blocker
+            .block_on(self.manifest.record(&entries))
+            .map_err(IngestError::Manifest)?;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(report)
     }
@@ -458,29 +554,125 @@ fn run_id() -> String {
     format!("{now}-{suffix:08x}")
 }
 
-/// Expands paths into files: explicit files as given, directories walked
-/// recursively in name order, keeping log-like file names. Returns the files
-/// how many directory entries were ignored, and the paths that do not exist.
-fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, u64, Vec<PathBuf>) {
+/// What to ingest.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file, or a directory walked recursively.
+    Path(PathBuf),
+    /// Every object below `prefix` in a storage location (an S3 event's
+    /// key, a whole bucket).
+    Objects {
+        /// The storage.
+        storage: Storage,
+        /// Key prefix below the storage's location ("" for all).
+        prefix: String,
+    },
+    /// A source that could not be used (reported as a failed file).
+    Unusable {
+        /// As given.
+        name: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Expands sources into files: explicit files as given, directories walked
+/// recursively in name order, keeping log-like file names; objects listed
+/// below their prefix, keeping log-like names. Returns the files, how many
+/// entries were ignored, and the sources that could not be read (name and
+/// why).
+fn collect_inputs(
+    sources: &[Source],
+    blocker: &Blocker,
+) -> (Vec<Input>, u64, Vec<(String, String)>) {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut ignored = 0;
     let mut missing = Vec::new();
-    for p in paths {
+    for source in sources {
+        let p = match source {
+            Source::Path(p) => p,
+            Source::Unusable { name, why } => {
+                missing.push((name.clone(), why.clone()));
+                continue;
+            }
+            Source::Objects { storage, prefix } => {
+                let name = format!("{}/{prefix}", storage.url());
+                match list_objects(storage, prefix, blocker) {
+                    Ok((objects, _)) if objects.is_empty() => {
+                        missing.push((name, "holds no log files".into()));
+                    }
+                    Ok((objects, skipped)) => {
+                        out.extend(objects);
+                        ignored += skipped;
+                    }
+                    Err(e) => missing.push((name, format!("cannot be listed: {e}"))),
+                }
+                continue;
+            }
+        };
         let Ok(meta) = std::fs::metadata(p) else {
-            missing.push(p.clone());
+            missing.push((p.display().to_string(), "does not exist".into()));
             continue;
         };
         if meta.is_dir() {
             walk(p, &mut out, &mut seen, &mut ignored);
         } else if seen.insert(p.clone()) {
             out.push(Input {
-                path: p.clone(),
+                location: Location::File(p.clone()),
                 bytes: meta.len(),
             });
         }
     }
     (out, ignored, missing)
+}
+
+/// The log-like objects below `prefix`, and how many were skipped.
+fn list_objects(
+    storage: &Storage,
+    prefix: &str,
+    blocker: &Blocker,
+) -> Result<(Vec<Input>, u64), StorageError> {
+    let objects = blocker.block_on(storage.list(prefix))?;
+    let mut skipped = 0;
+    let mut out = Vec::new();
+    for o in objects {
+        let name = o.key.rsplit('/').next().unwrap_or(&o.key);
+        if !is_log_name(name) {
+            skipped += 1;
+            continue;
+        }
+        out.push(Input {
+            location: Location::Object {
+                storage: storage.clone(),
+                key: o.key,
+            },
+            bytes: o.size,
+        });
+    }
+    Ok((out, skipped))
+}
+
+/// Whether a file name found below a directory looks like a log file (not
+/// hidden, not a README or LICENSE, a log extension).
+fn is_log_name(name: &str) -> bool {
+    if name.starts_with('.') {
+        return false;
+    }
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let upper = name.to_ascii_uppercase();
+    let doc = [
+        "LICENSE",
+        "LICENCE",
+        "NOTICE",
+        "README",
+        "COPYING",
+        "CHANGELOG",
+        "AUTHORS",
+    ]
+    .iter()
+    .any(|d| upper.starts_with(d));
+    !doc && name.contains('.') && LOG_EXTENSIONS.contains(&ext.as_str())
 }
 
 fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: &mut u64) {
@@ -503,26 +695,13 @@ fn walk(dir: &Path, out: &mut Vec<Input>, seen: &mut HashSet<PathBuf>, ignored: 
             walk(&path, out, seen, ignored);
             continue;
         }
-        let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-        let upper = name.to_ascii_uppercase();
-        let doc = [
-            "LICENSE",
-            "LICENCE",
-            "NOTICE",
-            "README",
-            "COPYING",
-            "CHANGELOG",
-            "AUTHORS",
-        ]
-        .iter()
-        .any(|d| upper.starts_with(d));
-        if doc || !name.contains('.') || !LOG_EXTENSIONS.contains(&ext.as_str()) {
+        if !is_log_name(&name) {
             *ignored += 1;
             continue;
         }
         if seen.insert(path.clone()) {
             out.push(Input {
-                path,
+                location: Location::File(path),
                 bytes: meta.len(),
             });
         }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
@@ -13,10 +13,12 @@ use flate2::read::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use super::detect::{Envelope, JsonSource, sniff_record};
+use super::manifest::ManifestStore;
 use super::split::{Chunk, Layout, Splitter, sniff_layout};
 use super::vpc_flow::Format;
-use super::{FileReport, Progress, custom};
+use super::{Blocker, FileReport, Progress, custom};
 use crate::catalog::{Catalog, CustomSchema, SourceKind, TableDef};
+use crate::storage::Storage;
 
 /// Target size of one chunk of records.
 pub const CHUNK_BYTES: usize = 2 * 1024 * 1024;
@@ -72,10 +74,42 @@ pub struct Job {
 /// An input file to read.
 #[derive(Debug, Clone)]
 pub struct Input {
-    /// Path on disk.
-    pub path: PathBuf,
+    /// Where it is.
+    pub location: Location,
     /// Size in bytes.
     pub bytes: u64,
+}
+
+/// Where an input file is.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// A file given on the command line (or found below a directory given).
+    File(PathBuf),
+    /// An object in a storage location (`file://…`, a bucket).
+    Object {
+        /// The storage.
+        storage: Storage,
+        /// The object's key below the storage's location.
+        key: String,
+    },
+}
+
+impl Location {
+    /// The path or URL, as reports show it.
+    pub fn display(&self) -> String {
+        match self {
+            Location::File(p) => p.display().to_string(),
+            Location::Object { storage, key } => format!("{}/{key}", storage.url()),
+        }
+    }
+
+    /// The path the custom sources' file patterns are matched against.
+    fn pattern_path(&self) -> PathBuf {
+        match self {
+            Location::File(p) => p.clone(),
+            Location::Object { key, .. } => PathBuf::from(key),
+        }
+    }
 }
 
 /// State the reader shares with the run.
@@ -84,8 +118,10 @@ pub struct ReaderCtx<'a> {
     pub catalog: &'a Catalog,
     /// Forced source (`--source`).
     pub forced: Option<String>,
-    /// Hashes of files already ingested.
-    pub known: &'a std::collections::HashSet<String>,
+    /// What was ingested before.
+    pub manifest: &'a dyn ManifestStore,
+    /// Runs the manifest's and the storage's calls.
+    pub(crate) blocker: &'a Blocker,
     /// Custom schemas known so far (inferred ones are added).
     pub custom_schemas: &'a Mutex<HashMap<String, Arc<CustomSchema>>>,
     /// Custom sources with their compiled file patterns.
@@ -105,10 +141,10 @@ pub fn read_all(
 ) -> Vec<(FileReport, Option<String>)> {
     let mut out = Vec::with_capacity(inputs.len());
     for (idx, input) in inputs.iter().enumerate() {
-        let display: Arc<str> = Arc::from(input.path.display().to_string());
+        let display: Arc<str> = Arc::from(input.location.display());
         let mut report = FileReport::new(display.to_string());
-        let hash = match hash_file(&input.path) {
-            Ok(h) => h,
+        let (hash, content) = match fetch(ctx, &input.location) {
+            Ok(got) => got,
             Err(e) => {
                 report.error = Some(format!("cannot read: {e}"));
                 ctx.progress.advance(input.bytes);
@@ -116,13 +152,22 @@ pub fn read_all(
                 continue;
             }
         };
-        if ctx.known.contains(&hash) {
+        let known = match ctx.blocker.block_on(ctx.manifest.contains(&hash)) {
+            Ok(known) => known,
+            Err(e) => {
+                report.error = Some(format!("cannot check the ingest manifest: {e}"));
+                ctx.progress.advance(input.bytes);
+                out.push((report, None));
+                continue;
+            }
+        };
+        if known {
             report.skipped = true;
             ctx.progress.advance(input.bytes);
             out.push((report, Some(hash)));
             continue;
         }
-        match read_file(ctx, idx, &display, input, tx, &mut report) {
+        match read_file(ctx, idx, &display, input, content, tx, &mut report) {
             Ok(()) => {}
             Err(e) => report.error = Some(format!("cannot read: {e}")),
         }
@@ -131,8 +176,25 @@ pub fn read_all(
     out
 }
 
-fn hash_file(path: &Path) -> io::Result<String> {
-    let mut f = File::open(path)?;
+/// An input's content hash, and its bytes when they had to be fetched
+/// whole (objects in a remote store); local files are hashed and then read
+/// again as a stream, so a large file never sits in memory.
+fn fetch(ctx: &ReaderCtx<'_>, location: &Location) -> io::Result<(String, Option<Vec<u8>>)> {
+    let bytes = match location {
+        Location::File(path) => return hash_reader(File::open(path)?).map(|h| (h, None)),
+        Location::Object { storage, key } => match storage.local_dir() {
+            Some(dir) => return hash_reader(File::open(dir.join(key))?).map(|h| (h, None)),
+            None => ctx
+                .blocker
+                .block_on(storage.get(key))
+                .map_err(io::Error::other)?,
+        },
+    };
+    let hash = hex(&Sha256::digest(&bytes));
+    Ok((hash, Some(bytes)))
+}
+
+fn hash_reader(mut f: impl Read) -> io::Result<String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -142,7 +204,11 @@ fn hash_file(path: &Path) -> io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Counts bytes read from the underlying file for the progress bar.
@@ -159,15 +225,20 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-fn open<'p>(path: &Path, progress: &'p dyn Progress) -> io::Result<Box<dyn BufRead + 'p>> {
-    let file = File::open(path)?;
-    let mut raw = BufReader::with_capacity(
-        1 << 20,
-        Counting {
-            inner: file,
-            progress,
+fn open<'p>(
+    location: &Location,
+    content: Option<Vec<u8>>,
+    progress: &'p dyn Progress,
+) -> io::Result<Box<dyn BufRead + 'p>> {
+    let inner: Box<dyn Read + Send> = match (content, location) {
+        (Some(bytes), _) => Box::new(Cursor::new(bytes)),
+        (None, Location::File(path)) => Box::new(File::open(path)?),
+        (None, Location::Object { storage, key }) => match storage.local_dir() {
+            Some(dir) => Box::new(File::open(dir.join(key))?),
+            None => return Err(io::Error::other("the object was not fetched")),
         },
-    );
+    };
+    let mut raw = BufReader::with_capacity(1 << 20, Counting { inner, progress });
     let gz = {
         let head = raw.fill_buf()?;
         head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
@@ -184,13 +255,14 @@ fn read_file(
     idx: usize,
     display: &Arc<str>,
     input: &Input,
+    content: Option<Vec<u8>>,
     tx: &SyncSender<Job>,
     report: &mut FileReport,
 ) -> io::Result<()> {
-    let mut reader = open(&input.path, ctx.progress)?;
+    let mut reader = open(&input.location, content, ctx.progress)?;
     let head = reader.fill_buf()?;
     let layout = sniff_layout(head);
-    let custom = custom_source_for(ctx, &input.path);
+    let custom = custom_source_for(ctx, &input.location.pattern_path());
     let mut splitter = Splitter::new(reader, layout);
     let mut spec: Option<Arc<Spec>> = None;
     while let Some(mut chunk) = splitter.next_chunk(CHUNK_BYTES)? {

@@ -1,9 +1,9 @@
 //! Day-partitioned Parquet output for one ingest worker.
 //!
-//! Each (table, day) gets its own file under
-//! `<data-dir>/tables/<table>/dt=YYYY-MM-DD/`, written as `*.parquet.tmp` and
-//! only renamed into place when the whole run succeeds, so a crash never
-//! leaves half a file visible to queries. Memory stays bounded: rows are
+//! Each (table, day) gets its own file, staged locally as
+//! `<staging>/<table>/dt=YYYY-MM-DD/*.parquet.tmp` and only published to the
+//! tables' storage (`<table>/dt=YYYY-MM-DD/*.parquet`) when the whole run
+//! succeeds, so a crash never leaves half a file visible to queries. Memory stays bounded: rows are
 //! encoded every `batch_rows`, row groups are flushed at `row_group_bytes`,
 //! and at most [`MAX_OPEN_PARTS`] files are open per worker.
 
@@ -105,13 +105,13 @@ pub enum WriteError {
     Arrow(#[from] ArrowError),
 }
 
-/// A finished output file, still under its temporary name.
+/// A finished output file, still staged.
 #[derive(Debug, Clone)]
 pub struct WrittenFile {
-    /// Temporary path (`*.parquet.tmp`).
+    /// Staged local file (`*.parquet.tmp`).
     pub tmp: PathBuf,
-    /// Final path.
-    pub path: PathBuf,
+    /// Its key in the tables' storage (`<table>/dt=YYYY-MM-DD/<name>.parquet`).
+    pub key: String,
     /// Table.
     pub table: String,
     /// Rows in the file.
@@ -122,7 +122,7 @@ struct Part {
     builder: AnyBuilder,
     writer: Option<ArrowWriter<BufWriter<File>>>,
     tmp: PathBuf,
-    path: PathBuf,
+    key: String,
     table: String,
     rows: u64,
     last_used: u64,
@@ -151,8 +151,8 @@ impl std::fmt::Debug for PartitionWriter {
 }
 
 impl PartitionWriter {
-    /// Writes under `tables_dir`, naming files `part-<prefix>-<n>.parquet`.
-    pub fn new(tables_dir: &Path, prefix: String, config: &IngestConfig) -> Self {
+    /// Stages files under `staging`, naming them `part-<prefix>-<n>.parquet`.
+    pub fn new(staging: &Path, prefix: String, config: &IngestConfig) -> Self {
         // Unique-per-row columns (ids, free-form JSON) gain nothing from
         // dictionary encoding and would hold a dictionary buffer per open
         // file; smaller page and dictionary limits bound the per-column
@@ -168,7 +168,7 @@ impl PartitionWriter {
         }
         let props = props.build();
         Self {
-            root: tables_dir.to_path_buf(),
+            root: staging.to_path_buf(),
             prefix,
             config: config.clone(),
             props,
@@ -238,16 +238,16 @@ impl PartitionWriter {
             self.close_lru()?;
         }
         self.seq += 1;
-        let dir = self.root.join(table).join(format!(
-            "{PARTITION_COLUMN}={}",
+        let dir = format!(
+            "{table}/{PARTITION_COLUMN}={}",
             day.map(day_label).unwrap_or_else(|| "unknown".into())
-        ));
+        );
         let name = format!("part-{}-{:05}.parquet", self.prefix, self.seq);
         let part = Part {
             builder,
             writer: None,
-            tmp: dir.join(format!("{name}.tmp")),
-            path: dir.join(&name),
+            tmp: self.root.join(&dir).join(format!("{name}.tmp")),
+            key: format!("{dir}/{name}"),
             table: table.to_string(),
             rows: 0,
             last_used: self.tick,
@@ -290,7 +290,7 @@ impl PartitionWriter {
             })?;
             self.finished.push(WrittenFile {
                 tmp: part.tmp,
-                path: part.path,
+                key: part.key,
                 table: part.table,
                 rows: part.rows,
             });

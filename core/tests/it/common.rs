@@ -38,7 +38,7 @@ impl Lake {
     }
 
     pub(crate) fn ingest_as(&self, paths: &[PathBuf], source: Option<&str>) -> IngestReport {
-        Ingestor::new(&self.config)
+        ingestor(&self.config)
             .run(
                 paths,
                 &IngestOptions {
@@ -63,7 +63,8 @@ impl Lake {
         let data = DataDir::new(&self.config.data_dir);
         let catalog = Catalog::new(&self.config, &data.custom_schemas());
         let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
-        let engine = DataFusionEngine::new(&catalog, &data, &self.config.engine).unwrap();
+        let engine =
+            DataFusionEngine::new(&catalog, &data.tables_storage(), &self.config.engine).unwrap();
         let guarded = guard.check(sql).map_err(|e| format!("guard: {e}"))?;
         let now: DateTime<Utc> = mantissa_core::clock::parse_instant(now).unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -93,4 +94,15 @@ impl Lake {
         assert_eq!(rows.len(), 1, "expected one row from {sql}, got {rows:?}");
         rows[0][0].clone()
     }
+}
+
+/// The embedded ingestor of `config`: its tables directory and the SQLite
+/// manifest in its state directory.
+pub(crate) fn ingestor(config: &Config) -> Ingestor {
+    let data = DataDir::from_config(config);
+    let manifest = mantissa_core::ingest::manifest::sqlite::SqliteManifestStore::open(
+        &data.state().join("ingest.db"),
+    )
+    .unwrap();
+    Ingestor::new(config, data.tables_storage(), std::sync::Arc::new(manifest))
 }

@@ -11,6 +11,8 @@ use mantissa_core::conformance::{self, Backing};
 use mantissa_core::dedup::SeenStore;
 use mantissa_core::dedup::memory::MemorySeenStore;
 use mantissa_core::dedup::sqlite::SqliteSeenStore;
+use mantissa_core::ingest::manifest::ManifestStore;
+use mantissa_core::ingest::manifest::sqlite::SqliteManifestStore;
 use mantissa_core::rule_state::RuleStateStore;
 use mantissa_core::rule_state::sqlite::SqliteRuleStateStore;
 use mantissa_core::session::SessionStore;
@@ -52,6 +54,12 @@ impl Backing<dyn SeenStore> for File {
     }
 }
 
+impl Backing<dyn ManifestStore> for File {
+    fn handle(&self) -> Arc<dyn ManifestStore> {
+        Arc::new(SqliteManifestStore::open(&self.path).unwrap())
+    }
+}
+
 /// One in-process store shared by every handle.
 struct Memory(Arc<MemorySeenStore>);
 
@@ -84,4 +92,9 @@ async fn sqlite_seen_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_seen_store() {
     conformance::seen::run(|| Memory(Arc::default())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_manifest_store() {
+    conformance::manifest::run(file).await;
 }

@@ -172,7 +172,7 @@ fn gzip_is_transparent_and_content_hash_dedups_renamed_copies() {
 #[test]
 fn forced_source_and_unknown_source() {
     let lake = Lake::new();
-    let err = mantissa_core::ingest::Ingestor::new(&lake.config)
+    let err = crate::common::ingestor(&lake.config)
         .run(
             &[fixtures().join("handmade")],
             &mantissa_core::ingest::IngestOptions {

@@ -429,7 +429,8 @@ fn answerer(lake: &Lake, llm: Option<LlmTranslator>, policy: Policy) -> Answerer
     let data = DataDir::new(&lake.config.data_dir);
     let catalog = Catalog::new(&lake.config, &data.custom_schemas());
     let guard = SqlGuard::new(&catalog, lake.config.engine.max_rows);
-    let engine = DataFusionEngine::new(&catalog, &data, &lake.config.engine).unwrap();
+    let engine =
+        DataFusionEngine::new(&catalog, &data.tables_storage(), &lake.config.engine).unwrap();
     Answerer::new(catalog, guard, Arc::new(engine), llm, policy).unwrap()
 }
 
@@ -979,7 +980,9 @@ fn auto_policy_uses_the_llm_only_when_the_builtin_translator_declines() {
     let err = Answerer::new(
         catalog.clone(),
         SqlGuard::new(&catalog, 100),
-        Arc::new(DataFusionEngine::new(&catalog, &data, &lake.config.engine).unwrap()),
+        Arc::new(
+            DataFusionEngine::new(&catalog, &data.tables_storage(), &lake.config.engine).unwrap(),
+        ),
         LlmTranslator::from_config(&LlmConfig::default()),
         Policy::Llm,
     )

@@ -9,3 +9,4 @@ mod guard_corpus;
 mod ingest_datasets;
 mod llm;
 mod nl_eval;
+mod storage;

@@ -227,7 +227,8 @@ fn builtin_translator_execution_accuracy() {
     // One guard and engine for every query, as a long-running process would have.
     let data = DataDir::new(&lake.config.data_dir);
     let guard = SqlGuard::new(&catalog, lake.config.engine.max_rows);
-    let engine = DataFusionEngine::new(&catalog, &data, &lake.config.engine).unwrap();
+    let engine =
+        DataFusionEngine::new(&catalog, &data.tables_storage(), &lake.config.engine).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

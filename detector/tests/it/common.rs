@@ -44,7 +44,7 @@ impl Lake {
     }
 
     pub(crate) fn ingest(&self, path: &Path, source: Option<&str>) {
-        let r = Ingestor::new(&self.config)
+        let r = ingestor(&self.config)
             .run(
                 &[path.to_path_buf()],
                 &IngestOptions {
@@ -87,7 +87,8 @@ impl Lake {
     pub(crate) fn detector(&self) -> Detector {
         let catalog = self.catalog();
         let data = DataDir::new(&self.config.data_dir);
-        let engine = DataFusionEngine::new(&catalog, &data, &self.config.engine).unwrap();
+        let engine =
+            DataFusionEngine::new(&catalog, &data.tables_storage(), &self.config.engine).unwrap();
         let store = SqliteRuleStateStore::open(&self.dir.path().join("state.db")).unwrap();
         let time_columns = catalog
             .tables()
@@ -113,8 +114,9 @@ impl Lake {
     pub(crate) fn enriched_detector(&self, config: &EnrichConfig) -> Detector {
         let catalog = self.catalog();
         let data = DataDir::new(&self.config.data_dir);
-        let engine: Arc<dyn QueryEngine> =
-            Arc::new(DataFusionEngine::new(&catalog, &data, &self.config.engine).unwrap());
+        let engine: Arc<dyn QueryEngine> = Arc::new(
+            DataFusionEngine::new(&catalog, &data.tables_storage(), &self.config.engine).unwrap(),
+        );
         let pipeline = Pipeline::new(
             config,
             Some(self.alert_store()),
@@ -128,4 +130,15 @@ fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The embedded ingestor of `config`: its tables directory and the SQLite
+/// manifest in its state directory.
+pub(crate) fn ingestor(config: &Config) -> Ingestor {
+    let data = DataDir::from_config(config);
+    let manifest = mantissa_core::ingest::manifest::sqlite::SqliteManifestStore::open(
+        &data.state().join("ingest.db"),
+    )
+    .unwrap();
+    Ingestor::new(config, data.tables_storage(), std::sync::Arc::new(manifest))
 }

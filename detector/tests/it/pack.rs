@@ -64,7 +64,7 @@ async fn span(lake: &Lake) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<c
     let catalog = mantissa_core::catalog::Catalog::new(&lake.config, &[]);
     let engine = mantissa_core::engine::datafusion::DataFusionEngine::new(
         &catalog,
-        &data,
+        &data.tables_storage(),
         &lake.config.engine,
     )
     .unwrap();
