@@ -378,7 +378,8 @@ pub(crate) struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct IngestArgs {
-    /// Files or directories to ingest.
+    /// Files or directories to ingest, or storage URLs (`file:///dir`: every
+    /// log file below it).
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
     /// Read every file as this source (cloudtrail, vpc_flow, guardduty or a

@@ -309,19 +309,28 @@ impl StorageConfig {
 
     /// Checks the URL's scheme and path.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let Some(url) = self.url.as_deref() else {
-            return Ok(());
-        };
-        match url.strip_prefix("file://") {
-            Some(path) if !path.is_empty() => Ok(()),
-            Some(_) => Err(ConfigError::Invalid(format!(
-                "storage.url `{url}` names no directory: write file:///absolute/path or file://relative/path"
+        match self.url.as_deref().and_then(storage_url_problem) {
+            Some(why) => Err(ConfigError::Invalid(format!(
+                "storage.url `{}` {why}",
+                self.url.as_deref().unwrap_or_default()
             ))),
-            None => Err(ConfigError::Invalid(format!(
-                "storage.url `{url}`: unsupported scheme; valid schemes: {}",
-                STORAGE_SCHEMES.join(", ")
-            ))),
+            None => Ok(()),
         }
+    }
+}
+
+/// What is wrong with a storage URL (`[storage] url`, an ingest input), if
+/// anything, phrased to follow the URL and say what to write instead.
+pub fn storage_url_problem(url: &str) -> Option<String> {
+    match url.strip_prefix("file://") {
+        Some(path) if !path.is_empty() => None,
+        Some(_) => {
+            Some("names no directory: write file:///absolute/path or file://relative/path".into())
+        }
+        None => Some(format!(
+            "has an unsupported scheme; valid schemes: {}",
+            STORAGE_SCHEMES.join(", ")
+        )),
     }
 }
 

@@ -23,14 +23,11 @@ use object_store::path::Path as Key;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 use url::Url;
 
-/// The URL schemes a storage location may use.
-pub const SCHEMES: &[&str] = &["file://"];
-
 /// Why a storage location cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// The URL does not parse or names no place.
-    #[error("storage location `{url}`: {why}")]
+    #[error("storage location `{url}` {why}")]
     Location {
         /// The URL as given.
         url: String,
@@ -123,25 +120,24 @@ impl Storage {
     /// The location a URL names: `file:///abs/dir` or `file://relative/dir`
     /// (relative to the working directory).
     pub fn from_url(url: &str) -> Result<Self, StorageError> {
-        let bad = |why: String| StorageError::Location {
-            url: url.to_string(),
-            why,
-        };
-        match url.split_once("://") {
-            Some(("file", path)) if !path.is_empty() => Ok(Self::local(Path::new(path))),
-            Some(("file", _)) => Err(bad(
-                "names no directory: write file:///absolute/path or file://relative/path".into(),
-            )),
-            _ => Err(bad(format!(
-                "unsupported scheme; valid schemes: {}",
-                SCHEMES.join(", ")
-            ))),
+        if let Some(why) = crate::config::storage_url_problem(url) {
+            return Err(StorageError::Location {
+                url: url.to_string(),
+                why,
+            });
         }
+        let path = url.strip_prefix("file://").unwrap_or(url);
+        Ok(Self::local(Path::new(path)))
     }
 
     /// The location as a URL (`file:///var/lib/mantissa/tables`).
     pub fn url(&self) -> String {
         format!("{}{}", self.root, self.prefix)
+    }
+
+    /// The URL of `rel` below the location (`file:///…/tables/cloudtrail`).
+    pub fn url_of(&self, rel: &str) -> String {
+        format!("{}{}", self.root, self.key(rel).as_ref())
     }
 
     /// The store's root URL (`file:///`, `memory:///`, `s3://bucket/`), under
@@ -163,8 +159,7 @@ impl Storage {
     /// The URL of a directory below the location, ending in `/`
     /// (`file:///…/tables/cloudtrail/`), as a listing table wants it.
     pub fn dir_url(&self, rel: &str) -> String {
-        let key = self.key(rel);
-        format!("{}{}/", self.root, key.as_ref())
+        format!("{}/", self.url_of(rel))
     }
 
     /// The store key of `rel` (a `/`-separated path below the location).
@@ -200,14 +195,7 @@ impl Storage {
             return std::fs::rename(staged, &target).map_err(io(target.display().to_string()));
         }
         let bytes = std::fs::read(staged).map_err(io(staged.display().to_string()))?;
-        let key = self.key(rel);
-        self.store
-            .put(&key, PutPayload::from(bytes))
-            .await
-            .map_err(|source| StorageError::Store {
-                location: format!("{}{key}", self.root),
-                source,
-            })?;
+        self.put(rel, bytes).await?;
         let _ = std::fs::remove_file(staged);
         Ok(())
     }
@@ -287,6 +275,9 @@ mod tests {
             s.dir_url("cloudtrail"),
             "file:///var/lib/mantissa/tables/cloudtrail/"
         );
+        let m = Storage::in_memory();
+        assert_eq!(m.url(), "memory:///");
+        assert_eq!(m.url_of("AWSLogs/a.json"), "memory:///AWSLogs/a.json");
         assert_eq!(
             s.key("cloudtrail/dt=2026-12-01/a.parquet").as_ref(),
             "var/lib/mantissa/tables/cloudtrail/dt=2026-12-01/a.parquet"
@@ -298,7 +289,7 @@ mod tests {
         let err = Storage::from_url("ftp://host/tables").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "storage location `ftp://host/tables`: unsupported scheme; valid schemes: file://"
+            "storage location `ftp://host/tables` has an unsupported scheme; valid schemes: file://"
         );
         assert!(Storage::from_url("file://").is_err());
     }

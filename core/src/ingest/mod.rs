@@ -179,6 +179,10 @@ pub enum IngestError {
         /// The known ones.
         known: String,
     },
+    /// The runtime for storage and manifest calls does not start (out of
+    /// threads or file descriptors).
+    #[error("cannot start ingest's I/O runtime")]
+    Runtime(#[source] std::io::Error),
     /// A worker thread panicked (a bug).
     #[error("this is a bug in Mantissa Log, please report it: an ingest worker panicked")]
     Panic,
@@ -384,10 +388,7 @@ impl Ingestor {
                 known: catalog.names(),
             });
         }
-        let blocker = Blocker::new().map_err(|e| IngestError::DataDir {
-            path: self.data.root().to_path_buf(),
-            source: e,
-        })?;
+        let blocker = Blocker::new().map_err(IngestError::Runtime)?;
         let run_id = run_id();
         let staging = self.tables.staging_dir(&run_id);
         std::fs::create_dir_all(&staging).map_err(|e| IngestError::DataDir {
@@ -597,7 +598,7 @@ fn collect_inputs(
                 continue;
             }
             Source::Objects { storage, prefix } => {
-                let name = format!("{}/{prefix}", storage.url());
+                let name = storage.url_of(prefix);
                 match list_objects(storage, prefix, blocker) {
                     Ok((objects, _)) if objects.is_empty() => {
                         missing.push((name, "holds no log files".into()));

@@ -99,7 +99,16 @@ impl Location {
     pub fn display(&self) -> String {
         match self {
             Location::File(p) => p.display().to_string(),
-            Location::Object { storage, key } => format!("{}/{key}", storage.url()),
+            Location::Object { storage, key } => storage.url_of(key),
+        }
+    }
+
+    /// The file on this machine, when there is one (local paths and
+    /// `file://` objects are streamed, never fetched whole).
+    fn local_file(&self) -> Option<PathBuf> {
+        match self {
+            Location::File(p) => Some(p.clone()),
+            Location::Object { storage, key } => storage.local_dir().map(|d| d.join(key)),
         }
     }
 
@@ -180,16 +189,16 @@ pub fn read_all(
 /// whole (objects in a remote store); local files are hashed and then read
 /// again as a stream, so a large file never sits in memory.
 fn fetch(ctx: &ReaderCtx<'_>, location: &Location) -> io::Result<(String, Option<Vec<u8>>)> {
-    let bytes = match location {
-        Location::File(path) => return hash_reader(File::open(path)?).map(|h| (h, None)),
-        Location::Object { storage, key } => match storage.local_dir() {
-            Some(dir) => return hash_reader(File::open(dir.join(key))?).map(|h| (h, None)),
-            None => ctx
-                .blocker
-                .block_on(storage.get(key))
-                .map_err(io::Error::other)?,
-        },
+    if let Some(path) = location.local_file() {
+        return hash_reader(File::open(path)?).map(|h| (h, None));
+    }
+    let Location::Object { storage, key } = location else {
+        return Err(io::Error::other("a local file without a path"));
     };
+    let bytes = ctx
+        .blocker
+        .block_on(storage.get(key))
+        .map_err(io::Error::other)?;
     let hash = hex(&Sha256::digest(&bytes));
     Ok((hash, Some(bytes)))
 }
@@ -230,13 +239,10 @@ fn open<'p>(
     content: Option<Vec<u8>>,
     progress: &'p dyn Progress,
 ) -> io::Result<Box<dyn BufRead + 'p>> {
-    let inner: Box<dyn Read + Send> = match (content, location) {
+    let inner: Box<dyn Read + Send> = match (content, location.local_file()) {
         (Some(bytes), _) => Box::new(Cursor::new(bytes)),
-        (None, Location::File(path)) => Box::new(File::open(path)?),
-        (None, Location::Object { storage, key }) => match storage.local_dir() {
-            Some(dir) => Box::new(File::open(dir.join(key))?),
-            None => return Err(io::Error::other("the object was not fetched")),
-        },
+        (None, Some(path)) => Box::new(File::open(path)?),
+        (None, None) => return Err(io::Error::other("the object was not fetched")),
     };
     let mut raw = BufReader::with_capacity(1 << 20, Counting { inner, progress });
     let gz = {
