@@ -796,6 +796,14 @@ fn ingest_reads_a_storage_url_like_a_path() {
     let again = report(&by_url, dir.to_str().unwrap());
     assert_eq!(again["files_skipped"], path["files_read"], "{again}");
 
+    let gone = format!("file://{}/nothing-here", by_url.dir.path().display());
+    let out = by_url.cmd(&["ingest", &gone]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("nothing-here: does not exist"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
     let out = by_url.cmd(&["ingest", "ftp://example.com/logs"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);

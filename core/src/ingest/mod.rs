@@ -601,7 +601,15 @@ fn collect_inputs(
                 let name = storage.url_of(prefix);
                 match list_objects(storage, prefix, blocker) {
                     Ok((objects, _)) if objects.is_empty() => {
-                        missing.push((name, "holds no log files".into()));
+                        let gone = storage
+                            .local_dir()
+                            .is_some_and(|d| !d.join(prefix).exists());
+                        let why = if gone {
+                            "does not exist"
+                        } else {
+                            "holds no log files (.json, .jsonl, .log, .gz, ...)"
+                        };
+                        missing.push((name, why.into()));
                     }
                     Ok((objects, skipped)) => {
                         out.extend(objects);

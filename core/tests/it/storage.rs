@@ -147,7 +147,7 @@ fn an_empty_prefix_is_reported_not_fatal() {
     assert_eq!(report.files_failed, 1);
     assert_eq!(
         report.files[0].error.as_deref(),
-        Some("holds no log files"),
+        Some("holds no log files (.json, .jsonl, .log, .gz, ...)"),
         "{report:#?}"
     );
 }
