@@ -12,10 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod layers;
 mod routing;
 
 pub use routing::{
@@ -25,23 +24,6 @@ pub use routing::{
 
 /// Name of the configuration file looked up in the working directory.
 pub const DEFAULT_CONFIG_FILE: &str = "mantissa.toml";
-
-/// Config sections; `MANTISSA_<SECTION>_<KEY>` maps to `<section>.<key>`.
-const SECTIONS: &[&str] = &[
-    "engine",
-    "ingest",
-    "detector",
-    "enrich",
-    "llm",
-    "slack",
-    "discord",
-    "router",
-    "api",
-    "permissions",
-];
-
-/// Environment variables with the `MANTISSA_` prefix that are not config keys.
-const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin"];
 
 /// The whole configuration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -571,24 +553,29 @@ impl Config {
     /// Loads the configuration: defaults, then `file` (or `./mantissa.toml`
     /// when it exists), then `MANTISSA_*` environment variables.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        match file {
-            Some(path) => {
-                if !path.exists() {
-                    return Err(ConfigError::Missing(path.to_path_buf()));
-                }
-                figment = figment.merge(Toml::file_exact(path));
-            }
-            None => {
-                if Path::new(DEFAULT_CONFIG_FILE).exists() {
-                    figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
-                }
-            }
+        let default = Path::new(DEFAULT_CONFIG_FILE);
+        let file = match file {
+            Some(path) if !path.exists() => return Err(ConfigError::Missing(path.to_path_buf())),
+            Some(path) => Some(path),
+            None => default.exists().then_some(default),
+        };
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Self::from_layers(file, env)
+    }
+
+    /// Loads the configuration from the defaults, `file` (if any) and the
+    /// given `MANTISSA_*` variables, in that order of precedence.
+    pub fn from_layers(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut layers = layers::Layers::default();
+        if let Some(path) = file {
+            layers.file(path).map_err(ConfigError::Invalid)?;
         }
-        figment = figment.merge(env_provider());
-        let mut config: Config = figment
-            .extract()
-            .map_err(|e| ConfigError::Invalid(render_figment_error(e)))?;
+        layers.env(env);
+        let mut config: Config = layers.extract().map_err(ConfigError::Invalid)?;
         config
             .router
             .load_policy_file()
@@ -646,182 +633,244 @@ impl Config {
     }
 }
 
-fn env_provider() -> Env {
-    Env::prefixed("MANTISSA_")
-        .filter(|k| {
-            let k = k.as_str().to_ascii_lowercase();
-            let k = k.as_str();
-            !NON_CONFIG_ENV.contains(&k) && !k.starts_with("test_")
-        })
-        .map(|k| {
-            let k = k.as_str().to_ascii_lowercase().replace("__", ".");
-            for section in SECTIONS {
-                if let Some(rest) = k.strip_prefix(section).and_then(|r| r.strip_prefix('_')) {
-                    return format!("{section}.{rest}").into();
-                }
-            }
-            k.into()
-        })
-}
-
-fn render_figment_error(e: figment::Error) -> String {
-    // Figment errors carry provenance ("in TOML file mantissa.toml"); keep every
-    // one of them, one per line, with the key path without figment's profile.
-    e.into_iter()
-        .map(|e| {
-            let text = e.to_string().replace("\"default.", "\"");
-            match &e.kind {
-                figment::error::Kind::UnknownVariant(_, valid) => plain_variants(&text, valid),
-                _ => text,
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// Figment renders the valid values of an enum with nested backticks
-/// (``expected `one of `a`, `b``` ``); say them plainly, each quoted once.
-fn plain_variants(text: &str, valid: &[&str]) -> String {
-    let (Some(start), Some(end)) = (text.find(", expected "), text.find(" for key ")) else {
-        return text.to_string();
-    };
-    if start > end {
-        return text.to_string();
-    }
-    let list = valid
-        .iter()
-        .map(|v| format!("`{v}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let expected = if valid.len() == 1 {
-        format!(", expected {list}")
-    } else {
-        format!(", expected one of {list}")
-    };
-    format!("{}{expected}{}", &text[..start], &text[end..])
-}
-
 #[cfg(test)]
-#[allow(
-    clippy::result_large_err,
-    reason = "figment::Jail's closures return figment::Error"
-)]
 mod tests {
     use super::*;
-    use figment::Jail;
+
+    /// A config file in a directory of its own (for files it names).
+    struct Setup {
+        dir: tempfile::TempDir,
+        env: Vec<(String, String)>,
+    }
+
+    impl Setup {
+        fn new() -> Self {
+            Self {
+                dir: tempfile::tempdir().unwrap(),
+                env: Vec::new(),
+            }
+        }
+
+        fn write(&self, name: &str, text: &str) -> PathBuf {
+            let path = self.dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        }
+
+        fn env(&mut self, key: &str, value: &str) -> &mut Self {
+            self.env.retain(|(k, _)| k != key);
+            self.env.push((key.into(), value.into()));
+            self
+        }
+
+        fn load(&self, file: Option<&Path>) -> Result<Config, String> {
+            Config::from_layers(file, self.env.clone()).map_err(|e| e.to_string())
+        }
+
+        /// Loads with `mantissa.toml` holding `toml`.
+        fn with_file(&self, toml: &str) -> Result<Config, String> {
+            self.load(Some(&self.write("mantissa.toml", toml)))
+        }
+    }
 
     #[test]
     fn unknown_backend_types_name_the_valid_ones_plainly() {
-        Jail::expect_with(|jail| {
-            jail.create_file("mantissa.toml", "[stores]\ntype = \"dynamodb\"\n")?;
-            let e = Config::load(None).unwrap_err().to_string();
-            assert!(
-                e.contains("found `dynamodb`, expected `sqlite` for key \"stores.type\""),
-                "{e}"
-            );
-            jail.create_file(
-                "mantissa.toml",
+        let s = Setup::new();
+        let e = s.with_file("[stores]\ntype = \"dynamodb\"\n").unwrap_err();
+        assert!(
+            e.contains("stores.type: unknown variant `dynamodb`, expected `sqlite` (in "),
+            "{e}"
+        );
+        assert!(e.contains("mantissa.toml)"), "{e}");
+        let e = s
+            .with_file(
                 "[router.destinations.m]\ntype = \"email\"\nhost = \"h\"\nfrom = \"a@b.c\"\nto = [\"x@y.z\"]\ntls = \"ssl\"\n",
-            )?;
-            let e = Config::load(None).unwrap_err().to_string();
-            assert!(
-                e.contains("found `ssl`, expected one of `none`, `starttls`, `tls` for key"),
-                "{e}"
-            );
-            Ok(())
-        });
+            )
+            .unwrap_err();
+        assert!(
+            e.contains("router.destinations.m")
+                && e.contains("unknown variant `ssl`, expected one of `none`, `starttls`, `tls`"),
+            "{e}"
+        );
+        let mut s = Setup::new();
+        s.env("MANTISSA_ENGINE_TYPE", "athena");
+        let e = s.load(None).unwrap_err();
+        assert!(
+            e.contains("engine.type: unknown variant `athena`, expected `embedded`")
+                && e.contains("(from environment variable MANTISSA_ENGINE_TYPE)"),
+            "{e}"
+        );
     }
 
     #[test]
     fn defaults_are_valid() {
-        Jail::expect_with(|_| {
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c, Config::default());
-            Ok(())
-        });
+        assert_eq!(Setup::new().load(None).unwrap(), Config::default());
+        assert_eq!(Setup::new().with_file("").unwrap(), Config::default());
     }
 
     #[test]
     fn file_and_env_layers() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "mantissa.toml",
-                "data_dir = \"/tmp/x\"\n[engine]\nmax_rows = 50\n[[sources]]\nname = \"app\"\npattern = \"**/app/*.jsonl\"\ntimestamp_field = \"ts\"\n",
-            )?;
-            jail.set_env("MANTISSA_ENGINE_QUERY_TIMEOUT_SECS", "5");
-            jail.set_env("MANTISSA_ENGINE__MEMORY_LIMIT_MB", "64");
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
-            assert_eq!(c.engine.max_rows, 50);
-            assert_eq!(c.engine.query_timeout_secs, 5);
-            assert_eq!(c.engine.memory_limit_mb, 64);
-            assert_eq!(c.sources[0].name, "app");
-            jail.set_env("MANTISSA_DATA_DIR", "/tmp/y");
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.data_dir, PathBuf::from("/tmp/y"));
-            Ok(())
-        });
+        let mut s = Setup::new();
+        let file = s.write(
+            "mantissa.toml",
+            "data_dir = \"/tmp/x\"\n[engine]\nmax_rows = 50\n[[sources]]\nname = \"app\"\npattern = \"**/app/*.jsonl\"\ntimestamp_field = \"ts\"\n",
+        );
+        s.env("MANTISSA_ENGINE_QUERY_TIMEOUT_SECS", "5")
+            .env("MANTISSA_ENGINE__MEMORY_LIMIT_MB", "64")
+            .env("MANTISSA_LOG", "debug")
+            .env("MANTISSA_NOW", "2024-01-01T00:00:00Z")
+            .env("MANTISSA_TEST_ANYTHING", "x")
+            .env("OTHER_VAR", "y");
+        let c = s.load(Some(&file)).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.engine.max_rows, 50);
+        assert_eq!(c.engine.query_timeout_secs, 5);
+        assert_eq!(c.engine.memory_limit_mb, 64);
+        assert_eq!(
+            c.engine.kind,
+            EngineKind::Embedded,
+            "untouched keys keep defaults"
+        );
+        assert_eq!(c.sources[0].name, "app");
+        s.env("MANTISSA_DATA_DIR", "/tmp/y")
+            .env("MANTISSA_INGEST_WORKERS", "3")
+            .env("MANTISSA_DETECTOR_BUILTIN_RULES", "false")
+            .env("MANTISSA_DETECTOR_RULES_DIRS", "/r/a, /r/b")
+            .env("MANTISSA_API_TOKENS", "[\"t1\", \"t2\"]")
+            .env("MANTISSA_STORAGE_URL", "file:///tmp/t")
+            .env("MANTISSA_STORES_TYPE", "sqlite");
+        let c = s.load(Some(&file)).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/y"));
+        assert_eq!(c.ingest.workers, Some(3));
+        assert!(!c.detector.builtin_rules);
+        assert_eq!(
+            c.detector.rules_dirs,
+            [PathBuf::from("/r/a"), PathBuf::from("/r/b")]
+        );
+        assert_eq!(
+            c.api.tokens.iter().map(Secret::expose).collect::<Vec<_>>(),
+            ["t1", "t2"]
+        );
+        assert_eq!(c.storage.url.as_deref(), Some("file:///tmp/t"));
+    }
+
+    #[test]
+    fn env_text_is_typed_by_its_field() {
+        let mut s = Setup::new();
+        // Digits stay text where the field is text: ids and secrets.
+        s.env("MANTISSA_SLACK_SIGNING_SECRET", "0123456789")
+            .env("MANTISSA_API_TOKEN", "42")
+            .env("MANTISSA_LLM_MODEL", "1.5");
+        let c = s.load(None).unwrap();
+        assert_eq!(
+            c.slack.signing_secret.as_ref().map(Secret::expose),
+            Some("0123456789")
+        );
+        assert_eq!(c.api.token.as_ref().map(Secret::expose), Some("42"));
+        assert_eq!(c.llm.model.as_deref(), Some("1.5"));
+        s.env("MANTISSA_ENGINE_MAX_ROWS", "lots");
+        let e = s.load(None).unwrap_err();
+        assert!(
+            e.contains("engine.max_rows: invalid value: `lots`, expected a non-negative integer")
+                && e.contains("MANTISSA_ENGINE_MAX_ROWS"),
+            "{e}"
+        );
+        let mut s = Setup::new();
+        s.env("MANTISSA_DETECTOR_BUILTIN_RULES", "yes");
+        let e = s.load(None).unwrap_err();
+        assert!(e.contains("expected `true` or `false`"), "{e}");
+        let mut s = Setup::new();
+        s.env("MANTISSA_API_JWT", "x");
+        let e = s.load(None).unwrap_err();
+        assert!(e.contains("MANTISSA_API__JWT__ISSUER"), "{e}");
+        let mut s = Setup::new();
+        s.env("MANTISSA_API__JWT__JWKS_URL", "https://idp/jwks.json")
+            .env("MANTISSA_API__JWT__ISSUER", "https://idp");
+        let jwt = s.load(None).unwrap().api.jwt.unwrap();
+        assert_eq!(jwt.issuer, "https://idp");
+        assert_eq!(jwt.algorithms, ["RS256"]);
+    }
+
+    #[test]
+    fn file_values_keep_their_toml_types() {
+        let s = Setup::new();
+        let e = s.with_file("[engine]\nmax_rows = \"50\"\n").unwrap_err();
+        assert!(
+            e.contains("engine.max_rows: invalid type: string \"50\", expected u64"),
+            "{e}"
+        );
+        let e = s.with_file("[engine\nmax_rows = 5\n").unwrap_err();
+        assert!(e.contains("mantissa.toml") && e.contains("line 1"), "{e}");
     }
 
     #[test]
     fn unknown_key_names_key_and_file() {
-        Jail::expect_with(|jail| {
-            jail.create_file("custom.toml", "[engine]\nmax_rowz = 5\n")?;
-            let err = Config::load(Some(Path::new("custom.toml")))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("max_rowz"), "{err}");
-            assert!(err.contains("custom.toml"), "{err}");
-            Ok(())
-        });
+        let s = Setup::new();
+        let path = s.write("custom.toml", "[engine]\nmax_rowz = 5\n");
+        let err = s.load(Some(&path)).unwrap_err();
+        assert!(
+            err.contains("engine.max_rowz: unknown field `max_rowz`"),
+            "{err}"
+        );
+        assert!(err.contains("custom.toml"), "{err}");
     }
 
     #[test]
     fn unknown_env_key_is_named() {
-        Jail::expect_with(|jail| {
-            jail.set_env("MANTISSA_ENGINE_MAX_ROWZ", "5");
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("max_rowz"), "{err}");
-            assert!(err.contains("MANTISSA_"), "{err}");
-            Ok(())
-        });
+        let mut s = Setup::new();
+        s.write("mantissa.toml", "[engine]\nmax_rows = 5\n");
+        s.env("MANTISSA_ENGINE_MAX_ROWZ", "5");
+        let err = s
+            .load(Some(&s.dir.path().join("mantissa.toml")))
+            .unwrap_err();
+        assert!(err.contains("max_rowz"), "{err}");
+        assert!(
+            err.contains("(from environment variable MANTISSA_ENGINE_MAX_ROWZ)"),
+            "{err}"
+        );
+        let mut s = Setup::new();
+        s.env("MANTISSA_DATADIR", "/x");
+        let err = s.load(None).unwrap_err();
+        assert!(
+            err.contains("unknown field `datadir`") && err.contains("MANTISSA_DATADIR"),
+            "{err}"
+        );
     }
 
     #[test]
     fn llm_section_from_file_and_env_keeps_the_key_secret() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "mantissa.toml",
-                "[llm]\nprovider = \"anthropic\"\nmodel = \"claude-x\"\napi_key_env = \"MY_KEY\"\n",
-            )?;
-            jail.set_env("MANTISSA_LLM_API_KEY", "sk-very-secret");
-            jail.set_env("MANTISSA_LLM_MAX_RETRIES", "5");
-            jail.set_env("MANTISSA_LLM_BASE_URL", "http://127.0.0.1:9/");
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.llm.provider, Some(LlmProvider::Anthropic));
-            assert_eq!(c.llm.model.as_deref(), Some("claude-x"));
-            assert_eq!(c.llm.api_key_env.as_deref(), Some("MY_KEY"));
-            assert_eq!(c.llm.max_retries, 5);
-            assert_eq!(c.llm.base_url.as_deref(), Some("http://127.0.0.1:9/"));
-            assert_eq!(
-                c.llm.api_key.as_ref().map(Secret::expose),
-                Some("sk-very-secret")
-            );
-            let shown = format!("{c:?} {}", serde_json::to_string(&c).unwrap());
-            assert!(!shown.contains("sk-very-secret"), "{shown}");
-            jail.set_env("MANTISSA_LLM_PROVIDER", "gemini");
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("gemini"), "{err}");
-            Ok(())
-        });
+        let mut s = Setup::new();
+        let file = s.write(
+            "mantissa.toml",
+            "[llm]\nprovider = \"anthropic\"\nmodel = \"claude-x\"\napi_key_env = \"MY_KEY\"\n",
+        );
+        s.env("MANTISSA_LLM_API_KEY", "sk-very-secret")
+            .env("MANTISSA_LLM_MAX_RETRIES", "5")
+            .env("MANTISSA_LLM_BASE_URL", "http://127.0.0.1:9/");
+        let c = s.load(Some(&file)).unwrap();
+        assert_eq!(c.llm.provider, Some(LlmProvider::Anthropic));
+        assert_eq!(c.llm.model.as_deref(), Some("claude-x"));
+        assert_eq!(c.llm.api_key_env.as_deref(), Some("MY_KEY"));
+        assert_eq!(c.llm.max_retries, 5);
+        assert_eq!(c.llm.base_url.as_deref(), Some("http://127.0.0.1:9/"));
+        assert_eq!(
+            c.llm.api_key.as_ref().map(Secret::expose),
+            Some("sk-very-secret")
+        );
+        let shown = format!("{c:?} {}", serde_json::to_string(&c).unwrap());
+        assert!(!shown.contains("sk-very-secret"), "{shown}");
+        s.env("MANTISSA_LLM_PROVIDER", "gemini");
+        let err = s.load(Some(&file)).unwrap_err();
+        assert!(err.contains("gemini"), "{err}");
+        assert!(!err.contains("sk-very-secret"), "{err}");
     }
 
     #[test]
     fn router_sections_from_file_and_env_with_secrets_redacted() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "mantissa.toml",
-                r#"
+        let mut s = Setup::new();
+        let file = s.write(
+            "mantissa.toml",
+            r#"
 [router.destinations.secops]
 type = "slack"
 channel = "C1"
@@ -848,108 +897,103 @@ destinations = ["pd"]
 [router.grouping]
 max_alerts = 3
 "#,
-            )?;
-            jail.set_env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-secret-token");
-            jail.set_env("MANTISSA_SLACK_API_URL", "http://127.0.0.1:9/api");
-            jail.set_env("MANTISSA_DISCORD_BOT_TOKEN", "discord-secret");
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api");
-            assert_eq!(
-                c.slack.bot_token.as_ref().map(Secret::expose),
-                Some("xoxb-secret-token")
-            );
-            assert_eq!(c.router.routes[0].destinations, ["secops", "pd"]);
-            assert_eq!(c.router.grouping.max_alerts, 3);
-            assert_eq!(c.router.rule_overrides["root-login"].destinations, ["pd"]);
-            let debug = format!("{c:?}");
-            for secret in [
-                "xoxb-secret-token",
-                "discord-secret",
-                "pd-routing-key-123",
-                "hunter2",
-            ] {
-                assert!(!debug.contains(secret), "{secret} leaked into Debug");
-            }
-            Ok(())
-        });
+        );
+        s.env("MANTISSA_SLACK_BOT_TOKEN", "xoxb-secret-token")
+            .env("MANTISSA_SLACK_API_URL", "http://127.0.0.1:9/api")
+            .env("MANTISSA_DISCORD_BOT_TOKEN", "discord-secret");
+        let c = s.load(Some(&file)).unwrap();
+        assert_eq!(c.slack.api_url, "http://127.0.0.1:9/api");
+        assert_eq!(
+            c.slack.bot_token.as_ref().map(Secret::expose),
+            Some("xoxb-secret-token")
+        );
+        assert_eq!(c.router.routes[0].destinations, ["secops", "pd"]);
+        assert_eq!(c.router.grouping.max_alerts, 3);
+        assert_eq!(c.router.rule_overrides["root-login"].destinations, ["pd"]);
+        let debug = format!("{c:?}");
+        for secret in [
+            "xoxb-secret-token",
+            "discord-secret",
+            "pd-routing-key-123",
+            "hunter2",
+        ] {
+            assert!(!debug.contains(secret), "{secret} leaked into Debug");
+        }
     }
 
     #[test]
     fn routing_policy_from_a_yaml_file() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "mantissa.toml",
-                "[router]\npolicy_file = \"routing.yaml\"\n[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.destinations.mail]\ntype = \"webhook\"\nurl = \"http://x\"\n",
-            )?;
-            jail.create_file(
-                "routing.yaml",
-                "routes:\n  - name: critical\n    min_severity: critical\n    categories: [access]\n    destinations: [secops, mail]\ndefault_route:\n  destinations: [secops]\n  fallback: [mail]\nrule_overrides:\n  noisy: { destinations: [mail] }\ngrouping: { max_alerts: 5, window_minutes: 15 }\n",
-            )?;
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.router.routes[0].name, "critical");
-            assert_eq!(
-                c.router.routes[0].min_severity,
-                Some(crate::alert::Severity::Critical)
-            );
-            assert_eq!(c.router.default_route.as_ref().unwrap().fallback, ["mail"]);
-            assert_eq!(c.router.rule_overrides["noisy"].destinations, ["mail"]);
-            assert_eq!(c.router.grouping.window_minutes, 15);
-            jail.create_file(
-                "routing.yaml",
-                "routes:\n  - name: x\n    destinatons: [secops]\n",
-            )?;
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(
-                err.contains("routing.yaml") && err.contains("destinatons"),
-                "{err}"
-            );
-            Ok(())
-        });
+        let s = Setup::new();
+        let policy = s.write(
+            "routing.yaml",
+            "routes:\n  - name: critical\n    min_severity: critical\n    categories: [access]\n    destinations: [secops, mail]\ndefault_route:\n  destinations: [secops]\n  fallback: [mail]\nrule_overrides:\n  noisy: { destinations: [mail] }\ngrouping: { max_alerts: 5, window_minutes: 15 }\n",
+        );
+        let toml = format!(
+            "[router]\npolicy_file = \"{}\"\n[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.destinations.mail]\ntype = \"webhook\"\nurl = \"http://x\"\n",
+            policy.display()
+        );
+        let c = s.with_file(&toml).unwrap();
+        assert_eq!(c.router.routes[0].name, "critical");
+        assert_eq!(
+            c.router.routes[0].min_severity,
+            Some(crate::alert::Severity::Critical)
+        );
+        assert_eq!(c.router.default_route.as_ref().unwrap().fallback, ["mail"]);
+        assert_eq!(c.router.rule_overrides["noisy"].destinations, ["mail"]);
+        assert_eq!(c.router.grouping.window_minutes, 15);
+        s.write(
+            "routing.yaml",
+            "routes:\n  - name: x\n    destinatons: [secops]\n",
+        );
+        let err = s.with_file(&toml).unwrap_err();
+        assert!(
+            err.contains("routing.yaml") && err.contains("destinatons"),
+            "{err}"
+        );
     }
 
     #[test]
     fn route_naming_an_unknown_destination_is_an_error() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "mantissa.toml",
+        let err = Setup::new()
+            .with_file(
                 "[router.destinations.secops]\ntype = \"slack\"\nchannel = \"C1\"\n[router.default_route]\ndestinations = [\"secopz\"]\n",
-            )?;
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("secopz") && err.contains("secops"), "{err}");
-            Ok(())
-        });
+            )
+            .unwrap_err();
+        assert!(err.contains("secopz") && err.contains("secops"), "{err}");
     }
 
     #[test]
     fn discord_interactions_settings_from_env_with_a_clear_error_for_a_bad_key() {
-        Jail::expect_with(|jail| {
-            let key = "a".repeat(64);
-            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", &key);
-            jail.set_env("MANTISSA_DISCORD_APPLICATION_ID", "1234567890");
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.discord.public_key.as_deref(), Some(key.as_str()));
-            assert_eq!(c.discord.application_id.as_deref(), Some("1234567890"));
-            jail.create_file(
-                "mantissa.toml",
-                "[permissions]\nrule_admins = [900000000000000009, \"U1\"]\n",
-            )?;
-            let c = Config::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(c.permissions.rule_admins, ["900000000000000009", "U1"]);
-            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", "not-hex");
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(
-                err.contains("discord.public_key") && err.contains("64 hex"),
-                "{err}"
-            );
-            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", "ab".repeat(31));
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("got 62 characters"), "{err}");
-            jail.set_env("MANTISSA_DISCORD_PUBLIC_KEY", &key);
-            jail.set_env("MANTISSA_DISCORD_APPLICATION_ID", "my-app");
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("discord.application_id `my-app`"), "{err}");
-            Ok(())
-        });
+        let mut s = Setup::new();
+        let key = "a".repeat(64);
+        s.env("MANTISSA_DISCORD_PUBLIC_KEY", &key)
+            .env("MANTISSA_DISCORD_APPLICATION_ID", "1234567890");
+        let c = s.load(None).unwrap();
+        assert_eq!(c.discord.public_key.as_deref(), Some(key.as_str()));
+        assert_eq!(c.discord.application_id.as_deref(), Some("1234567890"));
+        let c = s
+            .with_file("[permissions]\nrule_admins = [900000000000000009, \"U1\"]\n")
+            .unwrap();
+        assert_eq!(c.permissions.rule_admins, ["900000000000000009", "U1"]);
+        s.env(
+            "MANTISSA_PERMISSIONS_ALERT_RESPONDERS",
+            "900000000000000010,U2",
+        );
+        let c = s.load(None).unwrap();
+        assert_eq!(c.permissions.alert_responders, ["900000000000000010", "U2"]);
+        s.env("MANTISSA_DISCORD_PUBLIC_KEY", "not-hex");
+        let err = s.load(None).unwrap_err();
+        assert!(
+            err.contains("discord.public_key") && err.contains("64 hex"),
+            "{err}"
+        );
+        s.env("MANTISSA_DISCORD_PUBLIC_KEY", &"ab".repeat(31));
+        let err = s.load(None).unwrap_err();
+        assert!(err.contains("got 62 characters"), "{err}");
+        s.env("MANTISSA_DISCORD_PUBLIC_KEY", &key)
+            .env("MANTISSA_DISCORD_APPLICATION_ID", "my-app");
+        let err = s.load(None).unwrap_err();
+        assert!(err.contains("discord.application_id `my-app`"), "{err}");
     }
 
     #[test]
@@ -986,14 +1030,11 @@ max_alerts = 3
 
     #[test]
     fn bad_source_name_rejected() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "mantissa.toml",
+        let err = Setup::new()
+            .with_file(
                 "[[sources]]\nname = \"App-Logs\"\npattern = \"*.json\"\ntimestamp_field = \"ts\"\n",
-            )?;
-            let err = Config::load(None).unwrap_err().to_string();
-            assert!(err.contains("App-Logs"), "{err}");
-            Ok(())
-        });
+            )
+            .unwrap_err();
+        assert!(err.contains("App-Logs"), "{err}");
     }
 }
