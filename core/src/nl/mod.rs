@@ -21,6 +21,7 @@ pub mod followup;
 pub mod gazetteer;
 pub mod interpret;
 pub mod plan;
+mod reading;
 pub mod safety;
 pub mod spec;
 pub mod time;

@@ -1,0 +1,1420 @@
+//! Reading a tagged question: from the items the tokenizer made (concepts,
+//! entities, numbers, names, unknown words) to a [`Parsed`] plan.
+//!
+//! [`interpret`] runs the steps in order, each a method of [`Reading`]:
+//!
+//! 1. [`Reading::resources`]: resources with their verbs ("access keys
+//!    created", "deleted buckets") become `eventname` conditions.
+//! 2. [`Reading::left_to_right`]: every other item, in order: numbers
+//!    (limits, more ports), entities and names (conditions), unknown words
+//!    (an API action in lower case, else not understood), and concepts
+//!    (tables, filters, nouns, verbs, intents, grouping, negation, …).
+//! 3. [`Reading::conditions`] and [`Reading::followup_marks`]: the
+//!    conditions in order of mention, and whether the question edits the
+//!    previous answer.
+//! 4. [`Reading::shape`]: seen / timeline / top-N / group / count /
+//!    distinct / list, from what was asked.
+//! 5. [`Reading::implied_tables`]: the fields of a grouping vote for their
+//!    tables.
+
+use super::entities::{Entity, Kind};
+use super::gazetteer::{Concept, Intent, Verb, resource_events};
+use super::plan::{Alts, Cond, PShape, Parsed};
+use super::spec::{Bucket, Field, Filter, Measure, Op, Order, Table, Value};
+
+/// One unit of a question after tagging.
+#[derive(Debug, Clone)]
+pub(super) enum Item<'a> {
+    /// Known words (the longest phrase) and what they can mean.
+    Concepts(Vec<&'a Concept>, String),
+    /// A literal value, by index into the extracted entities.
+    Entity(usize),
+    /// A bare number.
+    Number(u64),
+    /// A user or bucket name (`bucket:` prefix) the question names.
+    Name(String),
+    /// A word that means nothing here.
+    Unknown(String),
+}
+
+/// Gives table `t` `n` votes.
+pub(super) fn vote(p: &mut Parsed, t: Table, n: i32) {
+    let i = Table::ALL.iter().position(|x| *x == t).unwrap_or(0);
+    p.votes[i] += n;
+}
+
+/// Reads `items` (from `question`, with its extracted `ents`) into `p`.
+pub(super) fn interpret(p: &mut Parsed, items: &[Item<'_>], ents: &[Entity], question: &str) {
+    let mut r = Reading::new(p, items, ents, question);
+    r.resources();
+    r.left_to_right();
+    r.conditions();
+    r.followup_marks();
+    r.shape();
+    r.implied_tables();
+}
+
+/// What is known about the question so far, while its items are read.
+struct Reading<'r, 'a> {
+    p: &'r mut Parsed,
+    items: &'r [Item<'a>],
+    ents: &'r [Entity],
+    /// The question in lower case.
+    lower: String,
+    /// Items already read as part of another (a resource's verb).
+    used: Vec<bool>,
+    /// Verbs a resource took.
+    consumed_verbs: Vec<bool>,
+    /// Conditions in order of mention, with the item that made each.
+    pending: Vec<(usize, Cond)>,
+    /// Resources after "which"/"top"/"by": also what is listed.
+    resource_subjects: Vec<(usize, Alts<Field>)>,
+    /// A resource made a condition: lone verbs add nothing.
+    had_resource: bool,
+    group_by: Vec<Alts<Field>>,
+    last_grouped: Option<usize>,
+    bucket: Option<Bucket>,
+    measure: Option<Measure>,
+    /// "top" (item index) and its number, if any.
+    top: Option<(usize, Option<u64>)>,
+    /// The first noun mentioned, and every noun with its item index.
+    subject: Option<(usize, Alts<Field>)>,
+    nouns: Vec<(usize, Alts<Field>)>,
+    sort_field: Option<Alts<Field>>,
+    count: bool,
+    /// "which"/"distinct" (item index).
+    distinct: Option<usize>,
+    who: bool,
+    first_last: Option<Intent>,
+    timeline: bool,
+    /// Direction of the next value: `Some(true)` from/source, `Some(false)` to/destination.
+    side: Option<bool>,
+    /// A "not" waiting for its condition.
+    negate_next: bool,
+}
+
+impl<'r, 'a> Reading<'r, 'a> {
+    fn new(p: &'r mut Parsed, items: &'r [Item<'a>], ents: &'r [Entity], question: &str) -> Self {
+        let n = items.len();
+        Self {
+            p,
+            items,
+            ents,
+            lower: question.to_lowercase(),
+            used: vec![false; n],
+            consumed_verbs: vec![false; n],
+            pending: Vec::new(),
+            resource_subjects: Vec::new(),
+            had_resource: false,
+            group_by: Vec::new(),
+            last_grouped: None,
+            bucket: None,
+            measure: None,
+            top: None,
+            subject: None,
+            nouns: Vec::new(),
+            sort_field: None,
+            count: false,
+            distinct: None,
+            who: false,
+            first_last: None,
+            timeline: false,
+            side: None,
+            negate_next: false,
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether item `j` exists and has a concept matching `f`.
+    fn at(&self, j: usize, f: impl Fn(&Concept) -> bool) -> bool {
+        j < self.n() && has(&self.items[j], f).is_some()
+    }
+
+    /// Whether the item before `i` has a concept matching `f`.
+    fn before(&self, i: usize, f: impl Fn(&Concept) -> bool) -> bool {
+        i > 0 && self.at(i - 1, f)
+    }
+
+    fn verb_at(&self, j: usize) -> Option<Verb> {
+        has(&self.items[j], |c| matches!(c, Concept::Verb(_))).map(|c| match c {
+            Concept::Verb(v) => *v,
+            _ => Verb::Modify,
+        })
+    }
+
+    /// `c`, negated when a "not" was waiting for it.
+    fn negated(&mut self, mut c: Cond) -> Cond {
+        if self.negate_next {
+            c.negate = true;
+            self.negate_next = false;
+        }
+        c
+    }
+
+    fn note(&mut self, i: usize, f: Alts<Field>) {
+        note(&mut self.subject, &mut self.nouns, i, f);
+    }
+
+    // Step 1: resources with their verbs.
+
+    fn resources(&mut self) {
+        for i in 0..self.n() {
+            let Some(Concept::Resource(r)) =
+                has(&self.items[i], |c| matches!(c, Concept::Resource(_)))
+            else {
+                continue;
+            };
+            let prev_field_ctx = (0..i).rev().take(2).any(|j| {
+                self.at(j, |c| {
+                    matches!(
+                        c,
+                        Concept::GroupBy
+                            | Concept::Intent(
+                                Intent::Top | Intent::Distinct | Intent::Which | Intent::Count
+                            )
+                    )
+                })
+            });
+            let verb = self.resource_verb(i);
+            if verb.is_none() && !self.resource_acts(i, prev_field_ctx) {
+                continue;
+            }
+            if let Some((j, _)) = verb {
+                self.consumed_verbs[j] = true;
+                self.used[j] = true;
+            }
+            // "creations and deletions": a second verb right after joins the first.
+            let mut extra_verb: Option<Verb> = None;
+            if let Some((j, _)) = verb
+                && j + 1 < self.n()
+                && j + 1 != i
+                && !self.consumed_verbs[j + 1]
+                && let Some(v) = self.verb_at(j + 1)
+            {
+                self.consumed_verbs[j + 1] = true;
+                self.used[j + 1] = true;
+                extra_verb = Some(v);
+            }
+            // "which buckets were read": the buckets are also what is listed.
+            if prev_field_ctx && let Some(f) = r.field {
+                self.resource_subjects
+                    .push((i, vec![(Table::Cloudtrail, f)]));
+            }
+            let mut evs = resource_events(r, verb.map(|v| v.1));
+            if let Some(v) = extra_verb {
+                for e in resource_events(r, Some(v)) {
+                    if !evs.contains(&e) {
+                        evs.push(e);
+                    }
+                }
+            }
+            let op = if evs.len() == 1 {
+                Op::Eq(Value::text(evs[0]))
+            } else {
+                Op::In(evs.iter().map(|e| Value::text(*e)).collect())
+            };
+            self.used[i] = true;
+            self.pending.push((
+                i,
+                Cond {
+                    rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
+                    negate: false,
+                    words: r.name.to_string(),
+                    optional: false,
+                },
+            ));
+        }
+        self.had_resource = !self.pending.is_empty();
+    }
+
+    /// The verb of the resource at `i`: up to two before ("created new
+    /// access keys"), else right after ("access keys created").
+    fn resource_verb(&self, i: usize) -> Option<(usize, Verb)> {
+        for j in (i.saturating_sub(2)..i).rev() {
+            if let Some(v) = self.verb_at(j)
+                && !self.consumed_verbs[j]
+            {
+                return Some((j, v));
+            }
+        }
+        let is_res = |k: usize| self.at(k, |c| matches!(c, Concept::Resource(_)));
+        let is_verb = |k: usize| self.at(k, |c| matches!(c, Concept::Verb(_)));
+        for j in i + 1..(i + 3).min(self.n()) {
+            if is_res(j) {
+                break;
+            }
+            // "users created new access keys": the verb belongs to the next resource.
+            let next_resource = is_res(j + 1) || (is_verb(j + 1) && is_res(j + 2));
+            if let Some(v) = self.verb_at(j)
+                && !self.consumed_verbs[j]
+                && !next_resource
+            {
+                return Some((j, v));
+            }
+        }
+        None
+    }
+
+    /// Whether a resource without a verb still stands for its actions (it
+    /// does not when it labels a value, is an object, or is a field noun).
+    fn resource_acts(&self, i: usize, prev_field_ctx: bool) -> bool {
+        let items = self.items;
+        // "instance i-0abc": the resource word labels the value that follows.
+        if i + 1 < self.n() && matches!(items[i + 1], Item::Entity(_) | Item::Name(_)) {
+            return false;
+        }
+        // "attached to users or roles": a resource after another one or after "to" is an object.
+        if self.before(i, |c| {
+            matches!(c, Concept::Resource(_) | Concept::To | Concept::From)
+        }) {
+            return false;
+        }
+        let is_user_word = concepts(&items[i])
+            .iter()
+            .any(|c| matches!(c, Concept::Noun { .. }));
+        // A field noun here ("by access key", "users").
+        !(prev_field_ctx || is_user_word)
+    }
+
+    // Step 2: everything else, left to right.
+
+    fn left_to_right(&mut self) {
+        let items = self.items;
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Item::Number(num) => self.number(i, *num),
+                Item::Entity(k) => self.entity(i, *k),
+                Item::Name(name) => self.name(i, name),
+                Item::Unknown(w) => self.unknown(i, w),
+                Item::Concepts(_, _) if self.used[i] => {
+                    self.p.understood += 1;
+                    self.p.anchor = true;
+                    if let Some((_, f)) = self.resource_subjects.iter().find(|(k, _)| *k == i) {
+                        let f = f.clone();
+                        self.note(i, f);
+                    }
+                }
+                Item::Concepts(cs, surface) => {
+                    self.p.understood += 1;
+                    if let Some(first) = cs.first() {
+                        self.concept(i, first, cs, surface);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A number: another port, a top-N, or a limit.
+    fn number(&mut self, i: usize, num: u64) {
+        self.p.understood += 1;
+        // "port 4444 or 22": another port.
+        if i > 0
+            && let Item::Entity(k) = self.items[i - 1]
+            && self.ents.get(k).is_some_and(|e| e.kind == Kind::Port)
+            && let Some((_, last)) = self.pending.last_mut()
+        {
+            let extra = Cond {
+                rules: last
+                    .rules
+                    .iter()
+                    .map(|(t, f)| (*t, Filter::new(f.field, Op::Eq(Value::Int(num as i64)))))
+                    .collect(),
+                negate: last.negate,
+                words: num.to_string(),
+                optional: false,
+            };
+            if merge_in(last, &extra) {
+                return;
+            }
+        }
+        let is_top = |c: &Concept| matches!(c, Concept::Intent(Intent::Top));
+        if self.top.is_none() && self.at(i + 1, is_top) {
+            // "10 most active users": the number belongs to the next "most".
+            return;
+        }
+        if let Some((_, lim @ None)) = &mut self.top {
+            *lim = Some(num);
+        } else if self.before(i, |c| {
+            matches!(
+                c,
+                Concept::Intent(Intent::Last | Intent::First | Intent::List)
+            )
+        }) {
+            self.p.limit = Some(num);
+        } else if self.before(i, is_top) {
+            // handled via top
+        } else {
+            self.p.limit.get_or_insert(num);
+        }
+    }
+
+    /// A literal value: a condition, merged into the previous one as an
+    /// `IN` list when it continues it.
+    fn entity(&mut self, i: usize, k: usize) {
+        self.p.understood += 1;
+        self.p.anchor = true;
+        if let Some(e) = self.ents.get(k) {
+            let prev_concepts: Vec<&Concept> = if i > 0 {
+                concepts(&self.items[i - 1]).to_vec()
+            } else {
+                vec![]
+            };
+            // "contacted by 10.0.0.5": the address acts, so it is the source.
+            if self.before(i, |c| matches!(c, Concept::GroupBy)) && self.side.is_none() {
+                self.side = Some(true);
+            }
+            // "did 10.0.0.5 send", "has 1.2.3.4 connected": the address acts, so it is the source.
+            if i > 0
+                && matches!(&self.items[i - 1], Item::Concepts(_, w) if matches!(w.as_str(), "did" | "has" | "does" | "was"))
+                && self.side.is_none()
+            {
+                self.side = Some(true);
+            }
+            if let Some(c) = entity_cond(self.p, e, self.side, &prev_concepts) {
+                let c = self.negated(c);
+                // "PutBucketPolicy and DeleteBucketPolicy", "from 1.2.3.4 or 5.6.7.8": one IN.
+                let merged = match self.pending.last_mut() {
+                    Some((_, last)) if last.negate == c.negate => merge_in(last, &c),
+                    _ => false,
+                };
+                if !merged {
+                    self.pending.push((i, c));
+                }
+            }
+        }
+        self.side = None;
+    }
+
+    /// A user or bucket name: a CloudTrail condition.
+    fn name(&mut self, i: usize, name: &str) {
+        self.p.understood += 1;
+        self.p.anchor = true;
+        let (field, name) = match name.strip_prefix("bucket:") {
+            Some(b) => (Field::Bucket, b.to_string()),
+            None => (Field::User, name.to_string()),
+        };
+        let c = self.negated(Cond {
+            rules: vec![(
+                Table::Cloudtrail,
+                Filter::eq(field, Value::text(name.clone())),
+            )],
+            negate: false,
+            words: format!("{} {name}", field.label()),
+            optional: false,
+        });
+        vote(self.p, Table::Cloudtrail, 1);
+        self.pending.push((i, c));
+    }
+
+    /// An unknown word: an API action written in lower case ("decrypt",
+    /// "getobject"), else a word not understood.
+    fn unknown(&mut self, i: usize, w: &str) {
+        let Some(name) = super::gazetteer::event_name(w) else {
+            self.p.unknown.push(w.to_string());
+            return;
+        };
+        self.p.understood += 1;
+        self.p.anchor = true;
+        vote(self.p, Table::Cloudtrail, 2);
+        let c = self.negated(Cond {
+            rules: vec![(
+                Table::Cloudtrail,
+                Filter::eq(Field::EventName, Value::text(name)),
+            )],
+            negate: false,
+            words: w.to_string(),
+            optional: false,
+        });
+        self.pending.push((i, c));
+    }
+
+    /// Known words, read by their first concept.
+    fn concept(&mut self, i: usize, first: &'a Concept, cs: &[&'a Concept], surface: &str) {
+        match first {
+            Concept::Table(t) => {
+                if self.p.table.is_none() {
+                    self.p.table = Some(*t);
+                }
+                vote(self.p, *t, 5);
+                self.p.anchor = true;
+            }
+            Concept::Filter(rules) => {
+                self.p.anchor = true;
+                vote(self.p, rules[0].0, 1);
+                let c = self.negated(Cond {
+                    rules: rules.clone(),
+                    negate: false,
+                    words: surface.to_string(),
+                    optional: false,
+                });
+                self.pending.push((i, c));
+            }
+            Concept::Noun { fields, filters } => self.noun(i, fields, filters, surface),
+            Concept::Resource(r) => {
+                // A resource used as a field ("by access key").
+                self.p.anchor = true;
+                let fields = match r.field {
+                    Some(f) => Some(vec![(Table::Cloudtrail, f)]),
+                    None if cs.iter().any(|c| matches!(c, Concept::Noun { .. })) => {
+                        Some(cs.iter().find_map(|c| noun_fields(c)).unwrap_or_default())
+                    }
+                    None => None,
+                };
+                if let Some(fields) = fields {
+                    if self.before(i, |c| matches!(c, Concept::GroupBy)) {
+                        self.group_by.push(fields);
+                    } else {
+                        self.note(i, fields);
+                    }
+                }
+            }
+            Concept::Verb(v) => self.lone_verb(i, *v, surface),
+            Concept::Intent(intent) => self.intent(i, *intent),
+            Concept::GroupBy => self.group_by_word(i),
+            Concept::Negate => self.negate_next = true,
+            Concept::Only => {
+                if i <= 1 {
+                    self.p.followup = true;
+                }
+            }
+            Concept::Measure(m) => {
+                self.measure = Some(*m);
+                vote(self.p, Table::VpcFlow, 2);
+                self.p.anchor = true;
+                if *m == Measure::DistinctPorts && self.top.is_none() {
+                    self.top = Some((i, None));
+                }
+            }
+            Concept::Bucket(b) => self.bucket_word(i, *b, surface),
+            Concept::Order(o) => self.p.order = Some(*o),
+            Concept::SortBy => {
+                if i + 1 < self.n()
+                    && let Some(c) = has(&self.items[i + 1], is_noun)
+                {
+                    self.sort_field = noun_fields(c);
+                }
+            }
+            Concept::Generic => {
+                // "events", "activity", "logs": rows of some log (CloudTrail unless said).
+                if matches!(
+                    surface,
+                    "events"
+                        | "event"
+                        | "activity"
+                        | "activities"
+                        | "logs"
+                        | "log"
+                        | "entries"
+                        | "records"
+                        | "api activity"
+                        | "account activity"
+                        | "all events"
+                        | "happened"
+                        | "happening"
+                        | "going on"
+                        | "occurred"
+                ) {
+                    self.p.anchor = true;
+                }
+            }
+            Concept::FollowUp => self.p.followup = true,
+            Concept::That => {
+                // "that ip", "those", "them": the previous answer's values
+                // (a relative "that" — "logins that failed" — is not).
+                if self.at(i + 1, is_noun) || matches!(surface, "them" | "those" | "these" | "it") {
+                    self.p.that = true;
+                }
+            }
+            Concept::From => self.side = Some(true),
+            Concept::To => self.side = Some(false),
+        }
+    }
+
+    /// A field noun: a grouping (after "by"), a label of the value that
+    /// follows, a sort key, or a subject (with the filters it implies).
+    fn noun(&mut self, i: usize, fields: &Alts<Field>, filters: &Alts<Filter>, surface: &str) {
+        self.p.anchor = true;
+        if fields.len() == 1 {
+            vote(self.p, fields[0].0, 1);
+        }
+        let sorted = self.before(i, |c| matches!(c, Concept::SortBy));
+        let mut after_group = !sorted
+            && i > 0
+            && (self.before(i, |c| matches!(c, Concept::GroupBy))
+                || self.last_grouped == Some(i - 1));
+        // "top 5 users by errors": errors are what is counted, users the group.
+        // "top 10 users by API calls": the ranking criterion, not a grouping.
+        let ranked_subject = self
+            .top
+            .is_some_and(|(ti, _)| self.nouns.iter().any(|(ni, _)| *ni > ti));
+        if after_group && ranked_subject {
+            after_group = false;
+        }
+        // "user alice", "account 1234…", "ip 1.2.3.4": the noun labels the value.
+        let label = i + 1 < self.n()
+            && (matches!(self.items[i + 1], Item::Entity(_))
+                || (matches!(self.items[i + 1], Item::Name(_))
+                    && fields
+                        .iter()
+                        .any(|(_, f)| matches!(f, Field::User | Field::UserName))));
+        // "by user admin": a filter on the named user, not a grouping.
+        if label {
+            after_group = false;
+        }
+        if after_group {
+            self.group_by.push(fields.clone());
+            self.last_grouped = Some(i);
+        } else if label || sorted {
+            // nothing: the value that follows makes the condition, or a sort key
+        } else {
+            self.note(i, fields.clone());
+            if !filters.is_empty() {
+                let c = self.negated(Cond {
+                    rules: filters.clone(),
+                    negate: false,
+                    words: surface.to_string(),
+                    optional: false,
+                });
+                if filters.len() == 1 {
+                    vote(self.p, filters[0].0, 1);
+                }
+                self.pending.push((i, c));
+            }
+        }
+        if fields.iter().any(|(_, f)| *f == Field::SrcAddr)
+            && matches!(
+                surface,
+                "talker" | "talkers" | "top talker" | "top talkers" | "bandwidth hog"
+            )
+        {
+            vote(self.p, Table::VpcFlow, 3);
+            self.measure.get_or_insert(Measure::Bytes);
+            self.top.get_or_insert((i, None));
+        }
+    }
+
+    /// A verb no resource took: "what was deleted" → `Delete*` actions.
+    fn lone_verb(&mut self, i: usize, v: Verb, surface: &str) {
+        if self.consumed_verbs[i] || self.had_resource {
+            return;
+        }
+        let pats: &[&str] = match v {
+            Verb::Create => &["Create%"],
+            Verb::Delete => &["Delete%"],
+            Verb::Modify => &["Update%", "Modify%", "Put%"],
+            Verb::Attach => &["Attach%"],
+            Verb::Stop => &["Stop%", "Disable%"],
+            Verb::Start => &["Start%", "Enable%"],
+            Verb::Read => &["Get%"],
+            Verb::Assume => &["AssumeRole%"],
+        };
+        self.p.anchor = true;
+        let op = if pats.len() == 1 {
+            Op::Like(pats[0].to_string())
+        } else {
+            Op::LikeAny(pats.iter().map(|x| x.to_string()).collect())
+        };
+        let c = self.negated(Cond {
+            rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
+            negate: false,
+            words: surface.to_string(),
+            optional: true,
+        });
+        self.pending.push((i, c));
+    }
+
+    fn intent(&mut self, i: usize, intent: Intent) {
+        match intent {
+            Intent::Count => self.count = true,
+            Intent::Top => {
+                let num = match i.checked_sub(1).map(|j| &self.items[j]) {
+                    Some(Item::Number(k)) => Some(*k),
+                    _ => None,
+                };
+                if self.top.is_none() {
+                    self.top = Some((i, num));
+                }
+            }
+            Intent::Distinct | Intent::Which => {
+                if self.distinct.is_none() {
+                    self.distinct = Some(i);
+                }
+            }
+            Intent::Who => {
+                self.who = true;
+                self.p.anchor = true;
+            }
+            Intent::Timeline => self.timeline = true,
+            Intent::First | Intent::Last => self.first_last = Some(intent),
+            Intent::List => {}
+            Intent::Raw => self.p.raw = true,
+        }
+    }
+
+    /// "by": a leading "by user" re-groups the previous answer; "by hour"
+    /// buckets time ("by alice" is a name, read elsewhere).
+    fn group_by_word(&mut self, i: usize) {
+        let items = self.items;
+        let grouped = self.at(i + 1, |c| is_noun(c) || matches!(c, Concept::Bucket(_)));
+        if grouped
+            && (i == 0
+                || (i == 1
+                    && matches!(items[0], Item::Concepts(..))
+                    && self.at(0, |c| {
+                        matches!(
+                            c,
+                            Concept::Intent(Intent::List) | Concept::Generic | Concept::FollowUp
+                        )
+                    })))
+        {
+            self.p.followup = true;
+        }
+        if i + 1 < self.n()
+            && let Some(Concept::Bucket(b)) =
+                has(&items[i + 1], |c| matches!(c, Concept::Bucket(_)))
+        {
+            self.bucket = Some(*b);
+            self.timeline = true;
+        }
+    }
+
+    /// A time bucket ("hourly", "per day", "by minute"), or a word not
+    /// understood when nothing asks for a timeline.
+    fn bucket_word(&mut self, i: usize, b: Bucket, surface: &str) {
+        let after_group_or_per = self.before(i, |c| matches!(c, Concept::GroupBy));
+        if after_group_or_per
+            || matches!(
+                surface,
+                "hourly"
+                    | "daily"
+                    | "per hour"
+                    | "per day"
+                    | "per minute"
+                    | "each hour"
+                    | "each day"
+                    | "every hour"
+                    | "every day"
+                    | "minutely"
+                    | "each minute"
+                    | "every minute"
+            )
+            || self.timeline
+        {
+            self.bucket = Some(b);
+            self.timeline = true;
+        } else {
+            self.p.understood -= 1;
+            self.p.unknown.push(surface.to_string());
+        }
+    }
+
+    // Step 3: conditions and follow-up marks.
+
+    /// The conditions, in order of mention, after any the plan already
+    /// had; severity levels merged.
+    fn conditions(&mut self) {
+        let mut conds: Vec<Cond> = std::mem::take(&mut self.p.conds);
+        conds.extend(
+            std::mem::take(&mut self.pending)
+                .into_iter()
+                .map(|(_, c)| c),
+        );
+        self.p.conds = merge_severity(conds);
+    }
+
+    /// A leading "from", "not", "only", "by", "same", "that", "oldest", or
+    /// a bare "top N": the question edits the previous answer.
+    fn followup_marks(&mut self) {
+        let leading = self.at(0, |c| {
+            matches!(
+                c,
+                Concept::From
+                    | Concept::To
+                    | Concept::Negate
+                    | Concept::Only
+                    | Concept::GroupBy
+                    | Concept::FollowUp
+                    | Concept::That
+                    | Concept::Order(_)
+            )
+        });
+        let bare_top = self.n() <= 2 && self.at(0, |c| matches!(c, Concept::Intent(Intent::Top)));
+        if leading || bare_top {
+            self.p.followup = true;
+        }
+    }
+
+    // Step 4: the shape of the answer.
+
+    fn shape(&mut self) {
+        self.seen_or_order();
+        if self.p.shape.is_none() && self.timeline {
+            self.p.shape = Some(PShape::Timeline {
+                bucket: self.bucket,
+                by: self.group_by.first().cloned(),
+            });
+        }
+        if self.p.shape.is_none()
+            && let Some((ti, num)) = self.top
+        {
+            self.top_shape(ti, num);
+        }
+        self.grouped_shape();
+        if self.p.shape.is_none() && self.count {
+            self.count_shape();
+        }
+        if self.p.shape.is_none()
+            && let Some(m) = self.measure
+        {
+            self.p.shape = Some(PShape::Group {
+                by: vec![],
+                measure: m,
+            });
+        }
+        if self.p.shape.is_none() && (self.distinct.is_some() || self.who) {
+            self.distinct_shape();
+        }
+        if self.p.shape.is_none()
+            && let Some((_, Some(num))) = self.top
+        {
+            self.p.limit = Some(num);
+        }
+        if self.p.shape.is_none() {
+            self.list_shape();
+        }
+        if let Some(f) = self.sort_field.take() {
+            // Resolved per table in `build`: the first field of the noun.
+            self.p.sort_by = f.first().map(|x| x.1);
+            if self.p.shape.is_none() {
+                self.p.shape = Some(PShape::List);
+            }
+        }
+        if self.p.raw && self.p.shape.is_none() {
+            self.p.shape = Some(PShape::List);
+        }
+    }
+
+    /// "first"/"last": when something was first/last seen, else the order of rows.
+    fn seen_or_order(&mut self) {
+        let Some(fl) = self.first_last else {
+            return;
+        };
+        let lower = &self.lower;
+        let seen_words = lower.contains("when")
+            || lower.contains("seen")
+            || lower.contains("first time")
+            || lower.contains("last time")
+            || lower.contains("appear");
+        if seen_words {
+            let by = self.group_by.first().cloned();
+            self.p.shape = Some(PShape::Seen { by });
+        } else {
+            self.p.order = Some(if fl == Intent::First {
+                Order::Asc
+            } else {
+                Order::Desc
+            });
+        }
+    }
+
+    fn surface(&self, i: usize) -> &str {
+        match &self.items[i] {
+            Item::Concepts(_, s) => s,
+            _ => "",
+        }
+    }
+
+    /// Whether "which"/"distinct" was said as "distinct", "unique" or "different".
+    fn asked_distinct(&self) -> bool {
+        self.distinct
+            .is_some_and(|d| matches!(self.surface(d), "distinct" | "unique" | "different"))
+    }
+
+    /// "top N …", "which user made the most calls": a ranked grouping (or
+    /// sorted rows, for "the highest severity findings").
+    fn top_shape(&mut self, ti: usize, num: Option<u64>) {
+        let items = self.items;
+        let adjective = |i: usize| {
+            has(
+                &items[i],
+                |c| matches!(c, Concept::Noun { filters, .. } if !filters.is_empty()),
+            )
+            .is_some()
+        };
+        // The subject: the noun of "which"/"who" before "most" ("which user made the
+        // most calls"), else the head noun after "top" ("top 5 source IPs"), else a
+        // noun before it ("users with the most failed logins").
+        let before = self
+            .distinct
+            .and_then(|d| head_noun(&self.nouns, d, items))
+            .filter(|(si, _)| *si < ti);
+        // "scanned the most ports": ports are what is counted, not the group.
+        let measure = self.measure;
+        let after = head_noun(&self.nouns, ti, items).filter(|(_, f)| {
+            !(measure == Some(Measure::DistinctPorts)
+                && f.iter().any(|(_, x)| *x == Field::DstPort))
+        });
+        let earlier = self.nouns.iter().rev().find(|(si, _)| *si < ti).cloned();
+        let subj = match (before, after) {
+            (Some(b), _) => Some(b),
+            (None, Some(a)) if adjective(a.0) && earlier.is_some() => earlier,
+            (None, Some(a)) => Some(a),
+            (None, None) if self.group_by.is_empty() => earlier.or_else(|| {
+                (measure == Some(Measure::DistinctPorts))
+                    .then(|| (ti, vec![(Table::VpcFlow, Field::SrcAddr)]))
+            }),
+            _ => None,
+        };
+        let singular_subject = subj
+            .as_ref()
+            .is_some_and(|(si, _)| !self.surface(*si).ends_with('s'));
+        // "the highest severity findings": sort the rows, do not group them.
+        let sortable = subj.as_ref().and_then(|(_, f)| {
+            f.iter()
+                .find(|(_, x)| matches!(x, Field::Severity | Field::Bytes | Field::Packets))
+                .map(|(_, x)| *x)
+        });
+        if let Some(f) = sortable
+            .filter(|_| self.group_by.is_empty() && measure.is_none() && !self.count && !self.who)
+        {
+            self.p.shape = Some(PShape::List);
+            self.p.sort_by = Some(f);
+            self.p.limit = num.or(self.p.limit);
+        }
+        let by: Vec<Alts<Field>> = if !self.group_by.is_empty() {
+            self.group_by.clone()
+        } else if self.who {
+            vec![vec![(Table::Cloudtrail, Field::User)]]
+        } else if let Some((_, f)) = subj {
+            vec![f]
+        } else {
+            vec![]
+        };
+        if self.p.shape.is_none() && (!by.is_empty() || measure.is_some()) {
+            let by = if by.is_empty() {
+                vec![vec![
+                    (Table::VpcFlow, Field::SrcAddr),
+                    (Table::Cloudtrail, Field::SourceIp),
+                ]]
+            } else {
+                by
+            };
+            self.p.shape = Some(PShape::Group {
+                by,
+                measure: measure.unwrap_or(Measure::Count),
+            });
+            let singular = self.who || (self.distinct.is_some() && singular_subject);
+            self.p.limit = num.or(self.p.limit).or(if singular {
+                Some(1)
+            } else if has_word(&self.lower, "top") {
+                Some(10)
+            } else {
+                None
+            });
+        }
+    }
+
+    /// "by X": a grouping, counting rows or (for "distinct event names per
+    /// service") distinct values.
+    fn grouped_shape(&mut self) {
+        if self.p.shape.is_some() || self.group_by.is_empty() {
+            return;
+        }
+        if self.asked_distinct()
+            && let Some((_, f)) = self
+                .distinct
+                .and_then(|d| head_noun(&self.nouns, d, self.items))
+            && let Some((t, field)) = f.first().copied()
+        {
+            vote(self.p, t, 1);
+            self.p.shape = Some(PShape::Group {
+                by: self.group_by.clone(),
+                measure: Measure::Distinct(field),
+            });
+            return;
+        }
+        self.p.shape = Some(PShape::Group {
+            by: self.group_by.clone(),
+            measure: self.measure.unwrap_or(Measure::Count),
+        });
+    }
+
+    /// "how many …": a count, a count of distinct values, or a measure.
+    fn count_shape(&mut self) {
+        // "how many unique error codes": any field when asked for distinct values.
+        let asked_distinct = self.asked_distinct();
+        let distinct_subject = self
+            .subject
+            .clone()
+            .filter(|(_, f)| asked_distinct || f.iter().all(|(_, x)| countable_distinct(*x)));
+        self.p.shape = Some(match (self.measure, distinct_subject) {
+            (Some(m), _) if m != Measure::DistinctPorts => PShape::Group {
+                by: vec![],
+                measure: m,
+            },
+            (_, Some((_, f))) => PShape::CountDistinct(f),
+            _ => PShape::Count,
+        });
+    }
+
+    /// "which users …", "who …": the distinct values of the subject.
+    fn distinct_shape(&mut self) {
+        let subj = if self.who {
+            Some(vec![(Table::Cloudtrail, Field::User)])
+        } else {
+            self.distinct
+                .and_then(|d| head_noun(&self.nouns, d, self.items))
+                .filter(|(si, _)| self.distinct.is_some_and(|d| *si <= d + 4))
+                .map(|(_, f)| f)
+        };
+        if let Some(f) = subj
+            && (!f
+                .iter()
+                .all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action))
+                || self.lower.contains("distinct")
+                || self.lower.contains("unique"))
+        {
+            self.p.shape = Some(PShape::Distinct(f));
+        }
+    }
+
+    /// "list users", "show the regions": the values of a field.
+    fn list_shape(&mut self) {
+        let items = self.items;
+        let Some(li) = items
+            .iter()
+            .position(|it| has(it, |c| matches!(c, Concept::Intent(Intent::List))).is_some())
+        else {
+            return;
+        };
+        let object = items
+            .iter()
+            .enumerate()
+            .skip(li + 1)
+            .find(|(_, it)| has(it, |c| matches!(c, Concept::Generic)).is_none());
+        if let Some((oi, Item::Concepts(cs, surface))) = object
+            && surface.ends_with('s')
+            && let Some(Concept::Noun { fields, .. }) = cs.first().copied()
+            && fields.iter().all(|(_, f)| {
+                countable_distinct(*f)
+                    || *f == Field::ErrorMessage
+                    || (*f == Field::EventName && surface.contains("name"))
+            })
+            && self.nouns.iter().any(|(ni, _)| *ni == oi)
+        {
+            self.p.shape = Some(PShape::Distinct(fields.clone()));
+        }
+    }
+
+    // Step 5.
+
+    /// The fields of a grouping vote for their tables.
+    fn implied_tables(&mut self) {
+        if let Some(PShape::Group { by, .. }) = self.p.shape.clone() {
+            for alts in by {
+                if alts.len() == 1 {
+                    vote(self.p, alts[0].0, 1);
+                }
+            }
+        }
+    }
+}
+
+/// The items, as concepts (or `None`).
+pub(super) fn concepts<'a, 'b>(it: &'b Item<'a>) -> &'b [&'a Concept] {
+    match it {
+        Item::Concepts(cs, _) => cs,
+        _ => &[],
+    }
+}
+
+pub(super) fn has<'a>(it: &Item<'a>, f: impl Fn(&Concept) -> bool) -> Option<&'a Concept> {
+    concepts(it).iter().copied().find(|c| f(c))
+}
+
+fn noun_fields(c: &Concept) -> Option<Alts<Field>> {
+    match c {
+        Concept::Noun { fields, .. } => Some(fields.clone()),
+        Concept::Resource(r) => r.field.map(|f| vec![(Table::Cloudtrail, f)]),
+        Concept::Intent(Intent::Who) => Some(vec![(Table::Cloudtrail, Field::User)]),
+        _ => None,
+    }
+}
+
+fn is_noun(c: &Concept) -> bool {
+    noun_fields(c).is_some() && !matches!(c, Concept::Intent(_))
+}
+
+fn note(
+    subject: &mut Option<(usize, Alts<Field>)>,
+    nouns: &mut Vec<(usize, Alts<Field>)>,
+    i: usize,
+    f: Alts<Field>,
+) {
+    if subject.is_none() {
+        *subject = Some((i, f.clone()));
+    }
+    nouns.push((i, f));
+}
+
+/// The head of the noun run right after item `after` ("API errors" → errors).
+fn head_noun(
+    nouns: &[(usize, Alts<Field>)],
+    after: usize,
+    items: &[Item<'_>],
+) -> Option<(usize, Alts<Field>)> {
+    let start = nouns.iter().position(|(i, _)| *i > after)?;
+    let mut k = start;
+    while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 {
+        k += 1;
+    }
+    // "API calls failed": a trailing error noun is an adjective, not the head.
+    let adjective = |i: usize| matches!(&items[i], Item::Concepts(_, s) if matches!(s.as_str(), "failed" | "failing" | "fail" | "unsuccessful" | "errored" | "erroring"));
+    while k > start && adjective(nouns[k].0) {
+        k -= 1;
+    }
+    Some(nouns[k].clone())
+}
+
+/// "high and critical", "medium or high": severity levels in one question
+/// widen each other (the lowest lower bound, the highest upper bound).
+fn merge_severity(conds: Vec<Cond>) -> Vec<Cond> {
+    let is_sev = |c: &Cond| {
+        !c.negate
+            && !c.rules.is_empty()
+            && c.rules.iter().all(|(t, f)| {
+                *t == Table::Guardduty
+                    && f.field == Field::Severity
+                    && matches!(f.op, Op::Ge(_) | Op::Lt(_))
+            })
+    };
+    if conds.iter().filter(|c| is_sev(c)).count() < 2 {
+        return conds;
+    }
+    let num = |v: &Value| match v {
+        Value::Float(f) => *f,
+        Value::Int(i) => *i as f64,
+        Value::Text(_) => 0.0,
+    };
+    let mut lo: Option<f64> = None;
+    let mut hi: Option<f64> = Some(f64::MIN);
+    let mut words = Vec::new();
+    for c in conds.iter().filter(|c| is_sev(c)) {
+        let ge = c.rules.iter().find_map(|(_, f)| {
+            if let Op::Ge(v) = &f.op {
+                Some(num(v))
+            } else {
+                None
+            }
+        });
+        let lt = c.rules.iter().find_map(|(_, f)| {
+            if let Op::Lt(v) = &f.op {
+                Some(num(v))
+            } else {
+                None
+            }
+        });
+        lo = Some(lo.map_or(ge.unwrap_or(0.0), |x: f64| x.min(ge.unwrap_or(0.0))));
+        hi = match (hi, lt) {
+            (Some(h), Some(l)) => Some(h.max(l)),
+            _ => None,
+        };
+        words.push(c.words.clone());
+    }
+    let mut rules = Vec::new();
+    if let Some(lo) = lo.filter(|l| *l > 0.0) {
+        rules.push((
+            Table::Guardduty,
+            Filter::new(Field::Severity, Op::Ge(Value::Float(lo))),
+        ));
+    }
+    if let Some(hi) = hi.filter(|h| *h > f64::MIN) {
+        rules.push((
+            Table::Guardduty,
+            Filter::new(Field::Severity, Op::Lt(Value::Float(hi))),
+        ));
+    }
+    let mut out: Vec<Cond> = conds.into_iter().filter(|c| !is_sev(c)).collect();
+    if !rules.is_empty() {
+        out.push(Cond {
+            rules,
+            negate: false,
+            words: words.join(" and "),
+            optional: false,
+        });
+    }
+    out
+}
+
+/// Merges `c` into `last` when both compare the same fields for equality.
+fn merge_in(last: &mut Cond, c: &Cond) -> bool {
+    if last.rules.len() != c.rules.len() {
+        return false;
+    }
+    let same_shape = last.rules.iter().zip(&c.rules).all(|((t1, f1), (t2, f2))| {
+        t1 == t2
+            && f1.field == f2.field
+            && matches!(f1.op, Op::Eq(_) | Op::In(_))
+            && matches!(f2.op, Op::Eq(_))
+    });
+    if !same_shape {
+        return false;
+    }
+    for ((_, f1), (_, f2)) in last.rules.iter_mut().zip(&c.rules) {
+        let Op::Eq(v2) = &f2.op else { return false };
+        let mut vs = match &f1.op {
+            Op::Eq(v) => vec![v.clone()],
+            Op::In(vs) => vs.clone(),
+            _ => return false,
+        };
+        vs.push(v2.clone());
+        f1.op = Op::In(vs);
+    }
+    last.words = format!("{}, {}", last.words, c.words);
+    true
+}
+
+fn has_word(text: &str, w: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric()).any(|x| x == w)
+}
+
+fn countable_distinct(f: Field) -> bool {
+    matches!(
+        f,
+        Field::User
+            | Field::UserName
+            | Field::SourceIp
+            | Field::Ip
+            | Field::SrcAddr
+            | Field::DstAddr
+            | Field::Account
+            | Field::Region
+            | Field::AccessKey
+            | Field::Bucket
+            | Field::Instance
+            | Field::DstPort
+            | Field::SrcPort
+            | Field::Interface
+            | Field::EventSource
+            | Field::FindingType
+    )
+}
+
+/// The condition an entity stands for.
+fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]) -> Option<Cond> {
+    use Table::*;
+    let v = || Value::text(e.value.clone());
+    let words = e.value.clone();
+    let prev_field = prev.iter().find_map(|c| noun_fields(c));
+    let rules: Alts<Filter> = match e.kind {
+        Kind::Ip => {
+            let flow_field = match side {
+                Some(true) => Field::SrcAddr,
+                Some(false) => Field::DstAddr,
+                None => Field::Ip,
+            };
+            let flow_field = match prev_field
+                .as_ref()
+                .and_then(|f| f.iter().find(|(t, _)| *t == VpcFlow))
+            {
+                Some((_, f)) if matches!(f, Field::SrcAddr | Field::DstAddr) => *f,
+                _ => flow_field,
+            };
+            vec![
+                (Cloudtrail, Filter::eq(Field::SourceIp, v())),
+                (VpcFlow, Filter::eq(flow_field, v())),
+                (Guardduty, Filter::eq(Field::Ip, v())),
+            ]
+        }
+        Kind::Cidr => {
+            let (ip, bits) = e.value.split_once('/')?;
+            let octets: Vec<&str> = ip.split('.').collect();
+            let keep = match bits {
+                "8" => 1,
+                "16" => 2,
+                "24" => 3,
+                "32" => 4,
+                _ => {
+                    p.refusal = Some(format!(
+                        "CIDR `{}`: only /8, /16, /24 and /32 blocks are supported; use a wider or narrower block",
+                        e.value
+                    ));
+                    return None;
+                }
+            };
+            let pattern = if keep == 4 {
+                ip.to_string()
+            } else {
+                format!("{}.%", octets[..keep].join("."))
+            };
+            let op = if keep == 4 {
+                Op::Eq(Value::text(pattern))
+            } else {
+                Op::Like(pattern)
+            };
+            let flow_field = match side {
+                Some(true) => Field::SrcAddr,
+                Some(false) => Field::DstAddr,
+                None => Field::Ip,
+            };
+            vec![
+                (Cloudtrail, Filter::new(Field::SourceIp, op.clone())),
+                (VpcFlow, Filter::new(flow_field, op)),
+            ]
+        }
+        Kind::Arn => {
+            let a = &e.value;
+            if a.contains(":user/")
+                || a.contains(":assumed-role/")
+                || a.ends_with(":root")
+                || a.contains(":federated-user/")
+            {
+                vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+            } else {
+                vec![
+                    (
+                        Cloudtrail,
+                        Filter::new(Field::Text, Op::Like(format!("%{a}%"))),
+                    ),
+                    (
+                        Guardduty,
+                        Filter::new(Field::Text, Op::Like(format!("%{a}%"))),
+                    ),
+                ]
+            }
+        }
+        Kind::Account => vec![
+            (Cloudtrail, Filter::eq(Field::Account, v())),
+            (VpcFlow, Filter::eq(Field::Account, v())),
+            (Guardduty, Filter::eq(Field::Account, v())),
+        ],
+        Kind::AccessKey => {
+            vote(p, Cloudtrail, 2);
+            vec![(Cloudtrail, Filter::eq(Field::AccessKey, v()))]
+        }
+        Kind::Region => vec![
+            (Cloudtrail, Filter::eq(Field::Region, v())),
+            (VpcFlow, Filter::eq(Field::Region, v())),
+            (Guardduty, Filter::eq(Field::Region, v())),
+        ],
+        Kind::Port => {
+            vote(p, VpcFlow, 3);
+            let port: i64 = e.value.parse().ok()?;
+            let f = if side == Some(true) {
+                Field::SrcPort
+            } else {
+                Field::DstPort
+            };
+            vec![(VpcFlow, Filter::eq(f, Value::Int(port)))]
+        }
+        Kind::Instance => vec![
+            (VpcFlow, Filter::eq(Field::Instance, v())),
+            (Guardduty, Filter::eq(Field::Instance, v())),
+            (
+                Cloudtrail,
+                Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+            ),
+        ],
+        Kind::Interface => {
+            vote(p, VpcFlow, 2);
+            vec![(VpcFlow, Filter::eq(Field::Interface, v()))]
+        }
+        Kind::FindingType => {
+            vote(p, Guardduty, 3);
+            vec![(Guardduty, Filter::eq(Field::FindingType, v()))]
+        }
+        Kind::EventName => {
+            vote(p, Cloudtrail, 2);
+            vec![(Cloudtrail, Filter::eq(Field::EventName, v()))]
+        }
+        Kind::Email => {
+            vote(p, Cloudtrail, 1);
+            vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+        }
+        Kind::Word => {
+            let field = prev_field.as_ref().and_then(|f| f.first().map(|x| x.1));
+            let errorish = [
+                "Exception",
+                "Denied",
+                "NotFound",
+                "Error",
+                "Invalid",
+                "Unauthorized",
+                "Limit",
+                "Failed",
+                "Expired",
+                "Malformed",
+            ]
+            .iter()
+            .any(|k| e.value.contains(k))
+                || e.value.starts_with("No")
+                || e.value.starts_with("Client.");
+            match field {
+                Some(
+                    f @ (Field::ErrorCode
+                    | Field::EventName
+                    | Field::UserAgent
+                    | Field::IdentityType
+                    | Field::EventSource),
+                ) => {
+                    vec![(Cloudtrail, Filter::eq(f, v()))]
+                }
+                Some(Field::FindingType) => vec![(
+                    Guardduty,
+                    Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))),
+                )],
+                _ if errorish => vec![(Cloudtrail, Filter::eq(Field::ErrorCode, v()))],
+                _ => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
+            }
+        }
+        Kind::Quoted => {
+            let field = prev_field.and_then(|f| f.first().map(|x| x.1));
+            match field {
+                Some(Field::User) | Some(Field::UserName) => {
+                    vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+                }
+                Some(Field::Bucket) => vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))],
+                Some(Field::EventName) => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
+                Some(Field::UserAgent) => vec![(
+                    Cloudtrail,
+                    Filter::new(Field::UserAgent, Op::Like(format!("%{}%", e.value))),
+                )],
+                Some(Field::FindingType) => vec![(
+                    Guardduty,
+                    Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))),
+                )],
+                _ if prev.iter().any(
+                    |c| matches!(c, Concept::Resource(r) if r.field == Some(Field::Bucket)),
+                ) =>
+                {
+                    vec![(Cloudtrail, Filter::eq(Field::Bucket, v()))]
+                }
+                _ if prev
+                    .iter()
+                    .any(|c| matches!(c, Concept::Resource(r) if r.name == "IAM users")) =>
+                {
+                    vec![(Cloudtrail, Filter::eq(Field::User, v()))]
+                }
+                _ => vec![
+                    (
+                        Cloudtrail,
+                        Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+                    ),
+                    (
+                        Guardduty,
+                        Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+                    ),
+                ],
+            }
+        }
+    };
+    Some(Cond {
+        rules,
+        negate: false,
+        words,
+        optional: false,
+    })
+}
