@@ -249,10 +249,8 @@ impl JwtVerifier {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use jsonwebtoken::{EncodingKey, Header};
+    use mantissa_testkit::Fake;
     use serde_json::{Value, json};
 
     use super::*;
@@ -261,27 +259,15 @@ mod tests {
     const PRIVATE: &[u8] = include_bytes!("../tests/fixtures/jwt/rsa-private.der");
     const JWKS: &str = include_str!("../tests/fixtures/jwt/jwks.json");
 
-    /// A JWKS endpoint on loopback serving `body` (changeable), counting fetches.
-    async fn jwks_server(body: Arc<std::sync::Mutex<String>>) -> (String, Arc<AtomicUsize>) {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let (b, h) = (body.clone(), hits.clone());
-        let app = axum::Router::new().route(
-            "/.well-known/jwks.json",
-            axum::routing::get(move || {
-                let (b, h) = (b.clone(), h.clone());
-                async move {
-                    h.fetch_add(1, Ordering::SeqCst);
-                    b.lock().unwrap().clone()
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!(
-            "http://{}/.well-known/jwks.json",
-            listener.local_addr().unwrap()
-        );
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (url, hits)
+    /// The kit's JWKS endpoint serving `jwks` (changeable by serving
+    /// again; fetches are its recorded requests).
+    async fn jwks_server(jwks: &str) -> (String, Fake) {
+        let fake = Fake::start().await;
+        (fake.serve_jwks(jwks), fake)
+    }
+
+    fn hits(fake: &Fake) -> usize {
+        fake.requests("/.well-known/jwks.json").len()
     }
 
     fn config(url: &str) -> JwtConfig {
@@ -319,7 +305,7 @@ mod tests {
 
     #[tokio::test]
     async fn cognito_access_and_id_tokens_verify_and_name_the_user() {
-        let (url, hits) = jwks_server(Arc::new(std::sync::Mutex::new(JWKS.into()))).await;
+        let (url, jwks) = jwks_server(JWKS).await;
         let v = JwtVerifier::new(config(&url)).unwrap();
         let caller = v.verify(&sign("test-key-1", &access(json!({})))).await;
         assert_eq!(caller.unwrap().name, "alice");
@@ -330,12 +316,12 @@ mod tests {
             v.verify(&sign("test-key-1", &id)).await.unwrap().name,
             "bob"
         );
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "keys are cached");
+        assert_eq!(hits(&jwks), 1, "keys are cached");
     }
 
     #[tokio::test]
     async fn forged_expired_and_misdirected_tokens_are_refused() {
-        let (url, _) = jwks_server(Arc::new(std::sync::Mutex::new(JWKS.into()))).await;
+        let (url, _) = jwks_server(JWKS).await;
         let v = JwtVerifier::new(config(&url)).unwrap();
         let good = sign("test-key-1", &access(json!({})));
         // Tampered payload: the signature no longer matches.
@@ -392,8 +378,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_keys_refetch_the_jwks_at_most_once_per_interval() {
-        let body = Arc::new(std::sync::Mutex::new(JWKS.to_string()));
-        let (url, hits) = jwks_server(body.clone()).await;
+        let (url, jwks) = jwks_server(JWKS).await;
         let v = JwtVerifier::new(config(&url)).unwrap();
         assert!(
             v.verify(&sign("test-key-1", &access(json!({}))))
@@ -407,18 +392,18 @@ mod tests {
                 .await;
             assert!(matches!(r, Err(JwtError::UnknownKey(_))));
         }
-        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        assert_eq!(hits(&jwks), 1);
         // The provider rotates its key: a new kid is picked up on refetch.
-        *body.lock().unwrap() = JWKS.replace("test-key-1", "rotated-key-2");
+        jwks.serve_jwks(&JWKS.replace("test-key-1", "rotated-key-2"));
         let v = v.with_refetch_interval(Duration::ZERO);
         let r = v.verify(&sign("rotated-key-2", &access(json!({})))).await;
         assert_eq!(r.unwrap().name, "alice");
-        assert_eq!(hits.load(Ordering::SeqCst), 2);
+        assert_eq!(hits(&jwks), 2);
     }
 
     #[tokio::test]
     async fn scopes_and_configuration_are_checked() {
-        let (url, _) = jwks_server(Arc::new(std::sync::Mutex::new(JWKS.into()))).await;
+        let (url, _) = jwks_server(JWKS).await;
         let mut c = config(&url);
         c.required_scope = Some("mantissa/api".into());
         let v = JwtVerifier::new(c.clone()).unwrap();

@@ -4,26 +4,23 @@
 //! REST API and records every call; and `discord register-commands`.
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::HeaderMap;
 use ed25519_dalek::{Signer, SigningKey};
+use mantissa_testkit::{DISCORD_TOKEN, Fake};
 use serde_json::{Value, json};
 
 use super::server::{self, Server};
 use super::{Run, example_rule_dir, ingest_brute_force};
 
 const APP_ID: &str = "1100000000000000001";
-const BOT_TOKEN: &str = "discord-bot-token-for-tests";
+const BOT_TOKEN: &str = DISCORD_TOKEN;
 const NOW: &str = "2024-03-10T12:00:00Z";
 const ADMIN_ROLE: &str = "900000000000000009";
 
-/// (method, path, headers, body as JSON, or `{"raw": …}` for multipart).
-type Calls = Arc<Mutex<Vec<(String, String, HeaderMap, Value)>>>;
+/// The kit's Discord REST API.
+type Calls = Fake;
 
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
@@ -37,45 +34,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A Discord REST API: channel messages (the router), webhook edits
-/// (deferred answers) and command registration; records every call.
+/// The kit's Discord REST API (channel messages for the router, webhook
+/// edits for deferred answers, command registration); records every call.
 fn fake_discord(rt: &tokio::runtime::Runtime) -> (String, Calls) {
-    let calls: Calls = Arc::default();
-    async fn handle(
-        State(calls): State<Calls>,
-        method: Method,
-        uri: Uri,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> String {
-        let path = uri.path().trim_start_matches("/api/v10").to_string();
-        let v: Value = serde_json::from_slice(&body)
-            .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }));
-        let reply = if method == Method::POST && path.starts_with("/channels/") {
-            json!({"id": "1200000000000000001", "channel_id": "C1"})
-        } else if method == Method::PUT {
-            // Discord answers with the commands as registered, ids added.
-            let mut cmds = v.clone();
-            for c in cmds.as_array_mut().into_iter().flatten() {
-                c["id"] = json!("1300000000000000001");
-            }
-            cmds
-        } else {
-            json!({"id": "1200000000000000002"})
-        };
-        calls
-            .lock()
-            .unwrap()
-            .push((method.to_string(), path, headers, v));
-        reply.to_string()
-    }
-    let app = Router::new().fallback(handle).with_state(calls.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}/api/v10", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, calls)
+    let fake = rt.block_on(Fake::start());
+    (format!("{}/api/v10", fake.discord_url()), fake)
 }
 
 fn serve(r: &Run, discord_url: &str) -> Server {
@@ -126,13 +89,20 @@ fn command(id: &str, user: &str, roles: &[&str], sub: Value) -> String {
     .to_string()
 }
 
+/// Discord calls: (path below the API root, headers, body as JSON, or
+/// `{"raw": …}` for multipart).
 fn calls_of(calls: &Calls, method: &str, path_prefix: &str) -> Vec<(String, HeaderMap, Value)> {
     calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(m, p, _, _)| m == method && p.starts_with(path_prefix))
-        .map(|(_, p, h, v)| (p.clone(), h.clone(), v.clone()))
+        .requests("/discord/")
+        .into_iter()
+        .filter_map(|r| {
+            let path = r.path.trim_start_matches("/discord").to_string();
+            (r.method == method && path.starts_with(path_prefix)).then(|| {
+                let v = serde_json::from_slice(&r.body)
+                    .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&r.body) }));
+                (path, r.headers, v)
+            })
+        })
         .collect()
 }
 
@@ -326,7 +296,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
         &format!("/webhooks/{APP_ID}/itoken-12/messages/@original"),
         1,
     );
-    assert_eq!(edits.len(), 1, "{:?}", calls.lock().unwrap());
+    assert_eq!(edits.len(), 1, "{:?}", calls.requests("/discord/"));
     eprintln!(
         "ask: deferred in {took:?}, answer PATCHed {:?} later",
         asked.elapsed()
@@ -380,7 +350,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
         &format!("/webhooks/{APP_ID}/itoken-29/messages/@original"),
         1,
     );
-    assert_eq!(edits.len(), 1, "{:?}", calls.lock().unwrap());
+    assert_eq!(edits.len(), 1, "{:?}", calls.requests("/discord/"));
     let raw = edits[0].2["raw"].as_str().expect("a multipart body");
     assert!(
         raw.contains("name=\"files[0]\"; filename=\"chart.png\"")
@@ -417,7 +387,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
             &format!("/webhooks/{APP_ID}/itoken-{id}/messages/@original"),
             1,
         );
-        assert_eq!(edits.len(), 1, "{:?}", calls.lock().unwrap());
+        assert_eq!(edits.len(), 1, "{:?}", calls.requests("/discord/"));
         let body = edits[0].2.to_string();
         assert!(
             body.contains("`cloudtrail` may not be queried from here")
@@ -517,12 +487,16 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
 
     // The alert button: acknowledged in the store, the message updated in
     // place with who and when, and the router edits the embed too.
+    let alert_message_id = calls.discord_messages("C1")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let click = |id: &str, user: &str, roles: &[&str]| {
         json!({
             "id": id, "application_id": APP_ID, "type": 3, "token": format!("itoken-{id}"),
             "version": 1, "guild_id": "1", "channel_id": "C1",
             "member": {"user": {"id": user, "username": user}, "roles": roles},
-            "message": {"id": "1200000000000000001", "channel_id": "C1",
+            "message": {"id": alert_message_id, "channel_id": "C1",
                         "embeds": alert_message["embeds"], "components": alert_message["components"]},
             "data": {"custom_id": ack_id, "component_type": 2},
         })
@@ -567,7 +541,7 @@ fn discord_interactions_are_verified_answered_deferred_and_update_alert_messages
     let router_edits = wait_for(
         &calls,
         "PATCH",
-        "/channels/C1/messages/1200000000000000001",
+        &format!("/channels/C1/messages/{alert_message_id}"),
         1,
     );
     assert_eq!(router_edits.len(), 1);
@@ -690,21 +664,10 @@ fn register_commands_puts_the_manifest_and_explains_failures() {
     assert_eq!(calls_of(&calls, "PUT", "/").len(), 2);
 
     // Discord's error body is shown (code and message), the token is not.
-    let app = Router::new().fallback(|| async {
-        (
-            axum::http::StatusCode::UNAUTHORIZED,
-            r#"{"message": "401: Unauthorized", "code": 0}"#,
-        )
-    });
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let refusing = format!("http://{}/api/v10", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
     let out = run(
         &["discord", "register-commands"],
-        Some(BOT_TOKEN),
-        &refusing,
+        Some("revoked-bot-token"),
+        &discord_url,
     );
     assert_eq!(out.status.code(), Some(2));
     let err = super::stderr(&out);
@@ -712,7 +675,7 @@ fn register_commands_puts_the_manifest_and_explains_failures() {
         err.contains("HTTP 401") && err.contains("401: Unauthorized"),
         "{err}"
     );
-    assert!(!err.contains(BOT_TOKEN), "{err}");
+    assert!(!err.contains("revoked-bot-token"), "{err}");
 }
 
 #[test]

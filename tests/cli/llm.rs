@@ -2,56 +2,15 @@
 //! against a local server speaking the provider's wire format.
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
-use serde_json::{Value, json};
+use mantissa_testkit::llm::{LlmFake, Wire};
+use serde_json::Value;
 
 use super::{Run, fixtures, keys, stderr};
 
 const NOW: &str = "2024-03-10T12:00:00Z";
 const SQL: &str = "SELECT sourceipaddress, count(*) AS failures FROM cloudtrail WHERE eventname = 'ConsoleLogin' AND errorcode IS NOT NULL GROUP BY sourceipaddress ORDER BY failures DESC";
 const QUESTION: &str = "which principals look like they are brute forcing the console";
-
-type Log = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
-
-/// Answers Converse and Chat Completions requests with `SQL`; records them.
-fn start(rt: &tokio::runtime::Runtime) -> (String, Log) {
-    let log: Log = Arc::default();
-    async fn handle(State(log): State<Log>, uri: Uri, headers: HeaderMap, body: Bytes) -> String {
-        log.lock().unwrap().push((
-            uri.path().to_string(),
-            headers,
-            String::from_utf8_lossy(&body).into_owned(),
-        ));
-        let text = format!("```sql\n{SQL}\n```");
-        if uri.path().ends_with("/converse") {
-            json!({
-                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-                "stopReason": "end_turn",
-                "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15},
-                "metrics": {"latencyMs": 12}
-            })
-            .to_string()
-        } else {
-            json!({
-                "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]
-            })
-            .to_string()
-        }
-    }
-    let app = Router::new().fallback(handle).with_state(log.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, log)
-}
 
 fn mantissa(r: &Run) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mantissa"));
@@ -83,7 +42,12 @@ fn ask_with_an_llm_reports_the_provider_and_names_missing_credentials() {
         .enable_all()
         .build()
         .unwrap();
-    let (url, log) = start(&rt);
+    // The kit's provider: Bedrock answers first, then the OpenAI-compatible one.
+    let llm = rt.block_on(LlmFake::start(vec![
+        Wire::Converse.sql(SQL),
+        Wire::Chat.sql(SQL),
+    ]));
+    let url = llm.url.clone();
     let args = [
         "--now",
         NOW,
@@ -128,14 +92,14 @@ fn ask_with_an_llm_reports_the_provider_and_names_missing_credentials() {
     assert!(v["sql"].as_str().unwrap().ends_with("LIMIT 10000"), "{v}");
     assert_eq!(v["rows"][0][0], "203.0.113.66", "{v}");
     {
-        let log = log.lock().unwrap();
+        let log = llm.requests();
         assert_eq!(log.len(), 1);
-        let (path, headers, body) = &log[0];
+        let (path, headers, body) = (&log[0].path, &log[0].headers, &log[0].raw);
         assert!(
             path.starts_with("/model/") && path.ends_with("/converse"),
             "{path}"
         );
-        let auth = headers["authorization"].to_str().unwrap();
+        let auth = &headers["authorization"];
         assert!(
             auth.contains("Credential=AKIDCLITEST/") && auth.contains("/eu-west-1/bedrock/"),
             "{auth}"
@@ -157,9 +121,9 @@ fn ask_with_an_llm_reports_the_provider_and_names_missing_credentials() {
     let v: Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
     assert_eq!(v["translator"], "llm:openai");
     {
-        let log = log.lock().unwrap();
+        let log = llm.requests();
         assert_eq!(log.len(), 2);
-        let (path, headers, body) = &log[1];
+        let (path, headers, body) = (&log[1].path, &log[1].headers, &log[1].raw);
         assert_eq!(path, "/v1/chat/completions");
         assert_eq!(headers["authorization"], "Bearer sk-cli-test");
         assert_eq!(
@@ -182,7 +146,7 @@ fn ask_with_an_llm_reports_the_provider_and_names_missing_credentials() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(log.lock().unwrap().len(), 2);
+    assert_eq!(llm.requests().len(), 2);
 
     // Anthropic without a key: exit 2, naming the variable.
     let out = mantissa(&r)

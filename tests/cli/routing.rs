@@ -2,37 +2,26 @@
 //! the configured policy to a local webhook receiver, `alerts ack` sends the
 //! status change, and `alerts show` tells the story.
 
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
+use mantissa_testkit::{Fake, Fault};
 use serde_json::Value;
 
 use super::{Run, detect_example, example_rule_dir, ingest_brute_force, stderr};
 
-type Hooks = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
+/// A SOAR-style receiver (the kit's `/hook`): the first request fails
+/// with 503, then deliveries are accepted.
+fn receiver(rt: &tokio::runtime::Runtime) -> (String, Fake) {
+    let fake = rt.block_on(Fake::start());
+    fake.fault("/hook", Fault::Status(503));
+    (format!("{}/hook", fake.url), fake)
+}
 
-/// A SOAR-style receiver: the first request fails with 503, then 200.
-fn receiver(rt: &tokio::runtime::Runtime) -> (String, Hooks) {
-    let hooks: Hooks = Arc::default();
-    async fn handle(State(h): State<Hooks>, headers: HeaderMap, body: Bytes) -> StatusCode {
-        let mut h = h.lock().unwrap();
-        h.push((headers, serde_json::from_slice(&body).unwrap()));
-        if h.len() == 1 {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::OK
-        }
-    }
-    let app = Router::new().fallback(handle).with_state(hooks.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, hooks)
+/// Every request the receiver got, refused ones included: (headers, body).
+fn received(fake: &Fake) -> Vec<(HeaderMap, Value)> {
+    fake.requests("/hook")
+        .into_iter()
+        .map(|r| (r.headers.clone(), r.json()))
+        .collect()
 }
 
 #[test]
@@ -56,7 +45,7 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("deliveries: 1 delivered"), "{err}");
     {
-        let h = hooks.lock().unwrap();
+        let h = received(&hooks);
         assert_eq!(h.len(), 2, "a 503, then the retry");
         assert_eq!(h[1].1["action"], "notify");
         assert_eq!(
@@ -71,14 +60,14 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
         );
         assert!(!String::from_utf8_lossy(&out.stderr).contains("hook-secret"));
     }
-    let id = hooks.lock().unwrap()[1].1["alert"]["id"]
+    let id = received(&hooks)[1].1["alert"]["id"]
         .as_str()
         .unwrap()
         .to_string();
 
     r.ok(&["alerts", "ack", &id, "--as", "alice"]);
     {
-        let h = hooks.lock().unwrap();
+        let h = received(&hooks);
         assert_eq!(h.len(), 3);
         assert_eq!(h[2].1["action"], "status_change");
         assert_eq!(h[2].1["alert"]["status"], "acknowledged");
@@ -104,7 +93,7 @@ fn detect_delivers_through_the_policy_and_ack_propagates() {
             .status
             .success()
     );
-    assert_eq!(hooks.lock().unwrap().len(), 3);
+    assert_eq!(received(&hooks).len(), 3);
     // Nothing pending.
     r.ok(&["alerts", "deliver"]);
 }

@@ -4,14 +4,11 @@
 //! HTTP API with bearer tokens.
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::http::HeaderMap;
 use mantissa_bot::auth::SlackVerifier;
+use mantissa_testkit::Fake;
 use serde_json::{Value, json};
 
 use super::server::{self, Server};
@@ -21,74 +18,46 @@ const SECRET: &str = "test-signing-secret";
 const TOKEN: &str = "api-token-for-tests";
 const NOW: &str = "2024-03-10T12:00:00Z";
 
-type Calls = Arc<Mutex<Vec<(String, HeaderMap, Value)>>>;
+/// The kit's Slack Web API, with the channel and user group these tests use.
+type Calls = Fake;
 
-/// A Slack Web API: `chat.postMessage`, the external upload flow (upload
-/// URLs point back here, `/upload/F<n>`, and record what the bytes are);
-/// records calls.
 fn fake_slack(rt: &tokio::runtime::Runtime) -> (String, Calls) {
-    let calls: Calls = Arc::default();
-    async fn handle(
-        State(calls): State<Calls>,
-        uri: Uri,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> String {
-        let method = uri.path().trim_start_matches("/api/").to_string();
-        let v: Value = if method.starts_with("/upload/") {
-            // The file's bytes: what a PNG's signature and IHDR say.
-            let be = |i: usize| {
-                body.get(i..i + 4)
-                    .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    let fake = rt.block_on(Fake::start());
+    fake.slack_channel("C1");
+    // The security team's user group: one member.
+    fake.slack_usergroup("SSECOPS", &["UGROUPIE"]);
+    (fake.slack_url(), fake)
+}
+
+/// Every Slack call in order: (method, headers, arguments). Uploads appear
+/// as `/upload/<file>` with what the bytes are (a PNG's signature and IHDR
+/// size), response URLs as `/response/<n>`.
+fn log(fake: &Fake) -> Vec<(String, HeaderMap, Value)> {
+    fake.requests("/slack")
+        .into_iter()
+        .map(|r| {
+            let (name, v) = if let Some(file) = r.path.strip_prefix("/slack-upload/") {
+                let b = &r.body;
+                let be = |i: usize| {
+                    b.get(i..i + 4)
+                        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+                };
+                let png = b.starts_with(b"\x89PNG\r\n\x1a\n") && b.get(12..16) == Some(b"IHDR");
+                let v = json!({"len": b.len(), "png": png, "width": be(16), "height": be(20)});
+                (format!("/upload/{file}"), v)
+            } else if let Some(rest) = r.path.strip_prefix("/slack-response/") {
+                (format!("/response/{rest}"), r.json())
+            } else {
+                let form: Option<std::collections::HashMap<String, String>> = r
+                    .header("content-type")
+                    .filter(|c| c.starts_with("application/x-www-form-urlencoded"))
+                    .and_then(|_| serde_urlencoded::from_bytes(&r.body).ok());
+                let v = form.map_or_else(|| r.json(), |f| json!(f));
+                (r.path.trim_start_matches("/slack/").to_string(), v)
             };
-            json!({
-                "len": body.len(),
-                "png": body.starts_with(b"\x89PNG\r\n\x1a\n") && body.get(12..16) == Some(b"IHDR"),
-                "width": be(16),
-                "height": be(20),
-            })
-        } else if method == "files.getUploadURLExternal" {
-            let form: std::collections::HashMap<String, String> =
-                serde_urlencoded::from_bytes(&body).unwrap_or_default();
-            json!(form)
-        } else {
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&body) }))
-        };
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let group = v["raw"].as_str().map(str::to_string);
-        let mut c = calls.lock().unwrap();
-        c.push((method.clone(), headers, v));
-        let n = c.iter().filter(|(m, _, _)| *m == method).count();
-        match method.as_str() {
-            "chat.postMessage" => {
-                json!({"ok": true, "channel": "C1", "ts": format!("1710072000.{n:06}")})
-            }
-            // The security team's user group: one member.
-            "usergroups.users.list" if group.as_deref() == Some("usergroup=SSECOPS") => {
-                json!({"ok": true, "users": ["UGROUPIE"]})
-            }
-            "usergroups.users.list" => json!({"ok": false, "error": "no_such_subteam"}),
-            "files.getUploadURLExternal" => json!({
-                "ok": true,
-                "upload_url": format!("http://{host}/upload/F{n}"),
-                "file_id": format!("F{n}"),
-            }),
-            _ => json!({"ok": true}),
-        }
-        .to_string()
-    }
-    let app = Router::new().fallback(handle).with_state(calls.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}/api", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (url, calls)
+            (name, r.headers, v)
+        })
+        .collect()
 }
 
 fn serve(r: &Run, slack_url: &str) -> Server {
@@ -144,9 +113,7 @@ fn event(id: &str, inner: Value) -> String {
 }
 
 fn posts(calls: &Calls) -> Vec<Value> {
-    calls
-        .lock()
-        .unwrap()
+    log(calls)
         .iter()
         .filter(|(m, _, _)| m == "chat.postMessage")
         .map(|(_, _, v)| v.clone())
@@ -228,7 +195,7 @@ fn slack_mentions_are_answered_in_the_thread_and_follow_ups_refine_them() {
     mantissa_core::chat::slack::validate_blocks(&p[0]["blocks"]).unwrap();
     assert!(acked < Duration::from_secs(3), "acked in {acked:?}");
     {
-        let c = calls.lock().unwrap();
+        let c = log(&calls);
         assert_eq!(c[0].1["authorization"], "Bearer xoxb-test-token");
     }
 
@@ -378,7 +345,7 @@ fn time_series_and_grouped_counts_get_a_chart_uploaded_into_their_thread() {
     assert_eq!(p.len(), 1);
     assert_eq!(p[0]["thread_ts"], "1710070000.000100");
     {
-        let c = calls.lock().unwrap();
+        let c = log(&calls);
         let order: Vec<&str> = c.iter().map(|(m, _, _)| m.as_str()).collect();
         assert_eq!(
             order,
@@ -541,9 +508,7 @@ fn serde_urlencoded_body(json: &str) -> String {
 
 fn wait_for(calls: &Calls, method: &str, n: usize) -> Vec<Value> {
     mantissa_testkit::wait::at_least(n, || {
-        calls
-            .lock()
-            .unwrap()
+        log(calls)
             .iter()
             .filter(|(m, _, _)| m == method)
             .map(|(_, _, v)| v.clone())
@@ -590,7 +555,7 @@ fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_
         blocks.contains("alert_ack") && blocks.contains("alert_resolve"),
         "{blocks}"
     );
-    let ts = format!("1710072000.{:06}", 1);
+    let ts = calls.slack_posts()[0]["ts"].as_str().unwrap().to_string();
     let id = posted[0]["blocks"]
         .as_array()
         .unwrap()
@@ -702,9 +667,7 @@ fn alert_buttons_acknowledge_and_resolve_edit_the_message_and_double_clicks_get_
         "{text}"
     );
     std::thread::sleep(Duration::from_millis(500));
-    let edits = calls
-        .lock()
-        .unwrap()
+    let edits = log(&calls)
         .iter()
         .filter(|(m, _, _)| m == "chat.update")
         .count();
@@ -736,7 +699,7 @@ fn slash_commands_answer_within_the_deadline_and_respect_permissions() {
     .unwrap();
     ingest_brute_force(&r);
     let server = serve(&r, &slack_url);
-    let response_url = slack_url.replace("/api", "/response/1");
+    let response_url = slack_url.replace("/slack", "/slack-response/1");
     let http = reqwest::Client::new();
     // Slack gives every invocation its own trigger id.
     let triggers = std::sync::atomic::AtomicU32::new(0);
@@ -1020,22 +983,8 @@ fn the_http_api_accepts_jwts_checked_against_the_configured_jwks() {
     let jwks = std::fs::read_to_string(root.join("jwks.json")).unwrap();
     let key = EncodingKey::from_rsa_der(&std::fs::read(root.join("rsa-private.der")).unwrap());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let jwks_url = rt.block_on(async {
-        let app = Router::new().route(
-            "/.well-known/jwks.json",
-            axum::routing::get(move || {
-                let j = jwks.clone();
-                async move { j }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!(
-            "http://{}/.well-known/jwks.json",
-            listener.local_addr().unwrap()
-        );
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        url
-    });
+    let (slack_url, calls) = fake_slack(&rt);
+    let jwks_url = calls.serve_jwks(&jwks);
     let issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST";
     let r = Run::new();
     std::fs::write(
@@ -1055,7 +1004,6 @@ fn the_http_api_accepts_jwts_checked_against_the_configured_jwks() {
         "--rules",
         rules.to_str().unwrap(),
     ]);
-    let (slack_url, _calls) = fake_slack(&rt);
     let server = serve(&r, &slack_url);
     let exp = now() + 600;
     let token = |client: &str| {

@@ -4,99 +4,32 @@
 //! through a local Slack Web API that records every call.
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
+use mantissa_testkit::{
+    Fake, SLACK_APP_TOKEN, SLACK_TOKEN, SocketModeConnection, SocketModeFake, next_json, wait,
+};
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::server;
 use super::{Run, ingest_brute_force};
 
-const APP_TOKEN: &str = "xapp-1-test-app-token";
-const BOT_TOKEN: &str = "xoxb-socket-test-token";
+const APP_TOKEN: &str = SLACK_APP_TOKEN;
+const BOT_TOKEN: &str = SLACK_TOKEN;
 
-type Calls = Arc<Mutex<Vec<(String, String, Value)>>>;
-type Ws = WebSocketStream<TcpStream>;
-
-struct Fake {
-    api: String,
-    calls: Calls,
-    sockets: tokio::sync::mpsc::UnboundedReceiver<Ws>,
+/// The kit's Slack Web API (`apps.connections.open` hands out the Socket
+/// Mode listener's URL) and the listener.
+async fn fake() -> (Fake, SocketModeFake) {
+    let api = Fake::start().await;
+    api.slack_channel("C1");
+    let socket = SocketModeFake::start().await;
+    api.use_socket_mode(&socket);
+    (api, socket)
 }
 
-/// The Web API (connections.open hands out the WebSocket URL) and the
-/// WebSocket endpoint; accepted sockets are handed to the test.
-async fn fake() -> Fake {
-    let ws_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let ws_url = format!("ws://{}/link/?ticket=t1", ws_listener.local_addr().unwrap());
-    let (tx, sockets) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = ws_listener.accept().await {
-            if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
-                let _ = tx.send(ws);
-            }
-        }
-    });
-    let calls: Calls = Arc::default();
-    #[derive(Clone)]
-    struct S {
-        calls: Calls,
-        ws_url: String,
-    }
-    async fn handle(State(s): State<S>, uri: Uri, headers: HeaderMap, body: Bytes) -> String {
-        let method = uri.path().trim_start_matches("/api/").to_string();
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        s.calls.lock().unwrap().push((method.clone(), auth, v));
-        match method.as_str() {
-            "apps.connections.open" => json!({"ok": true, "url": s.ws_url}),
-            "chat.postMessage" => json!({"ok": true, "channel": "C1", "ts": "1710072000.000100"}),
-            _ => json!({"ok": true}),
-        }
-        .to_string()
-    }
-    let app = Router::new().fallback(handle).with_state(S {
-        calls: calls.clone(),
-        ws_url,
-    });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = format!("http://{}/api", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Fake {
-        api,
-        calls,
-        sockets,
-    }
-}
-
-async fn send(ws: &mut Ws, v: Value) {
+async fn send(ws: &mut SocketModeConnection, v: Value) {
     ws.send(Message::Text(v.to_string().into())).await.unwrap();
-}
-
-/// The next JSON text frame (the bot's acks).
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(30), ws.next())
-            .await
-            .expect("an ack within 30 s")
-            .expect("socket open")
-            .unwrap();
-        if let Message::Text(t) = msg {
-            return serde_json::from_str(&t).unwrap();
-        }
-    }
 }
 
 fn mention(event_id: &str, ts: &str, text: &str) -> Value {
@@ -107,25 +40,16 @@ fn mention(event_id: &str, ts: &str, text: &str) -> Value {
     })
 }
 
-fn posts(calls: &Calls) -> Vec<(String, Value)> {
-    calls
-        .lock()
-        .unwrap()
+/// `chat.postMessage` calls: (authorization header, body).
+fn posts(fake: &Fake) -> Vec<(String, Value)> {
+    fake.requests("/slack/chat.postMessage")
         .iter()
-        .filter(|(m, _, _)| m == "chat.postMessage")
-        .map(|(_, auth, v)| (auth.clone(), v.clone()))
+        .map(|r| (r.header("authorization").unwrap_or_default(), r.json()))
         .collect()
 }
 
-async fn wait_for_posts(calls: &Calls, n: usize) -> Vec<(String, Value)> {
-    for _ in 0..600 {
-        let p = posts(calls);
-        if p.len() >= n {
-            return p;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    posts(calls)
+async fn wait_for_posts(fake: &Fake, n: usize) -> Vec<(String, Value)> {
+    wait::at_least_async(n, || posts(fake)).await
 }
 
 #[test]
@@ -133,13 +57,13 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
     let r = Run::new();
     ingest_brute_force(&r);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut fake = rt.block_on(fake());
+    let (fake, socket) = rt.block_on(fake());
     let server = server::start(
         &r,
         &[
             ("MANTISSA_SLACK_APP_TOKEN", APP_TOKEN),
             ("MANTISSA_SLACK_BOT_TOKEN", BOT_TOKEN),
-            ("MANTISSA_SLACK_API_URL", &fake.api),
+            ("MANTISSA_SLACK_API_URL", &fake.slack_url()),
         ],
         &[
             "--now",
@@ -156,10 +80,7 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
     let base = server.base.clone();
 
     rt.block_on(async {
-        let mut ws = tokio::time::timeout(Duration::from_secs(30), fake.sockets.recv())
-            .await
-            .expect("the bot connects")
-            .unwrap();
+        let mut ws = socket.accept().await;
         send(
             &mut ws,
             json!({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}}),
@@ -179,7 +100,7 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
         )
         .await;
         assert_eq!(next_json(&mut ws).await, json!({"envelope_id": "env-1"}));
-        let p = wait_for_posts(&fake.calls, 1).await;
+        let p = wait_for_posts(&fake, 1).await;
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].0, format!("Bearer {BOT_TOKEN}"));
         assert_eq!(p[0].1["thread_ts"], "1710070000.000100");
@@ -232,10 +153,7 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
             json!({"type": "disconnect", "reason": "refresh_requested"}),
         )
         .await;
-        let mut ws2 = tokio::time::timeout(Duration::from_secs(30), fake.sockets.recv())
-            .await
-            .expect("the bot reconnects")
-            .unwrap();
+        let mut ws2 = socket.accept().await;
         send(&mut ws2, json!({"type": "hello", "num_connections": 1})).await;
         let follow_up = mention("Ev3", "1710070500.000100", "<@UBOT> top 5 event names today");
         send(
@@ -244,17 +162,14 @@ fn socket_mode_answers_mentions_and_commands_and_reconnects_on_disconnect() {
         )
         .await;
         assert_eq!(next_json(&mut ws2).await["envelope_id"], "env-5");
-        let p = wait_for_posts(&fake.calls, 2).await;
+        let p = wait_for_posts(&fake, 2).await;
         assert_eq!(p.len(), 2, "the retry was not answered; the new mention was");
         assert_eq!(p[1].1["thread_ts"], "1710070500.000100");
 
         let opens: Vec<String> = fake
-            .calls
-            .lock()
-            .unwrap()
+            .requests("/slack/apps.connections.open")
             .iter()
-            .filter(|(m, _, _)| m == "apps.connections.open")
-            .map(|(_, auth, _)| auth.clone())
+            .map(|r| r.header("authorization").unwrap_or_default())
             .collect();
         assert_eq!(opens.len(), 2);
         assert!(opens.iter().all(|a| a == &format!("Bearer {APP_TOKEN}")));
@@ -289,14 +204,8 @@ fn socket_mode_without_an_app_token_says_what_to_set() {
 #[test]
 fn a_refused_app_token_stops_socket_mode_with_what_to_set() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let api = rt.block_on(async {
-        let app = Router::new()
-            .fallback(|| async { json!({"ok": false, "error": "invalid_auth"}).to_string() });
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let api = format!("http://{}/api", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        api
-    });
+    // The kit refuses any app-level token but its own, as Slack does.
+    let api = rt.block_on(Fake::start()).slack_url();
     let r = Run::new();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mantissa"));
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("MANTISSA_")) {
@@ -304,7 +213,7 @@ fn a_refused_app_token_stops_socket_mode_with_what_to_set() {
     }
     let out = cmd
         .current_dir(r.dir.path())
-        .env("MANTISSA_SLACK_APP_TOKEN", APP_TOKEN)
+        .env("MANTISSA_SLACK_APP_TOKEN", "xapp-1-revoked-token")
         .env("MANTISSA_SLACK_BOT_TOKEN", BOT_TOKEN)
         .env("MANTISSA_SLACK_API_URL", &api)
         .args(["serve", "--socket-mode", "--listen", "127.0.0.1:0"])
@@ -318,7 +227,7 @@ fn a_refused_app_token_stops_socket_mode_with_what_to_set() {
         "{err}"
     );
     assert!(
-        !err.contains(APP_TOKEN) && !err.contains(BOT_TOKEN),
+        !err.contains("xapp-1-revoked-token") && !err.contains(BOT_TOKEN),
         "{err}"
     );
 }

@@ -14,7 +14,5 @@ pub mod actions;
 pub mod discord;
 pub mod http;
 pub mod slack;
-#[cfg(test)]
-mod testing;
 
 pub use http::{ApiError, Platform, Transport};

@@ -4,15 +4,9 @@
 //! success, throttling, server errors, timeouts, repairs, missing
 //! credentials, hostile SQL and the `auto` policy.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use mantissa_core::answer::{Answer, Answerer, Policy};
 use mantissa_core::catalog::Catalog;
 use mantissa_core::config::{LlmConfig, LlmProvider, Secret};
@@ -23,7 +17,8 @@ use mantissa_core::ingest::DataDir;
 use mantissa_core::llm::bedrock::BedrockClient;
 use mantissa_core::llm::{LlmError, LlmTranslator, examples};
 use mantissa_core::nl::Turn;
-use serde_json::{Value, json};
+use mantissa_testkit::llm::{LlmFake, LlmRequest, Reply, WIRES, Wire};
+use serde_json::Value;
 
 use crate::common::{Lake, fixtures};
 
@@ -41,94 +36,9 @@ const HARD_QUESTION: &str = "which principals look like they are brute forcing t
 
 const GOOD_SQL: &str = "SELECT sourceipaddress, count(*) AS failures FROM cloudtrail WHERE eventname = 'ConsoleLogin' AND errorcode IS NOT NULL GROUP BY sourceipaddress ORDER BY failures DESC";
 
-// ---------------------------------------------------------------------------
-// The local provider: records every request, answers from a script.
-
-#[derive(Debug, Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Value,
-    delay: Duration,
-}
-
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: String,
-    path: String,
-    headers: HashMap<String, String>,
-    body: Value,
-    raw: String,
-    at: Instant,
-}
-
-#[derive(Clone, Default)]
-struct ServerState {
-    script: Arc<Mutex<VecDeque<Reply>>>,
-    requests: Arc<Mutex<Vec<Recorded>>>,
-}
-
-struct Server {
-    url: String,
-    state: ServerState,
-}
-
-impl Server {
-    fn requests(&self) -> Vec<Recorded> {
-        self.state.requests.lock().unwrap().clone()
-    }
-}
-
-async fn handle(
-    State(state): State<ServerState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    state.requests.lock().unwrap().push(Recorded {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect(),
-        body: serde_json::from_str(&raw).unwrap_or(Value::Null),
-        raw,
-        at: Instant::now(),
-    });
-    let next = state.script.lock().unwrap().pop_front();
-    let Some(reply) = next else {
-        return (
-            StatusCode::IM_A_TEAPOT,
-            "unexpected request: the test script is exhausted",
-        )
-            .into_response();
-    };
-    tokio::time::sleep(reply.delay).await;
-    let mut response = (
-        StatusCode::from_u16(reply.status).unwrap(),
-        [("content-type", "application/json")],
-        reply.body.to_string(),
-    )
-        .into_response();
-    for (k, v) in reply.headers {
-        response.headers_mut().insert(k, v.parse().unwrap());
-    }
-    response
-}
-
-fn start(rt: &tokio::runtime::Runtime, script: Vec<Reply>) -> Server {
-    let state = ServerState::default();
-    state.script.lock().unwrap().extend(script);
-    let app = Router::new().fallback(handle).with_state(state.clone());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { url, state }
+/// The kit's provider, started on `rt`.
+fn start(rt: &tokio::runtime::Runtime, script: Vec<Reply>) -> LlmFake {
+    rt.block_on(LlmFake::start(script))
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -140,158 +50,25 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 // ---------------------------------------------------------------------------
-// Each provider's wire format.
+// Each provider's wire format (the kit's `Wire`).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wire {
-    /// Bedrock Converse.
-    Converse,
-    /// Anthropic Messages.
-    Messages,
-    /// OpenAI Chat Completions.
-    Chat,
+/// What the tests add to the kit's wire formats: the config and translator
+/// `mantissa` builds for each, the path and shape of a request.
+trait WireSetup: Copy {
+    /// The translator name `mantissa` reports for the provider.
+    fn name(self) -> &'static str;
+    fn config(self, url: &str) -> LlmConfig;
+    fn translator(self, rt: &tokio::runtime::Runtime, config: &LlmConfig) -> LlmTranslator;
+    fn path(self) -> String;
+    fn assert_request(self, r: &LlmRequest);
 }
 
-const WIRES: [Wire; 3] = [Wire::Converse, Wire::Messages, Wire::Chat];
-
-impl Wire {
+impl WireSetup for Wire {
     fn name(self) -> &'static str {
         match self {
             Wire::Converse => "llm:bedrock",
             Wire::Messages => "llm:anthropic",
             Wire::Chat => "llm:openai",
-        }
-    }
-
-    fn ok(self, text: &str) -> Reply {
-        let body = match self {
-            Wire::Converse => json!({
-                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-                "stopReason": "end_turn",
-                "usage": {"inputTokens": 1200, "outputTokens": 40, "totalTokens": 1240},
-                "metrics": {"latencyMs": 321}
-            }),
-            Wire::Messages => json!({
-                "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
-                "type": "message",
-                "role": "assistant",
-                "model": "claude-test",
-                "content": [{"type": "text", "text": text}],
-                "stop_reason": "end_turn",
-                "stop_sequence": null,
-                "usage": {"input_tokens": 1200, "output_tokens": 40}
-            }),
-            Wire::Chat => json!({
-                "id": "chatcmpl-abc123",
-                "object": "chat.completion",
-                "created": 1_710_064_800,
-                "model": "gpt-test",
-                "choices": [{
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop"
-                }],
-                "usage": {"prompt_tokens": 1200, "completion_tokens": 40, "total_tokens": 1240}
-            }),
-        };
-        Reply {
-            status: 200,
-            headers: Vec::new(),
-            body,
-            delay: Duration::ZERO,
-        }
-    }
-
-    fn sql(self, sql: &str) -> Reply {
-        self.ok(&format!("Here is the query:\n```sql\n{sql}\n```"))
-    }
-
-    fn throttled(self, retry_after_secs: u32) -> Reply {
-        let (headers, body) = match self {
-            Wire::Converse => (
-                vec![(
-                    "x-amzn-errortype",
-                    "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/"
-                        .to_string(),
-                )],
-                json!({"message": "Too many requests, please wait before trying again."}),
-            ),
-            Wire::Messages => (
-                Vec::new(),
-                json!({"type": "error", "error": {"type": "rate_limit_error", "message": "Number of request tokens has exceeded your per-minute rate limit"}}),
-            ),
-            Wire::Chat => (
-                Vec::new(),
-                json!({"error": {"message": "Rate limit reached for requests", "type": "requests", "param": null, "code": "rate_limit_exceeded"}}),
-            ),
-        };
-        let mut headers = headers;
-        headers.push(("retry-after", retry_after_secs.to_string()));
-        Reply {
-            status: 429,
-            headers,
-            body,
-            delay: Duration::ZERO,
-        }
-    }
-
-    fn server_error(self) -> Reply {
-        let (status, headers, body) = match self {
-            Wire::Converse => (
-                500,
-                vec![(
-                    "x-amzn-errortype",
-                    "InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/"
-                        .to_string(),
-                )],
-                json!({"message": "The server encountered an internal error."}),
-            ),
-            Wire::Messages => (
-                529,
-                Vec::new(),
-                json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
-            ),
-            Wire::Chat => (
-                500,
-                Vec::new(),
-                json!({"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": null, "code": null}}),
-            ),
-        };
-        Reply {
-            status,
-            headers,
-            body,
-            delay: Duration::ZERO,
-        }
-    }
-
-    fn unauthorized(self) -> Reply {
-        let (status, headers, body) = match self {
-            Wire::Converse => (
-                403,
-                vec![(
-                    "x-amzn-errortype",
-                    "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.bedrock/"
-                        .to_string(),
-                )],
-                json!({"message": "You don't have access to the model with the specified model ID."}),
-            ),
-            Wire::Messages => (
-                401,
-                Vec::new(),
-                json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}),
-            ),
-            Wire::Chat => (
-                401,
-                Vec::new(),
-                json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}),
-            ),
-        };
-        Reply {
-            status,
-            headers,
-            body,
-            delay: Duration::ZERO,
         }
     }
 
@@ -347,41 +124,8 @@ impl Wire {
         }
     }
 
-    /// The system prompt of a recorded request.
-    fn system(self, r: &Recorded) -> String {
-        match self {
-            Wire::Converse => r.body["system"][0]["text"].as_str().unwrap().to_string(),
-            Wire::Messages => r.body["system"].as_str().unwrap().to_string(),
-            Wire::Chat => {
-                assert_eq!(r.body["messages"][0]["role"], "system");
-                r.body["messages"][0]["content"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            }
-        }
-    }
-
-    /// The conversation of a recorded request: (role, text), system excluded.
-    fn messages(self, r: &Recorded) -> Vec<(String, String)> {
-        let list = r.body["messages"].as_array().unwrap();
-        list.iter()
-            .filter(|m| m["role"] != "system")
-            .map(|m| {
-                let text = match self {
-                    Wire::Converse => {
-                        assert_eq!(m["content"].as_array().unwrap().len(), 1);
-                        m["content"][0]["text"].as_str().unwrap().to_string()
-                    }
-                    Wire::Messages | Wire::Chat => m["content"].as_str().unwrap().to_string(),
-                };
-                (m["role"].as_str().unwrap().to_string(), text)
-            })
-            .collect()
-    }
-
     /// Headers, model and shape of one request, as the provider expects them.
-    fn assert_request(self, r: &Recorded) {
+    fn assert_request(self, r: &LlmRequest) {
         assert_eq!(r.method, "POST");
         assert_eq!(r.path, self.path());
         assert!(
@@ -445,7 +189,7 @@ fn ask_llm(
     tune: impl FnOnce(&mut LlmConfig),
     question: &str,
     previous: Option<&Turn>,
-) -> (Result<Answer, LlmError>, Vec<Recorded>, Lake) {
+) -> (Result<Answer, LlmError>, Vec<LlmRequest>, Lake) {
     let rt = runtime();
     let server = start(&rt, script(wire));
     let mut config = wire.config(&server.url);
@@ -470,7 +214,7 @@ fn failure(answer: &Answer) -> (&str, Option<&str>) {
     }
 }
 
-fn assert_no_rows_or_secrets_sent(requests: &[Recorded]) {
+fn assert_no_rows_or_secrets_sent(requests: &[LlmRequest]) {
     for r in requests {
         for v in ROW_VALUES {
             assert!(!r.raw.contains(v), "log value {v} sent to the provider");

@@ -9,7 +9,7 @@ use mantissa_core::alert::{AttemptOutcome, DeliveryAction, DeliveryStatus, Sever
 use mantissa_router::Change;
 use serde_json::json;
 
-use crate::fake::{Fake, Fault, SmtpFake};
+use crate::fake::{Fake, Fault, SmtpFake, wait};
 use crate::support::*;
 
 #[tokio::test]
@@ -274,13 +274,8 @@ async fn transient_smtp_error_is_retried_permanent_is_not() {
 async fn kill_mid_delivery(r: &mantissa_router::Router, fake: &Fake, path: &str) {
     let worker = r.clone();
     let task = tokio::spawn(async move { worker.deliver_due(Utc::now()).await });
-    for _ in 0..200 {
-        if !fake.requests(path).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(fake.requests(path).len(), 1, "the fake holds the request");
+    let held = wait::at_least_async(1, || fake.requests(path)).await;
+    assert_eq!(held.len(), 1, "the fake holds the request");
     task.abort();
     let _ = task.await;
 }
@@ -405,14 +400,8 @@ async fn run_loop_delivers_and_stops_on_shutdown() {
     let a = alert("run1", "r", Severity::High);
     save(&store, &a).await;
     r.route(&a, Change::New, Utc::now()).await.unwrap();
-    for _ in 0..100 {
-        if !fake.hooks().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     assert_eq!(
-        fake.hooks().len(),
+        wait::at_least_async(1, || fake.hooks()).await.len(),
         1,
         "woken by the enqueue, not the 30 s idle sleep"
     );

@@ -1,11 +1,14 @@
 //! Protocol-faithful local fakes of Slack, Discord, PagerDuty and a webhook
-//! receiver (one axum server on 127.0.0.1:0), and a tiny SMTP server. They
-//! record every request and apply programmable faults.
+//! receiver (one axum server on 127.0.0.1:0). It records every request and
+//! applies programmable faults.
 //!
-//! Paths: Slack Web API under `/slack/<method>`, Discord REST under
-//! `/discord/…`, PagerDuty Events v2 at `/pd/v2/enqueue`, webhooks at `/hook`.
+//! Paths: Slack Web API under `/slack/<method>` ([`crate::slack`]; upload
+//! URLs at `/slack-upload/<file>`, response URLs at `/slack-response/…`),
+//! Discord REST under `/discord/…` ([`crate::discord`]), PagerDuty Events v2
+//! at `/pd/v2/enqueue`, webhooks at `/hook`, a JSON Web Key Set at
+//! `/.well-known/jwks.json`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -13,9 +16,10 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 pub const SLACK_TOKEN: &str = "xoxb-test-token";
+/// The app-level token `apps.connections.open` accepts (Socket Mode).
+pub const SLACK_APP_TOKEN: &str = "xapp-1-test-app-token";
 pub const DISCORD_TOKEN: &str = "discord-test-token";
 pub const PD_KEY: &str = "0123456789abcdef0123456789abcdef";
 
@@ -67,6 +71,10 @@ pub enum Fault {
     Drop,
     /// Slack: HTTP 200 `{"ok":false,"error":…}`.
     SlackError(&'static str),
+    /// Answer with this status and exactly this body (JSON content type),
+    /// as a service's own error replies look (Discord's `retry_after` body,
+    /// its `code`/`errors` validation errors).
+    Reply(u16, &'static str),
 }
 
 #[derive(Default)]
@@ -75,6 +83,14 @@ pub struct State {
     faults: Mutex<VecDeque<(String, Fault)>>,
     /// Slack messages as posted (and edited): channel, ts, thread_ts, text, blocks, metadata.
     pub slack: Mutex<Vec<Value>>,
+    /// Channels `chat.postMessage` accepts (others: `channel_not_found`).
+    pub slack_channels: Mutex<HashSet<String>>,
+    /// User groups by id: their members.
+    pub slack_usergroups: Mutex<HashMap<String, Vec<String>>>,
+    /// Files of the external upload flow by id.
+    pub slack_uploads: Mutex<HashMap<String, crate::slack::Upload>>,
+    /// The WebSocket URL `apps.connections.open` hands out ([`Fake::use_socket_mode`]).
+    pub socket_url: Mutex<Option<String>>,
     /// PagerDuty incidents by dedup key: (status, events received).
     pub pd: Mutex<HashMap<String, (String, Vec<Value>)>>,
     /// Discord messages by id.
@@ -83,10 +99,15 @@ pub struct State {
     pub discord_threads: Mutex<Vec<(String, String)>>,
     /// The URL `GET /discord/gateway` hands out ([`Fake::use_gateway`]).
     pub gateway_url: Mutex<Option<String>>,
+    /// The key set `GET /.well-known/jwks.json` serves ([`Fake::serve_jwks`]).
+    pub jwks: Mutex<Option<String>>,
     /// Webhook deliveries accepted (first per Idempotency-Key).
     pub hooks: Mutex<Vec<Recorded>>,
     seq: Mutex<u64>,
 }
+
+/// Channels `chat.postMessage` accepts from the start.
+pub const DEFAULT_SLACK_CHANNELS: &[&str] = &["C123", "C999"];
 
 /// The HTTP fake.
 #[derive(Clone)]
@@ -98,6 +119,11 @@ pub struct Fake {
 impl Fake {
     pub async fn start() -> Fake {
         let state = Arc::new(State::default());
+        state
+            .slack_channels
+            .lock()
+            .unwrap()
+            .extend(DEFAULT_SLACK_CHANNELS.iter().map(|c| c.to_string()));
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(state.clone());
@@ -112,6 +138,51 @@ impl Fake {
     /// Makes `GET /discord/gateway` point clients at `gateway`.
     pub fn use_gateway(&self, gateway: &crate::GatewayFake) {
         *self.state.gateway_url.lock().unwrap() = Some(gateway.url.clone());
+    }
+
+    /// Lets `chat.postMessage` post to `channel` too (besides
+    /// [`DEFAULT_SLACK_CHANNELS`]).
+    pub fn slack_channel(&self, channel: &str) {
+        self.state
+            .slack_channels
+            .lock()
+            .unwrap()
+            .insert(channel.to_string());
+    }
+
+    /// Declares a Slack user group (`usergroups.users.list`).
+    pub fn slack_usergroup(&self, id: &str, members: &[&str]) {
+        self.state.slack_usergroups.lock().unwrap().insert(
+            id.to_string(),
+            members.iter().map(|m| m.to_string()).collect(),
+        );
+    }
+
+    /// Files uploaded through the external upload flow, by id.
+    pub fn slack_uploads(&self) -> HashMap<String, crate::slack::Upload> {
+        self.state.slack_uploads.lock().unwrap().clone()
+    }
+
+    /// Makes `apps.connections.open` hand out `socket`'s URL.
+    pub fn use_socket_mode(&self, socket: &crate::SocketModeFake) {
+        *self.state.socket_url.lock().unwrap() = Some(socket.url.clone());
+    }
+
+    /// Serves `jwks` (a JSON Web Key Set) as an identity provider such as
+    /// Cognito does; returns its URL.
+    pub fn serve_jwks(&self, jwks: &str) -> String {
+        *self.state.jwks.lock().unwrap() = Some(jwks.to_string());
+        format!("{}/.well-known/jwks.json", self.url)
+    }
+
+    /// The `/slack` base URL to configure as the Slack API URL.
+    pub fn slack_url(&self) -> String {
+        format!("{}/slack", self.url)
+    }
+
+    /// The `/discord` base URL to configure as the Discord API URL.
+    pub fn discord_url(&self) -> String {
+        format!("{}/discord", self.url)
     }
 
     /// Discord messages posted in a channel or thread, in order.
@@ -177,7 +248,7 @@ impl Fake {
     }
 }
 
-fn next_seq(state: &State) -> u64 {
+pub(crate) fn next_seq(state: &State) -> u64 {
     let mut s = state.seq.lock().unwrap();
     *s += 1;
     *s
@@ -228,6 +299,14 @@ async fn handle(
         Some(Fault::SlackError(e)) => {
             return axum::Json(json!({"ok": false, "error": e})).into_response();
         }
+        Some(Fault::Reply(code, body)) => {
+            return (
+                StatusCode::from_u16(code).unwrap(),
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response();
+        }
         Some(Fault::Hang) => std::future::pending::<()>().await,
         Some(Fault::Drop) => std::panic::resume_unwind(Box::new("drop the connection")),
         Some(Fault::HangAfterCommit) => {
@@ -243,10 +322,13 @@ async fn handle(
 fn commit(state: &State, rec: &Recorded) -> Response {
     let p = rec.path.as_str();
     if let Some(method) = p.strip_prefix("/slack/") {
-        if rec.header("authorization").as_deref() != Some(&format!("Bearer {SLACK_TOKEN}")) {
-            return axum::Json(json!({"ok": false, "error": "invalid_auth"})).into_response();
-        }
-        return axum::Json(slack(state, method, rec)).into_response();
+        return crate::slack::api(state, method, rec);
+    }
+    if let Some(id) = p.strip_prefix("/slack-upload/") {
+        return crate::slack::upload(state, id, rec);
+    }
+    if p.starts_with("/slack-response/") {
+        return crate::slack::response_url(rec);
     }
     if p == "/pd/v2/enqueue" {
         let v = rec.json();
@@ -291,70 +373,14 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         )
             .into_response();
     }
-    if p == "/discord/gateway" {
-        return match state.gateway_url.lock().unwrap().clone() {
-            Some(url) => axum::Json(json!({ "url": url })).into_response(),
+    if let Some(rest) = p.strip_prefix("/discord/") {
+        return crate::discord::rest(state, rest, rec);
+    }
+    if p == "/.well-known/jwks.json" {
+        return match state.jwks.lock().unwrap().clone() {
+            Some(jwks) => ([("content-type", "application/json")], jwks).into_response(),
             None => StatusCode::NOT_FOUND.into_response(),
         };
-    }
-    if let Some(rest) = p.strip_prefix("/discord/channels/") {
-        if rec.header("authorization").as_deref() != Some(&format!("Bot {DISCORD_TOKEN}")) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                axum::Json(json!({"message": "401: Unauthorized", "code": 0})),
-            )
-                .into_response();
-        }
-        let parts: Vec<&str> = rest.split('/').collect();
-        let channel = parts[0];
-        if rec.method == "GET" && parts.len() == 1 {
-            let threads = state.discord_threads.lock().unwrap();
-            let parent = threads.iter().find(|(t, _)| t == channel).map(|(_, p)| p);
-            return axum::Json(match parent {
-                Some(p) => json!({"id": channel, "type": 11, "parent_id": p}),
-                None => json!({"id": channel, "type": 0, "parent_id": null}),
-            })
-            .into_response();
-        }
-        if rec.method == "POST" && parts.len() == 4 && parts[3] == "threads" {
-            let id = format!("{}", 2_000_000 + next_seq(state));
-            state
-                .discord_threads
-                .lock()
-                .unwrap()
-                .push((id.clone(), channel.to_string()));
-            let name = rec.json()["name"].clone();
-            return axum::Json(json!({"id": id, "type": 11, "parent_id": channel, "name": name}))
-                .into_response();
-        }
-        let mut msgs = state.discord.lock().unwrap();
-        if rec.method == "POST" && parts.len() == 2 {
-            let mut m = rec.json();
-            if m["enforce_nonce"] == true
-                && let Some(existing) = msgs.iter().find(|x| x["nonce"] == m["nonce"])
-            {
-                return axum::Json(existing.clone()).into_response();
-            }
-            let id = format!("{}", 1_000_000 + next_seq(state));
-            m["id"] = json!(id);
-            m["channel_id"] = json!(channel);
-            msgs.push(m.clone());
-            return axum::Json(m).into_response();
-        }
-        if rec.method == "PATCH" && parts.len() == 3 {
-            let id = parts[2];
-            if let Some(m) = msgs.iter_mut().find(|m| m["id"] == id) {
-                for (k, v) in rec.json().as_object().unwrap() {
-                    m[k] = v.clone();
-                }
-                return axum::Json(m.clone()).into_response();
-            }
-            return (
-                StatusCode::NOT_FOUND,
-                axum::Json(json!({"message": "Unknown Message", "code": 10008})),
-            )
-                .into_response();
-        }
     }
     if p == "/hook" {
         let key = rec.header("idempotency-key").unwrap_or_default();
@@ -368,214 +394,4 @@ fn commit(state: &State, rec: &Recorded) -> Response {
         return StatusCode::OK.into_response();
     }
     StatusCode::NOT_FOUND.into_response()
-}
-
-fn slack(state: &State, method: &str, rec: &Recorded) -> Value {
-    match method {
-        "chat.postMessage" => {
-            let v = rec.json();
-            let channel = v["channel"].as_str().unwrap_or_default().to_string();
-            if channel != "C123" && channel != "C999" {
-                return json!({"ok": false, "error": "channel_not_found"});
-            }
-            if v["text"].as_str().is_none_or(str::is_empty) && v["blocks"].is_null() {
-                return json!({"ok": false, "error": "no_text"});
-            }
-            let seq = next_seq(state);
-            let ts = format!("{}.{:06}", chrono::Utc::now().timestamp(), seq);
-            let mut m = v.clone();
-            m["ts"] = json!(ts);
-            state.slack.lock().unwrap().push(m.clone());
-            json!({"ok": true, "channel": channel, "ts": ts, "message": m})
-        }
-        "chat.update" => {
-            let v = rec.json();
-            let mut msgs = state.slack.lock().unwrap();
-            match msgs
-                .iter_mut()
-                .find(|m| m["channel"] == v["channel"] && m["ts"] == v["ts"])
-            {
-                Some(m) => {
-                    m["text"] = v["text"].clone();
-                    m["blocks"] = v["blocks"].clone();
-                    m["edited"] = json!(true);
-                    json!({"ok": true, "channel": v["channel"], "ts": v["ts"]})
-                }
-                None => json!({"ok": false, "error": "message_not_found"}),
-            }
-        }
-        "conversations.replies" => {
-            let q: HashMap<String, String> = rec
-                .query
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let with_meta = q.get("include_all_metadata").map(String::as_str) == Some("true");
-            let ts = q.get("ts").cloned().unwrap_or_default();
-            let msgs: Vec<Value> = state
-                .slack
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|m| m["ts"] == ts.as_str() || m["thread_ts"] == ts.as_str())
-                .map(|m| {
-                    let mut out = json!({"type": "message", "ts": m["ts"], "thread_ts": ts, "text": m["text"]});
-                    if with_meta && !m["metadata"].is_null() {
-                        out["metadata"] = m["metadata"].clone();
-                    }
-                    out
-                })
-                .collect();
-            if msgs.is_empty() {
-                return json!({"ok": false, "error": "thread_not_found"});
-            }
-            json!({"ok": true, "messages": msgs, "has_more": false})
-        }
-        "conversations.history" => {
-            let q: HashMap<String, String> = rec
-                .query
-                .split('&')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.replace("%2E", ".").to_string()))
-                .collect();
-            let oldest: f64 = q.get("oldest").and_then(|o| o.parse().ok()).unwrap_or(0.0);
-            let with_meta = q.get("include_all_metadata").map(String::as_str) == Some("true");
-            let channel = q.get("channel").cloned().unwrap_or_default();
-            let mut msgs: Vec<Value> = state
-                .slack
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|m| m["channel"] == channel.as_str() && m["thread_ts"].is_null())
-                .filter(|m| {
-                    m["ts"]
-                        .as_str()
-                        .and_then(|t| t.parse::<f64>().ok())
-                        .unwrap_or(0.0)
-                        >= oldest
-                })
-                .map(|m| {
-                    let mut out = json!({"type": "message", "ts": m["ts"], "text": m["text"]});
-                    if with_meta && !m["metadata"].is_null() {
-                        out["metadata"] = m["metadata"].clone();
-                    }
-                    out
-                })
-                .collect();
-            msgs.reverse();
-            json!({"ok": true, "messages": msgs, "has_more": false})
-        }
-        _ => json!({"ok": false, "error": "unknown_method"}),
-    }
-}
-
-/// A received mail.
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub from: String,
-    pub to: Vec<String>,
-    pub auth: Option<String>,
-    pub data: String,
-}
-
-/// A tiny SMTP server: 220 greeting, EHLO, AUTH PLAIN/LOGIN, MAIL, RCPT,
-/// DATA, RSET, NOOP, QUIT. `fail_next` makes the next MAIL FROM answer with
-/// the given reply (e.g. `451 try later`, `550 no such user`).
-#[derive(Clone)]
-pub struct SmtpFake {
-    pub port: u16,
-    pub mails: Arc<Mutex<Vec<Mail>>>,
-    pub fail_next: Arc<Mutex<VecDeque<String>>>,
-}
-
-impl SmtpFake {
-    pub async fn start() -> SmtpFake {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let fake = SmtpFake {
-            port,
-            mails: Arc::default(),
-            fail_next: Arc::default(),
-        };
-        let f = fake.clone();
-        tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
-                let f = f.clone();
-                tokio::spawn(async move {
-                    let _ = f.session(sock).await;
-                });
-            }
-        });
-        fake
-    }
-
-    async fn session(&self, sock: tokio::net::TcpStream) -> std::io::Result<()> {
-        let (r, mut w) = sock.into_split();
-        let mut r = BufReader::new(r);
-        w.write_all(b"220 fake.smtp ESMTP ready\r\n").await?;
-        let (mut from, mut to, mut auth) = (String::new(), Vec::new(), None);
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if r.read_line(&mut line).await? == 0 {
-                return Ok(());
-            }
-            let cmd = line.trim_end().to_string();
-            let upper = cmd.to_ascii_uppercase();
-            if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                w.write_all(
-                    b"250-fake.smtp\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
-                )
-                .await?;
-            } else if upper.starts_with("AUTH PLAIN") {
-                auth = Some(cmd[10..].trim().to_string());
-                w.write_all(b"235 2.7.0 Authentication successful\r\n")
-                    .await?;
-            } else if upper.starts_with("MAIL FROM") {
-                let fail = self.fail_next.lock().unwrap().pop_front();
-                if let Some(reply) = fail {
-                    w.write_all(format!("{reply}\r\n").as_bytes()).await?;
-                    continue;
-                }
-                from = cmd[10..].trim().to_string();
-                w.write_all(b"250 2.1.0 OK\r\n").await?;
-            } else if upper.starts_with("RCPT TO") {
-                to.push(cmd[8..].trim().to_string());
-                w.write_all(b"250 2.1.5 OK\r\n").await?;
-            } else if upper == "DATA" {
-                w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await?;
-                let mut data = String::new();
-                loop {
-                    line.clear();
-                    if r.read_line(&mut line).await? == 0 {
-                        return Ok(());
-                    }
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    data.push_str(
-                        line.strip_prefix('.')
-                            .filter(|_| line.starts_with(".."))
-                            .unwrap_or(&line),
-                    );
-                }
-                self.mails.lock().unwrap().push(Mail {
-                    from: std::mem::take(&mut from),
-                    to: std::mem::take(&mut to),
-                    auth: auth.clone(),
-                    data,
-                });
-                w.write_all(b"250 2.0.0 OK queued\r\n").await?;
-            } else if upper == "RSET" || upper == "NOOP" {
-                w.write_all(b"250 OK\r\n").await?;
-            } else if upper == "QUIT" {
-                w.write_all(b"221 Bye\r\n").await?;
-                return Ok(());
-            } else {
-                w.write_all(b"502 Command not implemented\r\n").await?;
-            }
-        }
-    }
 }

@@ -1,17 +1,31 @@
 //! The one test kit: local servers that speak the protocols of the services
-//! Mantissa Log talks to, so tests exercise the real HTTP and SMTP paths
-//! (never a trait stub). Every crate's tests and the binary's end-to-end
-//! tests use these instead of keeping fakes of their own.
+//! Mantissa Log talks to, so tests exercise the real HTTP, WebSocket and
+//! SMTP paths (never a trait stub). Every crate's tests and the binary's
+//! end-to-end tests use these instead of keeping fakes of their own.
 //!
-//! [`GatewayFake`] speaks the Discord gateway's WebSocket protocol.
+//! - [`Fake`]: one HTTP server for the Slack Web API ([`slack`]), Discord
+//!   REST ([`discord`]), PagerDuty Events v2 and webhook receivers; it
+//!   records every request and applies programmable [`Fault`]s.
+//! - [`SocketModeFake`]: Slack Socket Mode's WebSocket end.
+//! - [`GatewayFake`]: the Discord gateway's WebSocket protocol.
+//! - [`SmtpFake`]: an SMTP server that records mail.
+//! - [`llm::LlmFake`]: an LLM provider in each supported wire format.
+//! - [`wait`]: one way to wait for background work.
 //!
 //! Start them inside a tokio runtime ([`Fake::start`], [`SmtpFake::start`]);
 //! synchronous tests can `block_on` the start on a multi-thread runtime and
 //! keep the runtime alive for as long as the fake is needed.
 
+pub mod discord;
 mod fake;
 mod gateway;
+pub mod llm;
+pub mod slack;
+mod smtp;
+mod socket_mode;
 pub mod wait;
 
 pub use fake::*;
 pub use gateway::{BOT_USER_ID, GatewayFake};
+pub use smtp::{Mail, SmtpFake};
+pub use socket_mode::{SocketModeConnection, SocketModeFake, next_json};

@@ -28,3 +28,16 @@ pub fn until(what: &str, mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// [`at_least`] for async tests: the same polling, without blocking the
+/// runtime's thread.
+pub async fn at_least_async<T>(n: usize, mut probe: impl FnMut() -> Vec<T>) -> Vec<T> {
+    let start = Instant::now();
+    loop {
+        let found = probe();
+        if found.len() >= n || start.elapsed() > PATIENCE {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -335,15 +335,21 @@ fn multipart(message: &Value, files: &[Attachment]) -> reqwest::multipart::Form 
 
 #[cfg(test)]
 mod tests {
-    use axum::http::Method;
+    use mantissa_testkit::{DISCORD_TOKEN, Fake, Fault};
     use serde_json::json;
 
     use super::*;
-    use crate::chat::testing::sequence;
+
+    /// The kit's Discord REST API, at the root a client is configured with.
+    async fn discord() -> (Fake, String) {
+        let fake = Fake::start().await;
+        let url = format!("{}/api/v10", fake.discord_url());
+        (fake, url)
+    }
 
     #[tokio::test]
     async fn a_csv_is_sent_as_files_0_with_the_message_as_payload_json() {
-        let (url, seen) = sequence(vec![(200, "{}")]).await;
+        let (fake, url) = discord().await;
         let api = DiscordClient::new(&url, None).for_application("77");
         api.edit_original(
             "tok",
@@ -356,9 +362,10 @@ mod tests {
         )
         .await
         .unwrap();
-        let (method, path, headers, body) = seen.lock().unwrap()[0].clone();
-        assert_eq!(method, Method::PATCH);
-        assert_eq!(path, "/api/v10/webhooks/77/tok/messages/@original");
+        let sent = fake.requests("/webhooks/")[0].clone();
+        assert_eq!(sent.method, "PATCH");
+        assert_eq!(sent.path, "/discord/webhooks/77/tok/messages/@original");
+        let (headers, body) = (sent.headers, sent.body);
         assert!(
             headers["content-type"]
                 .to_str()
@@ -384,31 +391,34 @@ mod tests {
 
     #[tokio::test]
     async fn rate_limits_are_waited_out_then_the_call_succeeds() {
-        let (url, seen) = sequence(vec![
-            (429, r#"{"message": "You are being rate limited.", "retry_after": 0.05, "global": false}"#),
-            (200, r#"{"id": "m1", "channel_id": "c1"}"#),
-        ])
-        .await;
-        let api = DiscordClient::new(&url, Some(Secret::new("bot-secret")));
+        let (fake, url) = discord().await;
+        fake.fault(
+            "/channels/c1/messages",
+            Fault::Reply(
+                429,
+                r#"{"message": "You are being rate limited.", "retry_after": 0.05, "global": false}"#,
+            ),
+        );
+        let api = DiscordClient::new(&url, Some(Secret::new(DISCORD_TOKEN)));
         let v = api
             .create_message("c1", &json!({"content": "hi"}), &[])
             .await
             .unwrap();
-        assert_eq!(v["id"], "m1");
-        assert_eq!(seen.lock().unwrap().len(), 2);
+        assert_eq!(v["channel_id"], "c1");
+        assert_eq!(fake.requests("/channels/c1/messages").len(), 2);
+        assert_eq!(fake.discord_messages("c1").len(), 1);
 
         // Without inline retries (the router's outbox retries), the 429 comes
         // back as a retryable error carrying the wait Discord asked for.
-        let (url, _) = sequence(vec![(
-            429,
-            r#"{"message": "slow down", "retry_after": 2.5}"#,
-        )])
-        .await;
+        fake.fault(
+            "/channels/c1/messages",
+            Fault::Reply(429, r#"{"message": "slow down", "retry_after": 2.5}"#),
+        );
         let options = HttpOptions {
             rate_limit_retries: 0,
             ..HttpOptions::default()
         };
-        let e = DiscordClient::with_options(&url, Some(Secret::new("t")), options)
+        let e = DiscordClient::with_options(&url, Some(Secret::new(DISCORD_TOKEN)), options)
             .create_message("c1", &json!({}), &[])
             .await
             .unwrap_err();
@@ -421,12 +431,15 @@ mod tests {
 
     #[tokio::test]
     async fn discord_errors_are_explained_without_the_token() {
-        let (url, _) = sequence(vec![(
-            400,
-            r#"{"code": 50035, "message": "Invalid Form Body", "errors": {"0": {"name": {"_errors": [{"code": "APPLICATION_COMMAND_INVALID_NAME"}]}}}}"#,
-        )])
-        .await;
-        let api = DiscordClient::new(&url, Some(Secret::new("bot-secret"))).for_application("77");
+        let (fake, url) = discord().await;
+        fake.fault(
+            "/commands",
+            Fault::Reply(
+                400,
+                r#"{"code": 50035, "message": "Invalid Form Body", "errors": {"0": {"name": {"_errors": [{"code": "APPLICATION_COMMAND_INVALID_NAME"}]}}}}"#,
+            ),
+        );
+        let api = DiscordClient::new(&url, Some(Secret::new(DISCORD_TOKEN))).for_application("77");
         let e = api
             .register_commands(None, &json!([]))
             .await
@@ -437,7 +450,7 @@ mod tests {
                 && e.contains("APPLICATION_COMMAND_INVALID_NAME"),
             "{e}"
         );
-        assert!(!e.contains("bot-secret"));
+        assert!(!e.contains(DISCORD_TOKEN));
         let none = DiscordClient::new(&url, None)
             .for_application("77")
             .register_commands(None, &json!([]))

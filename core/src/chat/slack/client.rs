@@ -328,29 +328,26 @@ fn slack_meaning(error: &str) -> &'static str {
 mod tests {
     use std::time::Duration;
 
+    use mantissa_testkit::{Fake, Fault, SLACK_TOKEN};
+
     use super::*;
-    use crate::chat::testing::sequence;
 
     #[tokio::test]
     async fn rate_limits_are_waited_out_and_ok_false_is_an_error() {
-        let (url, seen) = sequence(vec![
-            (429, r#"{"ok": false, "error": "ratelimited"}"#),
-            (200, r#"{"ok": true, "ts": "1.2"}"#),
-            (200, r#"{"ok": false, "error": "channel_not_found"}"#),
-        ])
-        .await;
-        let api = SlackClient::new(&url, Secret::new("xoxb-secret"));
+        let fake = Fake::start().await;
+        fake.fault("chat.postMessage", Fault::RateLimited(0));
+        let api = SlackClient::new(&fake.slack_url(), Secret::new(SLACK_TOKEN));
         let ts = api
-            .post_message("C1", None, "hi", &json!([]))
+            .post_message("C123", None, "hi", &json!([]))
             .await
             .unwrap();
-        assert_eq!(ts, "1.2");
-        {
-            let seen = seen.lock().unwrap();
-            assert_eq!(seen.len(), 2);
-            assert_eq!(seen[1].1, "/api/v10/chat.postMessage");
-            assert_eq!(seen[1].2["authorization"], "Bearer xoxb-secret");
-        }
+        assert_eq!(fake.slack_posts()[0]["ts"], ts.as_str());
+        let seen = fake.requests("/slack/chat.postMessage");
+        assert_eq!(seen.len(), 2);
+        assert_eq!(
+            seen[1].header("authorization").unwrap(),
+            format!("Bearer {SLACK_TOKEN}")
+        );
         let e = api
             .post_message("C9", None, "hi", &json!([]))
             .await
@@ -362,18 +359,19 @@ mod tests {
             shown.contains("chat.postMessage returned error `channel_not_found`"),
             "{shown}"
         );
-        assert!(!shown.contains("xoxb-secret"));
+        assert!(!shown.contains(SLACK_TOKEN));
     }
 
     #[tokio::test]
     async fn a_rate_limit_without_inline_retries_says_how_long_to_wait() {
-        let (url, _) = sequence(vec![(429, "")]).await;
+        let fake = Fake::start().await;
+        fake.fault("chat.postMessage", Fault::Reply(429, ""));
         let options = HttpOptions {
             timeout: Duration::from_secs(5),
             rate_limit_retries: 0,
         };
         // Retry-After comes as a header; the fake sends none, so no wait is known.
-        let e = SlackClient::with_options(&url, Secret::new("t"), options)
+        let e = SlackClient::with_options(&fake.slack_url(), Secret::new(SLACK_TOKEN), options)
             .call("chat.postMessage", &json!({}))
             .await
             .unwrap_err();
