@@ -4,9 +4,9 @@
 //! functions of the cloud deployment) asks this module for `Arc<dyn …>`
 //! backends and never names a concrete one.
 //!
-//! **Architecture Invariant:** `DataFusionEngine` and the `Sqlite*` stores
-//! are named here and in their own modules, nowhere else (a test enforces
-//! it).
+//! **Architecture Invariant:** `DataFusionEngine`, the `Sqlite*` and the
+//! `Dynamo*` stores are named here and in their own modules, nowhere else
+//! (a test enforces it).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +32,14 @@ use mantissa_core::store::StoreError;
 use mantissa_detector::testing::ScratchStores;
 use mantissa_detector::{Detector, LoadReport};
 use mantissa_router::{Router, RouterError};
+#[cfg(feature = "aws")]
+use {
+    mantissa_core::alert::dynamodb::DynamoAlertStore,
+    mantissa_core::dedup::dynamodb::DynamoSeenStore,
+    mantissa_core::ingest::manifest::dynamodb::DynamoManifestStore,
+    mantissa_core::rule_state::dynamodb::DynamoRuleStateStore,
+    mantissa_core::session::dynamodb::DynamoSessionStore, mantissa_core::store::dynamodb::Dynamo,
+};
 
 /// Why a backend could not be built. The cause is the error's `source`
 /// (`{:#}` prints both).
@@ -57,6 +65,25 @@ pub enum ComposeError {
     /// The router's configuration is unusable.
     #[error("the [router] configuration")]
     Router(#[source] RouterError),
+    /// The configuration selects a backend this build leaves out.
+    #[error(
+        "[stores] type = \"{kind}\" needs a build with the `{feature}` feature: cargo build --release --features {feature}"
+    )]
+    NotBuilt {
+        /// The backend.
+        kind: &'static str,
+        /// The cargo feature that has it.
+        feature: &'static str,
+    },
+}
+
+/// The error for DynamoDB stores in a build without them.
+#[cfg(not(feature = "aws"))]
+fn no_dynamodb<T>() -> Result<T, ComposeError> {
+    Err(ComposeError::NotBuilt {
+        kind: "dynamodb",
+        feature: "aws",
+    })
 }
 
 /// Builds every backend a run needs from one configuration.
@@ -65,6 +92,9 @@ pub struct Composition {
     config: Config,
     clock: Clock,
     data: DataDir,
+    /// One DynamoDB client for every store, made on first use.
+    #[cfg(feature = "aws")]
+    dynamo: Arc<std::sync::OnceLock<Arc<Dynamo>>>,
 }
 
 mod builtin {
@@ -79,7 +109,17 @@ impl Composition {
             config,
             clock,
             data,
+            #[cfg(feature = "aws")]
+            dynamo: Arc::default(),
         }
+    }
+
+    /// The deployment's DynamoDB tables (`[stores] table_prefix`).
+    #[cfg(feature = "aws")]
+    fn dynamo(&self) -> Arc<Dynamo> {
+        self.dynamo
+            .get_or_init(|| Dynamo::from_env(&self.config.stores.table_prefix))
+            .clone()
     }
 
     /// The configuration.
@@ -143,6 +183,10 @@ impl Composition {
                 "ingest.db",
                 SqliteManifestStore::open,
             )?)),
+            #[cfg(feature = "aws")]
+            StoresKind::Dynamodb => Ok(Arc::new(DynamoManifestStore::new(self.dynamo()))),
+            #[cfg(not(feature = "aws"))]
+            StoresKind::Dynamodb => no_dynamodb(),
         }
     }
 
@@ -179,6 +223,10 @@ impl Composition {
                 "alerts.db",
                 SqliteAlertStore::open,
             )?)),
+            #[cfg(feature = "aws")]
+            StoresKind::Dynamodb => Ok(Arc::new(DynamoAlertStore::new(self.dynamo()))),
+            #[cfg(not(feature = "aws"))]
+            StoresKind::Dynamodb => no_dynamodb(),
         }
     }
 
@@ -190,6 +238,13 @@ impl Composition {
                 "sessions.db",
                 |p| SqliteSessionStore::open(p, DEFAULT_EXPIRY),
             )?)),
+            #[cfg(feature = "aws")]
+            StoresKind::Dynamodb => Ok(Arc::new(DynamoSessionStore::new(
+                self.dynamo(),
+                DEFAULT_EXPIRY,
+            ))),
+            #[cfg(not(feature = "aws"))]
+            StoresKind::Dynamodb => no_dynamodb(),
         }
     }
 
@@ -201,6 +256,10 @@ impl Composition {
                 "detector.db",
                 SqliteRuleStateStore::open,
             )?)),
+            #[cfg(feature = "aws")]
+            StoresKind::Dynamodb => Ok(Arc::new(DynamoRuleStateStore::new(self.dynamo()))),
+            #[cfg(not(feature = "aws"))]
+            StoresKind::Dynamodb => no_dynamodb(),
         }
     }
 
@@ -212,14 +271,18 @@ impl Composition {
                 "seen.db",
                 SqliteSeenStore::open,
             )?)),
+            #[cfg(feature = "aws")]
+            StoresKind::Dynamodb => Ok(Arc::new(DynamoSeenStore::new(self.dynamo()))),
+            #[cfg(not(feature = "aws"))]
+            StoresKind::Dynamodb => no_dynamodb(),
         }
     }
 
-    /// Throw-away stores of the configured kind (backtests, rule tests):
-    /// nothing they hold outlives the run.
+    /// Throw-away stores (backtests, rule tests): nothing they hold
+    /// outlives the run, so every deployment uses in-memory SQLite for them.
     pub fn scratch_stores(&self) -> Result<ScratchStores, ComposeError> {
         match self.config.stores.kind {
-            StoresKind::Sqlite => Ok((
+            StoresKind::Sqlite | StoresKind::Dynamodb => Ok((
                 Arc::new(
                     SqliteRuleStateStore::in_memory()
                         .map_err(store_error("scratch detector state", Path::new(":memory:")))?,

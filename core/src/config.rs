@@ -253,12 +253,26 @@ impl EngineKind {
 
 /// `[stores]`: the backend of every store (alerts, mutes and the delivery
 /// outbox; sessions; rule state; claimed event ids).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoresConfig {
-    /// `sqlite` (files under `<data_dir>/state`, the default).
+    /// `sqlite` (files under `<data_dir>/state`, the default) or
+    /// `dynamodb` (tables `<table_prefix>-<name>`, builds with the `aws`
+    /// feature).
     #[serde(rename = "type")]
     pub kind: StoresKind,
+    /// DynamoDB table names start with this and a `-` (the deployment's
+    /// environment name, e.g. `mantissa-prod`).
+    pub table_prefix: String,
+}
+
+impl Default for StoresConfig {
+    fn default() -> Self {
+        Self {
+            kind: StoresKind::default(),
+            table_prefix: "mantissa".into(),
+        }
+    }
 }
 
 /// The store backends a deployment can select (`[stores] type`).
@@ -268,6 +282,9 @@ pub enum StoresKind {
     /// SQLite files under `<data_dir>/state`.
     #[default]
     Sqlite,
+    /// DynamoDB tables (the AWS deployment), reached through the AWS SDK's
+    /// own environment (region, endpoint, credentials).
+    Dynamodb,
 }
 
 /// `[storage]`: where the log tables live.
@@ -676,9 +693,11 @@ mod tests {
     #[test]
     fn unknown_backend_types_name_the_valid_ones_plainly() {
         let s = Setup::new();
-        let e = s.with_file("[stores]\ntype = \"dynamodb\"\n").unwrap_err();
+        let e = s.with_file("[stores]\ntype = \"redis\"\n").unwrap_err();
         assert!(
-            e.contains("stores.type: unknown variant `dynamodb`, expected `sqlite` (in "),
+            e.contains(
+                "stores.type: unknown variant `redis`, expected `sqlite` or `dynamodb` (in "
+            ),
             "{e}"
         );
         assert!(e.contains("mantissa.toml)"), "{e}");

@@ -15,6 +15,9 @@
 
 use std::fmt;
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+
 /// A boxed error from a backend's client library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 mod alerts;
+#[cfg(feature = "aws")]
+mod aws;
 mod discord;
 #[cfg(feature = "discord-gateway")]
 mod gateway;
@@ -750,7 +752,11 @@ fn explicit_backend_types_behave_as_the_defaults_and_unknown_ones_are_named() {
 
     for (toml, bad, valid) in [
         ("[engine]\ntype = \"athena\"\n", "athena", "embedded"),
-        ("[stores]\ntype = \"dynamodb\"\n", "dynamodb", "sqlite"),
+        (
+            "[stores]\ntype = \"redis\"\n",
+            "redis",
+            "`sqlite` or `dynamodb`",
+        ),
         (
             "[storage]\nurl = \"s3://bucket/tables\"\n",
             "s3://bucket/tables",
@@ -808,4 +814,25 @@ fn ingest_reads_a_storage_url_like_a_path() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
     assert!(err.contains("valid schemes: file://"), "{err}");
+}
+
+/// `[stores] type = "dynamodb"` in a build without the AWS backends says
+/// how to get them, instead of failing later.
+#[test]
+#[cfg(not(feature = "aws"))]
+fn dynamodb_stores_in_a_build_without_them_say_how_to_rebuild() {
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[stores]\ntype = \"dynamodb\"\n",
+    )
+    .unwrap();
+    let out = r.cmd(&["alerts", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("[stores] type = \"dynamodb\" needs a build with the `aws` feature")
+            && err.contains("--features aws"),
+        "{err}"
+    );
 }

@@ -76,10 +76,16 @@ fn concrete_backends_are_named_only_by_the_composition_root() {
         "SqliteRuleStateStore",
         "SqliteSeenStore",
         "SqliteManifestStore",
+        "DynamoAlertStore",
+        "DynamoSessionStore",
+        "DynamoRuleStateStore",
+        "DynamoSeenStore",
+        "DynamoManifestStore",
     ] {
         let found = offenders(store, |f| {
             f == "src/compose.rs"
                 || f.ends_with("/sqlite.rs")
+                || f.ends_with("/dynamodb.rs")
                 || f.ends_with("/mod.rs") && f.starts_with("core/src/")
         });
         assert!(

@@ -1,5 +1,5 @@
 //! Alerts: the model, the [`AlertStore`] (lifecycle, audit history and the
-//! delivery outbox) and its embedded SQLite implementation.
+//! delivery outbox) with its embedded SQLite and its DynamoDB implementations.
 //!
 //! The detector raises alerts into the store (persisted before any delivery
 //! is attempted); the router enqueues and works off [`Delivery`] rows; the
@@ -7,6 +7,8 @@
 //! lifecycle with conditional updates.
 
 pub mod delivery;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod model;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

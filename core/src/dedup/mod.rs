@@ -9,6 +9,8 @@
 //! file shared by every process on the machine, and a DynamoDB store (a
 //! conditional put with a TTL attribute) comes with the cloud deployment.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod memory;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

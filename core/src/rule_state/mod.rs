@@ -6,6 +6,8 @@
 //! everything in one SQLite file (`<data-dir>/state/detector.db`). A
 //! DynamoDB store comes with the cloud deployment.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

@@ -5,6 +5,8 @@
 //! forgets sessions idle for longer than the expiry. SQLite now
 //! ([`sqlite::SqliteSessionStore`]); DynamoDB with the cloud deployment.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

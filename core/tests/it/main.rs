@@ -4,6 +4,7 @@
 mod common;
 mod conformance;
 mod dialect;
+mod dynamodb;
 mod group_by;
 mod guard_corpus;
 mod ingest_datasets;

@@ -10,6 +10,8 @@
 //! - [`GatewayFake`]: the Discord gateway's WebSocket protocol.
 //! - [`SmtpFake`]: an SMTP server that records mail.
 //! - [`llm::LlmFake`]: an LLM provider in each supported wire format.
+//! - [`moto::Moto`]: local AWS (DynamoDB, S3, …) from PyPI's moto,
+//!   installed on first use.
 //! - [`wait`]: one way to wait for background work.
 //!
 //! Start them inside a tokio runtime ([`Fake::start`], [`SmtpFake::start`]);
@@ -20,6 +22,7 @@ pub mod discord;
 mod fake;
 mod gateway;
 pub mod llm;
+pub mod moto;
 pub mod slack;
 mod smtp;
 mod socket_mode;

@@ -6,6 +6,8 @@
 //! DynamoDB store comes with the cloud deployment. Both pass
 //! `crate::conformance::manifest`.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 

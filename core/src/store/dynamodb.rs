@@ -1,0 +1,408 @@
+//! What the DynamoDB stores share: the client, table names, the table
+//! design, attribute helpers and the mapping of SDK errors onto
+//! [`StoreError`].
+//!
+//! # Table design
+//!
+//! One table per kind of item, named `<prefix>-<name>`
+//! (`mantissa-prod-sessions`); reads of one item are strongly consistent,
+//! lists go through global secondary indexes (eventually consistent, as
+//! DynamoDB's indexes are):
+//!
+//! | table | key | attributes | TTL attribute | requests per operation |
+//! |---|---|---|---|---|
+//! | `sessions` | `id` (S): chat thread or `--session` | `turn` (S, JSON), `expires_at` (N, epoch s) | `expires_at` | get: 1 `GetItem`; put: 1 `PutItem`; clear: 1 `DeleteItem` |
+//! | `seen` | `id` (S): event or job id | `expires_at` (N, epoch s) | `expires_at` | claim: 1 conditional `PutItem` |
+//! | `rule_state` | `rule_id` (S) | `last_success` (N, epoch µs), `failures` (N), `last_error` (S), `enabled` (BOOL) | — | read: 1 `GetItem`; success: 1 conditional `UpdateItem` (+1 if a later success is already stored); failure, enable: 1 `UpdateItem` |
+//! | `manifest` | `sha256` (S) | `path` (S), `bytes`, `records`, `quarantined` (N) | — | contains/entry: 1 `GetItem`; record: 1 conditional `PutItem` per file |
+//! | `alerts` | `id` (S) | `body` (S, the alert as JSON), lifecycle `status`/`status_by`/`status_at`, `rule_id`, `fingerprint`, `severity` (N rank), `first_seen`/`last_seen`/`suppress_until` (N, epoch µs), `evidence_hash`, `meta` (BOOL), `count`, `version` (N), `all` (S, always `alert`) | — | GSIs `by_fingerprint` (fingerprint, first_seen), `by_rule` (rule_id, first_seen), `by_last_seen` (all, last_seen). Raise: 1 `GetItem` + 1 `TransactWriteItems` (alert + `raised` event); ack/resolve: 1 `GetItem` + 1 `TransactWriteItems` (conditional on `version` and `status`, + event) |
+//! | `alert_events` | `alert_id` (S) | sort `seq` (N, the alert's version the event came with); `at`, `actor`, `action`, `detail` | — | history: 1 `Query` |
+//! | `deliveries` | `pk` (S): `d#<id>` a delivery, `k#<key>` its key reservation, `counter` the id counter | `id` (N), `key`, `alert_id`, `destination`, `action`, `payload` (JSON), `status`, `due` (S `pending`, only while pending), `attempts`, `next_attempt`, `lease_until`, `last_error`, `message_ref` (JSON), `created_at`, `updated_at` | — | GSIs `due` (due, next_attempt; sparse), `by_alert` (alert_id, id). Enqueue n: 1 `UpdateItem` (id block) + n `TransactWriteItems` (reservation + delivery); claim: 1 `Query` + 1 conditional `UpdateItem` per claimed row; attempt: 1 `GetItem` + 1 `TransactWriteItems` (delivery + attempt) |
+//! | `delivery_attempts` | `delivery_id` (N) | sort `seq` (N); `at`, `duration_ms`, `status_code`, `error`, `outcome` (JSON) | — | attempts: 1 `Query` |
+//! | `rule_mutes` | `rule_id` (S) | `until`, `at` (N, epoch µs), `by` | — | 1 `PutItem` / `DeleteItem` / `GetItem` |
+//!
+//! Reads are strongly consistent (a retry that follows a write must see
+//! it). DynamoDB deletes TTL-expired items lazily (within days), so every
+//! read also compares `expires_at` with the caller's `now`. [`TABLES`] is
+//! this design as data: tests create tables from it and the Terraform of
+//! the AWS deployment declares the same keys and TTL attributes.
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use tokio::sync::OnceCell;
+
+use super::StoreError;
+
+/// The backend name in errors.
+pub(crate) const BACKEND: &str = "dynamodb";
+
+/// An attribute's DynamoDB key type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// String (`S`).
+    S,
+    /// Number (`N`).
+    N,
+}
+
+/// A key attribute: name and type.
+pub type Key = (&'static str, KeyType);
+
+/// A global secondary index (projection: all attributes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gsi {
+    /// The index name.
+    pub name: &'static str,
+    /// Its partition key.
+    pub key: Key,
+    /// Its sort key.
+    pub sort: Option<Key>,
+}
+
+/// One table of the design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableDesign {
+    /// The name after the prefix.
+    pub name: &'static str,
+    /// The partition key.
+    pub key: Key,
+    /// The sort key.
+    pub sort: Option<Key>,
+    /// The TTL attribute, if items expire.
+    pub ttl: Option<&'static str>,
+    /// Global secondary indexes.
+    pub gsis: &'static [Gsi],
+}
+
+/// Every table the DynamoDB stores use.
+pub const TABLES: &[TableDesign] = &[
+    TableDesign {
+        name: "sessions",
+        key: ("id", KeyType::S),
+        sort: None,
+        ttl: Some("expires_at"),
+        gsis: &[],
+    },
+    TableDesign {
+        name: "seen",
+        key: ("id", KeyType::S),
+        sort: None,
+        ttl: Some("expires_at"),
+        gsis: &[],
+    },
+    TableDesign {
+        name: "rule_state",
+        key: ("rule_id", KeyType::S),
+        sort: None,
+        ttl: None,
+        gsis: &[],
+    },
+    TableDesign {
+        name: "manifest",
+        key: ("sha256", KeyType::S),
+        sort: None,
+        ttl: None,
+        gsis: &[],
+    },
+    TableDesign {
+        name: "alerts",
+        key: ("id", KeyType::S),
+        sort: None,
+        ttl: None,
+        gsis: &[
+            Gsi {
+                name: "by_fingerprint",
+                key: ("fingerprint", KeyType::S),
+                sort: Some(("first_seen", KeyType::N)),
+            },
+            Gsi {
+                name: "by_rule",
+                key: ("rule_id", KeyType::S),
+                sort: Some(("first_seen", KeyType::N)),
+            },
+            Gsi {
+                name: "by_last_seen",
+                key: ("all", KeyType::S),
+                sort: Some(("last_seen", KeyType::N)),
+            },
+        ],
+    },
+    TableDesign {
+        name: "alert_events",
+        key: ("alert_id", KeyType::S),
+        sort: Some(("seq", KeyType::N)),
+        ttl: None,
+        gsis: &[],
+    },
+    TableDesign {
+        name: "deliveries",
+        key: ("pk", KeyType::S),
+        sort: None,
+        ttl: None,
+        gsis: &[
+            Gsi {
+                name: "due",
+                key: ("due", KeyType::S),
+                sort: Some(("next_attempt", KeyType::N)),
+            },
+            Gsi {
+                name: "by_alert",
+                key: ("alert_id", KeyType::S),
+                sort: Some(("id", KeyType::N)),
+            },
+        ],
+    },
+    TableDesign {
+        name: "delivery_attempts",
+        key: ("delivery_id", KeyType::N),
+        sort: Some(("seq", KeyType::N)),
+        ttl: None,
+        gsis: &[],
+    },
+    TableDesign {
+        name: "rule_mutes",
+        key: ("rule_id", KeyType::S),
+        sort: None,
+        ttl: None,
+        gsis: &[],
+    },
+];
+
+/// A DynamoDB client and the deployment's table prefix, shared by every
+/// store of one deployment. The client is made on first use from the AWS
+/// SDK's own environment (region, `AWS_ENDPOINT_URL[_DYNAMODB]`,
+/// credentials, profiles) unless one is given.
+#[derive(Debug)]
+pub struct Dynamo {
+    client: OnceCell<Client>,
+    prefix: String,
+}
+
+impl Dynamo {
+    /// Stores named `<prefix>-<table>`, with a client from the environment.
+    pub fn from_env(prefix: &str) -> Arc<Self> {
+        Arc::new(Self {
+            client: OnceCell::new(),
+            prefix: prefix.to_string(),
+        })
+    }
+
+    /// Stores named `<prefix>-<table>` through `client`.
+    pub fn with_client(client: Client, prefix: &str) -> Arc<Self> {
+        Arc::new(Self {
+            client: OnceCell::new_with(Some(client)),
+            prefix: prefix.to_string(),
+        })
+    }
+
+    /// The client.
+    pub(crate) async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async {
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .load()
+                    .await;
+                Client::new(&sdk)
+            })
+            .await
+    }
+
+    /// The full name of `table`.
+    pub fn table(&self, table: &str) -> String {
+        format!("{}-{table}", self.prefix)
+    }
+
+    /// Creates every table of [`TABLES`] (on-demand billing, TTL enabled),
+    /// for tests and first-time local setups; the AWS deployment declares
+    /// them in Terraform instead.
+    pub async fn create_tables(&self) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+            KeyType as DynamoKeyType, Projection, ProjectionType, ScalarAttributeType,
+            TimeToLiveSpecification,
+        };
+        let client = self.client().await;
+        let bad = |e: aws_sdk_dynamodb::error::BuildError| StoreError::backend(BACKEND, e);
+        let definition = |(name, ty): Key| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(match ty {
+                    KeyType::S => ScalarAttributeType::S,
+                    KeyType::N => ScalarAttributeType::N,
+                })
+                .build()
+                .map_err(bad)
+        };
+        let element = |(name, _): Key, kind: DynamoKeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(bad)
+        };
+        for t in TABLES {
+            let name = self.table(t.name);
+            // Every key attribute once, table and indexes together.
+            let mut keys: Vec<Key> = vec![t.key];
+            keys.extend(t.sort);
+            for g in t.gsis {
+                keys.push(g.key);
+                keys.extend(g.sort);
+            }
+            let mut seen = std::collections::HashSet::new();
+            keys.retain(|(n, _)| seen.insert(*n));
+            let mut create = client
+                .create_table()
+                .table_name(&name)
+                .billing_mode(BillingMode::PayPerRequest)
+                .key_schema(element(t.key, DynamoKeyType::Hash)?);
+            if let Some(sort) = t.sort {
+                create = create.key_schema(element(sort, DynamoKeyType::Range)?);
+            }
+            for k in keys {
+                create = create.attribute_definitions(definition(k)?);
+            }
+            for g in t.gsis {
+                let mut index = GlobalSecondaryIndex::builder()
+                    .index_name(g.name)
+                    .key_schema(element(g.key, DynamoKeyType::Hash)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    );
+                if let Some(sort) = g.sort {
+                    index = index.key_schema(element(sort, DynamoKeyType::Range)?);
+                }
+                create = create.global_secondary_indexes(index.build().map_err(bad)?);
+            }
+            create.send().await.map_err(|e| error(&name, e))?;
+            if let Some(ttl) = t.ttl {
+                client
+                    .update_time_to_live()
+                    .table_name(&name)
+                    .time_to_live_specification(
+                        TimeToLiveSpecification::builder()
+                            .attribute_name(ttl)
+                            .enabled(true)
+                            .build()
+                            .map_err(bad)?,
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| error(&name, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Error codes DynamoDB uses for "slow down" and transient faults.
+const RETRYABLE: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+];
+
+/// Maps an SDK error on `table` onto [`StoreError`]: throttling, timeouts
+/// and connection failures are retryable; a missing table says which one.
+pub(crate) fn error<E, R>(table: &str, e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = e.code().map(str::to_string);
+    let message = e.message().map(str::to_string);
+    match (&e, code.as_deref()) {
+        (SdkError::TimeoutError(_) | SdkError::DispatchFailure(_), _) => StoreError::Unavailable {
+            backend: BACKEND,
+            source: Box::new(aws_smithy_error(e)),
+        },
+        (_, Some(c)) if RETRYABLE.contains(&c) => StoreError::Unavailable {
+            backend: BACKEND,
+            source: format!("{c}: {}", message.unwrap_or_default()).into(),
+        },
+        (_, Some("ResourceNotFoundException")) => StoreError::backend(
+            BACKEND,
+            format!(
+                "table `{table}` does not exist: create the stack's tables (terraform apply) or check [stores] table_prefix"
+            ),
+        ),
+        (_, Some(c)) => {
+            StoreError::backend(BACKEND, format!("{c}: {}", message.unwrap_or_default()))
+        }
+        _ => StoreError::backend(BACKEND, aws_smithy_error(e)),
+    }
+}
+
+/// The SDK error with its sources, as one message (the SDK's `Display`
+/// alone says only "dispatch failure").
+fn aws_smithy_error<E, R>(e: SdkError<E, R>) -> std::io::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    std::io::Error::other(text)
+}
+
+/// Whether `e` is a failed `ConditionExpression`.
+pub(crate) fn condition_failed<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    e.code() == Some("ConditionalCheckFailedException")
+}
+
+/// A string attribute.
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+/// A number attribute.
+pub(crate) fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// Reads a string attribute of an item.
+pub(crate) fn get_s<'a>(
+    item: &'a std::collections::HashMap<String, AttributeValue>,
+    name: &str,
+) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// Reads a number attribute of an item; a malformed number is corrupt.
+pub(crate) fn get_n<T: std::str::FromStr>(
+    item: &std::collections::HashMap<String, AttributeValue>,
+    table: &str,
+    name: &str,
+) -> Result<Option<T>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::N(text)) => text.parse().map(Some).map_err(|_| {
+            StoreError::corrupt(
+                BACKEND,
+                format!("{table}: `{name}` is `{text}`, not a number"),
+            )
+        }),
+        Some(other) => Err(StoreError::corrupt(
+            BACKEND,
+            format!("{table}: `{name}` is {other:?}, expected a number"),
+        )),
+    }
+}
