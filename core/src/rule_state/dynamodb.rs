@@ -30,18 +30,7 @@ impl DynamoRuleStateStore {
 #[async_trait]
 impl RuleStateStore for DynamoRuleStateStore {
     async fn rule_state(&self, rule_id: &str) -> Result<RuleState, StoreError> {
-        let out = self
-            .db
-            .client()
-            .await
-            .get_item()
-            .table_name(&self.table)
-            .key("rule_id", s(rule_id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| error(&self.table, e))?;
-        let Some(item) = out.item else {
+        let Some(item) = self.db.get(&self.table, "rule_id", rule_id).await? else {
             return Ok(RuleState::default());
         };
         let last_success = get_n::<i64>(&item, &self.table, "last_success")?

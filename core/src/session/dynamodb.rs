@@ -32,18 +32,7 @@ impl DynamoSessionStore {
 impl SessionStore for DynamoSessionStore {
     async fn get(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Turn>, StoreError> {
         validate_id(id)?;
-        let out = self
-            .db
-            .client()
-            .await
-            .get_item()
-            .table_name(&self.table)
-            .key("id", s(id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| error(&self.table, e))?;
-        let Some(item) = out.item else {
+        let Some(item) = self.db.get(&self.table, "id", id).await? else {
             return Ok(None);
         };
         // DynamoDB deletes expired items lazily: the read decides.

@@ -210,6 +210,26 @@ impl Dynamo {
             .await
     }
 
+    /// One item by its string key, read strongly consistent.
+    pub(crate) async fn get(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, StoreError> {
+        let out = self
+            .client()
+            .await
+            .get_item()
+            .table_name(table)
+            .key(key, s(value))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| error(table, e))?;
+        Ok(out.item)
+    }
+
     /// The full name of `table`.
     pub fn table(&self, table: &str) -> String {
         format!("{}-{table}", self.prefix)

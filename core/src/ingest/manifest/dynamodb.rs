@@ -31,18 +31,7 @@ impl ManifestStore for DynamoManifestStore {
     }
 
     async fn entry(&self, sha256: &str) -> Result<Option<ManifestEntry>, StoreError> {
-        let out = self
-            .db
-            .client()
-            .await
-            .get_item()
-            .table_name(&self.table)
-            .key("sha256", s(sha256))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| error(&self.table, e))?;
-        let Some(item) = out.item else {
+        let Some(item) = self.db.get(&self.table, "sha256", sha256).await? else {
             return Ok(None);
         };
         let number = |name: &str| -> Result<u64, StoreError> {
