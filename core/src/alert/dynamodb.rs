@@ -23,9 +23,10 @@ use serde_json::Value;
 use super::delivery::{
     Attempt, AttemptOutcome, Delivery, DeliveryAction, DeliveryStatus, NewDelivery,
 };
-use super::model::{Alert, AlertEvent, AlertStatus, Severity};
+use super::model::{Alert, AlertEvent, AlertStatus};
 use super::store::{
     AlertFilter, AlertStore, OpenAlert, RuleMute, Saved, StatusChange, Transition, not_allowed,
+    raised_event, repeated_event, severity_rank, status_event,
 };
 use crate::store::StoreError;
 use crate::store::dynamodb::{BACKEND, Dynamo, condition_failed, error, get_n, get_s, n, s};
@@ -240,18 +241,6 @@ fn alert_from_item(table: &str, item: &Item) -> Result<Alert, StoreError> {
     Ok(alert)
 }
 
-fn severity_rank(s: Severity) -> i64 {
-    s as i64
-}
-
-fn status_action(to: AlertStatus) -> &'static str {
-    match to {
-        AlertStatus::Open => "reopened",
-        AlertStatus::Acknowledged => "acknowledged",
-        AlertStatus::Resolved => "resolved",
-    }
-}
-
 #[async_trait]
 impl AlertStore for DynamoAlertStore {
     async fn open_alert(
@@ -321,12 +310,7 @@ impl AlertStore for DynamoAlertStore {
                     if let Some(at) = alert.status_at {
                         put = put.item("status_at", micros(at));
                     }
-                    let raised = AlertEvent {
-                        at: alert.first_seen,
-                        actor: "detector".into(),
-                        action: "raised".into(),
-                        detail: Some(format!("rule {}", alert.rule_id)),
-                    };
+                    let raised = raised_event(alert);
                     let items = vec![
                         TransactWriteItem::builder()
                             .put(put.build().map_err(build)?)
@@ -356,12 +340,7 @@ impl AlertStore for DynamoAlertStore {
                         .map_err(build)?;
                     let mut items = vec![TransactWriteItem::builder().update(update).build()];
                     if alert.count > previous {
-                        let repeated = AlertEvent {
-                            at: alert.last_seen,
-                            actor: "detector".into(),
-                            action: "repeated".into(),
-                            detail: Some(format!("seen {} times", alert.count)),
-                        };
+                        let repeated = repeated_event(alert);
                         items.push(self.event_put(&alert.id, version + 1, &repeated)?);
                     }
                     (items, Saved::Updated)
@@ -533,12 +512,7 @@ impl AlertStore for DynamoAlertStore {
                 .expression_attribute_values(":from", s(from.as_str()))
                 .build()
                 .map_err(build)?;
-            let event = AlertEvent {
-                at: change.at,
-                actor: change.actor.clone(),
-                action: status_action(change.to).into(),
-                detail: change.note.clone(),
-            };
+            let event = status_event(change);
             let items = vec![
                 TransactWriteItem::builder().update(update).build(),
                 self.event_put(id, version + 1, &event)?,

@@ -17,9 +17,10 @@ use serde_json::Value;
 use super::delivery::{
     Attempt, AttemptOutcome, Delivery, DeliveryAction, DeliveryStatus, NewDelivery,
 };
-use super::model::{Alert, AlertEvent, AlertStatus, Severity};
+use super::model::{Alert, AlertEvent, AlertStatus};
 use super::store::{
     AlertFilter, AlertStore, OpenAlert, RuleMute, Saved, StatusChange, Transition, not_allowed,
+    raised_event, repeated_event, severity_rank, status_event,
 };
 use crate::store::StoreError;
 
@@ -135,10 +136,6 @@ fn micros(t: DateTime<Utc>) -> i64 {
 
 fn instant(us: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
-}
-
-fn severity_rank(s: Severity) -> i64 {
-    s as i64
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -334,16 +331,7 @@ impl AlertStore for SqliteAlertStore {
                         alert.status_at.map(micros),
                         body
                     ])?;
-                    insert_event(
-                        &tx,
-                        &alert.id,
-                        &AlertEvent {
-                            at: alert.first_seen,
-                            actor: "detector".into(),
-                            action: "raised".into(),
-                            detail: Some(format!("rule {}", alert.rule_id)),
-                        },
-                    )?;
+                    insert_event(&tx, &alert.id, &raised_event(alert))?;
                     Saved::Inserted
                 }
                 Some(previous_count) => {
@@ -359,16 +347,7 @@ impl AlertStore for SqliteAlertStore {
                         body
                     ])?;
                     if alert.count as i64 > previous_count {
-                        insert_event(
-                            &tx,
-                            &alert.id,
-                            &AlertEvent {
-                                at: alert.last_seen,
-                                actor: "detector".into(),
-                                action: "repeated".into(),
-                                detail: Some(format!("seen {} times", alert.count)),
-                            },
-                        )?;
+                        insert_event(&tx, &alert.id, &repeated_event(alert))?;
                     }
                     Saved::Updated
                 }
@@ -474,21 +453,7 @@ impl AlertStore for SqliteAlertStore {
                 if n == 0 {
                     continue;
                 }
-                let action = match change.to {
-                    AlertStatus::Open => "reopened",
-                    AlertStatus::Acknowledged => "acknowledged",
-                    AlertStatus::Resolved => "resolved",
-                };
-                insert_event(
-                    &tx,
-                    id,
-                    &AlertEvent {
-                        at: change.at,
-                        actor: change.actor.clone(),
-                        action: action.into(),
-                        detail: change.note.clone(),
-                    },
-                )?;
+                insert_event(&tx, id, &status_event(change))?;
                 tx.commit()?;
                 let (alert, _) =
                     get_alert(c, id)?.ok_or_else(|| StoreError::NotFound { what: "alert", id: id.to_string() })?;

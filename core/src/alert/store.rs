@@ -106,6 +106,47 @@ pub fn not_allowed(id: &str, from: AlertStatus, to: AlertStatus) -> StoreError {
     ))
 }
 
+/// The history entry every store writes when the detector raises `alert`.
+pub fn raised_event(alert: &Alert) -> AlertEvent {
+    AlertEvent {
+        at: alert.first_seen,
+        actor: "detector".into(),
+        action: "raised".into(),
+        detail: Some(format!("rule {}", alert.rule_id)),
+    }
+}
+
+/// The history entry every store writes when the detector sees `alert`
+/// again (its count went up).
+pub fn repeated_event(alert: &Alert) -> AlertEvent {
+    AlertEvent {
+        at: alert.last_seen,
+        actor: "detector".into(),
+        action: "repeated".into(),
+        detail: Some(format!("seen {} times", alert.count)),
+    }
+}
+
+/// The history entry every store writes for a status change.
+pub fn status_event(change: &StatusChange) -> AlertEvent {
+    let action = match change.to {
+        AlertStatus::Open => "reopened",
+        AlertStatus::Acknowledged => "acknowledged",
+        AlertStatus::Resolved => "resolved",
+    };
+    AlertEvent {
+        at: change.at,
+        actor: change.actor.clone(),
+        action: action.into(),
+        detail: change.note.clone(),
+    }
+}
+
+/// A severity as the number stores filter on (`>=` is "this or higher").
+pub fn severity_rank(s: Severity) -> i64 {
+    s as i64
+}
+
 fn past(s: AlertStatus) -> &'static str {
     match s {
         AlertStatus::Open => "re-opened",
