@@ -35,7 +35,7 @@ pub(crate) async fn hours(
     let mut state = ctx.state();
     state.execution_props_mut().query_execution_start_time = Some(to);
     let plan = state
-        .create_logical_plan(sql.sql())
+        .create_logical_plan(sql.embedded_sql())
         .await
         .map_err(map_error)?;
     let plan = state.optimize(&plan).map_err(map_error)?;

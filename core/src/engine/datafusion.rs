@@ -136,7 +136,7 @@ impl DataFusionEngine {
             }));
         }
         let plan = state
-            .create_logical_plan(sql.sql())
+            .create_logical_plan(sql.embedded_sql())
             .await
             .map_err(map_error)?;
         let physical = state.create_physical_plan(&plan).await.map_err(map_error)?;

@@ -10,6 +10,8 @@
 //! **Architecture Invariant:** no engine API takes a `&str` of SQL.
 
 mod allowlist;
+mod pin;
+pub use pin::Pin;
 mod unnest;
 
 use std::fmt;
@@ -22,7 +24,9 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
-pub use allowlist::{FUNCTIONS, allowed as function_allowed, edit_distance};
+pub use allowlist::{
+    FUNCTIONS, TRINO_FUNCTIONS, allowed as function_allowed, edit_distance, trino_allowed,
+};
 
 use crate::catalog::Catalog;
 
@@ -32,16 +36,29 @@ const RECURSION_LIMIT: usize = 64;
 /// A statement that passed the guard. Only [`SqlGuard::check`] makes these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GuardedSql {
+    /// Athena (Trino) dialect, as written, re-rendered from the checked tree.
     sql: String,
+    /// The same tree with the embedded engine's adaptations (lateral UNNEST
+    /// as a select-list `unnest()`, `regexp_replace` replacing every match).
+    embedded_sql: String,
     tables: Vec<String>,
+    /// `(table, event-time column)` of every log table read.
+    time_columns: Vec<(String, String)>,
     row_limit: u64,
     limit_enforced: bool,
 }
 
 impl GuardedSql {
-    /// The SQL to run, re-rendered from the checked syntax tree.
+    /// The approved statement in the Athena (Trino) dialect, re-rendered from
+    /// the checked syntax tree: what is shown to users and sent to Athena
+    /// (through [`GuardedSql::pinned`]).
     pub fn sql(&self) -> &str {
         &self.sql
+    }
+
+    /// The same statement as the embedded engine (DataFusion) runs it.
+    pub fn embedded_sql(&self) -> &str {
+        &self.embedded_sql
     }
 
     /// Log tables the statement reads.
@@ -113,9 +130,23 @@ pub enum GuardError {
     Unsupported(String),
 }
 
+/// Which engine's SQL the guard admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// The embedded engine: Athena's dialect plus the embedded engine's own
+    /// functions.
+    #[default]
+    Embedded,
+    /// Athena engine version 3 (Trino): only Trino functions and syntax, so a
+    /// statement that passes cannot fail in Athena for being unknown SQL.
+    Athena,
+}
+
 /// Checks statements against the catalog and limits.
 #[derive(Debug, Clone)]
 pub struct SqlGuard {
+    dialect: Dialect,
+    time_columns: Vec<(String, String)>,
     tables: Vec<String>,
     array_fields: unnest::ArrayFields,
     known: String,
@@ -141,6 +172,12 @@ impl SqlGuard {
             }
         }
         Self {
+            dialect: Dialect::Embedded,
+            time_columns: catalog
+                .tables()
+                .iter()
+                .map(|t| (t.name.clone(), t.time_column.clone()))
+                .collect(),
             array_fields,
             tables: catalog.tables().iter().map(|t| t.name.clone()).collect(),
             known: catalog.names(),
@@ -164,6 +201,19 @@ impl SqlGuard {
             permitted: Some(permitted),
             ..self.clone()
         }
+    }
+
+    /// The same guard admitting only `dialect`'s functions and syntax.
+    pub fn with_dialect(&self, dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            ..self.clone()
+        }
+    }
+
+    /// The dialect this guard admits.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// The tables queries may read: the catalog, or the restriction.
@@ -211,32 +261,65 @@ impl SqlGuard {
         }
         let mut statement = statements.remove(0);
         unmask_column_references(&mut statement);
-        athena_regexp_replace(&mut statement);
-        if matches!(statement, Statement::Query(_)) {
-            unnest::rewrite(&mut statement, &self.array_fields)?;
-            name_field_columns(&mut statement);
-        }
-        let Statement::Query(query) = &mut statement else {
+        if !matches!(statement, Statement::Query(_)) {
             return Err(GuardError::NotAQuery(statement_kind(&statement)));
+        }
+        name_field_columns(&mut statement);
+        // Two renders of one tree: Athena's dialect as written, and the
+        // embedded engine's adaptation of it. Both are checked.
+        let mut embedded = statement.clone();
+        athena_regexp_replace(&mut embedded);
+        unnest::rewrite(&mut embedded, &self.array_fields)?;
+        name_field_columns(&mut embedded);
+        let tables = self.check_tree(&mut statement, self.dialect == Dialect::Athena)?;
+        self.check_tree(&mut embedded, false)?;
+        let (row_limit, limit_enforced) = {
+            let Statement::Query(query) = &mut statement else {
+                unreachable!("checked above")
+            };
+            self.apply_limit(query)?
+        };
+        if let Statement::Query(query) = &mut embedded {
+            self.apply_limit(query)?;
+        }
+        let time_columns = self
+            .time_columns
+            .iter()
+            .filter(|(t, _)| tables.contains(t))
+            .cloned()
+            .collect();
+        Ok(GuardedSql {
+            sql: statement.to_string(),
+            embedded_sql: embedded.to_string(),
+            tables,
+            time_columns,
+            row_limit,
+            limit_enforced,
+        })
+    }
+
+    /// Runs the checks over one tree; returns the log tables it reads.
+    fn check_tree(
+        &self,
+        statement: &mut Statement,
+        trino: bool,
+    ) -> Result<Vec<String>, GuardError> {
+        let Statement::Query(query) = statement else {
+            return Err(GuardError::NotAQuery(statement_kind(statement)));
         };
         let mut checker = Checker {
             guard: self,
+            trino,
             scopes: Vec::new(),
             tables: Vec::new(),
         };
         if let ControlFlow::Break(e) = query.visit(&mut checker) {
             return Err(e);
         }
-        let (row_limit, limit_enforced) = self.apply_limit(query)?;
         let mut tables = checker.tables;
         tables.sort();
         tables.dedup();
-        Ok(GuardedSql {
-            sql: statement.to_string(),
-            tables,
-            row_limit,
-            limit_enforced,
-        })
+        Ok(tables)
     }
 
     /// Adds or lowers the top-level limit; returns (limit, whether the guard changed it).
@@ -454,6 +537,8 @@ struct Scope {
 
 struct Checker<'g> {
     guard: &'g SqlGuard,
+    /// Admit only Trino functions and syntax.
+    trino: bool,
     scopes: Vec<(*const Query, Scope)>,
     tables: Vec<String>,
 }
@@ -686,6 +771,11 @@ impl Visitor for Checker<'_> {
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<GuardError> {
+        if self.trino
+            && let Some(why) = not_trino(e)
+        {
+            return ControlFlow::Break(GuardError::Unsupported(why));
+        }
         if let Expr::Function(f) = e {
             let qualified = f.name.0.len() != 1;
             let name = f.name.to_string();
@@ -693,6 +783,17 @@ impl Visitor for Checker<'_> {
                 Some(ObjectNamePart::Identifier(i)) => i.value.clone(),
                 _ => name.clone(),
             };
+            if !qualified
+                && self.trino
+                && allowlist::allowed(&bare)
+                && !allowlist::trino_allowed(&bare)
+            {
+                let hint = match allowlist::trino_equivalent(&bare) {
+                    Some(alt) => format!(" in Athena (Trino); write `{alt}` instead"),
+                    None => " in Athena (Trino), which has no such function".into(),
+                };
+                return ControlFlow::Break(GuardError::Function { name, hint });
+            }
             if qualified || !allowlist::allowed(&bare) {
                 let similar = allowlist::similar(&bare);
                 let no_parens = matches!(f.args, FunctionArguments::None);
@@ -722,6 +823,24 @@ impl Visitor for Checker<'_> {
             }
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// Syntax the embedded engine reads but Trino does not, with the Trino form.
+fn not_trino(e: &Expr) -> Option<String> {
+    use datafusion::sql::sqlparser::ast::CastKind;
+    match e {
+        Expr::Cast {
+            kind: CastKind::DoubleColon,
+            ..
+        } => Some("`::` casts in Athena (Trino); write CAST(x AS type)".into()),
+        Expr::ILike { .. } => {
+            Some("ILIKE in Athena (Trino); write lower(x) LIKE '...' instead".into())
+        }
+        Expr::SimilarTo { .. } | Expr::RLike { .. } => Some(
+            "SIMILAR TO / RLIKE in Athena (Trino); write regexp_like(x, 'pattern') instead".into(),
+        ),
+        _ => None,
     }
 }
 

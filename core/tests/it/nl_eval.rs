@@ -17,7 +17,7 @@ use mantissa_core::clock::parse_instant;
 use mantissa_core::demo::{DemoOptions, generate};
 use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::engine::{QueryEngine, QueryResult, QueryTime};
-use mantissa_core::guard::SqlGuard;
+use mantissa_core::guard::{Dialect, SqlGuard};
 use mantissa_core::ingest::DataDir;
 use mantissa_core::nl::{BuiltinTranslator, Context, Outcome, Translator, Turn};
 use serde_json::Value;
@@ -226,7 +226,10 @@ fn builtin_translator_execution_accuracy() {
     let translator = BuiltinTranslator::default();
     // One guard and engine for every query, as a long-running process would have.
     let data = DataDir::new(&lake.config.data_dir);
-    let guard = SqlGuard::new(&catalog, lake.config.engine.max_rows);
+    // Athena's dialect: no real Athena is reachable here, so the guard's
+    // Trino allowlist is the arbiter that every question's SQL (and every
+    // gold query) would run there too.
+    let guard = SqlGuard::new(&catalog, lake.config.engine.max_rows).with_dialect(Dialect::Athena);
     let engine =
         DataFusionEngine::new(&catalog, &data.tables_storage(), &lake.config.engine).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()

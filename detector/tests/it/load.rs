@@ -108,3 +108,19 @@ fn embedded_rules_take_their_id_from_the_file_stem() {
     let ids: Vec<&str> = report.rules.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["failed-console-logins", "nested-rule"]);
 }
+
+/// No real Athena is reachable from the test suite, so the guard's Trino
+/// dialect is the arbiter: every rule the product ships must pass it.
+#[test]
+fn every_built_in_rule_is_athena_sql() {
+    use mantissa_core::guard::Dialect;
+    use mantissa_detector::{DirSource, RuleSource, load_rules};
+    let lake = Lake::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    let source = DirSource::new(&root);
+    let sources: [&dyn RuleSource; 1] = [&source];
+    let report = load_rules(&sources, &lake.guard().with_dialect(Dialect::Athena));
+    let errors: Vec<String> = report.errors.iter().map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "not Athena SQL:\n{}", errors.join("\n"));
+    assert!(report.rules.len() >= 40, "{} rules", report.rules.len());
+}
