@@ -17,9 +17,11 @@ use mantissa_core::clock::Clock;
 use mantissa_core::config::{Config, EngineKind, StoresKind};
 use mantissa_core::dedup::SeenStore;
 use mantissa_core::dedup::sqlite::SqliteSeenStore;
+#[cfg(feature = "aws")]
+use mantissa_core::engine::athena::AthenaEngine;
 use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::engine::{EngineError, QueryEngine};
-use mantissa_core::guard::SqlGuard;
+use mantissa_core::guard::{Dialect, SqlGuard};
 use mantissa_core::ingest::manifest::ManifestStore;
 use mantissa_core::ingest::manifest::sqlite::SqliteManifestStore;
 use mantissa_core::ingest::{DataDir, Ingestor};
@@ -67,9 +69,11 @@ pub enum ComposeError {
     Router(#[source] RouterError),
     /// The configuration selects a backend this build leaves out.
     #[error(
-        "[stores] type = \"{kind}\" needs a build with the `{feature}` feature: cargo build --release --features {feature}"
+        "{setting} = \"{kind}\" needs a build with the `{feature}` feature: cargo build --release --features {feature}"
     )]
     NotBuilt {
+        /// The setting, e.g. `[stores] type`.
+        setting: &'static str,
         /// The backend.
         kind: &'static str,
         /// The cargo feature that has it.
@@ -81,6 +85,7 @@ pub enum ComposeError {
 #[cfg(not(feature = "aws"))]
 fn no_dynamodb<T>() -> Result<T, ComposeError> {
     Err(ComposeError::NotBuilt {
+        setting: "[stores] type",
         kind: "dynamodb",
         feature: "aws",
     })
@@ -144,7 +149,16 @@ impl Composition {
 
     /// The SQL guard over the catalog.
     pub fn guard(&self) -> SqlGuard {
-        SqlGuard::new(&self.catalog(), self.config.engine.max_rows)
+        self.guard_over(&self.catalog())
+    }
+
+    /// The guard over `catalog`, admitting the configured engine's dialect.
+    fn guard_over(&self, catalog: &Catalog) -> SqlGuard {
+        let dialect = match self.config.engine.kind {
+            EngineKind::Embedded => Dialect::Embedded,
+            EngineKind::Athena => Dialect::Athena,
+        };
+        SqlGuard::new(catalog, self.config.engine.max_rows).with_dialect(dialect)
     }
 
     /// The query engine `[engine] type` selects, over the current tables.
@@ -156,13 +170,22 @@ impl Composition {
     /// catalog (custom schemas are read from disk).
     pub fn query(&self) -> Result<(Catalog, SqlGuard, Arc<dyn QueryEngine>), ComposeError> {
         let catalog = self.catalog();
-        let guard = SqlGuard::new(&catalog, self.config.engine.max_rows);
-        let tables = self.tables()?;
+        let guard = self.guard_over(&catalog);
         let engine: Arc<dyn QueryEngine> = match self.config.engine.kind {
             EngineKind::Embedded => Arc::new(
-                DataFusionEngine::new(&catalog, &tables, &self.config.engine)
+                DataFusionEngine::new(&catalog, &self.tables()?, &self.config.engine)
                     .map_err(ComposeError::Engine)?,
             ),
+            #[cfg(feature = "aws")]
+            EngineKind::Athena => Arc::new(AthenaEngine::from_env(&self.config.engine)),
+            #[cfg(not(feature = "aws"))]
+            EngineKind::Athena => {
+                return Err(ComposeError::NotBuilt {
+                    setting: "[engine] type",
+                    kind: "athena",
+                    feature: "aws",
+                });
+            }
         };
         Ok((catalog, guard, engine))
     }

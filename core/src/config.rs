@@ -218,6 +218,40 @@ pub struct EngineConfig {
     pub memory_limit_mb: u64,
     /// Parallelism of query execution; defaults to the number of CPU cores.
     pub target_partitions: Option<usize>,
+    /// `[engine.athena]`: where queries run when `type = "athena"`.
+    pub athena: AthenaConfig,
+}
+
+/// `[engine.athena]`: the Athena workgroup and Glue database queries run in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AthenaConfig {
+    /// The workgroup. It must enforce its configuration and set a
+    /// bytes-scanned cutoff per query, so no question can cost more than
+    /// the cutoff (checked at start-up).
+    pub workgroup: String,
+    /// The Glue database holding the log tables.
+    pub database: String,
+    /// Reuse the result of an identical query run at most this many minutes
+    /// ago (Athena result reuse; `0` turns it off).
+    pub result_reuse_minutes: u32,
+    /// First wait between `GetQueryExecution` polls, in milliseconds; it
+    /// grows by half each poll up to `poll_max_ms`.
+    pub poll_initial_ms: u64,
+    /// Longest wait between polls, in milliseconds.
+    pub poll_max_ms: u64,
+}
+
+impl Default for AthenaConfig {
+    fn default() -> Self {
+        Self {
+            workgroup: "mantissa".into(),
+            database: "mantissa".into(),
+            result_reuse_minutes: 60,
+            poll_initial_ms: 200,
+            poll_max_ms: 2000,
+        }
+    }
 }
 
 impl Default for EngineConfig {
@@ -228,6 +262,7 @@ impl Default for EngineConfig {
             query_timeout_secs: 60,
             memory_limit_mb: 2048,
             target_partitions: None,
+            athena: AthenaConfig::default(),
         }
     }
 }
@@ -240,6 +275,9 @@ pub enum EngineKind {
     /// `[storage]`.
     #[default]
     Embedded,
+    /// Amazon Athena over the Glue tables (`[engine.athena]`; builds with
+    /// the `aws` feature).
+    Athena,
 }
 
 impl EngineKind {
@@ -247,6 +285,7 @@ impl EngineKind {
     pub fn description(self) -> &'static str {
         match self {
             Self::Embedded => "DataFusion (embedded)",
+            Self::Athena => "Amazon Athena",
         }
     }
 }

@@ -13,6 +13,7 @@
 //! names the case that failed.
 
 pub mod alerts;
+pub mod engine;
 pub mod manifest;
 pub mod rule_state;
 pub mod seen;

@@ -20,11 +20,15 @@ use futures::StreamExt;
 
 use super::pruning::TimePrunedTable;
 use super::pruning::Visible;
-use super::{EngineError, QueryEngine, QueryResult, QueryTime};
+use super::{EngineError, QueryEngine, QueryResult, QueryTime, Scan};
 use crate::catalog::{Catalog, PARTITION_COLUMN, TableDef, string_view_schema};
 use crate::config::EngineConfig;
 use crate::guard::GuardedSql;
 use crate::storage::Storage;
+use datafusion::common::ScalarValue;
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::physical_plan::ExecutionPlan;
 
 /// DataFusion over `<tables>/<table>/dt=*/**.parquet` in a [`Storage`]
 /// (`<data-dir>/tables` by default).
@@ -141,7 +145,7 @@ impl DataFusionEngine {
             .map_err(map_error)?;
         let physical = state.create_physical_plan(&plan).await.map_err(map_error)?;
         let planned = started.elapsed();
-        let mut stream = execute_stream(physical, state.task_ctx()).map_err(map_error)?;
+        let mut stream = execute_stream(physical.clone(), state.task_ctx()).map_err(map_error)?;
         let schema = stream.schema();
         let limit = sql.row_limit() as usize;
         let mut batches = Vec::new();
@@ -174,6 +178,7 @@ impl DataFusionEngine {
             row_count: rows,
             truncated: sql.limit_enforced() && rows >= limit,
             elapsed: started.elapsed(),
+            scan: Some(scanned(&physical)),
         })
     }
 }
@@ -203,6 +208,37 @@ impl QueryEngine for DataFusionEngine {
         ))
         .await
     }
+}
+
+/// What a finished plan read: Parquet bytes (the scans' `bytes_scanned`
+/// metric) and the `dt` partitions of the files it was given.
+fn scanned(plan: &Arc<dyn ExecutionPlan>) -> Scan {
+    fn walk(plan: &Arc<dyn ExecutionPlan>, bytes: &mut u64, days: &mut Vec<String>) {
+        if let Some(m) = plan.metrics()
+            && let Some(v) = m.sum_by_name("bytes_scanned")
+        {
+            *bytes += v.as_usize() as u64;
+        }
+        if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
+            && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
+        {
+            for group in &config.file_groups {
+                for file in group.files() {
+                    if let Some(ScalarValue::Utf8(Some(day))) = file.partition_values.first() {
+                        days.push(day.clone());
+                    }
+                }
+            }
+        }
+        for child in plan.children() {
+            walk(child, bytes, days);
+        }
+    }
+    let mut scan = Scan::default();
+    walk(plan, &mut scan.bytes, &mut scan.days);
+    scan.days.sort();
+    scan.days.dedup();
+    scan
 }
 
 /// A listing table over `<tables>/<table>/`: a table with no files yet

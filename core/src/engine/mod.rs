@@ -10,6 +10,8 @@
 //! not depend on any engine; backends live in their own modules.
 
 mod activity;
+#[cfg(feature = "athena")]
+pub mod athena;
 pub mod datafusion;
 mod datafusion_errors;
 pub mod functions;
@@ -135,6 +137,87 @@ pub struct QueryResult {
     pub truncated: bool,
     /// Wall-clock time of the query.
     pub elapsed: Duration,
+    /// What the query read, and what that cost where reading is billed.
+    pub scan: Option<Scan>,
+}
+
+/// Athena's price: $5 per TB (10^12 bytes) scanned.
+pub const ATHENA_USD_PER_TB: f64 = 5.0;
+/// Athena bills at least 10 MB per query.
+pub const ATHENA_MINIMUM_BYTES: u64 = 10_000_000;
+
+/// The data one query read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scan {
+    /// Bytes read from the tables.
+    pub bytes: u64,
+    /// The `dt` partitions read, when the engine reports them.
+    pub days: Vec<String>,
+    /// The price of the query in US dollars, where scanning is billed
+    /// (Athena); `None` for the embedded engine.
+    pub usd: Option<f64>,
+    /// The answer is a cached earlier result (Athena result reuse): nothing
+    /// was scanned or billed for it.
+    pub reused: bool,
+}
+
+impl Scan {
+    /// Athena's bill for `bytes` scanned: $5/TB with a 10 MB minimum (a
+    /// reused result is free).
+    pub fn athena(bytes: u64, reused: bool) -> Self {
+        let billed = if reused {
+            0.0
+        } else {
+            bytes.max(ATHENA_MINIMUM_BYTES) as f64 / 1e12 * ATHENA_USD_PER_TB
+        };
+        Self {
+            bytes,
+            days: Vec::new(),
+            usd: Some(billed),
+            reused,
+        }
+    }
+}
+
+impl std::fmt::Display for Scan {
+    /// `scanned 1.2 GB ≈ $0.006`, `scanned 3.4 MB` (unbilled), `reused an
+    /// earlier result ($0)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.reused {
+            return f.write_str("reused an earlier result, nothing scanned ($0)");
+        }
+        write!(f, "scanned {}", human_bytes(self.bytes))?;
+        if let Some(usd) = self.usd {
+            if usd < 0.001 {
+                write!(f, " ≈ ${usd:.5}")?;
+            } else {
+                write!(f, " ≈ ${usd:.3}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `1.2 GB`, `340 kB`, `12 B` (decimal units, as AWS bills).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = u;
+    }
+    if value < 10.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
 }
 
 /// Why a query failed.

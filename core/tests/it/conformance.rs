@@ -98,3 +98,22 @@ async fn memory_seen_store() {
 async fn sqlite_manifest_store() {
     conformance::manifest::run(file).await;
 }
+
+#[test]
+fn datafusion_engine() {
+    use mantissa_core::catalog::Catalog;
+    use mantissa_core::config::EngineConfig;
+    use mantissa_core::engine::datafusion::DataFusionEngine;
+    use mantissa_core::guard::Dialect;
+    use mantissa_core::storage::Storage;
+    let dir = tempfile::tempdir().unwrap();
+    let tables = Storage::in_memory();
+    conformance::engine::populate(&tables, dir.path());
+    let engine = DataFusionEngine::new(&Catalog::builtin(), &tables, &EngineConfig::default())
+        .expect("engine");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(conformance::engine::run(
+        Arc::new(engine),
+        Dialect::Embedded,
+    ));
+}

@@ -1,6 +1,7 @@
 //! Integration tests of mantissa-core: the guard corpus, the Athena dialect on
 //! the real DataFusion engine, and ingest of the third-party datasets.
 
+mod athena;
 mod common;
 mod conformance;
 mod dialect;

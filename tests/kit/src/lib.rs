@@ -10,6 +10,8 @@
 //! - [`GatewayFake`]: the Discord gateway's WebSocket protocol.
 //! - [`SmtpFake`]: an SMTP server that records mail.
 //! - [`llm::LlmFake`]: an LLM provider in each supported wire format.
+//! - [`athena::AthenaFake`]: Athena's query API in front of a runner the
+//!   test supplies (the project's engine), since no emulator runs Athena SQL.
 //! - [`moto::Moto`]: local AWS (DynamoDB, S3, …) from PyPI's moto,
 //!   installed on first use.
 //! - [`wait`]: one way to wait for background work.
@@ -18,6 +20,7 @@
 //! synchronous tests can `block_on` the start on a multi-thread runtime and
 //! keep the runtime alive for as long as the fake is needed.
 
+pub mod athena;
 pub mod discord;
 mod fake;
 mod gateway;
