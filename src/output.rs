@@ -140,7 +140,14 @@ pub(crate) fn result_table(r: &QueryResult, width: usize) -> String {
     } else {
         format!("{} rows", r.row_count)
     };
-    let _ = write!(out, "({rows}, {} ms)", r.elapsed.as_millis());
+    match &r.scan {
+        Some(scan) => {
+            let _ = write!(out, "({rows}, {} ms, {scan})", r.elapsed.as_millis());
+        }
+        None => {
+            let _ = write!(out, "({rows}, {} ms)", r.elapsed.as_millis());
+        }
+    }
     if r.truncated {
         let _ = write!(
             out,
@@ -161,6 +168,8 @@ pub(crate) fn result_json(r: &QueryResult) -> serde_json::Value {
         "row_count": r.row_count,
         "truncated": r.truncated,
         "elapsed_ms": r.elapsed.as_millis() as u64,
+        "bytes_scanned": r.scan.as_ref().map(|s| s.bytes),
+        "cost_usd": r.scan.as_ref().and_then(|s| s.usd),
     })
 }
 

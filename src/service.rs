@@ -301,6 +301,7 @@ impl Backend for Service {
                     row_count: 0,
                     truncated: false,
                     elapsed_ms: 0,
+                    scan: None,
                 }),
                 Ok(Planned::Declined {
                     reason,
@@ -346,6 +347,7 @@ impl Backend for Service {
                 rows: result.json_rows(),
                 row_count: result.row_count,
                 truncated: result.truncated,
+                scan: result.scan,
                 sql: result.sql,
                 translator,
                 elapsed_ms,

@@ -30,6 +30,7 @@ fn answer(interpretation: &str, columns: &[(&str, &str)], rows: Vec<Vec<Value>>)
         rows,
         truncated: false,
         elapsed_ms: 0,
+        scan: None,
     }
 }
 

@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use mantissa_core::alert::{Alert, AlertFilter, StatusChange, Transition};
+use mantissa_core::engine::Scan;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -41,6 +42,8 @@ pub struct Answer {
     pub truncated: bool,
     /// Translation and execution time.
     pub elapsed_ms: u64,
+    /// What the query read and, on Athena, what it cost.
+    pub scan: Option<Scan>,
 }
 
 /// What a question produced.

@@ -46,6 +46,8 @@ pub struct RuleRun {
     pub alerts: Vec<Raised>,
     /// Wall-clock time of the evaluation.
     pub elapsed: std::time::Duration,
+    /// What the rule's query read (and cost, on Athena).
+    pub scan: Option<mantissa_core::engine::Scan>,
 }
 
 /// Several evaluations: a cycle, a replay or a backtest.
@@ -58,6 +60,18 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// Bytes every evaluation read, and their price where billed (Athena).
+    pub fn scanned(&self) -> mantissa_core::engine::Scan {
+        let mut total = mantissa_core::engine::Scan::default();
+        for scan in self.runs.iter().filter_map(|r| r.scan.as_ref()) {
+            total.bytes += scan.bytes;
+            if let Some(usd) = scan.usd {
+                total.usd = Some(total.usd.unwrap_or(0.0) + usd);
+            }
+        }
+        total
+    }
+
     /// Alerts raised or updated, in order, each once (its latest state).
     pub fn alerts(&self) -> Vec<Raised> {
         let mut out: Vec<Raised> = Vec::new();
@@ -179,8 +193,24 @@ impl Detector {
     ) -> Result<RunReport, DetectError> {
         let mut report = RunReport::default();
         for rule in rules {
-            report.runs.push(self.run_rule(rule, now).await?);
+            let run = self.run_rule(rule, now).await?;
+            if let Some(scan) = &run.scan {
+                tracing::info!(
+                    rule = %rule.id,
+                    bytes_scanned = scan.bytes,
+                    usd = scan.usd,
+                    "rule evaluated: {scan}"
+                );
+            }
+            report.runs.push(run);
         }
+        let total = report.scanned();
+        tracing::info!(
+            rules = rules.len(),
+            bytes_scanned = total.bytes,
+            usd = total.usd,
+            "detection cycle: {total}"
+        );
         Ok(report)
     }
 
@@ -311,6 +341,7 @@ impl Detector {
                     outcome: Err(msg),
                     alerts: Vec::new(),
                     elapsed: started.elapsed(),
+                    scan: None,
                 });
             }
         };
@@ -327,6 +358,7 @@ impl Detector {
             outcome: Ok(eval.rows),
             alerts,
             elapsed: started.elapsed(),
+            scan: eval.scan,
         })
     }
 

@@ -50,6 +50,8 @@ pub struct Evaluation {
     pub rows: usize,
     /// Groups, empty when the threshold was not met.
     pub groups: Vec<Group>,
+    /// What the query read (and cost, on Athena).
+    pub scan: Option<mantissa_core::engine::Scan>,
 }
 
 /// Runs `rule` as of `now` and groups the result.
@@ -71,6 +73,7 @@ pub async fn evaluate(
         return Ok(Evaluation {
             rows,
             groups: Vec::new(),
+            scan: result.scan,
         });
     }
     let names: Vec<String> = result
@@ -133,7 +136,11 @@ pub async fn evaluate(
         rows.sort();
         g.evidence_hash = hex(&Sha256::digest(rows.join("\n").as_bytes()))[..32].to_string();
     }
-    Ok(Evaluation { rows, groups: out })
+    Ok(Evaluation {
+        rows,
+        groups: out,
+        scan: result.scan,
+    })
 }
 
 fn is_text(t: &DataType) -> bool {

@@ -170,6 +170,8 @@ pub(crate) fn run(app: &App, args: &AskArgs) -> anyhow::Result<ExitCode> {
                     "row_count": result.row_count,
                     "truncated": result.truncated,
                     "elapsed_ms": elapsed_ms,
+                    "bytes_scanned": result.scan.as_ref().map(|s| s.bytes),
+                    "cost_usd": result.scan.as_ref().and_then(|s| s.usd),
                     "session": args.session,
                 })
             ))?;

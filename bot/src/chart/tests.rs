@@ -21,6 +21,7 @@ fn answer(interpretation: &str, columns: &[(&str, &str)], rows: Vec<Vec<Value>>)
         rows,
         truncated: false,
         elapsed_ms: 3,
+        scan: None,
     }
 }
 

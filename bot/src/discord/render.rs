@@ -298,6 +298,9 @@ fn answer_embed(a: &Answer) -> (Value, Option<Attachment>) {
         a.elapsed_ms,
         a.translator
     );
+    if let Some(scan) = &a.scan {
+        footer.push_str(&format!(" · {scan}"));
+    }
     for n in &notes {
         footer.push_str(" · ");
         footer.push_str(n);
@@ -338,6 +341,7 @@ mod tests {
             row_count: rows,
             truncated: true,
             elapsed_ms: 12,
+            scan: None,
         }
     }
 

@@ -134,6 +134,9 @@ fn answer_message(a: &Answer) -> Message {
         a.elapsed_ms,
         a.translator
     );
+    if let Some(scan) = &a.scan {
+        ctx.push_str(&format!(" · {scan}"));
+    }
     let csv = (a.rows.len() > shown_rows || a.columns.len() > shown_cols).then(|| {
         notes.push(format!(
             "first {shown_rows} rows shown; the full result is attached as CSV"
@@ -220,6 +223,7 @@ mod tests {
             row_count: rows,
             truncated: false,
             elapsed_ms: 12,
+            scan: None,
         }
     }
 

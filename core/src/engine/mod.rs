@@ -147,7 +147,7 @@ pub const ATHENA_USD_PER_TB: f64 = 5.0;
 pub const ATHENA_MINIMUM_BYTES: u64 = 10_000_000;
 
 /// The data one query read.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Scan {
     /// Bytes read from the tables.
     pub bytes: u64,

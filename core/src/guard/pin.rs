@@ -202,13 +202,12 @@ impl Pinner {
     }
 
     fn bound(&self, c: &Expr, found: &mut [Found]) {
-        let now = self.pin.now;
         match c {
             Expr::BinaryOp { left, op, right } => {
                 let (index, value, op) = if let Some(i) = self.time_of(left, found) {
-                    (i, constant(right, now), op.clone())
+                    (i, constant(right), op.clone())
                 } else if let Some(i) = self.time_of(right, found) {
-                    (i, constant(left, now), flip(op))
+                    (i, constant(left), flip(op))
                 } else {
                     return;
                 };
@@ -236,10 +235,10 @@ impl Pinner {
             } => {
                 if let Some(i) = self.time_of(expr, found) {
                     let f = &mut found[i];
-                    if let Some(l) = constant(low, now) {
+                    if let Some(l) = constant(low) {
                         f.lower = Some(f.lower.map_or(l, |x| x.max(l)));
                     }
-                    if let Some(h) = constant(high, now) {
+                    if let Some(h) = constant(high) {
                         f.upper = Some(f.upper.map_or(h, |x| x.min(h)));
                     }
                 }
@@ -341,14 +340,14 @@ fn flip(op: &BinaryOperator) -> BinaryOperator {
 /// The instant a constant time expression denotes (after the clock was
 /// bound): timestamp literals, `from_iso8601_timestamp('…')`, and either
 /// of them plus or minus intervals or through `date_add('unit', n, x)`.
-fn constant(e: &Expr, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+fn constant(e: &Expr) -> Option<DateTime<Utc>> {
     match e {
-        Expr::Nested(inner) => constant(inner, now),
+        Expr::Nested(inner) => constant(inner),
         Expr::TypedString(ts) => parse_instant(&string_of(&ts.value.value)?),
-        Expr::Cast { expr, .. } => constant(expr, now),
+        Expr::Cast { expr, .. } => constant(expr),
         Expr::Value(v) => parse_instant(&string_of(&v.value)?),
         Expr::BinaryOp { left, op, right } => {
-            let base = constant(left, now)?;
+            let base = constant(left)?;
             let span = interval(right)?;
             match op {
                 BinaryOperator::Plus => base.checked_add_signed(span),
@@ -370,12 +369,12 @@ fn constant(e: &Expr, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
                 })
                 .collect();
             match (name.as_str(), args.as_slice()) {
-                ("from_iso8601_timestamp", [s]) => constant(s, now),
+                ("from_iso8601_timestamp", [s]) => constant(s),
                 ("date_add", [unit, n, x]) => {
                     let Expr::Value(u) = unit else { return None };
                     let unit = string_of(&u.value)?;
                     let n = number_of(n)?;
-                    let base = constant(x, now)?;
+                    let base = constant(x)?;
                     base.checked_add_signed(span_of(n, &unit)?)
                 }
                 _ => None,
