@@ -336,7 +336,7 @@ pub struct StorageConfig {
 }
 
 /// The URL schemes `[storage] url` accepts.
-pub const STORAGE_SCHEMES: &[&str] = &["file://"];
+pub const STORAGE_SCHEMES: &[&str] = &["file://", "s3://"];
 
 impl StorageConfig {
     /// The tables' directory for a `file://` URL (`None`: the default).
@@ -360,6 +360,16 @@ impl StorageConfig {
 /// What is wrong with a storage URL (`[storage] url`, an ingest input), if
 /// anything, phrased to follow the URL and say what to write instead.
 pub fn storage_url_problem(url: &str) -> Option<String> {
+    if let Some(rest) = url.strip_prefix("s3://") {
+        let bucket = rest.split('/').next().unwrap_or_default();
+        let valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        return (!valid).then(|| {
+            format!("names no valid S3 bucket (`{bucket}`): write s3://bucket-name/optional/prefix")
+        });
+    }
     match url.strip_prefix("file://") {
         Some(path) if !path.is_empty() => None,
         Some(_) => {

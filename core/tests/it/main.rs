@@ -11,4 +11,5 @@ mod guard_corpus;
 mod ingest_datasets;
 mod llm;
 mod nl_eval;
+mod s3;
 mod storage;

@@ -13,6 +13,9 @@
 //! [`Storage::publish`], once per finished file, so a query never lists half
 //! a file.
 
+#[cfg(feature = "s3")]
+pub mod s3;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -126,8 +129,35 @@ impl Storage {
                 why,
             });
         }
+        if let Some(rest) = url.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            return Self::s3(url, bucket, prefix);
+        }
         let path = url.strip_prefix("file://").unwrap_or(url);
         Ok(Self::local(Path::new(path)))
+    }
+
+    /// `s3://bucket/prefix`, with a client from the AWS SDK's environment.
+    #[cfg(feature = "s3")]
+    fn s3(url: &str, bucket: &str, prefix: &str) -> Result<Self, StorageError> {
+        let root = Url::parse(&format!("s3://{bucket}/")).map_err(|e| StorageError::Location {
+            url: url.to_string(),
+            why: format!("does not name a bucket ({e})"),
+        })?;
+        Ok(Self::with_store(
+            Arc::new(s3::S3Store::from_env(bucket)),
+            root,
+            prefix,
+        ))
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn s3(url: &str, _bucket: &str, _prefix: &str) -> Result<Self, StorageError> {
+        Err(StorageError::Location {
+            url: url.to_string(),
+            why: "needs a build with the `aws` feature: cargo build --release --features aws"
+                .into(),
+        })
     }
 
     /// The location as a URL (`file:///var/lib/mantissa/tables`).
@@ -289,7 +319,7 @@ mod tests {
         let err = Storage::from_url("ftp://host/tables").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "storage location `ftp://host/tables` has an unsupported scheme; valid schemes: file://"
+            "storage location `ftp://host/tables` has an unsupported scheme; valid schemes: file://, s3://"
         );
         assert!(Storage::from_url("file://").is_err());
     }
