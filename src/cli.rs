@@ -159,6 +159,24 @@ pub(crate) enum RulesCommand {
         /// Rule id.
         id: String,
     },
+    /// Upload a local rules folder to the rules bucket, after validating
+    /// every file (nothing is uploaded if one is invalid). The detector
+    /// loads the bucket afresh each cycle.
+    #[command(after_help = "Examples:
+  mantissa rules sync --from rules --to s3://mantissa-prod-rules/rules/
+  mantissa rules sync --dry-run          to the first URL in detector.rules_dirs")]
+    Sync {
+        /// The local folder (YAML files, recursively).
+        #[arg(long, value_name = "DIR", default_value = "rules")]
+        from: std::path::PathBuf,
+        /// Destination (`s3://bucket/prefix/`); default: the first URL in
+        /// `detector.rules_dirs`.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        /// Validate and print what would be uploaded, upload nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// What a rule would have raised over a past period (no state is kept).
     Backtest {
         /// Rule id.

@@ -335,16 +335,31 @@ impl Composition {
     /// `detector.builtin_rules = false`), `detector.rules_dirs`, then
     /// `extra_dirs`.
     pub fn rules(&self, extra_dirs: &[PathBuf], no_builtin: bool) -> LoadReport {
-        use mantissa_detector::{DirSource, EmbeddedSource, RuleSource};
+        use mantissa_detector::{DirSource, EmbeddedSource, RuleSource, StorageSource};
         let mut owned: Vec<Box<dyn RuleSource>> = Vec::new();
         if self.config.detector.builtin_rules && !no_builtin {
             owned.push(Box::new(EmbeddedSource::new(builtin::BUILTIN_RULES)));
         }
+        let mut errors = Vec::new();
         for d in self.config.detector.rules_dirs.iter().chain(extra_dirs) {
-            owned.push(Box::new(DirSource::new(d)));
+            // A URL (`s3://rules-bucket/rules/`) is read through the storage seam.
+            match d.to_str().filter(|s| s.contains("://")) {
+                Some(url) => match Storage::from_url(url) {
+                    Ok(storage) => owned.push(Box::new(StorageSource::new(storage))),
+                    Err(e) => errors.push(mantissa_detector::RuleError {
+                        path: url.to_string(),
+                        line: None,
+                        column: None,
+                        message: e.to_string(),
+                    }),
+                },
+                None => owned.push(Box::new(DirSource::new(d))),
+            }
         }
         let refs: Vec<&dyn RuleSource> = owned.iter().map(|b| b.as_ref()).collect();
-        mantissa_detector::load_rules(&refs, &self.guard())
+        let mut report = mantissa_detector::load_rules(&refs, &self.guard());
+        report.errors.extend(errors);
+        report
     }
 
     /// The detector over the current tables with the deployment's stores.

@@ -22,5 +22,7 @@ pub mod testing;
 
 pub use alert::Alert;
 pub use detector::{Detector, RunReport};
-pub use load::{DirSource, EmbeddedSource, LoadReport, RuleError, RuleSource, load_rules};
+pub use load::{
+    DirSource, EmbeddedSource, LoadReport, RuleError, RuleSource, StorageSource, load_rules,
+};
 pub use rule::{Rule, Severity};

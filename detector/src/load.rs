@@ -95,6 +95,86 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Rule files in a storage location (`s3://rules-bucket/rules/`, or any
+/// URL the storage seam reads): every `*.yaml`/`*.yml` object below it,
+/// read afresh on each load, so an upload is picked up by the next cycle.
+#[derive(Debug, Clone)]
+pub struct StorageSource {
+    storage: mantissa_core::storage::Storage,
+}
+
+impl StorageSource {
+    /// A source reading below `storage`'s location.
+    pub fn new(storage: mantissa_core::storage::Storage) -> Self {
+        Self { storage }
+    }
+
+    async fn read(&self) -> Result<Vec<RuleFile>, RuleError> {
+        let listed = self.storage.list("").await.map_err(|e| RuleError {
+            path: self.storage.url(),
+            line: None,
+            column: None,
+            message: format!("cannot list the rules location: {}", error_chain(&e)),
+        })?;
+        let mut keys: Vec<String> = listed
+            .into_iter()
+            .map(|o| o.key)
+            .filter(|k| k.ends_with(".yaml") || k.ends_with(".yml"))
+            .collect();
+        keys.sort();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let path = self.storage.url_of(&key);
+            let text = match self.storage.get(&key).await {
+                Ok(bytes) => String::from_utf8(bytes)
+                    .unwrap_or_else(|_| "\u{0}unreadable: not UTF-8 text".into()),
+                Err(e) => format!("\u{0}unreadable: {}", error_chain(&e)),
+            };
+            out.push(RuleFile { path, text });
+        }
+        Ok(out)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl RuleSource for StorageSource {
+    fn name(&self) -> String {
+        self.storage.url()
+    }
+
+    fn files(&self) -> Result<Vec<RuleFile>, RuleError> {
+        // Loading is synchronous (a cycle loads before it runs): the reads
+        // run on a runtime of their own, on a thread of their own so a
+        // caller inside a runtime is never blocked from within.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| RuleError {
+                        path: self.storage.url(),
+                        line: None,
+                        column: None,
+                        message: format!("cannot start a runtime: {e}"),
+                    })?
+                    .block_on(self.read())
+            })
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        })
+    }
+}
+
 /// Rule files compiled into the binary (the built-in pack).
 #[derive(Debug, Clone)]
 pub struct EmbeddedSource {

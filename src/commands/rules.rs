@@ -14,6 +14,9 @@ use crate::output;
 use crate::progress::Bar;
 
 pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    if let RulesCommand::Sync { from, to, dry_run } = &args.command {
+        return sync(app, from, to.as_deref(), *dry_run);
+    }
     let loaded = app.rules(&args.sources);
     match &args.command {
         RulesCommand::Validate => {
@@ -185,6 +188,7 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        RulesCommand::Sync { .. } => unreachable!("handled above"),
         RulesCommand::Backtest {
             id,
             from,
@@ -211,4 +215,93 @@ pub(crate) fn run(app: &App, args: &RulesArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `mantissa rules sync`: validate a local folder, then upload every rule
+/// file under its relative path.
+fn sync(
+    app: &App,
+    from: &std::path::Path,
+    to: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    use mantissa_detector::{DirSource, RuleSource};
+    let to = match to {
+        Some(url) => url.to_string(),
+        None => app
+            .compose
+            .config()
+            .detector
+            .rules_dirs
+            .iter()
+            .filter_map(|d| d.to_str())
+            .find(|d| d.contains("://"))
+            .map(str::to_string)
+            .context(
+                "no destination: pass --to s3://bucket/prefix/ or add the rules bucket URL to detector.rules_dirs",
+            )?,
+    };
+    let source = DirSource::new(from);
+    let report = mantissa_detector::load_rules(&[&source as &dyn RuleSource], &app.compose.guard());
+    if !report.errors.is_empty() {
+        for e in &report.errors {
+            println!("{e}");
+        }
+        eprintln!(
+            "{} rule file{} invalid: nothing uploaded; fix them (mantissa rules validate --rules {}) and sync again",
+            report.errors.len(),
+            if report.errors.len() == 1 { "" } else { "s" },
+            from.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let files = source.files().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let storage = mantissa_core::storage::Storage::from_url(&to)?;
+    let root = std::path::absolute(from)?;
+    let mut uploads = Vec::new();
+    for f in files {
+        let abs = std::path::absolute(&f.path)?;
+        let rel = abs
+            .strip_prefix(&root)
+            .unwrap_or(&abs)
+            .to_string_lossy()
+            .replace(std::path::MAIN_SEPARATOR, "/");
+        let rel = if rel.is_empty() {
+            abs.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            rel
+        };
+        uploads.push((rel, f.text));
+    }
+    if dry_run {
+        for (rel, _) in &uploads {
+            println!("would upload {}", storage.url_of(rel));
+        }
+        eprintln!(
+            "{} rule files valid; dry run, nothing uploaded",
+            uploads.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rt = app.runtime()?;
+    rt.block_on(async {
+        for (rel, text) in &uploads {
+            storage
+                .put(rel, text.clone().into_bytes())
+                .await
+                .with_context(|| format!("uploading {}", storage.url_of(rel)))?;
+            if !app.quiet {
+                println!("uploaded {}", storage.url_of(rel));
+            }
+        }
+        anyhow::Ok(())
+    })?;
+    eprintln!(
+        "{} rule files uploaded to {}; the detector loads them on its next cycle",
+        uploads.len(),
+        storage.url()
+    );
+    Ok(ExitCode::SUCCESS)
 }

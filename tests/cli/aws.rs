@@ -166,3 +166,171 @@ fn missing_dynamodb_tables_are_a_clear_error() {
     );
     assert!(!err.contains(moto::AWS_SECRET_ACCESS_KEY), "{err}");
 }
+
+/// An S3 client on `moto`, for what Terraform would create.
+fn s3(moto: &Moto) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .endpoint_url(&moto.url)
+            .force_path_style(true)
+            .region(aws_sdk_s3::config::Region::new(moto::AWS_REGION))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new(
+                moto::AWS_ACCESS_KEY_ID,
+                moto::AWS_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build(),
+    )
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn create_buckets(moto: &Moto, names: &[&str]) {
+    let c = s3(moto);
+    block_on(async {
+        for name in names {
+            c.create_bucket()
+                .bucket(*name)
+                .create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                            moto::AWS_REGION,
+                        ))
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    });
+}
+
+#[test]
+fn tables_and_rules_in_s3_a_broken_rule_file_in_the_bucket_is_reported_and_skipped() {
+    let moto = Moto::start();
+    create_tables(&moto, "mantissa-s3");
+    create_buckets(&moto, &["mantissa-s3-tables", "mantissa-s3-rules"]);
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        r#"
+[storage]
+url = "s3://mantissa-s3-tables/lake"
+
+[stores]
+type = "dynamodb"
+table_prefix = "mantissa-s3"
+
+[detector]
+builtin_rules = false
+rules_dirs = ["s3://mantissa-s3-rules/rules/"]
+"#,
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    ok(
+        &r,
+        &moto,
+        &[
+            "ingest",
+            "--source",
+            "cloudtrail",
+            fixture.to_str().unwrap(),
+        ],
+    );
+    let keys: Vec<String> = block_on(async {
+        s3(&moto)
+            .list_objects_v2()
+            .bucket("mantissa-s3-tables")
+            .send()
+            .await
+            .unwrap()
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect()
+    });
+    assert!(
+        !keys.is_empty()
+            && keys
+                .iter()
+                .all(|k| k.starts_with("lake/cloudtrail/dt=2024-03-") && k.ends_with(".parquet")),
+        "{keys:?}"
+    );
+
+    // `rules sync` validates first: one bad file, nothing uploaded.
+    let rules = example_rule_dir(&r);
+    std::fs::copy(
+        fixtures().join("rules/broken/bad-severity.yaml"),
+        rules.join("bad-severity.yaml"),
+    )
+    .unwrap();
+    let refused = mantissa(
+        &r,
+        &moto,
+        &["rules", "sync", "--from", rules.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&refused.stdout),
+        stderr(&refused)
+    );
+    assert!(
+        said.contains("bad-severity.yaml") && said.contains("nothing uploaded"),
+        "{said}"
+    );
+    std::fs::remove_file(rules.join("bad-severity.yaml")).unwrap();
+    let synced = ok(
+        &r,
+        &moto,
+        &["rules", "sync", "--from", rules.to_str().unwrap()],
+    );
+    assert!(
+        synced.contains("uploaded s3://mantissa-s3-rules/rules/suspicious-logins.yaml"),
+        "{synced}"
+    );
+
+    // Someone uploads a broken rule straight to the bucket.
+    let broken = std::fs::read(fixtures().join("rules/broken/bad-severity.yaml")).unwrap();
+    block_on(
+        s3(&moto)
+            .put_object()
+            .bucket("mantissa-s3-rules")
+            .key("rules/team/bad-severity.yaml")
+            .body(broken.into())
+            .send(),
+    )
+    .unwrap();
+    let out = mantissa(
+        &r,
+        &moto,
+        &[
+            "--now",
+            "2024-03-10T10:30:00Z",
+            "detect",
+            "--format",
+            "json",
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("s3://mantissa-s3-rules/rules/team/bad-severity.yaml:3")
+            && err.contains("severity"),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("suspicious-logins"),
+        "the other rule still alerts: {stdout}"
+    );
+}
