@@ -37,6 +37,11 @@ fn create_tables(moto: &Moto, prefix: &str) {
 
 /// `mantissa` with only the AWS environment of `moto`.
 fn mantissa(r: &Run, moto: &Moto, args: &[&str]) -> Output {
+    mantissa_with(r, moto, &[], args)
+}
+
+/// `mantissa` with the AWS environment of `moto` and `extra` variables.
+fn mantissa_with(r: &Run, moto: &Moto, extra: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mantissa"));
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
         cmd.env_remove(k);
@@ -44,6 +49,7 @@ fn mantissa(r: &Run, moto: &Moto, args: &[&str]) -> Output {
     cmd.current_dir(r.dir.path())
         .env_remove("MANTISSA_NOW")
         .envs(moto.env())
+        .envs(extra.iter().copied())
         .args(args)
         .output()
         .unwrap()
@@ -333,4 +339,103 @@ rules_dirs = ["s3://mantissa-s3-rules/rules/"]
         stdout.contains("suspicious-logins"),
         "the other rule still alerts: {stdout}"
     );
+}
+
+#[test]
+fn questions_and_detection_run_on_athena_and_answers_show_their_cost() {
+    use mantissa_core::catalog::Catalog;
+    use mantissa_core::storage::Storage;
+    use mantissa_testkit::athena::AthenaFake;
+
+    let moto = Moto::start();
+    create_tables(&moto, "mantissa-athena");
+    create_buckets(&moto, &["mantissa-athena-tables"]);
+    // The Athena-protocol server over the same S3 tables, as Athena reads
+    // the Glue tables' S3 locations.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tables = Storage::s3_with_client(s3(&moto), "mantissa-athena-tables", "lake");
+    let fake = rt.block_on(AthenaFake::start(
+        mantissa_athena_local::runner(tables, Catalog::builtin()),
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_millis(20),
+    ));
+    fake.workgroup("mantissa-athena", Some(10_000_000_000), true);
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        r#"
+[storage]
+url = "s3://mantissa-athena-tables/lake"
+
+[engine]
+type = "athena"
+
+[engine.athena]
+workgroup = "mantissa-athena"
+database = "mantissa_athena"
+poll_initial_ms = 20
+
+[stores]
+type = "dynamodb"
+table_prefix = "mantissa-athena"
+"#,
+    )
+    .unwrap();
+    let athena = [("AWS_ENDPOINT_URL_ATHENA", fake.url())];
+    let run = |args: &[&str]| {
+        let out = mantissa_with(&r, &moto, &athena, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    run(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        fixture.to_str().unwrap(),
+    ]);
+
+    let answer = run(&[
+        "--now",
+        "2024-03-10T12:00:00Z",
+        "ask",
+        "failed console logins by source IP in the last 24 hours",
+    ]);
+    assert!(
+        answer.contains("scanned ") && answer.contains("≈ $0.0000"),
+        "{answer}"
+    );
+    let json: Value = serde_json::from_str(&run(&[
+        "--now",
+        "2024-03-10T12:00:00Z",
+        "ask",
+        "failed console logins by source IP in the last 24 hours",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(json["bytes_scanned"].as_u64().is_some(), "{json}");
+    assert!(json["cost_usd"].as_f64().is_some(), "{json}");
+    assert!(json["row_count"].as_u64().unwrap() >= 1, "{json}");
+    // What Athena was sent: the clock bound, the days pruned.
+    let sent = fake.executions()[0].query.sql.clone();
+    assert!(
+        sent.contains("dt >= '2024-03-09'") && !sent.contains("now()"),
+        "{sent}"
+    );
+    assert_eq!(fake.executions()[0].query.database, "mantissa_athena");
+
+    let rules = example_rule_dir(&r);
+    let detected = run(&[
+        "--now",
+        "2024-03-10T10:30:00Z",
+        "detect",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(detected.contains("suspicious-logins"), "{detected}");
+    drop(rt);
 }

@@ -151,6 +151,17 @@ impl Storage {
         ))
     }
 
+    /// `s3://bucket/prefix` through `client` (tests, and callers that
+    /// build their own S3 client).
+    #[cfg(feature = "s3")]
+    pub fn s3_with_client(client: aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Self {
+        Self::with_store(
+            Arc::new(s3::S3Store::with_client(bucket, client)),
+            Url::parse(&format!("s3://{bucket}/")).expect("a bucket name is a valid URL host"),
+            prefix,
+        )
+    }
+
     #[cfg(not(feature = "s3"))]
     fn s3(url: &str, _bucket: &str, _prefix: &str) -> Result<Self, StorageError> {
         Err(StorageError::Location {

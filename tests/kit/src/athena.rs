@@ -117,6 +117,16 @@ impl AthenaFake {
     /// Starts on a free loopback port; queries stay QUEUED for `queued` and
     /// RUNNING for at least `running`.
     pub async fn start(runner: Runner, queued: Duration, running: Duration) -> AthenaFake {
+        Self::start_on(0, runner, queued, running).await
+    }
+
+    /// [`AthenaFake::start`] on a given loopback port (0: any free one).
+    pub async fn start_on(
+        port: u16,
+        runner: Runner,
+        queued: Duration,
+        running: Duration,
+    ) -> AthenaFake {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner::default()),
             runner,
@@ -126,7 +136,9 @@ impl AthenaFake {
         let app = Router::new()
             .route("/", post(handle))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{port}: {e}"));
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
             axum::serve(listener, app).await.ok();
