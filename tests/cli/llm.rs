@@ -76,7 +76,9 @@ fn ask_with_an_llm_reports_the_provider_and_names_missing_credentials() {
     assert_eq!(
         keys(&v),
         [
+            "bytes_scanned",
             "columns",
+            "cost_usd",
             "elapsed_ms",
             "interpretation",
             "question",

@@ -483,7 +483,9 @@ fn ask_answers_the_product_questions_on_demo_data() {
         assert_eq!(
             keys(&v),
             [
+                "bytes_scanned",
                 "columns",
+                "cost_usd",
                 "elapsed_ms",
                 "interpretation",
                 "question",
@@ -751,16 +753,16 @@ fn explicit_backend_types_behave_as_the_defaults_and_unknown_ones_are_named() {
     );
 
     for (toml, bad, valid) in [
-        ("[engine]\ntype = \"athena\"\n", "athena", "embedded"),
+        ("[engine]\ntype = \"presto\"\n", "presto", "embedded"),
         (
             "[stores]\ntype = \"redis\"\n",
             "redis",
             "`sqlite` or `dynamodb`",
         ),
         (
-            "[storage]\nurl = \"s3://bucket/tables\"\n",
-            "s3://bucket/tables",
-            "file://",
+            "[storage]\nurl = \"gs://bucket/tables\"\n",
+            "gs://bucket/tables",
+            "file://, s3://",
         ),
     ] {
         let r = Run::new();

@@ -135,6 +135,12 @@ impl AthenaEngine {
 
     async fn start(&self, sql: &str) -> Result<String, EngineError> {
         let client = self.client().await;
+        if client.config().region().is_none() {
+            return Err(EngineError::Execution(
+                "no AWS region is configured for Athena: set AWS_REGION (or a profile's region)"
+                    .into(),
+            ));
+        }
         let token = request_token();
         let mut wait = Duration::from_millis(self.config.poll_initial_ms.max(1));
         let mut attempt = 0;
@@ -400,9 +406,9 @@ impl Drop for Running {
 fn request_token() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
+    let nanos = crate::clock::Clock::system()
+        .now()
+        .timestamp_nanos_opt()
         .unwrap_or(0);
     // 32–128 characters.
     format!("mantissa-{nanos:032x}-{:08x}-{n:08x}", std::process::id())

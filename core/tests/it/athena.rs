@@ -30,9 +30,11 @@ async fn setup(queued: Duration, running: Duration) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let tables = Storage::in_memory();
     let (t, d) = (tables.clone(), dir.path().to_path_buf());
-    tokio::task::spawn_blocking(move || conformance::engine::populate(&t, &d))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        conformance::engine::populate(&t, &d, crate::common::scratch_manifest(&d))
+    })
+    .await
+    .unwrap();
     let catalog = Catalog::builtin();
     let engine: Arc<dyn QueryEngine> =
         Arc::new(DataFusionEngine::new(&catalog, &tables, &EngineConfig::default()).unwrap());

@@ -106,3 +106,15 @@ pub(crate) fn ingestor(config: &Config) -> Ingestor {
     .unwrap();
     Ingestor::new(config, data.tables_storage(), std::sync::Arc::new(manifest))
 }
+
+/// An empty ingest manifest in `dir` (a SQLite file).
+pub(crate) fn scratch_manifest(
+    dir: &Path,
+) -> std::sync::Arc<dyn mantissa_core::ingest::manifest::ManifestStore> {
+    std::sync::Arc::new(
+        mantissa_core::ingest::manifest::sqlite::SqliteManifestStore::open(
+            &dir.join("state/conformance-ingest.db"),
+        )
+        .unwrap(),
+    )
+}

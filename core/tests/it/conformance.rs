@@ -108,7 +108,11 @@ fn datafusion_engine() {
     use mantissa_core::storage::Storage;
     let dir = tempfile::tempdir().unwrap();
     let tables = Storage::in_memory();
-    conformance::engine::populate(&tables, dir.path());
+    conformance::engine::populate(
+        &tables,
+        dir.path(),
+        crate::common::scratch_manifest(dir.path()),
+    );
     let engine = DataFusionEngine::new(&Catalog::builtin(), &tables, &EngineConfig::default())
         .expect("engine");
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -83,9 +83,11 @@ async fn the_engine_conformance_suite_passes_on_tables_in_s3() {
     let tables = bucket(&unique("tables"), "lake").await;
     let dir = tempfile::tempdir().unwrap();
     let (t, d) = (tables.clone(), dir.path().to_path_buf());
-    tokio::task::spawn_blocking(move || conformance::engine::populate(&t, &d))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        conformance::engine::populate(&t, &d, crate::common::scratch_manifest(&d))
+    })
+    .await
+    .unwrap();
     let listed = tables.list("cloudtrail").await.unwrap();
     assert!(
         listed
