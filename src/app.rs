@@ -24,6 +24,9 @@ pub(crate) struct App {
 impl App {
     pub(crate) fn from_global(g: &Global) -> anyhow::Result<Self> {
         let mut config = Config::load(g.config.as_deref())?;
+        if config.has_secret_references() {
+            resolve_secrets(&mut config)?;
+        }
         if let Some(d) = &g.data_dir {
             config.data_dir = d.clone();
         }
@@ -98,4 +101,38 @@ impl App {
     ) -> anyhow::Result<Option<mantissa_router::Router>> {
         Ok(self.compose.router(store)?)
     }
+}
+
+/// Replaces `aws-secretsmanager:` references in secret settings with their
+/// values, once, before anything uses the configuration.
+#[cfg(feature = "aws")]
+fn resolve_secrets(config: &mut Config) -> anyhow::Result<()> {
+    // A runtime of its own, on a thread of its own: start-up may already be
+    // inside one.
+    let resolved = std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")
+                .and_then(|rt| {
+                    rt.block_on(mantissa_core::config::secrets::resolve_from_aws(config))
+                        .map_err(anyhow::Error::from)
+                })
+        })
+        .join()
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    tracing::debug!(
+        settings = resolved,
+        "secrets resolved from AWS Secrets Manager"
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "aws"))]
+fn resolve_secrets(_config: &mut Config) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "the configuration refers to AWS Secrets Manager (aws-secretsmanager:…), which needs a build with the `aws` feature: cargo build --release --features aws"
+    )
 }

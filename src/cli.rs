@@ -66,6 +66,8 @@ pub(crate) enum Command {
     Detect(DetectArgs),
     /// List, show, validate, test, enable/disable and backtest detection rules.
     Rules(RulesArgs),
+    /// The state stores (alerts, sessions, rule state, de-dup).
+    Stores(StoresArgs),
     /// Run the chat bot and HTTP API: Slack events, Discord interactions,
     /// /api/query, /api/alerts.
     Serve(ServeArgs),
@@ -455,4 +457,17 @@ pub(crate) struct SchemaArgs {
     /// Table name, e.g. cloudtrail.
     #[arg(value_name = "TABLE")]
     pub(crate) table: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StoresArgs {
+    #[command(subcommand)]
+    pub(crate) command: StoresCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StoresCommand {
+    /// Create the stores' tables ([stores] type = "dynamodb": every table of
+    /// the design, as Terraform would; existing ones are kept).
+    Create,
 }

@@ -127,6 +127,28 @@ impl Composition {
             .clone()
     }
 
+    /// Creates the stores' tables where the backend needs them made
+    /// (DynamoDB, from the table design; existing tables are kept). Returns
+    /// the tables created; SQLite files are made on first use.
+    pub async fn create_stores(&self) -> Result<Vec<String>, ComposeError> {
+        match self.config.stores.kind {
+            StoresKind::Sqlite => Ok(Vec::new()),
+            #[cfg(feature = "aws")]
+            StoresKind::Dynamodb => {
+                self.dynamo()
+                    .create_tables()
+                    .await
+                    .map_err(|source| ComposeError::Store {
+                        what: "DynamoDB tables",
+                        location: format!("{}-*", self.config.stores.table_prefix),
+                        source,
+                    })
+            }
+            #[cfg(not(feature = "aws"))]
+            StoresKind::Dynamodb => no_dynamodb(),
+        }
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

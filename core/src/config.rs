@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 mod layers;
 mod routing;
+pub mod secrets;
 
 pub use routing::{
     DestinationConfig, DiscordConfig, GroupingConfig, PolicyFile, RetryConfig, RouteConfig,
@@ -761,10 +762,10 @@ mod tests {
             "{e}"
         );
         let mut s = Setup::new();
-        s.env("MANTISSA_ENGINE_TYPE", "athena");
+        s.env("MANTISSA_ENGINE_TYPE", "presto");
         let e = s.load(None).unwrap_err();
         assert!(
-            e.contains("engine.type: unknown variant `athena`, expected `embedded`")
+            e.contains("engine.type: unknown variant `presto`, expected `embedded` or `athena`")
                 && e.contains("(from environment variable MANTISSA_ENGINE_TYPE)"),
             "{e}"
         );

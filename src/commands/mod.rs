@@ -11,6 +11,7 @@ mod rules;
 mod schema;
 mod serve;
 mod sql;
+mod stores;
 mod tables;
 
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ pub(crate) fn dispatch(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         Command::Schema(a) => schema::run(app, &a),
         Command::Detect(a) => detect::run(app, &a),
         Command::Rules(a) => rules::run(app, &a),
+        Command::Stores(a) => stores::run(app, &a),
         Command::Alerts(a) => alerts::run(app, &a),
         Command::Discord(a) => discord::run(app, &a),
         Command::Serve(a) => serve::run(app, &a),

@@ -348,7 +348,6 @@ fn questions_and_detection_run_on_athena_and_answers_show_their_cost() {
     use mantissa_testkit::athena::AthenaFake;
 
     let moto = Moto::start();
-    create_tables(&moto, "mantissa-athena");
     create_buckets(&moto, &["mantissa-athena-tables"]);
     // The Athena-protocol server over the same S3 tables, as Athena reads
     // the Glue tables' S3 locations.
@@ -387,6 +386,13 @@ table_prefix = "mantissa-athena"
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         String::from_utf8(out.stdout).unwrap()
     };
+    // The tables of the design, from the binary (idempotent).
+    let created = run(&["stores", "create"]);
+    assert!(
+        created.contains("created mantissa-athena-alerts"),
+        "{created}"
+    );
+    assert_eq!(run(&["stores", "create"]), "", "nothing twice");
     let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
     run(&[
         "ingest",
@@ -437,5 +443,135 @@ table_prefix = "mantissa-athena"
         "json",
     ]);
     assert!(detected.contains("suspicious-logins"), "{detected}");
+    drop(rt);
+}
+
+#[test]
+fn secrets_come_from_secrets_manager_and_never_appear_in_output_or_logs() {
+    // The kit's Slack and PagerDuty accept only these values.
+    use mantissa_testkit::{Fake, PD_KEY, SLACK_TOKEN};
+    let moto = Moto::start();
+    let client = aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+            .endpoint_url(&moto.url)
+            .region(aws_sdk_secretsmanager::config::Region::new(
+                moto::AWS_REGION,
+            ))
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                moto::AWS_ACCESS_KEY_ID,
+                moto::AWS_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build(),
+    );
+    block_on(async {
+        client
+            .create_secret()
+            .name("mantissa-test/slack")
+            .secret_string(format!(r#"{{"bot_token":"{SLACK_TOKEN}"}}"#))
+            .send()
+            .await
+            .unwrap();
+        client
+            .create_secret()
+            .name("mantissa-test/pagerduty")
+            .secret_string(PD_KEY)
+            .send()
+            .await
+            .unwrap();
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fake = rt.block_on(Fake::start());
+    let url = &fake.url;
+    let r = Run::new();
+    let write_config = |slack_ref: &str| {
+        std::fs::write(
+            r.dir.path().join("mantissa.toml"),
+            format!(
+                r#"[slack]
+bot_token = "{slack_ref}"
+api_url = "{url}/slack"
+
+[router.destinations.slack]
+type = "slack"
+channel = "C123"
+
+[router.destinations.oncall]
+type = "pagerduty"
+routing_key = "aws-secretsmanager:mantissa-test/pagerduty"
+events_url = "{url}/pd/v2/enqueue"
+
+[router.default_route]
+destinations = ["slack", "oncall"]
+
+[router.grouping]
+max_alerts = 0
+"#
+            ),
+        )
+        .unwrap();
+    };
+    write_config("aws-secretsmanager:mantissa-test/slack#bot_token");
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    let debug = [("RUST_LOG", "debug")];
+    let out = mantissa_with(
+        &r,
+        &moto,
+        &debug,
+        &[
+            "ingest",
+            "--source",
+            "cloudtrail",
+            fixture.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rules = example_rule_dir(&r);
+    let out = mantissa_with(
+        &r,
+        &moto,
+        &debug,
+        &[
+            "--now",
+            "2024-03-10T10:30:00Z",
+            "detect",
+            "--no-builtin",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+    );
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("deliveries: 2 delivered"), "{said}");
+    for secret in [SLACK_TOKEN, PD_KEY, moto::AWS_SECRET_ACCESS_KEY] {
+        assert!(
+            !said.contains(secret),
+            "a secret in the output or logs: {said}"
+        );
+    }
+    // The resolved values reached the services, not the references.
+    let posts = fake.requests("/slack/chat.postMessage");
+    assert_eq!(
+        posts[0].header("authorization").as_deref(),
+        Some(format!("Bearer {SLACK_TOKEN}").as_str())
+    );
+    let pd = fake.requests("/pd/v2/enqueue");
+    assert_eq!(pd[0].json()["routing_key"], PD_KEY);
+
+    // A wrong field names the setting and the secret, never a value.
+    write_config("aws-secretsmanager:mantissa-test/slack#bot_tokn");
+    let out = mantissa_with(&r, &moto, &debug, &["alerts", "list"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("slack.bot_token")
+            && err.contains("mantissa-test/slack")
+            && err.contains("bot_tokn"),
+        "{err}"
+    );
+    assert!(!err.contains(SLACK_TOKEN), "{err}");
     drop(rt);
 }

@@ -238,7 +238,7 @@ impl Dynamo {
     /// Creates every table of [`TABLES`] (on-demand billing, TTL enabled),
     /// for tests and first-time local setups; the AWS deployment declares
     /// them in Terraform instead.
-    pub async fn create_tables(&self) -> Result<(), StoreError> {
+    pub async fn create_tables(&self) -> Result<Vec<String>, StoreError> {
         use aws_sdk_dynamodb::types::{
             AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
             KeyType as DynamoKeyType, Projection, ProjectionType, ScalarAttributeType,
@@ -263,6 +263,7 @@ impl Dynamo {
                 .build()
                 .map_err(bad)
         };
+        let mut created = Vec::new();
         for t in TABLES {
             let name = self.table(t.name);
             // Every key attribute once, table and indexes together.
@@ -299,7 +300,17 @@ impl Dynamo {
                 }
                 create = create.global_secondary_indexes(index.build().map_err(bad)?);
             }
-            create.send().await.map_err(|e| error(&name, e))?;
+            match create.send().await {
+                Ok(_) => created.push(name.clone()),
+                // Already there: creating is idempotent.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_in_use_exception()) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(error(&name, e)),
+            }
             if let Some(ttl) = t.ttl {
                 client
                     .update_time_to_live()
@@ -316,7 +327,7 @@ impl Dynamo {
                     .map_err(|e| error(&name, e))?;
             }
         }
-        Ok(())
+        Ok(created)
     }
 }
 
