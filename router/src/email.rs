@@ -5,6 +5,10 @@
 //! thread them. SMTP has no idempotency key: an attempt whose outcome was
 //! lost (connection dropped after `DATA`) can duplicate a mail, but the
 //! duplicate has the same `Message-ID`, which many clients fold.
+//!
+//! With the `ses` feature the same message (headers, both bodies) can go
+//! through Amazon SES instead of SMTP (`type = "ses"`): SESv2 `SendEmail`
+//! with the raw MIME message, client from the AWS SDK's environment.
 
 use std::time::Duration;
 
@@ -42,10 +46,20 @@ pub struct EmailSettings {
 
 /// An e-mail destination.
 pub struct EmailDestination {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    transport: Transport,
     from: Mailbox,
     to: Vec<Mailbox>,
     domain: String,
+}
+
+/// How messages leave.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    #[cfg(feature = "ses")]
+    Ses {
+        client: tokio::sync::OnceCell<aws_sdk_sesv2::Client>,
+        configuration_set: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for EmailDestination {
@@ -79,21 +93,46 @@ impl EmailDestination {
             let pass = settings.password.as_ref().map(|p| p.expose().to_string());
             builder = builder.credentials(Credentials::new(user.clone(), pass.unwrap_or_default()));
         }
-        let from: Mailbox = settings
-            .from
-            .parse()
-            .map_err(|e| format!("sender `{}`: {e}", settings.from))?;
-        let to = settings
-            .to
+        Self::with_transport(
+            Transport::Smtp(builder.build()),
+            &settings.from,
+            &settings.to,
+        )
+    }
+
+    /// Messages through Amazon SES (SESv2 `SendEmail`, raw MIME) from the
+    /// verified identity `from` to `to`, optionally in a configuration set.
+    #[cfg(feature = "ses")]
+    pub fn ses(
+        from: &str,
+        to: &[String],
+        configuration_set: Option<String>,
+    ) -> Result<Self, String> {
+        Self::with_transport(
+            Transport::Ses {
+                client: tokio::sync::OnceCell::new(),
+                configuration_set,
+            },
+            from,
+            to,
+        )
+    }
+
+    fn with_transport(transport: Transport, from: &str, to: &[String]) -> Result<Self, String> {
+        let from: Mailbox = from.parse().map_err(|e| format!("sender `{from}`: {e}"))?;
+        let to = to
             .iter()
             .map(|t| {
                 t.parse::<Mailbox>()
                     .map_err(|e| format!("recipient `{t}`: {e}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if to.is_empty() {
+            return Err("no recipients: set `to`".into());
+        }
         let domain = from.email.domain().to_string();
         Ok(Self {
-            transport: builder.build(),
+            transport,
             from,
             to,
             domain,
@@ -169,6 +208,76 @@ impl EmailDestination {
             sanitize(&delivery.key),
             self.domain
         )
+    }
+}
+
+/// One message through SESv2 `SendEmail` as raw MIME.
+#[cfg(feature = "ses")]
+async fn send_ses(
+    client: &tokio::sync::OnceCell<aws_sdk_sesv2::Client>,
+    configuration_set: Option<&str>,
+    (from, to): (&str, &[String]),
+    message: Message,
+    message_id: Option<String>,
+) -> Result<Sent, SendError> {
+    use aws_sdk_sesv2::error::ProvideErrorMetadata;
+    use aws_sdk_sesv2::primitives::Blob;
+    use aws_sdk_sesv2::types::{Destination as SesDestination, EmailContent, RawMessage};
+    let client = client
+        .get_or_init(|| async {
+            let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .load()
+                .await;
+            aws_sdk_sesv2::Client::new(&sdk)
+        })
+        .await;
+    let raw = RawMessage::builder()
+        .data(Blob::new(message.formatted()))
+        .build()
+        .map_err(|e| SendError::permanent(None, format!("ses: {e}")))?;
+    let out = client
+        .send_email()
+        .from_email_address(from)
+        .destination(
+            SesDestination::builder()
+                .set_to_addresses(Some(to.to_vec()))
+                .build(),
+        )
+        .content(EmailContent::builder().raw(raw).build())
+        .set_configuration_set_name(configuration_set.map(str::to_string))
+        .send()
+        .await;
+    match out {
+        Ok(out) => Ok(Sent {
+            message_ref: Some(json!({
+                "message_id": message_id,
+                "ses_message_id": out.message_id(),
+            })),
+            status_code: Some(200),
+        }),
+        Err(e) => {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            let code = e.code().unwrap_or_default().to_string();
+            let message = format!(
+                "ses: {}",
+                match (e.code(), e.message()) {
+                    (Some(c), Some(m)) => format!("{c}: {m}"),
+                    (Some(c), None) => c.to_string(),
+                    _ => "cannot reach SES; check AWS_REGION and AWS_ENDPOINT_URL".into(),
+                }
+            );
+            // Throttling, sending-quota and server faults pass; a refused
+            // sender or message does not.
+            let retryable = matches!(
+                code.as_str(),
+                "TooManyRequestsException" | "LimitExceededException" | "SendingPausedException"
+            ) || status.is_none_or(|s| s >= 500);
+            if retryable {
+                Err(SendError::retryable(status, message))
+            } else {
+                Err(SendError::permanent(status, message))
+            }
+        }
     }
 }
 
@@ -256,7 +365,11 @@ fn html_body(alert: &Alert, delivery: &Delivery, plain: &str) -> String {
 #[async_trait]
 impl Destination for EmailDestination {
     fn kind(&self) -> &'static str {
-        "email"
+        match self.transport {
+            Transport::Smtp(_) => "email",
+            #[cfg(feature = "ses")]
+            Transport::Ses { .. } => "ses",
+        }
     }
 
     async fn send(
@@ -267,7 +380,25 @@ impl Destination for EmailDestination {
     ) -> Result<Sent, SendError> {
         let message = self.message(alert, delivery)?;
         let message_id = message.headers().get_raw("Message-ID").map(str::to_string);
-        match self.transport.send(message).await {
+        let smtp = match &self.transport {
+            Transport::Smtp(smtp) => smtp,
+            #[cfg(feature = "ses")]
+            Transport::Ses {
+                client,
+                configuration_set,
+            } => {
+                let to: Vec<String> = self.to.iter().map(|m| m.email.to_string()).collect();
+                return send_ses(
+                    client,
+                    configuration_set.as_deref(),
+                    (self.from.email.as_ref(), &to),
+                    message,
+                    message_id,
+                )
+                .await;
+            }
+        };
+        match smtp.send(message).await {
             Ok(resp) => Ok(Sent {
                 message_ref: Some(json!({ "message_id": message_id })),
                 status_code: Some(u16::from(resp.code())),

@@ -196,6 +196,21 @@ impl Router {
                     )
                     .map_err(err)?,
                 ),
+                #[cfg(feature = "ses")]
+                DestinationConfig::Ses {
+                    from,
+                    to,
+                    configuration_set,
+                } => Arc::new(
+                    EmailDestination::ses(from, to, configuration_set.clone()).map_err(err)?,
+                ),
+                #[cfg(not(feature = "ses"))]
+                DestinationConfig::Ses { .. } => {
+                    return Err(err(
+                        "type = \"ses\" needs a build with the `aws` feature: cargo build --release --features aws"
+                            .into(),
+                    ));
+                }
                 DestinationConfig::Webhook { url, secret } => {
                     Arc::new(WebhookDestination::new(url, secret.clone(), timeout, clock))
                 }

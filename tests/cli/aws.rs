@@ -575,3 +575,90 @@ max_alerts = 0
     assert!(!err.contains(SLACK_TOKEN), "{err}");
     drop(rt);
 }
+
+#[test]
+fn alerts_are_mailed_through_ses() {
+    let moto = Moto::start();
+    let ses = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::Config::builder()
+            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+            .endpoint_url(&moto.url)
+            .region(aws_sdk_sesv2::config::Region::new(moto::AWS_REGION))
+            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+                moto::AWS_ACCESS_KEY_ID,
+                moto::AWS_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build(),
+    );
+    // SES sends only from a verified identity (the deploy verifies it).
+    block_on(
+        ses.create_email_identity()
+            .email_identity("alerts@example.com")
+            .send(),
+    )
+    .unwrap();
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        r#"[router.destinations.mail]
+type = "ses"
+from = "Mantissa <alerts@example.com>"
+to = ["soc@example.com"]
+
+[router.default_route]
+destinations = ["mail"]
+
+[router.grouping]
+max_alerts = 0
+"#,
+    )
+    .unwrap();
+    let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+    ok(
+        &r,
+        &moto,
+        &[
+            "ingest",
+            "--source",
+            "cloudtrail",
+            fixture.to_str().unwrap(),
+        ],
+    );
+    let rules = example_rule_dir(&r);
+    let out = mantissa(
+        &r,
+        &moto,
+        &[
+            "--now",
+            "2024-03-10T10:30:00Z",
+            "detect",
+            "--no-builtin",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        out.status.success() && err.contains("deliveries: 1 delivered"),
+        "{err}"
+    );
+    // What SES accepted (moto keeps sent mail at /moto-api/data.json).
+    let data: Value = block_on(async {
+        reqwest::get(format!("{}/moto-api/data.json", moto.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let text = data.to_string();
+    assert!(
+        text.contains("soc@example.com")
+            && text.contains("Suspicious")
+            && text.contains("Message-ID"),
+        "{text}"
+    );
+}

@@ -290,6 +290,17 @@ pub enum DestinationConfig {
         /// Recipients.
         to: Vec<String>,
     },
+    /// E-mail through Amazon SES (SESv2; the AWS deployment). The same
+    /// message as `email`; `from` must be an identity verified in SES.
+    Ses {
+        /// Sender (`Name <addr>` or `addr`), a verified SES identity.
+        from: String,
+        /// Recipients.
+        to: Vec<String>,
+        /// SES configuration set (event publishing, dedicated IPs).
+        #[serde(default)]
+        configuration_set: Option<String>,
+    },
     /// A generic JSON webhook (SOAR tools), HMAC-signed.
     Webhook {
         /// Endpoint.
@@ -308,6 +319,7 @@ impl DestinationConfig {
             Self::Discord { .. } => "discord",
             Self::Pagerduty { .. } => "pagerduty",
             Self::Email { .. } => "email",
+            Self::Ses { .. } => "ses",
             Self::Webhook { .. } => "webhook",
         }
     }
@@ -528,9 +540,12 @@ impl RouterConfig {
                         "router destination `{name}` (discord) needs exactly one of `channel_id` or `webhook_url`"
                     ));
                 }
-                DestinationConfig::Email { to, .. } if to.is_empty() => {
+                DestinationConfig::Email { to, .. } | DestinationConfig::Ses { to, .. }
+                    if to.is_empty() =>
+                {
                     return Err(format!(
-                        "router destination `{name}` (email) has no recipients (`to`)"
+                        "router destination `{name}` ({}) has no recipients (`to`)",
+                        d.kind()
                     ));
                 }
                 _ => {}
