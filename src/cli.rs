@@ -450,6 +450,14 @@ pub(crate) struct TablesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub(crate) format: SummaryFormat,
+    /// Print each table's AWS Glue definition instead (a JSON array of
+    /// Glue `TableInput`s: columns from the catalog, Parquet under
+    /// `<location>/<table>/dt=…/`, partition projection on `dt`).
+    #[arg(long)]
+    pub(crate) glue: bool,
+    /// With --glue: where the tables live (default: `[storage] url`).
+    #[arg(long, value_name = "URL", requires = "glue")]
+    pub(crate) location: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,19 @@ use crate::output;
 
 pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
     let catalog = app.catalog();
+    if args.glue {
+        let location = match &args.location {
+            Some(l) => l.clone(),
+            None => app.compose.tables()?.url(),
+        };
+        let tables: Vec<_> = catalog
+            .tables()
+            .iter()
+            .map(|t| mantissa_core::catalog::glue::table_input(t, &location))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&tables)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let (guard, engine) = app.engine()?;
     let rt = app.runtime()?;
     let mut rows = Vec::new();

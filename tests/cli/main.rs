@@ -838,3 +838,28 @@ fn dynamodb_stores_in_a_build_without_them_say_how_to_rebuild() {
         "{err}"
     );
 }
+
+#[test]
+fn glue_definitions_come_from_the_catalog() {
+    let r = Run::new();
+    let out = r.ok(&["tables", "--glue", "--location", "s3://mantissa-tables/lake"]);
+    let tables: Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cloudtrail", "vpc_flow", "guardduty"]);
+    let ct = &tables[0];
+    assert_eq!(
+        ct["Parameters"]["storage.location.template"],
+        "s3://mantissa-tables/lake/cloudtrail/dt=${dt}/"
+    );
+    assert_eq!(ct["Parameters"]["projection.dt.type"], "date");
+    // The same columns `mantissa schema` shows, in order.
+    let schema = r.ok(&["schema", "cloudtrail"]);
+    for c in ct["StorageDescriptor"]["Columns"].as_array().unwrap() {
+        assert!(schema.contains(c["Name"].as_str().unwrap()), "{c}");
+    }
+}

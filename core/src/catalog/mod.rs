@@ -7,6 +7,7 @@
 
 mod cloudtrail;
 mod custom;
+pub mod glue;
 mod guardduty;
 mod vpc_flow;
 

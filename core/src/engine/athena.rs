@@ -49,6 +49,8 @@ const START_ATTEMPTS: u32 = 6;
 /// Runs queries in an Athena workgroup.
 pub struct AthenaEngine {
     client: OnceCell<Client>,
+    /// The workgroup check, made once before the first query.
+    verified: OnceCell<()>,
     config: AthenaConfig,
     timeout: Duration,
 }
@@ -69,6 +71,7 @@ impl AthenaEngine {
     pub fn from_env(config: &EngineConfig) -> Self {
         Self {
             client: OnceCell::new(),
+            verified: OnceCell::new(),
             config: config.athena.clone(),
             timeout: Duration::from_secs(config.query_timeout_secs.max(1)),
         }
@@ -97,9 +100,14 @@ impl AthenaEngine {
     /// caps the bytes one query may scan. Returns the cutoff in bytes.
     pub async fn verify(&self) -> Result<u64, EngineError> {
         let name = &self.config.workgroup;
-        let out = self
-            .client()
-            .await
+        let client = self.client().await;
+        if client.config().region().is_none() {
+            return Err(EngineError::Execution(
+                "no AWS region is configured for Athena: set AWS_REGION (or a profile's region)"
+                    .into(),
+            ));
+        }
+        let out = client
             .get_work_group()
             .work_group(name)
             .send()
@@ -135,12 +143,6 @@ impl AthenaEngine {
 
     async fn start(&self, sql: &str) -> Result<String, EngineError> {
         let client = self.client().await;
-        if client.config().region().is_none() {
-            return Err(EngineError::Execution(
-                "no AWS region is configured for Athena: set AWS_REGION (or a profile's region)"
-                    .into(),
-            ));
-        }
         let token = request_token();
         let mut wait = Duration::from_millis(self.config.poll_initial_ms.max(1));
         let mut attempt = 0;
@@ -324,6 +326,10 @@ impl QueryEngine for AthenaEngine {
     async fn execute(&self, sql: &GuardedSql, time: QueryTime) -> Result<QueryResult, EngineError> {
         let started = Instant::now();
         let deadline = started + self.timeout;
+        // A misconfigured workgroup is refused before anything is scanned.
+        self.verified
+            .get_or_try_init(|| async { self.verify().await.map(|_| ()) })
+            .await?;
         let text = sql.pinned(Pin {
             now: time.now,
             after: time.since,
