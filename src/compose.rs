@@ -149,6 +149,19 @@ impl Composition {
         }
     }
 
+    /// DynamoDB requests this run sent, by operation (`None` when no
+    /// DynamoDB store was used).
+    pub fn dynamodb_requests(&self) -> Option<std::collections::BTreeMap<String, u64>> {
+        #[cfg(feature = "aws")]
+        {
+            self.dynamo.get().map(|d| d.requests())
+        }
+        #[cfg(not(feature = "aws"))]
+        {
+            None
+        }
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

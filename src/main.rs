@@ -30,7 +30,14 @@ fn main() -> ExitCode {
 
 fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let app = app::App::from_global(&cli.global)?;
-    commands::dispatch(&app, cli.command)
+    let code = commands::dispatch(&app, cli.command);
+    // Round trips are a cost: say how many (MANTISSA_LOG=info, or -v).
+    if let Some(requests) = app.compose.dynamodb_requests().filter(|r| !r.is_empty()) {
+        let total: u64 = requests.values().sum();
+        let each: Vec<String> = requests.iter().map(|(op, n)| format!("{op}={n}")).collect();
+        tracing::info!(total, "dynamodb requests: {total} ({})", each.join(" "));
+    }
+    code
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {

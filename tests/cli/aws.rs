@@ -516,7 +516,7 @@ max_alerts = 0
     };
     write_config("aws-secretsmanager:mantissa-test/slack#bot_token");
     let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
-    let debug = [("RUST_LOG", "debug")];
+    let debug = [("MANTISSA_LOG", "debug")];
     let out = mantissa_with(
         &r,
         &moto,
@@ -661,4 +661,109 @@ max_alerts = 0
             && text.contains("Message-ID"),
         "{text}"
     );
+}
+
+/// DynamoDB round trips of the alert paths, measured on the binary's real
+/// requests (every attempt counts): printed for the record, bounded so a
+/// change that multiplies them fails.
+#[test]
+fn dynamodb_requests_per_raise_ack_and_delivery() {
+    use mantissa_testkit::Fake;
+    let moto = Moto::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fake = rt.block_on(Fake::start());
+    let info = [("MANTISSA_LOG", "info")];
+    // A fresh deployment (tables, data) that ingests the brute force.
+    let deployment = |prefix: &str, destinations: bool| -> Run {
+        create_tables(&moto, prefix);
+        let r = Run::new();
+        let mut toml = format!("[stores]\ntype = \"dynamodb\"\ntable_prefix = \"{prefix}\"\n");
+        if destinations {
+            toml.push_str(&format!(
+                "[router.destinations.soar]\ntype = \"webhook\"\nurl = \"{}/hook\"\n[router.default_route]\ndestinations = [\"soar\"]\n[router.grouping]\nmax_alerts = 0\n",
+                fake.url
+            ));
+        }
+        std::fs::write(r.dir.path().join("mantissa.toml"), toml).unwrap();
+        let fixture = fixtures().join("handmade/brute_force_then_success.jsonl");
+        ok(
+            &r,
+            &moto,
+            &[
+                "ingest",
+                "--source",
+                "cloudtrail",
+                fixture.to_str().unwrap(),
+            ],
+        );
+        r
+    };
+    let count = |r: &Run, args: &[&str]| -> (u64, String) {
+        let out = mantissa_with(r, &moto, &info, args);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{args:?}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains("dynamodb requests:"))
+            .unwrap_or_else(|| panic!("no request count: {err}"));
+        let said = line[line.find("dynamodb requests:").unwrap()..].to_string();
+        eprintln!("{args:?}: {said}");
+        let total = said
+            .split("dynamodb requests: ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
+        (total.parse().unwrap(), err)
+    };
+    let detect = |r: &Run| {
+        let rules = example_rule_dir(r);
+        count(
+            r,
+            &[
+                "--now",
+                "2024-03-10T10:30:00Z",
+                "detect",
+                "--no-builtin",
+                "--rules",
+                rules.to_str().unwrap(),
+            ],
+        )
+    };
+    // A one-rule cycle that raises one alert, no destinations.
+    let quiet = deployment("mantissa-rt1", false);
+    let (raise, _) = detect(&quiet);
+    let list: Value =
+        serde_json::from_str(&ok(&quiet, &moto, &["alerts", "list", "--format", "json"])).unwrap();
+    let id = list
+        .as_array()
+        .or_else(|| list["alerts"].as_array())
+        .unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ack, _) = count(&quiet, &["alerts", "ack", &id, "--as", "alice"]);
+    // The same cycle with one destination: the difference is the outbox
+    // (enqueue, claim, record the attempt) for one delivery.
+    let routed = deployment("mantissa-rt2", true);
+    let (raise_and_deliver, err) = detect(&routed);
+    assert!(err.contains("deliveries: 1 delivered"), "{err}");
+    eprintln!(
+        "DynamoDB requests: raise {raise} (whole cycle), ack {ack}, one delivery {}",
+        raise_and_deliver - raise
+    );
+    assert!(
+        raise <= 12,
+        "a one-rule cycle that raises one alert took {raise} requests"
+    );
+    assert!(ack <= 4, "an acknowledgement took {ack} requests");
+    // 12 today: the outbox (id block, enqueue, due query, lease, attempt,
+    // next-due queries) is where round trips should be cut next.
+    assert!(
+        raise_and_deliver - raise <= 14,
+        "one delivery took {}",
+        raise_and_deliver - raise
+    );
+    drop(rt);
 }

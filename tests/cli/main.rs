@@ -842,7 +842,12 @@ fn dynamodb_stores_in_a_build_without_them_say_how_to_rebuild() {
 #[test]
 fn glue_definitions_come_from_the_catalog() {
     let r = Run::new();
-    let out = r.ok(&["tables", "--glue", "--location", "s3://mantissa-tables/lake"]);
+    let out = r.ok(&[
+        "tables",
+        "--glue",
+        "--location",
+        "s3://mantissa-tables/lake",
+    ]);
     let tables: Value = serde_json::from_str(&out).unwrap();
     let names: Vec<&str> = tables
         .as_array()

@@ -179,6 +179,44 @@ pub const TABLES: &[TableDesign] = &[
 pub struct Dynamo {
     client: OnceCell<Client>,
     prefix: String,
+    requests: RequestCounter,
+}
+
+/// DynamoDB requests sent, by operation (`PutItem`, `TransactWriteItems`,
+/// …; every attempt counts): how round trips are measured.
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter(Arc<std::sync::Mutex<std::collections::BTreeMap<String, u64>>>);
+
+impl RequestCounter {
+    /// Requests so far, by operation.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<String, u64> {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "mantissa-request-counter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let operation = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("unknown")
+            .to_string();
+        if let Ok(mut m) = self.0.lock() {
+            *m.entry(operation).or_default() += 1;
+        }
+        Ok(())
+    }
 }
 
 impl Dynamo {
@@ -187,15 +225,28 @@ impl Dynamo {
         Arc::new(Self {
             client: OnceCell::new(),
             prefix: prefix.to_string(),
+            requests: RequestCounter::default(),
         })
     }
 
     /// Stores named `<prefix>-<table>` through `client`.
     pub fn with_client(client: Client, prefix: &str) -> Arc<Self> {
+        let requests = RequestCounter::default();
+        let config = client
+            .config()
+            .to_builder()
+            .interceptor(requests.clone())
+            .build();
         Arc::new(Self {
-            client: OnceCell::new_with(Some(client)),
+            client: OnceCell::new_with(Some(Client::from_conf(config))),
             prefix: prefix.to_string(),
+            requests,
         })
+    }
+
+    /// Requests sent so far through this client, by operation.
+    pub fn requests(&self) -> std::collections::BTreeMap<String, u64> {
+        self.requests.snapshot()
     }
 
     /// The client.
@@ -205,7 +256,10 @@ impl Dynamo {
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .load()
                     .await;
-                Client::new(&sdk)
+                let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+                    .interceptor(self.requests.clone())
+                    .build();
+                Client::from_conf(config)
             })
             .await
     }
