@@ -380,6 +380,8 @@ impl Destination for EmailDestination {
     ) -> Result<Sent, SendError> {
         let message = self.message(alert, delivery)?;
         let message_id = message.headers().get_raw("Message-ID").map(str::to_string);
+        // Without the `ses` feature SMTP is the only transport.
+        #[cfg_attr(not(feature = "ses"), allow(clippy::infallible_destructuring_match))]
         let smtp = match &self.transport {
             Transport::Smtp(smtp) => smtp,
             #[cfg(feature = "ses")]
