@@ -5,7 +5,6 @@
 
 use std::process::{Command, Output};
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use mantissa_core::store::dynamodb::Dynamo;
 use mantissa_testkit::moto::{self, Moto};
 use serde_json::Value;
@@ -14,25 +13,27 @@ use super::{Run, example_rule_dir, fixtures, stderr};
 
 /// Creates the stack's tables under `prefix`, as Terraform would.
 fn create_tables(moto: &Moto, prefix: &str) {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
+    let db = Dynamo::with_client(aws_sdk_dynamodb::Client::new(&sdk(moto)), prefix);
+    block_on(db.create_tables()).expect("create the tables");
+}
+
+/// The AWS SDK configuration of `moto`: its endpoint, region and static
+/// test credentials (never the instance-metadata chain).
+fn sdk(moto: &Moto) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
         .endpoint_url(&moto.url)
-        .region(Region::new(moto::AWS_REGION))
-        .credentials_provider(Credentials::new(
-            moto::AWS_ACCESS_KEY_ID,
-            moto::AWS_SECRET_ACCESS_KEY,
-            None,
-            None,
-            "test",
+        .region(aws_config::Region::new(moto::AWS_REGION))
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            aws_sdk_dynamodb::config::Credentials::new(
+                moto::AWS_ACCESS_KEY_ID,
+                moto::AWS_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ),
         ))
-        .build();
-    let db = Dynamo::with_client(aws_sdk_dynamodb::Client::from_conf(config), prefix);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
         .build()
-        .unwrap()
-        .block_on(db.create_tables())
-        .expect("create the tables");
 }
 
 /// `mantissa` with only the AWS environment of `moto`.
@@ -176,18 +177,8 @@ fn missing_dynamodb_tables_are_a_clear_error() {
 /// An S3 client on `moto`, for what Terraform would create.
 fn s3(moto: &Moto) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .endpoint_url(&moto.url)
+        aws_sdk_s3::config::Builder::from(&sdk(moto))
             .force_path_style(true)
-            .region(aws_sdk_s3::config::Region::new(moto::AWS_REGION))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
             .build(),
     )
 }
@@ -451,22 +442,7 @@ fn secrets_come_from_secrets_manager_and_never_appear_in_output_or_logs() {
     // The kit's Slack and PagerDuty accept only these values.
     use mantissa_testkit::{Fake, PD_KEY, SLACK_TOKEN};
     let moto = Moto::start();
-    let client = aws_sdk_secretsmanager::Client::from_conf(
-        aws_sdk_secretsmanager::Config::builder()
-            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-            .endpoint_url(&moto.url)
-            .region(aws_sdk_secretsmanager::config::Region::new(
-                moto::AWS_REGION,
-            ))
-            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .build(),
-    );
+    let client = aws_sdk_secretsmanager::Client::new(&sdk(&moto));
     block_on(async {
         client
             .create_secret()
@@ -579,20 +555,7 @@ max_alerts = 0
 #[test]
 fn alerts_are_mailed_through_ses() {
     let moto = Moto::start();
-    let ses = aws_sdk_sesv2::Client::from_conf(
-        aws_sdk_sesv2::Config::builder()
-            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
-            .endpoint_url(&moto.url)
-            .region(aws_sdk_sesv2::config::Region::new(moto::AWS_REGION))
-            .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .build(),
-    );
+    let ses = aws_sdk_sesv2::Client::new(&sdk(&moto));
     // SES sends only from a verified identity (the deploy verifies it).
     block_on(
         ses.create_email_identity()
