@@ -107,22 +107,10 @@ impl App {
 /// values, once, before anything uses the configuration.
 #[cfg(feature = "aws")]
 fn resolve_secrets(config: &mut Config) -> anyhow::Result<()> {
-    // A runtime of its own, on a thread of its own: start-up may already be
-    // inside one.
-    let resolved = std::thread::scope(|s| {
-        s.spawn(|| {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")
-                .and_then(|rt| {
-                    rt.block_on(mantissa_core::config::secrets::resolve_from_aws(config))
-                        .map_err(anyhow::Error::from)
-                })
-        })
-        .join()
-        .unwrap_or_else(|p| std::panic::resume_unwind(p))
-    })?;
+    let resolved = mantissa_core::blocking::block_on_isolated(
+        mantissa_core::config::secrets::resolve_from_aws(config),
+    )
+    .context("cannot start the async runtime")??;
     tracing::debug!(
         settings = resolved,
         "secrets resolved from AWS Secrets Manager"

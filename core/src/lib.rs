@@ -26,6 +26,7 @@
 pub mod alert;
 #[cfg(feature = "llm")]
 pub mod answer;
+pub mod blocking;
 #[cfg(feature = "query")]
 pub mod catalog;
 #[cfg(feature = "chat")]

@@ -153,25 +153,13 @@ impl RuleSource for StorageSource {
     }
 
     fn files(&self) -> Result<Vec<RuleFile>, RuleError> {
-        // Loading is synchronous (a cycle loads before it runs): the reads
-        // run on a runtime of their own, on a thread of their own so a
-        // caller inside a runtime is never blocked from within.
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| RuleError {
-                        path: self.storage.url(),
-                        line: None,
-                        column: None,
-                        message: format!("cannot start a runtime: {e}"),
-                    })?
-                    .block_on(self.read())
-            })
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })
+        // Loading is synchronous (a cycle loads before it runs).
+        mantissa_core::blocking::block_on_isolated(self.read()).map_err(|e| RuleError {
+            path: self.storage.url(),
+            line: None,
+            column: None,
+            message: format!("cannot start a runtime: {e}"),
+        })?
     }
 }
 

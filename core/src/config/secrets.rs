@@ -126,6 +126,11 @@ where
             id: r.id.clone(),
             why,
         };
+        if r.key.as_deref() == Some("") {
+            return Err(error(
+                "nothing follows `#`: name the JSON field (`#bot_token`) or drop the `#`".into(),
+            ));
+        }
         if !fetched.contains_key(&r.id) {
             let value = fetch(r.id.clone()).await.map_err(error)?;
             fetched.insert(r.id.clone(), value);

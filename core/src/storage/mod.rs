@@ -140,26 +140,24 @@ impl Storage {
     /// `s3://bucket/prefix`, with a client from the AWS SDK's environment.
     #[cfg(feature = "s3")]
     fn s3(url: &str, bucket: &str, prefix: &str) -> Result<Self, StorageError> {
-        let root = Url::parse(&format!("s3://{bucket}/")).map_err(|e| StorageError::Location {
+        Self::over_s3(s3::S3Store::from_env(bucket), prefix).map_err(|e| StorageError::Location {
             url: url.to_string(),
             why: format!("does not name a bucket ({e})"),
-        })?;
-        Ok(Self::with_store(
-            Arc::new(s3::S3Store::from_env(bucket)),
-            root,
-            prefix,
-        ))
+        })
     }
 
     /// `s3://bucket/prefix` through `client` (tests, and callers that
     /// build their own S3 client).
     #[cfg(feature = "s3")]
     pub fn s3_with_client(client: aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Self {
-        Self::with_store(
-            Arc::new(s3::S3Store::with_client(bucket, client)),
-            Url::parse(&format!("s3://{bucket}/")).expect("a bucket name is a valid URL host"),
-            prefix,
-        )
+        Self::over_s3(s3::S3Store::with_client(bucket, client), prefix)
+            .expect("a bucket name is a valid URL host")
+    }
+
+    #[cfg(feature = "s3")]
+    fn over_s3(store: s3::S3Store, prefix: &str) -> Result<Self, url::ParseError> {
+        let root = Url::parse(&format!("s3://{}/", store.bucket()))?;
+        Ok(Self::with_store(Arc::new(store), root, prefix))
     }
 
     #[cfg(not(feature = "s3"))]
