@@ -49,8 +49,16 @@ impl Moto {
              \x20       time.sleep(0.5)\n\
              \x20   os._exit(0)\n\
              threading.Thread(target=watch, daemon=True).start()\n\
-             from moto.server import main\n\
-             main(['-H', '127.0.0.1', '-p', '{port}'])\n"
+             import moto.server as ms\n\
+             serve = ms.run_simple\n\
+             def serialised(host, port, app, **kw):\n\
+             \x20   lock = threading.Lock()\n\
+             \x20   def one_at_a_time(environ, start_response):\n\
+             \x20       with lock:\n\
+             \x20           return list(app(environ, start_response))\n\
+             \x20   return serve(host, port, one_at_a_time, **kw)\n\
+             ms.run_simple = serialised\n\
+             ms.main(['-H', '127.0.0.1', '-p', '{port}'])\n"
         );
         let child = Command::new(python)
             .args(["-c", &script])
