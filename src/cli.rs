@@ -391,6 +391,11 @@ pub(crate) struct DemoArgs {
     /// Where to write the raw logs [default: <data-dir>/raw/demo].
     #[arg(long, value_name = "DIR")]
     pub(crate) raw_dir: Option<PathBuf>,
+    /// Upload the raw logs under this storage URL (e.g.
+    /// `s3://mantissa-raw/`, in the AWS S3 key layout) and ingest them from
+    /// there, as a deployment reads its log buckets.
+    #[arg(long, value_name = "URL")]
+    pub(crate) raw_url: Option<String>,
     /// Only write the raw logs; do not ingest them.
     #[arg(long)]
     pub(crate) no_ingest: bool,
@@ -458,6 +463,11 @@ pub(crate) struct TablesArgs {
     /// With --glue: where the tables live (default: `[storage] url`).
     #[arg(long, value_name = "URL", requires = "glue")]
     pub(crate) location: Option<String>,
+    /// With --glue: create (or update) them in the Glue database
+    /// `[engine.athena] database` instead of printing them (needs the `aws`
+    /// build; a deployment's Terraform does the same).
+    #[arg(long, requires = "glue")]
+    pub(crate) apply: bool,
 }
 
 #[derive(Debug, Args)]

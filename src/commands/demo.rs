@@ -1,6 +1,7 @@
 //! `mantissa demo`: a realistic week of AWS logs with planted attacks,
 //! ingested, with a detection-style query run on it and queries to try.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DurationRound, TimeDelta};
@@ -57,13 +58,25 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         format_instant(end),
         raw_dir.display(),
     ));
+    let source = match &args.raw_url {
+        Some(url) => {
+            let uploaded = upload(app, &raw_dir, url)?;
+            say(format!(
+                "  uploaded {} files ({:.1} MB) to {url}",
+                uploaded.0,
+                uploaded.1 as f64 / 1_048_576.0
+            ));
+            PathBuf::from(url)
+        }
+        None => raw_dir.clone(),
+    };
     if args.no_ingest {
         return Ok(ExitCode::SUCCESS);
     }
 
     let bar = Bar::bytes(app.quiet, "ingesting");
     let report = app.compose.ingestor()?.run(
-        std::slice::from_ref(&raw_dir),
+        std::slice::from_ref(&source),
         &IngestOptions::default(),
         &bar,
     );
@@ -102,6 +115,8 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             .to_string());
     }
 
+    questions(app, end)?;
+
     detections(
         app,
         &summary.stories,
@@ -131,7 +146,119 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         "  {exe}{dd} sql \"SELECT srcaddr, count(DISTINCT dstport) AS ports, count(*) AS flows FROM vpc_flow WHERE action = 'REJECT' GROUP BY srcaddr ORDER BY ports DESC LIMIT 5\""
     ));
     say(format!("  {exe}{dd} schema cloudtrail"));
+    say(format!(
+        "  {exe}{dd} --now {} ask --session {DEMO_SESSION} \"only the successful ones\"   # goes on with the demo's conversation",
+        format_instant(end)
+    ));
     Ok(super::ingest::exit_code(&report))
+}
+
+/// Copies every file under `dir` to the storage at `url`, keeping the
+/// relative keys (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/…`).
+/// Returns the files and bytes uploaded.
+fn upload(app: &App, dir: &Path, url: &str) -> anyhow::Result<(u64, u64)> {
+    let storage = mantissa_core::storage::Storage::from_url(url)
+        .map_err(|e| anyhow::anyhow!("--raw-url {url}: {e}"))?;
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            match path.is_dir() {
+                true => stack.push(path),
+                false => files.push(path),
+            }
+        }
+    }
+    files.sort();
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = Bar::bytes(app.quiet, "uploading");
+    bar.set_length(total);
+    let rt = app.runtime()?;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    rt.block_on(async {
+        // A few requests in flight: S3 takes many small PUTs best in parallel.
+        let mut pending = tokio::task::JoinSet::new();
+        for file in &files {
+            if pending.len() >= 8
+                && let Some(r) = pending.join_next().await
+            {
+                bar.set_position(done.fetch_add(r??, std::sync::atomic::Ordering::Relaxed));
+            }
+            let rel = file
+                .strip_prefix(dir)
+                .unwrap_or(file)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = std::fs::read(file)?;
+            let storage = storage.clone();
+            pending.spawn(async move {
+                let n = bytes.len() as u64;
+                storage
+                    .put(&rel, bytes)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot upload {rel}: {e}"))?;
+                anyhow::Ok(n)
+            });
+        }
+        while let Some(r) = pending.join_next().await {
+            done.fetch_add(r??, std::sync::atomic::Ordering::Relaxed);
+        }
+        anyhow::Ok(())
+    })?;
+    bar.finish();
+    Ok((files.len() as u64, total))
+}
+
+/// Questions in plain English, as a conversation (a follow-up refines the
+/// first answer), through the same service as `ask` and the chat bots.
+fn questions(app: &App, end: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    if app.quiet {
+        return Ok(());
+    }
+    let asker = super::ask::Asker::new(app, crate::cli::TranslatorChoice::Builtin)?;
+    // A new demo starts a new conversation.
+    asker.forget(DEMO_SESSION)?;
+    println!(
+        "\nAsking in plain English as of {} (a conversation: the follow-up refines the first answer):",
+        format_instant(end)
+    );
+    for q in DEMO_QUESTIONS {
+        println!("\n> {q}");
+        let answer = asker.ask(q, Some(DEMO_SESSION))?;
+        print!(
+            "{}",
+            super::ask::render_text(&answer, output::terminal_width())
+        );
+    }
+    Ok(())
+}
+
+/// The demo's conversation.
+const DEMO_QUESTIONS: &[&str] = &[
+    "failed console logins by source IP in the last 7 days",
+    "by user instead",
+];
+
+/// The demo conversation's session, kept so the user can go on with it.
+const DEMO_SESSION: &str = "demo";
+
+/// Where the rules came from, for the heading.
+fn rule_origin(app: &App) -> String {
+    let d = &app.config().detector;
+    let mut from: Vec<String> = Vec::new();
+    if d.builtin_rules {
+        from.push("the built-in pack".into());
+    }
+    from.extend(d.rules_dirs.iter().map(|p| p.display().to_string()));
+    match from.is_empty() {
+        true => "no rule sources".into(),
+        false => from.join(" + "),
+    }
 }
 
 /// Built-in rules that must raise on each planted story.
@@ -171,7 +298,8 @@ fn detections(
     let rules = rt.block_on(detector.enabled(&loaded.rules))?;
     if !app.quiet {
         println!(
-            "\nDetection: the built-in pack ({} rules) as of the end of the window, and each planted\nstory's rules on their 5-minute schedule for the two hours after it starts (the full week: `mantissa detect --from {} --to {}`):",
+            "\nDetection: {} ({} rules) as of the end of the window, and each planted\nstory's rules on their 5-minute schedule for the two hours after it starts (the full week: `mantissa detect --from {} --to {}`):",
+            rule_origin(app),
             rules.len(),
             format_instant(from),
             format_instant(to)
@@ -197,6 +325,10 @@ fn detections(
     }
     let now = rt.block_on(detector.cycle(&rules, to))?;
     report.runs.extend(now.runs);
+    // With destinations configured, the demo's alerts go out like any others.
+    if let Some(router) = app.router(detector.alerts().clone())? {
+        super::detect::route(app, &rt, &router, detector.alerts(), &report.alerts())?;
+    }
     if app.quiet {
         return Ok(());
     }

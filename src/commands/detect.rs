@@ -84,7 +84,7 @@ const DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Sends new and updated alerts to their destinations and waits up to
 /// [`DRAIN`] for the deliveries.
-fn route(
+pub(crate) fn route(
     app: &App,
     rt: &tokio::runtime::Runtime,
     router: &mantissa_router::Router,

@@ -17,6 +17,9 @@ pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
             Some(l) => l.clone(),
             None => app.compose.tables()?.url(),
         };
+        if args.apply {
+            return apply_glue(app, catalog.tables(), &location);
+        }
         let tables: Vec<_> = catalog
             .tables()
             .iter()
@@ -90,4 +93,50 @@ pub(crate) fn run(app: &App, args: &TablesArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "aws")]
+fn apply_glue(
+    app: &App,
+    tables: &[std::sync::Arc<mantissa_core::catalog::TableDef>],
+    location: &str,
+) -> anyhow::Result<ExitCode> {
+    use mantissa_core::catalog::glue_catalog::GlueCatalog;
+    let database = &app.config().engine.athena.database;
+    let rt = app.runtime()?;
+    let applied = rt.block_on(async {
+        GlueCatalog::from_env(database)
+            .await
+            .apply(tables, location)
+            .await
+    })?;
+    if !app.quiet {
+        if applied.database_created {
+            println!("created Glue database {database}");
+        }
+        for t in &applied.created {
+            println!(
+                "created table {database}.{t} ({}/{t}/)",
+                location.trim_end_matches('/')
+            );
+        }
+        for t in &applied.updated {
+            println!(
+                "updated table {database}.{t} ({}/{t}/)",
+                location.trim_end_matches('/')
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "aws"))]
+fn apply_glue(
+    _: &App,
+    _: &[std::sync::Arc<mantissa_core::catalog::TableDef>],
+    _: &str,
+) -> anyhow::Result<ExitCode> {
+    anyhow::bail!(
+        "--apply talks to AWS Glue, which this build leaves out: rebuild with `cargo build --release --features aws`, or drop --apply to print the definitions"
+    )
 }

@@ -7,12 +7,20 @@
 //!
 //! [`table_input`] is Glue's `TableInput` (the body of `CreateTable` /
 //! `UpdateTable`, and what Terraform's `aws_glue_catalog_table` is made
-//! from); `mantissa tables --glue` prints them.
+//! from); `mantissa tables --glue` prints them. [`table_def`] reads one
+//! back (what an Athena-protocol server does with a Glue table), and
+//! [`arrow_type`] is [`hive_type`]'s inverse on the types the catalog uses.
+
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::{PARTITION_COLUMN, TableDef};
-use crate::arrow::datatypes::DataType;
+use super::{PARTITION_COLUMN, SourceKind, TableDef, timestamp_type};
+use crate::arrow::datatypes::{DataType, Field, Fields, Schema};
+
+/// The table parameter naming the event-time column (Glue keeps any
+/// parameter; Athena ignores this one).
+pub const TIME_COLUMN_PARAMETER: &str = "mantissa.time_column";
 
 /// The first day partition projection enumerates.
 pub const PROJECTION_START: &str = "2015-01-01";
@@ -85,6 +93,7 @@ pub fn table_input(table: &TableDef, location: &str) -> Value {
             format!("projection.{PARTITION_COLUMN}.interval"): "1",
             format!("projection.{PARTITION_COLUMN}.interval.unit"): "DAYS",
             "storage.location.template": format!("{base}/{PARTITION_COLUMN}=${{{PARTITION_COLUMN}}}/"),
+            TIME_COLUMN_PARAMETER: table.time_column,
         },
         "PartitionKeys": [{"Name": PARTITION_COLUMN, "Type": "string"}],
         "StorageDescriptor": {
@@ -97,6 +106,185 @@ pub fn table_input(table: &TableDef, location: &str) -> Value {
                 "Parameters": {"serialization.format": "1"},
             },
         },
+    })
+}
+
+/// A Glue type that is not one the catalog writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unsupported Glue column type `{ty}` at `{at}`: expected string, bigint, int, double, boolean, timestamp, date, array<…>, struct<…> or map<…>"
+)]
+pub struct HiveTypeError {
+    /// The type text.
+    pub ty: String,
+    /// Where in it parsing stopped.
+    pub at: String,
+}
+
+/// The Arrow type of a Glue/Hive type, as the catalog declares it (every
+/// field nullable, list items named `item`, timestamps UTC microseconds).
+pub fn arrow_type(hive: &str) -> Result<DataType, HiveTypeError> {
+    let mut p = HiveParser { s: hive, pos: 0 };
+    let t = p.parse()?;
+    match p.rest().is_empty() {
+        true => Ok(t),
+        false => Err(p.error()),
+    }
+}
+
+struct HiveParser<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl HiveParser<'_> {
+    fn rest(&self) -> &str {
+        self.s[self.pos..].trim_start()
+    }
+
+    fn error(&self) -> HiveTypeError {
+        HiveTypeError {
+            ty: self.s.into(),
+            at: self.rest().into(),
+        }
+    }
+
+    fn eat(&mut self, c: char) -> Result<(), HiveTypeError> {
+        self.pos = self.s.len() - self.rest().len();
+        match self.s[self.pos..].starts_with(c) {
+            true => {
+                self.pos += c.len_utf8();
+                Ok(())
+            }
+            false => Err(self.error()),
+        }
+    }
+
+    fn word(&mut self) -> String {
+        self.pos = self.s.len() - self.rest().len();
+        let len = self.s[self.pos..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(self.s.len() - self.pos);
+        let w = &self.s[self.pos..self.pos + len];
+        self.pos += len;
+        w.to_ascii_lowercase()
+    }
+
+    fn parse(&mut self) -> Result<DataType, HiveTypeError> {
+        self.pos = self.s.len() - self.rest().len();
+        let start = self.pos;
+        let word = self.word();
+        Ok(match word.as_str() {
+            "string" | "varchar" | "char" => {
+                if self.rest().starts_with('(') {
+                    self.eat('(')?;
+                    self.word();
+                    self.eat(')')?;
+                }
+                DataType::Utf8
+            }
+            "bigint" => DataType::Int64,
+            "int" | "integer" => DataType::Int32,
+            "smallint" => DataType::Int16,
+            "tinyint" => DataType::Int8,
+            "double" => DataType::Float64,
+            "float" => DataType::Float32,
+            "boolean" => DataType::Boolean,
+            "timestamp" => timestamp_type(),
+            "date" => DataType::Date32,
+            "binary" => DataType::Binary,
+            "array" => {
+                self.eat('<')?;
+                let item = self.parse()?;
+                self.eat('>')?;
+                DataType::List(Arc::new(Field::new("item", item, true)))
+            }
+            "map" => {
+                self.eat('<')?;
+                let key = self.parse()?;
+                self.eat(',')?;
+                let value = self.parse()?;
+                self.eat('>')?;
+                let entries = Fields::from(vec![
+                    Field::new("key", key, false),
+                    Field::new("value", value, true),
+                ]);
+                DataType::Map(
+                    Arc::new(Field::new("entries", DataType::Struct(entries), false)),
+                    false,
+                )
+            }
+            "struct" => {
+                self.eat('<')?;
+                let mut fields = Vec::new();
+                loop {
+                    let name = self.word();
+                    if name.is_empty() {
+                        return Err(self.error());
+                    }
+                    self.eat(':')?;
+                    fields.push(Field::new(name, self.parse()?, true));
+                    if self.rest().starts_with(',') {
+                        self.eat(',')?;
+                    } else {
+                        break;
+                    }
+                }
+                self.eat('>')?;
+                DataType::Struct(Fields::from(fields))
+            }
+            _ => {
+                self.pos = start;
+                return Err(self.error());
+            }
+        })
+    }
+}
+
+/// A Glue table's definition as the catalog's [`TableDef`]: `columns` are
+/// (name, Glue type, comment), `time_column` the
+/// [`TIME_COLUMN_PARAMETER`] (else the first timestamp column).
+pub fn table_def(
+    name: &str,
+    description: &str,
+    columns: &[(String, String, Option<String>)],
+    time_column: Option<&str>,
+) -> Result<TableDef, HiveTypeError> {
+    let mut fields = Vec::with_capacity(columns.len());
+    let mut docs = Vec::new();
+    for (column, ty, comment) in columns {
+        if column == PARTITION_COLUMN {
+            continue;
+        }
+        fields.push(Field::new(column, arrow_type(ty)?, true));
+        if let Some(c) = comment {
+            docs.push((column.clone(), c.clone()));
+        }
+    }
+    let time_column = time_column
+        .map(str::to_string)
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|f| matches!(f.data_type(), DataType::Timestamp(..)))
+                .map(|f| f.name().clone())
+        })
+        .unwrap_or_default();
+    let builtin = super::Catalog::builtin();
+    let kind = match builtin.get(name) {
+        Some(t) => t.kind.clone(),
+        None => SourceKind::Custom {
+            pattern: String::new(),
+            timestamp_field: time_column.clone(),
+        },
+    };
+    Ok(TableDef {
+        name: name.into(),
+        description: description.into(),
+        kind,
+        time_column,
+        schema: Arc::new(Schema::new(fields)),
+        docs,
     })
 }
 
@@ -147,5 +335,63 @@ mod tests {
             "{}",
             ty("resources")
         );
+    }
+
+    /// What Glue stores reads back as the catalog's own schema, so a server
+    /// reading Glue sees the same tables the embedded engine does.
+    #[test]
+    fn every_builtin_table_reads_back_from_its_glue_definition() {
+        for table in Catalog::builtin().tables() {
+            let t = table_input(table, "s3://mantissa-tables/");
+            let columns: Vec<(String, String, Option<String>)> = t["StorageDescriptor"]["Columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["Name"].as_str().unwrap().into(),
+                        c["Type"].as_str().unwrap().into(),
+                        c["Comment"].as_str().map(Into::into),
+                    )
+                })
+                .collect();
+            let back = table_def(
+                &table.name,
+                &table.description,
+                &columns,
+                t["Parameters"][TIME_COLUMN_PARAMETER].as_str(),
+            )
+            .unwrap();
+            assert_eq!(back.schema, table.schema, "{}", table.name);
+            assert_eq!(back.time_column, table.time_column);
+            assert_eq!(back.kind, table.kind);
+        }
+    }
+
+    #[test]
+    fn glue_types_parse_or_name_what_they_could_not() {
+        assert_eq!(
+            arrow_type("map<string,array<bigint>>").unwrap(),
+            DataType::Map(
+                Arc::new(Field::new(
+                    "entries",
+                    DataType::Struct(Fields::from(vec![
+                        Field::new("key", DataType::Utf8, false),
+                        Field::new(
+                            "value",
+                            DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+                            true
+                        ),
+                    ])),
+                    false
+                )),
+                false
+            )
+        );
+        assert_eq!(arrow_type("varchar(64)").unwrap(), DataType::Utf8);
+        let e = arrow_type("struct<a:string,b:uniontype<int>>").unwrap_err();
+        assert_eq!(e.at, "uniontype<int>>");
+        assert!(arrow_type("array<string").is_err());
+        assert!(arrow_type("string extra").is_err());
     }
 }

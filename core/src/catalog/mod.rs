@@ -8,6 +8,8 @@
 mod cloudtrail;
 mod custom;
 pub mod glue;
+#[cfg(feature = "glue")]
+pub mod glue_catalog;
 mod guardduty;
 mod vpc_flow;
 
@@ -219,6 +221,13 @@ impl Catalog {
             tables.push(Arc::new(custom::table(source, schema)));
         }
         Self { tables }
+    }
+
+    /// A catalog of exactly `tables` (read from elsewhere, e.g. Glue).
+    pub fn from_tables(tables: Vec<TableDef>) -> Self {
+        Self {
+            tables: tables.into_iter().map(Arc::new).collect(),
+        }
     }
 
     /// The built-in tables only.

@@ -374,7 +374,9 @@ impl ObjectStore for S3Store {
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
         let bucket = self.bucket.clone();
         let cell = self.client.clone();
-        let prefix = prefix.map(|p| format!("{}/", p.as_ref()));
+        let prefix = prefix
+            .filter(|p| !p.as_ref().is_empty())
+            .map(|p| format!("{}/", p.as_ref()));
         // (continuation token, finished)
         futures::stream::unfold((None::<String>, false), move |(token, done)| {
             let (bucket, cell, prefix) = (bucket.clone(), cell.clone(), prefix.clone());
@@ -412,7 +414,9 @@ impl ObjectStore for S3Store {
     }
 
     async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
-        let prefix = prefix.map(|p| format!("{}/", p.as_ref()));
+        let prefix = prefix
+            .filter(|p| !p.as_ref().is_empty())
+            .map(|p| format!("{}/", p.as_ref()));
         let client = self.client().await;
         let mut result = ListResult {
             common_prefixes: Vec::new(),

@@ -126,13 +126,19 @@ async fn raw_cloudtrail_in_its_native_layout_is_ingested_once_into_s3_tables() {
     let lake = Lake::new();
     let manifest =
         Arc::new(SqliteManifestStore::open(&lake.dir.path().join("state/ingest.db")).unwrap());
+    // The whole bucket first (`mantissa ingest s3://<trail-bucket>/`), then
+    // one account's prefix: the same files, ingested once.
+    let bucket_root = [Source::Objects {
+        storage: raw.clone(),
+        prefix: String::new(),
+    }];
     let sources = [Source::Objects {
         storage: raw.clone(),
         prefix: "AWSLogs/111122223333/CloudTrail".into(),
     }];
     let (config, t, m) = (lake.config.clone(), tables.clone(), manifest.clone());
     let first = {
-        let sources = sources.clone();
+        let sources = bucket_root;
         tokio::task::spawn_blocking(move || {
             Ingestor::new(&config, t, m)
                 .ingest(&sources, &IngestOptions::default(), &NoProgress)
