@@ -100,6 +100,8 @@ pub struct Composition {
     /// One DynamoDB client for every store, made on first use.
     #[cfg(feature = "aws")]
     dynamo: Arc<std::sync::OnceLock<Arc<Dynamo>>>,
+    /// The outcome of checking a remote `[storage] url`, once per process.
+    tables_checked: Arc<std::sync::OnceLock<Result<(), String>>>,
 }
 
 mod builtin {
@@ -116,6 +118,7 @@ impl Composition {
             data,
             #[cfg(feature = "aws")]
             dynamo: Arc::default(),
+            tables_checked: Arc::default(),
         }
     }
 
@@ -226,11 +229,31 @@ impl Composition {
     }
 
     /// Where the tables live: `[storage] url`, `<data_dir>/tables` by default.
+    /// A remote location is checked once, on first use (the bucket exists
+    /// and can be read), so a typo is one clear error, not a failure per query.
     pub fn tables(&self) -> Result<Storage, ComposeError> {
-        match &self.config.storage.url {
-            Some(url) => Storage::from_url(url).map_err(ComposeError::Storage),
-            None => Ok(self.data.tables_storage()),
+        let Some(url) = &self.config.storage.url else {
+            return Ok(self.data.tables_storage());
+        };
+        let storage = Storage::from_url(url).map_err(ComposeError::Storage)?;
+        if storage.local_dir().is_none() {
+            let checked =
+                self.tables_checked.get_or_init(
+                    || match mantissa_core::blocking::block_on_isolated(storage.verify()) {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(StorageError::Location { why, .. })) => Err(why),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(format!("cannot be checked: {e}")),
+                    },
+                );
+            if let Err(why) = checked {
+                return Err(ComposeError::Storage(StorageError::Location {
+                    url: url.clone(),
+                    why: why.clone(),
+                }));
+            }
         }
+        Ok(storage)
     }
 
     /// What has been ingested (content hashes), so nothing is read twice.

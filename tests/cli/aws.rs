@@ -926,3 +926,50 @@ destinations = ["mail"]
     );
     drop(rt);
 }
+
+/// Misconfiguration stops the command at once with the setting and the
+/// fix, never a hang or an error per query.
+#[test]
+fn a_missing_bucket_or_region_is_a_clear_start_up_error() {
+    let moto = Moto::start();
+    let r = Run::new();
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[storage]\nurl = \"s3://no-such-tables-bucket/lake\"\n",
+    )
+    .unwrap();
+    for args in [&["tables"][..], &["sql", "SELECT count(*) FROM cloudtrail"]] {
+        let out = mantissa(&r, &moto, args);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            err.contains("s3://no-such-tables-bucket/lake")
+                && err.contains("does not exist: create the bucket `no-such-tables-bucket`"),
+            "{args:?}: {err}"
+        );
+    }
+    // No region anywhere: the AWS SDK cannot pick an endpoint.
+    create_buckets(&moto, &["region-tables"]);
+    std::fs::write(
+        r.dir.path().join("mantissa.toml"),
+        "[storage]\nurl = \"s3://region-tables/\"\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mantissa"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("AWS_")) {
+        cmd.env_remove(k);
+    }
+    let out = cmd
+        .current_dir(r.dir.path())
+        .envs(moto.env().into_iter().filter(|(k, _)| *k != "AWS_REGION"))
+        .args(["tables"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        !out.status.success()
+            && err.contains("s3://region-tables/")
+            && err.contains("no AWS region is configured: set AWS_REGION"),
+        "{err}"
+    );
+}

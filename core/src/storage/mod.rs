@@ -169,6 +169,32 @@ impl Storage {
         })
     }
 
+    /// Start-up check that the location can be listed (one `LIST` of the
+    /// prefix): for S3, the bucket exists and the credentials may read it.
+    /// A local directory that does not exist yet is fine (it is created on
+    /// first write).
+    pub async fn verify(&self) -> Result<(), StorageError> {
+        if self.local.is_some() {
+            return Ok(());
+        }
+        let prefix = Key::from(self.prefix.as_str());
+        let why = match self.store.list_with_delimiter(Some(&prefix)).await {
+            Ok(_) => return Ok(()),
+            Err(object_store::Error::NotFound { .. }) => format!(
+                "does not exist: create the bucket `{}` (Terraform does in a deployment) or fix the URL",
+                self.root.host_str().unwrap_or_default()
+            ),
+            Err(object_store::Error::PermissionDenied { source, .. }) => format!(
+                "cannot be read with these credentials ({source}): allow s3:ListBucket on it, or use other credentials (AWS_PROFILE)"
+            ),
+            Err(e) => format!("cannot be reached: {e}"),
+        };
+        Err(StorageError::Location {
+            url: self.url(),
+            why,
+        })
+    }
+
     /// The location as a URL (`file:///var/lib/mantissa/tables`).
     pub fn url(&self) -> String {
         format!("{}{}", self.root, self.prefix)

@@ -418,6 +418,16 @@ impl ObjectStore for S3Store {
             .filter(|p| !p.as_ref().is_empty())
             .map(|p| format!("{}/", p.as_ref()));
         let client = self.client().await;
+        if client.config().region().is_none() {
+            // Without a region the SDK cannot pick an endpoint; say so
+            // rather than "cannot reach S3".
+            return Err(object_store::Error::Generic {
+                store: STORE,
+                source: Box::new(Failure(
+                    "no AWS region is configured: set AWS_REGION (or a profile's region)".into(),
+                )),
+            });
+        }
         let mut result = ListResult {
             common_prefixes: Vec::new(),
             objects: Vec::new(),
