@@ -50,7 +50,7 @@ const START_ATTEMPTS: u32 = 6;
 pub struct AthenaEngine {
     client: OnceCell<Client>,
     /// The workgroup check, made once before the first query.
-    verified: OnceCell<()>,
+    verified: OnceCell<u64>,
     config: AthenaConfig,
     timeout: Duration,
 }
@@ -97,8 +97,16 @@ impl AthenaEngine {
     }
 
     /// Start-up check: the workgroup exists, enforces its configuration and
-    /// caps the bytes one query may scan. Returns the cutoff in bytes.
+    /// caps the bytes one query may scan. Returns the cutoff in bytes. Made
+    /// once per engine (the first query makes it if nothing did before).
     pub async fn verify(&self) -> Result<u64, EngineError> {
+        self.verified
+            .get_or_try_init(|| self.check_workgroup())
+            .await
+            .copied()
+    }
+
+    async fn check_workgroup(&self) -> Result<u64, EngineError> {
         let name = &self.config.workgroup;
         let client = self.client().await;
         if client.config().region().is_none() {
@@ -327,9 +335,7 @@ impl QueryEngine for AthenaEngine {
         let started = Instant::now();
         let deadline = started + self.timeout;
         // A misconfigured workgroup is refused before anything is scanned.
-        self.verified
-            .get_or_try_init(|| async { self.verify().await.map(|_| ()) })
-            .await?;
+        self.verify().await?;
         let text = sql.pinned(Pin {
             now: time.now,
             after: time.since,

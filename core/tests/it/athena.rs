@@ -216,3 +216,157 @@ async fn reuse_throttling_cutoff_timeout_and_workgroup_checks() {
         assert!(e.contains(expect), "{name}: {e}");
     }
 }
+
+/// moto's Athena (an implementation of the wire protocol that is not ours)
+/// runs no SQL but returns queued result sets: the client's reading of
+/// the workgroup, the header row, types from `ColumnInfo` and NULL versus
+/// the empty string are checked against it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_athena_client_reads_moto_athenas_typed_results() {
+    use aws_sdk_athena::types::{ResultConfiguration, WorkGroupConfiguration};
+    use mantissa_core::engine::result::to_text;
+    use mantissa_testkit::moto::{self, Moto};
+
+    let moto = Moto::start();
+    let athena = aws_sdk_athena::Client::from_conf(
+        aws_sdk_athena::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&moto.url)
+            .region(Region::new(moto::AWS_REGION))
+            .credentials_provider(Credentials::new(
+                moto::AWS_ACCESS_KEY_ID,
+                moto::AWS_SECRET_ACCESS_KEY,
+                None,
+                None,
+                "test",
+            ))
+            .build(),
+    );
+    athena
+        .create_work_group()
+        .name("moto-wg")
+        .configuration(
+            WorkGroupConfiguration::builder()
+                .enforce_work_group_configuration(true)
+                .bytes_scanned_cutoff_per_query(10_000_000)
+                .result_configuration(
+                    ResultConfiguration::builder()
+                        .output_location("s3://results/")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let column =
+        |name: &str, ty: &str| serde_json::json!({"Name": name, "Label": name, "Type": ty});
+    let cell = |v: Option<&str>| match v {
+        Some(v) => serde_json::json!({"VarCharValue": v}),
+        None => serde_json::json!({}),
+    };
+    let row = |values: [Option<&str>; 5]| serde_json::json!({"Data": values.map(cell)});
+    let queued = serde_json::json!({
+        "account_id": "123456789012",
+        "region": moto::AWS_REGION,
+        "results": [{
+            "column_info": [
+                column("eventname", "varchar"),
+                column("n", "bigint"),
+                column("ratio", "double"),
+                column("failed", "boolean"),
+                column("first_seen", "timestamp"),
+            ],
+            "rows": [
+                row([Some("eventname"), Some("n"), Some("ratio"), Some("failed"), Some("first_seen")]),
+                row([Some("ConsoleLogin"), Some("7"), Some("0.5"), Some("true"), Some("2026-12-01 10:00:00.000")]),
+                row([Some(""), None, None, None, None]),
+            ],
+        }],
+    });
+    let status = reqwest::Client::new()
+        .post(format!("{}/moto-api/static/athena/query-results", moto.url))
+        .json(&queued)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 201);
+
+    let mut config = engine_config();
+    config.athena.workgroup = "moto-wg".into();
+    let engine = AthenaEngine::with_client(athena, &config);
+    assert_eq!(engine.verify().await.unwrap(), 10_000_000);
+    let sql = guard()
+        .check("SELECT eventname, count(*) AS n FROM cloudtrail GROUP BY eventname")
+        .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 0).unwrap();
+    let result = engine.execute(&sql, QueryTime::live(now)).await.unwrap();
+    assert_eq!(result.row_count, 2, "the header row is not data");
+    let batch = &result.batches[0];
+    let types: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.data_type().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "Utf8",
+            "Int64",
+            "Float64",
+            "Boolean",
+            "Timestamp(µs, \"UTC\")"
+        ],
+        "{types:?}"
+    );
+    let text = |c: usize, r: usize| to_text(batch.column(c).as_ref(), r);
+    assert_eq!(
+        (text(0, 0), text(1, 0), text(2, 0), text(3, 0)),
+        (
+            "ConsoleLogin".into(),
+            "7".into(),
+            "0.5".into(),
+            "true".into()
+        )
+    );
+    assert!(text(4, 0).starts_with("2026-12-01"), "{}", text(4, 0));
+    // '' stays a value; a missing VarCharValue is NULL.
+    assert!(batch.column(0).is_valid(1) && text(0, 1).is_empty());
+    assert!((1..5).all(|c| batch.column(c).is_null(1)));
+}
+
+/// Athena requests per question with the default polling (200 ms growing
+/// by half to 2 s) against a query that waits 300 ms in QUEUED and runs
+/// 1.5 s, about what a small question takes on Athena: printed for the
+/// record, bounded so a change that multiplies them fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn athena_requests_per_question_with_default_polling() {
+    let s = setup(Duration::from_millis(300), Duration::from_millis(1500)).await;
+    let engine = AthenaEngine::with_client(client(s.fake.url()), &EngineConfig::default());
+    engine.verify().await.unwrap();
+    let before = s.fake.calls().len();
+    let sql = guard()
+        .check("SELECT eventname, count(*) AS n FROM cloudtrail WHERE eventtime >= current_timestamp - INTERVAL '1' DAY GROUP BY eventname")
+        .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 0).unwrap();
+    engine.execute(&sql, QueryTime::live(now)).await.unwrap();
+    let calls: Vec<String> = s.fake.calls()[before..].to_vec();
+    let count = |op: &str| calls.iter().filter(|c| *c == op).count();
+    eprintln!(
+        "Athena requests for one question: {} (StartQueryExecution {}, GetQueryExecution {}, GetQueryResults {}), after one GetWorkGroup per process",
+        calls.len(),
+        count("StartQueryExecution"),
+        count("GetQueryExecution"),
+        count("GetQueryResults")
+    );
+    assert_eq!(
+        count("GetWorkGroup"),
+        0,
+        "checked once, at verify: {calls:?}"
+    );
+    assert_eq!(count("StartQueryExecution"), 1);
+    assert_eq!(count("GetQueryResults"), 1);
+    assert!(count("GetQueryExecution") <= 7, "{calls:?}");
+}
