@@ -19,6 +19,8 @@ use crate::cli::Global;
 pub(crate) struct App {
     pub(crate) quiet: bool,
     pub(crate) compose: Composition,
+    /// `--config`, as given (for commands the output suggests).
+    pub(crate) config_file: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -41,6 +43,7 @@ impl App {
         Ok(Self {
             quiet: g.quiet,
             compose: Composition::new(config, clock),
+            config_file: g.config.clone(),
         })
     }
 

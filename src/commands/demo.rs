@@ -126,11 +126,13 @@ pub(crate) fn run(app: &App, args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
     // The way the user started us (target/release/mantissa after `cargo run`).
     let exe = std::env::args().next().unwrap_or_else(|| "mantissa".into());
-    let dd = if app.config().data_dir == mantissa_core::config::Config::default().data_dir {
-        String::new()
-    } else {
-        format!(" --data-dir {}", app.config().data_dir.display())
+    let mut dd = match &app.config_file {
+        Some(f) => format!(" --config {}", f.display()),
+        None => String::new(),
     };
+    if app.config().data_dir != mantissa_core::config::Config::default().data_dir {
+        dd.push_str(&format!(" --data-dir {}", app.config().data_dir.display()));
+    }
     say("\nTry:".into());
     say(format!("  {exe}{dd} tables"));
     say(format!(
