@@ -109,6 +109,77 @@ pub fn table_input(table: &TableDef, location: &str) -> Value {
     })
 }
 
+/// The catalog's tables as Terraform JSON (`aws_glue_catalog_table`, one
+/// per table, in the module's database with files under
+/// `s3://${var.tables_bucket}/<table>/`): the checked-in
+/// `terraform/modules/catalog/tables.tf.json`, so the deployed tables and
+/// the catalog cannot drift (a test compares them).
+pub fn terraform(tables: &[std::sync::Arc<TableDef>]) -> Value {
+    let mut resources = serde_json::Map::new();
+    for table in tables {
+        let input = table_input(table, "s3://${var.tables_bucket}");
+        let sd = &input["StorageDescriptor"];
+        let columns: Vec<Value> = sd["Columns"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let mut col = json!({"name": c["Name"], "type": c["Type"]});
+                if let Some(comment) = c["Comment"].as_str() {
+                    // Terraform would read `${` as an interpolation.
+                    col["comment"] = json!(comment.replace("${", "$${"));
+                }
+                col
+            })
+            .collect();
+        let parameters: serde_json::Map<String, Value> = input["Parameters"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                let v = v.as_str().unwrap_or_default();
+                // `${dt}` is Athena's projection placeholder, not Terraform's.
+                let v = v.replace(
+                    &format!("${{{PARTITION_COLUMN}}}"),
+                    &format!("$${{{PARTITION_COLUMN}}}"),
+                );
+                (k.clone(), json!(v))
+            })
+            .collect();
+        resources.insert(
+            table.name.clone(),
+            json!({
+                "name": table.name,
+                "database_name": "${aws_glue_catalog_database.logs.name}",
+                "description": table.description,
+                "table_type": "EXTERNAL_TABLE",
+                "parameters": parameters,
+                "partition_keys": [{"name": PARTITION_COLUMN, "type": "string"}],
+                "storage_descriptor": {
+                    "location": sd["Location"],
+                    "input_format": sd["InputFormat"],
+                    "output_format": sd["OutputFormat"],
+                    "ser_de_info": {
+                        "serialization_library": sd["SerdeInfo"]["SerializationLibrary"],
+                        "parameters": sd["SerdeInfo"]["Parameters"],
+                    },
+                    "columns": columns,
+                },
+            }),
+        );
+    }
+    json!({
+        "//": "Generated from the catalog (core/src/catalog) by the test `terraform_files_match_the_catalog_and_store_design`; do not edit: MANTISSA_UPDATE_TERRAFORM=1 cargo test -p mantissa-core --all-features --test it terraform",
+        "output": {
+            "table_arns": {
+                "description": "Every log table's ARN (for IAM).",
+                "value": tables.iter().map(|t| format!("${{aws_glue_catalog_table.{}.arn}}", t.name)).collect::<Vec<_>>(),
+            },
+        },
+        "resource": {"aws_glue_catalog_table": resources},
+    })
+}
+
 /// A Glue type that is not one the catalog writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(

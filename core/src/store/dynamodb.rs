@@ -77,6 +77,79 @@ pub struct TableDesign {
     pub gsis: &'static [Gsi],
 }
 
+impl TableDesign {
+    /// Every key attribute once, the table's and its indexes' together.
+    pub fn key_attributes(&self) -> Vec<Key> {
+        let mut keys: Vec<Key> = vec![self.key];
+        keys.extend(self.sort);
+        for g in self.gsis {
+            keys.push(g.key);
+            keys.extend(g.sort);
+        }
+        let mut seen = std::collections::HashSet::new();
+        keys.retain(|(n, _)| seen.insert(*n));
+        keys
+    }
+}
+
+/// [`TABLES`] as Terraform JSON (`aws_dynamodb_table`, named
+/// `${var.name}-<table>`: on-demand, TTL where items expire, point-in-time
+/// recovery, SSE with `${var.kms_key_arn}`): the checked-in
+/// `terraform/modules/state/tables.tf.json` (a test compares them).
+pub fn terraform() -> serde_json::Value {
+    use serde_json::json;
+    let ty = |k: KeyType| match k {
+        KeyType::S => "S",
+        KeyType::N => "N",
+    };
+    let mut resources = serde_json::Map::new();
+    for t in TABLES {
+        let mut table = json!({
+            "name": format!("${{var.name}}-{}", t.name),
+            "billing_mode": "PAY_PER_REQUEST",
+            "hash_key": t.key.0,
+            "attribute": t.key_attributes().iter().map(|(n, k)| json!({"name": n, "type": ty(*k)})).collect::<Vec<_>>(),
+            "point_in_time_recovery": {"enabled": true},
+            "server_side_encryption": {"enabled": true, "kms_key_arn": "${var.kms_key_arn}"},
+            "deletion_protection_enabled": "${var.deletion_protection}",
+        });
+        if let Some((sort, _)) = t.sort {
+            table["range_key"] = json!(sort);
+        }
+        if let Some(ttl) = t.ttl {
+            table["ttl"] = json!({"attribute_name": ttl, "enabled": true});
+        }
+        if !t.gsis.is_empty() {
+            table["global_secondary_index"] = t
+                .gsis
+                .iter()
+                .map(|g| {
+                    let mut index =
+                        json!({"name": g.name, "hash_key": g.key.0, "projection_type": "ALL"});
+                    if let Some((sort, _)) = g.sort {
+                        index["range_key"] = json!(sort);
+                    }
+                    index
+                })
+                .collect();
+        }
+        resources.insert(t.name.to_string(), table);
+    }
+    json!({
+        "//": "Generated from TABLES (core/src/store/dynamodb.rs) by the test `terraform_files_match_the_catalog_and_store_design`; do not edit: MANTISSA_UPDATE_TERRAFORM=1 cargo test -p mantissa-core --all-features --test it terraform",
+        "resource": {"aws_dynamodb_table": resources},
+        "output": {
+            "table_arns": {
+                "description": "Every table's ARN and its indexes' (for IAM).",
+                "value": TABLES.iter().flat_map(|t| [
+                    format!("${{aws_dynamodb_table.{}.arn}}", t.name),
+                    format!("${{aws_dynamodb_table.{}.arn}}/index/*", t.name),
+                ]).collect::<Vec<_>>(),
+            },
+        },
+    })
+}
+
 /// Every table the DynamoDB stores use.
 pub const TABLES: &[TableDesign] = &[
     TableDesign {
@@ -320,15 +393,7 @@ impl Dynamo {
         let mut created = Vec::new();
         for t in TABLES {
             let name = self.table(t.name);
-            // Every key attribute once, table and indexes together.
-            let mut keys: Vec<Key> = vec![t.key];
-            keys.extend(t.sort);
-            for g in t.gsis {
-                keys.push(g.key);
-                keys.extend(g.sort);
-            }
-            let mut seen = std::collections::HashSet::new();
-            keys.retain(|(n, _)| seen.insert(*n));
+            let keys = t.key_attributes();
             let mut create = client
                 .create_table()
                 .table_name(&name)

@@ -13,3 +13,4 @@ mod llm;
 mod nl_eval;
 mod s3;
 mod storage;
+mod terraform;

@@ -12,6 +12,8 @@
 //! - [`llm::LlmFake`]: an LLM provider in each supported wire format.
 //! - [`athena::AthenaFake`]: Athena's query API in front of a runner the
 //!   test supplies (the project's engine), since no emulator runs Athena SQL.
+//! - [`lambda::LambdaRuntime`]: the Lambda Runtime API, which runs a
+//!   function's real `bootstrap` binary on loopback.
 //! - [`moto::Moto`]: local AWS (DynamoDB, S3, …) from PyPI's moto,
 //!   installed on first use.
 //! - [`wait`]: one way to wait for background work.
@@ -24,6 +26,7 @@ pub mod athena;
 pub mod discord;
 mod fake;
 mod gateway;
+pub mod lambda;
 pub mod llm;
 pub mod moto;
 pub mod slack;

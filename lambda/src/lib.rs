@@ -1,0 +1,61 @@
+//! The AWS Lambda functions of the serverless deployment: each binary under
+//! `src/bin/` is a thin `main` over the same composition root and service as
+//! the `mantissa` CLI (`mantissa::Composition`, `mantissa::service`),
+//! configured only through `MANTISSA_*` environment variables (and a
+//! `mantissa.toml` next to the bootstrap, when the package has one) and the
+//! AWS SDK's own environment.
+//!
+//! - `lambda-detector`: on an EventBridge schedule, one detection cycle at
+//!   the event's scheduled time (catching up missed ticks), its alerts
+//!   handed to the router and delivered within the invocation's time.
+//! - `lambda-router`: drains the delivery outbox on its own schedule.
+//!
+//! Start-up (everything here) runs once per execution environment, in
+//! Lambda's init phase; a failure is reported as an init error with the
+//! setting to fix.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use mantissa::Composition;
+use mantissa_core::clock::Clock;
+use mantissa_core::config::Config;
+
+/// Logs as one JSON object per line (CloudWatch Logs Insights reads the
+/// fields), level from `MANTISSA_LOG` (default `info`); never secrets.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MANTISSA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .without_time() // CloudWatch stamps each line
+        .with_target(false)
+        .init();
+}
+
+/// The configuration (file if present, then `MANTISSA_*`), its Secrets
+/// Manager references resolved, composed.
+pub async fn compose() -> anyhow::Result<Composition> {
+    let mut config = Config::load(None).context("configuration")?;
+    if config.has_secret_references() {
+        let n = mantissa_core::config::secrets::resolve_from_aws(&mut config)
+            .await
+            .context("secrets")?;
+        tracing::debug!(settings = n, "secrets resolved from AWS Secrets Manager");
+    }
+    Ok(Composition::new(config, Clock::system()))
+}
+
+/// How long before the invocation's deadline work stops, so the response
+/// (and whatever is left in the outbox) is never cut off by a timeout.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);
+
+/// The tokio instant `margin` before the invocation's deadline
+/// (`Lambda-Runtime-Deadline-Ms`, epoch milliseconds).
+pub fn deadline(deadline_ms: u64, margin: Duration) -> tokio::time::Instant {
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
+    tokio::time::Instant::now() + left
+}

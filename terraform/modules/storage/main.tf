@@ -1,0 +1,209 @@
+# The stack's S3 buckets: raw logs (CloudTrail, VPC Flow Logs, GuardDuty
+# exports, custom JSON), the Parquet tables, Athena query results and the
+# detection rules. Every bucket: SSE-KMS with the stack's key, public access
+# blocked, TLS-only policy, owner-enforced object ownership.
+
+locals {
+  buckets = {
+    raw     = "${var.name}-raw-${var.account_id}"
+    tables  = "${var.name}-tables-${var.account_id}"
+    results = "${var.name}-athena-results-${var.account_id}"
+    rules   = "${var.name}-rules-${var.account_id}"
+  }
+}
+
+resource "aws_kms_key" "data" {
+  description         = "${var.name}: log data, query results, rules, state and secrets"
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.kms.json
+}
+
+resource "aws_kms_alias" "data" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.data.key_id
+}
+
+# The account administers the key; AWS services that write log data into
+# the raw bucket (CloudTrail, VPC Flow Logs delivery) may encrypt with it.
+data "aws_iam_policy_document" "kms" {
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
+    }
+  }
+  statement {
+    sid       = "LogDeliveryEncrypts"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type = "Service"
+      identifiers = [
+        "cloudtrail.amazonaws.com",
+        "delivery.logs.amazonaws.com",
+        "guardduty.amazonaws.com",
+      ]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_s3_bucket" "this" {
+  for_each      = local.buckets
+  bucket        = each.value
+  force_destroy = false
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  for_each = aws_s3_bucket.this
+  bucket   = each.value.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  for_each                = aws_s3_bucket.this
+  bucket                  = each.value.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  for_each = aws_s3_bucket.this
+  bucket   = each.value.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.data.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+# Rules are code: every upload is kept, so a bad change can be rolled back.
+resource "aws_s3_bucket_versioning" "rules" {
+  bucket = aws_s3_bucket.this["rules"].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "results" {
+  bucket = aws_s3_bucket.this["results"].id
+  rule {
+    id     = "expire-query-results"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = var.results_expiry_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "raw" {
+  bucket = aws_s3_bucket.this["raw"].id
+  rule {
+    id     = "raw-logs-to-cheaper-storage"
+    status = "Enabled"
+    filter {}
+    transition {
+      days          = var.raw_infrequent_access_days
+      storage_class = "STANDARD_IA"
+    }
+    transition {
+      days          = var.raw_glacier_days
+      storage_class = "GLACIER_IR"
+    }
+    expiration {
+      days = var.raw_expiry_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+# TLS only, on every bucket; the raw bucket also admits the AWS log
+# deliveries the wizard enables, each to its own prefix.
+data "aws_iam_policy_document" "bucket" {
+  for_each = aws_s3_bucket.this
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      each.value.arn,
+      "${each.value.arn}/*",
+    ]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.key == "raw" ? [1] : []
+    content {
+      sid       = "LogDeliveryAclCheck"
+      actions   = ["s3:GetBucketAcl"]
+      resources = [each.value.arn]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com", "delivery.logs.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = each.key == "raw" ? [1] : []
+    content {
+      sid       = "LogDeliveryWrite"
+      actions   = ["s3:PutObject"]
+      resources = ["${each.value.arn}/AWSLogs/${var.account_id}/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com", "delivery.logs.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  for_each = aws_s3_bucket.this
+  bucket   = each.value.id
+  policy   = data.aws_iam_policy_document.bucket[each.key].json
+  depends_on = [
+    aws_s3_bucket_public_access_block.this,
+  ]
+}
