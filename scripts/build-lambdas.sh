@@ -45,6 +45,7 @@ run() {
 }
 
 target="${CARGO_TARGET_DIR:-target}"
+status=0
 bins=()
 for f in "${FUNCTIONS[@]}"; do
   bins+=(--bin "lambda-$f")
@@ -64,10 +65,11 @@ for f in "${FUNCTIONS[@]}"; do
   # The newest glibc symbol version the binary needs.
   needs=$(objdump -T "$out/bootstrap" | grep -oE 'GLIBC_[0-9]+\.[0-9]+' | sed 's/GLIBC_//' | sort -uV | tail -1)
   if [[ "$(printf '%s\n%s\n' "$needs" "$LAMBDA_GLIBC" | sort -V | tail -1)" != "$LAMBDA_GLIBC" ]]; then
-    echo "error: lambda-$f needs glibc $needs; Lambda's provided.al2023 has $LAMBDA_GLIBC" >&2
-    exit 1
+    echo "error: lambda-$f needs glibc $needs ($(objdump -T "$out/bootstrap" | grep -oE "\(GLIBC_$needs\) [^ ]+" | sed 's/.* //' | sort -u | tr '\n' ' ')); Lambda's provided.al2023 has $LAMBDA_GLIBC" >&2
+    status=1
   fi
   awk -v f="$f" -v b="$(stat -c %s "$out/bootstrap")" -v z="$(stat -c %s "$target/lambda/$f.zip")" \
     -v needs="$needs" -v lambda="$LAMBDA_GLIBC" \
     'BEGIN { printf "%-9s bootstrap %6.1f MB, zip %5.1f MB, needs glibc %s (Lambda: %s)\n", f, b / 1048576, z / 1048576, needs, lambda }' 
 done
+exit $status

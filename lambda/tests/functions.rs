@@ -23,23 +23,6 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn sdk(moto: &Moto) -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&moto.url)
-        .region(aws_config::Region::new(moto::AWS_REGION))
-        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(
-            aws_sdk_s3::config::Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ),
-        ))
-        .build()
-}
-
 /// A function process: its bootstrap binary with the deployment's
 /// environment, talking to `runtime`.
 struct Function {
@@ -106,7 +89,7 @@ fn scheduled(time: &str) -> Value {
 async fn the_detector_function_runs_scheduled_cycles_catches_up_and_delivers() {
     let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
     let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk(&moto))
+        aws_sdk_s3::config::Builder::from(&moto.sdk_config())
             .force_path_style(true)
             .build(),
     );
@@ -122,7 +105,7 @@ async fn the_detector_function_runs_scheduled_cycles_catches_up_and_delivers() {
         .send()
         .await
         .unwrap();
-    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&sdk(&moto)), "fn")
+    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "fn")
         .create_tables()
         .await
         .unwrap();

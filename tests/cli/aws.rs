@@ -20,20 +20,7 @@ fn create_tables(moto: &Moto, prefix: &str) {
 /// The AWS SDK configuration of `moto`: its endpoint, region and static
 /// test credentials (never the instance-metadata chain).
 fn sdk(moto: &Moto) -> aws_config::SdkConfig {
-    aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&moto.url)
-        .region(aws_config::Region::new(moto::AWS_REGION))
-        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-            aws_sdk_dynamodb::config::Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ),
-        ))
-        .build()
+    moto.sdk_config()
 }
 
 /// `mantissa` with only the AWS environment of `moto`.

@@ -228,20 +228,7 @@ async fn the_athena_client_reads_moto_athenas_typed_results() {
     use mantissa_testkit::moto::{self, Moto};
 
     let moto = Moto::start();
-    let athena = aws_sdk_athena::Client::from_conf(
-        aws_sdk_athena::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(&moto.url)
-            .region(Region::new(moto::AWS_REGION))
-            .credentials_provider(Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
-            .build(),
-    );
+    let athena = aws_sdk_athena::Client::new(&moto.sdk_config());
     athena
         .create_work_group()
         .name("moto-wg")

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use mantissa_core::alert::AlertStore;
 use mantissa_core::alert::dynamodb::DynamoAlertStore;
 use mantissa_core::conformance::{self, Backing};
@@ -21,7 +20,7 @@ use mantissa_core::session::SessionStore;
 use mantissa_core::session::dynamodb::DynamoSessionStore;
 use mantissa_core::store::StoreError;
 use mantissa_core::store::dynamodb::Dynamo;
-use mantissa_testkit::moto::{self, Moto};
+use mantissa_testkit::moto::Moto;
 
 /// One moto server for this test binary (it exits with the process).
 fn moto() -> &'static Moto {
@@ -29,18 +28,11 @@ fn moto() -> &'static Moto {
     MOTO.get_or_init(Moto::start)
 }
 
+/// moto's configuration, at `endpoint` (another address for the
+/// unreachable-server case).
 fn config(endpoint: &str) -> aws_sdk_dynamodb::Config {
-    aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
+    aws_sdk_dynamodb::config::Builder::from(&moto().sdk_config())
         .endpoint_url(endpoint)
-        .region(Region::new(moto::AWS_REGION))
-        .credentials_provider(Credentials::new(
-            moto::AWS_ACCESS_KEY_ID,
-            moto::AWS_SECRET_ACCESS_KEY,
-            None,
-            None,
-            "test",
-        ))
         .build()
 }
 

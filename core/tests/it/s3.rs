@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use mantissa_core::catalog::Catalog;
@@ -30,18 +29,8 @@ fn moto() -> &'static Moto {
 
 fn client() -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .endpoint_url(&moto().url)
+        aws_sdk_s3::config::Builder::from(&moto().sdk_config())
             .force_path_style(true)
-            .region(Region::new(moto::AWS_REGION))
-            .credentials_provider(Credentials::new(
-                moto::AWS_ACCESS_KEY_ID,
-                moto::AWS_SECRET_ACCESS_KEY,
-                None,
-                None,
-                "test",
-            ))
             .build(),
     )
 }

@@ -22,24 +22,27 @@ use mantissa_testkit::athena::{AthenaTable, Runner};
 pub fn runner(tables: Storage, catalog: Catalog) -> Runner {
     Arc::new(move |query| {
         let (tables, catalog) = (tables.clone(), catalog.clone());
-        Box::pin(async move {
-            let engine = DataFusionEngine::new(&catalog, &tables, &EngineConfig::default())
-                .map_err(|e| e.to_string())?;
-            let text = run_as_athena(&engine, &catalog, &query.sql).await?;
-            Ok(AthenaTable {
-                columns: text.columns,
-                rows: text.rows,
-                bytes_scanned: text.bytes_scanned,
-            })
-        })
+        Box::pin(async move { run(&catalog, &tables, &query.sql).await })
+    })
+}
+
+/// Runs `sql` on a fresh embedded engine over `tables`, rendered as
+/// Athena's API carries results.
+async fn run(catalog: &Catalog, tables: &Storage, sql: &str) -> Result<AthenaTable, String> {
+    let engine = DataFusionEngine::new(catalog, tables, &EngineConfig::default())
+        .map_err(|e| e.to_string())?;
+    let text = run_as_athena(&engine, catalog, sql).await?;
+    Ok(AthenaTable {
+        columns: text.columns,
+        rows: text.rows,
+        bytes_scanned: text.bytes_scanned,
     })
 }
 
 /// A runner over the tables of the Glue database `glue` describes: each
 /// query reads the database's tables (so a table created since is seen) and
 /// runs over the files at their locations, which must share one root
-/// (`s3://bucket/prefix/<table>/`).
-/// `open` makes the storage of the tables' root URL (`Storage::from_url`
+/// (`s3://bucket/prefix/<table>/`). `open` makes the storage of the tables' root URL (`Storage::from_url`
 /// reaches S3 through the process's AWS environment).
 pub fn glue_runner(glue: GlueCatalog, open: OpenStorage) -> Runner {
     Arc::new(move |query| {
@@ -47,14 +50,7 @@ pub fn glue_runner(glue: GlueCatalog, open: OpenStorage) -> Runner {
         Box::pin(async move {
             let (root, catalog) = from_glue(&glue).await?;
             let storage = open(&root)?;
-            let engine = DataFusionEngine::new(&catalog, &storage, &EngineConfig::default())
-                .map_err(|e| e.to_string())?;
-            let text = run_as_athena(&engine, &catalog, &query.sql).await?;
-            Ok(AthenaTable {
-                columns: text.columns,
-                rows: text.rows,
-                bytes_scanned: text.bytes_scanned,
-            })
+            run(&catalog, &storage, &query.sql).await
         })
     })
 }

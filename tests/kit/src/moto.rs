@@ -93,6 +93,27 @@ impl Moto {
         }
     }
 
+    /// An AWS SDK configuration for this server: its endpoint, region and
+    /// static test credentials (never the instance-metadata chain).
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.url)
+            .region(aws_config::Region::new(AWS_REGION))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::new(
+                        AWS_ACCESS_KEY_ID,
+                        AWS_SECRET_ACCESS_KEY,
+                        None,
+                        None,
+                        "moto",
+                    ),
+                ),
+            )
+            .build()
+    }
+
     /// The environment an AWS SDK client (or the `mantissa` binary) needs to
     /// talk to this server and nothing else: endpoint, region, static
     /// credentials, no profile files, no instance metadata.
