@@ -531,6 +531,8 @@ pub struct CycleSummary {
 /// the detector function run it: the rules are loaded afresh (a broken file
 /// is logged and skipped), every tick missed since each rule's last run is
 /// caught up, and what was raised is handed to `router` (the outbox).
+/// Runs on a multi-thread tokio runtime (rule files in S3 are read on a
+/// blocking section of it).
 pub async fn scheduled_cycle(
     composition: &Composition,
     detector: &mantissa_detector::Detector,
