@@ -9,6 +9,8 @@
 //!   the event's scheduled time (catching up missed ticks), its alerts
 //!   handed to the router and delivered within the invocation's time.
 //! - `lambda-router`: drains the delivery outbox on its own schedule.
+//! - `lambda-ingest`: S3 `ObjectCreated` notifications → the new raw-log
+//!   objects ingested into the tables bucket.
 //!
 //! Start-up (everything here) runs once per execution environment, in
 //! Lambda's init phase; a failure is reported as an init error with the

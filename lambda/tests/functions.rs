@@ -228,3 +228,122 @@ async fn the_detector_function_runs_scheduled_cycles_catches_up_and_delivers() {
         .unwrap();
     assert!(fine.result.is_ok(), "{:?}", fine.result);
 }
+
+/// An S3 `ObjectCreated` notification as S3 sends it (the key URL-encoded).
+fn object_created(bucket: &str, encoded_key: &str, size: usize) -> Value {
+    json!({"Records": [{
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": moto::AWS_REGION,
+        "eventTime": "2024-03-10T10:00:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": "EXAMPLE", "x-amz-id-2": "EXAMPLE"},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "mantissa-ingest",
+            "bucket": {"name": bucket, "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": format!("arn:aws:s3:::{bucket}")},
+            "object": {"key": encoded_key, "size": size, "eTag": "0123456789abcdef", "sequencer": "0A1B2C3D4E5F678901"}
+        }
+    }]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ingest_function_normalises_each_new_object_once() {
+    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&moto.sdk_config())
+            .force_path_style(true)
+            .build(),
+    );
+    for bucket in ["ingest-raw", "ingest-tables"] {
+        s3.create_bucket()
+            .bucket(bucket)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                        moto::AWS_REGION,
+                    ))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "ing")
+        .create_tables()
+        .await
+        .unwrap();
+    // A CloudTrail delivery (real events, Stratus Red Team), a space in its key.
+    let body = std::fs::read(repo().join(
+        "tests/fixtures/datasets/stratus-red-team-detonation-logs/detonation-logs/aws.credential-access.ec2-get-password-data.json",
+    ))
+    .unwrap();
+    let key = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/03/10/trail file.json";
+    s3.put_object()
+        .bucket("ingest-raw")
+        .key(key)
+        .body(body.clone().into())
+        .send()
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = LambdaRuntime::start().await;
+    let function = start(
+        env!("CARGO_BIN_EXE_lambda-ingest"),
+        &runtime,
+        &moto,
+        dir.path(),
+        &[
+            ("MANTISSA_STORAGE_URL", "s3://ingest-tables/".into()),
+            ("MANTISSA_STORES_TYPE", "dynamodb".into()),
+            ("MANTISSA_STORES_TABLE_PREFIX", "ing".into()),
+        ],
+    );
+    assert!(
+        runtime.wait_ready(Duration::from_secs(60)).await,
+        "the function did not start: {:?}",
+        runtime.init_error()
+    );
+    eprintln!(
+        "lambda-ingest init: {} ms",
+        runtime.first_poll(function.started).unwrap().as_millis()
+    );
+    let event = object_created("ingest-raw", &key.replace(' ', "+"), body.len());
+    let first = runtime
+        .invoke(event.clone(), Duration::from_secs(60))
+        .await
+        .unwrap();
+    let report = first.result.expect("ingested");
+    eprintln!("first notification: {} ms", first.elapsed.as_millis());
+    assert_eq!(report["files_read"], 1, "{report}");
+    assert!(
+        report["records"]["cloudtrail"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    let written = s3
+        .list_objects_v2()
+        .bucket("ingest-tables")
+        .prefix("cloudtrail/dt=")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        written
+            .contents()
+            .iter()
+            .any(|o| o.key().unwrap_or("").ends_with(".parquet")),
+        "no Parquet in the tables bucket"
+    );
+    // S3 notifications arrive at least once: the same object again is skipped.
+    let again = runtime
+        .invoke(event, Duration::from_secs(60))
+        .await
+        .unwrap()
+        .result
+        .unwrap();
+    assert_eq!(again["files_skipped"], 1, "{again}");
+    assert_eq!(again["files_read"], 0, "{again}");
+}

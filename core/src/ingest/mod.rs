@@ -643,6 +643,23 @@ fn list_objects(
     blocker: &Blocker,
 ) -> Result<(Vec<Input>, u64), StorageError> {
     let objects = blocker.block_on(storage.list(prefix))?;
+    if objects.is_empty() && !prefix.is_empty() {
+        // Not a prefix but one object, named outright (an S3 notification's
+        // key): read whatever its name, as a file given by path is.
+        if let Some(one) = blocker.block_on(storage.head(prefix))? {
+            let key = one.key.clone();
+            return Ok((
+                vec![Input {
+                    location: Location::Object {
+                        storage: storage.clone(),
+                        key,
+                    },
+                    bytes: one.size,
+                }],
+                0,
+            ));
+        }
+    }
     let mut skipped = 0;
     let mut out = Vec::new();
     for o in objects {

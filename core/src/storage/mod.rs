@@ -289,6 +289,19 @@ impl Storage {
             .map_err(|source| self.store_error(&key, source))
     }
 
+    /// The object `rel` itself (its size), or `None` when there is none.
+    pub async fn head(&self, rel: &str) -> Result<Option<Object>, StorageError> {
+        let key = self.key(rel);
+        match self.store.head(&key).await {
+            Ok(meta) => Ok(Some(Object {
+                key: rel.to_string(),
+                size: meta.size,
+            })),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(source) => Err(self.store_error(&key, source)),
+        }
+    }
+
     /// Every object below `rel`, in key order. A prefix that holds nothing
     /// (or does not exist) lists nothing.
     pub async fn list(&self, rel: &str) -> Result<Vec<Object>, StorageError> {
