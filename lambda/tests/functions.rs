@@ -23,6 +23,30 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// An S3 client of `moto` (path-style) and the `buckets`, created.
+async fn s3_with_buckets(moto: &Moto, buckets: &[&str]) -> aws_sdk_s3::Client {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&moto.sdk_config())
+            .force_path_style(true)
+            .build(),
+    );
+    for bucket in buckets {
+        s3.create_bucket()
+            .bucket(*bucket)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                        moto::AWS_REGION,
+                    ))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    s3
+}
+
 /// A function process: its bootstrap binary with the deployment's
 /// environment, talking to `runtime`.
 struct Function {
@@ -88,23 +112,7 @@ fn scheduled(time: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_detector_function_runs_scheduled_cycles_catches_up_and_delivers() {
     let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&moto.sdk_config())
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket("fn-tables")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
-                    moto::AWS_REGION,
-                ))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let s3 = s3_with_buckets(&moto, &["fn-tables"]).await;
     Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "fn")
         .create_tables()
         .await
@@ -252,25 +260,7 @@ fn object_created(bucket: &str, encoded_key: &str, size: usize) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ingest_function_normalises_each_new_object_once() {
     let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&moto.sdk_config())
-            .force_path_style(true)
-            .build(),
-    );
-    for bucket in ["ingest-raw", "ingest-tables"] {
-        s3.create_bucket()
-            .bucket(bucket)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
-                        moto::AWS_REGION,
-                    ))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
+    let s3 = s3_with_buckets(&moto, &["ingest-raw", "ingest-tables"]).await;
     Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "ing")
         .create_tables()
         .await
