@@ -527,8 +527,29 @@ pub struct CycleSummary {
     pub unrouted: Vec<String>,
 }
 
-/// One scheduled detection cycle at `at`, as `mantissa detect --watch` and
-/// the detector function run it: the rules are loaded afresh (a broken file
+/// The live schedule's step over `enabled` rules at `at`: every tick missed
+/// since each rule's last run caught up, and what was raised handed to
+/// `router`. Returns the report and the alerts that could not be queued.
+pub async fn catch_up_and_hand_off(
+    detector: &mantissa_detector::Detector,
+    router: Option<&Router>,
+    enabled: &[&Rule],
+    at: DateTime<Utc>,
+) -> Result<
+    (mantissa_detector::RunReport, Vec<(String, RouterError)>),
+    mantissa_detector::detector::DetectError,
+> {
+    let report = detector.catch_up(enabled, at).await?;
+    let unrouted = match router {
+        Some(r) => hand_off(r, &report.alerts(), at).await,
+        None => Vec::new(),
+    };
+    Ok((report, unrouted))
+}
+
+/// One scheduled detection cycle at `at`, as the detector function runs it
+/// (`mantissa detect --watch` runs [`catch_up_and_hand_off`] over the rules
+/// it was given): the rules are loaded afresh (a broken file
 /// is logged and skipped), every tick missed since each rule's last run is
 /// caught up, and what was raised is handed to `router` (the outbox).
 /// Runs on a multi-thread tokio runtime (rule files in S3 are read on a
@@ -546,12 +567,8 @@ pub async fn scheduled_cycle(
         tracing::warn!(rule_file = %e.path, line = ?e.line, error = %e.message, "rule file skipped");
     }
     let enabled = detector.enabled(&loaded.rules).await?;
-    let report = detector.catch_up(&enabled, at).await?;
+    let (report, unrouted) = catch_up_and_hand_off(detector, router, &enabled, at).await?;
     let raised = report.alerts();
-    let unrouted = match router {
-        Some(r) => hand_off(r, &raised, at).await,
-        None => Vec::new(),
-    };
     let summary = CycleSummary {
         at,
         rules: enabled.len(),

@@ -50,6 +50,22 @@ pub async fn compose() -> anyhow::Result<Composition> {
     Ok(Composition::new(config, Clock::system()))
 }
 
+/// Runs a function's start-up (`init`, after logging is set up); a failure
+/// is logged with its whole chain, so CloudWatch shows what to fix, and
+/// ends the process as Lambda expects of a failed init.
+pub async fn start<T>(
+    init: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> Result<std::sync::Arc<T>, lambda_runtime::Error> {
+    init_logging();
+    match init.await {
+        Ok(t) => Ok(std::sync::Arc::new(t)),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "cannot start");
+            Err(e.into())
+        }
+    }
+}
+
 /// How long before the invocation's deadline work stops, so the response
 /// (and whatever is left in the outbox) is never cut off by a timeout.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);

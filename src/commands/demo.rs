@@ -181,6 +181,9 @@ fn upload(app: &App, dir: &Path, url: &str) -> anyhow::Result<(u64, u64)> {
     let bar = Bar::bytes(app.quiet, "uploading");
     bar.set_length(total);
     let rt = app.runtime()?;
+    // A missing bucket is one clear error, not one per file.
+    rt.block_on(storage.verify())
+        .map_err(|e| anyhow::anyhow!("--raw-url: {e}"))?;
     let done = std::sync::atomic::AtomicU64::new(0);
     rt.block_on(async {
         // A few requests in flight: S3 takes many small PUTs best in parallel.
@@ -189,7 +192,8 @@ fn upload(app: &App, dir: &Path, url: &str) -> anyhow::Result<(u64, u64)> {
             if pending.len() >= 8
                 && let Some(r) = pending.join_next().await
             {
-                bar.set_position(done.fetch_add(r??, std::sync::atomic::Ordering::Relaxed));
+                let n = r??;
+                bar.set_position(done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n);
             }
             let rel = file
                 .strip_prefix(dir)
@@ -200,10 +204,9 @@ fn upload(app: &App, dir: &Path, url: &str) -> anyhow::Result<(u64, u64)> {
             let storage = storage.clone();
             pending.spawn(async move {
                 let n = bytes.len() as u64;
-                storage
-                    .put(&rel, bytes)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot upload {rel}: {e}"))?;
+                storage.put(&rel, bytes).await.map_err(|e| {
+                    anyhow::anyhow!("cannot upload {rel}: {:#}", anyhow::Error::from(e))
+                })?;
                 anyhow::Ok(n)
             });
         }

@@ -306,7 +306,13 @@ fn watch(
             let loaded = app.rules(&args.sources);
             let enabled = detector.enabled(select(&loaded, &args.only)?).await?;
             let now = app.clock().now();
-            let report = detector.catch_up(&enabled, now).await?;
+            let (report, unrouted) = mantissa::service::catch_up_and_hand_off(
+                detector,
+                router.as_deref(),
+                &enabled,
+                now,
+            )
+            .await?;
             for r in report.alerts() {
                 println!(
                     "{} {:<8} {:<7} {} {}",
@@ -323,10 +329,8 @@ fn watch(
             for (rule, at, e) in report.failures() {
                 eprintln!("error: rule `{rule}` failed at {}: {e}", format_instant(at));
             }
-            if let Some(router) = &router {
-                for (id, e) in mantissa::service::hand_off(router, &report.alerts(), now).await {
-                    eprintln!("error: cannot route alert {id}: {e}");
-                }
+            for (id, e) in unrouted {
+                eprintln!("error: cannot route alert {id}: {e}");
             }
             let next = detector
                 .next_due(&enabled, app.clock().now())

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_glue::Client;
-use aws_sdk_glue::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_glue::error::ProvideErrorMetadata;
 use aws_sdk_glue::types::{Column, DatabaseInput, SerDeInfo, StorageDescriptor, TableInput};
 use serde_json::Value;
 
@@ -96,10 +96,23 @@ impl GlueCatalog {
                 s.code().unwrap_or("error"),
                 s.message().unwrap_or("no message")
             ),
-            None => format!(
-                "{}; check AWS_REGION and AWS_ENDPOINT_URL",
-                DisplayErrorContext(&e)
-            ),
+            None => {
+                // The cause chain in words (not the SDK's Debug dump).
+                let mut chain = vec![e.to_string()];
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    chain.push(s.to_string());
+                    source = s.source();
+                }
+                chain.dedup();
+                let text = chain.join(": ");
+                let hint = if text.contains("credentials") {
+                    "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+                } else {
+                    "check AWS_REGION and AWS_ENDPOINT_URL"
+                };
+                format!("{text}; {hint}")
+            }
         };
         GlueError {
             operation,

@@ -5,8 +5,6 @@
 //! hands the alerts to the router and delivers them within the
 //! invocation's time (what is left stays in the outbox for `lambda-router`).
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use mantissa::Composition;
@@ -22,14 +20,7 @@ struct Function {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    mantissa_lambda::init_logging();
-    let function = match init().await {
-        Ok(f) => Arc::new(f),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "cannot start");
-            return Err(e.into());
-        }
-    };
+    let function = mantissa_lambda::start(init()).await?;
     lambda_runtime::run(service_fn(move |event| {
         let function = function.clone();
         async move { handle(&function, event).await }

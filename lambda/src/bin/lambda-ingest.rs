@@ -16,14 +16,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    mantissa_lambda::init_logging();
-    let ingestor = match init().await {
-        Ok(i) => Arc::new(i),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "cannot start");
-            return Err(e.into());
-        }
-    };
+    let ingestor = mantissa_lambda::start(init()).await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<S3Event>| {
         let ingestor = ingestor.clone();
         async move { handle(ingestor, event.payload).await }

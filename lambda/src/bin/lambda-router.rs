@@ -2,8 +2,6 @@
 //! not deliver within its own invocation, retries whose time has come,
 //! lifecycle updates — on its own EventBridge schedule.
 
-use std::sync::Arc;
-
 use anyhow::Context as _;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use mantissa_router::Router;
@@ -11,14 +9,7 @@ use serde_json::{Value, json};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    mantissa_lambda::init_logging();
-    let router = match init().await {
-        Ok(r) => Arc::new(r),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "cannot start");
-            return Err(e.into());
-        }
-    };
+    let router = mantissa_lambda::start(init()).await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let router = router.clone();
         async move {
