@@ -4,9 +4,12 @@
 //!
 //! - [`compose`]: configuration → backends (`Arc<dyn …>`), the only place
 //!   that names a concrete engine or store.
+//! - [`bot`]: the chat bot's state (platforms, tokens, de-dup) from the
+//!   configuration, for `mantissa serve` and the bot's Lambda functions.
 //! - [`service`]: the product logic (questions and conversations, alerts,
 //!   rules, the detector → router handoff) over those backends.
 
+pub mod bot;
 pub mod compose;
 pub mod service;
 

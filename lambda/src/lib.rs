@@ -11,10 +11,15 @@
 //! - `lambda-router`: drains the delivery outbox on its own schedule.
 //! - `lambda-ingest`: S3 `ObjectCreated` notifications → the new raw-log
 //!   objects ingested into the tables bucket.
+//! - `lambda-bot`: the chat bot and HTTP API (`mantissa serve`'s axum app)
+//!   behind API Gateway; slow work goes to the worker ([`dispatch`]).
+//! - `lambda-worker`: the bot's jobs, invoked asynchronously.
 //!
 //! Start-up (everything here) runs once per execution environment, in
 //! Lambda's init phase; a failure is reported as an init error with the
 //! setting to fix.
+
+pub mod dispatch;
 
 use std::time::Duration;
 
@@ -76,4 +81,19 @@ pub fn deadline(deadline_ms: u64, margin: Duration) -> tokio::time::Instant {
     let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
     tokio::time::Instant::now() + left
+}
+
+/// How questions are translated: `MANTISSA_LAMBDA_TRANSLATOR` = `builtin`, `llm`
+/// or `auto` (the default: the built-in translator when it is confident,
+/// else the configured LLM).
+pub fn translator_policy() -> anyhow::Result<mantissa_core::answer::Policy> {
+    use mantissa_core::answer::Policy;
+    match std::env::var("MANTISSA_LAMBDA_TRANSLATOR").as_deref() {
+        Err(_) | Ok("auto") => Ok(Policy::Auto),
+        Ok("builtin") => Ok(Policy::Builtin),
+        Ok("llm") => Ok(Policy::Llm),
+        Ok(other) => {
+            anyhow::bail!("MANTISSA_LAMBDA_TRANSLATOR = {other:?}: expected builtin, llm or auto")
+        }
+    }
 }

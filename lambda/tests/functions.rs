@@ -85,13 +85,34 @@ fn start(
             dir.join("tmp").to_string_lossy().into_owned(),
         )
         .envs(env.iter().map(|(k, v)| (*k, v.clone())))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        // Lambda sends both to CloudWatch; the functions log to stdout.
+        .stdout(log_file(dir, bootstrap))
+        .stderr(log_file(dir, bootstrap));
     let started = Instant::now();
     Function {
         child: cmd.spawn().expect("start the bootstrap"),
         started,
     }
+}
+
+/// Where a function's log lines go: `<dir>/<binary>.log`.
+fn log_path(dir: &Path, bootstrap: &str) -> PathBuf {
+    let name = Path::new(bootstrap).file_name().unwrap().to_string_lossy();
+    dir.join(format!("{name}.log"))
+}
+
+fn log_file(dir: &Path, bootstrap: &str) -> Stdio {
+    std::fs::File::options()
+        .create(true)
+        .append(true)
+        .open(log_path(dir, bootstrap))
+        .unwrap()
+        .into()
+}
+
+/// A function's log so far, for an assertion's message.
+fn logs(dir: &Path, bootstrap: &str) -> String {
+    std::fs::read_to_string(log_path(dir, bootstrap)).unwrap_or_default()
 }
 
 /// An EventBridge scheduled event at `time`.
@@ -336,4 +357,425 @@ async fn the_ingest_function_normalises_each_new_object_once() {
         .unwrap();
     assert_eq!(again["files_skipped"], 1, "{again}");
     assert_eq!(again["files_read"], 0, "{again}");
+}
+
+const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+const API_TOKEN: &str = "mnt-test-api-token-0123456789";
+
+/// An API Gateway HTTP API (payload 2.0, `$default` stage) event for a
+/// request to `path`; the body base64-encoded as API Gateway does for
+/// non-JSON bodies.
+fn http_api_event(path: &str, headers: &[(&str, String)], body: &str, base64: bool) -> Value {
+    use base64::Engine as _;
+    let headers: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .collect();
+    json!({
+        "version": "2.0",
+        "routeKey": format!("POST {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "a1b2c3d4e5",
+            "domainName": "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "a1b2c3d4e5",
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "3.80.0.1", "userAgent": "Slackbot 1.0 (+https://api.slack.com/robots)"},
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": format!("POST {path}"),
+            "stage": "$default",
+            "time": "10/Mar/2024:10:00:00 +0000",
+            "timeEpoch": 1710064800000u64
+        },
+        "body": if base64 { base64::engine::general_purpose::STANDARD.encode(body) } else { body.to_string() },
+        "isBase64Encoded": base64
+    })
+}
+
+/// Slack's signature headers for `body` signed now with `secret`.
+fn slack_headers(secret: &str, body: &str, content_type: &str) -> Vec<(&'static str, String)> {
+    let ts = chrono::Utc::now().timestamp();
+    vec![
+        ("content-type", content_type.to_string()),
+        ("x-slack-request-timestamp", ts.to_string()),
+        (
+            "x-slack-signature",
+            mantissa_bot::auth::SlackVerifier::sign(secret, ts, body.as_bytes()),
+        ),
+    ]
+}
+
+/// The status code of an API Gateway proxy response.
+fn status(invocation: &mantissa_testkit::lambda::Invocation) -> u64 {
+    let response = invocation.result.as_ref().expect("a response");
+    response["statusCode"].as_u64().unwrap_or_default()
+}
+
+fn form_payload(payload: &Value) -> String {
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}
+
+/// The whole chat path as deployed: API Gateway → bot function (verify,
+/// ack) → asynchronous Invoke → worker function (Athena, the Slack Web
+/// API); and the alert path: EventBridge → detector function → DynamoDB
+/// and Slack (with buttons) → router function → a click → bot → worker →
+/// the alert acknowledged and its message edited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slack_mention_is_acked_by_the_bot_function_and_answered_by_the_worker_function() {
+    use mantissa_core::catalog::Catalog;
+    use mantissa_testkit::athena::AthenaFake;
+
+    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
+    let s3 = s3_with_buckets(&moto, &["chat-tables"]).await;
+    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "chat")
+        .create_tables()
+        .await
+        .unwrap();
+    // The brute-force fixture, moved to yesterday (the functions run on the
+    // real clock), ingested as the ingest function would.
+    let dir = tempfile::tempdir().unwrap();
+    let day = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let fixture = std::fs::read_to_string(
+        repo().join("tests/fixtures/handmade/brute_force_then_success.jsonl"),
+    )
+    .unwrap()
+    .replace("2024-03-10", &day);
+    let input = dir.path().join("cloudtrail.jsonl");
+    std::fs::write(&input, fixture).unwrap();
+    let tables = Storage::s3_with_client(s3.clone(), "chat-tables", "");
+    let (d, t) = (dir.path().to_path_buf(), tables.clone());
+    tokio::task::spawn_blocking(move || {
+        let config = Config {
+            data_dir: d.join("ingest"),
+            ..Config::default()
+        };
+        let manifest = Arc::new(SqliteManifestStore::open(&d.join("ingest/manifest.db")).unwrap());
+        Ingestor::new(&config, t, manifest)
+            .run(
+                &[input],
+                &IngestOptions {
+                    source: Some("cloudtrail".into()),
+                },
+                &NoProgress,
+            )
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    // Athena over the same bucket.
+    let athena = AthenaFake::start(
+        mantissa_athena_local::runner(tables, Catalog::builtin()),
+        Duration::from_millis(20),
+        Duration::from_millis(20),
+    )
+    .await;
+    athena.workgroup("mantissa-chat", Some(10_000_000_000), true);
+    let slack = Fake::start().await;
+    slack.slack_channel("C1");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::copy(
+        repo().join("rules/suspicious-logins.yaml"),
+        rules.join("suspicious-logins.yaml"),
+    )
+    .unwrap();
+    // What the deployment packages next to each bootstrap.
+    std::fs::write(
+        dir.path().join("mantissa.toml"),
+        r#"
+[storage]
+url = "s3://chat-tables/"
+
+[engine]
+type = "athena"
+
+[engine.athena]
+workgroup = "mantissa-chat"
+database = "mantissa_chat"
+poll_initial_ms = 20
+
+[stores]
+type = "dynamodb"
+table_prefix = "chat"
+
+[detector]
+builtin_rules = false
+
+[router.destinations.secops]
+type = "slack"
+channel = "C1"
+
+[router.default_route]
+destinations = ["secops"]
+"#,
+    )
+    .unwrap();
+
+    let worker_runtime = LambdaRuntime::start().await;
+    let bot_runtime = LambdaRuntime::start().await;
+    let detector_runtime = LambdaRuntime::start().await;
+    let router_runtime = LambdaRuntime::start().await;
+    let env = |runtime_of_worker: &LambdaRuntime| {
+        vec![
+            ("MANTISSA_SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
+            (
+                "MANTISSA_SLACK_BOT_TOKEN",
+                mantissa_testkit::SLACK_TOKEN.to_string(),
+            ),
+            ("MANTISSA_SLACK_API_URL", slack.slack_url()),
+            ("MANTISSA_LAMBDA_WORKER", "mantissa-worker".to_string()),
+            ("MANTISSA_LAMBDA_TRANSLATOR", "builtin".to_string()),
+            ("MANTISSA_API_TOKEN", API_TOKEN.to_string()),
+            (
+                "AWS_ENDPOINT_URL_LAMBDA",
+                format!("http://{}", runtime_of_worker.address()),
+            ),
+            ("AWS_ENDPOINT_URL_ATHENA", athena.url().to_string()),
+            (
+                "MANTISSA_DETECTOR_RULES_DIRS",
+                rules.to_string_lossy().into_owned(),
+            ),
+        ]
+    };
+    let env = env(&worker_runtime);
+    let worker = start(
+        env!("CARGO_BIN_EXE_lambda-worker"),
+        &worker_runtime,
+        &moto,
+        dir.path(),
+        &env,
+    );
+    let bot = start(
+        env!("CARGO_BIN_EXE_lambda-bot"),
+        &bot_runtime,
+        &moto,
+        dir.path(),
+        &env,
+    );
+    let detector = start(
+        env!("CARGO_BIN_EXE_lambda-detector"),
+        &detector_runtime,
+        &moto,
+        dir.path(),
+        &env,
+    );
+    let router = start(
+        env!("CARGO_BIN_EXE_lambda-router"),
+        &router_runtime,
+        &moto,
+        dir.path(),
+        &env,
+    );
+    for (name, runtime, function) in [
+        ("lambda-worker", &worker_runtime, &worker),
+        ("lambda-bot", &bot_runtime, &bot),
+        ("lambda-detector", &detector_runtime, &detector),
+        ("lambda-router", &router_runtime, &router),
+    ] {
+        assert!(
+            runtime.wait_ready(Duration::from_secs(60)).await,
+            "{name} did not start: {:?}",
+            runtime.init_error()
+        );
+        eprintln!(
+            "{name} init: {} ms",
+            runtime.first_poll(function.started).unwrap().as_millis()
+        );
+    }
+
+    // A signed mention: acked well within Slack's 3 seconds.
+    let mention = json!({
+        "token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+        "event_id": "Ev0LAMBDA1", "event_time": 1,
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": true}],
+        "event": {"type": "app_mention", "user": "U1", "channel": "C123",
+                  "text": "<@UBOT> failed console logins by source IP in the last 7 days",
+                  "ts": "1710064800.000100", "event_ts": "1710064800.000100"},
+    })
+    .to_string();
+    let acked = bot_runtime
+        .invoke(
+            http_api_event(
+                "/slack/events",
+                &slack_headers(SIGNING_SECRET, &mention, "application/json"),
+                &mention,
+                false,
+            ),
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("the bot function answers");
+    eprintln!("bot function ack: {} ms", acked.elapsed.as_millis());
+    assert_eq!(status(&acked), 200, "{:?}", acked.result);
+    assert!(
+        acked.elapsed < Duration::from_secs(3),
+        "{:?}",
+        acked.elapsed
+    );
+    let calls = worker_runtime.invoke_calls();
+    assert_eq!(calls.len(), 1, "one job handed to the worker");
+    assert_eq!(calls[0].function, "mantissa-worker");
+    assert_eq!(calls[0].invocation_type, "Event");
+    let done = worker_runtime.wait_async(1, Duration::from_secs(60)).await;
+    assert!(done.first().is_some_and(|d| d.result.is_ok()), "{done:?}");
+    eprintln!("worker function job: {} ms", done[0].elapsed.as_millis());
+    let replies = slack.slack_replies();
+    let answer = replies
+        .iter()
+        .find(|m| m["thread_ts"] == "1710064800.000100" && m.to_string().contains("203.0.113.66"))
+        .unwrap_or_else(|| panic!("no answer in the thread: {replies:?}"));
+    assert_eq!(answer["channel"], "C123");
+    assert!(
+        athena
+            .executions()
+            .iter()
+            .any(|e| e.query.sql.contains("consolelogin") || e.query.sql.contains("ConsoleLogin")),
+        "the question ran on Athena"
+    );
+
+    // At-least-once: the same job delivered again posts nothing more.
+    let posted = slack.requests("/slack/chat.postMessage").len();
+    let again = worker_runtime
+        .invoke(calls[0].payload.clone(), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(again.result.is_ok(), "{:?}", again.result);
+    assert_eq!(slack.requests("/slack/chat.postMessage").len(), posted);
+
+    // The product description's call: `POST $API_ENDPOINT/query` with a
+    // bearer token (the endpoint is the API's URL + `/api`), answered in
+    // the response.
+    let body = json!({"question": "failed console logins by source IP in the last 7 days", "execute": true}).to_string();
+    let queried = bot_runtime
+        .invoke(
+            http_api_event(
+                "/api/query",
+                &[
+                    ("content-type", "application/json".to_string()),
+                    ("authorization", format!("Bearer {API_TOKEN}")),
+                ],
+                &body,
+                false,
+            ),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&queried), 200, "{:?}", queried.result);
+    let response = queried.result.as_ref().unwrap();
+    assert!(
+        response["body"].as_str().unwrap().contains("203.0.113.66"),
+        "{response}"
+    );
+    let refused = bot_runtime
+        .invoke(
+            http_api_event(
+                "/api/query",
+                &[("content-type", "application/json".to_string())],
+                &body,
+                false,
+            ),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&refused), 401, "{:?}", refused.result);
+
+    // A forged mention: 401, nothing handed on.
+    let forged = bot_runtime
+        .invoke(
+            http_api_event(
+                "/slack/events",
+                &slack_headers("not-the-secret", &mention, "application/json"),
+                &mention,
+                false,
+            ),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&forged), 401, "{:?}", forged.result);
+    assert_eq!(worker_runtime.invoke_calls().len(), 1);
+
+    // The alert path: a scheduled cycle yesterday at 10:30 raises the
+    // example rule's alert, stored in DynamoDB and posted with buttons.
+    let tick = format!("{day}T10:30:00Z");
+    let cycle = detector_runtime
+        .invoke(scheduled(&tick), Duration::from_secs(120))
+        .await
+        .unwrap()
+        .result
+        .expect("the cycle succeeds");
+    assert_eq!(cycle["cycle"]["new_alerts"], 1, "{cycle}");
+    let alert_posts = slack.slack_posts();
+    let alert = alert_posts
+        .iter()
+        .find(|m| m["channel"] == "C1")
+        .unwrap_or_else(|| panic!("no alert in C1: {alert_posts:?}"));
+    let ack = alert["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().clone())
+        .find(|e| e["action_id"] == "alert_ack")
+        .expect("an Acknowledge button");
+    let alert_id = ack["value"].as_str().unwrap().to_string();
+    let alert_ts = alert["ts"].as_str().unwrap().to_string();
+    // The router function drains the same outbox: nothing is left over.
+    let drained = router_runtime
+        .invoke(json!({"source": "aws.events"}), Duration::from_secs(60))
+        .await
+        .unwrap()
+        .result
+        .expect("the router drains");
+    assert_eq!(drained["failed"], 0, "{drained}");
+
+    // The analyst clicks Acknowledge: the bot acks, the worker acts.
+    let click = form_payload(&json!({
+        "type": "block_actions",
+        "user": {"id": "U1", "username": "analyst"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "container": {"type": "message", "message_ts": alert_ts, "channel_id": "C1", "is_ephemeral": false},
+        "channel": {"id": "C1", "name": "secops"},
+        "message": {"ts": alert_ts, "type": "message"},
+        "response_url": format!("{}/slack-response/1", slack.url),
+        "trigger_id": "1.2.3",
+        "actions": [{"action_id": "alert_ack", "block_id": "b", "type": "button",
+                     "value": alert_id, "action_ts": "1710073000.000001"}],
+    }));
+    let clicked = bot_runtime
+        .invoke(
+            http_api_event(
+                "/slack/interactions",
+                &slack_headers(SIGNING_SECRET, &click, "application/x-www-form-urlencoded"),
+                &click,
+                true,
+            ),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status(&clicked), 200, "{:?}", clicked.result);
+    let done = worker_runtime.wait_async(2, Duration::from_secs(60)).await;
+    assert!(done.get(1).is_some_and(|d| d.result.is_ok()), "{done:?}");
+    let updates = slack.requests("/slack/chat.update");
+    assert_eq!(
+        updates.len(),
+        1,
+        "the alert message is edited once; the worker's log:\n{}",
+        logs(dir.path(), env!("CARGO_BIN_EXE_lambda-worker"))
+    );
+    let update = updates[0].json();
+    assert_eq!(update["ts"], alert_ts.as_str());
+    assert!(
+        update.to_string().to_lowercase().contains("acknowledged"),
+        "{update}"
+    );
 }

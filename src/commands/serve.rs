@@ -7,15 +7,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use mantissa::Service;
-use mantissa_bot::BotState;
-use mantissa_bot::auth::SlackVerifier;
-use mantissa_bot::discord::DiscordSettings;
-use mantissa_bot::discord::verify::DiscordVerifier;
+use mantissa::bot::SlackIntake;
 use mantissa_bot::dispatch::TokioDispatcher;
-use mantissa_bot::slack::SlackSettings;
 use mantissa_core::chat::discord::DiscordClient;
-use mantissa_core::chat::slack::SlackClient;
-use mantissa_core::clock::Clock;
 
 use crate::app::App;
 use crate::cli::ServeArgs;
@@ -25,14 +19,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     check_channel_tables(&app.config().permissions, &app.catalog())?;
     let service = Service::new(app.compose.clone(), args.translator.policy())?;
     let router = service.router().cloned();
-    let seen = app.compose.seen_store()?;
     let slack_cfg = &app.config().slack;
-    let verifier = slack_cfg
-        .signing_secret
-        .as_ref()
-        // Signatures are checked against the real time, even when `--now`
-        // replays the data at another moment.
-        .map(|s| SlackVerifier::new(s.clone(), Clock::system()));
     let socket_token = if args.socket_mode {
         let Some(app_token) = slack_cfg.app_token.clone() else {
             anyhow::bail!(
@@ -48,35 +35,7 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
-    let slack = match (&slack_cfg.signing_secret, &slack_cfg.bot_token) {
-        (_, Some(token)) if socket_token.is_some() => Some(SlackSettings {
-            verifier,
-            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
-        }),
-        (Some(_), Some(token)) => Some(SlackSettings {
-            verifier,
-            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
-        }),
-        (None, None) => None,
-        (None, Some(_)) => anyhow::bail!(
-            "slack.bot_token is set but slack.signing_secret is not: set MANTISSA_SLACK_SIGNING_SECRET (Slack app → Basic Information → Signing Secret)"
-        ),
-        (Some(_), None) => anyhow::bail!(
-            "slack.signing_secret is set but slack.bot_token is not: set MANTISSA_SLACK_BOT_TOKEN (xoxb-…, Slack app → OAuth & Permissions)"
-        ),
-    };
     let discord_cfg = &app.config().discord;
-    let discord = match (&discord_cfg.public_key, &discord_cfg.application_id) {
-        (Some(key), Some(application_id)) => Some(DiscordSettings {
-            verifier: DiscordVerifier::from_hex(key, Clock::system())?,
-            api: DiscordClient::new(&discord_cfg.api_url, discord_cfg.bot_token.clone())
-                .for_application(application_id),
-        }),
-        (None, _) => None,
-        (Some(_), None) => anyhow::bail!(
-            "discord.public_key is set but discord.application_id is not: set MANTISSA_DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID)"
-        ),
-    };
     let gateway = match (discord_cfg.gateway, &discord_cfg.bot_token) {
         (false, _) => None,
         (true, None) => anyhow::bail!(
@@ -91,15 +50,6 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             token.clone(),
         )),
     };
-    let mut api_tokens = app.config().api.tokens.clone();
-    api_tokens.extend(app.config().api.token.clone());
-    let jwt = match &app.config().api.jwt {
-        Some(cfg) => Some(Arc::new(
-            mantissa_bot::jwt::JwtVerifier::new(cfg.clone()).context("[api.jwt] is not usable")?,
-        )),
-        None => None,
-    };
-    let clock = app.clock();
     // Answers (queries, rule tests) run on their own runtime so a burst of
     // questions never delays the acks Slack waits for.
     let work = tokio::runtime::Builder::new_multi_thread()
@@ -108,18 +58,18 @@ pub(crate) fn run(app: &App, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the worker runtime")?;
-    let state = Arc::new(BotState {
-        backend: Arc::new(service),
-        dispatcher: Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
-        slack,
-        discord,
-        discord_bot: gateway.as_ref().map(|(api, _)| api.clone()),
-        api_tokens,
-        jwt,
-        seen,
-        clock,
-        permissions: app.config().permissions.clone(),
-    });
+    let mut state = mantissa::bot::state(
+        &app.compose,
+        Arc::new(service),
+        Arc::new(TokioDispatcher::new(Some(work.handle().clone()), 2)),
+        if socket_token.is_some() {
+            SlackIntake::SocketMode
+        } else {
+            SlackIntake::Http
+        },
+    )?;
+    state.discord_bot = gateway.as_ref().map(|(api, _)| api.clone());
+    let state = Arc::new(state);
     let rt = app.runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen)

@@ -40,8 +40,9 @@ const SECTIONS: &[&str] = &[
 /// own flags, test and bench knobs).
 const NON_CONFIG_ENV: &[&str] = &["log", "config", "now", "bin", "nl_eval"];
 
-/// Prefixes of `MANTISSA_*` variables that are not config keys.
-const NON_CONFIG_ENV_PREFIXES: &[&str] = &["test_", "bench_"];
+/// Prefixes of `MANTISSA_*` variables that are not config keys (test and
+/// bench knobs; the Lambda functions' own settings, `MANTISSA_LAMBDA_*`).
+const NON_CONFIG_ENV_PREFIXES: &[&str] = &["test_", "bench_", "lambda_"];
 
 /// One value in the merged tree.
 #[derive(Debug)]

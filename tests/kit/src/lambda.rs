@@ -13,6 +13,13 @@
 //!
 //! The first `next` marks the end of the function's init, which is how
 //! cold-start init time is measured ([`LambdaRuntime::first_poll`]).
+//!
+//! It also answers the Lambda service's `Invoke` call for its function
+//! (`POST /2015-03-31/functions/{name}/invocations`, what the AWS SDK sends
+//! with `AWS_ENDPOINT_URL_LAMBDA` pointed here): `X-Amz-Invocation-Type:
+//! Event` queues the payload and answers `202` at once, and a failed
+//! asynchronous invocation is retried twice, as Lambda does; the default
+//! `RequestResponse` waits for the function's answer.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -38,9 +45,23 @@ pub struct Invocation {
     pub elapsed: Duration,
 }
 
+/// One `Invoke` call the server received.
+#[derive(Debug, Clone)]
+pub struct InvokeCall {
+    /// The function named in the path.
+    pub function: String,
+    /// `Event` or `RequestResponse`.
+    pub invocation_type: String,
+    /// The payload.
+    pub payload: Value,
+}
+
 #[derive(Default)]
 struct Inner {
     queue: VecDeque<(String, Value)>,
+    invoke_calls: Vec<InvokeCall>,
+    /// Asynchronous invocations that ended (each attempt).
+    async_done: Vec<Invocation>,
     waiting: HashMap<String, (Instant, oneshot::Sender<Invocation>)>,
     first_poll: Option<Instant>,
     init_error: Option<Value>,
@@ -73,6 +94,7 @@ impl LambdaRuntime {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
+            .route("/2015-03-31/functions/{name}/invocations", post(invoke_api))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -97,16 +119,26 @@ impl LambdaRuntime {
     /// Hands `event` to the function and waits up to `timeout` for its
     /// answer.
     pub async fn invoke(&self, event: Value, timeout: Duration) -> Option<Invocation> {
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut inner = self.shared.inner.lock().unwrap();
-            inner.next_id += 1;
-            let id = format!("req-{:06}", inner.next_id);
-            inner.waiting.insert(id.clone(), (Instant::now(), tx));
-            inner.queue.push_back((id, event));
-        }
-        self.shared.ready.notify_waiters();
+        let rx = self.shared.enqueue(event);
         tokio::time::timeout(timeout, rx).await.ok()?.ok()
+    }
+
+    /// The `Invoke` calls received so far.
+    pub fn invoke_calls(&self) -> Vec<InvokeCall> {
+        self.shared.inner.lock().unwrap().invoke_calls.clone()
+    }
+
+    /// Waits up to `timeout` until `n` asynchronous invocations (attempts,
+    /// retries included) have ended, and returns those that have.
+    pub async fn wait_async(&self, n: usize, timeout: Duration) -> Vec<Invocation> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let done = self.shared.inner.lock().unwrap().async_done.clone();
+            if done.len() >= n || Instant::now() >= deadline {
+                return done;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// When the function first asked for an event (its init was done), as
@@ -138,6 +170,85 @@ impl LambdaRuntime {
     /// The body of `init/error`, if the function reported one.
     pub fn init_error(&self) -> Option<Value> {
         self.shared.inner.lock().unwrap().init_error.clone()
+    }
+}
+
+impl Shared {
+    /// Queues `event` for the function; the receiver gets how it ended.
+    fn enqueue(&self, event: Value) -> oneshot::Receiver<Invocation> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut inner = self.inner.lock().unwrap();
+            inner.next_id += 1;
+            let id = format!("req-{:06}", inner.next_id);
+            inner.waiting.insert(id.clone(), (Instant::now(), tx));
+            inner.queue.push_back((id, event));
+        }
+        self.ready.notify_waiters();
+        rx
+    }
+
+    /// Runs `event` asynchronously: up to three attempts, as Lambda's
+    /// asynchronous invocation retries a function error twice.
+    fn run_async(&self, event: Value) {
+        let shared = self.clone();
+        tokio::spawn(async move {
+            for _attempt in 0..3 {
+                let Ok(done) = shared.enqueue(event.clone()).await else {
+                    return;
+                };
+                let failed = done.result.is_err();
+                shared.inner.lock().unwrap().async_done.push(done);
+                if !failed {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// The Lambda service's `Invoke` for this server's function.
+async fn invoke_api(
+    State(s): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let invocation_type = headers
+        .get("x-amz-invocation-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("RequestResponse")
+        .to_string();
+    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            [("x-amzn-errortype", "InvalidRequestContentException")],
+            json!({"Type": "User", "message": "Could not parse request body into json"})
+                .to_string(),
+        )
+            .into_response();
+    };
+    s.inner.lock().unwrap().invoke_calls.push(InvokeCall {
+        function: name,
+        invocation_type: invocation_type.clone(),
+        payload: payload.clone(),
+    });
+    match invocation_type.as_str() {
+        "Event" => {
+            s.run_async(payload);
+            (StatusCode::ACCEPTED, "").into_response()
+        }
+        "DryRun" => (StatusCode::NO_CONTENT, "").into_response(),
+        _ => match s.enqueue(payload).await {
+            Ok(Invocation { result: Ok(v), .. }) => (StatusCode::OK, v.to_string()).into_response(),
+            Ok(Invocation { result: Err(v), .. }) => (
+                StatusCode::OK,
+                [("x-amz-function-error", "Unhandled")],
+                v.to_string(),
+            )
+                .into_response(),
+            Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "").into_response(),
+        },
     }
 }
 
