@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 readonly LAMBDA_GLIBC="2.34"
-ALL=(detector router ingest)
+ALL=(bot worker detector router ingest)
 DRY_RUN=0
 FUNCTIONS=()
 for arg in "$@"; do

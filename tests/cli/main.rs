@@ -15,6 +15,7 @@ mod gateway;
 mod jobs;
 mod llm;
 mod routing;
+mod scripts;
 mod serve;
 mod server;
 mod socket;

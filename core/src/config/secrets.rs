@@ -117,6 +117,7 @@ where
 {
     let mut fetched: HashMap<String, String> = HashMap::new();
     let mut resolved = 0;
+    let mut unset = Vec::new();
     for (setting, secret) in config.secrets_mut() {
         let Some(r) = secret.reference() else {
             continue;
@@ -161,12 +162,50 @@ where
             }
         };
         if value.is_empty() {
-            return Err(error("the secret value is empty".into()));
+            if !OPTIONAL.contains(&setting.as_str()) {
+                return Err(error("the secret value is empty".into()));
+            }
+            // A deployment creates its secrets empty and the operator fills
+            // them in: until then the platform stays off.
+            tracing::warn!(setting = %setting, secret = %r.id,
+                "the secret is still empty: this setting stays unset until it is filled in");
+            unset.push(setting.clone());
+            continue;
         }
         *secret = Secret::new(value);
         resolved += 1;
     }
+    config.unset_optional(&unset);
     Ok(resolved)
+}
+
+/// Settings that may stay unset: a reference to an empty secret (or an
+/// empty field of one) leaves them out, as if never configured.
+const OPTIONAL: &[&str] = &[
+    "api.token",
+    "slack.bot_token",
+    "slack.signing_secret",
+    "slack.app_token",
+    "discord.bot_token",
+    "llm.api_key",
+];
+
+impl Config {
+    /// Clears the [`OPTIONAL`] settings named in `settings`.
+    fn unset_optional(&mut self, settings: &[String]) {
+        for setting in settings {
+            let slot = match setting.as_str() {
+                "api.token" => &mut self.api.token,
+                "slack.bot_token" => &mut self.slack.bot_token,
+                "slack.signing_secret" => &mut self.slack.signing_secret,
+                "slack.app_token" => &mut self.slack.app_token,
+                "discord.bot_token" => &mut self.discord.bot_token,
+                "llm.api_key" => &mut self.llm.api_key,
+                _ => continue,
+            };
+            *slot = None;
+        }
+    }
 }
 
 /// Fetches secret strings from AWS Secrets Manager with the SDK's
@@ -275,5 +314,43 @@ secret = "plain-value"
             "{e}"
         );
         assert!(!e.contains("xoxb-very-secret"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_secret_leaves_an_optional_setting_unset_and_fails_a_required_one() {
+        // What Terraform creates before the operator fills the values in.
+        let mut c = config(
+            r#"
+[slack]
+bot_token = "aws-secretsmanager:prod/slack#bot_token"
+signing_secret = "aws-secretsmanager:prod/slack#signing_secret"
+[llm]
+api_key = "aws-secretsmanager:prod/llm#api_key"
+"#,
+        );
+        let n = block_on(resolve(&mut c, |id| async move {
+            Ok(match id.as_str() {
+                "prod/slack" => r#"{"signing_secret":"","bot_token":""}"#,
+                _ => r#"{"api_key":"sk-filled-in"}"#,
+            }
+            .to_string())
+        }))
+        .unwrap();
+        assert_eq!(n, 1);
+        assert!(c.slack.bot_token.is_none() && c.slack.signing_secret.is_none());
+        assert_eq!(c.llm.api_key.as_ref().unwrap().expose(), "sk-filled-in");
+
+        let mut c = config(
+            "[router.destinations.pd]\ntype = \"pagerduty\"\nrouting_key = \"aws-secretsmanager:prod/pd#routing_key\"\n",
+        );
+        let e = block_on(resolve(&mut c, |_| async {
+            Ok(r#"{"routing_key":""}"#.to_string())
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("router.destinations.pd.routing_key") && e.contains("empty"),
+            "{e}"
+        );
     }
 }

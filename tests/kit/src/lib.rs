@@ -32,6 +32,7 @@ pub mod moto;
 pub mod slack;
 mod smtp;
 mod socket_mode;
+pub mod tools;
 pub mod wait;
 
 pub use fake::*;

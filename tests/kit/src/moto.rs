@@ -14,7 +14,7 @@
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -147,53 +147,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The target directory: `CARGO_TARGET_DIR`, else the workspace's `target/`.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
 /// The virtual environment's python, installing moto on first use.
 fn venv() -> PathBuf {
-    let dir = target_dir()
-        .join("tools")
-        .join(format!("moto-{MOTO_VERSION}"));
-    let python = dir.join("bin/python");
-    let done = dir.join(".installed");
-    if done.exists() {
-        return python;
-    }
-    std::fs::create_dir_all(dir.parent().unwrap()).expect("create the tools directory");
-    let lock_path = dir.with_extension("lock");
-    let lock = std::fs::File::create(&lock_path).expect("create the install lock");
-    lock.lock().expect("take the install lock");
-    if done.exists() {
-        return python;
-    }
-    let run = |cmd: &mut Command, what: &str| {
-        let out = cmd.output().unwrap_or_else(|e| {
-            panic!("{what}: cannot run {:?}: {e}", cmd.get_program());
-        });
-        assert!(
-            out.status.success(),
-            "{what} failed (AWS tests need Python 3 and PyPI):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(
-        Command::new("python3").arg("-m").arg("venv").arg(&dir),
-        "creating the moto virtual environment",
-    );
-    run(
-        Command::new(dir.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("moto[server]=={MOTO_VERSION}"),
-        ]),
-        "installing moto",
-    );
-    std::fs::write(&done, MOTO_VERSION).expect("mark the install done");
-    python
+    crate::tools::python_tool(
+        &format!("moto-{MOTO_VERSION}"),
+        &[&format!("moto[server]=={MOTO_VERSION}")],
+    )
+    .join("python")
 }
