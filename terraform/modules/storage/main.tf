@@ -36,6 +36,32 @@ data "aws_iam_policy_document" "kms" {
     }
   }
   statement {
+    sid = "CloudWatchLogsEncrypts"
+    actions = [
+      "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*",
+    ]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${var.partition}:logs:${var.region}:${var.account_id}:log-group:*"]
+    }
+  }
+  # Alarms and the billing alert publish to the encrypted SNS topic.
+  statement {
+    sid       = "AlarmsPublish"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+  }
+  statement {
     sid       = "LogDeliveryEncrypts"
     actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
     resources = ["*"]
@@ -58,7 +84,7 @@ data "aws_iam_policy_document" "kms" {
 resource "aws_s3_bucket" "this" {
   for_each      = local.buckets
   bucket        = each.value
-  force_destroy = false
+  force_destroy = var.force_destroy
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {
@@ -199,10 +225,43 @@ data "aws_iam_policy_document" "bucket" {
   }
 }
 
+# GuardDuty's findings export writes to the raw bucket too.
+data "aws_iam_policy_document" "guardduty" {
+  source_policy_documents = [data.aws_iam_policy_document.bucket["raw"].json]
+  statement {
+    sid       = "GuardDutyLocation"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [aws_s3_bucket.this["raw"].arn]
+    principals {
+      type        = "Service"
+      identifiers = ["guardduty.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+  statement {
+    sid       = "GuardDutyWrite"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this["raw"].arn}/AWSLogs/${var.account_id}/GuardDuty/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["guardduty.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
 resource "aws_s3_bucket_policy" "this" {
   for_each = aws_s3_bucket.this
   bucket   = each.value.id
-  policy   = data.aws_iam_policy_document.bucket[each.key].json
+  policy   = each.key == "raw" ? data.aws_iam_policy_document.guardduty.json : data.aws_iam_policy_document.bucket[each.key].json
   depends_on = [
     aws_s3_bucket_public_access_block.this,
   ]

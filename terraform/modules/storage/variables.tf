@@ -8,6 +8,11 @@ variable "account_id" {
   type        = string
 }
 
+variable "region" {
+  description = "The stack's region (CloudWatch Logs encrypts with the key there)."
+  type        = string
+}
+
 variable "partition" {
   description = "The AWS partition (aws, aws-us-gov, aws-cn)."
   type        = string
@@ -36,4 +41,10 @@ variable "raw_expiry_days" {
   description = "Days raw logs are kept."
   type        = number
   default     = 400
+}
+
+variable "force_destroy" {
+  description = "Let Terraform delete the buckets with their objects (scripts/destroy.sh sets it)."
+  type        = bool
+  default     = false
 }
