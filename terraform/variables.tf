@@ -96,9 +96,9 @@ variable "slack_alert_channel" {
 }
 
 variable "log_retention_days" {
-  description = "Days the functions' CloudWatch logs are kept."
+  description = "Days the functions' and the API's CloudWatch logs are kept (a year: what an incident review may ask for)."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "alarm_email" {

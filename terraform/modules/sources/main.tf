@@ -4,6 +4,8 @@
 # with its findings exported.
 
 resource "aws_cloudtrail" "this" {
+  #checkov:skip=CKV2_AWS_10:Mantissa Log reads the trail from S3 and alerts on it itself; a CloudWatch Logs copy would double the ingestion cost.
+  #checkov:skip=CKV_AWS_252:New log files are announced by the raw bucket's S3 notifications to the ingest function, not SNS.
   count                         = var.enable_cloudtrail ? 1 : 0
   name                          = var.name
   s3_bucket_name                = var.raw_bucket
@@ -25,6 +27,7 @@ resource "aws_flow_log" "vpc" {
 }
 
 resource "aws_guardduty_detector" "this" {
+  #checkov:skip=CKV2_AWS_3:A single-account stack enables GuardDuty in its own region; organisation-wide delegation is set up in the organisation's management account.
   count                        = var.enable_guardduty ? 1 : 0
   enable                       = true
   finding_publishing_frequency = "FIFTEEN_MINUTES"
