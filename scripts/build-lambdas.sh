@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Lambda functions for the provided.al2023 runtime (x86_64): one
-# `bootstrap` per function, stripped and zipped as target/lambda/<function>.zip,
-# each checked to need no glibc newer than Lambda's (2.34), with its size.
+# `bootstrap` per function (profile `lambda`: optimised for size, stripped),
+# linked by zig against glibc 2.34 (Lambda's) through cargo-zigbuild (both
+# from PyPI, installed under target/tools on first use), zipped as
+# target/lambda/<function>.zip, each checked to need no newer glibc, with its
+# size and whether DataFusion is linked in.
 #
 #   scripts/build-lambdas.sh [--dry-run] [function...]
 #
@@ -45,18 +48,24 @@ run() {
 }
 
 target="${CARGO_TARGET_DIR:-target}"
+triple="x86_64-unknown-linux-gnu"
+tools="$target/tools/zigbuild-0.24.0"
+if [[ ! -x "$tools/bin/cargo-zigbuild" ]]; then
+  run python3 -m venv "$tools"
+  run "$tools/bin/pip" install --quiet --disable-pip-version-check cargo-zigbuild==0.24.0 ziglang==0.17.0
+fi
 status=0
 bins=()
 for f in "${FUNCTIONS[@]}"; do
   bins+=(--bin "lambda-$f")
 done
-run cargo build --release --locked -p mantissa-lambda "${bins[@]}"
+run env PATH="$tools/bin:$PATH" cargo zigbuild --profile lambda --locked -p mantissa-lambda \
+  --target "$triple.$LAMBDA_GLIBC" "${bins[@]}"
 
 for f in "${FUNCTIONS[@]}"; do
   out="$target/lambda/$f"
   run mkdir -p "$out"
-  run cp "$target/release/lambda-$f" "$out/bootstrap"
-  run strip "$out/bootstrap"
+  run cp "$target/$triple/lambda/lambda-$f" "$out/bootstrap"
   run rm -f "$target/lambda/$f.zip"
   run zip -q -j -9 "$target/lambda/$f.zip" "$out/bootstrap"
   if [[ $DRY_RUN -eq 1 ]]; then
@@ -68,8 +77,10 @@ for f in "${FUNCTIONS[@]}"; do
     echo "error: lambda-$f needs glibc $needs ($(objdump -T "$out/bootstrap" | grep -oE "\(GLIBC_$needs\) [^ ]+" | sed 's/.* //' | sort -u | tr '\n' ' ')); Lambda's provided.al2023 has $LAMBDA_GLIBC" >&2
     status=1
   fi
+  # DataFusion's source paths appear in a binary that links its code.
+  datafusion=$(strings "$out/bootstrap" | grep -c 'datafusion[-_a-z]*-[0-9]' || true)
   awk -v f="$f" -v b="$(stat -c %s "$out/bootstrap")" -v z="$(stat -c %s "$target/lambda/$f.zip")" \
-    -v needs="$needs" -v lambda="$LAMBDA_GLIBC" \
-    'BEGIN { printf "%-9s bootstrap %6.1f MB, zip %5.1f MB, needs glibc %s (Lambda: %s)\n", f, b / 1048576, z / 1048576, needs, lambda }' 
+    -v needs="$needs" -v lambda="$LAMBDA_GLIBC" -v df="$datafusion" \
+    'BEGIN { printf "%-9s bootstrap %6.1f MB, zip %5.1f MB, needs glibc %s (Lambda: %s), DataFusion strings: %d\n", f, b / 1048576, z / 1048576, needs, lambda, df }' 
 done
 exit $status

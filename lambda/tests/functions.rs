@@ -484,44 +484,26 @@ async fn a_slack_mention_is_acked_by_the_bot_function_and_answered_by_the_worker
         rules.join("suspicious-logins.yaml"),
     )
     .unwrap();
-    // What the deployment packages next to each bootstrap.
-    std::fs::write(
-        dir.path().join("mantissa.toml"),
-        r#"
-[storage]
-url = "s3://chat-tables/"
-
-[engine]
-type = "athena"
-
-[engine.athena]
-workgroup = "mantissa-chat"
-database = "mantissa_chat"
-poll_initial_ms = 20
-
-[stores]
-type = "dynamodb"
-table_prefix = "chat"
-
-[detector]
-builtin_rules = false
-
-[router.destinations.secops]
-type = "slack"
-channel = "C1"
-
-[router.default_route]
-destinations = ["secops"]
-"#,
-    )
-    .unwrap();
 
     let worker_runtime = LambdaRuntime::start().await;
     let bot_runtime = LambdaRuntime::start().await;
     let detector_runtime = LambdaRuntime::start().await;
     let router_runtime = LambdaRuntime::start().await;
+    // Configured as terraform/modules/functions configures them: only
+    // environment variables (the secrets as values rather than references).
     let env = |runtime_of_worker: &LambdaRuntime| {
         vec![
+            ("MANTISSA_STORAGE_URL", "s3://chat-tables/".to_string()),
+            ("MANTISSA_ENGINE_TYPE", "athena".to_string()),
+            ("MANTISSA_ENGINE_ATHENA__WORKGROUP", "mantissa-chat".to_string()),
+            ("MANTISSA_ENGINE_ATHENA__DATABASE", "mantissa_chat".to_string()),
+            ("MANTISSA_ENGINE_ATHENA__POLL_INITIAL_MS", "20".to_string()),
+            ("MANTISSA_STORES_TYPE", "dynamodb".to_string()),
+            ("MANTISSA_STORES_TABLE_PREFIX", "chat".to_string()),
+            ("MANTISSA_DETECTOR_BUILTIN_RULES", "false".to_string()),
+            ("MANTISSA_ROUTER__DESTINATIONS__SLACK__TYPE", "slack".to_string()),
+            ("MANTISSA_ROUTER__DESTINATIONS__SLACK__CHANNEL", "C1".to_string()),
+            ("MANTISSA_ROUTER__DEFAULT_ROUTE__DESTINATIONS", "slack".to_string()),
             ("MANTISSA_SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
             (
                 "MANTISSA_SLACK_BOT_TOKEN",

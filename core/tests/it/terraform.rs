@@ -614,3 +614,71 @@ fn the_stack_is_terraform_fmt_clean() {
         "terraform fmt would rewrite (run `terraform fmt -recursive terraform`):\n{rewrites}"
     );
 }
+
+/// Every `MANTISSA_*` variable Terraform sets on the functions is one the
+/// configuration accepts: loaded together (as the bot function gets them),
+/// they make a valid configuration selecting the AWS backends.
+#[test]
+fn the_functions_environment_is_a_valid_configuration() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../terraform/modules/functions/main.tf"),
+    )
+    .unwrap();
+    let names: std::collections::BTreeSet<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("MANTISSA_"))
+        .collect();
+    let arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:mantissa-prod/slack-AbCdEf";
+    let sample = |name: &str| -> Option<String> {
+        Some(match name {
+            "MANTISSA_LOG" => "info".into(),
+            "MANTISSA_DATA_DIR" => "/tmp/mantissa".into(),
+            "MANTISSA_STORAGE_URL" => "s3://mantissa-prod-tables-111122223333/".into(),
+            "MANTISSA_ENGINE_TYPE" => "athena".into(),
+            "MANTISSA_ENGINE_ATHENA__WORKGROUP" => "mantissa-prod".into(),
+            "MANTISSA_ENGINE_ATHENA__DATABASE" => "mantissa_prod".into(),
+            "MANTISSA_STORES_TYPE" => "dynamodb".into(),
+            "MANTISSA_STORES_TABLE_PREFIX" => "mantissa-prod".into(),
+            "MANTISSA_SLACK_BOT_TOKEN" => format!("aws-secretsmanager:{arn}#bot_token"),
+            "MANTISSA_SLACK_SIGNING_SECRET" => format!("aws-secretsmanager:{arn}#signing_secret"),
+            "MANTISSA_DISCORD_BOT_TOKEN" => format!("aws-secretsmanager:{arn}#bot_token"),
+            "MANTISSA_DISCORD_PUBLIC_KEY" => "0".repeat(64),
+            "MANTISSA_DISCORD_APPLICATION_ID" => "1234567890".into(),
+            "MANTISSA_LLM_API_KEY" => format!("aws-secretsmanager:{arn}#api_key"),
+            "MANTISSA_LLM_PROVIDER" => "bedrock".into(),
+            "MANTISSA_LLM_MODEL" => "anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+            "MANTISSA_LLM_REGION" => "eu-west-1".into(),
+            "MANTISSA_ROUTER__DESTINATIONS__SLACK__TYPE" => "slack".into(),
+            "MANTISSA_ROUTER__DESTINATIONS__SLACK__CHANNEL" => "C0123456789".into(),
+            "MANTISSA_ROUTER__DEFAULT_ROUTE__DESTINATIONS" => "slack".into(),
+            "MANTISSA_API__JWT__ISSUER" => {
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI".into()
+            }
+            "MANTISSA_API__JWT__JWKS_URL" => {
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI/.well-known/jwks.json"
+                    .into()
+            }
+            "MANTISSA_API__JWT__AUDIENCE" => "4o1k2j3h4g5f6d7s8a9p0o1i2u".into(),
+            "MANTISSA_DETECTOR_RULES_DIRS" => "s3://mantissa-prod-rules-111122223333/rules/".into(),
+            // The functions' own settings, read by the lambda crate.
+            "MANTISSA_LAMBDA_WORKER" => "mantissa-prod-worker".into(),
+            "MANTISSA_LAMBDA_TRANSLATOR" => "builtin".into(),
+            _ => return None,
+        })
+    };
+    let vars: Vec<(String, String)> = names
+        .iter()
+        .map(|n| {
+            let value = sample(n).unwrap_or_else(|| {
+                panic!("{n}: Terraform sets a variable this test does not know; add a sample value")
+            });
+            (n.to_string(), value)
+        })
+        .collect();
+    let config = mantissa_core::config::Config::from_layers(None, vars)
+        .unwrap_or_else(|e| panic!("Terraform's environment is not a valid configuration: {e:#}"));
+    assert_eq!(config.stores.table_prefix, "mantissa-prod");
+    assert!(config.api.jwt.is_some());
+    assert!(config.slack.bot_token.as_ref().unwrap().reference().is_some());
+    assert!(config.router.destinations.contains_key("slack"));
+}
