@@ -49,7 +49,11 @@ run() {
 
 target="${CARGO_TARGET_DIR:-target}"
 triple="x86_64-unknown-linux-gnu"
-tools="$target/tools/zigbuild-0.24.0"
+# Absolute: build scripts run zig's wrappers from other directories.
+case "$target" in
+  /*) tools="$target/tools/zigbuild-0.24.0" ;;
+  *) tools="$PWD/$target/tools/zigbuild-0.24.0" ;;
+esac
 if [[ ! -x "$tools/bin/cargo-zigbuild" ]]; then
   run python3 -m venv "$tools"
   run "$tools/bin/pip" install --quiet --disable-pip-version-check cargo-zigbuild==0.24.0 ziglang==0.17.0

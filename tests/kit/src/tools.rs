@@ -27,7 +27,7 @@ pub fn python_tool(name: &str, requirements: &[&str]) -> PathBuf {
         return bin;
     }
     std::fs::create_dir_all(dir.parent().unwrap()).expect("create the tools directory");
-    let lock_path = dir.with_extension("lock");
+    let lock_path = dir.with_file_name(format!("{name}.lock"));
     let lock = std::fs::File::create(&lock_path).expect("create the install lock");
     lock.lock().expect("take the install lock");
     if installed(&done) {
