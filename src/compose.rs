@@ -19,6 +19,7 @@ use mantissa_core::dedup::SeenStore;
 use mantissa_core::dedup::sqlite::SqliteSeenStore;
 #[cfg(feature = "aws")]
 use mantissa_core::engine::athena::AthenaEngine;
+#[cfg(feature = "embedded-engine")]
 use mantissa_core::engine::datafusion::DataFusionEngine;
 use mantissa_core::engine::{EngineError, QueryEngine};
 use mantissa_core::guard::{Dialect, SqlGuard};
@@ -210,10 +211,19 @@ impl Composition {
         let catalog = self.catalog();
         let guard = self.guard_over(&catalog);
         let engine: Arc<dyn QueryEngine> = match self.config.engine.kind {
+            #[cfg(feature = "embedded-engine")]
             EngineKind::Embedded => Arc::new(
                 DataFusionEngine::new(&catalog, &self.tables()?, &self.config.engine)
                     .map_err(ComposeError::Engine)?,
             ),
+            #[cfg(not(feature = "embedded-engine"))]
+            EngineKind::Embedded => {
+                return Err(ComposeError::NotBuilt {
+                    setting: "[engine] type",
+                    kind: "embedded",
+                    feature: "embedded-engine",
+                });
+            }
             #[cfg(feature = "aws")]
             EngineKind::Athena => Arc::new(AthenaEngine::from_env(&self.config.engine)),
             #[cfg(not(feature = "aws"))]

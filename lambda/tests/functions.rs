@@ -47,6 +47,30 @@ async fn s3_with_buckets(moto: &Moto, buckets: &[&str]) -> aws_sdk_s3::Client {
     s3
 }
 
+/// What the ingest function would have written: CloudTrail records from
+/// `input` as Parquet in `tables` (the manifest under `dir`).
+async fn ingest_cloudtrail(dir: &Path, tables: Storage, input: PathBuf) {
+    let d = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let config = Config {
+            data_dir: d.join("ingest"),
+            ..Config::default()
+        };
+        let manifest = Arc::new(SqliteManifestStore::open(&d.join("ingest/manifest.db")).unwrap());
+        Ingestor::new(&config, tables, manifest)
+            .run(
+                &[input],
+                &IngestOptions {
+                    source: Some("cloudtrail".into()),
+                },
+                &NoProgress,
+            )
+            .unwrap()
+    })
+    .await
+    .unwrap();
+}
+
 /// A function process: its bootstrap binary with the deployment's
 /// environment, talking to `runtime`.
 struct Function {
@@ -68,7 +92,14 @@ fn start(
     dir: &Path,
     env: &[(&str, String)],
 ) -> Function {
-    let mut cmd = Command::new(bootstrap);
+    // `MANTISSA_TEST_LAMBDA_DIR=target/lambda` runs the packaged bootstraps
+    // of scripts/build-lambdas.sh instead (release, glibc 2.34).
+    let packaged = std::env::var_os("MANTISSA_TEST_LAMBDA_DIR").map(|d| {
+        let name = Path::new(bootstrap).file_name().unwrap().to_string_lossy();
+        let function = name.strip_prefix("lambda-").unwrap_or(&name).to_string();
+        PathBuf::from(d).join(function).join("bootstrap")
+    });
+    let mut cmd = Command::new(packaged.as_deref().unwrap_or(Path::new(bootstrap)));
     for (k, _) in
         std::env::vars().filter(|(k, _)| k.starts_with("AWS_") || k.starts_with("MANTISSA_"))
     {
@@ -142,25 +173,7 @@ async fn the_detector_function_runs_scheduled_cycles_catches_up_and_delivers() {
     let dir = tempfile::tempdir().unwrap();
     let tables = Storage::s3_with_client(s3.clone(), "fn-tables", "");
     let fixture = repo().join("tests/fixtures/handmade/brute_force_then_success.jsonl");
-    let d = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let config = Config {
-            data_dir: d.join("ingest"),
-            ..Config::default()
-        };
-        let manifest = Arc::new(SqliteManifestStore::open(&d.join("ingest/manifest.db")).unwrap());
-        Ingestor::new(&config, tables, manifest)
-            .run(
-                &[fixture],
-                &IngestOptions {
-                    source: Some("cloudtrail".into()),
-                },
-                &NoProgress,
-            )
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    ingest_cloudtrail(dir.path(), tables, fixture).await;
     // The product description's example rule, from a rules directory.
     let rules = dir.path().join("rules");
     std::fs::create_dir_all(&rules).unwrap();
@@ -448,25 +461,7 @@ async fn a_slack_mention_is_acked_by_the_bot_function_and_answered_by_the_worker
     let input = dir.path().join("cloudtrail.jsonl");
     std::fs::write(&input, fixture).unwrap();
     let tables = Storage::s3_with_client(s3.clone(), "chat-tables", "");
-    let (d, t) = (dir.path().to_path_buf(), tables.clone());
-    tokio::task::spawn_blocking(move || {
-        let config = Config {
-            data_dir: d.join("ingest"),
-            ..Config::default()
-        };
-        let manifest = Arc::new(SqliteManifestStore::open(&d.join("ingest/manifest.db")).unwrap());
-        Ingestor::new(&config, t, manifest)
-            .run(
-                &[input],
-                &IngestOptions {
-                    source: Some("cloudtrail".into()),
-                },
-                &NoProgress,
-            )
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    ingest_cloudtrail(dir.path(), tables.clone(), input).await;
     // Athena over the same bucket.
     let athena = AthenaFake::start(
         mantissa_athena_local::runner(tables, Catalog::builtin()),
@@ -495,15 +490,30 @@ async fn a_slack_mention_is_acked_by_the_bot_function_and_answered_by_the_worker
         vec![
             ("MANTISSA_STORAGE_URL", "s3://chat-tables/".to_string()),
             ("MANTISSA_ENGINE_TYPE", "athena".to_string()),
-            ("MANTISSA_ENGINE_ATHENA__WORKGROUP", "mantissa-chat".to_string()),
-            ("MANTISSA_ENGINE_ATHENA__DATABASE", "mantissa_chat".to_string()),
+            (
+                "MANTISSA_ENGINE_ATHENA__WORKGROUP",
+                "mantissa-chat".to_string(),
+            ),
+            (
+                "MANTISSA_ENGINE_ATHENA__DATABASE",
+                "mantissa_chat".to_string(),
+            ),
             ("MANTISSA_ENGINE_ATHENA__POLL_INITIAL_MS", "20".to_string()),
             ("MANTISSA_STORES_TYPE", "dynamodb".to_string()),
             ("MANTISSA_STORES_TABLE_PREFIX", "chat".to_string()),
             ("MANTISSA_DETECTOR_BUILTIN_RULES", "false".to_string()),
-            ("MANTISSA_ROUTER__DESTINATIONS__SLACK__TYPE", "slack".to_string()),
-            ("MANTISSA_ROUTER__DESTINATIONS__SLACK__CHANNEL", "C1".to_string()),
-            ("MANTISSA_ROUTER__DEFAULT_ROUTE__DESTINATIONS", "slack".to_string()),
+            (
+                "MANTISSA_ROUTER__DESTINATIONS__SLACK__TYPE",
+                "slack".to_string(),
+            ),
+            (
+                "MANTISSA_ROUTER__DESTINATIONS__SLACK__CHANNEL",
+                "C1".to_string(),
+            ),
+            (
+                "MANTISSA_ROUTER__DEFAULT_ROUTE__DESTINATIONS",
+                "slack".to_string(),
+            ),
             ("MANTISSA_SLACK_SIGNING_SECRET", SIGNING_SECRET.to_string()),
             (
                 "MANTISSA_SLACK_BOT_TOKEN",
@@ -760,4 +770,114 @@ async fn a_slack_mention_is_acked_by_the_bot_function_and_answered_by_the_worker
         update.to_string().to_lowercase().contains("acknowledged"),
         "{update}"
     );
+}
+
+/// API Gateway events through `lambda_http`'s own event parsing into the
+/// bot's app, in process (`oneshot`, no runtime server): each request shape
+/// the bot function gets, as it gets it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_gateway_events_reach_the_bot_app_in_process() {
+    use lambda_http::tower::ServiceExt as _;
+    use mantissa_core::config::Secret;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
+    config.slack.signing_secret = Some(Secret::new(SIGNING_SECRET));
+    config.slack.bot_token = Some(Secret::new(mantissa_testkit::SLACK_TOKEN));
+    config.api.token = Some(Secret::new(API_TOKEN));
+    let composition = mantissa::Composition::new(config, mantissa_core::clock::Clock::system());
+    let service =
+        mantissa::Service::new(composition.clone(), mantissa_core::answer::Policy::Builtin)
+            .unwrap();
+    let state = mantissa::bot::state(
+        &composition,
+        Arc::new(service),
+        Arc::new(mantissa_bot::dispatch::TokioDispatcher::default()),
+        mantissa::bot::SlackIntake::Http,
+    )
+    .unwrap();
+    let app = mantissa_bot::app(Arc::new(state));
+    let call = |event: Value| {
+        let request =
+            lambda_http::request::from_str(&event.to_string()).expect("an API Gateway event");
+        app.clone().oneshot(request.map(axum::body::Body::new))
+    };
+    let text = |response: axum::response::Response| async move {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+
+    // Slack's URL check when the Event Subscriptions URL is saved.
+    let challenge = json!({"type": "url_verification", "token": "x",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})
+    .to_string();
+    let ok = call(http_api_event(
+        "/slack/events",
+        &slack_headers(SIGNING_SECRET, &challenge, "application/json"),
+        &challenge,
+        false,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(
+        text(ok)
+            .await
+            .contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    );
+    // The same, forged.
+    let forged = call(http_api_event(
+        "/slack/events",
+        &slack_headers("wrong-secret", &challenge, "application/json"),
+        &challenge,
+        false,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(forged.status(), 401);
+
+    // A slash command: a form body API Gateway hands over base64-encoded;
+    // the signature is over the decoded bytes.
+    let command = serde_urlencoded::to_string([
+        ("token", "x"),
+        ("team_id", "T1"),
+        ("channel_id", "C123"),
+        ("user_id", "U1"),
+        ("command", "/mantissa"),
+        ("text", "help"),
+        ("response_url", "https://hooks.slack.com/commands/T1/1/x"),
+        ("trigger_id", "1.2.3"),
+    ])
+    .unwrap();
+    let help = call(http_api_event(
+        "/slack/commands",
+        &slack_headers(
+            SIGNING_SECRET,
+            &command,
+            "application/x-www-form-urlencoded",
+        ),
+        &command,
+        true,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(help.status(), 200);
+    let help = text(help).await;
+    assert!(help.contains("/mantissa"), "{help}");
+
+    // The REST API without a token.
+    let refused = call(http_api_event(
+        "/api/query",
+        &[("content-type", "application/json".to_string())],
+        r#"{"question": "failed console logins", "execute": true}"#,
+        false,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 401);
 }

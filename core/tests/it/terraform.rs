@@ -679,6 +679,14 @@ fn the_functions_environment_is_a_valid_configuration() {
         .unwrap_or_else(|e| panic!("Terraform's environment is not a valid configuration: {e:#}"));
     assert_eq!(config.stores.table_prefix, "mantissa-prod");
     assert!(config.api.jwt.is_some());
-    assert!(config.slack.bot_token.as_ref().unwrap().reference().is_some());
+    assert!(
+        config
+            .slack
+            .bot_token
+            .as_ref()
+            .unwrap()
+            .reference()
+            .is_some()
+    );
     assert!(config.router.destinations.contains_key("slack"));
 }
