@@ -71,6 +71,18 @@ async fn ingest_cloudtrail(dir: &Path, tables: Storage, input: PathBuf) {
     .unwrap();
 }
 
+/// moto, with the `buckets` and the stores' DynamoDB tables (`prefix`)
+/// created as Terraform creates them; its S3 client.
+async fn aws_with(buckets: &[&str], prefix: &str) -> (Moto, aws_sdk_s3::Client) {
+    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
+    let s3 = s3_with_buckets(&moto, buckets).await;
+    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), prefix)
+        .create_tables()
+        .await
+        .unwrap();
+    (moto, s3)
+}
+
 /// A function process: its bootstrap binary with the deployment's
 /// environment, talking to `runtime`.
 struct Function {
@@ -163,12 +175,7 @@ fn scheduled(time: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_detector_function_runs_scheduled_cycles_catches_up_and_delivers() {
-    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
-    let s3 = s3_with_buckets(&moto, &["fn-tables"]).await;
-    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "fn")
-        .create_tables()
-        .await
-        .unwrap();
+    let (moto, s3) = aws_with(&["fn-tables"], "fn").await;
     // What ingest would have written: the brute-force fixture as Parquet in S3.
     let dir = tempfile::tempdir().unwrap();
     let tables = Storage::s3_with_client(s3.clone(), "fn-tables", "");
@@ -293,12 +300,7 @@ fn object_created(bucket: &str, encoded_key: &str, size: usize) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ingest_function_normalises_each_new_object_once() {
-    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
-    let s3 = s3_with_buckets(&moto, &["ingest-raw", "ingest-tables"]).await;
-    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "ing")
-        .create_tables()
-        .await
-        .unwrap();
+    let (moto, s3) = aws_with(&["ingest-raw", "ingest-tables"], "ing").await;
     // A CloudTrail delivery (real events, Stratus Red Team), a space in its key.
     let body = std::fs::read(repo().join(
         "tests/fixtures/datasets/stratus-red-team-detonation-logs/detonation-logs/aws.credential-access.ec2-get-password-data.json",
@@ -441,12 +443,7 @@ async fn a_slack_mention_is_acked_by_the_bot_function_and_answered_by_the_worker
     use mantissa_core::catalog::Catalog;
     use mantissa_testkit::athena::AthenaFake;
 
-    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
-    let s3 = s3_with_buckets(&moto, &["chat-tables"]).await;
-    Dynamo::with_client(aws_sdk_dynamodb::Client::new(&moto.sdk_config()), "chat")
-        .create_tables()
-        .await
-        .unwrap();
+    let (moto, s3) = aws_with(&["chat-tables"], "chat").await;
     // The brute-force fixture, moved to yesterday (the functions run on the
     // real clock), ingested as the ingest function would.
     let dir = tempfile::tempdir().unwrap();
