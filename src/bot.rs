@@ -72,16 +72,8 @@ pub fn state(
         // replays the data at another moment.
         .map(|s| SlackVerifier::new(s.clone(), Clock::system()));
     let slack = match (&slack_cfg.signing_secret, &slack_cfg.bot_token) {
-        (_, Some(token)) if intake == SlackIntake::SocketMode => Some(SlackSettings {
-            verifier,
-            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
-        }),
-        (Some(_), Some(token)) => Some(SlackSettings {
-            verifier,
-            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
-        }),
-        (None, None) => None,
-        (None, Some(_)) => {
+        // HTTP events are signed: the secret is required; Socket Mode's are not.
+        (None, Some(_)) if intake == SlackIntake::Http => {
             return Err(BotSetupError::Incomplete {
                 set: "slack.bot_token",
                 missing: "slack.signing_secret",
@@ -89,6 +81,11 @@ pub fn state(
                 where_: "Slack app → Basic Information → Signing Secret",
             });
         }
+        (_, Some(token)) => Some(SlackSettings {
+            verifier,
+            api: SlackClient::new(&slack_cfg.api_url, token.clone()),
+        }),
+        (None, None) => None,
         (Some(_), None) => {
             return Err(BotSetupError::Incomplete {
                 set: "slack.signing_secret",

@@ -31,6 +31,22 @@ pub enum Policy {
     Auto,
 }
 
+impl std::str::FromStr for Policy {
+    type Err = String;
+
+    /// `builtin`, `llm` or `auto`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "builtin" => Ok(Self::Builtin),
+            "llm" => Ok(Self::Llm),
+            "auto" => Ok(Self::Auto),
+            other => Err(format!(
+                "`{other}` is not a translator: expected builtin, llm or auto"
+            )),
+        }
+    }
+}
+
 /// What one question produced.
 #[derive(Debug)]
 pub enum Answer {

@@ -83,6 +83,39 @@ pub fn deadline(deadline_ms: u64, margin: Duration) -> tokio::time::Instant {
     tokio::time::Instant::now() + left
 }
 
+/// The chat functions' shared start-up (bot and worker): the composition,
+/// the worker hand-off, the service and the bot state over them, and the
+/// router when alerts are routed.
+pub struct Chat {
+    /// What the bot's handlers and the worker's jobs share.
+    pub state: std::sync::Arc<mantissa_bot::BotState>,
+    /// Hands jobs to the worker function; flushed before each response.
+    pub dispatcher: std::sync::Arc<dispatch::LambdaDispatcher>,
+    /// Delivers lifecycle updates (a click's message edit), if configured.
+    pub router: Option<std::sync::Arc<mantissa_router::Router>>,
+}
+
+/// Starts the chat functions' shared state (see [`Chat`]).
+pub async fn chat() -> anyhow::Result<Chat> {
+    use std::sync::Arc;
+    mantissa_router::install_crypto_provider();
+    let composition = compose().await?;
+    let dispatcher = Arc::new(dispatch::LambdaDispatcher::from_env().await?);
+    let service = mantissa::Service::new(composition.clone(), translator_policy()?)?;
+    let router = service.router().cloned();
+    let state = mantissa::bot::state(
+        &composition,
+        Arc::new(service),
+        dispatcher.clone(),
+        mantissa::bot::SlackIntake::Http,
+    )?;
+    Ok(Chat {
+        state: Arc::new(state),
+        dispatcher,
+        router,
+    })
+}
+
 /// How questions are translated: `MANTISSA_LAMBDA_TRANSLATOR` = `builtin`, `llm`
 /// or `auto` (the default: the built-in translator when it is confident,
 /// else the configured LLM).

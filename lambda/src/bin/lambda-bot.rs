@@ -4,20 +4,16 @@
 //! JWTs) and acknowledged at once; the slow work (answers, charts, button
 //! actions) goes to the worker function before the response is returned.
 
-use std::sync::Arc;
-
 use lambda_http::tower::ServiceExt as _;
 use lambda_http::{Error, Request, service_fn};
-use mantissa::Service;
-use mantissa::bot::SlackIntake;
-use mantissa_lambda::dispatch::LambdaDispatcher;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (app, dispatcher) = mantissa_lambda::start(init()).await?.as_ref().clone();
+    let chat = mantissa_lambda::start(mantissa_lambda::chat()).await?;
+    let app = mantissa_bot::app(chat.state.clone());
     lambda_http::run(service_fn(move |request: Request| {
         let app = app.clone();
-        let dispatcher = dispatcher.clone();
+        let dispatcher = chat.dispatcher.clone();
         async move {
             let response = app.oneshot(request.map(axum::body::Body::new)).await?;
             // Before answering: Lambda freezes the environment after.
@@ -26,18 +22,4 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
-}
-
-async fn init() -> anyhow::Result<(axum::Router, Arc<LambdaDispatcher>)> {
-    mantissa_router::install_crypto_provider();
-    let composition = mantissa_lambda::compose().await?;
-    let dispatcher = Arc::new(LambdaDispatcher::from_env().await?);
-    let service = Service::new(composition.clone(), mantissa_lambda::translator_policy()?)?;
-    let state = mantissa::bot::state(
-        &composition,
-        Arc::new(service),
-        dispatcher.clone(),
-        SlackIntake::Http,
-    )?;
-    Ok((mantissa_bot::app(Arc::new(state)), dispatcher))
 }

@@ -9,33 +9,24 @@
 //! drains it before it returns, so the analyst sees the change at once
 //! rather than at the router function's next run.
 
-use std::sync::Arc;
-
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use mantissa::Service;
-use mantissa::bot::SlackIntake;
-use mantissa_bot::BotState;
 use mantissa_bot::jobs::Job;
-use mantissa_lambda::dispatch::LambdaDispatcher;
 use serde_json::json;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (state, dispatcher, router) = mantissa_lambda::start(init()).await?.as_ref().clone();
+    let chat = mantissa_lambda::start(mantissa_lambda::chat()).await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Job>| {
-        let state = state.clone();
-        let dispatcher = dispatcher.clone();
-        let router = router.clone();
+        let chat = chat.clone();
         async move {
             let until =
                 mantissa_lambda::deadline(event.context.deadline, mantissa_lambda::DEADLINE_MARGIN);
             let job = event.payload;
             let id = job.id.clone();
-            let platform = job.task.platform();
-            tracing::info!(job = %id, platform, "job received");
-            mantissa_bot::worker::run(state, job).await;
-            dispatcher.flush().await;
-            let delivered = match router {
+            tracing::info!(job = %id, platform = job.task.platform(), "job received");
+            mantissa_bot::worker::run(chat.state.clone(), job).await;
+            chat.dispatcher.flush().await;
+            let delivered = match &chat.router {
                 Some(router) => router.drain(until).await?.delivered,
                 None => 0,
             };
@@ -43,26 +34,4 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
-}
-
-type Worker = (
-    Arc<BotState>,
-    Arc<LambdaDispatcher>,
-    Option<Arc<mantissa_router::Router>>,
-);
-
-async fn init() -> anyhow::Result<Worker> {
-    mantissa_router::install_crypto_provider();
-    let composition = mantissa_lambda::compose().await?;
-    // A job that starts another (none do today) goes to a worker too.
-    let dispatcher = Arc::new(LambdaDispatcher::from_env().await?);
-    let service = Service::new(composition.clone(), mantissa_lambda::translator_policy()?)?;
-    let router = service.router().cloned();
-    let state = mantissa::bot::state(
-        &composition,
-        Arc::new(service),
-        dispatcher.clone(),
-        SlackIntake::Http,
-    )?;
-    Ok((Arc::new(state), dispatcher, router))
 }
