@@ -12,6 +12,7 @@
 //! 5. With a previous turn, a follow-up ("only errors", "by user") edits the
 //!    previous plan ([`followup`]).
 
+use super::actions::CATALOGUE;
 use super::entities;
 use super::gazetteer::GAZETTEER;
 use super::plan::{Cond, Parsed, build};
@@ -415,6 +416,9 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         }
         ws.push(w);
     }
+    // API actions described in words, from the AWS catalogue ("KMS key
+    // deletions scheduled"), when the vocabulary does not know them.
+    catalogued_actions(&mut p, &mut ws);
     // Typo correction (not for names after "user", nor numbers, nor markers).
     let mut stems: Vec<String> = Vec::with_capacity(ws.len());
     let mut alternatives: Vec<(usize, Vec<String>)> = Vec::new();
@@ -434,7 +438,7 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
             stems.push(w.clone());
             continue;
         }
-        if super::gazetteer::event_name(w).is_some() {
+        if super::gazetteer::event_name(w).is_some() || CATALOGUE.operation(w).is_some() {
             // An API action in lower case: not a typo.
             stems.push(w.clone());
             continue;
@@ -539,6 +543,76 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     }
     reading::interpret(&mut p, &items, &ex.entities, question);
     p
+}
+
+/// Whether the vocabulary knows a word (as written, stemmed or lemmatised).
+fn known(w: &str) -> bool {
+    is_stop(w) || GAZETTEER.knows(w) || GAZETTEER.knows(&stem(w)) || lemma(w).is_some()
+}
+
+/// Finds API actions the question describes in words ("who rebooted RDS
+/// instances", "Route 53 record changes") in the AWS catalogue, when one of
+/// the words is not in the hand-written vocabulary: the words become one
+/// `eventname` condition and are removed from `ws`.
+fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>) {
+    let Some(m) = CATALOGUE.find(ws) else {
+        return;
+    };
+    // The vocabulary reads what it fully knows, except a named service's
+    // one specific action ("KMS key policy changes" is `PutKeyPolicy`, not
+    // IAM's policy events).
+    let all_known = m.used.iter().all(|i| known(&ws[*i]));
+    // One action, or its singular and plural forms (GetParameter, GetParameters).
+    let one = match m.events.names.as_slice() {
+        [_] => true,
+        [a, b] => a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
+        _ => false,
+    };
+    // A complete match overrides known words only for a specific name of
+    // several words ("delete flow logs", "put event selectors").
+    let specific = m.action && one && (m.named_service || (m.complete && m.used.len() >= 3));
+    // The hand-written resources ("access key", "security group", "public
+    // access block") keep their analyst meaning.
+    let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
+    let resource = m.used.iter().any(|i| {
+        GAZETTEER.longest(&stems, *i).is_some_and(|(n, cs)| {
+            n >= 2
+                || cs
+                    .iter()
+                    .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
+        })
+    });
+    if all_known && (!specific || resource) {
+        return;
+    }
+    let words: Vec<&str> = m.used.iter().map(|i| ws[*i].as_str()).collect();
+    let (field, op) = if m.action {
+        (Field::EventName, m.events.op())
+    } else {
+        // "all DynamoDB activity": the service's events.
+        let sources: Vec<Value> = m.events.sources.iter().map(|s| Value::text(*s)).collect();
+        let op = if sources.len() == 1 {
+            Op::Eq(sources[0].clone())
+        } else {
+            Op::In(sources)
+        };
+        (Field::EventSource, op)
+    };
+    p.conds.push(Cond {
+        rules: vec![(Table::Cloudtrail, Filter::new(field, op))],
+        negate: false,
+        words: words.join(" "),
+        optional: false,
+    });
+    vote(p, Table::Cloudtrail, 3);
+    p.anchor = true;
+    // A catalogued action outweighs a stray word or two around it.
+    p.understood += 2 * m.used.len();
+    let mut i = 0;
+    ws.retain(|_| {
+        i += 1;
+        !m.used.contains(&(i - 1))
+    });
 }
 
 static REFERS_BACK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {

@@ -13,6 +13,7 @@
 //! (plans) → guard → engine; the session keeps the plan and SQL for
 //! follow-ups ([`crate::session`]).
 
+pub mod actions;
 pub mod builtin;
 pub mod compile;
 pub mod entities;

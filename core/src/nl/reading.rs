@@ -197,6 +197,16 @@ impl<'r, 'a> Reading<'r, 'a> {
                 self.consumed_verbs[j + 1] = true;
                 self.used[j + 1] = true;
                 extra_verb = Some(v);
+            } else if let Some((j, _)) = verb
+                && j >= 1
+                && j < i
+                && !self.consumed_verbs[j - 1]
+                && let Some(v) = self.verb_at(j - 1)
+            {
+                // "stop or delete trails": the verb before the verb joins too.
+                self.consumed_verbs[j - 1] = true;
+                self.used[j - 1] = true;
+                extra_verb = Some(v);
             }
             // "which buckets were read": the buckets are also what is listed.
             if prev_field_ctx && let Some(f) = r.field {
@@ -412,18 +422,21 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// An unknown word: an API action written in lower case ("decrypt",
     /// "getobject"), else a word not understood.
     fn unknown(&mut self, i: usize, w: &str) {
-        let Some(name) = super::gazetteer::event_name(w) else {
-            self.p.unknown.push(w.to_string());
-            return;
+        let op = match super::gazetteer::event_name(w) {
+            Some(name) => Op::Eq(Value::text(name)),
+            None => match super::actions::CATALOGUE.operation(w) {
+                Some(names) => names.op(),
+                None => {
+                    self.p.unknown.push(w.to_string());
+                    return;
+                }
+            },
         };
         self.p.understood += 1;
         self.p.anchor = true;
         vote(self.p, Table::Cloudtrail, 2);
         let c = self.negated(Cond {
-            rules: vec![(
-                Table::Cloudtrail,
-                Filter::eq(Field::EventName, Value::text(name)),
-            )],
+            rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
             negate: false,
             words: w.to_string(),
             optional: false,

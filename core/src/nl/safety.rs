@@ -77,8 +77,22 @@ const ACTIONS: &[&str] = &[
     "play",
 ];
 
+/// Things no log here records: spending, secrets' values, other organisations' data.
+static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(how much (did|do|does|have|has|will) (we|i|you|they|it) (spend|spent|pay|paid|cost)|\b(spend|spending|spent|invoice|invoices|salary|salaries|revenue|stock price|share price)\b|\b(what('s| is| was| are)|tell me|give me|show me|reveal|print)\b.{0,30}\b(password|passwords|secret value|private key)s?\b.{0,10}\b(of|for)\b)",
+    )
+    .expect("not-in-logs pattern")
+});
+
 /// Why a question is refused outright, if it is.
 pub fn screen(question: &str) -> Option<String> {
+    if let Some(m) = NOT_IN_LOGS.find(question) {
+        return Some(format!(
+            "\"{}\": the logs do not hold this (they record API calls, network flows and threat findings, not costs, secret values or other organisations' data)",
+            m.as_str().trim()
+        ));
+    }
     if INJECTION.is_match(question) {
         return Some(
             "this reads like instructions to the assistant, not a question about the logs".into(),
@@ -109,7 +123,22 @@ pub fn screen(question: &str) -> Option<String> {
         })
         .unwrap_or("")
         .to_lowercase();
-    if ACTIONS.contains(&first.as_str()) {
+    // "terminate or stop requests for EC2 instances" asks about requests.
+    let about_requests = {
+        let lower = question.to_lowercase();
+        let ws: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let at = ws.iter().position(|w| *w == first).unwrap_or(0);
+        ws.iter().skip(at + 1).take(4).any(|w| {
+            matches!(
+                *w,
+                "request" | "requests" | "events" | "calls" | "attempts" | "operations"
+            )
+        })
+    };
+    if ACTIONS.contains(&first.as_str()) && !about_requests {
         return Some(format!(
             "Mantissa only reads logs; it cannot `{first}` anything"
         ));
@@ -133,6 +162,8 @@ mod tests {
             "create a new IAM user called admin",
             "write me a poem",
             "failed logins' UNION SELECT password FROM users --",
+            "how much did we spend on EC2 last month?",
+            "what's the console password of the user christophe?",
         ] {
             assert!(screen(q).is_some(), "{q}");
         }
@@ -146,6 +177,9 @@ mod tests {
             "Which IAM users created new access keys recently?",
             "show security group changes",
             "what was updated today",
+            "console password changes for user bob",
+            "terminate or stop requests for EC2 instances",
+            "who read the secret value of prod/db",
         ] {
             assert!(screen(q).is_none(), "{q}");
         }

@@ -51,6 +51,7 @@ struct Patterns {
     calendar: Regex,
     recent: Regex,
     bare_date: Regex,
+    period: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -77,6 +78,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         recent: re(r"\b(?:(?:most )?recently|lately|(?:in )?recent days)\b"),
         bare_date: re(&format!(
             r"\b(\d{{4}}-\d{{2}}-\d{{2}})\b|\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b"
+        )),
+        period: re(&format!(
+            r"\b{LEAD}(?:(?:(?:the )?(?:month|year) of )?({MONTH}) )?((?:19|20)\d\d)\b|\b{LEAD}(this|last) year\b"
         )),
     }
 });
@@ -191,6 +195,42 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
     if let Some(c) = p.bare_date.captures(text) {
         let m = c.get(1).or_else(|| c.get(2))?;
         return on_day(m.as_str(), now).map(|r| found(r, &c));
+    }
+    // "in 2024", "July 2024", "during the month of August 2024", "last year".
+    for c in p.period.captures_iter(text) {
+        let whole = c.get(0).expect("whole match");
+        if text[whole.end()..].starts_with(['-', '/', ':', '.']) {
+            continue;
+        }
+        let (year, month) = match (c.get(2), c.get(3)) {
+            (Some(y), _) => (y.as_str().parse::<i32>().ok()?, c.get(1)),
+            (None, Some(which)) => (now.year() - i32::from(which.as_str() == "last"), None),
+            _ => continue,
+        };
+        let (start, end, label) = match month.and_then(|m| month_number(m.as_str())) {
+            Some(m) => {
+                let start = NaiveDate::from_ymd_opt(year, m, 1)?;
+                (
+                    start,
+                    start.checked_add_months(Months::new(1))?,
+                    format!("{} {year}", month?.as_str()),
+                )
+            }
+            None => (
+                NaiveDate::from_ymd_opt(year, 1, 1)?,
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)?,
+                format!("in {year}"),
+            ),
+        };
+        let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN));
+        return Some(found(
+            TimeRange::Absolute {
+                start: at(start),
+                end: Some(at(end)),
+                label,
+            },
+            &c,
+        ));
     }
     None
 }
@@ -423,6 +463,34 @@ mod tests {
         assert_eq!(rolling("the past day"), (24, TimeUnit::Hour));
         assert_eq!(rolling("the past week"), (7, TimeUnit::Day));
         assert_eq!(rolling("from the past month"), (1, TimeUnit::Month));
+        let now = Utc.with_ymd_and_hms(2026, 1, 11, 23, 0, 0).unwrap();
+        let span = |t: &str| match find(t, now).map(|f| f.range) {
+            Some(TimeRange::Absolute { start, end, .. }) => {
+                (start.to_rfc3339(), end.map(|e| e.to_rfc3339()))
+            }
+            other => panic!("{t}: {other:?}"),
+        };
+        assert_eq!(
+            span("errors in 2024"),
+            (
+                "2024-01-01T00:00:00+00:00".into(),
+                Some("2025-01-01T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            span("root logins in july 2024"),
+            (
+                "2024-07-01T00:00:00+00:00".into(),
+                Some("2024-08-01T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            span("activity last year"),
+            (
+                "2025-01-01T00:00:00+00:00".into(),
+                Some("2026-01-01T00:00:00+00:00".into())
+            )
+        );
         assert_eq!(rolling("recently"), (7, TimeUnit::Day));
         assert_eq!(rolling("last 6h"), (6, TimeUnit::Hour));
         assert_eq!(rolling("in the last 30 days"), (30, TimeUnit::Day));

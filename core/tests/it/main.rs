@@ -10,6 +10,7 @@ mod group_by;
 mod guard_corpus;
 mod ingest_datasets;
 mod llm;
+mod nl_actions;
 mod nl_eval;
 mod s3;
 mod storage;

@@ -37,13 +37,24 @@ struct Block {
     turns: Vec<Case>,
 }
 
-fn load() -> Vec<Block> {
-    // Another set in the same format (a held-out set) can be run instead.
-    let path = match std::env::var_os("MANTISSA_NL_EVAL") {
-        Some(p) => std::path::PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nl_eval/questions.txt"),
+/// An evaluation set: its blocks and the data it is asked of.
+struct Set {
+    blocks: Vec<Block>,
+    /// `# dataset:` — `demo` (default) or `third-party` (the shared datasets).
+    dataset: String,
+    /// `# now:` — the query clock (default [`NOW`]).
+    now: String,
+}
+
+fn load(path: &Path) -> Set {
+    let text = std::fs::read_to_string(path).unwrap();
+    let header = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("# {name}: ")))
+            .map(|v| v.trim().to_string())
     };
-    let text = std::fs::read_to_string(&path).unwrap();
+    let dataset = header("dataset").unwrap_or_else(|| "demo".into());
+    let now = header("now").unwrap_or_else(|| NOW.into());
     let mut blocks = Vec::new();
     for chunk in text.split("\n\n") {
         let mut category = None;
@@ -51,7 +62,7 @@ fn load() -> Vec<Block> {
         for line in chunk.lines() {
             let line = line.trim();
             if let Some(c) = line.strip_prefix("# ") {
-                if !c.contains(' ') {
+                if !c.contains(' ') && !c.contains(':') {
                     category = Some(c.to_string());
                 }
             } else if let Some(q) = line.strip_prefix("Q: ") {
@@ -74,7 +85,21 @@ fn load() -> Vec<Block> {
             blocks.push(Block { category, turns });
         }
     }
-    blocks
+    Set {
+        blocks,
+        dataset,
+        now,
+    }
+}
+
+fn set_path(default: &str) -> std::path::PathBuf {
+    // Another set in the same format (a held-out set) can be run instead.
+    match std::env::var_os("MANTISSA_NL_EVAL") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/nl_eval")
+            .join(default),
+    }
 }
 
 /// A value as comparable text (numbers normalised, timestamps without zone).
@@ -208,19 +233,97 @@ fn table(r: &mantissa_core::engine::QueryResult) -> Table {
     }
 }
 
+/// The tuning set (`questions.txt`, on the demo data): the questions the
+/// translator was built and tuned on.
 #[test]
 fn builtin_translator_execution_accuracy() {
+    let report = evaluate(&set_path("questions.txt"));
+    report.check(0.90, 0.0);
+}
+
+/// The tuning set on the shared third-party datasets (`datasets.txt`, the
+/// first blind set, studied after its first run).
+#[test]
+fn tuning_set_on_third_party_datasets() {
+    let report = evaluate(&set_path("datasets.txt"));
+    // Where it stands (issue 17 is open): 57.8%, one company question answered.
+    report.check_with(0.55, 0.6, 1);
+}
+
+/// The blind set (`blind.txt`, on the shared third-party datasets): written
+/// before the translator saw it, never tuned on (a question it misses that is
+/// then fixed moves to the tuning set and a fresh one takes its place).
+#[test]
+fn blind_set_execution_accuracy() {
+    let report = evaluate(&set_path("blind.txt"));
+    // The target is 90% with no out-of-scope question answered and 85% per
+    // follow-up turn (issue 17, open); first run 149/254 (58.7%), 17/29
+    // follow-up turns, one out-of-scope question answered. These bounds
+    // catch a regression until the target is met.
+    report.check_with(0.57, 0.55, 1);
+}
+
+/// What an evaluation measured.
+struct Report {
+    right: usize,
+    total: usize,
+    /// Follow-up turns (second and later of a chain): right, total.
+    followups: (usize, usize),
+    answered_out_of_scope: Vec<String>,
+}
+
+impl Report {
+    fn check(&self, accuracy: f64, per_followup: f64) {
+        self.check_with(accuracy, per_followup, 0);
+    }
+
+    /// As [`Report::check`], tolerating `out_of_scope` answered out-of-scope questions.
+    fn check_with(&self, accuracy: f64, per_followup: f64, out_of_scope: usize) {
+        assert!(
+            self.answered_out_of_scope.len() <= out_of_scope,
+            "out-of-scope questions answered: {:#?}",
+            self.answered_out_of_scope
+        );
+        let a = self.right as f64 / self.total as f64;
+        assert!(
+            a >= accuracy,
+            "execution accuracy {:.1}% is below {:.0}%",
+            a * 100.0,
+            accuracy * 100.0
+        );
+        if self.followups.1 > 0 {
+            let f = self.followups.0 as f64 / self.followups.1 as f64;
+            assert!(
+                f >= per_followup,
+                "follow-up accuracy {:.1}% is below {:.0}%",
+                f * 100.0,
+                per_followup * 100.0
+            );
+        }
+    }
+}
+
+fn evaluate(path: &Path) -> Report {
+    let set = load(path);
     let lake = Lake::new();
-    let raw = lake.dir.path().join("raw");
-    let now = parse_instant(NOW).unwrap();
-    let opts = DemoOptions {
-        seed: 7,
-        events: 20_000,
-        end: now,
-        days: 40,
-    };
-    generate(&opts, &raw, &mut |_| {}).unwrap();
-    lake.ingest(&[raw]);
+    let now = parse_instant(&set.now).unwrap();
+    match set.dataset.as_str() {
+        "demo" => {
+            let raw = lake.dir.path().join("raw");
+            let opts = DemoOptions {
+                seed: 7,
+                events: 20_000,
+                end: now,
+                days: 40,
+            };
+            generate(&opts, &raw, &mut |_| {}).unwrap();
+            lake.ingest(&[raw]);
+        }
+        "third-party" => {
+            lake.ingest(&[crate::common::fixtures().join("datasets")]);
+        }
+        other => panic!("{}: unknown dataset {other:?}", path.display()),
+    }
 
     let catalog = Catalog::builtin();
     let translator = BuiltinTranslator::default();
@@ -266,9 +369,10 @@ fn builtin_translator_execution_accuracy() {
     let mut per: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut answered_out_of_scope = Vec::new();
-    for block in load() {
+    let mut followups = (0, 0);
+    for block in set.blocks {
         let mut previous: Option<Turn> = None;
-        for case in &block.turns {
+        for (turn, case) in block.turns.iter().enumerate() {
             let ctx = Context {
                 catalog: &catalog,
                 now,
@@ -304,6 +408,10 @@ fn builtin_translator_execution_accuracy() {
             }
             let e = per.entry(block.category.clone()).or_default();
             e.1 += 1;
+            if turn > 0 {
+                followups.1 += 1;
+                followups.0 += usize::from(verdict.is_ok());
+            }
             match verdict {
                 Ok(()) => e.0 += 1,
                 Err(why) => {
@@ -315,8 +423,11 @@ fn builtin_translator_execution_accuracy() {
     let (right, total) = per.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let accuracy = right as f64 / total as f64;
     println!(
-        "built-in translator, execution accuracy: {right}/{total} = {:.1}%",
-        accuracy * 100.0
+        "built-in translator on {}: execution accuracy {right}/{total} = {:.1}%; follow-up turns {}/{}",
+        path.display(),
+        accuracy * 100.0,
+        followups.0,
+        followups.1
     );
     for (cat, (r, t)) in &per {
         println!(
@@ -327,15 +438,12 @@ fn builtin_translator_execution_accuracy() {
     for f in &failures {
         println!("  FAIL {f}");
     }
-    assert!(
-        answered_out_of_scope.is_empty(),
-        "out-of-scope questions answered: {answered_out_of_scope:#?}"
-    );
-    assert!(
-        accuracy >= 0.90,
-        "execution accuracy {:.1}% is below 90%",
-        accuracy * 100.0
-    );
+    Report {
+        right,
+        total,
+        followups,
+        answered_out_of_scope,
+    }
 }
 
 /// The product description's example questions on the third-party datasets

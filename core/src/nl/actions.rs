@@ -1,0 +1,818 @@
+//! Every AWS API action CloudTrail can record, found from the words an
+//! analyst uses for it: "KMS key deletions scheduled" → `ScheduleKeyDeletion`,
+//! "who rebooted RDS instances" → `RebootDBInstance`.
+//!
+//! The catalogue (`aws_catalogue.tsv`, 455 service models and ~20,700
+//! operations) is generated from the AWS SDK models that botocore ships
+//! (`scripts/gen-aws-catalogue.py`, Apache-2.0, notice in
+//! `AWS-CATALOGUE-NOTICE`) and compiled in; it is indexed once, on first use.
+//!
+//! Matching is a bag of words over the question: an operation's name splits
+//! into a verb and nouns (`Reboot` `DB` `Instance`); a question matches it
+//! when one of its verbs means the operation's verb (synonyms: "launched" is
+//! `Run`/`Start`, "shared" is `Modify…Attribute`) and its nouns cover the
+//! operation's nouns. A named service ("RDS", "Route 53") narrows the
+//! candidates to that service and lets a partial match count; without one,
+//! an operation must be covered completely.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::spec::{Op, Value};
+
+static TABLE: &str = include_str!("aws_catalogue.tsv");
+
+/// One service model of the catalogue.
+#[derive(Debug)]
+pub struct Service {
+    /// CloudTrail `eventsource`.
+    pub source: &'static str,
+    /// Names for the service, as word keys.
+    aliases: Vec<Vec<String>>,
+}
+
+/// One API operation.
+#[derive(Debug)]
+struct Operation {
+    name: &'static str,
+    /// CloudTrail appends the URL's API version (`…20150331v2`).
+    versioned: bool,
+    service: usize,
+    /// Word keys of the name: verb first.
+    words: Vec<String>,
+}
+
+/// The indexed catalogue.
+pub struct Catalogue {
+    services: Vec<Service>,
+    ops: Vec<Operation>,
+    /// Operations by the key of their verb.
+    by_verb: HashMap<String, Vec<usize>>,
+    /// Operations by lower-case name.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Services by the first key of an alias.
+    alias_first: HashMap<String, Vec<usize>>,
+}
+
+/// The catalogue, indexed on first use.
+pub static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(Catalogue::build);
+
+/// Splits a CamelCase operation name into lower-case words
+/// (`RebootDBInstance` → reboot, db, instance).
+pub fn split_name(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        let boundary = i > 0
+            && ((c.is_uppercase()
+                && (chars[i - 1].is_lowercase()
+                    || chars[i - 1].is_ascii_digit()
+                    || chars.get(i + 1).is_some_and(|n| n.is_lowercase())))
+                || (c.is_ascii_digit()
+                    && chars[i - 1].is_alphabetic()
+                    && cur.len() >= 3
+                    && !cur.starts_with(|d: char| d.is_ascii_digit())));
+        if boundary && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The matching key of a word: plural and verb endings removed, so that
+/// "deletions", "deleted" and "Delete" meet (`delet`).
+pub fn key(word: &str) -> String {
+    let w = word.to_lowercase();
+    if let Some(k) = IRREGULAR.iter().find(|(w2, _)| *w2 == w).map(|(_, k)| k) {
+        return k.to_string();
+    }
+    if w.len() <= 3 {
+        return w;
+    }
+    let mut s = w.clone();
+    if let Some(b) = s.strip_suffix("ies") {
+        s = format!("{b}y");
+    } else {
+        for suf in [
+            "ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s",
+        ] {
+            if let Some(b) = s.strip_suffix(suf)
+                && b.len() >= 3
+                && !(suf == "s" && (b.ends_with('s') || b.ends_with('u')))
+            {
+                s = b.to_string();
+                break;
+            }
+        }
+    }
+    if let Some(b) = s.strip_suffix('e')
+        && b.len() >= 3
+    {
+        s = b.to_string();
+    }
+    // "stopped" → "stopp" → "stop"
+    let bytes = s.as_bytes();
+    if bytes.len() >= 4
+        && bytes[bytes.len() - 1] == bytes[bytes.len() - 2]
+        && !b"aeiouls".contains(&bytes[bytes.len() - 1])
+    {
+        s.pop();
+    }
+    s
+}
+
+/// Words whose key the suffix rules get wrong.
+const IRREGULAR: &[(&str, &str)] = &[
+    ("ran", "run"),
+    ("running", "run"),
+    ("began", "start"),
+    ("sent", "send"),
+    ("left", "leav"),
+    ("leaving", "leav"),
+    ("rds", "rds"),
+    ("invocation", "invok"),
+    ("invocations", "invok"),
+    ("retrieval", "retriev"),
+    ("retrievals", "retriev"),
+    ("removal", "remov"),
+    ("removals", "remov"),
+    // "role trust policy" is the assume-role policy (both sides are keyed alike).
+    ("trust", "assum"),
+    ("kms", "kms"),
+    ("ssm", "ssm"),
+    ("aws", "aws"),
+    ("dns", "dns"),
+    ("sns", "sns"),
+    ("sqs", "sqs"),
+    ("ses", "ses"),
+    ("access", "access"),
+    ("address", "address"),
+    ("addresses", "address"),
+    ("status", "status"),
+    ("alias", "alias"),
+    ("aliases", "alias"),
+    ("policies", "policy"),
+    ("policy", "policy"),
+    ("keys", "key"),
+    ("buckets", "bucket"),
+    ("logging", "log"),
+    ("logs", "log"),
+    ("data", "data"),
+    ("sign-in", "login"),
+    ("signin", "login"),
+    ("login", "login"),
+    ("logins", "login"),
+];
+
+/// Question verbs (keys) and the operation verbs (keys) they stand for, with
+/// nouns the question implies ("shared" snapshots are a `ModifySnapshotAttribute`).
+const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
+    ("delet", &["delet", "remov", "batchdelet"], &[]),
+    ("remov", &["remov", "delet"], &[]),
+    ("destroy", &["delet"], &[]),
+    ("drop", &["delet"], &[]),
+    ("wip", &["delet"], &[]),
+    ("purg", &["purg", "delet"], &[]),
+    ("creat", &["creat", "add", "regist"], &[]),
+    ("new", &["creat"], &[]),
+    ("add", &["add", "creat", "attach", "put"], &[]),
+    ("spin", &["run", "creat"], &[]),
+    ("modify", &["modify", "updat", "put", "chang", "set"], &[]),
+    ("modific", &["modify", "updat", "put", "chang", "set"], &[]),
+    ("chang", &["chang", "modify", "updat", "put", "set"], &[]),
+    ("updat", &["updat", "modify", "put", "set", "chang"], &[]),
+    ("edit", &["updat", "modify", "put", "chang"], &[]),
+    ("alter", &["modify", "updat", "put", "chang"], &[]),
+    ("overwrit", &["updat", "put"], &[]),
+    ("replac", &["replac", "updat"], &[]),
+    ("set", &["set", "put", "updat"], &[]),
+    ("put", &["put"], &[]),
+    ("shar", &["modify"], &["attribut", "permission"]),
+    ("expos", &["modify", "put"], &["attribut", "permission"]),
+    ("stop", &["stop"], &[]),
+    ("halt", &["stop"], &[]),
+    ("shut", &["stop"], &[]),
+    ("paus", &["stop", "paus"], &[]),
+    ("disabl", &["disabl", "stop"], &[]),
+    ("turn", &["disabl", "enabl", "stop", "start"], &[]),
+    ("deactivat", &["deactivat", "disabl"], &[]),
+    ("start", &["start", "run"], &[]),
+    ("launch", &["run", "start"], &[]),
+    ("run", &["run", "start", "send", "execut", "invok"], &[]),
+    ("execut", &["execut", "send", "run", "invok", "start"], &[]),
+    ("enabl", &["enabl", "start"], &[]),
+    ("activat", &["activat", "enabl"], &[]),
+    ("reboot", &["reboot", "restart"], &[]),
+    ("restart", &["reboot", "restart"], &[]),
+    ("terminat", &["terminat"], &[]),
+    ("kill", &["terminat", "stop"], &[]),
+    ("schedul", &["schedul"], &[]),
+    ("cancel", &["cancel"], &[]),
+    ("read", &["get"], &[]),
+    ("get", &["get", "batchget"], &[]),
+    ("retriev", &["get", "batchget"], &[]),
+    ("fetch", &["get"], &[]),
+    ("download", &["get", "download"], &[]),
+    ("pull", &["get", "batchget", "download"], &[]),
+    ("view", &["get", "describ", "list"], &[]),
+    ("list", &["list", "describ"], &[]),
+    ("enumerat", &["list", "describ"], &[]),
+    ("describ", &["describ"], &[]),
+    ("invok", &["invok"], &[]),
+    ("attach", &["attach"], &[]),
+    ("detach", &["detach"], &[]),
+    ("assum", &["assum"], &[]),
+    ("send", &["send"], &[]),
+    ("authoriz", &["authoriz"], &[]),
+    ("open", &["authoriz"], &[]),
+    ("allow", &["authoriz"], &[]),
+    ("revok", &["revok"], &[]),
+    ("leav", &["leav"], &[]),
+    ("rotat", &["rotat"], &[]),
+    ("restor", &["restor"], &[]),
+    ("copy", &["copy"], &[]),
+    ("copi", &["copy"], &[]),
+    ("export", &["export"], &[]),
+    ("import", &["import"], &[]),
+    ("upload", &["put", "upload"], &[]),
+    ("encrypt", &["encrypt"], &[]),
+    ("decrypt", &["decrypt"], &[]),
+    ("publish", &["publish"], &[]),
+    ("tag", &["tag"], &[]),
+    ("untag", &["untag"], &[]),
+    ("associat", &["associat"], &[]),
+    ("disassociat", &["disassociat"], &[]),
+    ("regist", &["regist"], &[]),
+    ("deregist", &["deregist"], &[]),
+    ("generat", &["generat"], &[]),
+    ("issu", &["get", "creat", "issu"], &[]),
+    ("subscrib", &["subscrib"], &[]),
+    ("unsubscrib", &["unsubscrib"], &[]),
+    ("accept", &["accept"], &[]),
+    ("reject", &["reject"], &[]),
+    ("approv", &["approv"], &[]),
+    ("reset", &["reset"], &[]),
+    ("resiz", &["modify"], &[]),
+    ("connect", &["connect"], &[]),
+    ("sign", &["sign"], &[]),
+    ("verify", &["verify"], &[]),
+    ("lock", &["lock"], &[]),
+    ("unlock", &["unlock"], &[]),
+    ("snapshot", &["creat"], &["snapshot"]),
+    ("backup", &["creat", "start"], &["backup"]),
+];
+
+/// Service names that are everyday words in a question ("events", "logs"):
+/// not taken as naming the service (EventBridge, CloudWatch Logs).
+const COMMON_WORDS: &[&str] = &[
+    "events",
+    "logs",
+    "log",
+    "email",
+    "compute",
+    "support",
+    "health",
+    "account",
+    "identity",
+    "storage",
+    "network",
+    "pricing",
+    "data",
+    "connect",
+    "directory",
+    "discovery",
+    "batch",
+    "transfer",
+    "signer",
+    "budgets",
+    "tag",
+    "resource groups",
+    "savings",
+    "notifications",
+    "outposts",
+    "inspector",
+    "detective",
+    "finspace",
+    "chime",
+    "snowball",
+    "textract",
+    "billing",
+    "invoicing",
+    "account management",
+    "location",
+    "scheduler",
+    "pipes",
+    "keyspaces",
+    "search",
+    "connect cases",
+    "evidently",
+    "artifact",
+    "mq",
+    "importexport",
+    "iot",
+];
+
+/// Words before an operation's verb (`BatchGetSecretValue`, `AdminCreateUser`).
+const PREFIXES: &[&str] = &["batch", "admin"];
+
+/// Operation words that need no mention ("Reboot DB Instance" in RDS, "… Sets").
+const OPTIONAL: &[&str] = &[
+    "db", "set", "with", "for", "from", "to", "by", "in", "of", "on", "and", "v2", "batch",
+];
+
+/// Question words that are not about the action ("who", "show", "any").
+const IGNORED: &[&str] = &[
+    "who", "what", "which", "when", "where", "show", "me", "list", "any", "all", "the", "a", "an",
+    "were", "was", "is", "are", "did", "do", "does", "has", "have", "been", "by", "of", "in", "on",
+    "for", "to", "from", "and", "or", "someone", "anyone", "somebody", "anybody", "events", "call",
+    "calls", "api", "activity", "action", "actions", "request",
+];
+
+impl Catalogue {
+    fn build() -> Self {
+        let mut services = Vec::new();
+        let mut ops = Vec::new();
+        for line in TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let mut cols = line.split('\t');
+            let (Some(source), Some(aliases), Some(names)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            let service = services.len();
+            services.push(Service {
+                source,
+                aliases: aliases
+                    .split('|')
+                    .filter(|a| !COMMON_WORDS.contains(a))
+                    .map(|a| super::tokens::words(a).iter().map(|w| key(w)).collect())
+                    .collect(),
+            });
+            for n in names.split(' ') {
+                let (name, versioned) = match n.strip_suffix('@') {
+                    Some(b) => (b, true),
+                    None => (n, false),
+                };
+                let words = split_name(name).iter().map(|w| key(w)).collect();
+                ops.push(Operation {
+                    name,
+                    versioned,
+                    service,
+                    words,
+                });
+            }
+        }
+        let mut by_verb: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, o) in ops.iter().enumerate() {
+            if let Some(v) = o.words.first() {
+                by_verb.entry(v.clone()).or_default().push(i);
+            }
+            // "BatchGetSecretValue", "AdminCreateUser": also found by their second word.
+            if o.words
+                .first()
+                .is_some_and(|v| PREFIXES.contains(&v.as_str()))
+                && let Some(v) = o.words.get(1)
+            {
+                by_verb.entry(v.clone()).or_default().push(i);
+            }
+            by_name.entry(o.name.to_lowercase()).or_default().push(i);
+        }
+        let mut alias_first: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in services.iter().enumerate() {
+            for a in &s.aliases {
+                if let Some(f) = a.first() {
+                    let list = alias_first.entry(f.clone()).or_default();
+                    if !list.contains(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+        }
+        Self {
+            services,
+            ops,
+            by_verb,
+            by_name,
+            alias_first,
+        }
+    }
+
+    /// Number of (service models, operations).
+    pub fn size(&self) -> (usize, usize) {
+        (self.services.len(), self.ops.len())
+    }
+
+    /// The canonical name of an operation written in any case
+    /// (`"schedulekeydeletion"` → `ScheduleKeyDeletion`), also in CloudTrail's
+    /// versioned form (`updatefunctioncode20150331v2`).
+    pub fn operation(&self, word: &str) -> Option<EventNames> {
+        let lower = word.to_lowercase();
+        if let Some(ids) = self.by_name.get(&lower) {
+            return Some(self.names(ids));
+        }
+        // `…20150331v2`: the version is part of the recorded name; keep it as written.
+        let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == 'v' || c == '_');
+        let ids = self.by_name.get(base)?;
+        let op = &self.ops[*ids.iter().find(|i| self.ops[**i].versioned)?];
+        let suffix = &word[base.len()..];
+        Some(EventNames {
+            names: vec![format!("{}{suffix}", op.name)],
+            versioned: false,
+            sources: vec![self.services[op.service].source],
+        })
+    }
+
+    fn names(&self, ids: &[usize]) -> EventNames {
+        let mut names: Vec<String> = Vec::new();
+        let mut sources: Vec<&'static str> = Vec::new();
+        let mut versioned = false;
+        for i in ids {
+            let o = &self.ops[*i];
+            if !names.iter().any(|n| n == o.name) {
+                names.push(o.name.to_string());
+            }
+            let s = self.services[o.service].source;
+            if !sources.contains(&s) {
+                sources.push(s);
+            }
+            versioned |= o.versioned;
+        }
+        EventNames {
+            names,
+            versioned,
+            sources,
+        }
+    }
+
+    /// Services named in `keys` (word keys): (service ids, word positions used).
+    fn services_named(&self, keys: &[String], filler: &[bool]) -> (Vec<usize>, Vec<usize>) {
+        let mut found = Vec::new();
+        let mut used = Vec::new();
+        let mut i = 0;
+        while i < keys.len() {
+            let mut best: Option<(usize, Vec<usize>)> = None;
+            if filler[i] {
+                i += 1;
+                continue;
+            }
+            for s in self.alias_first.get(&keys[i]).into_iter().flatten() {
+                for a in &self.services[*s].aliases {
+                    let n = a.len();
+                    if i + n <= keys.len() && keys[i..i + n] == a[..] {
+                        match &mut best {
+                            Some((bn, ss)) if *bn == n => {
+                                if !ss.contains(s) {
+                                    ss.push(*s)
+                                }
+                            }
+                            Some((bn, _)) if *bn > n => {}
+                            _ => best = Some((n, vec![*s])),
+                        }
+                    }
+                }
+            }
+            match best {
+                Some((n, ss)) => {
+                    found.extend(ss);
+                    used.extend(i..i + n);
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        (found, used)
+    }
+
+    /// The API actions `words` (a question's words, lower case) describe.
+    pub fn find(&self, words: &[String]) -> Option<ActionMatch> {
+        let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
+        let filler: Vec<bool> = words
+            .iter()
+            .map(|w| IGNORED.contains(&w.as_str()))
+            .collect();
+        let (named, service_words) = self.services_named(&keys, &filler);
+        let named_sources: Vec<&str> = named.iter().map(|s| self.services[*s].source).collect();
+        // Verbs of the question, each with the operation verbs it stands for.
+        // (coverage of the operation's words, operation, question words used, same verb)
+        let mut best: Vec<(f32, usize, Vec<usize>, bool)> = Vec::new();
+        for (vi, k) in keys.iter().enumerate() {
+            if service_words.contains(&vi) || filler[vi] {
+                continue;
+            }
+            let Some((_, op_verbs, implied)) = VERB_SYNONYMS.iter().find(|(q, _, _)| q == k) else {
+                continue;
+            };
+            // "list all IAM users", "get me …": the request, not the action asked about.
+            let lead = keys[..vi]
+                .iter()
+                .all(|w| matches!(w.as_str(), "please" | "can" | "could" | "you" | "just"));
+            if lead
+                && matches!(
+                    k.as_str(),
+                    "list" | "view" | "get" | "fetch" | "pull" | "describ"
+                )
+            {
+                continue;
+            }
+            let mut scored: Vec<(f32, usize, Vec<usize>, bool)> = Vec::new();
+            for v in *op_verbs {
+                for oi in self.by_verb.get(*v).into_iter().flatten() {
+                    let o = &self.ops[*oi];
+                    let in_named = named_sources.contains(&self.services[o.service].source);
+                    if !named.is_empty() && !in_named {
+                        continue;
+                    }
+                    let prefixed = PREFIXES.contains(&o.words[0].as_str()) && o.words.len() > 1;
+                    if !implied.is_empty() && !o.words.iter().any(|w| implied.contains(&w.as_str()))
+                    {
+                        // "shared" is only a change of who may use it.
+                        continue;
+                    }
+                    let nouns = o.words.iter().skip(1 + usize::from(prefixed));
+                    let mut total = 0.0f32;
+                    let mut covered = 0.0f32;
+                    let mut used: Vec<usize> = vec![vi];
+                    // "batch get secret value": the prefix said too.
+                    if prefixed && let Some(j) = keys.iter().position(|k| *k == o.words[0]) {
+                        used.push(j);
+                    }
+                    let mut essential_missing = false;
+                    let mut essential_covered = false;
+                    for nw in nouns {
+                        let optional = OPTIONAL.contains(&nw.as_str());
+                        let weight = if optional { 0.25 } else { 1.0 };
+                        total += weight;
+                        let at = keys.iter().enumerate().position(|(j, k)| {
+                            j != vi
+                                && !filler[j]
+                                && (k == nw
+                                    || (nw == "db" && named_sources.contains(&"rds.amazonaws.com")))
+                        });
+                        if let Some(j) = at {
+                            covered += weight;
+                            essential_covered |= !optional;
+                            if !used.contains(&j) {
+                                used.push(j);
+                            }
+                        } else if implied.contains(&nw.as_str()) {
+                            covered += weight;
+                        } else if !optional {
+                            essential_missing = true;
+                        }
+                    }
+                    let has_essential = o
+                        .words
+                        .iter()
+                        .skip(1 + usize::from(prefixed))
+                        .any(|w| !OPTIONAL.contains(&w.as_str()));
+                    if has_essential && !essential_covered && implied.is_empty() {
+                        continue;
+                    }
+                    // Without a named service the operation must be fully described,
+                    // and a bare verb ("Invoke", "Sign") needs its service named.
+                    if named.is_empty() && (essential_missing || !has_essential) {
+                        continue;
+                    }
+                    let verb = if prefixed { &o.words[1] } else { &o.words[0] };
+                    let exact = if verb == k { 0.05 } else { 0.0 };
+                    let score = if total == 0.0 { 1.0 } else { covered / total };
+                    scored.push((score, *oi, used, exact > 0.0));
+                }
+            }
+            best.extend(scored);
+        }
+        // The best reading over all verbs ("instances started or stopped"
+        // keeps both; "key deletions scheduled" keeps the schedule).
+        let top = best.iter().map(|s| s.0).reduce(f32::max).unwrap_or(0.0);
+        if top < 0.3 {
+            // No action, but a service the vocabulary may not know: its events.
+            if named.is_empty() {
+                return None;
+            }
+            let mut sources: Vec<&'static str> = Vec::new();
+            for s in &named {
+                if !sources.contains(&self.services[*s].source) {
+                    sources.push(self.services[*s].source);
+                }
+            }
+            return Some(ActionMatch {
+                events: EventNames {
+                    names: Vec::new(),
+                    versioned: false,
+                    sources,
+                },
+                used: service_words,
+                named_service: true,
+                action: false,
+                complete: false,
+            });
+        }
+        best.retain(|s| s.0 >= top - 1e-6);
+        // Then the readings that use most of the question ("delete flow
+        // logs" is DeleteFlowLogs, not AppFlow's DeleteFlow), then the
+        // question's own verb over a synonym.
+        let most = best.iter().map(|s| s.2.len()).max().unwrap_or(0);
+        best.retain(|s| s.2.len() == most);
+        if best.iter().any(|s| s.3) {
+            best.retain(|s| s.3);
+        }
+        // Several services with the same best name: fine (the name is the
+        // filter). Different names across services with no service named:
+        // keep the most common services' reading.
+        let ids: Vec<usize> = best.iter().map(|b| b.1).collect();
+        let mut used: Vec<usize> = best.iter().flat_map(|b| b.2.iter().copied()).collect();
+        // "new IAM users created": both verbs are the action's.
+        for (vj, k) in keys.iter().enumerate() {
+            let Some((_, op_verbs, _)) = VERB_SYNONYMS.iter().find(|(q, _, _)| q == k) else {
+                continue;
+            };
+            if ids.iter().any(|i| {
+                let o = &self.ops[*i];
+                let verb = if PREFIXES.contains(&o.words[0].as_str()) && o.words.len() > 1 {
+                    &o.words[1]
+                } else {
+                    &o.words[0]
+                };
+                op_verbs.contains(&verb.as_str())
+            }) {
+                used.push(vj);
+            }
+        }
+        used.extend(service_words.iter().copied());
+        used.sort();
+        used.dedup();
+        let mut names = self.names(&ids);
+        if named.is_empty() && names.names.len() > 1 {
+            let core: Vec<usize> = ids
+                .iter()
+                .copied()
+                .filter(|i| COMMON.contains(&self.services[self.ops[*i].service].source))
+                .collect();
+            if !core.is_empty() {
+                names = self.names(&core);
+            }
+            if names.names.len() > 4 {
+                return None;
+            }
+        }
+        Some(ActionMatch {
+            events: names,
+            used,
+            named_service: !named.is_empty(),
+            action: true,
+            complete: top >= 0.999,
+        })
+    }
+}
+
+/// Services most CloudTrail questions are about, preferred when an action's
+/// words fit operations of several services.
+const COMMON: &[&str] = &[
+    "ec2.amazonaws.com",
+    "iam.amazonaws.com",
+    "s3.amazonaws.com",
+    "sts.amazonaws.com",
+    "kms.amazonaws.com",
+    "rds.amazonaws.com",
+    "lambda.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "ssm.amazonaws.com",
+    "secretsmanager.amazonaws.com",
+    "organizations.amazonaws.com",
+    "guardduty.amazonaws.com",
+    "logs.amazonaws.com",
+    "monitoring.amazonaws.com",
+    "config.amazonaws.com",
+    "route53.amazonaws.com",
+    "dynamodb.amazonaws.com",
+    "sns.amazonaws.com",
+    "sqs.amazonaws.com",
+    "cognito-idp.amazonaws.com",
+    "ecr.amazonaws.com",
+    "eks.amazonaws.com",
+    "ecs.amazonaws.com",
+    "bedrock.amazonaws.com",
+    "securityhub.amazonaws.com",
+    "cloudfront.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+];
+
+/// Event names (and where they come from) one phrase stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventNames {
+    /// Operation names.
+    pub names: Vec<String>,
+    /// Whether any is recorded with an API version appended.
+    pub versioned: bool,
+    /// The event sources of the operations.
+    pub sources: Vec<&'static str>,
+}
+
+impl EventNames {
+    /// The `eventname` condition: equality, an `IN` list, or LIKE patterns
+    /// for versioned names (`UpdateFunctionCode` and `UpdateFunctionCode20%`).
+    pub fn op(&self) -> Op {
+        if self.versioned {
+            let mut pats = Vec::new();
+            for n in &self.names {
+                pats.push(n.clone());
+                pats.push(format!("{n}20%"));
+            }
+            return Op::LikeAny(pats);
+        }
+        match self.names.as_slice() {
+            [one] => Op::Eq(Value::text(one)),
+            many => Op::In(many.iter().map(Value::text).collect()),
+        }
+    }
+}
+
+/// What [`Catalogue::find`] found.
+#[derive(Debug, Clone)]
+pub struct ActionMatch {
+    /// The event names.
+    pub events: EventNames,
+    /// Positions of the words it used.
+    pub used: Vec<usize>,
+    /// Whether the question named the service.
+    pub named_service: bool,
+    /// An action was found (else only the service: `events.names` is empty).
+    pub action: bool,
+    /// Every word of the action's name was matched.
+    pub complete: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(q: &str) -> Vec<String> {
+        let ws = super::super::tokens::words(q);
+        CATALOGUE
+            .find(&ws)
+            .map(|m| m.events.names)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn names_split_into_words() {
+        assert_eq!(split_name("RebootDBInstance"), ["reboot", "db", "instance"]);
+        assert_eq!(
+            split_name("UpdateFunctionCode20150331v2"),
+            ["update", "function", "code", "20150331v2"]
+        );
+        assert_eq!(split_name("GetBucketACL"), ["get", "bucket", "acl"]);
+    }
+
+    #[test]
+    fn keys_meet_across_word_forms() {
+        for (a, b) in [
+            ("deletions", "Delete"),
+            ("rebooted", "Reboot"),
+            ("scheduled", "Schedule"),
+            ("stopped", "Stop"),
+            ("policies", "Policy"),
+            ("instances", "Instance"),
+            ("shared", "share"),
+        ] {
+            assert_eq!(key(a), key(b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn phrases_find_their_operations() {
+        assert_eq!(find("KMS key deletions scheduled"), ["ScheduleKeyDeletion"]);
+        assert_eq!(find("who rebooted RDS instances"), ["RebootDBInstance"]);
+        assert_eq!(
+            find("Route 53 record changes"),
+            ["ChangeResourceRecordSets"]
+        );
+        assert!(find("Cognito users created").contains(&"AdminCreateUser".to_string()));
+        assert!(find("what is the weather in Paris").is_empty());
+    }
+
+    #[test]
+    fn versioned_names_are_matched_by_pattern() {
+        let m = CATALOGUE.find(&super::super::tokens::words("lambda function code updated"));
+        let m = m.expect("found");
+        assert_eq!(m.events.names, ["UpdateFunctionCode"]);
+        assert_eq!(
+            m.events.op(),
+            Op::LikeAny(vec![
+                "UpdateFunctionCode".into(),
+                "UpdateFunctionCode20%".into()
+            ])
+        );
+        let exact = CATALOGUE.operation("updatefunctioncode20150331v2").unwrap();
+        assert_eq!(exact.names, ["UpdateFunctionCode20150331v2"]);
+    }
+}
