@@ -1,6 +1,8 @@
 //! Translation time of the built-in translator: every question of the
-//! evaluation set (`core/tests/nl_eval/questions.txt`), follow-ups with
-//! their previous turn, many rounds; prints p50/p95/p99/max per question.
+//! evaluation sets (`core/tests/nl_eval/*.txt`: the tuning sets and the
+//! blind set), follow-ups with their previous turn, many rounds; prints
+//! p50/p95/p99/max per question, and the one-off cost of indexing the
+//! compiled-in AWS API catalogue on first use.
 //!
 //! `cargo run --release -p mantissa-core --example nl_bench [ROUNDS]` (or `bench/nl.sh`)
 
@@ -15,8 +17,20 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nl_eval/questions.txt");
-    let text = std::fs::read_to_string(path).expect("questions.txt");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nl_eval");
+    let mut text = String::new();
+    for set in ["questions.txt", "datasets.txt", "blind.txt"] {
+        text.push_str(&std::fs::read_to_string(format!("{dir}/{set}")).expect("eval set"));
+        text.push_str("\n\n");
+    }
+    // The catalogue is indexed once, on first use.
+    let started = Instant::now();
+    let (services, operations) = mantissa_core::nl::actions::CATALOGUE.size();
+    println!(
+        "AWS API catalogue: {services} service models, {operations} operations, {} bytes compiled in, indexed in {:?}",
+        include_str!("../src/nl/aws_catalogue.tsv").len(),
+        started.elapsed()
+    );
     // Conversations: blocks separated by blank lines, one "Q:" per turn.
     let blocks: Vec<Vec<String>> = text
         .split("\n\n")
@@ -70,6 +84,21 @@ fn main() {
             }
         }
     }
+    // The catalogue's share: action matching alone on every question's words.
+    let mut find_times: Vec<Duration> = Vec::new();
+    for q in blocks.iter().flatten() {
+        let words = mantissa_core::nl::tokens::words(q);
+        let started = Instant::now();
+        let _ = mantissa_core::nl::actions::CATALOGUE.find(&words);
+        find_times.push(started.elapsed());
+    }
+    find_times.sort();
+    println!(
+        "catalogue action matching alone: p50 {:?}  p95 {:?}  max {:?}",
+        find_times[find_times.len() / 2],
+        find_times[find_times.len() * 95 / 100],
+        find_times[find_times.len() - 1]
+    );
     times.sort();
     slowest.sort_by_key(|x| std::cmp::Reverse(x.0));
     slowest.dedup_by(|a, b| a.1 == b.1);

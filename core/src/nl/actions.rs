@@ -52,6 +52,8 @@ pub struct Catalogue {
     by_name: HashMap<String, Vec<usize>>,
     /// Services by the first key of an alias.
     alias_first: HashMap<String, Vec<usize>>,
+    /// The first words of operation names, lower case ("archive", "reboot").
+    first_words: std::collections::HashSet<String>,
 }
 
 /// The catalogue, indexed on first use.
@@ -136,6 +138,9 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("leaving", "leav"),
     ("rds", "rds"),
     ("invocation", "invok"),
+    ("overwritten", "overwrit"),
+    ("rewritten", "overwrit"),
+    ("written", "writ"),
     ("invocations", "invok"),
     ("retrieval", "retriev"),
     ("retrievals", "retriev"),
@@ -240,6 +245,9 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("export", &["export"], &[]),
     ("import", &["import"], &[]),
     ("upload", &["put", "upload"], &[]),
+    ("push", &["put", "upload", "send"], &[]),
+    ("lookup", &["describ", "get", "list", "lookup"], &[]),
+    ("writ", &["put", "creat", "updat"], &[]),
     ("encrypt", &["encrypt"], &[]),
     ("decrypt", &["decrypt"], &[]),
     ("publish", &["publish"], &[]),
@@ -317,6 +325,97 @@ const COMMON_WORDS: &[&str] = &[
     "iot",
 ];
 
+/// Words that begin operation names but, in a question, ask for the shape
+/// of the answer ("count", "top") or are nouns ("access", "tag").
+const NOT_VERBS: &[&str] = &[
+    "count", "show", "top", "group", "filter", "search", "test", "check", "select", "query",
+    "access", "tag", "batch", "admin", "user", "role", "key", "data", "event", "log", "ip",
+    "network", "instanc", "bucket", "secret", "polic", "policy", "error", "failur", "fail",
+];
+
+/// Operation verbs (keys) that read, or that a question starts with to ask
+/// ("show", "list", "count", "search", "top").
+const READ_VERBS: &[&str] = &[
+    "show",
+    "list",
+    "get",
+    "describe",
+    "search",
+    "count",
+    "lookup",
+    "view",
+    "check",
+    "query",
+    "select",
+    "filter",
+    "group",
+    "preview",
+    "estimate",
+    "evaluate",
+    "compare",
+    "analyze",
+    "detect",
+    "test",
+    "validate",
+    "verify",
+    "simulate",
+    "scan",
+    "batch",
+    "admin",
+    "is",
+    "contains",
+    "head",
+    "sample",
+    "split",
+    "predict",
+    "forecast",
+    "calculate",
+    "classify",
+    "discover",
+    "infer",
+    "recognize",
+    "transcribe",
+    "translate",
+    "converse",
+    "chat",
+    "poll",
+    "probe",
+    "introspect",
+    "autocomplete",
+    "suggest",
+    "global",
+    "external",
+    "domain",
+    "console",
+    "password",
+    "user",
+    "credential",
+    "insight",
+    "phone",
+    "carrier",
+    "channel",
+    "label",
+    "index",
+    "record",
+    "report",
+    "request",
+    "meter",
+    "monitor",
+    "download",
+    "retrieve",
+    "find",
+    "explain",
+    "sign",
+    "failed",
+    "end",
+    "begin",
+    "open",
+    "close",
+    "snap",
+    "take",
+    "build",
+];
+
 /// Words before an operation's verb (`BatchGetSecretValue`, `AdminCreateUser`).
 const PREFIXES: &[&str] = &["batch", "admin"];
 
@@ -327,9 +426,9 @@ const OPTIONAL: &[&str] = &[
 
 /// Question words that are not about the action ("who", "show", "any").
 const IGNORED: &[&str] = &[
-    "who", "what", "which", "when", "where", "show", "me", "list", "any", "all", "the", "a", "an",
-    "were", "was", "is", "are", "did", "do", "does", "has", "have", "been", "by", "of", "in", "on",
-    "for", "to", "from", "and", "or", "someone", "anyone", "somebody", "anybody", "events", "call",
+    "who", "what", "which", "when", "where", "show", "me", "any", "all", "the", "a", "an", "were",
+    "was", "is", "are", "did", "do", "does", "has", "have", "been", "by", "of", "in", "on", "for",
+    "to", "from", "and", "or", "someone", "anyone", "somebody", "anybody", "events", "call",
     "calls", "api", "activity", "action", "actions", "request",
 ];
 
@@ -397,13 +496,39 @@ impl Catalogue {
                 }
             }
         }
+        let first_words = ops
+            .iter()
+            .filter_map(|o| split_name(o.name).into_iter().next())
+            .collect();
         Self {
+            first_words,
             services,
             ops,
             by_verb,
             by_name,
             alias_first,
         }
+    }
+
+    /// Whether `word` begins the names of operations that change something
+    /// ("archive", "failover", "reboot"): a question that starts with one is
+    /// a request to act, not a question ("archive all the findings").
+    pub fn is_change_verb(&self, word: &str) -> bool {
+        let w = word.to_lowercase();
+        self.first_words.contains(&w) && !READ_VERBS.contains(&w.as_str())
+    }
+
+    /// Whether `word` (lower case) is a one-word name of a service ("dynamodb").
+    pub fn is_service_name(&self, word: &str) -> bool {
+        let k = key(word);
+        self.alias_first.get(&k).is_some_and(|ss| {
+            ss.iter().any(|s| {
+                self.services[*s]
+                    .aliases
+                    .iter()
+                    .any(|a| a.len() == 1 && a[0] == k)
+            })
+        })
     }
 
     /// Number of (service models, operations).
@@ -500,6 +625,12 @@ impl Catalogue {
             .map(|w| IGNORED.contains(&w.as_str()))
             .collect();
         let (named, service_words) = self.services_named(&keys, &filler);
+        let present: std::collections::HashSet<&str> = keys
+            .iter()
+            .zip(&filler)
+            .filter(|(_, f)| !**f)
+            .map(|(k, _)| k.as_str())
+            .collect();
         let named_sources: Vec<&str> = named.iter().map(|s| self.services[*s].source).collect();
         // Verbs of the question, each with the operation verbs it stands for.
         // (coverage of the operation's words, operation, question words used, same verb)
@@ -508,9 +639,18 @@ impl Catalogue {
             if service_words.contains(&vi) || filler[vi] {
                 continue;
             }
-            let Some((_, op_verbs, implied)) = VERB_SYNONYMS.iter().find(|(q, _, _)| q == k) else {
-                continue;
-            };
+            // A verb with synonyms, else an operation verb as written ("failover", "lookup").
+            let own: [&str; 1] = [k.as_str()];
+            let (op_verbs, implied): (&[&str], &[&str]) =
+                match VERB_SYNONYMS.iter().find(|(q, _, _)| q == k) {
+                    Some((_, v, i)) => (v, i),
+                    None if self.by_verb.contains_key(k.as_str())
+                        && !NOT_VERBS.contains(&k.as_str()) =>
+                    {
+                        (&own, &[])
+                    }
+                    None => continue,
+                };
             // "list all IAM users", "get me …": the request, not the action asked about.
             let lead = keys[..vi]
                 .iter()
@@ -524,7 +664,7 @@ impl Catalogue {
                 continue;
             }
             let mut scored: Vec<(f32, usize, Vec<usize>, bool)> = Vec::new();
-            for v in *op_verbs {
+            for v in op_verbs {
                 for oi in self.by_verb.get(*v).into_iter().flatten() {
                     let o = &self.ops[*oi];
                     let in_named = named_sources.contains(&self.services[o.service].source);
@@ -537,7 +677,15 @@ impl Catalogue {
                         // "shared" is only a change of who may use it.
                         continue;
                     }
-                    let nouns = o.words.iter().skip(1 + usize::from(prefixed));
+                    // Most candidates share no word with the question: skip them cheaply.
+                    let skip = 1 + usize::from(prefixed);
+                    if implied.is_empty()
+                        && o.words.len() > skip
+                        && !o.words[skip..].iter().any(|w| present.contains(w.as_str()))
+                    {
+                        continue;
+                    }
+                    let nouns = o.words.iter().skip(skip);
                     let mut total = 0.0f32;
                     let mut covered = 0.0f32;
                     let mut used: Vec<usize> = vec![vi];
@@ -551,13 +699,15 @@ impl Catalogue {
                         let optional = OPTIONAL.contains(&nw.as_str());
                         let weight = if optional { 0.25 } else { 1.0 };
                         total += weight;
-                        let at = keys.iter().enumerate().position(|(j, k)| {
-                            j != vi
-                                && !filler[j]
-                                && (k == nw
-                                    || (nw == "db" && named_sources.contains(&"rds.amazonaws.com")))
-                        });
-                        if let Some(j) = at {
+                        let at = keys
+                            .iter()
+                            .enumerate()
+                            .position(|(j, k)| j != vi && !filler[j] && k == nw);
+                        // "DB" goes without saying in RDS.
+                        let db_in_rds = nw == "db" && named_sources.contains(&"rds.amazonaws.com");
+                        if at.is_none() && db_in_rds {
+                            covered += weight;
+                        } else if let Some(j) = at {
                             covered += weight;
                             essential_covered |= !optional;
                             if !used.contains(&j) {
@@ -614,14 +764,27 @@ impl Catalogue {
                 named_service: true,
                 action: false,
                 complete: false,
+                literal: false,
             });
         }
-        best.retain(|s| s.0 >= top - 1e-6);
-        // Then the readings that use most of the question ("delete flow
-        // logs" is DeleteFlowLogs, not AppFlow's DeleteFlow), then the
-        // question's own verb over a synonym.
+        // Near-complete readings, then those that use most of the question
+        // ("delete flow logs" is DeleteFlowLogs, not AppFlow's DeleteFlow;
+        // "add role to db cluster" is AddRoleToDBCluster, not CreateRole),
+        // then the most complete, then the question's own verb over a synonym.
+        best.retain(|s| s.0 >= top - 0.15);
         let most = best.iter().map(|s| s.2.len()).max().unwrap_or(0);
         best.retain(|s| s.2.len() == most);
+        let top = best.iter().map(|s| s.0).reduce(f32::max).unwrap_or(0.0);
+        best.retain(|s| s.0 >= top - 1e-6);
+        // An action spelled out word for word ("send command", "get role").
+        let spelled = |o: &Operation| {
+            let n = o.words.len();
+            n >= 2 && keys.windows(n).any(|w| w == &o.words[..])
+        };
+        let literal = best.iter().any(|s| spelled(&self.ops[s.1]));
+        if literal {
+            best.retain(|s| spelled(&self.ops[s.1]));
+        }
         if best.iter().any(|s| s.3) {
             best.retain(|s| s.3);
         }
@@ -648,6 +811,19 @@ impl Catalogue {
             }
         }
         used.extend(service_words.iter().copied());
+        // "… on Secrets Manager secrets": the service's own noun again.
+        for (j, k) in keys.iter().enumerate() {
+            if !filler[j]
+                && named.iter().any(|s| {
+                    self.services[*s]
+                        .aliases
+                        .iter()
+                        .any(|a| a.len() > 1 && a.contains(k))
+                })
+            {
+                used.push(j);
+            }
+        }
         used.sort();
         used.dedup();
         let mut names = self.names(&ids);
@@ -670,6 +846,7 @@ impl Catalogue {
             named_service: !named.is_empty(),
             action: true,
             complete: top >= 0.999,
+            literal,
         })
     }
 }
@@ -749,6 +926,8 @@ pub struct ActionMatch {
     pub action: bool,
     /// Every word of the action's name was matched.
     pub complete: bool,
+    /// The question spells the action's name word for word ("send command").
+    pub literal: bool,
 }
 
 #[cfg(test)]

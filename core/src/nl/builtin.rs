@@ -379,11 +379,16 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     }
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
+    // "stop database activity streams" is an RDS action, not a database to query.
+    let names_action = CATALOGUE.find(&raw_words).is_some_and(|m| m.action);
     for (i, w) in raw_words.iter().enumerate() {
-        if matches!(
-            w.as_str(),
-            "table" | "tables" | "database" | "databases" | "schema" | "column" | "columns"
-        ) {
+        let database = matches!(w.as_str(), "database" | "databases");
+        if (database && !names_action)
+            || matches!(
+                w.as_str(),
+                "table" | "tables" | "schema" | "column" | "columns"
+            )
+        {
             let prev = if i > 0 { raw_words[i - 1].as_str() } else { "" };
             if !matches!(
                 prev,
@@ -582,7 +587,10 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>) {
                     .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
         })
     });
-    if all_known && (!specific || resource) {
+    // A named service's action described in several words ("resource policy
+    // changes on Secrets Manager secrets") outranks a resource's default reading.
+    let detailed = specific && m.named_service && m.used.len() >= 5;
+    if all_known && (!specific || resource) && !(m.literal && one) && !detailed {
         return;
     }
     let words: Vec<&str> = m.used.iter().map(|i| ws[*i].as_str()).collect();
@@ -608,10 +616,22 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>) {
     p.anchor = true;
     // A catalogued action outweighs a stray word or two around it.
     p.understood += 2 * m.used.len();
+    // A word that begins a phrase of the vocabulary reaching past the action
+    // ("IAM users" in "which IAM users created access keys") stays for it.
+    let keep: Vec<usize> = m
+        .used
+        .iter()
+        .copied()
+        .filter(|i| {
+            GAZETTEER
+                .longest(&stems, *i)
+                .is_some_and(|(n, _)| n >= 2 && (*i + 1..*i + n).any(|j| !m.used.contains(&j)))
+        })
+        .collect();
     let mut i = 0;
     ws.retain(|_| {
         i += 1;
-        !m.used.contains(&(i - 1))
+        !m.used.contains(&(i - 1)) || keep.contains(&(i - 1))
     });
 }
 

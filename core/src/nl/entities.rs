@@ -208,11 +208,16 @@ pub fn extract(question: &str) -> Extracted {
                 // A clock time (15:30:00), not an IPv6 address.
                 break;
             }
-            if kind == Kind::EventName && !ACTION_PREFIXES.iter().any(|p| value.starts_with(p)) {
-                // Product names (CloudTrail, GuardDuty) stay words; other
+            if kind == Kind::EventName
+                && !ACTION_PREFIXES.iter().any(|p| value.starts_with(p))
+                && super::actions::CATALOGUE.operation(&value).is_none()
+            {
+                // Product names (CloudTrail, GuardDuty, DynamoDB) stay words; other
                 // CamelCase values (NoSuchKey, AccessDenied) are values.
                 let lower = value.to_lowercase();
-                if PRODUCTS.contains(&lower.as_str()) {
+                if PRODUCTS.contains(&lower.as_str())
+                    || super::actions::CATALOGUE.is_service_name(&lower)
+                {
                     text.replace_range(whole.range(), &lower);
                     continue;
                 }

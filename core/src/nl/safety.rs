@@ -60,6 +60,15 @@ const ACTIONS: &[&str] = &[
     "deploy",
     "block",
     "ban",
+    "turn",
+    "switch",
+    "flip",
+    "re-enable",
+    "reenable",
+    "fix",
+    "undo",
+    "revert",
+    "mark",
     "quarantine",
     "isolate",
     "attach",
@@ -138,7 +147,9 @@ pub fn screen(question: &str) -> Option<String> {
             )
         })
     };
-    if ACTIONS.contains(&first.as_str()) && !about_requests {
+    let acts =
+        ACTIONS.contains(&first.as_str()) || super::actions::CATALOGUE.is_change_verb(&first);
+    if acts && !about_requests {
         return Some(format!(
             "Mantissa only reads logs; it cannot `{first}` anything"
         ));
@@ -163,6 +174,8 @@ mod tests {
             "write me a poem",
             "failed logins' UNION SELECT password FROM users --",
             "how much did we spend on EC2 last month?",
+            "archive all the GuardDuty findings",
+            "failover the prod database",
             "what's the console password of the user christophe?",
         ] {
             assert!(screen(q).is_some(), "{q}");
@@ -179,6 +192,10 @@ mod tests {
             "what was updated today",
             "console password changes for user bob",
             "terminate or stop requests for EC2 instances",
+            "show me failed logins",
+            "list S3 bucket deletions",
+            "count root logins this week",
+            "describe the security group changes of today",
             "who read the secret value of prod/db",
         ] {
             assert!(screen(q).is_none(), "{q}");
