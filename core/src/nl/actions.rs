@@ -531,6 +531,14 @@ impl Catalogue {
         })
     }
 
+    /// The catalogue's spelling of an event source, if it knows it.
+    pub fn source(&self, source: &str) -> Option<&'static str> {
+        self.services
+            .iter()
+            .map(|s| s.source)
+            .find(|s| *s == source)
+    }
+
     /// Number of (service models, operations).
     pub fn size(&self) -> (usize, usize) {
         (self.services.len(), self.ops.len())
@@ -619,15 +627,47 @@ impl Catalogue {
 
     /// The API actions `words` (a question's words, lower case) describe.
     pub fn find(&self, words: &[String]) -> Option<ActionMatch> {
+        self.find_in(words, &[])
+    }
+
+    /// As [`Catalogue::find`], in a conversation about the services with
+    /// event sources `context` ("Lambda function code updates" … "now
+    /// configuration updates"): a question that names no service is first
+    /// read as about them.
+    pub fn find_in(&self, words: &[String], context: &[&str]) -> Option<ActionMatch> {
         let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
         let filler: Vec<bool> = words
             .iter()
             .map(|w| IGNORED.contains(&w.as_str()))
             .collect();
         let (named, service_words) = self.services_named(&keys, &filler);
+        if named.is_empty() && !context.is_empty() {
+            let implied: Vec<usize> = (0..self.services.len())
+                .filter(|s| context.contains(&self.services[*s].source))
+                .collect();
+            if let Some(m) = self.matching(words, &keys, &filler, implied, Vec::new())
+                && m.action
+            {
+                return Some(ActionMatch {
+                    named_service: false,
+                    ..m
+                });
+            }
+        }
+        self.matching(words, &keys, &filler, named, service_words)
+    }
+
+    fn matching(
+        &self,
+        words: &[String],
+        keys: &[String],
+        filler: &[bool],
+        named: Vec<usize>,
+        service_words: Vec<usize>,
+    ) -> Option<ActionMatch> {
         let present: std::collections::HashSet<&str> = keys
             .iter()
-            .zip(&filler)
+            .zip(filler.iter())
             .filter(|(_, f)| !**f)
             .map(|(k, _)| k.as_str())
             .collect();
@@ -779,7 +819,13 @@ impl Catalogue {
         // An action spelled out word for word ("send command", "get role").
         let spelled = |o: &Operation| {
             let n = o.words.len();
-            n >= 2 && keys.windows(n).any(|w| w == &o.words[..])
+            // The verb as written too: "assumed roles" are principals, "assume role" the action.
+            let verb = split_name(o.name).into_iter().next().unwrap_or_default();
+            n >= 2
+                && keys
+                    .windows(n)
+                    .enumerate()
+                    .any(|(i, w)| w == &o.words[..] && words[i] == verb)
         };
         let literal = best.iter().any(|s| spelled(&self.ops[s.1]));
         if literal {

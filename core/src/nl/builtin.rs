@@ -201,7 +201,8 @@ impl BuiltinTranslator {
         if let Some(reason) = safety::screen(question) {
             return declined(&reason, &[]);
         }
-        let parsed = parse(question, ctx.now);
+        let previous = ctx.previous.and_then(|t| t.plan.as_ref());
+        let parsed = parse_in(question, ctx.now, &services_of(previous));
         if let Some(r) = &parsed.refusal {
             return declined(r, &[]);
         }
@@ -318,8 +319,55 @@ fn quote_list(ws: &[String]) -> String {
         .join(", ")
 }
 
-/// Understands one question (no previous context).
-pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parsed {
+/// The services a plan's API actions or event sources belong to.
+fn services_of(plan: Option<&super::spec::QuerySpec>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for f in plan
+        .iter()
+        .flat_map(|p| p.filters.iter())
+        .filter(|f| !f.negate)
+    {
+        let values: Vec<String> = match &f.op {
+            Op::Eq(Value::Text(v)) => vec![v.clone()],
+            Op::In(vs) => vs
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+            Op::LikeAny(ps) => ps
+                .iter()
+                .map(|p| p.trim_end_matches("20%").to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for v in values {
+            let sources = match f.field {
+                Field::EventName => CATALOGUE
+                    .operation(&v)
+                    .map(|e| e.sources)
+                    .unwrap_or_default(),
+                Field::EventSource => CATALOGUE.source(&v).into_iter().collect(),
+                _ => Vec::new(),
+            };
+            for s in sources {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    // An action common to many services says nothing about the conversation's.
+    if out.len() > 2 { Vec::new() } else { out }
+}
+
+/// Understands one question; `context` is the services the conversation is about.
+pub(crate) fn parse_in(
+    question: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    context: &[&'static str],
+) -> Parsed {
     let mut p = Parsed::default();
     let ex = entities::extract(question);
     let mut text = ex.text.clone();
@@ -329,6 +377,16 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
         p.understood += 1;
     }
     comparisons(&mut p, &mut text);
+    // "what about all time?", "over the whole history".
+    if let Some(m) = ALL_TIME.find(&text) {
+        p.all_time = true;
+        p.understood += 1;
+        let span = m.range();
+        text.replace_range(span, " ");
+    }
+    if ALSO.is_match(&text) {
+        p.also = true;
+    }
     // "how many were failures?", "which of those …": about the previous answer.
     if REFERS_BACK.is_match(&question.to_lowercase()) {
         p.followup = true;
@@ -423,7 +481,7 @@ pub(crate) fn parse(question: &str, now: chrono::DateTime<chrono::Utc>) -> Parse
     }
     // API actions described in words, from the AWS catalogue ("KMS key
     // deletions scheduled"), when the vocabulary does not know them.
-    catalogued_actions(&mut p, &mut ws);
+    catalogued_actions(&mut p, &mut ws, context);
     // Typo correction (not for names after "user", nor numbers, nor markers).
     let mut stems: Vec<String> = Vec::with_capacity(ws.len());
     let mut alternatives: Vec<(usize, Vec<String>)> = Vec::new();
@@ -559,8 +617,8 @@ fn known(w: &str) -> bool {
 /// instances", "Route 53 record changes") in the AWS catalogue, when one of
 /// the words is not in the hand-written vocabulary: the words become one
 /// `eventname` condition and are removed from `ws`.
-fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>) {
-    let Some(m) = CATALOGUE.find(ws) else {
+fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static str]) {
+    let Some(m) = CATALOGUE.find_in(ws, context) else {
         return;
     };
     // The vocabulary reads what it fully knows, except a named service's
@@ -634,6 +692,15 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>) {
         !m.used.contains(&(i - 1)) || keep.contains(&(i - 1))
     });
 }
+
+static ALL_TIME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:(?:over|for|in|across|of) )?(?:all[- ]time|all of time|any time|the (?:whole|entire|full) (?:history|period|dataset|time range)|no time (?:limit|range))\b")
+        .expect("all time")
+});
+
+static ALSO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:as well|also|too|in addition|additionally)\b").expect("also")
+});
 
 static REFERS_BACK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"^\s*(?:(?:and|but|so)\s+)?(?:(?:how many|which|what|who|were|are|any)\s+(?:of\s+)?(?:them|those|these|were|are|was)\b|of (?:them|those|these)\b)").expect("refers back")

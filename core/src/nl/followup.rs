@@ -58,6 +58,8 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     }
     if let Some(t) = &p.time {
         spec.time = Some(t.clone());
+    } else if p.all_time {
+        spec.time = None;
     }
     let mut bad = Vec::new();
     for c in &p.conds {
@@ -76,6 +78,16 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     }
     if let Some(s) = &p.shape {
         match resolve_shape(s, table) {
+            // "break that down by error code as well": one more grouping key.
+            Some(Shape::Group { by, measure })
+                if p.also && matches!(spec.shape, Shape::Group { .. }) =>
+            {
+                if let Shape::Group { by: old, .. } = &spec.shape {
+                    let mut all = old.clone();
+                    all.extend(by.into_iter().filter(|f| !old.contains(f)));
+                    spec.shape = Shape::Group { by: all, measure };
+                }
+            }
             Some(s) => {
                 if !matches!(s, Shape::Group { .. })
                     || !matches!(spec.shape, Shape::Group { .. })

@@ -73,12 +73,19 @@ pub(crate) struct Parsed {
     pub(crate) sort_by: Option<Field>,
     /// HAVING count(*) > n.
     pub(crate) more_than: Option<u64>,
+    /// "what about all time?": no time range.
+    pub(crate) all_time: bool,
+    /// "by error code as well": add to the previous grouping, not replace it.
+    pub(crate) also: bool,
 }
 
 impl Parsed {
     /// Whether the question edits the previous answer rather than asking anew.
     pub(crate) fn is_followup(&self) -> bool {
         let content = self.table.is_some() || !self.conds.is_empty() || self.time.is_some();
+        if self.all_time {
+            return true;
+        }
         self.followup || self.that || !self.anchor || !content
     }
 
