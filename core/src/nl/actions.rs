@@ -539,6 +539,12 @@ impl Catalogue {
             .find(|s| *s == source)
     }
 
+    /// Whether `word` is a verb the catalogue reads as an action ("deleted").
+    pub fn is_verb_word(&self, word: &str) -> bool {
+        let k = key(word);
+        VERB_SYNONYMS.iter().any(|(q, _, _)| *q == k)
+    }
+
     /// Number of (service models, operations).
     pub fn size(&self) -> (usize, usize) {
         (self.services.len(), self.ops.len())
@@ -674,7 +680,7 @@ impl Catalogue {
         let named_sources: Vec<&str> = named.iter().map(|s| self.services[*s].source).collect();
         // Verbs of the question, each with the operation verbs it stands for.
         // (coverage of the operation's words, operation, question words used, same verb)
-        let mut best: Vec<(f32, usize, Vec<usize>, bool)> = Vec::new();
+        let mut best: Vec<(f32, usize, Vec<usize>, bool, usize)> = Vec::new();
         for (vi, k) in keys.iter().enumerate() {
             if service_words.contains(&vi) || filler[vi] {
                 continue;
@@ -703,6 +709,22 @@ impl Catalogue {
             {
                 continue;
             }
+            // Nouns after the next verb are that verb's ("create routes or
+            // attach internet gateways").
+            // (Only when this verb has a word of its own before the next:
+            // "start and stop requests", "created new access keys" share theirs.)
+            let is_verb = |j: usize| {
+                !filler[j]
+                    && !service_words.contains(&j)
+                    && VERB_SYNONYMS.iter().any(|(q, _, _)| *q == keys[j])
+            };
+            let scope_end = (vi + 1..keys.len())
+                .find(|j| {
+                    is_verb(*j)
+                        && matches!(words[*j - 1].as_str(), "or" | "and" | "then" | "plus")
+                        && (vi + 1..*j).any(|b| !filler[b] && !is_verb(b))
+                })
+                .unwrap_or(keys.len());
             let mut scored: Vec<(f32, usize, Vec<usize>, bool)> = Vec::new();
             for v in op_verbs {
                 for oi in self.by_verb.get(*v).into_iter().flatten() {
@@ -742,7 +764,7 @@ impl Catalogue {
                         let at = keys
                             .iter()
                             .enumerate()
-                            .position(|(j, k)| j != vi && !filler[j] && k == nw);
+                            .position(|(j, k)| j != vi && j < scope_end && !filler[j] && k == nw);
                         // "DB" goes without saying in RDS.
                         let db_in_rds = nw == "db" && named_sources.contains(&"rds.amazonaws.com");
                         if at.is_none() && db_in_rds {
@@ -778,7 +800,7 @@ impl Catalogue {
                     scored.push((score, *oi, used, exact > 0.0));
                 }
             }
-            best.extend(scored);
+            best.extend(scored.into_iter().map(|(a, b, c, d)| (a, b, c, d, vi)));
         }
         // The best reading over all verbs ("instances started or stopped"
         // keeps both; "key deletions scheduled" keeps the schedule).
@@ -805,17 +827,47 @@ impl Catalogue {
                 action: false,
                 complete: false,
                 literal: false,
+                one_per_verb: false,
             });
         }
         // Near-complete readings, then those that use most of the question
         // ("delete flow logs" is DeleteFlowLogs, not AppFlow's DeleteFlow;
         // "add role to db cluster" is AddRoleToDBCluster, not CreateRole),
         // then the most complete, then the question's own verb over a synonym.
+        // Each verb of the question on its own ("create routes or attach
+        // internet gateways" is two actions), then the verbs whose reading
+        // is about as good as the best one.
         best.retain(|s| s.0 >= top - 0.15);
-        let most = best.iter().map(|s| s.2.len()).max().unwrap_or(0);
-        best.retain(|s| s.2.len() == most);
-        let top = best.iter().map(|s| s.0).reduce(f32::max).unwrap_or(0.0);
-        best.retain(|s| s.0 >= top - 1e-6);
+        let verbs: Vec<usize> = {
+            let mut v: Vec<usize> = best.iter().map(|s| s.4).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let mut kept = Vec::new();
+        for vi in verbs {
+            let mut group: Vec<_> = best.iter().filter(|s| s.4 == vi).cloned().collect();
+            let most = group.iter().map(|s| s.2.len()).max().unwrap_or(0);
+            group.retain(|s| s.2.len() == most);
+            let top = group.iter().map(|s| s.0).reduce(f32::max).unwrap_or(0.0);
+            group.retain(|s| s.0 >= top - 1e-6);
+            if group.iter().any(|s| s.3) {
+                group.retain(|s| s.3);
+            }
+            kept.push(group);
+        }
+        // A verb inside a longer reading is part of it ("update assume role
+        // policy" is one action, not also AssumeRole).
+        let inside =
+            |a: &[usize], b: &[usize]| a.len() < b.len() && a.iter().all(|x| b.contains(x));
+        let readings: Vec<Vec<usize>> = kept.iter().map(|g| g[0].2.clone()).collect();
+        kept.retain(|g| !readings.iter().any(|r| inside(&g[0].2, r)));
+        let one_per_verb = kept.len() > 1
+            && kept.iter().all(|g| {
+                let first = self.ops[g[0].1].name;
+                g.iter().all(|s| self.ops[s.1].name == first)
+            });
+        best = kept.into_iter().flatten().collect();
         // An action spelled out word for word ("send command", "get role").
         let spelled = |o: &Operation| {
             let n = o.words.len();
@@ -830,9 +882,6 @@ impl Catalogue {
         let literal = best.iter().any(|s| spelled(&self.ops[s.1]));
         if literal {
             best.retain(|s| spelled(&self.ops[s.1]));
-        }
-        if best.iter().any(|s| s.3) {
-            best.retain(|s| s.3);
         }
         // Several services with the same best name: fine (the name is the
         // filter). Different names across services with no service named:
@@ -893,6 +942,7 @@ impl Catalogue {
             action: true,
             complete: top >= 0.999,
             literal,
+            one_per_verb,
         })
     }
 }
@@ -974,6 +1024,8 @@ pub struct ActionMatch {
     pub complete: bool,
     /// The question spells the action's name word for word ("send command").
     pub literal: bool,
+    /// Several verbs, one action each ("instances started or stopped").
+    pub one_per_verb: bool,
 }
 
 #[cfg(test)]

@@ -633,7 +633,9 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     };
     // A complete match overrides known words only for a specific name of
     // several words ("delete flow logs", "put event selectors").
-    let specific = m.action && one && (m.named_service || (m.complete && m.used.len() >= 3));
+    let specific = m.action
+        && (one || m.one_per_verb)
+        && (m.named_service || (m.complete && m.used.len() >= 3));
     // The hand-written resources ("access key", "security group", "public
     // access block") keep their analyst meaning.
     let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
@@ -647,7 +649,16 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     });
     // A named service's action described in several words ("resource policy
     // changes on Secrets Manager secrets") outranks a resource's default reading.
-    let detailed = specific && m.named_service && m.used.len() >= 5;
+    let detailed = specific && m.named_service && (m.used.len() >= 5 || m.one_per_verb);
+    // "stop or delete trails": a second verb the match left out is the
+    // vocabulary's to read with the first.
+    let other_verb = ws
+        .iter()
+        .enumerate()
+        .any(|(i, w)| !m.used.contains(&i) && CATALOGUE.is_verb_word(w));
+    if all_known && other_verb {
+        return;
+    }
     if all_known && (!specific || resource) && !(m.literal && one) && !detailed {
         return;
     }

@@ -67,7 +67,22 @@ pub fn compile(spec: &QuerySpec) -> String {
             } else {
                 let _ = write!(sql, "{}, {} AS {}", select_list(t, &keys), m.0, m.1);
                 group_by = ordinals(keys.len());
-                order_by = format!("{} {}, {}", m.1, dir(spec.order), ordinals(keys.len()));
+                // A sum of a nullable column is NULL for a group without
+                // values: NULLS LAST everywhere (Trino's default, not DataFusion's).
+                let nulls = if matches!(
+                    measure,
+                    Measure::Count | Measure::Distinct(_) | Measure::DistinctPorts
+                ) {
+                    ""
+                } else {
+                    " NULLS LAST"
+                };
+                order_by = format!(
+                    "{} {}{nulls}, {}",
+                    m.1,
+                    dir(spec.order),
+                    ordinals(keys.len())
+                );
             }
         }
         Shape::Distinct { field } => {
