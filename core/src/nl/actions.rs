@@ -435,6 +435,7 @@ const IGNORED: &[&str] = &[
 impl Catalogue {
     fn build() -> Self {
         let mut services = Vec::new();
+        let mut first_words = std::collections::HashSet::new();
         let mut ops = Vec::new();
         for line in TABLE
             .lines()
@@ -460,7 +461,13 @@ impl Catalogue {
                     Some(b) => (b, true),
                     None => (n, false),
                 };
-                let words = split_name(name).iter().map(|w| key(w)).collect();
+                let split = split_name(name);
+                if let Some(first) = split.first()
+                    && !first_words.contains(first)
+                {
+                    first_words.insert(first.clone());
+                }
+                let words = split.iter().map(|w| key(w)).collect();
                 ops.push(Operation {
                     name,
                     versioned,
@@ -496,10 +503,6 @@ impl Catalogue {
                 }
             }
         }
-        let first_words = ops
-            .iter()
-            .filter_map(|o| split_name(o.name).into_iter().next())
-            .collect();
         Self {
             first_words,
             services,
