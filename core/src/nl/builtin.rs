@@ -437,11 +437,12 @@ pub(crate) fn parse_in(
     }
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
-    // "stop database activity streams" is an RDS action, not a database to query.
-    let names_action = CATALOGUE.find(&raw_words).is_some_and(|m| m.action);
+    // "stop database activity streams" is an RDS action, not a database to
+    // query (the catalogue is asked only when the word is there).
+    let names_action = || CATALOGUE.find(&raw_words).is_some_and(|m| m.action);
     for (i, w) in raw_words.iter().enumerate() {
         let database = matches!(w.as_str(), "database" | "databases");
-        if (database && !names_action)
+        if (database && !names_action())
             || matches!(
                 w.as_str(),
                 "table" | "tables" | "schema" | "column" | "columns"
