@@ -173,6 +173,12 @@ def unpack(source, tmp):
 
 
 def main():
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and not os.path.exists(sys.argv[1])):
+        sys.exit(
+            f"error: {sys.argv[1] if len(sys.argv) == 2 else 'too many arguments'}: "
+            "pass a botocore wheel (.whl) or an unpacked botocore tree, "
+            "or nothing to download botocore from PyPI"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         root, version = unpack(sys.argv[1] if len(sys.argv) > 1 else None, tmp)
         lines = []
