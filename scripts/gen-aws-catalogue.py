@@ -101,6 +101,12 @@ CLOUDTRAIL_NAMES = {
         "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
         "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
         "DeletePublicAccessBlock": "DeleteBucketPublicAccessBlock",
+        # CloudTrail keeps the older names of the lifecycle and notification
+        # configuration calls (Amazon S3 User Guide, "Amazon S3 CloudTrail events").
+        "PutBucketLifecycleConfiguration": "PutBucketLifecycle",
+        "GetBucketLifecycleConfiguration": "GetBucketLifecycle",
+        "PutBucketNotificationConfiguration": "PutBucketNotification",
+        "GetBucketNotificationConfiguration": "GetBucketNotification",
     },
     "s3control": {
         "PutPublicAccessBlock": "PutAccountPublicAccessBlock",
@@ -200,7 +206,7 @@ def main():
                 dated = service in VERSIONED and re.match(r"^/\d{4}-\d{2}-\d{2}/", uri)
                 name = CLOUDTRAIL_NAMES.get(service, {}).get(name, name)
                 ops.append(name + ("@" if dated else ""))
-            lines.append(f"{source}\t{'|'.join(aliases)}\t{' '.join(sorted(ops))}")
+            lines.append(f"{source}\t{'|'.join(aliases)}\t{' '.join(sorted(set(ops)))}")
         for source, aliases, names in CLOUDTRAIL_ONLY:
             lines.append(f"{source}\t{'|'.join(sorted(aliases))}\t{' '.join(sorted(names))}")
     header = (

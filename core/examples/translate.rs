@@ -24,6 +24,18 @@ fn main() {
             previous = None;
             continue;
         }
+        if std::env::var_os("MANTISSA_NL_CATALOGUE").is_some() {
+            // What the API catalogue alone reads in the question's words.
+            let words: Vec<String> = q
+                .split(|c: char| !c.is_alphanumeric() && c != '-')
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            println!(
+                "   catalogue: {:?}",
+                mantissa_core::nl::actions::CATALOGUE.find(&words)
+            );
+        }
         let ctx = Context {
             catalog: &catalog,
             now,

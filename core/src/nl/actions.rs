@@ -145,6 +145,8 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("retrieval", "retriev"),
     ("retrievals", "retriev"),
     ("removal", "remov"),
+    ("creation", "creat"),
+    ("creations", "creat"),
     ("removals", "remov"),
     // "role trust policy" is the assume-role policy (both sides are keyed alike).
     ("trust", "assum"),
@@ -174,6 +176,14 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("logins", "login"),
 ];
 
+/// Question nouns (keys) that operations spell otherwise.
+const NOUN_SYNONYMS: &[(&str, &str)] = &[
+    ("ami", "imag"),
+    ("vpc", "vpc"),
+    ("inbound", "ingress"),
+    ("outbound", "egress"),
+];
+
 /// Question verbs (keys) and the operation verbs (keys) they stand for, with
 /// nouns the question implies ("shared" snapshots are a `ModifySnapshotAttribute`).
 const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
@@ -183,12 +193,13 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("drop", &["delet"], &[]),
     ("wip", &["delet"], &[]),
     ("purg", &["purg", "delet"], &[]),
-    ("creat", &["creat", "add", "regist"], &[]),
+    ("creat", &["creat", "add", "regist", "put"], &[]),
     ("new", &["creat"], &[]),
-    ("add", &["add", "creat", "attach", "put"], &[]),
+    ("add", &["add", "creat", "attach", "put", "authoriz"], &[]),
     ("spin", &["run", "creat"], &[]),
     ("modify", &["modify", "updat", "put", "chang", "set"], &[]),
     ("modific", &["modify", "updat", "put", "chang", "set"], &[]),
+    ("modifi", &["modify", "updat", "put", "chang", "set"], &[]),
     ("chang", &["chang", "modify", "updat", "put", "set"], &[]),
     ("updat", &["updat", "modify", "put", "set", "chang"], &[]),
     ("edit", &["updat", "modify", "put", "chang"], &[]),
@@ -208,6 +219,8 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("deactivat", &["deactivat", "disabl"], &[]),
     ("start", &["start", "run"], &[]),
     ("launch", &["run", "start"], &[]),
+    ("kick", &["start"], &[]),
+    ("open", &["start", "open", "authoriz"], &[]),
     ("run", &["run", "start", "send", "execut", "invok"], &[]),
     ("execut", &["execut", "send", "run", "invok", "start"], &[]),
     ("enabl", &["enabl", "start"], &[]),
@@ -234,7 +247,6 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("assum", &["assum"], &[]),
     ("send", &["send"], &[]),
     ("authoriz", &["authoriz"], &[]),
-    ("open", &["authoriz"], &[]),
     ("allow", &["authoriz"], &[]),
     ("revok", &["revok"], &[]),
     ("leav", &["leav"], &[]),
@@ -422,6 +434,7 @@ const PREFIXES: &[&str] = &["batch", "admin"];
 /// Operation words that need no mention ("Reboot DB Instance" in RDS, "… Sets").
 const OPTIONAL: &[&str] = &[
     "db", "set", "with", "for", "from", "to", "by", "in", "of", "on", "and", "v2", "batch",
+    "configur",
 ];
 
 /// Question words that are not about the action ("who", "show", "any").
@@ -649,7 +662,20 @@ impl Catalogue {
             .iter()
             .map(|w| IGNORED.contains(&w.as_str()))
             .collect();
-        let (named, service_words) = self.services_named(&keys, &filler);
+        let (named, mut service_words) = self.services_named(&keys, &filler);
+        // Service words that are also an operation's noun: an AMI names EC2
+        // and is an image (`CreateImage`, `ModifyImageAttribute`).
+        let keys: Vec<String> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| match NOUN_SYNONYMS.iter().find(|(w, _)| *w == k) {
+                Some((_, noun)) => {
+                    service_words.retain(|j| *j != i);
+                    noun.to_string()
+                }
+                None => k,
+            })
+            .collect();
         if named.is_empty() && !context.is_empty() {
             let implied: Vec<usize> = (0..self.services.len())
                 .filter(|s| context.contains(&self.services[*s].source))

@@ -370,7 +370,7 @@ pub(crate) fn parse_in(
 ) -> Parsed {
     let mut p = Parsed::default();
     let ex = entities::extract(question);
-    let mut text = ex.text.clone();
+    let mut text = rewrite(&ex.text);
     if let Some(found) = time::find(&text, now) {
         p.time = Some(found.range);
         text.replace_range(found.span.0..found.span.1, " ");
@@ -386,6 +386,18 @@ pub(crate) fn parse_in(
     }
     if ALSO.is_match(&text) {
         p.also = true;
+    }
+    // "which accounts had failed calls, and how many?": each with its count.
+    let with_counts = WITH_COUNTS.find(&text).map(|m| m.range());
+    if let Some(span) = with_counts.clone() {
+        text.replace_range(span, " ");
+        p.understood += 1;
+    }
+    // "who downloaded log files? show the events": the rows, not the principals.
+    let list_events = LIST_EVENTS.find(&text).map(|m| m.range());
+    if let Some(span) = list_events.clone() {
+        text.replace_range(span, " ");
+        p.understood += 1;
     }
     // "how many were failures?", "which of those …": about the previous answer.
     if REFERS_BACK.is_match(&question.to_lowercase()) {
@@ -441,13 +453,9 @@ pub(crate) fn parse_in(
     // query (the catalogue is asked only when the word is there).
     let names_action = || CATALOGUE.find(&raw_words).is_some_and(|m| m.action);
     for (i, w) in raw_words.iter().enumerate() {
-        let database = matches!(w.as_str(), "database" | "databases");
-        if (database && !names_action())
-            || matches!(
-                w.as_str(),
-                "table" | "tables" | "schema" | "column" | "columns"
-            )
-        {
+        // "route tables", "Glue tables" are resources of an action too.
+        let database = matches!(w.as_str(), "database" | "databases" | "table" | "tables");
+        if (database && !names_action()) || matches!(w.as_str(), "schema" | "column" | "columns") {
             let prev = if i > 0 { raw_words[i - 1].as_str() } else { "" };
             if !matches!(
                 prev,
@@ -594,7 +602,7 @@ pub(crate) fn parse_in(
         let field_use = matches!(
             before_lead,
             "each" | "every" | "per" | "which" | "what" | "top" | "distinct" | "unique"
-        );
+        ) && !matches!(prev, "did" | "has" | "does" | "was");
         if prev == "bucket" && looks_like_name(&ws[i]) {
             // "bucket acme-prod-exports": a bucket name.
             items.push(Item::Name(format!("bucket:{}", ws[i])));
@@ -605,7 +613,22 @@ pub(crate) fn parse_in(
         }
         i += 1;
     }
+    if std::env::var_os("MANTISSA_NL_DEBUG").is_some() {
+        eprintln!("items {items:?}");
+    }
     reading::interpret(&mut p, &items, &ex.entities, question);
+    if list_events.is_some() {
+        p.shape = Some(super::plan::PShape::List);
+    }
+    if with_counts.is_some() {
+        use super::plan::PShape;
+        if let Some(PShape::Distinct(f) | PShape::CountDistinct(f)) = p.shape.take() {
+            p.shape = Some(PShape::Group {
+                by: vec![f],
+                measure: super::spec::Measure::Count,
+            });
+        }
+    }
     p
 }
 
@@ -622,6 +645,9 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     let Some(m) = CATALOGUE.find_in(ws, context) else {
         return;
     };
+    if std::env::var_os("MANTISSA_NL_DEBUG").is_some() {
+        eprintln!("catalogued_actions {ws:?}: {m:?}");
+    }
     // The vocabulary reads what it fully knows, except a named service's
     // one specific action ("KMS key policy changes" is `PutKeyPolicy`, not
     // IAM's policy events).
@@ -660,7 +686,53 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     if all_known && other_verb {
         return;
     }
-    if all_known && (!specific || resource) && !(m.literal && one) && !detailed {
+    // A complete action that says more than a hand-written resource and its
+    // verb could ("KMS key policy changes", "access keys created for IAM
+    // users", "RDS database instances that were deleted").
+    let resource_span = m
+        .used
+        .iter()
+        .filter_map(|i| {
+            GAZETTEER.longest(&stems, *i).and_then(|(n, cs)| {
+                cs.iter()
+                    .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
+                    .then_some(n)
+            })
+        })
+        .max()
+        .unwrap_or(0);
+    let fuller = m.action
+        && m.complete
+        && m.events.names.len() <= 3
+        && m.used.len() >= resource_span + 2
+        && (m.named_service || m.used.len() >= 4)
+        // "S3 object downloads per bucket": the grouping key is not the action's.
+        && !m
+            .used
+            .iter()
+            .any(|i| *i > 0 && matches!(ws[*i - 1].as_str(), "per" | "by"));
+    // An action on something the vocabulary reads as another table's
+    // ("VPC creation events", "who created VPCs"): a table is not created.
+    let foreign = m.action
+        && m.complete
+        && m.used.iter().any(|i| {
+            GAZETTEER.longest(&stems, *i).is_some_and(|(_, cs)| {
+                cs.iter().any(|c| match c {
+                    super::gazetteer::Concept::Table(t) => *t != Table::Cloudtrail,
+                    super::gazetteer::Concept::Filter(rules) => {
+                        rules.iter().all(|(t, _)| *t != Table::Cloudtrail)
+                    }
+                    _ => false,
+                })
+            })
+        });
+    if all_known
+        && (!specific || resource)
+        && !(m.literal && one)
+        && !detailed
+        && !fuller
+        && !foreign
+    {
         return;
     }
     let words: Vec<&str> = m.used.iter().map(|i| ws[*i].as_str()).collect();
@@ -682,10 +754,15 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         words: words.join(" "),
         optional: false,
     });
-    vote(p, Table::Cloudtrail, 3);
+    // An API action is CloudTrail's, whatever else the words say ("VPC
+    // creation events", "inbound rules added to security groups").
+    vote(p, Table::Cloudtrail, if m.action { 8 } else { 3 });
+    if m.action {
+        p.table = Some(Table::Cloudtrail);
+    }
     p.anchor = true;
     // A catalogued action outweighs a stray word or two around it.
-    p.understood += 2 * m.used.len();
+    p.understood += if m.action && m.complete { 3 } else { 2 } * m.used.len();
     // A word that begins a phrase of the vocabulary reaching past the action
     // ("IAM users" in "which IAM users created access keys") stays for it.
     let keep: Vec<usize> = m
@@ -693,21 +770,100 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         .iter()
         .copied()
         .filter(|i| {
-            GAZETTEER
-                .longest(&stems, *i)
-                .is_some_and(|(n, _)| n >= 2 && (*i + 1..*i + n).any(|j| !m.used.contains(&j)))
+            // "… created for IAM users": the action's object, not its actor.
+            let object = *i > 0 && matches!(ws[*i - 1].as_str(), "for" | "to" | "on" | "of");
+            !object
+                && GAZETTEER
+                    .longest(&stems, *i)
+                    .is_some_and(|(n, _)| n >= 2 && (*i + 1..*i + n).any(|j| !m.used.contains(&j)))
+        })
+        .collect();
+    // A noun said twice inside the action ("bucket encryption or bucket
+    // replication") is the action's too.
+    let (lo, hi) = (
+        m.used.iter().min().copied().unwrap_or(0),
+        m.used.iter().max().copied().unwrap_or(0),
+    );
+    let used_keys: Vec<String> = m
+        .used
+        .iter()
+        .map(|i| super::actions::key(&ws[*i]))
+        .collect();
+    let consumed: Vec<bool> = (0..ws.len())
+        .map(|i| {
+            (m.used.contains(&i) && !keep.contains(&i))
+                || (lo < i && i < hi && used_keys.contains(&super::actions::key(&ws[i])))
         })
         .collect();
     let mut i = 0;
     ws.retain(|_| {
         i += 1;
-        !m.used.contains(&(i - 1)) || keep.contains(&(i - 1))
+        !consumed[i - 1]
     });
 }
 
 static ALL_TIME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b(?:(?:over|for|in|across|of) )?(?:all[- ]time|all of time|any time|the (?:whole|entire|full) (?:history|period|dataset|time range)|no time (?:limit|range))\b")
         .expect("all time")
+});
+
+/// Phrasings said more simply before reading: (pattern, replacement).
+static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::sync::LazyLock::new(
+    || {
+        [
+            // "1,000,000 bytes"
+            (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
+            (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
+            // "breakdown of error codes", "break the flows down by action"
+            (r"(?i)\b(?:a |the )?break-?down of\b", "count by"),
+            (r"(?i)\bbreak (.{1,40}?) down by\b", "$1 by"),
+            (r"(?i)\b(?:broken|split) (?:down|out|up) by\b", "by"),
+            // "denied or failed": any error
+            (r"(?i)\b(?:denied or failed|failed or (?:were )?denied|denied or (?:otherwise )?unsuccessful)\b", "failed"),
+            // "per AWS service", "which AWS services": the service, not the AWSService identity
+            (r"(?i)\b(per|by|each|which|what|across|every) aws (services?)\b", "$1 $2"),
+            // "severity 7 or above"
+            (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) or (?:above|higher|more|greater|over)\b", "$1$2 at least $3"),
+            (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) or (?:below|lower|less|under)\b", "$1$2 at most $3"),
+            // "to or from 1.2.3.4": either side
+            (r"(?i)\b(?:to or from|from or to|to/from|from/to)\b", "involving"),
+            // "most frequent first", "most first"
+            (r"(?i)\b(?:most(?: (?:frequent|common|active|calls|events|errors))?|largest|biggest|highest|busiest) first\b", "most common"),
+            // "(root, IAM user, assumed role...)": examples, not conditions
+            (r"\((?:e\.g\.,? |eg |such as |like |i\.e\.,? )?[^()]*,[^()]*(?:\.\.\.|…|etc\.?)\)", " "),
+            // "in either direction"
+            (r"(?i),? in (?:either|both|any) directions?\b", " "),
+            // "the recipient account"
+            (r"(?i)\brecipient (account|accounts)(?: ids?)?\b", "$1"),
+            (r"(?i)\b(?:read-only|readonly|read only) (?:flag|field|attribute|value)\b", "readonly_flag"),
+            // "event volume": how many events (a flow's volume is its bytes)
+            (r"(?i)\b(?:event|call|api call|request|activity) volume\b", "number of events"),
+        ]
+        .into_iter()
+        .map(|(re, to)| (regex::Regex::new(re).expect("rewrite"), to))
+        .collect()
+    },
+);
+
+/// The question with [`REWRITES`] applied.
+fn rewrite(text: &str) -> String {
+    let mut out = text.to_string();
+    for (re, to) in REWRITES.iter() {
+        if re.is_match(&out) {
+            out = re.replace_all(&out, *to).into_owned();
+        }
+    }
+    out
+}
+
+static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)(?:[,;]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each)\s*\??\s*$")
+        .expect("with counts")
+});
+
+static LIST_EVENTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)[?.;,]\s*(?:and\s+)?(?:please\s+)?(?:show|list|give|display)(?:\s+me)?\s+(?:the\s+|all\s+(?:the\s+)?|those\s+|these\s+|them\s*$)?(?:(?:api\s+)?(?:events|calls|attempts|requests|records|entries|rows)\b|$)")
+        .expect("list events")
 });
 
 static ALSO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {

@@ -50,7 +50,13 @@ pub fn compile(spec: &QuerySpec) -> String {
             None => sql.push_str("count(*) AS n"),
         },
         Shape::Group { by, measure } => {
-            let keys: Vec<Field> = by.iter().copied().filter(|f| f.in_table(t)).collect();
+            // Each key once ("errors by error code" names it twice).
+            let mut keys: Vec<Field> = Vec::new();
+            for f in by.iter().copied().filter(|f| f.in_table(t)) {
+                if !keys.contains(&f) {
+                    keys.push(f);
+                }
+            }
             let distinct_expr;
             let m = match measure {
                 Measure::Distinct(f) => {

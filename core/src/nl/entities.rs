@@ -136,7 +136,6 @@ const PRODUCTS: &[&str] = &[
     "vpcflow",
     "amazons3",
     "awsservice",
-    "accessdenied",
     "rootuser",
     "consolelogin",
 ];

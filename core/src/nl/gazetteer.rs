@@ -322,7 +322,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             name: "EC2 instances",
             events: &[
                 (Create, &["RunInstances"]),
-                (Start, &["RunInstances", "StartInstances"]),
+                (Start, &["StartInstances"]),
                 (Delete, &["TerminateInstances"]),
                 (Stop, &["StopInstances"]),
                 (Modify, &["ModifyInstanceAttribute"]),
@@ -441,7 +441,18 @@ static RESOURCES: &[(&[&str], Resource)] = &[
 static VERBS: &[(&[&str], Verb)] = &[
     (
         &[
-            "create", "created", "creating", "creation", "new", "add", "added", "issued",
+            "create",
+            "created",
+            "creating",
+            "creation",
+            "new",
+            "add",
+            "added",
+            "issued",
+            "launch",
+            "launched",
+            "launches",
+            "launching",
         ],
         Create,
     ),
@@ -506,8 +517,6 @@ static VERBS: &[(&[&str], Verb)] = &[
             "started",
             "enable",
             "enabled",
-            "launch",
-            "launched",
             "turn on",
             "turned on",
             "activate",
@@ -685,7 +694,6 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "permission denied",
             "forbidden",
             "not authorized",
-            "accessdenied",
         ],
         C::Filter(vec![
             ct(F::ErrorCode, likes(&["%AccessDenied%", "%Unauthorized%"])),
@@ -789,6 +797,13 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "sts assume role",
         ],
         C::Filter(vec![ct(F::EventName, eq("AssumeRole"))]),
+    );
+    add(
+        &["readonly_flag"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::ReadOnly)],
+            filters: vec![],
+        },
     );
     add(
         &["read only", "readonly", "read-only"],
@@ -1440,6 +1455,25 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(&["day", "date"], C::Bucket(Bucket::Day));
     add(&["minute"], C::Bucket(Bucket::Minute));
     add(
+        &["weekly", "per week", "each week", "every week", "week"],
+        C::Bucket(Bucket::Week),
+    );
+    add(
+        &["monthly", "per month", "each month", "every month", "month"],
+        C::Bucket(Bucket::Month),
+    );
+    add(
+        &[
+            "yearly",
+            "annually",
+            "per year",
+            "each year",
+            "every year",
+            "year",
+        ],
+        C::Bucket(Bucket::Year),
+    );
+    add(
         &[
             "first seen",
             "first time",
@@ -1891,6 +1925,18 @@ pub const STOPWORDS: &[&str] = &[
     "eg",
     "etc",
     "several",
+    // Adverbs and adjectives that leave the question's meaning as it is.
+    "publicly",
+    "directly",
+    "manually",
+    "manual",
+    "existing",
+    "saw",
+    "flag",
+    "actually",
+    "throw",
+    "throws",
+    "thrown",
     "single",
     "so",
     "far",

@@ -567,7 +567,9 @@ impl<'r, 'a> Reading<'r, 'a> {
             after_group = false;
         }
         // "user alice", "account 1234…", "ip 1.2.3.4": the noun labels the value.
+        // ("the error messages for AccessDenied errors": a message is not a code.)
         let label = i + 1 < self.n()
+            && !fields.iter().all(|(_, f)| *f == Field::ErrorMessage)
             && (matches!(self.items[i + 1], Item::Entity(_))
                 || (matches!(self.items[i + 1], Item::Name(_))
                     && fields
@@ -578,8 +580,27 @@ impl<'r, 'a> Reading<'r, 'a> {
             after_group = false;
         }
         if after_group {
-            self.group_by.push(fields.clone());
+            if !self.group_by.iter().any(|g| g.first() == fields.first()) {
+                self.group_by.push(fields.clone());
+            }
             self.last_grouped = Some(i);
+            // "breakdown of error codes": the calls that have one.
+            let errors: Vec<(Table, Filter)> = filters
+                .iter()
+                .filter(|(t, f)| {
+                    *t == Table::Cloudtrail && f.field == Field::ErrorCode && f.op == Op::NotNull
+                })
+                .cloned()
+                .collect();
+            if !errors.is_empty() && fields.iter().any(|(_, f)| *f == Field::ErrorCode) {
+                let c = Cond {
+                    rules: errors,
+                    negate: false,
+                    words: surface.to_string(),
+                    optional: false,
+                };
+                self.pending.push((i, c));
+            }
         } else if label || sorted {
             // nothing: the value that follows makes the condition, or a sort key
         } else {
@@ -698,24 +719,12 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// understood when nothing asks for a timeline.
     fn bucket_word(&mut self, i: usize, b: Bucket, surface: &str) {
         let after_group_or_per = self.before(i, |c| matches!(c, Concept::GroupBy));
-        if after_group_or_per
-            || matches!(
-                surface,
-                "hourly"
-                    | "daily"
-                    | "per hour"
-                    | "per day"
-                    | "per minute"
-                    | "each hour"
-                    | "each day"
-                    | "every hour"
-                    | "every day"
-                    | "minutely"
-                    | "each minute"
-                    | "every minute"
-            )
-            || self.timeline
-        {
+        // A bare unit ("hour", "month") is a bucket only after "by"/"per".
+        let bare = matches!(
+            surface,
+            "hour" | "day" | "date" | "minute" | "week" | "month" | "year"
+        );
+        if after_group_or_per || !bare || self.timeline {
             self.bucket = Some(b);
             self.timeline = true;
         } else {
@@ -1081,11 +1090,17 @@ fn head_noun(
 ) -> Option<(usize, Alts<Field>)> {
     let start = nouns.iter().position(|(i, _)| *i > after)?;
     let mut k = start;
-    while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 {
-        k += 1;
-    }
     // "API calls failed": a trailing error noun is an adjective, not the head.
     let adjective = |i: usize| matches!(&items[i], Item::Concepts(_, s) if matches!(s.as_str(), "failed" | "failing" | "fail" | "unsuccessful" | "errored" | "erroring"));
+    // "which user agents call IAM", "which accounts had failed API calls":
+    // the subject ends before a verb-like noun.
+    let ends = |i: usize| {
+        adjective(i)
+            || matches!(&items[i], Item::Concepts(_, s) if matches!(s.as_str(), "call" | "calls" | "api call" | "api calls" | "called" | "calling"))
+    };
+    while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 && !ends(nouns[k + 1].0) {
+        k += 1;
+    }
     while k > start && adjective(nouns[k].0) {
         k -= 1;
     }

@@ -94,8 +94,22 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("not-in-logs pattern")
 });
 
+/// Other products' logs and operational metrics: not what these logs record.
+static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of)\b",
+    )
+    .expect("other-sources pattern")
+});
+
 /// Why a question is refused outright, if it is.
 pub fn screen(question: &str) -> Option<String> {
+    if let Some(m) = OTHER_SOURCES.find(question) {
+        return Some(format!(
+            "\"{}\": these logs do not hold this; they are AWS CloudTrail API calls, VPC flow records and GuardDuty findings (not other products' logs, metrics, message contents or secret values)",
+            m.as_str().trim()
+        ));
+    }
     if let Some(m) = NOT_IN_LOGS.find(question) {
         return Some(format!(
             "\"{}\": the logs do not hold this (they record API calls, network flows and threat findings, not costs, secret values or other organisations' data)",
@@ -177,6 +191,9 @@ mod tests {
             "archive all the GuardDuty findings",
             "failover the prod database",
             "what's the console password of the user christophe?",
+            "which Google Workspace accounts signed in from a new device this week?",
+            "print the plaintext values of the secrets that were retrieved",
+            "what was the CPU utilization of our EC2 instances last night?",
         ] {
             assert!(screen(q).is_some(), "{q}");
         }
@@ -197,6 +214,7 @@ mod tests {
             "count root logins this week",
             "describe the security group changes of today",
             "who read the secret value of prod/db",
+            "has anyone tried to retrieve the Windows administrator password of an EC2 instance?",
         ] {
             assert!(screen(q).is_none(), "{q}");
         }

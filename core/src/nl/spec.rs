@@ -278,6 +278,12 @@ pub enum Bucket {
     Hour,
     /// Per day.
     Day,
+    /// Per week (from Monday).
+    Week,
+    /// Per calendar month.
+    Month,
+    /// Per calendar year.
+    Year,
 }
 
 impl Bucket {
@@ -287,6 +293,9 @@ impl Bucket {
             Bucket::Minute => "minute",
             Bucket::Hour => "hour",
             Bucket::Day => "day",
+            Bucket::Week => "week",
+            Bucket::Month => "month",
+            Bucket::Year => "year",
         }
     }
 }
