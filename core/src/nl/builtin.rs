@@ -726,13 +726,8 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
                 })
             })
         });
-    if all_known
-        && (!specific || resource)
-        && !(m.literal && one)
-        && !detailed
-        && !fuller
-        && !foreign
-    {
+    let overrides = (specific && !resource) || (m.literal && one) || detailed || fuller || foreign;
+    if all_known && !overrides {
         return;
     }
     let words: Vec<&str> = m.used.iter().map(|i| ws[*i].as_str()).collect();
