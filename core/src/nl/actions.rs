@@ -685,6 +685,7 @@ impl Catalogue {
             {
                 return Some(ActionMatch {
                     named_service: false,
+                    in_context: true,
                     ..m
                 });
             }
@@ -857,6 +858,7 @@ impl Catalogue {
                 complete: false,
                 literal: false,
                 one_per_verb: false,
+                in_context: false,
             });
         }
         // Near-complete readings, then those that use most of the question
@@ -972,6 +974,7 @@ impl Catalogue {
             complete: top >= 0.999,
             literal,
             one_per_verb,
+            in_context: false,
         })
     }
 }
@@ -1055,6 +1058,9 @@ pub struct ActionMatch {
     pub literal: bool,
     /// Several verbs, one action each ("instances started or stopped").
     pub one_per_verb: bool,
+    /// Found in the conversation's service ("now the same for snapshot
+    /// deletions" after RDS snapshot questions).
+    pub in_context: bool,
 }
 
 #[cfg(test)]

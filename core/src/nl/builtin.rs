@@ -387,6 +387,22 @@ pub(crate) fn parse_in(
     if ALSO.is_match(&text) {
         p.also = true;
     }
+    // "and the year before?", "what about the previous month?"
+    if let Some(c) = SHIFT_BACK.captures(&text) {
+        p.shift_back = Some(
+            match c.get(1).or(c.get(2)).map(|m| m.as_str().to_lowercase()) {
+                Some(u) if u == "year" => "year",
+                Some(u) if u == "month" => "month",
+                Some(u) if u == "week" => "week",
+                Some(u) if u == "day" => "day",
+                _ => "period",
+            },
+        );
+        p.followup = true;
+        p.understood += 1;
+        let span = c.get(0).expect("match").range();
+        text.replace_range(span, " ");
+    }
     // "which accounts had failed calls, and how many?": each with its count.
     let with_counts = WITH_COUNTS.find(&text).map(|m| m.range());
     if let Some(span) = with_counts.clone() {
@@ -399,8 +415,8 @@ pub(crate) fn parse_in(
         text.replace_range(span, " ");
         p.understood += 1;
     }
-    // "how many were failures?", "which of those …": about the previous answer.
-    if REFERS_BACK.is_match(&question.to_lowercase()) {
+    // "how many were failures?", "which of those …", "and SSM": about the previous answer.
+    if REFERS_BACK.is_match(&question.to_lowercase()) || AND_ALSO.is_match(question) {
         p.followup = true;
     }
     if let Some(c) = MORE_THAN.captures(&text) {
@@ -622,11 +638,31 @@ pub(crate) fn parse_in(
     }
     if with_counts.is_some() {
         use super::plan::PShape;
-        if let Some(PShape::Distinct(f) | PShape::CountDistinct(f)) = p.shape.take() {
-            p.shape = Some(PShape::Group {
-                by: vec![f],
-                measure: super::spec::Measure::Count,
-            });
+        match p.shape.take() {
+            Some(PShape::Distinct(f) | PShape::CountDistinct(f)) => {
+                p.shape = Some(PShape::Group {
+                    by: vec![f],
+                    measure: super::spec::Measure::Count,
+                });
+            }
+            // "error codes seen in 2024, with counts": the first noun's values.
+            Some(PShape::List) | None => {
+                let subject = items.iter().find_map(|it| match it {
+                    Item::Concepts(cs, _) => cs.iter().find_map(|c| match c {
+                        super::gazetteer::Concept::Noun { fields, .. } => Some(fields.clone()),
+                        _ => None,
+                    }),
+                    _ => None,
+                });
+                p.shape = match subject {
+                    Some(f) => Some(PShape::Group {
+                        by: vec![f],
+                        measure: super::spec::Measure::Count,
+                    }),
+                    None => Some(PShape::List),
+                };
+            }
+            other => p.shape = other,
         }
     }
     p
@@ -726,7 +762,15 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
                 })
             })
         });
-    let overrides = (specific && !resource) || (m.literal && one) || detailed || fuller || foreign;
+    // The conversation's service has this action ("now the same for snapshot
+    // deletions" after RDS snapshot creations): it outranks the general reading.
+    let contextual = m.in_context && m.complete;
+    let overrides = (specific && !resource)
+        || (m.literal && one)
+        || detailed
+        || fuller
+        || foreign
+        || contextual;
     if all_known && !overrides {
         return;
     }
@@ -798,7 +842,7 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
 }
 
 static ALL_TIME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\b(?:(?:over|for|in|across|of) )?(?:all[- ]time|all of time|any time|the (?:whole|entire|full) (?:history|period|dataset|time range)|no time (?:limit|range))\b")
+    regex::Regex::new(r"\b(?:(?:over|for|in|across|of|to) )?(?:all[- ]time|all of time|any time|the (?:whole|entire|full) (?:history|period|dataset|time range)|no time (?:limit|range))\b")
         .expect("all time")
 });
 
@@ -826,6 +870,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:most(?: (?:frequent|common|active|calls|events|errors))?|largest|biggest|highest|busiest) first\b", "most common"),
             // "(root, IAM user, assumed role...)": examples, not conditions
             (r"\((?:e\.g\.,? |eg |such as |like |i\.e\.,? )?[^()]*,[^()]*(?:\.\.\.|…|etc\.?)\)", " "),
+            // "highest severity per account": the measure, not a severity filter
+            (r"(?i)\b(?:the )?(?:highest|maximum|max|worst|peak|top) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed))? (per|by|for each|for every|of each|in each|across each)\b", "max_severity $1"),
             // "in either direction"
             (r"(?i),? in (?:either|both|any) directions?\b", " "),
             // "the recipient account"
@@ -855,6 +901,14 @@ static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
     regex::Regex::new(r"(?i)(?:[,;]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each)\s*\??\s*$")
         .expect("with counts")
 });
+
+static SHIFT_BACK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\bthe (?:(year|month|week|day) before|(?:previous|prior|preceding) (year|month|week|day|period)|period before|one before)\b")
+        .expect("shift back")
+});
+
+static AND_ALSO: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)^\s*(?:and|but|or)\s").expect("and also"));
 
 static LIST_EVENTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?i)[?.;,]\s*(?:and\s+)?(?:please\s+)?(?:show|list|give|display)(?:\s+me)?\s+(?:the\s+|all\s+(?:the\s+)?|those\s+|these\s+|them\s*$)?(?:(?:api\s+)?(?:events|calls|attempts|requests|records|entries|rows)\b|$)")

@@ -193,6 +193,7 @@ fn measure_sql(m: Measure) -> (&'static str, &'static str) {
         Measure::Count => ("count(*)", "n"),
         Measure::Bytes => ("sum(bytes)", "total_bytes"),
         Measure::Packets => ("sum(packets)", "total_packets"),
+        Measure::MaxSeverity => ("max(severity)", "max_severity"),
         Measure::DistinctPorts => ("count(DISTINCT dstport)", "ports"),
         Measure::Distinct(_) => ("count(*)", "n"),
     }

@@ -6,7 +6,8 @@
 //! account, region).
 
 use super::plan::{Parsed, filters_for, resolve_shape};
-use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table};
+use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit};
+use chrono::{DateTime, Duration, Months, Utc};
 
 /// A filter moved to another table, if it means something there.
 fn carry(f: &Filter, to: Table) -> Option<Filter> {
@@ -24,6 +25,47 @@ fn carry(f: &Filter, to: Table) -> Option<Filter> {
         op: f.op.clone(),
         negate: f.negate,
     })
+}
+
+/// The range before `t`: a calendar unit earlier ("and the year before?"
+/// after "in 2024" is 2023), else the same length just before it.
+fn shifted_back(t: &TimeRange, unit: &str, now: DateTime<Utc>) -> TimeRange {
+    let (start, end) = match t {
+        TimeRange::Absolute { start, end, .. } => (*start, end.unwrap_or(now)),
+        TimeRange::Rolling { amount, unit } => {
+            let n = i64::from(*amount);
+            let span = match unit {
+                TimeUnit::Minute => Duration::minutes(n),
+                TimeUnit::Hour => Duration::hours(n),
+                TimeUnit::Day => Duration::days(n),
+                TimeUnit::Week => Duration::days(7 * n),
+                TimeUnit::Month => Duration::days(30 * n),
+            };
+            (now - span, now)
+        }
+    };
+    let back = |d: DateTime<Utc>| match unit {
+        "year" => d.checked_sub_months(Months::new(12)),
+        "month" => d.checked_sub_months(Months::new(1)),
+        "week" => d.checked_sub_signed(Duration::days(7)),
+        "day" => d.checked_sub_signed(Duration::days(1)),
+        _ => d.checked_sub_signed(end - start),
+    };
+    // "this week" runs up to now: the week before is the whole week.
+    let open = matches!(t, TimeRange::Absolute { end: None, .. }) && unit != "period";
+    let end = if open {
+        back(end).map(|_| start)
+    } else {
+        back(end)
+    };
+    match (back(start), end) {
+        (Some(s), Some(e)) => TimeRange::Absolute {
+            start: s,
+            end: Some(e),
+            label: format!("the {unit} before"),
+        },
+        _ => t.clone(),
+    }
 }
 
 /// Applies a follow-up to the previous plan. `Err` lists the words that do
@@ -60,6 +102,8 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
         spec.time = Some(t.clone());
     } else if p.all_time {
         spec.time = None;
+    } else if let (Some(unit), Some(t)) = (p.shift_back, &spec.time) {
+        spec.time = Some(shifted_back(t, unit, p.now));
     }
     let mut bad = Vec::new();
     for c in &p.conds {

@@ -847,15 +847,19 @@ fn entries() -> Vec<(&'static str, Concept)> {
         )]),
     );
     add(
-        &[
-            "iam change",
-            "iam modification",
-            "privilege escalation",
-            "permission change",
-        ],
+        &["iam change", "iam modification", "permission change"],
         C::Filter(vec![
             ct(F::EventSource, service("iam")),
             ct(F::ReadOnly, eq("false")),
+        ]),
+    );
+    // In CloudTrail, IAM writes; in GuardDuty, the finding types of that purpose.
+    add(
+        &["privilege escalation", "privesc"],
+        C::Filter(vec![
+            ct(F::EventSource, service("iam")),
+            ct(F::ReadOnly, eq("false")),
+            gd(F::FindingType, like("PrivilegeEscalation:%")),
         ]),
     );
     add(
@@ -1237,6 +1241,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
         ],
         C::Measure(Measure::Bytes),
     );
+    add(&["max_severity"], C::Measure(Measure::MaxSeverity));
     add(
         &["packets count", "packet count", "total packets"],
         C::Measure(Measure::Packets),
@@ -1348,6 +1353,29 @@ fn entries() -> Vec<(&'static str, Concept)> {
         (&["discovery"][..], "Discovery:%"),
         (&["anomalous", "anomaly", "unusual"][..], "%Anomalous%"),
         (&["policy violation"][..], "Policy:%"),
+        // The other threat purposes of GuardDuty's finding-type format
+        // (ThreatPurpose:ResourceTypeAffected/ThreatFamilyName).
+        (&["escalation"][..], "PrivilegeEscalation:%"),
+        (
+            &["attack sequence", "attacksequence", "multi-stage attack"][..],
+            "AttackSequence:%",
+        ),
+        (&["defense evasion", "evasion"][..], "DefenseEvasion:%"),
+        (&["credential access"][..], "CredentialAccess:%"),
+        (&["initial access"][..], "InitialAccess:%"),
+        (&["persistence"][..], "Persistence:%"),
+        (&["impact finding"][..], "Impact:%"),
+        (&["execution finding"][..], "Execution:%"),
+        (
+            &[
+                "pentest",
+                "pen test",
+                "penetration test",
+                "penetration testing",
+            ][..],
+            "PenTest:%",
+        ),
+        (&["canary"][..], "Canary:%"),
     ] {
         add(words, C::Filter(vec![gd(F::FindingType, like(pat))]));
     }
@@ -1358,6 +1386,16 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(
         &["rdp brute force"],
         C::Filter(vec![gd(F::FindingType, like("%RDPBruteForce%"))]),
+    );
+    add(
+        &[
+            "concern ec2",
+            "concerning ec2",
+            "about ec2",
+            "involve ec2",
+            "involving ec2",
+        ],
+        C::Filter(vec![gd(F::FindingType, like("%:EC2/%"))]),
     );
     add(
         &["ec2 finding"],
@@ -1932,6 +1970,11 @@ pub const STOPWORDS: &[&str] = &[
     "manual",
     "existing",
     "saw",
+    "widen",
+    "broaden",
+    "expand",
+    "extend",
+    "include",
     "flag",
     "actually",
     "throw",

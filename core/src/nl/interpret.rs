@@ -21,6 +21,7 @@ pub fn interpret(spec: &QuerySpec, now: DateTime<Utc>) -> String {
                 Measure::Count => format!("Number of {rows}"),
                 Measure::Bytes => format!("Total bytes of {rows}"),
                 Measure::Packets => format!("Total packets of {rows}"),
+                Measure::MaxSeverity => format!("Highest severity of {rows}"),
                 Measure::DistinctPorts => format!("Distinct destination ports in {rows}"),
                 Measure::Distinct(f) => {
                     format!("Number of distinct {} in {rows}", plural(f.label()))

@@ -77,6 +77,8 @@ pub(crate) struct Parsed {
     pub(crate) all_time: bool,
     /// "by error code as well": add to the previous grouping, not replace it.
     pub(crate) also: bool,
+    /// "and the year before?": the previous range moved back by this unit.
+    pub(crate) shift_back: Option<&'static str>,
 }
 
 impl Parsed {
@@ -165,7 +167,12 @@ pub(crate) fn resolve_shape(s: &PShape, t: Table) -> Option<Shape> {
         PShape::Count => Shape::Count,
         PShape::CountDistinct(f) => Shape::CountDistinct { field: pick(f, t)? },
         PShape::Group { by, measure } => {
-            if !matches!(measure, Measure::Count | Measure::Distinct(_)) && t != Table::VpcFlow {
+            let fits = match measure {
+                Measure::Count | Measure::Distinct(_) => true,
+                Measure::MaxSeverity => t == Table::Guardduty,
+                _ => t == Table::VpcFlow,
+            };
+            if !fits {
                 return None;
             }
             Shape::Group {

@@ -495,7 +495,12 @@ impl<'r, 'a> Reading<'r, 'a> {
             }
             Concept::Measure(m) => {
                 self.measure = Some(*m);
-                vote(self.p, Table::VpcFlow, 2);
+                let home = if *m == Measure::MaxSeverity {
+                    Table::Guardduty
+                } else {
+                    Table::VpcFlow
+                };
+                vote(self.p, home, 3);
                 self.p.anchor = true;
                 if *m == Measure::DistinctPorts && self.top.is_none() {
                     self.top = Some((i, None));
@@ -529,7 +534,10 @@ impl<'r, 'a> Reading<'r, 'a> {
                         | "happening"
                         | "going on"
                         | "occurred"
-                ) {
+                ) || (matches!(surface, "anything" | "everything" | "logged")
+                    && self.p.time.is_some())
+                {
+                    // ("anything at all this week?": with a time range only.)
                     self.p.anchor = true;
                 }
             }

@@ -314,6 +314,8 @@ pub enum Measure {
     DistinctPorts,
     /// Distinct values of a field ("distinct event names per service").
     Distinct(Field),
+    /// The highest GuardDuty severity ("highest severity per account").
+    MaxSeverity,
 }
 
 /// The shape of the answer.
