@@ -132,6 +132,9 @@ CLOUDTRAIL_ONLY = [
     ("sso.amazonaws.com", ["single sign-on", "sso", "identity center", "access portal"],
      ["Authenticate", "Federate", "ListApplications", "ListProfilesForApplication"]),
     ("s3.amazonaws.com", ["s3"], ["ListAllMyBuckets", "ListBucket"]),
+    # The Billing console's account settings page (seen in the shared Stratus
+    # detonation logs; no SDK model has it).
+    ("billingconsole.amazonaws.com", ["billing console"], ["SetContactAddress"]),
 ]
 
 

@@ -434,8 +434,11 @@ const PREFIXES: &[&str] = &["batch", "admin"];
 /// Operation words that need no mention ("Reboot DB Instance" in RDS, "… Sets").
 const OPTIONAL: &[&str] = &[
     "db", "set", "with", "for", "from", "to", "by", "in", "of", "on", "and", "v2", "batch",
-    "configur",
 ];
+
+/// Operation nouns a question may leave out (`DeleteModelInvocationLoggingConfiguration`,
+/// `DownloadDBLogFilePortion`), but that count in full when said.
+const UNSAID: &[&str] = &["configur", "portion"];
 
 /// Question words that are not about the action ("who", "show", "any").
 const IGNORED: &[&str] = &[
@@ -788,13 +791,16 @@ impl Catalogue {
                     let mut essential_missing = false;
                     let mut essential_covered = false;
                     for nw in nouns {
-                        let optional = OPTIONAL.contains(&nw.as_str());
-                        let weight = if optional { 0.25 } else { 1.0 };
-                        total += weight;
                         let at = keys
                             .iter()
                             .enumerate()
                             .position(|(j, k)| j != vi && j < scope_end && !filler[j] && k == nw);
+                        // "Configuration", "Portion": needless when unsaid, a
+                        // content word when said ("configuration updates").
+                        let optional = OPTIONAL.contains(&nw.as_str())
+                            || (UNSAID.contains(&nw.as_str()) && at.is_none());
+                        let weight = if optional { 0.25 } else { 1.0 };
+                        total += weight;
                         // "DB" goes without saying in RDS.
                         let db_in_rds = nw == "db" && named_sources.contains(&"rds.amazonaws.com");
                         if at.is_none() && db_in_rds {
@@ -811,11 +817,10 @@ impl Catalogue {
                             essential_missing = true;
                         }
                     }
-                    let has_essential = o
-                        .words
-                        .iter()
-                        .skip(1 + usize::from(prefixed))
-                        .any(|w| !OPTIONAL.contains(&w.as_str()));
+                    let has_essential =
+                        o.words.iter().skip(1 + usize::from(prefixed)).any(|w| {
+                            !OPTIONAL.contains(&w.as_str()) && !UNSAID.contains(&w.as_str())
+                        });
                     if has_essential && !essential_covered && implied.is_empty() {
                         continue;
                     }

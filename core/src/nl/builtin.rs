@@ -715,10 +715,11 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     let detailed = specific && m.named_service && (m.used.len() >= 5 || m.one_per_verb);
     // "stop or delete trails": a second verb the match left out is the
     // vocabulary's to read with the first.
-    let other_verb = ws
-        .iter()
-        .enumerate()
-        .any(|(i, w)| !m.used.contains(&i) && CATALOGUE.is_verb_word(w));
+    let other_verb = ws.iter().enumerate().any(|(i, w)| {
+        // ("list all requests to add …": the command, not a second action.)
+        let command = i == 0 && matches!(w.as_str(), "list" | "view" | "get" | "fetch" | "pull");
+        !m.used.contains(&i) && !command && CATALOGUE.is_verb_word(w)
+    });
     if all_known && other_verb {
         return;
     }
@@ -872,6 +873,12 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"\((?:e\.g\.,? |eg |such as |like |i\.e\.,? )?[^()]*,[^()]*(?:\.\.\.|…|etc\.?)\)", " "),
             // "highest severity per account": the measure, not a severity filter
             (r"(?i)\b(?:the )?(?:highest|maximum|max|worst|peak|top) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed))? (per|by|for each|for every|of each|in each|across each)\b", "max_severity $1"),
+            // "set up a trust anchor": created
+            (r"(?i)\b(?:set|setting|sets) up\b", "created"),
+            // "successfully or not": no condition
+            (r"(?i),?\s*\b(?:(?:successfully|successful|succeeded) or not|whether (?:or not )?(?:it |they )?(?:succeeded|worked)(?: or not)?|(?:successful|succeeded) or (?:failed|unsuccessful)|(?:failed|unsuccessful) or (?:successful|succeeded))\b", " "),
+            // "(4 up to but not including 7)": a restatement of a range said in words
+            (r"\((?:severity )?\d+(?:\.\d+)?\s*(?:-|–|to|up to|through|until)[^()]*\)", " "),
             // "in either direction"
             (r"(?i),? in (?:either|both|any) directions?\b", " "),
             // "the recipient account"

@@ -453,6 +453,9 @@ static VERBS: &[(&[&str], Verb)] = &[
             "launched",
             "launches",
             "launching",
+            "give",
+            "gave",
+            "given",
         ],
         Create,
     ),
@@ -506,6 +509,9 @@ static VERBS: &[(&[&str], Verb)] = &[
             "disabled",
             "turn off",
             "turned off",
+            "switch off",
+            "switched off",
+            "shut off",
             "deactivate",
             "deactivated",
         ],
@@ -519,6 +525,8 @@ static VERBS: &[(&[&str], Verb)] = &[
             "enabled",
             "turn on",
             "turned on",
+            "switch on",
+            "switched on",
             "activate",
         ],
         Start,
@@ -746,14 +754,31 @@ fn entries() -> Vec<(&'static str, Concept)> {
         },
     );
     add(
-        &[
-            "assumed role",
-            "role session",
-            "assumed-role",
-            "sso user",
-            "federated user",
-        ],
+        &["assumed role", "role session", "assumed-role", "sso user"],
         C::Filter(vec![ct(F::IdentityType, eq("AssumedRole"))]),
+    );
+    // CloudTrail's own identity type for GetFederationToken sessions.
+    add(
+        &[
+            "federated user",
+            "federated users",
+            "federateduser",
+            "federation user",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("FederatedUser"))]),
+    );
+    // An EC2 Windows instance's administrator password (`GetPasswordData`).
+    add(
+        &[
+            "windows password",
+            "windows administrator password",
+            "windows admin password",
+            "administrator password",
+            "ec2 password",
+            "instance password",
+            "password data",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("GetPasswordData"))]),
     );
     add(
         &[
