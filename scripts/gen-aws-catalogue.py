@@ -135,6 +135,16 @@ CLOUDTRAIL_ONLY = [
     # The Billing console's account settings page (seen in the shared Stratus
     # detonation logs; no SDK model has it).
     ("billingconsole.amazonaws.com", ["billing console"], ["SetContactAddress"]),
+    # Further names CloudTrail records that the SDK models lack, as seen in the
+    # shared datasets: the SSM agent's calls, the Bedrock console's model
+    # access, Organizations' account-creation result, and the older S3 public
+    # access block names.
+    ("ssm.amazonaws.com", ["ssm agent"], ["UpdateInstanceInformation", "RegisterManagedInstance"]),
+    ("bedrock.amazonaws.com", ["bedrock console"],
+     ["PutFoundationModelEntitlement", "PutUseCaseForModelAccess", "CreateFoundationModelAgreement"]),
+    ("organizations.amazonaws.com", ["organizations"], ["CreateAccountResult"]),
+    ("cloudtrail.amazonaws.com", ["cloudtrail console"], ["DescribeTrail"]),
+    ("s3.amazonaws.com", ["s3"], ["PutPublicAccessBlock", "DeletePublicAccessBlock", "GetPublicAccessBlock"]),
 ]
 
 

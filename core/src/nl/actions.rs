@@ -433,8 +433,13 @@ const PREFIXES: &[&str] = &["batch", "admin"];
 
 /// Operation words that need no mention ("Reboot DB Instance" in RDS, "… Sets").
 const OPTIONAL: &[&str] = &[
-    "db", "set", "with", "for", "from", "to", "by", "in", "of", "on", "and", "v2", "batch",
+    "db", "set", "with", "for", "from", "to", "by", "in", "of", "on", "and", "v2", "batch", "all",
+    "my",
 ];
+
+/// Filler words that are also operation nouns (`StartActivityStream`):
+/// they count as said, without being taken from the question.
+const ACTIVITY: &[&str] = &["activity", "action", "request"];
 
 /// Operation nouns a question may leave out (`DeleteModelInvocationLoggingConfiguration`,
 /// `DownloadDBLogFilePortion`), but that count in full when said.
@@ -693,7 +698,20 @@ impl Catalogue {
                 });
             }
         }
-        self.matching(words, &keys, &filler, named, service_words)
+        let with_service = self.matching(words, &keys, &filler, named.clone(), service_words);
+        // A service's name that is also the action's noun ("delete DB instance
+        // automated backup" names AWS Backup): the whole action, if it is one.
+        if !named.is_empty() && with_service.as_ref().is_none_or(|m| !m.complete) {
+            let unnamed = self.matching(words, &keys, &filler, Vec::new(), Vec::new());
+            if let Some(u) = unnamed
+                && u.action
+                && u.complete
+                && u.used.len() > with_service.as_ref().map_or(0, |m| m.used.len())
+            {
+                return Some(u);
+            }
+        }
+        with_service
     }
 
     fn matching(
@@ -811,6 +829,14 @@ impl Catalogue {
                             if !used.contains(&j) {
                                 used.push(j);
                             }
+                        } else if (optional || ACTIVITY.contains(&nw.as_str()))
+                            && keys[..scope_end]
+                                .iter()
+                                .enumerate()
+                                .any(|(j, k)| j != vi && k == nw)
+                        {
+                            // "add user to group": a little word said, if not counted.
+                            covered += weight;
                         } else if implied.contains(&nw.as_str()) {
                             covered += weight;
                         } else if !optional {

@@ -766,12 +766,31 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     // The conversation's service has this action ("now the same for snapshot
     // deletions" after RDS snapshot creations): it outranks the general reading.
     let contextual = m.in_context && m.complete;
+    // A verb the vocabulary has no reading for ("who listed buckets",
+    // "rebooted"): the catalogue's action, not all of the resource's events.
+    let unread_verb = m.action
+        && m.complete
+        && m.used.iter().any(|i| {
+            // (not a command: "list his events", "show", "get")
+            !matches!(
+                ws[*i].as_str(),
+                "list" | "show" | "get" | "view" | "find" | "fetch" | "pull" | "describe"
+            ) && CATALOGUE.is_verb_word(&ws[*i])
+                // ("assumed roles" is an identity type: read, if not as a verb)
+                && !GAZETTEER.longest(&stems, *i).is_some_and(|(n, cs)| {
+                    n >= 2
+                        || cs
+                            .iter()
+                            .any(|c| matches!(c, super::gazetteer::Concept::Verb(_)))
+                })
+        });
     let overrides = (specific && !resource)
         || (m.literal && one)
         || detailed
         || fuller
         || foreign
-        || contextual;
+        || contextual
+        || unread_verb;
     if all_known && !overrides {
         return;
     }
@@ -918,7 +937,7 @@ static AND_ALSO: std::sync::LazyLock<regex::Regex> =
     std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)^\s*(?:and|but|or)\s").expect("and also"));
 
 static LIST_EVENTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)[?.;,]\s*(?:and\s+)?(?:please\s+)?(?:show|list|give|display)(?:\s+me)?\s+(?:the\s+|all\s+(?:the\s+)?|those\s+|these\s+|them\s*$)?(?:(?:api\s+)?(?:events|calls|attempts|requests|records|entries|rows)\b|$)")
+    regex::Regex::new(r"(?i)[?.;,]\s*(?:and\s+)?(?:please\s+)?(?:show|list|give|display)(?:\s+me)?\s+(?:the\s+|all\s+(?:the\s+)?|those\s+|these\s+|(?:his|her|their|its)\s+|them\s*$)?(?:(?:api\s+)?(?:events|calls|attempts|requests|records|entries|rows)\b|$)")
         .expect("list events")
 });
 

@@ -137,10 +137,12 @@ fn every_event_name_of_the_rules_and_datasets_is_reachable_from_a_phrase() {
         missed.len()
     );
     // Issue 17 asks for all of them; this is where the catalogue stands
-    // (241 of 261 reached). Lower the bound as it improves.
+    // (258 of 261 reached: "authenticate" reads as a console login, and two
+    // names from rule-test fixtures that are no API, NotCreateUser and
+    // DetachUserGroup, are not phrases anyone asks). Lower the bound as it improves.
     assert!(
-        missed.len() <= 20,
-        "{} event names not reachable from their words (was 20): {missed:#?}",
+        missed.len() <= 3,
+        "{} event names not reachable from their words (was 3): {missed:#?}",
         missed.len()
     );
 }
@@ -379,6 +381,6 @@ fn each_stratus_technique_is_answered_by_a_plain_question() {
         STRATUS.len() - wrong.len(),
         STRATUS.len()
     );
-    // Issue 17 asks for all; 29 of 35 on the catalogue's first landing.
-    assert!(wrong.len() <= 6, "{wrong:#?}");
+    // Issue 17 asks for all; 29 of 35 on the catalogue's first landing, 34 now.
+    assert!(wrong.len() <= 1, "{wrong:#?}");
 }
