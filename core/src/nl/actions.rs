@@ -145,6 +145,8 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("retrieval", "retriev"),
     ("retrievals", "retriev"),
     ("removal", "remov"),
+    // "tokens requested from STS": obtained.
+    ("requested", "obtain"),
     ("creation", "creat"),
     ("creations", "creat"),
     ("removals", "remov"),
@@ -235,6 +237,8 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("get", &["get", "batchget"], &[]),
     ("retriev", &["get", "batchget"], &[]),
     ("fetch", &["get"], &[]),
+    ("obtain", &["get", "creat"], &[]),
+    ("mint", &["get", "creat"], &[]),
     ("download", &["get", "download"], &[]),
     ("pull", &["get", "batchget", "download"], &[]),
     ("view", &["get", "describ", "list"], &[]),
@@ -734,6 +738,17 @@ impl Catalogue {
         let mut best: Vec<(f32, usize, Vec<usize>, bool, usize)> = Vec::new();
         for (vi, k) in keys.iter().enumerate() {
             if service_words.contains(&vi) || filler[vi] {
+                continue;
+            }
+            // "RDS snapshot sharing", "backups deleted": the noun, not the verb.
+            if matches!(
+                words[vi].to_lowercase().as_str(),
+                "snapshot" | "snapshots" | "backup" | "backups"
+            ) && keys
+                .iter()
+                .enumerate()
+                .any(|(j, w)| j != vi && VERB_SYNONYMS.iter().any(|(q, _, _)| q == w))
+            {
                 continue;
             }
             // A verb with synonyms, else an operation verb as written ("failover", "lookup").

@@ -824,19 +824,30 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     p.understood += if m.action && m.complete { 3 } else { 2 } * m.used.len();
     // A word that begins a phrase of the vocabulary reaching past the action
     // ("IAM users" in "which IAM users created access keys") stays for it.
-    let keep: Vec<usize> = m
-        .used
-        .iter()
-        .copied()
-        .filter(|i| {
-            // "… created for IAM users": the action's object, not its actor.
-            let object = *i > 0 && matches!(ws[*i - 1].as_str(), "for" | "to" | "on" | "of");
-            !object
-                && GAZETTEER
-                    .longest(&stems, *i)
-                    .is_some_and(|(n, _)| n >= 2 && (*i + 1..*i + n).any(|j| !m.used.contains(&j)))
-        })
-        .collect();
+    let keep: Vec<usize> =
+        m.used
+            .iter()
+            .copied()
+            .filter(|i| {
+                // "… created for IAM users": the action's object, not its actor.
+                let object = *i > 0 && matches!(ws[*i - 1].as_str(), "for" | "to" | "on" | "of");
+                // "which buckets had their public access block removed": the
+                // subject asked for stays a field noun too.
+                let subject = *i > 0
+                    && matches!(ws[*i - 1].as_str(), "which" | "what")
+                    && GAZETTEER.longest(&stems, *i).is_some_and(|(n, cs)| {
+                        n == 1 && cs.iter().any(|c| {
+                            matches!(c, super::gazetteer::Concept::Resource(r) if r.field.is_some())
+                                || matches!(c, super::gazetteer::Concept::Noun { .. })
+                        })
+                    });
+                subject
+                    || !object
+                        && GAZETTEER.longest(&stems, *i).is_some_and(|(n, _)| {
+                            n >= 2 && (*i + 1..*i + n).any(|j| !m.used.contains(&j))
+                        })
+            })
+            .collect();
     // A noun said twice inside the action ("bucket encryption or bucket
     // replication") is the action's too.
     let (lo, hi) = (

@@ -301,7 +301,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             events: &[
                 (Create, &["CreateTrail"]),
                 (Delete, &["DeleteTrail"]),
-                (Stop, &["StopLogging", "DeleteTrail"]),
+                (Stop, &["StopLogging"]),
                 (Start, &["StartLogging"]),
                 (
                     Modify,
