@@ -369,8 +369,8 @@ pub(crate) fn parse_in(
     context: &[&'static str],
 ) -> Parsed {
     let mut p = Parsed::default();
-    let ex = entities::extract(question);
-    let mut text = rewrite(&ex.text);
+    let ex = entities::extract(&rewrite(question));
+    let mut text = ex.text.clone();
     if let Some(found) = time::find(&text, now) {
         p.time = Some(found.range);
         text.replace_range(found.span.0..found.span.1, " ");
@@ -909,6 +909,9 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i),?\s*\b(?:(?:successfully|successful|succeeded) or not|whether (?:or not )?(?:it |they )?(?:succeeded|worked)(?: or not)?|(?:successful|succeeded) or (?:failed|unsuccessful)|(?:failed|unsuccessful) or (?:successful|succeeded))\b", " "),
             // "(4 up to but not including 7)": a restatement of a range said in words
             (r"\((?:severity )?\d+(?:\.\d+)?\s*(?:-|–|to|up to|through|until)[^()]*\)", " "),
+            // "user agent mentions trufflehog": a user agent value
+            (r#"(?i)\buser[- ]?agents? (?:that |which )?(?:mentions?|mentioning|contains?|containing|includes?|including|like|matching|matches|has|having|with)\s+['"]?([\w.\-/]+)['"]?"#, "user agent '$1'"),
+            (r"(?i)\s*\((?:any case|case[- ]insensitive(?:ly)?|ignoring case|in any case)\)", " "),
             // "in either direction"
             (r"(?i),? in (?:either|both|any) directions?\b", " "),
             // "the recipient account"

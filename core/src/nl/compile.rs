@@ -270,6 +270,17 @@ fn condition(t: Table, f: &Filter) -> Option<String> {
         let c = format!("({} OR {})", inner("title"), inner("description"));
         return Some(if f.negate { format!("NOT {c}") } else { c });
     }
+    // User agents are written in any case ("TruffleHog", "trufflehog").
+    if f.field == Field::UserAgent
+        && t == Table::Cloudtrail
+        && let Op::Like(p) = &f.op
+    {
+        return Some(simple(
+            "lower(useragent)",
+            &Op::Like(p.to_lowercase()),
+            f.negate,
+        ));
+    }
     if f.field == Field::User
         && t == Table::Cloudtrail
         && let Op::Eq(Value::Text(name)) = &f.op

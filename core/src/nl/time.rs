@@ -52,6 +52,8 @@ struct Patterns {
     recent: Regex,
     bare_date: Regex,
     period: Regex,
+    quarter: Regex,
+    months: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -78,6 +80,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         recent: re(r"\b(?:(?:most )?recently|lately|(?:in )?recent days)\b"),
         bare_date: re(&format!(
             r"\b(\d{{4}}-\d{{2}}-\d{{2}})\b|\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b"
+        )),
+        quarter: re(&format!(
+            r"\b{LEAD}(?:q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)?) ((?:19|20)\d\d)\b"
+        )),
+        months: re(&format!(
+            r"\b(?:between|from) ({MONTH})(?: ((?:19|20)\d\d))? (?:and|to|until|through|-) ({MONTH}) ((?:19|20)\d\d)(?:,? inclusive(?:ly)?)?\b"
         )),
         period: re(&format!(
             r"\b{LEAD}(?:(?:(?:the )?(?:month|year) of )?({MONTH}) )?((?:19|20)\d\d)\b|\b{LEAD}(this|last) year\b"
@@ -196,6 +204,52 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
         let m = c.get(1).or_else(|| c.get(2))?;
         return on_day(m.as_str(), now).map(|r| found(r, &c));
     }
+    let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN));
+    // "Q4 2020", "the third quarter of 2024".
+    if let Some(c) = p.quarter.captures(text) {
+        let q: u32 = match c.get(1).map(|m| m.as_str()) {
+            Some(n) => n.parse().ok()?,
+            None => match &c[2] {
+                "first" | "1st" => 1,
+                "second" | "2nd" => 2,
+                "third" | "3rd" => 3,
+                _ => 4,
+            },
+        };
+        let year: i32 = c[3].parse().ok()?;
+        let start = NaiveDate::from_ymd_opt(year, 3 * (q - 1) + 1, 1)?;
+        let end = start.checked_add_months(Months::new(3))?;
+        return Some(found(
+            TimeRange::Absolute {
+                start: at(start),
+                end: Some(at(end)),
+                label: format!("Q{q} {year}"),
+            },
+            &c,
+        ));
+    }
+    // "between October 2024 and January 2025 inclusive": whole months.
+    if let Some(c) = p.months.captures(text) {
+        let (m1, m2) = (month_number(&c[1])?, month_number(&c[3])?);
+        let y2: i32 = c[4].parse().ok()?;
+        let y1: i32 = match c.get(2) {
+            Some(y) => y.as_str().parse().ok()?,
+            None if m1 > m2 => y2 - 1,
+            None => y2,
+        };
+        let start = NaiveDate::from_ymd_opt(y1, m1, 1)?;
+        let end = NaiveDate::from_ymd_opt(y2, m2, 1)?.checked_add_months(Months::new(1))?;
+        if start < end {
+            return Some(found(
+                TimeRange::Absolute {
+                    start: at(start),
+                    end: Some(at(end)),
+                    label: format!("{} {y1} to {} {y2}", &c[1], &c[3]),
+                },
+                &c,
+            ));
+        }
+    }
     // "in 2024", "July 2024", "during the month of August 2024", "last year".
     for c in p.period.captures_iter(text) {
         let whole = c.get(0).expect("whole match");
@@ -222,7 +276,6 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
                 format!("in {year}"),
             ),
         };
-        let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN));
         return Some(found(
             TimeRange::Absolute {
                 start: at(start),
