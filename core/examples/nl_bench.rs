@@ -19,7 +19,12 @@ fn main() {
         .unwrap_or(200);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/nl_eval");
     let mut text = String::new();
-    for set in ["questions.txt", "datasets.txt", "datasets2.txt", "blind.txt"] {
+    for set in [
+        "questions.txt",
+        "datasets.txt",
+        "datasets2.txt",
+        "blind.txt",
+    ] {
         text.push_str(&std::fs::read_to_string(format!("{dir}/{set}")).expect("eval set"));
         text.push_str("\n\n");
     }

@@ -37,6 +37,8 @@ pub enum Kind {
     /// An e-mail style principal name.
     Email,
     /// Another CamelCase or dotted value (an error code such as `NoSuchKey`).
+    /// An EC2 instance type ("p2.xlarge"): text of the request.
+    InstanceType,
     Word,
 }
 
@@ -155,6 +157,7 @@ struct Patterns {
     finding: Regex,
     camel: Regex,
     email: Regex,
+    instance_type: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -178,6 +181,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         finding: re(r"\b[A-Z][A-Za-z]+:[A-Za-z0-9]+/[A-Za-z0-9.!&-]+[A-Za-z0-9!]"),
         camel: re(r"\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b"),
         email: re(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
+        // EC2 instance types ("p2.xlarge", "t3.micro"): text of the request.
+        instance_type: re(
+            r"(?i)\b[a-z]{1,3}\d[a-z\-]{0,4}\.(?:nano|micro|small|medium|large|\d*xlarge|metal)\b",
+        ),
     }
 });
 
@@ -257,6 +264,7 @@ pub fn extract(question: &str) -> Extracted {
         }
     };
     take(&p.quoted, Kind::Quoted, None, &mut text);
+    take(&p.instance_type, Kind::InstanceType, Some(0), &mut text);
     take(&p.arn, Kind::Arn, Some(0), &mut text);
     take(&p.cidr, Kind::Cidr, Some(0), &mut text);
     take(&p.ipv4, Kind::Ip, Some(0), &mut text);

@@ -326,6 +326,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (Delete, &["TerminateInstances"]),
                 (Stop, &["StopInstances"]),
                 (Modify, &["ModifyInstanceAttribute"]),
+                (Read, &["DescribeInstanceAttribute"]),
             ],
             field: None,
         },
@@ -766,6 +767,11 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "federation user",
         ],
         C::Filter(vec![ct(F::IdentityType, eq("FederatedUser"))]),
+    );
+    // An instance's user data (the `userData` attribute of the request).
+    add(
+        &["user data", "userdata", "user-data", "instance user data"],
+        C::Filter(vec![ct(F::Text, like("%userData%"))]),
     );
     // An EC2 Windows instance's administrator password (`GetPasswordData`).
     add(
@@ -1998,6 +2004,8 @@ pub const STOPWORDS: &[&str] = &[
     "manual",
     "existing",
     "saw",
+    "managed",
+    "gpu",
     "widen",
     "broaden",
     "expand",

@@ -1362,6 +1362,13 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
             vote(p, Guardduty, 3);
             vec![(Guardduty, Filter::eq(Field::FindingType, v()))]
         }
+        Kind::InstanceType => {
+            vote(p, Cloudtrail, 2);
+            vec![(
+                Cloudtrail,
+                Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+            )]
+        }
         Kind::EventName => {
             vote(p, Cloudtrail, 2);
             vec![(Cloudtrail, Filter::eq(Field::EventName, v()))]
@@ -1403,7 +1410,12 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
                     Filter::new(Field::FindingType, Op::Like(format!("%{}%", e.value))),
                 )],
                 _ if errorish => vec![(Cloudtrail, Filter::eq(Field::ErrorCode, v()))],
-                _ => vec![(Cloudtrail, Filter::eq(Field::EventName, v()))],
+                // Not an API action (those are event names already): a value
+                // of the request ("the AdministratorAccess policy").
+                _ => vec![(
+                    Cloudtrail,
+                    Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+                )],
             }
         }
         Kind::Quoted => {
