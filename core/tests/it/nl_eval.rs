@@ -270,9 +270,10 @@ fn blind_set_execution_accuracy() {
         report.hide_questions();
     }
     // The target is 90% with no out-of-scope question answered and 85% per
-    // follow-up turn (issue 17, open). These bounds catch a regression until
-    // the target is met.
-    report.check_with(0.50, 0.5, 6);
+    // follow-up turn (issue 17, open). Blind set 3 measured 229/296 (77.4%),
+    // 27/33 follow-up turns, 4 out-of-scope questions answered. These bounds
+    // catch a regression until the target is met.
+    report.check_with(0.75, 0.8, 4);
 }
 
 /// What an evaluation measured.
