@@ -147,6 +147,8 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("removal", "remov"),
     // "tokens requested from STS": obtained.
     ("requested", "obtain"),
+    // "who checked our sending quota": looked at.
+    ("checked", "inspect"),
     ("creation", "creat"),
     ("creations", "creat"),
     ("removals", "remov"),
@@ -246,8 +248,9 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("enumerat", &["list", "describ"], &[]),
     ("describ", &["describ"], &[]),
     ("invok", &["invok"], &[]),
-    ("attach", &["attach"], &[]),
-    ("detach", &["detach"], &[]),
+    ("attach", &["attach", "associat", "put"], &[]),
+    ("detach", &["detach", "disassociat"], &[]),
+    ("inspect", &["get", "describ", "list"], &[]),
     ("assum", &["assum"], &[]),
     ("send", &["send"], &[]),
     ("authoriz", &["authoriz"], &[]),

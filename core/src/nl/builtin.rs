@@ -912,6 +912,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "user agent mentions trufflehog": a user agent value
             (r#"(?i)\buser[- ]?agents? (?:that |which )?(?:mentions?|mentioning|contains?|containing|includes?|including|like|matching|matches|has|having|with)\s+['"]?([\w.\-/]+)['"]?"#, "user agent '$1'"),
             (r"(?i)\s*\((?:any case|case[- ]insensitive(?:ly)?|ignoring case|in any case)\)", " "),
+            // "console passwords created for IAM users": the users are the object's owners
+            (r"(?i)\b(created|added|issued|attached|generated|made|granted|given|enabled|reset|changed|updated|deleted|removed) for (iam users?|users?|roles?|groups?)\b", "$1 to $2"),
             // "in either direction"
             (r"(?i),? in (?:either|both|any) directions?\b", " "),
             // "the recipient account"

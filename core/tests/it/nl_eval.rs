@@ -246,8 +246,8 @@ fn builtin_translator_execution_accuracy() {
 #[test]
 fn tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets.txt"));
-    // Where it stands (issue 17 is open): 82%, one company question answered.
-    report.check_with(0.80, 0.8, 1);
+    // Where it stands (issue 17 is open): 86.9%, one company question answered.
+    report.check_with(0.85, 0.9, 1);
 }
 
 /// The second tuning set on the shared third-party datasets (`datasets2.txt`,
@@ -255,8 +255,8 @@ fn tuning_set_on_third_party_datasets() {
 #[test]
 fn second_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets2.txt"));
-    // 87.7% and 42 of 46 follow-up turns, nothing out of scope answered.
-    report.check_with(0.85, 0.85, 0);
+    // 91.8% and 43 of 46 follow-up turns, nothing out of scope answered.
+    report.check_with(0.90, 0.9, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
@@ -270,7 +270,7 @@ fn blind_set_execution_accuracy() {
         report.hide_questions();
     }
     // The target is 90% with no out-of-scope question answered and 85% per
-    // follow-up turn (issue 17, open). Blind set 3 measured 229/296 (77.4%),
+    // follow-up turn (issue 17, open). Blind set 3 measured 230/296 (77.7%),
     // 27/33 follow-up turns, 4 out-of-scope questions answered. These bounds
     // catch a regression until the target is met.
     report.check_with(0.75, 0.8, 4);
