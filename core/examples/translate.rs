@@ -3,6 +3,7 @@
 //! an empty line starts a new conversation.
 //!
 //! `echo "top 10 users by failed logins this week" | cargo run -p mantissa-core --example translate`
+//! (`MANTISSA_NL_CATALOGUE=1` also prints what the API catalogue alone reads.)
 
 use std::io::BufRead;
 

@@ -404,15 +404,15 @@ pub(crate) fn parse_in(
         text.replace_range(span, " ");
     }
     // "which accounts had failed calls, and how many?": each with its count.
-    let with_counts = WITH_COUNTS.find(&text).map(|m| m.range());
-    if let Some(span) = with_counts.clone() {
-        text.replace_range(span, " ");
+    if let Some(m) = WITH_COUNTS.find(&text) {
+        text.replace_range(m.range(), " ");
+        p.with_counts = true;
         p.understood += 1;
     }
     // "who downloaded log files? show the events": the rows, not the principals.
-    let list_events = LIST_EVENTS.find(&text).map(|m| m.range());
-    if let Some(span) = list_events.clone() {
-        text.replace_range(span, " ");
+    if let Some(m) = LIST_EVENTS.find(&text) {
+        text.replace_range(m.range(), " ");
+        p.list_rows = true;
         p.understood += 1;
     }
     // "how many were failures?", "which of those …", "and SSM": about the previous answer.
@@ -629,42 +629,8 @@ pub(crate) fn parse_in(
         }
         i += 1;
     }
-    if std::env::var_os("MANTISSA_NL_DEBUG").is_some() {
-        eprintln!("items {items:?}");
-    }
+    tracing::trace!(?items, "tagged");
     reading::interpret(&mut p, &items, &ex.entities, question);
-    if list_events.is_some() {
-        p.shape = Some(super::plan::PShape::List);
-    }
-    if with_counts.is_some() {
-        use super::plan::PShape;
-        match p.shape.take() {
-            Some(PShape::Distinct(f) | PShape::CountDistinct(f)) => {
-                p.shape = Some(PShape::Group {
-                    by: vec![f],
-                    measure: super::spec::Measure::Count,
-                });
-            }
-            // "error codes seen in 2024, with counts": the first noun's values.
-            Some(PShape::List) | None => {
-                let subject = items.iter().find_map(|it| match it {
-                    Item::Concepts(cs, _) => cs.iter().find_map(|c| match c {
-                        super::gazetteer::Concept::Noun { fields, .. } => Some(fields.clone()),
-                        _ => None,
-                    }),
-                    _ => None,
-                });
-                p.shape = match subject {
-                    Some(f) => Some(PShape::Group {
-                        by: vec![f],
-                        measure: super::spec::Measure::Count,
-                    }),
-                    None => Some(PShape::List),
-                };
-            }
-            other => p.shape = other,
-        }
-    }
     p
 }
 
@@ -681,9 +647,7 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     let Some(m) = CATALOGUE.find_in(ws, context) else {
         return;
     };
-    if std::env::var_os("MANTISSA_NL_DEBUG").is_some() {
-        eprintln!("catalogued_actions {ws:?}: {m:?}");
-    }
+    tracing::trace!(?ws, ?m, "catalogue match");
     // The vocabulary reads what it fully knows, except a named service's
     // one specific action ("KMS key policy changes" is `PutKeyPolicy`, not
     // IAM's policy events).

@@ -77,6 +77,10 @@ pub(crate) struct Parsed {
     pub(crate) all_time: bool,
     /// "by error code as well": add to the previous grouping, not replace it.
     pub(crate) also: bool,
+    /// "…, and how many?", "with counts": each value of the subject with its count.
+    pub(crate) with_counts: bool,
+    /// "who …? show the events": the rows, whatever else shaped the answer.
+    pub(crate) list_rows: bool,
     /// "and the year before?": the previous range moved back by this unit.
     pub(crate) shift_back: Option<&'static str>,
 }

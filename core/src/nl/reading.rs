@@ -825,6 +825,26 @@ impl<'r, 'a> Reading<'r, 'a> {
         if self.p.raw && self.p.shape.is_none() {
             self.p.shape = Some(PShape::List);
         }
+        if self.p.with_counts {
+            self.p.shape = match self.p.shape.take() {
+                Some(PShape::Distinct(f) | PShape::CountDistinct(f)) => Some(PShape::Group {
+                    by: vec![f],
+                    measure: Measure::Count,
+                }),
+                // "error codes seen in 2024, with counts": the subject's values.
+                Some(PShape::List) | None => match self.subject.clone() {
+                    Some((_, f)) => Some(PShape::Group {
+                        by: vec![f],
+                        measure: Measure::Count,
+                    }),
+                    None => Some(PShape::List),
+                },
+                other => other,
+            };
+        }
+        if self.p.list_rows {
+            self.p.shape = Some(PShape::List);
+        }
     }
 
     /// "first"/"last": when something was first/last seen, else the order of rows.
