@@ -131,6 +131,10 @@ pub fn key(word: &str) -> String {
 /// Words whose key the suffix rules get wrong.
 const IRREGULAR: &[(&str, &str)] = &[
     ("ran", "run"),
+    // "block public access settings": a noun, not the verb "set"
+    ("settings", "setting"),
+    ("setting", "setting"),
+    ("lost", "los"),
     ("running", "run"),
     ("began", "start"),
     ("sent", "send"),
@@ -188,6 +192,10 @@ const NOUN_SYNONYMS: &[(&str, &str)] = &[
     ("outbound", "egress"),
 ];
 
+/// Operation nouns (keys) a question may say in other words (keys): network
+/// ACL "rules" are entries, snapshot "permissions" its attribute.
+const NOUN_ALTS: &[(&str, &str)] = &[("entry", "rul"), ("attribut", "permiss")];
+
 /// Question verbs (keys) and the operation verbs (keys) they stand for, with
 /// nouns the question implies ("shared" snapshots are a `ModifySnapshotAttribute`).
 const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
@@ -222,6 +230,9 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("turn", &["disabl", "enabl", "stop", "start"], &[]),
     ("deactivat", &["deactivat", "disabl"], &[]),
     ("start", &["start", "run"], &[]),
+    // "turned off" / "switched on" (phrasal verbs, keyed in `find_in`)
+    ("turnoff", &["stop", "disabl"], &[]),
+    ("turnon", &["start", "enabl"], &[]),
     ("launch", &["run", "start"], &[]),
     ("kick", &["start"], &[]),
     ("open", &["start", "open", "authoriz"], &[]),
@@ -239,6 +250,12 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("get", &["get", "batchget"], &[]),
     ("retriev", &["get", "batchget"], &[]),
     ("fetch", &["get"], &[]),
+    ("grab", &["get"], &[]),
+    ("hand", &["get", "creat", "issu"], &[]),
+    ("build", &["creat"], &[]),
+    ("hook", &["attach", "associat"], &[]),
+    ("strip", &["delet", "remov"], &[]),
+    ("los", &["delet", "remov"], &[]),
     ("obtain", &["get", "creat"], &[]),
     ("mint", &["get", "creat"], &[]),
     ("download", &["get", "download"], &[]),
@@ -283,7 +300,7 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("accept", &["accept"], &[]),
     ("reject", &["reject"], &[]),
     ("approv", &["approv"], &[]),
-    ("reset", &["reset"], &[]),
+    ("reset", &["reset", "updat"], &[]),
     ("resiz", &["modify"], &[]),
     ("connect", &["connect"], &[]),
     ("sign", &["sign"], &[]),
@@ -672,11 +689,54 @@ impl Catalogue {
     /// configuration updates"): a question that names no service is first
     /// read as about them.
     pub fn find_in(&self, words: &[String], context: &[&str]) -> Option<ActionMatch> {
-        let keys: Vec<String> = words.iter().map(|w| key(w)).collect();
-        let filler: Vec<bool> = words
+        let mut keys: Vec<String> = words.iter().map(|w| key(w)).collect();
+        let mut filler: Vec<bool> = words
             .iter()
             .map(|w| IGNORED.contains(&w.as_str()))
             .collect();
+        // "did someone request session tokens": the verb, not the filler noun.
+        for i in 1..keys.len() {
+            if words[i] == "request"
+                && matches!(
+                    words[i - 1].as_str(),
+                    "someone" | "anyone" | "somebody" | "anybody" | "who" | "to" | "we"
+                )
+            {
+                keys[i] = "obtain".into();
+                filler[i] = false;
+            }
+        }
+        // Phrasal verbs: "turned off", "switch on", "shut off".
+        let mut particles = Vec::new();
+        for i in 0..keys.len().saturating_sub(1) {
+            if matches!(keys[i].as_str(), "turn" | "switch" | "shut")
+                && matches!(words[i + 1].as_str(), "off" | "on")
+            {
+                keys[i] = format!("turn{}", words[i + 1]);
+                filler[i + 1] = true;
+                particles.push(i);
+            }
+        }
+        // The particle goes with its verb.
+        let with_particles = |mut m: ActionMatch| {
+            for i in &particles {
+                if m.used.contains(i) {
+                    m.used.push(i + 1);
+                }
+            }
+            m
+        };
+        self.find_keyed(words, keys, filler, context)
+            .map(with_particles)
+    }
+
+    fn find_keyed(
+        &self,
+        words: &[String],
+        keys: Vec<String>,
+        filler: Vec<bool>,
+        context: &[&str],
+    ) -> Option<ActionMatch> {
         let (named, mut service_words) = self.services_named(&keys, &filler);
         // Service words that are also an operation's noun: an AMI names EC2
         // and is an image (`CreateImage`, `ModifyImageAttribute`).
@@ -827,14 +887,20 @@ impl Catalogue {
                     let mut essential_missing = false;
                     let mut essential_covered = false;
                     for nw in nouns {
-                        let at = keys
-                            .iter()
-                            .enumerate()
-                            .position(|(j, k)| j != vi && j < scope_end && !filler[j] && k == nw);
+                        let at = keys.iter().enumerate().position(|(j, k)| {
+                            j != vi
+                                && j < scope_end
+                                && !filler[j]
+                                && (k == nw || NOUN_ALTS.contains(&(nw.as_str(), k.as_str())))
+                        });
                         // "Configuration", "Portion": needless when unsaid, a
                         // content word when said ("configuration updates").
+                        // ("SSH key" is an SSH public key.)
                         let optional = OPTIONAL.contains(&nw.as_str())
-                            || (UNSAID.contains(&nw.as_str()) && at.is_none());
+                            || (UNSAID.contains(&nw.as_str()) && at.is_none())
+                            || (nw == "public"
+                                && at.is_none()
+                                && o.words.iter().any(|w| w == "ssh"));
                         let weight = if optional { 0.25 } else { 1.0 };
                         total += weight;
                         // "DB" goes without saying in RDS.
@@ -933,6 +999,23 @@ impl Catalogue {
             group.retain(|s| s.0 >= top - 1e-6);
             if group.iter().any(|s| s.3) {
                 group.retain(|s| s.3);
+            }
+            // "RDS DB instance snapshots created": the phrase's last noun is
+            // its head (CreateDBSnapshot, not also CreateDBInstance), unless
+            // the nouns are a list ("bucket policy or ACL changes").
+            let last = |s: &(f32, usize, Vec<usize>, bool, usize)| {
+                s.2.iter().filter(|j| **j != vi).max().copied()
+            };
+            let head = group.iter().filter_map(last).max();
+            let span = group
+                .iter()
+                .flat_map(|s| s.2.iter().copied())
+                .filter(|j| *j != vi);
+            let (lo, hi) = (span.clone().min(), span.max());
+            let listed = matches!((lo, hi), (Some(lo), Some(hi))
+                if words[lo..hi].iter().any(|w| matches!(w.as_str(), "or" | "and" | "," | "nor")));
+            if !listed {
+                group.retain(|s| last(s) == head);
             }
             kept.push(group);
         }

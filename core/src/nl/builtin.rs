@@ -585,6 +585,13 @@ pub(crate) fn parse_in(
             i += 1;
             continue;
         }
+        // "which two users", "top three regions"
+        let lead = i > 0 && matches!(ws[i - 1].as_str(), "which" | "top" | "the" | "what");
+        if lead && let Some(n) = number_word(w) {
+            items.push(Item::Number(n));
+            i += 1;
+            continue;
+        }
         if let Some((n, cs)) = GAZETTEER.longest(&stems, i) {
             let surface = ws[i..i + n].join(" ");
             items.push(Item::Concepts(cs, surface));
@@ -622,7 +629,12 @@ pub(crate) fn parse_in(
         if prev == "bucket" && looks_like_name(&ws[i]) {
             // "bucket acme-prod-exports": a bucket name.
             items.push(Item::Name(format!("bucket:{}", ws[i])));
-        } else if ((NAME_LEADS.contains(&prev) && !field_use) || acts) && looks_like_name(&ws[i]) {
+        } else if ((NAME_LEADS.contains(&prev) && !field_use) || acts)
+            && looks_like_name(&ws[i])
+            // "what was uploaded", "has been deleted": a participle, not a name.
+            && !(matches!(prev, "was" | "has" | "were" | "been")
+                && (CATALOGUE.is_verb_word(&ws[i]) || ws[i].ends_with("ed")))
+        {
             items.push(Item::Name(ws[i].clone()));
         } else {
             items.push(Item::Unknown(ws[i].clone()));
@@ -748,7 +760,12 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
                             .any(|c| matches!(c, super::gazetteer::Concept::Verb(_)))
                 })
         });
-    let overrides = (specific && !resource)
+    // The vocabulary has a verb but no resource for these words ("was a
+    // database activity stream shut off"): the catalogue's action.
+    let bare_verb =
+        m.action && m.complete && (one || m.one_per_verb) && !resource && m.used.len() >= 3;
+    let overrides = bare_verb
+        || (specific && !resource)
         || (m.literal && one)
         || detailed
         || fuller
@@ -848,6 +865,13 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "1,000,000 bytes"
             (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
             (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
+            // "accepted vs rejected flows": the two values of the action
+            (r"(?i)\b(?:accepted|allowed) (?:vs\.?|versus|or|and|compared to) (?:rejected|denied|blocked)\b", "by action"),
+            (r"(?i)\b(?:rejected|denied|blocked) (?:vs\.?|versus|or|and|compared to) (?:accepted|allowed)\b", "by action"),
+            // "highest severity in each region": per region
+            (r"(?i)\b(?:in|for|across|within|of) (?:each|every) (region|account|service|user|type|ip|day|hour|week|month)\b", "per $1"),
+            // "which service gets called the most": called, not a Get action
+            (r"(?i)\b(?:gets|get|got|getting) (called|used|invoked|hit)\b", "$1"),
             // "breakdown of error codes", "break the flows down by action"
             (r"(?i)\b(?:a |the )?break-?down of\b", "count by"),
             (r"(?i)\bbreak (.{1,40}?) down by\b", "$1 by"),
@@ -904,7 +928,7 @@ fn rewrite(text: &str) -> String {
 }
 
 static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?:[,;]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each)\s*\??\s*$")
+    regex::Regex::new(r"(?i)(?:[,;?.]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each|(?:give me|show|show me|include|with) (?:the )?(?:counts?|numbers))\s*\??\s*$")
         .expect("with counts")
 });
 
@@ -984,6 +1008,24 @@ fn comparisons(p: &mut Parsed, text: &mut String) {
             text.replace_range(span, " ");
         }
     }
+}
+
+/// A small number written as a word.
+fn number_word(w: &str) -> Option<u64> {
+    let n = match w {
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        "ten" => 10,
+        "twenty" => 20,
+        _ => return None,
+    };
+    Some(n)
 }
 
 fn looks_like_name(w: &str) -> bool {

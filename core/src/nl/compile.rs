@@ -291,6 +291,11 @@ fn condition(t: Table, f: &Filter) -> Option<String> {
         return Some(simple("useridentity.arn", &Op::Like(pattern), f.negate));
     }
     let c = f.field.column(t)?;
+    if let Op::OtherThan(other) = &f.op {
+        let o = other.column(t)?;
+        let cmp = if f.negate { "=" } else { "<>" };
+        return Some(format!("{} {cmp} {}", c.expr, o.expr));
+    }
     Some(simple(c.expr, &f.op, f.negate))
 }
 
@@ -326,5 +331,7 @@ fn simple(expr: &str, op: &Op, negate: bool) -> String {
         (Op::Gt(v), true) => format!("{expr} <= {}", value(v)),
         (Op::Le(v), false) => format!("{expr} <= {}", value(v)),
         (Op::Le(v), true) => format!("{expr} > {}", value(v)),
+        // Compared with the other column in `condition` (it needs the table).
+        (Op::OtherThan(_), n) => format!("{expr} IS {}NULL", if n { "" } else { "NOT " }),
     }
 }

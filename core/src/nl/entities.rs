@@ -179,7 +179,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         instance: re(r"\bi-[0-9a-f]{8,17}\b"),
         interface: re(r"\beni-[0-9a-f]{8,17}\b"),
         finding: re(r"\b[A-Z][A-Za-z]+:[A-Za-z0-9]+/[A-Za-z0-9.!&-]+[A-Za-z0-9!]"),
-        camel: re(r"\b[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b"),
+        // ("Client.UnauthorizedOperation": EC2's dotted error codes)
+        camel: re(r"\b(?:(?:Client|Server)\.)?[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+\b"),
         email: re(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"),
         // EC2 instance types ("p2.xlarge", "t3.micro"): text of the request.
         instance_type: re(

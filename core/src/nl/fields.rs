@@ -27,6 +27,7 @@ impl Field {
                 EventSource => col("eventsource", "eventsource"),
                 ErrorCode => col("errorcode", "errorcode"),
                 ErrorMessage => col("errormessage", "errormessage"),
+                EventType => col("eventtype", "eventtype"),
                 IdentityType => col("useridentity.type", "identity_type"),
                 User => col("useridentity.arn", "user_arn"),
                 UserName => col("useridentity.username", "user_name"),
@@ -64,9 +65,15 @@ impl Field {
                 Packets => col("packets", "packets"),
                 Region => col("region", "region"),
                 Account => col("account_id", "account_id"),
+                LogStatus => col("log_status", "log_status"),
                 _ => None,
             },
             Table::Guardduty => match self {
+                ResourceType => col(
+                    "json_extract_scalar(resource, '$.resourceType')",
+                    "resource_type",
+                ),
+                Archived => col("json_extract_scalar(service, '$.archived')", "archived"),
                 Time => col("updatedat", "updatedat"),
                 Severity => col("severity", "severity"),
                 FindingType => col("type", "type"),
@@ -131,6 +138,10 @@ impl Field {
             Id => "id",
             Packets => "packets",
             ErrorMessage => "error message",
+            EventType => "event type",
+            LogStatus => "log status",
+            ResourceType => "resource type",
+            Archived => "archived flag",
         }
     }
 }

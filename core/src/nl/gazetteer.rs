@@ -392,7 +392,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         Resource {
             name: "secrets",
             events: &[
-                (Read, &["GetSecretValue"]),
+                (Read, &["GetSecretValue", "BatchGetSecretValue"]),
                 (Create, &["CreateSecret"]),
                 (Delete, &["DeleteSecret"]),
                 (Modify, &["PutSecretValue", "UpdateSecret"]),
@@ -457,6 +457,9 @@ static VERBS: &[(&[&str], Verb)] = &[
             "give",
             "gave",
             "given",
+            "generate",
+            "generated",
+            "generating",
         ],
         Create,
     ),
@@ -540,6 +543,13 @@ static VERBS: &[(&[&str], Verb)] = &[
             "download",
             "downloaded",
             "fetched",
+            "fetch",
+            "fetching",
+            "pull",
+            "pulled",
+            "pulling",
+            "grab",
+            "grabbed",
             "accessed",
         ],
         Read,
@@ -976,6 +986,10 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "identity",
             "person",
             "people",
+            "session",
+            "sessions",
+            "role session",
+            "role sessions",
             "caller",
             "actor",
             "username",
@@ -1036,7 +1050,6 @@ fn entries() -> Vec<(&'static str, Concept)> {
         &[
             "event name",
             "eventname",
-            "event type",
             "api call",
             "api",
             "action name",
@@ -1112,6 +1125,115 @@ fn entries() -> Vec<(&'static str, Concept)> {
             filters: vec![],
         },
     );
+    add(
+        &["event type", "eventtype", "type of event", "kind of event"],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::EventType)],
+            filters: vec![],
+        },
+    );
+    add(
+        &[
+            "calling account",
+            "caller account",
+            "caller's account",
+            "account of the caller",
+            "source account",
+            "principal account",
+            "principal's account",
+            "originating account",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::CallerAccount)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["log status", "record status", "flow log status"],
+        C::Noun {
+            fields: vec![(Table::VpcFlow, F::LogStatus)],
+            filters: vec![],
+        },
+    );
+    add(
+        &["no data", "nodata"],
+        C::Filter(vec![flow(F::LogStatus, eq("NODATA"))]),
+    );
+    add(
+        &["skipped", "skipdata", "skip data"],
+        C::Filter(vec![flow(F::LogStatus, eq("SKIPDATA"))]),
+    );
+    add(
+        &["ipv6", "ipv6 address", "ipv6 addresses"],
+        C::Filter(vec![
+            flow(F::SrcAddr, like("%:%")),
+            ct(F::SourceIp, like("%:%")),
+        ]),
+    );
+    add(
+        &[
+            "resource type",
+            "resource types",
+            "type of resource",
+            "kind of resource",
+            "affected resource type",
+            "affected resource types",
+        ],
+        C::Noun {
+            fields: vec![(Table::Guardduty, F::ResourceType)],
+            filters: vec![],
+        },
+    );
+    add(&["archived"], C::Filter(vec![gd(F::Archived, eq("true"))]));
+    add(
+        &["dry run", "dry runs", "dry-run", "dryrun", "dry-run checks"],
+        C::Filter(vec![ct(F::ErrorCode, eq("Client.DryRunOperation"))]),
+    );
+    add(
+        &[
+            "uploaded to s3",
+            "uploads to s3",
+            "upload to s3",
+            "s3 uploads",
+            "s3 upload",
+            "uploaded to a bucket",
+            "uploaded to the bucket",
+            "uploaded to buckets",
+            "uploads to buckets",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("PutObject"))]),
+    );
+    // Callers from another account than the one the record belongs to.
+    add(
+        &[
+            "outside our account",
+            "outside the account",
+            "outside of our account",
+            "outside our accounts",
+            "outside our organization",
+            "cross-account",
+            "cross account",
+            "from other accounts",
+            "from another account",
+            "external account",
+            "external accounts",
+            "foreign account",
+            "foreign accounts",
+        ],
+        C::Filter(vec![ct(F::CallerAccount, Op::OtherThan(F::Account))]),
+    );
+    // Clients named by their user agent ("calls from the AWS CLI").
+    for (words, pattern) in [
+        (
+            &["aws cli", "the cli", "command line", "awscli"][..],
+            "%aws-cli%",
+        ),
+        (&["boto3", "boto", "python sdk"][..], "%boto%"),
+        (&["terraform"][..], "%terraform%"),
+        (&["stratus red team", "stratus"][..], "%stratus-red-team%"),
+    ] {
+        add(words, C::Filter(vec![ct(F::UserAgent, like(pattern))]));
+    }
     add(
         &[
             "identity type",
@@ -1605,6 +1727,13 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "raw",
             "raw event",
             "raw events",
+            "list them",
+            "show them",
+            "list those",
+            "show those",
+            "show me them",
+            "list each",
+            "which ones",
             "detail",
             "details",
             "underlying",
@@ -1747,6 +1876,11 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "then",
             "same thing",
             "same query",
+            "same question",
+            "same search",
+            "same for",
+            "same but",
+            "do the same",
             "rather",
         ],
         C::FollowUp,
@@ -1987,6 +2121,10 @@ pub const STOPWORDS: &[&str] = &[
     "when",
     "where",
     "why",
+    "affected",
+    "reported",
+    "behind",
+    "landed",
     "ever",
     "anywhere",
     "somewhere",

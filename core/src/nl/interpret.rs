@@ -161,6 +161,11 @@ fn condition(f: &Filter) -> String {
         Op::Lt(v) => format!("the {label} is {}below {}", not, value(v)),
         Op::Gt(v) => format!("the {label} is {}above {}", not, value(v)),
         Op::Le(v) => format!("the {label} is {}at most {}", not, value(v)),
+        Op::OtherThan(o) => format!(
+            "the {label} {} the {}",
+            if f.negate { "is" } else { "differs from" },
+            o.label()
+        ),
     }
 }
 

@@ -178,6 +178,12 @@ impl<'r, 'a> Reading<'r, 'a> {
                     )
                 })
             });
+            // "give an IAM user a console password", "delete IAM user access
+            // keys": the first resource owns the second, which is acted on.
+            if i + 1 < self.n() && self.at(i + 1, |c| matches!(c, Concept::Resource(_))) {
+                self.used[i] = true;
+                continue;
+            }
             let verb = self.resource_verb(i);
             if verb.is_none() && !self.resource_acts(i, prev_field_ctx) {
                 continue;
@@ -576,9 +582,33 @@ impl<'r, 'a> Reading<'r, 'a> {
         }
         // "user alice", "account 1234…", "ip 1.2.3.4": the noun labels the value.
         // ("the error messages for AccessDenied errors": a message is not a code.)
+        // ("which users got AccessDenied": a code does not label users.)
+        let fits = |k: usize| {
+            use super::entities::Kind;
+            self.ents.get(k).is_none_or(|e| match e.kind {
+                // ("calls failed in us-west-2": a region labels only a region noun.)
+                Kind::Region => fields.iter().any(|(_, f)| *f == Field::Region),
+                Kind::Account => fields
+                    .iter()
+                    .any(|(_, f)| matches!(f, Field::Account | Field::CallerAccount)),
+                Kind::Word => fields.iter().any(|(_, f)| {
+                    matches!(
+                        f,
+                        Field::ErrorCode
+                            | Field::EventName
+                            | Field::UserAgent
+                            | Field::IdentityType
+                            | Field::EventSource
+                            | Field::FindingType
+                            | Field::Text
+                    )
+                }),
+                _ => true,
+            })
+        };
         let label = i + 1 < self.n()
             && !fields.iter().all(|(_, f)| *f == Field::ErrorMessage)
-            && (matches!(self.items[i + 1], Item::Entity(_))
+            && (matches!(self.items[i + 1], Item::Entity(k) if fits(k))
                 || (matches!(self.items[i + 1], Item::Name(_))
                     && fields
                         .iter()
@@ -887,6 +917,11 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// sorted rows, for "the highest severity findings").
     fn top_shape(&mut self, ti: usize, num: Option<u64>) {
         let items = self.items;
+        // "which two users … the most": the number after "which".
+        let num = num.or_else(|| match self.distinct.map(|d| items.get(d + 1)) {
+            Some(Some(Item::Number(k))) => Some(*k),
+            _ => None,
+        });
         let adjective = |i: usize| {
             has(
                 &items[i],
@@ -1126,7 +1161,17 @@ fn head_noun(
         adjective(i)
             || matches!(&items[i], Item::Concepts(_, s) if matches!(s.as_str(), "call" | "calls" | "api call" | "api calls" | "called" | "calling"))
     };
-    while k + 1 < nouns.len() && nouns[k + 1].0 == nouns[k].0 + 1 && !ends(nouns[k + 1].0) {
+    // "which users had errors": a plural noun ends its phrase (modifiers are
+    // singular: "user agents", not "users agents").
+    let plural = |i: usize| {
+        matches!(&items[i], Item::Concepts(_, s)
+            if s.ends_with('s') && !s.ends_with("ss") && !s.ends_with("us"))
+    };
+    while k + 1 < nouns.len()
+        && nouns[k + 1].0 == nouns[k].0 + 1
+        && !ends(nouns[k + 1].0)
+        && !plural(nouns[k].0)
+    {
         k += 1;
     }
     while k > start && adjective(nouns[k].0) {

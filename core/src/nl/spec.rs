@@ -126,6 +126,14 @@ pub enum Field {
     Packets,
     /// CloudTrail error message.
     ErrorMessage,
+    /// CloudTrail event type (AwsApiCall, AwsConsoleSignIn…).
+    EventType,
+    /// Flow log record status (OK, NODATA, SKIPDATA).
+    LogStatus,
+    /// GuardDuty affected resource type (Instance, AccessKey, S3Bucket…).
+    ResourceType,
+    /// Whether a GuardDuty finding is archived (`true`/`false`).
+    Archived,
 }
 
 /// A literal value in a filter.
@@ -171,6 +179,9 @@ pub enum Op {
     Gt(Value),
     /// Less than or equal.
     Le(Value),
+    /// Differs from another field of the same row (a caller from another
+    /// account than the one the record belongs to).
+    OtherThan(Field),
 }
 
 /// One condition of the WHERE clause.
