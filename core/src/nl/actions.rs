@@ -717,6 +717,17 @@ impl Catalogue {
                 particles.push(i);
             }
         }
+        // "could get on an instance", "get into the console": not a read.
+        for i in 0..keys.len().saturating_sub(1) {
+            if keys[i] == "get"
+                && matches!(
+                    words[i + 1].as_str(),
+                    "on" | "onto" | "into" | "in" | "at" | "through" | "back" | "around"
+                )
+            {
+                filler[i] = true;
+            }
+        }
         // The particle goes with its verb.
         let with_particles = |mut m: ActionMatch| {
             for i in &particles {
@@ -726,8 +737,50 @@ impl Catalogue {
             }
             m
         };
-        self.find_keyed(words, keys, filler, context)
-            .map(with_particles)
+        let (markers, negated) = negated_words(words);
+        let found = self
+            .find_keyed(words, keys.clone(), filler.clone(), context)
+            .map(with_particles);
+        if negated.is_empty() {
+            return found;
+        }
+        // "SSH key pushes, not counting the serial console ones": the
+        // actions the negated words name are left out.
+        let neg_keys: Vec<String> = negated.iter().map(|i| keys[*i].clone()).collect();
+        let names_negated = |n: &str| split_name(n).iter().any(|w| neg_keys.contains(&key(w)));
+        let exclude = |mut m: ActionMatch| {
+            m.events.names.retain(|n| !names_negated(n));
+            m.excluded = true;
+            m.used.extend(markers.iter().chain(negated.iter()).copied());
+            m.used.sort();
+            m.used.dedup();
+            m
+        };
+        match found {
+            Some(m)
+                if m.events.names.iter().any(|n| names_negated(n))
+                    && m.events.names.iter().any(|n| !names_negated(n)) =>
+            {
+                Some(exclude(m))
+            }
+            Some(m) if m.events.names.iter().any(|n| names_negated(n)) => {
+                // Only negated actions: read the question without them.
+                let mut without = filler;
+                for i in &negated {
+                    without[*i] = true;
+                }
+                match self
+                    .find_keyed(words, keys, without, context)
+                    .map(with_particles)
+                {
+                    Some(w) if w.action && w.events.names.iter().any(|n| !names_negated(n)) => {
+                        Some(exclude(w))
+                    }
+                    _ => Some(m),
+                }
+            }
+            other => other,
+        }
     }
 
     fn find_keyed(
@@ -881,7 +934,10 @@ impl Catalogue {
                     let mut covered = 0.0f32;
                     let mut used: Vec<usize> = vec![vi];
                     // "batch get secret value": the prefix said too.
-                    if prefixed && let Some(j) = keys.iter().position(|k| *k == o.words[0]) {
+                    if prefixed
+                        && let Some(j) =
+                            (0..keys.len()).position(|j| !filler[j] && keys[j] == o.words[0])
+                    {
                         used.push(j);
                     }
                     let mut essential_missing = false;
@@ -974,6 +1030,7 @@ impl Catalogue {
                 literal: false,
                 one_per_verb: false,
                 in_context: false,
+                excluded: false,
             });
         }
         // Near-complete readings, then those that use most of the question
@@ -994,7 +1051,48 @@ impl Catalogue {
         for vi in verbs {
             let mut group: Vec<_> = best.iter().filter(|s| s.4 == vi).cloned().collect();
             let most = group.iter().map(|s| s.2.len()).max().unwrap_or(0);
-            group.retain(|s| s.2.len() == most);
+            // "deleted trails or security groups": complete readings of
+            // nouns said as a list stay with the fullest one.
+            let nouns_of = |s: &(f32, usize, Vec<usize>, bool, usize)| -> Vec<usize> {
+                s.2.iter().copied().filter(|j| *j != vi).collect()
+            };
+            let fullest: Vec<Vec<usize>> = group
+                .iter()
+                .filter(|s| s.2.len() == most)
+                .map(nouns_of)
+                .collect();
+            let listed_with = |s: &(f32, usize, Vec<usize>, bool, usize)| {
+                let mine = nouns_of(s);
+                s.0 >= 0.999
+                    && !mine.is_empty()
+                    && fullest.iter().any(|f| {
+                        let (Some(a_lo), Some(a_hi), Some(b_lo), Some(b_hi)) = (
+                            mine.iter().min(),
+                            mine.iter().max(),
+                            f.iter().min(),
+                            f.iter().max(),
+                        ) else {
+                            return false;
+                        };
+                        let (gap_lo, gap_hi) = if a_hi < b_lo {
+                            (*a_hi + 1, *b_lo)
+                        } else if b_hi < a_lo {
+                            (*b_hi + 1, *a_lo)
+                        } else {
+                            return false;
+                        };
+                        let gap = &words[gap_lo..gap_hi];
+                        gap.iter()
+                            .any(|w| matches!(w.as_str(), "or" | "and" | "nor"))
+                            && gap.iter().all(|w| {
+                                matches!(
+                                    w.as_str(),
+                                    "or" | "and" | "nor" | "the" | "their" | "its" | "a" | "an"
+                                )
+                            })
+                    })
+            };
+            group.retain(|s| s.2.len() == most || listed_with(s));
             let top = group.iter().map(|s| s.0).reduce(f32::max).unwrap_or(0.0);
             group.retain(|s| s.0 >= top - 1e-6);
             if group.iter().any(|s| s.3) {
@@ -1025,6 +1123,18 @@ impl Catalogue {
             |a: &[usize], b: &[usize]| a.len() < b.len() && a.iter().all(|x| b.contains(x));
         let readings: Vec<Vec<usize>> = kept.iter().map(|g| g[0].2.clone()).collect();
         kept.retain(|g| !readings.iter().any(|r| inside(&g[0].2, r)));
+        // Two verbs over the same nouns, one with more of them ("an SSH key
+        // pushed to get on the serial console"): the fuller reading.
+        let nouns = |g: &Vec<(f32, usize, Vec<usize>, bool, usize)>| -> Vec<usize> {
+            g[0].2.iter().copied().filter(|j| *j != g[0].4).collect()
+        };
+        let noun_sets: Vec<Vec<usize>> = kept.iter().map(nouns).collect();
+        kept.retain(|g| {
+            let mine = nouns(g);
+            !noun_sets
+                .iter()
+                .any(|r| inside(&mine, r) && !mine.is_empty())
+        });
         let one_per_verb = kept.len() > 1
             && kept.iter().all(|g| {
                 let first = self.ops[g[0].1].name;
@@ -1107,8 +1217,54 @@ impl Catalogue {
             literal,
             one_per_verb,
             in_context: false,
+            excluded: false,
         })
     }
+}
+
+/// Words a question excludes ("not counting the serial console ones",
+/// "excluding batch reads", "(not the batch API)"): (marker positions,
+/// negated content-word positions).
+fn negated_words(words: &[String]) -> (Vec<usize>, Vec<usize>) {
+    let mut markers = Vec::new();
+    let mut negated = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].as_str();
+        let next = words.get(i + 1).map(String::as_str);
+        let len = match (w, next) {
+            ("not", Some("counting" | "including" | "the")) => 2,
+            ("except" | "apart" | "other", Some("for" | "from" | "than")) => 2,
+            ("excluding" | "except" | "ignoring" | "besides", _) => 1,
+            _ => 0,
+        };
+        if len == 0 {
+            i += 1;
+            continue;
+        }
+        markers.extend(i..i + len);
+        let mut j = i + len;
+        while j < words.len() && j < i + len + 4 {
+            let x = words[j].as_str();
+            if matches!(
+                x,
+                "or" | "and" | "but" | "that" | "which" | "who" | "in" | "from"
+            ) {
+                break;
+            }
+            if matches!(
+                x,
+                "the" | "a" | "an" | "ones" | "one" | "api" | "calls" | "path"
+            ) {
+                markers.push(j);
+            } else {
+                negated.push(j);
+            }
+            j += 1;
+        }
+        i = j;
+    }
+    (markers, negated)
 }
 
 /// Services most CloudTrail questions are about, preferred when an action's
@@ -1190,6 +1346,9 @@ pub struct ActionMatch {
     pub literal: bool,
     /// Several verbs, one action each ("instances started or stopped").
     pub one_per_verb: bool,
+    /// Actions the question excluded were left out ("not counting the
+    /// serial console ones").
+    pub excluded: bool,
     /// Found in the conversation's service ("now the same for snapshot
     /// deletions" after RDS snapshot questions).
     pub in_context: bool,

@@ -696,7 +696,28 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         let command = i == 0 && matches!(w.as_str(), "list" | "view" | "get" | "fetch" | "pull");
         !m.used.contains(&i) && !command && CATALOGUE.is_verb_word(w)
     });
-    if all_known && other_verb {
+    // "created access keys or console passwords": a resource listed after
+    // the action's is the vocabulary's to read with it.
+    let listed_resource = m.used.iter().any(|&hi| {
+        let mut j = hi + 1;
+        if !matches!(ws.get(j).map(String::as_str), Some("or" | "and")) {
+            return false;
+        }
+        j += 1;
+        while matches!(
+            ws.get(j).map(String::as_str),
+            Some("the" | "their" | "a" | "an" | "its")
+        ) {
+            j += 1;
+        }
+        j < ws.len()
+            && !m.used.contains(&j)
+            && GAZETTEER.longest(&stems, j).is_some_and(|(_, cs)| {
+                cs.iter()
+                    .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
+            })
+    });
+    if all_known && (other_verb || listed_resource) {
         return;
     }
     // A complete action that says more than a hand-written resource and its
@@ -771,7 +792,8 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         || fuller
         || foreign
         || contextual
-        || unread_verb;
+        || unread_verb
+        || m.excluded;
     if all_known && !overrides {
         return;
     }
@@ -840,10 +862,36 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         .iter()
         .map(|i| super::actions::key(&ws[*i]))
         .collect();
+    // "pushed to get on an instance's serial console": the thing that owns
+    // the action's object, said just before it, is part of the phrase.
+    let owner = |i: usize| {
+        i > 0
+            && !m.used.contains(&i)
+            && m.used.contains(&(i + 1))
+            && matches!(
+                ws[i - 1].as_str(),
+                "a" | "an" | "the" | "our" | "its" | "their" | "your"
+            )
+            && matches!(
+                ws[i].as_str(),
+                "instance"
+                    | "instances"
+                    | "bucket"
+                    | "buckets"
+                    | "function"
+                    | "functions"
+                    | "cluster"
+                    | "clusters"
+                    | "database"
+                    | "trail"
+                    | "vpc"
+            )
+    };
     let consumed: Vec<bool> = (0..ws.len())
         .map(|i| {
             (m.used.contains(&i) && !keep.contains(&i))
                 || (lo < i && i < hi && used_keys.contains(&super::actions::key(&ws[i])))
+                || owner(i)
         })
         .collect();
     let mut i = 0;
@@ -866,8 +914,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
             (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
             // "accepted vs rejected flows": the two values of the action
-            (r"(?i)\b(?:accepted|allowed) (?:vs\.?|versus|or|and|compared to) (?:rejected|denied|blocked)\b", "by action"),
-            (r"(?i)\b(?:rejected|denied|blocked) (?:vs\.?|versus|or|and|compared to) (?:accepted|allowed)\b", "by action"),
+            (r"(?i)\b(?:accepted|allowed) (?:vs\.?|versus|or|and|compared to) (?:rejected|denied|blocked)\b", "accepted or rejected by action"),
+            (r"(?i)\b(?:rejected|denied|blocked) (?:vs\.?|versus|or|and|compared to) (?:accepted|allowed)\b", "rejected or accepted by action"),
             // "highest severity in each region": per region
             (r"(?i)\b(?:in|for|across|within|of) (?:each|every) (region|account|service|user|type|ip|day|hour|week|month)\b", "per $1"),
             // "which service gets called the most": called, not a Get action
@@ -890,7 +938,7 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "(root, IAM user, assumed role...)": examples, not conditions
             (r"\((?:e\.g\.,? |eg |such as |like |i\.e\.,? )?[^()]*,[^()]*(?:\.\.\.|…|etc\.?)\)", " "),
             // "highest severity per account": the measure, not a severity filter
-            (r"(?i)\b(?:the )?(?:highest|maximum|max|worst|peak|top) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed))? (per|by|for each|for every|of each|in each|across each)\b", "max_severity $1"),
+            (r"(?i)\b(?:the )?(?:highest|maximum|max|worst|peak|top) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed|reported|recorded|guardduty|has|have|had|we|we've|ever|been))* (per|by|for each|for every|of each|in each|across each)\b", "max_severity $1"),
             // "set up a trust anchor": created
             (r"(?i)\b(?:set|setting|sets) up\b", "created"),
             // "successfully or not": no condition

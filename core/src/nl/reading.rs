@@ -158,15 +158,36 @@ impl<'r, 'a> Reading<'r, 'a> {
         note(&mut self.subject, &mut self.nouns, i, f);
     }
 
+    /// Whether entity item `i` names a role that acted ("who has been using
+    /// the MakeStuffPublic role", "actions taken through AWSReservedSSO
+    /// roles"): a name before "role", in a question with no verb about roles.
+    fn acting_role(&self, i: usize) -> bool {
+        let is_name = matches!(&self.items[i], Item::Entity(k)
+            if self.ents.get(*k).is_some_and(|e| e.kind == Kind::Word));
+        is_name
+            && self.at(
+                i + 1,
+                |c| matches!(c, Concept::Resource(r) if r.name == "roles"),
+            )
+            && !(0..self.n()).any(|j| j != i + 1 && self.verb_at(j).is_some())
+    }
+
     // Step 1: resources with their verbs.
 
     fn resources(&mut self) {
+        // The verb of a resource listed with the next ("access keys or
+        // console passwords created"): the next one's too.
+        let mut listed_verb: Option<(usize, (usize, Verb), Option<Verb>)> = None;
+        let mut listed_extra: Option<Verb> = None;
         for i in 0..self.n() {
             let Some(Concept::Resource(r)) =
                 has(&self.items[i], |c| matches!(c, Concept::Resource(_)))
             else {
                 continue;
             };
+            if i > 0 && self.acting_role(i - 1) {
+                continue;
+            }
             let prev_field_ctx = (0..i).rev().take(2).any(|j| {
                 self.at(j, |c| {
                     matches!(
@@ -179,12 +200,24 @@ impl<'r, 'a> Reading<'r, 'a> {
                 })
             });
             // "give an IAM user a console password", "delete IAM user access
-            // keys": the first resource owns the second, which is acted on.
-            if i + 1 < self.n() && self.at(i + 1, |c| matches!(c, Concept::Resource(_))) {
+            // keys": the first resource owns the second, which is acted on
+            // (unless they are a list: "access keys or console passwords").
+            let next_is_resource =
+                i + 1 < self.n() && self.at(i + 1, |c| matches!(c, Concept::Resource(_)));
+            let listed_next = next_is_resource && self.listed(i, i + 1);
+            if next_is_resource && !listed_next && self.adjacent(i, i + 1) {
                 self.used[i] = true;
                 continue;
             }
-            let verb = self.resource_verb(i);
+            let mut joins_previous = false;
+            let verb = match (self.resource_verb(i), listed_verb.take()) {
+                (None, Some((k, v, extra))) if k + 1 == i => {
+                    listed_extra = extra;
+                    joins_previous = true;
+                    Some(v)
+                }
+                (v, _) => v,
+            };
             if verb.is_none() && !self.resource_acts(i, prev_field_ctx) {
                 continue;
             }
@@ -214,8 +247,25 @@ impl<'r, 'a> Reading<'r, 'a> {
                 self.used[j - 1] = true;
                 extra_verb = Some(v);
             }
+            if let Some(v) = listed_extra.take() {
+                extra_verb = extra_verb
+                    .or(Some(v))
+                    .filter(|e| Some(*e) != verb.map(|x| x.1));
+            }
+            if listed_next && let Some(v) = verb {
+                listed_verb = Some((i, v, extra_verb));
+            }
             // "which buckets were read": the buckets are also what is listed.
-            if prev_field_ctx && let Some(f) = r.field {
+            // (Not a field of whoever acted: "how many access keys were
+            // created" counts the creations, not the creators' keys.)
+            let actor_field = matches!(
+                r.field,
+                Some(Field::AccessKey | Field::User | Field::UserName)
+            );
+            if prev_field_ctx
+                && !(actor_field && verb.is_some())
+                && let Some(f) = r.field
+            {
                 self.resource_subjects
                     .push((i, vec![(Table::Cloudtrail, f)]));
             }
@@ -233,6 +283,29 @@ impl<'r, 'a> Reading<'r, 'a> {
                 Op::In(evs.iter().map(|e| Value::text(*e)).collect())
             };
             self.used[i] = true;
+            // The second of a list: one IN with the first's events.
+            if joins_previous
+                && let Some((_, last)) = self.pending.last_mut()
+                && let [(Table::Cloudtrail, f)] = last.rules.as_mut_slice()
+                && f.field == Field::EventName
+            {
+                let mut vs = match &f.op {
+                    Op::Eq(v) => vec![v.clone()],
+                    Op::In(vs) => vs.clone(),
+                    _ => Vec::new(),
+                };
+                if !vs.is_empty() {
+                    for e in &evs {
+                        let v = Value::text(*e);
+                        if !vs.contains(&v) {
+                            vs.push(v);
+                        }
+                    }
+                    f.op = Op::In(vs);
+                    last.words = format!("{} or {}", last.words, r.name);
+                    continue;
+                }
+            }
             self.pending.push((
                 i,
                 Cond {
@@ -244,6 +317,52 @@ impl<'r, 'a> Reading<'r, 'a> {
             ));
         }
         self.had_resource = !self.pending.is_empty();
+    }
+
+    /// Whether items `i` and `j` are said next to each other, but for
+    /// articles ("IAM user access keys", "give an IAM user a console password").
+    fn adjacent(&self, i: usize, j: usize) -> bool {
+        let (Item::Concepts(_, a), Item::Concepts(_, b)) = (&self.items[i], &self.items[j]) else {
+            return true;
+        };
+        let Some(start) = self.lower.find(a.as_str()) else {
+            return true;
+        };
+        let rest = &self.lower[start + a.len()..];
+        let Some(end) = rest.find(b.as_str()) else {
+            return true;
+        };
+        rest[..end]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| matches!(w, "a" | "an" | "the" | "s" | "their" | "its"))
+    }
+
+    /// Whether the resources at items `i` and `j` are said as a list ("access
+    /// keys or console passwords", "trails and their event selectors").
+    fn listed(&self, i: usize, j: usize) -> bool {
+        let (Item::Concepts(_, a), Item::Concepts(_, b)) = (&self.items[i], &self.items[j]) else {
+            return false;
+        };
+        let Some(start) = self.lower.find(a.as_str()) else {
+            return false;
+        };
+        let rest = &self.lower[start + a.len()..];
+        let Some(end) = rest.find(b.as_str()) else {
+            return false;
+        };
+        let between: Vec<&str> = rest[..end]
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        between.iter().any(|w| matches!(*w, "or" | "and" | "nor"))
+            && between.iter().all(|w| {
+                matches!(
+                    *w,
+                    "or" | "and" | "nor" | "the" | "their" | "its" | "a" | "an" | "new" | "any"
+                )
+            })
+            || rest[..end].trim() == ","
     }
 
     /// The verb of the resource at `i`: up to two before ("created new
@@ -389,7 +508,25 @@ impl<'r, 'a> Reading<'r, 'a> {
             {
                 self.side = Some(true);
             }
-            if let Some(c) = entity_cond(self.p, e, self.side, &prev_concepts) {
+            // "who has been using the MakeStuffPublic role", "actions taken
+            // through AWSReservedSSO roles": with no verb about roles, the
+            // role is who acted.
+            let cond = if self.acting_role(i) {
+                self.used[i + 1] = true;
+                vote(self.p, Table::Cloudtrail, 2);
+                Some(Cond {
+                    rules: vec![(
+                        Table::Cloudtrail,
+                        Filter::new(Field::User, Op::Like(format!("%{}%", e.value))),
+                    )],
+                    negate: false,
+                    words: format!("{} role", e.value),
+                    optional: false,
+                })
+            } else {
+                entity_cond(self.p, e, self.side, &prev_concepts)
+            };
+            if let Some(c) = cond {
                 let c = self.negated(c);
                 // "PutBucketPolicy and DeleteBucketPolicy", "from 1.2.3.4 or 5.6.7.8": one IN.
                 let merged = match self.pending.last_mut() {
@@ -469,7 +606,15 @@ impl<'r, 'a> Reading<'r, 'a> {
                     words: surface.to_string(),
                     optional: false,
                 });
-                self.pending.push((i, c));
+                // "no data or skipped", "accepted and rejected": two values
+                // of one field side by side can only mean either (an IN).
+                let merged = match self.pending.last_mut() {
+                    Some((j, last)) if *j + 1 == i && last.negate == c.negate => merge_in(last, &c),
+                    _ => false,
+                };
+                if !merged {
+                    self.pending.push((i, c));
+                }
             }
             Concept::Noun { fields, filters } => self.noun(i, fields, filters, surface),
             Concept::Resource(r) => {
@@ -564,6 +709,16 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// follows, a sort key, or a subject (with the filters it implies).
     fn noun(&mut self, i: usize, fields: &Alts<Field>, filters: &Alts<Filter>, surface: &str) {
         self.p.anchor = true;
+        // "access keys created for IAM users": the users own what was acted
+        // on; who acted is not said.
+        let object = self.had_resource
+            && filters.iter().any(|(_, f)| f.field == Field::IdentityType)
+            && ["for", "to"]
+                .iter()
+                .any(|p| self.lower.contains(&format!("{p} {surface}")));
+        if object {
+            return;
+        }
         if fields.len() == 1 {
             vote(self.p, fields[0].0, 1);
         }
