@@ -135,6 +135,10 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("settings", "setting"),
     ("setting", "setting"),
     ("lost", "los"),
+    ("overwrote", "overwrit"),
+    ("overwritten", "overwrit"),
+    ("tore", "tear"),
+    ("torn", "tear"),
     ("running", "run"),
     ("began", "start"),
     ("sent", "send"),
@@ -232,6 +236,8 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("start", &["start", "run"], &[]),
     // "turned off" / "switched on" (phrasal verbs, keyed in `find_in`)
     ("turnoff", &["stop", "disabl"], &[]),
+    // (when nothing stops or disables it: "model invocation logging turned off")
+    ("turnoffdelet", &["delet"], &[]),
     ("turnon", &["start", "enabl"], &[]),
     ("launch", &["run", "start"], &[]),
     ("kick", &["start"], &[]),
@@ -706,13 +712,19 @@ impl Catalogue {
                 filler[i] = false;
             }
         }
-        // Phrasal verbs: "turned off", "switch on", "shut off".
+        // Phrasal verbs: "turned off", "switch on", "shut off", "tear down".
         let mut particles = Vec::new();
         for i in 0..keys.len().saturating_sub(1) {
             if matches!(keys[i].as_str(), "turn" | "switch" | "shut")
                 && matches!(words[i + 1].as_str(), "off" | "on")
             {
                 keys[i] = format!("turn{}", words[i + 1]);
+                filler[i + 1] = true;
+                particles.push(i);
+            } else if matches!(keys[i].as_str(), "tear" | "take")
+                && matches!(words[i + 1].as_str(), "down")
+            {
+                keys[i] = "delet".into();
                 filler[i + 1] = true;
                 particles.push(i);
             }
@@ -738,9 +750,36 @@ impl Catalogue {
             m
         };
         let (markers, negated) = negated_words(words);
-        let found = self
+        let mut found = self
             .find_keyed(words, keys.clone(), filler.clone(), context)
             .map(with_particles);
+        // Nothing to stop or disable: what is turned off is deleted.
+        let off = keys.iter().position(|k| k == "turnoff");
+        if let Some(off) = off
+            && found
+                .as_ref()
+                .is_none_or(|m| !m.action || !m.complete || !m.used.contains(&off))
+        {
+            let deleting: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    if k == "turnoff" {
+                        "turnoffdelet".into()
+                    } else {
+                        k.clone()
+                    }
+                })
+                .collect();
+            if let Some(m) = self
+                .find_keyed(words, deleting, filler.clone(), context)
+                .map(with_particles)
+                && m.action
+                && m.complete
+                && found.as_ref().is_none_or(|f| m.used.len() > f.used.len())
+            {
+                found = Some(m);
+            }
+        }
         if negated.is_empty() {
             return found;
         }

@@ -913,6 +913,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "1,000,000 bytes"
             (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
             (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
+            // "per day for that month": the conversation's time, unchanged
+            (r"(?i)\b(?:for|in|during|over|within|across) (?:that|the same) (?:month|day|week|year|period|time|range|window|timeframe)\b", ""),
             // "accepted vs rejected flows": the two values of the action
             (r"(?i)\b(?:accepted|allowed) (?:vs\.?|versus|or|and|compared to) (?:rejected|denied|blocked)\b", "accepted or rejected by action"),
             (r"(?i)\b(?:rejected|denied|blocked) (?:vs\.?|versus|or|and|compared to) (?:accepted|allowed)\b", "rejected or accepted by action"),
@@ -976,7 +978,7 @@ fn rewrite(text: &str) -> String {
 }
 
 static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?:[,;?.]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each|(?:give me|show|show me|include|with) (?:the )?(?:counts?|numbers))\s*\??\s*$")
+    regex::Regex::new(r"(?i)(?:[,;?.]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?(?: each| for each| apiece| per \w+)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each|(?:give me|show|show me|include|with) (?:the )?(?:counts?|numbers))\s*\??\s*$")
         .expect("with counts")
 });
 

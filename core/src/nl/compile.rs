@@ -38,7 +38,8 @@ pub fn compile(spec: &QuerySpec) -> String {
             };
             sql.push_str(&select_list(t, fields));
             order_by = match spec.sort_by.and_then(|f| f.column(t)) {
-                Some(c) => format!("{} {}, {time} DESC", c.expr, dir(spec.order)),
+                // (Rows without a value last, as Athena sorts them.)
+                Some(c) => format!("{} {} NULLS LAST, {time} DESC", c.expr, dir(spec.order)),
                 None => format!("{time} {}", dir(spec.order)),
             };
         }

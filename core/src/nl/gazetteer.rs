@@ -713,6 +713,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "permission denied",
             "forbidden",
             "not authorized",
+            "refused",
         ],
         C::Filter(vec![
             ct(F::ErrorCode, likes(&["%AccessDenied%", "%Unauthorized%"])),
@@ -1399,7 +1400,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     );
     add(&["max_severity"], C::Measure(Measure::MaxSeverity));
     add(
-        &["packets count", "packet count", "total packets"],
+        &["packets count", "packet count", "total packets", "packets"],
         C::Measure(Measure::Packets),
     );
     add(
@@ -2125,6 +2126,10 @@ pub const STOPWORDS: &[&str] = &[
     "reported",
     "behind",
     "landed",
+    "overall",
+    "among",
+    "involves",
+    "involving",
     "ever",
     "anywhere",
     "somewhere",

@@ -590,6 +590,14 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// Known words, read by their first concept.
     fn concept(&mut self, i: usize, first: &'a Concept, cs: &[&'a Concept], surface: &str) {
         match first {
+            // "top ports by packets": the measure, not the table's name.
+            Concept::Table(_)
+                if self.before(i, |c| matches!(c, Concept::GroupBy))
+                    && let Some(m) = cs.iter().find(|c| matches!(c, Concept::Measure(_))) =>
+            {
+                let m: &'a Concept = m;
+                self.concept(i, m, cs, surface);
+            }
             Concept::Table(t) => {
                 if self.p.table.is_none() {
                     self.p.table = Some(*t);
@@ -1072,6 +1080,29 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// sorted rows, for "the highest severity findings").
     fn top_shape(&mut self, ti: usize, num: Option<u64>) {
         let items = self.items;
+        // "which single flow moved the most bytes", "the 5 largest flows":
+        // flow records sorted by size, not sums per address.
+        let one_flow = [
+            "single flow",
+            "individual flow",
+            "largest flow",
+            "biggest flow",
+            "heaviest flow",
+        ]
+        .iter()
+        .any(|w| self.lower.contains(w));
+        if one_flow && self.group_by.is_empty() && !self.count {
+            let f = match self.measure {
+                Some(Measure::Packets) => Field::Packets,
+                _ => Field::Bytes,
+            };
+            self.measure = None;
+            self.p.table.get_or_insert(Table::VpcFlow);
+            self.p.shape = Some(PShape::List);
+            self.p.sort_by = Some(f);
+            self.p.limit = Some(num.unwrap_or(if self.lower.contains("flows") { 10 } else { 1 }));
+            return;
+        }
         // "which two users … the most": the number after "which".
         let num = num.or_else(|| match self.distinct.map(|d| items.get(d + 1)) {
             Some(Some(Item::Number(k))) => Some(*k),

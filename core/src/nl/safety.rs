@@ -97,9 +97,18 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of)\b",
+        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?)\b",
     )
     .expect("other-sources pattern")
+});
+
+/// Another organisation's logs ("Netflix's CloudTrail", "Amazon's buckets"):
+/// a capitalised name owning what only that organisation's account records.
+static OTHER_ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b[A-Z][a-z]+(?:'s|’s) (?i:cloudtrail|aws|logs?|accounts?|buckets?|s3|network|infrastructure|findings|guardduty|trails?|vpcs?|traffic)\b",
+    )
+    .expect("other-organisation pattern")
 });
 
 /// Why a question is refused outright, if it is.
@@ -107,6 +116,12 @@ pub fn screen(question: &str) -> Option<String> {
     if let Some(m) = OTHER_SOURCES.find(question) {
         return Some(format!(
             "\"{}\": these logs do not hold this; they are AWS CloudTrail API calls, VPC flow records and GuardDuty findings (not other products' logs, metrics, message contents or secret values)",
+            m.as_str().trim()
+        ));
+    }
+    if let Some(m) = OTHER_ORGANISATION.find(question) {
+        return Some(format!(
+            "\"{}\": only our own accounts' logs are here, not another organisation's",
             m.as_str().trim()
         ));
     }

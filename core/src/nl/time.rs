@@ -72,7 +72,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b{LEAD}(?:last |past )?(\d+) ?(h|hrs?|hours?|d|days?|m|mins?|minutes?|w|weeks?)\b"
         )),
         single: re(&format!(
-            r"\b{LEAD}(last|past|previous) (minute|hour|day|week|month|24 hours)\b"
+            r"\b{LEAD}(last|past|previous) (minute|hour|day|week|month|year|24 hours)\b"
         )),
         calendar: re(&format!(
             r"\b{LEAD}(today|yesterday|this week|this month)\b"
@@ -97,8 +97,19 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
     let p = &*PATTERNS;
     if let Some(c) = p.between.captures(text) {
-        let (a, a_day) = parse_date(&c[1], now)?;
         let (b, b_day) = parse_date(&c[2], now)?;
+        // "between October 15 and November 1, 2020": the year is both dates'.
+        let year_of = |s: &str| {
+            s.split(|ch: char| !ch.is_ascii_digit())
+                .find(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+                .map(str::to_string)
+        };
+        let (a, a_day) = match (year_of(&c[1]), year_of(&c[2])) {
+            (None, Some(y)) => {
+                parse_date(&format!("{}, {y}", &c[1]), now).or_else(|| parse_date(&c[1], now))?
+            }
+            _ => parse_date(&c[1], now)?,
+        };
         let end = if b_day { b + Duration::days(1) } else { b };
         let (start, end) = if a <= end {
             (a, end)
@@ -153,6 +164,23 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
                 amount: 1,
                 unit: TimeUnit::Month,
             },
+            "year" if &c[1] == "past" => TimeRange::Rolling {
+                amount: 12,
+                unit: TimeUnit::Month,
+            },
+            "year" => {
+                let year = now.year();
+                let jan1 = |y: i32| {
+                    Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0)
+                        .single()
+                        .unwrap_or(now)
+                };
+                TimeRange::Absolute {
+                    start: jan1(year - 1),
+                    end: Some(jan1(year)),
+                    label: format!("last year ({})", year - 1),
+                }
+            }
             _ => calendar_month(now, -1),
         };
         return Some(found(range, &c));

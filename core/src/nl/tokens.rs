@@ -5,10 +5,26 @@
 /// Splits text into lower-case words (keeps `@N` markers, hyphens and dots inside words).
 pub fn words(text: &str) -> Vec<String> {
     let text = text.replace("'s ", " ").replace("’s ", " ");
-    text.split(|c: char| !(c.is_alphanumeric() || c == '@' || c == '-' || c == '_' || c == '&'))
-        .map(|w| w.trim_matches('-').to_lowercase())
-        .filter(|w| !w.is_empty())
-        .collect()
+    // A dot between two letters of words of two letters or more stays
+    // ("leroy.jenkins"); "i.e." and sentence ends do not.
+    let chars: Vec<char> = text.chars().collect();
+    let inner_dot = |i: usize| {
+        let run = |r: &mut dyn Iterator<Item = &char>| r.take_while(|c| c.is_alphabetic()).count();
+        chars[i] == '.'
+            && run(&mut chars[..i].iter().rev()) >= 2
+            && run(&mut chars[i + 1..].iter()) >= 2
+    };
+    let kept: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if inner_dot(i) { '\u{2024}' } else { *c })
+        .collect();
+    kept.split(|c: char| {
+        !(c.is_alphanumeric() || c == '@' || c == '-' || c == '_' || c == '&' || c == '\u{2024}')
+    })
+    .map(|w| w.trim_matches('-').replace('\u{2024}', ".").to_lowercase())
+    .filter(|w| !w.is_empty())
+    .collect()
 }
 
 /// Words that must not lose a trailing `s`.

@@ -246,8 +246,8 @@ fn builtin_translator_execution_accuracy() {
 #[test]
 fn tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets.txt"));
-    // Where it stands (issue 17 is open): 86.9%, one company question answered.
-    report.check_with(0.85, 0.9, 1);
+    // Where it stands (issue 17 is open): 89.5%, one company question answered.
+    report.check_with(0.87, 0.9, 1);
 }
 
 /// The second tuning set on the shared third-party datasets (`datasets2.txt`,
@@ -255,16 +255,24 @@ fn tuning_set_on_third_party_datasets() {
 #[test]
 fn second_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets2.txt"));
-    // 91.8% and 43 of 46 follow-up turns, nothing out of scope answered.
+    // 92.8% and 43 of 46 follow-up turns, nothing out of scope answered.
     report.check_with(0.90, 0.9, 0);
 }
 
 /// The third tuning set on the shared third-party datasets (`datasets3.txt`,
-/// written by someone who never saw the translator: 77.2% before it was studied, 88.8% after).
+/// written by someone who never saw the translator: 77.2% before it was studied).
 #[test]
 fn third_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets3.txt"));
-    report.check_with(0.87, 0.85, 1);
+    report.check_with(0.90, 0.85, 0);
+}
+
+/// The fourth tuning set on the shared third-party datasets (`datasets4.txt`,
+/// written by someone who never saw the translator: 73.5% on its first run).
+#[test]
+fn fourth_tuning_set_on_third_party_datasets() {
+    let report = evaluate(&set_path("datasets4.txt"));
+    report.check_with(0.79, 0.75, 1);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
