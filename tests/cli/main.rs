@@ -532,7 +532,9 @@ fn ask_answers_the_product_questions_on_demo_data() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|row| row[0] == "dev-ops-admin"),
+            .any(|row| row[0]
+                .as_str()
+                .is_some_and(|a| a.ends_with(":user/dev-ops-admin"))),
         "{keys_made}"
     );
     // Table output shows the interpretation and the SQL above the table.

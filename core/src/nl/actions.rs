@@ -1162,18 +1162,6 @@ impl Catalogue {
             |a: &[usize], b: &[usize]| a.len() < b.len() && a.iter().all(|x| b.contains(x));
         let readings: Vec<Vec<usize>> = kept.iter().map(|g| g[0].2.clone()).collect();
         kept.retain(|g| !readings.iter().any(|r| inside(&g[0].2, r)));
-        // Two verbs over the same nouns, one with more of them ("an SSH key
-        // pushed to get on the serial console"): the fuller reading.
-        let nouns = |g: &Vec<(f32, usize, Vec<usize>, bool, usize)>| -> Vec<usize> {
-            g[0].2.iter().copied().filter(|j| *j != g[0].4).collect()
-        };
-        let noun_sets: Vec<Vec<usize>> = kept.iter().map(nouns).collect();
-        kept.retain(|g| {
-            let mine = nouns(g);
-            !noun_sets
-                .iter()
-                .any(|r| inside(&mine, r) && !mine.is_empty())
-        });
         let one_per_verb = kept.len() > 1
             && kept.iter().all(|g| {
                 let first = self.ops[g[0].1].name;

@@ -931,7 +931,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "per AWS service", "which AWS services": the service, not the AWSService identity
             (r"(?i)\b(per|by|each|which|what|across|every) aws (services?)\b", "$1 $2"),
             // "severity 7 or above"
-            (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) or (?:above|higher|more|greater|over)\b", "$1$2 at least $3"),
+            (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) (?:or|and) (?:above|higher|more|greater|over|up)\b", "$1$2 at least $3"),
+            (r"(?i)\b(severity|sev)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?)\+", "$1$2 at least $3"),
             (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) or (?:below|lower|less|under)\b", "$1$2 at most $3"),
             // "to or from 1.2.3.4": either side
             (r"(?i)\b(?:to or from|from or to|to/from|from/to)\b", "involving"),
@@ -940,6 +941,10 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "(root, IAM user, assumed role...)": examples, not conditions
             (r"\((?:e\.g\.,? |eg |such as |like |i\.e\.,? )?[^()]*,[^()]*(?:\.\.\.|…|etc\.?)\)", " "),
             // "highest severity per account": the measure, not a severity filter
+            // "what's the highest severity among the findings": one number
+            (r"(?i)\bwhat(?:'s| is| was) the (?:highest|maximum|max|worst|peak) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed|reported|recorded))?(?: (?:among|of|across|in|for) (?:the |our |all |any )?(?:guardduty )?findings?)?\s*\??\s*$", "max_severity"),
+            // "who assumed roles": the AssumeRole calls, not role sessions
+            (r"(?i)\bwho (?:has |have |had )?assumed (?:a |any |the |which )?roles?\b", "who called AssumeRole"),
             (r"(?i)\b(?:the )?(?:highest|maximum|max|worst|peak|top) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed|reported|recorded|guardduty|has|have|had|we|we've|ever|been))* (per|by|for each|for every|of each|in each|across each)\b", "max_severity $1"),
             // "set up a trust anchor": created
             (r"(?i)\b(?:set|setting|sets) up\b", "created"),

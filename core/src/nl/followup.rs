@@ -107,6 +107,16 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     }
     let mut bad = Vec::new();
     for c in &p.conds {
+        // "who created them?", "only successful launches": a bare verb does
+        // not replace the actions already asked about.
+        if c.optional
+            && spec
+                .filters
+                .iter()
+                .any(|f| f.field == crate::nl::spec::Field::EventName && !f.negate)
+        {
+            continue;
+        }
         match filters_for(c, table) {
             Some(fs) => fs.into_iter().for_each(|f| spec.add_filter(f)),
             None => bad.push(format!("\"{}\"", c.words)),

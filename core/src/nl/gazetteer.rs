@@ -355,6 +355,53 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
+        // A Lambda function's resource policy is changed by (Add|Remove)Permission.
+        &[
+            "lambda resource policy",
+            "lambda function resource policy",
+            "function resource policy",
+            "lambda function policy",
+            "function policy",
+            "lambda permission",
+            "lambda function permission",
+            "function permission",
+            "invoke permission",
+        ],
+        Resource {
+            name: "Lambda function permissions",
+            events: &[
+                (
+                    Create,
+                    &[
+                        "AddPermission",
+                        "AddPermission20150331",
+                        "AddPermission20150331v2",
+                    ],
+                ),
+                (
+                    Delete,
+                    &[
+                        "RemovePermission",
+                        "RemovePermission20150331",
+                        "RemovePermission20150331v2",
+                    ],
+                ),
+                (
+                    Modify,
+                    &[
+                        "AddPermission",
+                        "AddPermission20150331",
+                        "AddPermission20150331v2",
+                        "RemovePermission",
+                        "RemovePermission20150331",
+                        "RemovePermission20150331v2",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
         &["login profile", "password", "console password"],
         Resource {
             name: "console passwords",
@@ -761,7 +808,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(
         &["iam user", "iam users"],
         C::Noun {
-            fields: vec![(Table::Cloudtrail, F::UserName)],
+            fields: vec![(Table::Cloudtrail, F::User)],
             filters: vec![ct(F::IdentityType, eq("IAMUser"))],
         },
     );
@@ -1400,7 +1447,14 @@ fn entries() -> Vec<(&'static str, Concept)> {
     );
     add(&["max_severity"], C::Measure(Measure::MaxSeverity));
     add(
-        &["packets count", "packet count", "total packets", "packets"],
+        &[
+            "packets count",
+            "packet count",
+            "total packets",
+            "packets",
+            "number of packets",
+            "total number of packets",
+        ],
         C::Measure(Measure::Packets),
     );
     add(

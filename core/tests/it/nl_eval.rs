@@ -523,7 +523,7 @@ fn product_questions_on_third_party_datasets() {
         )],
         &[(
             "Which IAM users created new access keys recently?",
-            "SELECT DISTINCT useridentity.username FROM cloudtrail WHERE eventname = 'CreateAccessKey' AND useridentity.type = 'IAMUser' AND eventtime >= current_timestamp - INTERVAL '7' DAY",
+            "SELECT DISTINCT useridentity.arn FROM cloudtrail WHERE eventname = 'CreateAccessKey' AND useridentity.type = 'IAMUser' AND eventtime >= current_timestamp - INTERVAL '7' DAY",
         )],
         &[(
             "Show me failed logins",

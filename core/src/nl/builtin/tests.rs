@@ -59,7 +59,7 @@ fn product_examples() {
     );
     check(
         "Which IAM users created new access keys recently?",
-        "SELECT DISTINCT useridentity.username AS user_name FROM cloudtrail WHERE eventtime >= current_timestamp - INTERVAL '7' DAY AND eventname = 'CreateAccessKey' AND useridentity.type = 'IAMUser' ORDER BY 1",
+        "SELECT DISTINCT useridentity.arn AS user_arn FROM cloudtrail WHERE eventtime >= current_timestamp - INTERVAL '7' DAY AND eventname = 'CreateAccessKey' AND useridentity.type = 'IAMUser' ORDER BY 1",
     );
     check(
         "Show me failed logins",
