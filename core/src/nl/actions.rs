@@ -193,6 +193,7 @@ const NOUN_SYNONYMS: &[(&str, &str)] = &[
     ("ami", "imag"),
     ("vpc", "vpc"),
     ("inbound", "ingress"),
+    ("bulk", "batch"),
     ("outbound", "egress"),
 ];
 
@@ -219,6 +220,8 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("chang", &["chang", "modify", "updat", "put", "set"], &[]),
     ("updat", &["updat", "modify", "put", "set", "chang"], &[]),
     ("edit", &["updat", "modify", "put", "chang"], &[]),
+    ("mess", &["modify", "updat", "put", "chang"], &[]),
+    ("tamper", &["modify", "updat", "put", "chang", "delet"], &[]),
     ("alter", &["modify", "updat", "put", "chang"], &[]),
     ("overwrit", &["updat", "put"], &[]),
     ("replac", &["replac", "updat"], &[]),

@@ -913,6 +913,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "1,000,000 bytes"
             (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
             (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
+            // "whoami" calls, quoted or not: GetCallerIdentity
+            (r#"(?i)["“']?\bwho ?am ?i\b["”']?(?:-style)?"#, "whoami"),
             // "per day for that month": the conversation's time, unchanged
             (r"(?i)\b(?:for|in|during|over|within|across) (?:that|the same) (?:month|day|week|year|period|time|range|window|timeframe)\b", ""),
             // "accepted vs rejected flows": the two values of the action

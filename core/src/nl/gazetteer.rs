@@ -402,7 +402,12 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
-        &["login profile", "password", "console password"],
+        &[
+            "login profile",
+            "password",
+            "console password",
+            "console login profile",
+        ],
         Resource {
             name: "console passwords",
             events: &[
@@ -1210,6 +1215,16 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(
         &["skipped", "skipdata", "skip data"],
         C::Filter(vec![flow(F::LogStatus, eq("SKIPDATA"))]),
+    );
+    // "whoami" checks: who the credentials belong to.
+    add(
+        &[
+            "whoami",
+            "who am i",
+            "caller identity",
+            "caller identity check",
+        ],
+        C::Filter(vec![ct(F::EventName, eq("GetCallerIdentity"))]),
     );
     add(
         &["ipv6", "ipv6 address", "ipv6 addresses"],

@@ -227,6 +227,7 @@ impl<'r, 'a> Reading<'r, 'a> {
             }
             // "creations and deletions": a second verb right after joins the first.
             let mut extra_verb: Option<Verb> = None;
+            let mut more_verbs: Vec<Verb> = Vec::new();
             if let Some((j, _)) = verb
                 && j + 1 < self.n()
                 && j + 1 != i
@@ -236,6 +237,15 @@ impl<'r, 'a> Reading<'r, 'a> {
                 self.consumed_verbs[j + 1] = true;
                 self.used[j + 1] = true;
                 extra_verb = Some(v);
+                // "created, updated or deleted": every verb of the list.
+                let mut k = j + 2;
+                while k < self.n() && k != i && !self.consumed_verbs[k] {
+                    let Some(v) = self.verb_at(k) else { break };
+                    self.consumed_verbs[k] = true;
+                    self.used[k] = true;
+                    more_verbs.push(v);
+                    k += 1;
+                }
             } else if let Some((j, _)) = verb
                 && j >= 1
                 && j < i
@@ -270,8 +280,8 @@ impl<'r, 'a> Reading<'r, 'a> {
                     .push((i, vec![(Table::Cloudtrail, f)]));
             }
             let mut evs = resource_events(r, verb.map(|v| v.1));
-            if let Some(v) = extra_verb {
-                for e in resource_events(r, Some(v)) {
+            for v in extra_verb.iter().chain(more_verbs.iter()) {
+                for e in resource_events(r, Some(*v)) {
                     if !evs.contains(&e) {
                         evs.push(e);
                     }
@@ -834,6 +844,16 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// A verb no resource took: "what was deleted" → `Delete*` actions.
     fn lone_verb(&mut self, i: usize, v: Verb, surface: &str) {
         if self.consumed_verbs[i] || self.had_resource {
+            return;
+        }
+        // A catalogued action was found ("who messed with AMI launch
+        // permissions"): a leftover verb adds nothing.
+        let has_action = self.p.conds.iter().any(|c| {
+            c.rules
+                .iter()
+                .any(|(_, f)| f.field == Field::EventName && !c.negate)
+        });
+        if has_action {
             return;
         }
         let pats: &[&str] = match v {

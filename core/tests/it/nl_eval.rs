@@ -246,8 +246,8 @@ fn builtin_translator_execution_accuracy() {
 #[test]
 fn tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets.txt"));
-    // Where it stands (issue 17 is open): 89.5%, one company question answered.
-    report.check_with(0.87, 0.9, 1);
+    // Where it stands (issue 17 is open): 90.3%, one company question answered.
+    report.check_with(0.89, 0.9, 1);
 }
 
 /// The second tuning set on the shared third-party datasets (`datasets2.txt`,
@@ -255,7 +255,7 @@ fn tuning_set_on_third_party_datasets() {
 #[test]
 fn second_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets2.txt"));
-    // 92.8% and 43 of 46 follow-up turns, nothing out of scope answered.
+    // 93.2% and 43 of 46 follow-up turns, nothing out of scope answered.
     report.check_with(0.90, 0.9, 0);
 }
 
@@ -264,7 +264,7 @@ fn second_tuning_set_on_third_party_datasets() {
 #[test]
 fn third_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets3.txt"));
-    report.check_with(0.90, 0.85, 0);
+    report.check_with(0.91, 0.85, 0);
 }
 
 /// The fourth tuning set on the shared third-party datasets (`datasets4.txt`,
@@ -272,7 +272,7 @@ fn third_tuning_set_on_third_party_datasets() {
 #[test]
 fn fourth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets4.txt"));
-    report.check_with(0.79, 0.75, 1);
+    report.check_with(0.84, 0.8, 1);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
