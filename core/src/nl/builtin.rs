@@ -785,7 +785,31 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     // database activity stream shut off"): the catalogue's action.
     let bare_verb =
         m.action && m.complete && (one || m.one_per_verb) && !resource && m.used.len() >= 3;
-    let overrides = bare_verb
+    // The action is one of a resource's own events, named more precisely
+    // than the resource's verb reading ("event selectors on a trail
+    // modified" is PutEventSelectors, not every change to trails).
+    let narrower = m.action && m.complete && !m.events.names.is_empty() && {
+        let mut evs: Vec<&str> = Vec::new();
+        for j in 0..stems.len() {
+            if m.used.contains(&j) {
+                continue;
+            }
+            if let Some((_, cs)) = GAZETTEER.longest(&stems, j) {
+                for c in cs {
+                    if let super::gazetteer::Concept::Resource(r) = c {
+                        evs.extend(r.events.iter().flat_map(|(_, e)| e.iter().copied()));
+                    }
+                }
+            }
+        }
+        evs.sort();
+        evs.dedup();
+        m.used.len() >= 3
+            && m.events.names.iter().all(|n| evs.contains(&n.as_str()))
+            && m.events.names.len() * 2 <= evs.len()
+    };
+    let overrides = narrower
+        || bare_verb
         || (specific && !resource)
         || (m.literal && one)
         || detailed

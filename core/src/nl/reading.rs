@@ -221,6 +221,17 @@ impl<'r, 'a> Reading<'r, 'a> {
             if verb.is_none() && !self.resource_acts(i, prev_field_ctx) {
                 continue;
             }
+            // "event selectors of a trail changed": the catalogued action's
+            // object, not all of the resource's events.
+            let catalogued = self
+                .p
+                .conds
+                .iter()
+                .any(|c| !c.negate && c.rules.iter().any(|(_, f)| f.field == Field::EventName));
+            if verb.is_none() && catalogued {
+                self.used[i] = true;
+                continue;
+            }
             if let Some((j, _)) = verb {
                 self.consumed_verbs[j] = true;
                 self.used[j] = true;
