@@ -136,6 +136,10 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("setting", "setting"),
     ("lost", "los"),
     ("overwrote", "overwrit"),
+    ("spun", "spin"),
+    ("rewrote", "writ"),
+    ("rewrite", "writ"),
+    ("rewritten", "writ"),
     ("overwritten", "overwrit"),
     ("tore", "tear"),
     ("torn", "tear"),
@@ -221,6 +225,14 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("updat", &["updat", "modify", "put", "set", "chang"], &[]),
     ("edit", &["updat", "modify", "put", "chang"], &[]),
     ("mess", &["modify", "updat", "put", "chang"], &[]),
+    ("fiddl", &["modify", "updat", "put", "chang"], &[]),
+    ("reconfigur", &["updat", "modify", "put"], &[]),
+    ("flip", &["updat", "modify", "put", "set"], &[]),
+    ("swap", &["updat", "replac", "modify", "put"], &[]),
+    ("suspend", &["suspend", "put", "disabl"], &[]),
+    ("nuk", &["delet"], &[]),
+    ("unhook", &["disassociat", "detach"], &[]),
+    ("ask", &["get"], &[]),
     ("tamper", &["modify", "updat", "put", "chang", "delet"], &[]),
     ("alter", &["modify", "updat", "put", "chang"], &[]),
     ("overwrit", &["updat", "put"], &[]),
@@ -728,6 +740,19 @@ impl Catalogue {
                 && matches!(words[i + 1].as_str(), "down")
             {
                 keys[i] = "delet".into();
+                filler[i + 1] = true;
+                particles.push(i);
+            } else if matches!(keys[i].as_str(), "stand" | "set")
+                && matches!(words[i + 1].as_str(), "up")
+            {
+                // "stood up a domain", "set up a mirror session"
+                keys[i] = "creat".into();
+                filler[i + 1] = true;
+                particles.push(i);
+            } else if matches!(keys[i].as_str(), "walk" | "walked" | "break" | "broke")
+                && matches!(words[i + 1].as_str(), "out" | "away")
+            {
+                keys[i] = "leav".into();
                 filler[i + 1] = true;
                 particles.push(i);
             }

@@ -506,6 +506,12 @@ pub(crate) fn parse_in(
     }
     // API actions described in words, from the AWS catalogue ("KMS key
     // deletions scheduled"), when the vocabulary does not know them.
+    // (Word pairs as said: a name is followed by its verb in the question,
+    // not only once the catalogue has taken the words between.)
+    let said_pairs: std::collections::HashSet<(String, String)> = ws
+        .windows(2)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .collect();
     catalogued_actions(&mut p, &mut ws, context);
     // Typo correction (not for names after "user", nor numbers, nor markers).
     let mut stems: Vec<String> = Vec::with_capacity(ws.len());
@@ -604,7 +610,8 @@ pub(crate) fn parse_in(
         }
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
         let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
-        let acts = matches!(
+        let said_next = said_pairs.contains(&(ws[i].clone(), next.to_string()));
+        let acts = said_next && matches!(
             next,
             "did"
                 | "has"
@@ -619,7 +626,13 @@ pub(crate) fn parse_in(
                 | "used"
                 | "called"
         ) || (matches!(next, "user" | "principal" | "identity")
-            && ws[i].contains(['-', '_', '.', '@']));
+            && ws[i].contains(['-', '_', '.', '@']))
+            // "the developer user", "what the tester role did": a name before its kind.
+            || (said_next
+                && matches!(next, "user" | "role" | "principal")
+                && matches!(prev, "the" | "a" | "an" | "by" | "for" | "of")
+                && !GAZETTEER.knows(&stem(&ws[i]))
+                && !is_stop(&ws[i]));
         // "each user make", "per user": "user" is a field there, not a name lead.
         let before_lead = if i > 1 { ws[i - 2].as_str() } else { "" };
         let field_use = matches!(
@@ -634,6 +647,8 @@ pub(crate) fn parse_in(
             // "what was uploaded", "has been deleted": a participle, not a name.
             && !(matches!(prev, "was" | "has" | "were" | "been")
                 && (CATALOGUE.is_verb_word(&ws[i]) || ws[i].ends_with("ed")))
+            // "the developer user run into": a verb after "user", not a name.
+            && !(prev == "user" && CATALOGUE.is_verb_word(&ws[i]))
         {
             items.push(Item::Name(ws[i].clone()));
         } else {

@@ -720,6 +720,10 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "authenticate",
             "logged in",
             "log into",
+            "logged into",
+            "logging into",
+            "logs into",
+            "signed into",
         ],
         C::Filter(vec![ct(F::EventName, eq("ConsoleLogin"))]),
     );

@@ -1277,7 +1277,8 @@ impl<'r, 'a> Reading<'r, 'a> {
                 .iter()
                 .all(|(_, x)| matches!(x, Field::ErrorCode | Field::Action))
                 || self.lower.contains("distinct")
-                || self.lower.contains("unique"))
+                || self.lower.contains("unique")
+                || self.lower.contains("error codes"))
         {
             self.p.shape = Some(PShape::Distinct(f));
         }

@@ -97,7 +97,7 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?)\b",
+        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?)\b",
     )
     .expect("other-sources pattern")
 });
@@ -106,7 +106,7 @@ static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
 /// a capitalised name owning what only that organisation's account records.
 static OTHER_ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b[A-Z][a-z]+(?:'s|’s) (?i:cloudtrail|aws|logs?|accounts?|buckets?|s3|network|infrastructure|findings|guardduty|trails?|vpcs?|traffic)\b",
+        r"\b[A-Z][a-z]+(?:'s|’s) (?i:cloudtrail|aws|logs?|accounts?|buckets?|s3|network|infrastructure|findings|guardduty|trails?|vpcs?|traffic|engineers|employees|staff|developers|admins)\b",
     )
     .expect("other-organisation pattern")
 });

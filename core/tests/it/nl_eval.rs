@@ -272,7 +272,15 @@ fn third_tuning_set_on_third_party_datasets() {
 #[test]
 fn fourth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets4.txt"));
-    report.check_with(0.84, 0.8, 1);
+    report.check_with(0.86, 0.8, 1);
+}
+
+/// The fifth tuning set on the shared third-party datasets (`datasets5.txt`,
+/// written by someone who never saw the translator: 68.9% on its first run).
+#[test]
+fn fifth_tuning_set_on_third_party_datasets() {
+    let report = evaluate(&set_path("datasets5.txt"));
+    report.check_with(0.75, 0.65, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
