@@ -203,7 +203,13 @@ const NOUN_SYNONYMS: &[(&str, &str)] = &[
 
 /// Operation nouns (keys) a question may say in other words (keys): network
 /// ACL "rules" are entries, snapshot "permissions" its attribute.
-const NOUN_ALTS: &[(&str, &str)] = &[("entry", "rul"), ("attribut", "permiss")];
+const NOUN_ALTS: &[(&str, &str)] = &[
+    ("entry", "rul"),
+    ("attribut", "permiss"),
+    // CloudTrail "recording" is its logging
+    ("logg", "record"),
+    ("log", "record"),
+];
 
 /// Question verbs (keys) and the operation verbs (keys) they stand for, with
 /// nouns the question implies ("shared" snapshots are a `ModifySnapshotAttribute`).
@@ -233,6 +239,8 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("nuk", &["delet"], &[]),
     ("unhook", &["disassociat", "detach"], &[]),
     ("ask", &["get"], &[]),
+    // "who called a Bedrock model" (the noun "calls" is filler)
+    ("call", &["invok"], &[]),
     ("tamper", &["modify", "updat", "put", "chang", "delet"], &[]),
     ("alter", &["modify", "updat", "put", "chang"], &[]),
     ("overwrit", &["updat", "put"], &[]),

@@ -722,6 +722,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "log into",
             "logged into",
             "logging into",
+            "logging in",
             "logs into",
             "signed into",
         ],
@@ -789,6 +790,27 @@ fn entries() -> Vec<(&'static str, Concept)> {
             F::ErrorCode,
             likes(&["%Throttl%", "%LimitExceeded%"]),
         )]),
+    );
+    add(
+        &[
+            "limit exceeded",
+            "quota exceeded",
+            "over the limit",
+            "over quota",
+        ],
+        C::Filter(vec![ct(
+            F::ErrorCode,
+            likes(&["%LimitExceeded%", "%QuotaExceeded%"]),
+        )]),
+    );
+    add(
+        &[
+            "expired token",
+            "expired tokens",
+            "expired credentials",
+            "expired credential",
+        ],
+        C::Filter(vec![ct(F::ErrorCode, likes(&["%Expired%"]))]),
     );
     add(
         &[
