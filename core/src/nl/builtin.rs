@@ -661,6 +661,26 @@ pub(crate) fn parse_in(
     p
 }
 
+/// The flow logs' name (`pkt_dst_aws_service`) of the service with event
+/// source `source`, for the services flow logs name.
+fn flow_service(source: &str) -> Option<&'static str> {
+    Some(match source.strip_suffix(".amazonaws.com")? {
+        "s3" => "S3",
+        "dynamodb" => "DYNAMODB",
+        "ec2" => "EC2",
+        "route53" => "ROUTE53",
+        "cloudfront" => "CLOUDFRONT",
+        "apigateway" => "API_GATEWAY",
+        "ebs" => "EBS",
+        "codebuild" => "CODEBUILD",
+        "cloud9" => "CLOUD9",
+        "globalaccelerator" => "GLOBALACCELERATOR",
+        "ec2-instance-connect" => "EC2_INSTANCE_CONNECT",
+        "kinesisvideo" => "KINESIS_VIDEO_STREAMS",
+        _ => return None,
+    })
+}
+
 /// Whether the vocabulary knows a word (as written, stemmed or lemmatised).
 fn known(w: &str) -> bool {
     is_stop(w) || GAZETTEER.knows(w) || GAZETTEER.knows(&stem(w)) || lemma(w).is_some()
@@ -849,8 +869,23 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         };
         (Field::EventSource, op)
     };
+    let mut rules = vec![(Table::Cloudtrail, Filter::new(field, op))];
+    // "traffic headed to S3": in flow logs, the AWS service the packets
+    // went to (or came from).
+    if !m.action
+        && let [source] = m.events.sources.as_slice()
+        && let Some(service) = flow_service(source)
+    {
+        let from = m.used.iter().any(|i| *i > 0 && ws[*i - 1] == "from");
+        let f = if from {
+            Field::SrcService
+        } else {
+            Field::DstService
+        };
+        rules.push((Table::VpcFlow, Filter::eq(f, Value::text(service))));
+    }
     p.conds.push(Cond {
-        rules: vec![(Table::Cloudtrail, Filter::new(field, op))],
+        rules,
         negate: false,
         words: words.join(" "),
         optional: false,

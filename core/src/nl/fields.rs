@@ -48,9 +48,15 @@ impl Field {
                 ),
                 Text => col("requestparameters", "requestparameters"),
                 Id => col("eventid", "eventid"),
+                RoleArn => col(
+                    "json_extract_scalar(requestparameters, '$.roleArn')",
+                    "role_arn",
+                ),
                 _ => None,
             },
             Table::VpcFlow => match self {
+                DstService => col("pkt_dst_aws_service", "pkt_dst_aws_service"),
+                SrcService => col("pkt_src_aws_service", "pkt_src_aws_service"),
                 Time => col("start", "start"),
                 Ip | SrcAddr | SourceIp => col("srcaddr", "srcaddr"),
                 DstAddr => col("dstaddr", "dstaddr"),
@@ -142,6 +148,9 @@ impl Field {
             LogStatus => "log status",
             ResourceType => "resource type",
             Archived => "archived flag",
+            RoleArn => "role ARN",
+            DstService => "destination AWS service",
+            SrcService => "source AWS service",
         }
     }
 }

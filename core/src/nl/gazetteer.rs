@@ -1046,7 +1046,12 @@ fn entries() -> Vec<(&'static str, Concept)> {
         (&["signin", "sign-in service"][..], "signin"),
         (&["organizations", "aws organizations"][..], "organizations"),
     ] {
-        add(words, C::Filter(vec![ct(F::EventSource, service(svc))]));
+        let mut rules = vec![ct(F::EventSource, service(svc))];
+        // In flow logs: packets headed to the service ("traffic to S3").
+        if svc == "s3" {
+            rules.push(flow(F::DstService, eq("S3")));
+        }
+        add(words, C::Filter(rules));
     }
     add(
         &["guardduty api", "guardduty call"],
@@ -1241,6 +1246,18 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(
         &["skipped", "skipdata", "skip data"],
         C::Filter(vec![flow(F::LogStatus, eq("SKIPDATA"))]),
+    );
+    add(
+        &[
+            "role arn",
+            "assumed role arn",
+            "target role",
+            "target role arn",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::RoleArn)],
+            filters: vec![],
+        },
     );
     // "whoami" checks: who the credentials belong to.
     add(
@@ -1999,6 +2016,10 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "destined for",
             "going to",
             "into",
+            "headed to",
+            "headed for",
+            "heading to",
+            "bound for",
         ],
         C::To,
     );

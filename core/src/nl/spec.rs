@@ -134,6 +134,12 @@ pub enum Field {
     ResourceType,
     /// Whether a GuardDuty finding is archived (`true`/`false`).
     Archived,
+    /// The role an `AssumeRole` call asked for (its `roleArn` parameter).
+    RoleArn,
+    /// The AWS service a flow's packets went to (`pkt_dst_aws_service`: S3, DYNAMODB…).
+    DstService,
+    /// The AWS service a flow's packets came from (`pkt_src_aws_service`).
+    SrcService,
 }
 
 /// A literal value in a filter.
