@@ -1141,22 +1141,12 @@ fn comparisons(p: &mut Parsed, text: &mut String) {
     }
 }
 
-/// A small number written as a word.
+/// A small number written as a word ("which two users"), not "one".
 fn number_word(w: &str) -> Option<u64> {
-    let n = match w {
-        "two" => 2,
-        "three" => 3,
-        "four" => 4,
-        "five" => 5,
-        "six" => 6,
-        "seven" => 7,
-        "eight" => 8,
-        "nine" => 9,
-        "ten" => 10,
-        "twenty" => 20,
-        _ => return None,
-    };
-    Some(n)
+    if w.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    super::time::number(w).filter(|n| *n >= 2).map(u64::from)
 }
 
 fn looks_like_name(w: &str) -> bool {

@@ -340,50 +340,56 @@ impl<'r, 'a> Reading<'r, 'a> {
         self.had_resource = !self.pending.is_empty();
     }
 
+    /// The words said between items `i` and `j` (`None` when the items are
+    /// not both phrases found in the question in that order).
+    fn between(&self, i: usize, j: usize) -> Option<Vec<&str>> {
+        let (Item::Concepts(_, a), Item::Concepts(_, b)) = (&self.items[i], &self.items[j]) else {
+            return None;
+        };
+        let start = self.lower.find(a.as_str())?;
+        let rest = &self.lower[start + a.len()..];
+        let end = rest.find(b.as_str())?;
+        let text = &rest[..end];
+        let mut words: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if text.trim() == "," {
+            words.push(",");
+        }
+        Some(words)
+    }
+
     /// Whether items `i` and `j` are said next to each other, but for
     /// articles ("IAM user access keys", "give an IAM user a console password").
     fn adjacent(&self, i: usize, j: usize) -> bool {
-        let (Item::Concepts(_, a), Item::Concepts(_, b)) = (&self.items[i], &self.items[j]) else {
-            return true;
-        };
-        let Some(start) = self.lower.find(a.as_str()) else {
-            return true;
-        };
-        let rest = &self.lower[start + a.len()..];
-        let Some(end) = rest.find(b.as_str()) else {
-            return true;
-        };
-        rest[..end]
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .all(|w| matches!(w, "a" | "an" | "the" | "s" | "their" | "its"))
+        self.between(i, j).is_none_or(|ws| {
+            ws.iter()
+                .all(|w| matches!(*w, "a" | "an" | "the" | "s" | "their" | "its"))
+        })
     }
 
     /// Whether the resources at items `i` and `j` are said as a list ("access
     /// keys or console passwords", "trails and their event selectors").
     fn listed(&self, i: usize, j: usize) -> bool {
-        let (Item::Concepts(_, a), Item::Concepts(_, b)) = (&self.items[i], &self.items[j]) else {
-            return false;
-        };
-        let Some(start) = self.lower.find(a.as_str()) else {
-            return false;
-        };
-        let rest = &self.lower[start + a.len()..];
-        let Some(end) = rest.find(b.as_str()) else {
-            return false;
-        };
-        let between: Vec<&str> = rest[..end]
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
-        between.iter().any(|w| matches!(*w, "or" | "and" | "nor"))
-            && between.iter().all(|w| {
-                matches!(
-                    *w,
-                    "or" | "and" | "nor" | "the" | "their" | "its" | "a" | "an" | "new" | "any"
-                )
-            })
-            || rest[..end].trim() == ","
+        self.between(i, j).is_some_and(|ws| {
+            ws == [","]
+                || ws.iter().any(|w| matches!(*w, "or" | "and" | "nor"))
+                    && ws.iter().all(|w| {
+                        matches!(
+                            *w,
+                            "or" | "and"
+                                | "nor"
+                                | "the"
+                                | "their"
+                                | "its"
+                                | "a"
+                                | "an"
+                                | "new"
+                                | "any"
+                        )
+                    })
+        })
     }
 
     /// The verb of the resource at `i`: up to two before ("created new

@@ -379,7 +379,8 @@ fn calendar_month(now: DateTime<Utc>, offset: i32) -> TimeRange {
     }
 }
 
-fn number(s: &str) -> Option<u32> {
+/// A count written in digits or words ("three", "twenty-four").
+pub(super) fn number(s: &str) -> Option<u32> {
     Some(match s {
         "a" | "an" | "one" => 1,
         "two" => 2,
