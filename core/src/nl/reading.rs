@@ -158,6 +158,15 @@ impl<'r, 'a> Reading<'r, 'a> {
         note(&mut self.subject, &mut self.nouns, i, f);
     }
 
+    /// Whether the AWS catalogue already read an API action from the question
+    /// (its condition is in place before the items are read).
+    fn catalogued_action(&self) -> bool {
+        self.p
+            .conds
+            .iter()
+            .any(|c| !c.negate && c.rules.iter().any(|(_, f)| f.field == Field::EventName))
+    }
+
     /// Whether entity item `i` names a role that acted ("who has been using
     /// the MakeStuffPublic role", "actions taken through AWSReservedSSO
     /// roles"): a name before "role", in a question with no verb about roles.
@@ -223,12 +232,7 @@ impl<'r, 'a> Reading<'r, 'a> {
             }
             // "event selectors of a trail changed": the catalogued action's
             // object, not all of the resource's events.
-            let catalogued = self
-                .p
-                .conds
-                .iter()
-                .any(|c| !c.negate && c.rules.iter().any(|(_, f)| f.field == Field::EventName));
-            if verb.is_none() && catalogued {
+            if verb.is_none() && self.catalogued_action() {
                 self.used[i] = true;
                 continue;
             }
@@ -865,12 +869,7 @@ impl<'r, 'a> Reading<'r, 'a> {
         }
         // A catalogued action was found ("who messed with AMI launch
         // permissions"): a leftover verb adds nothing.
-        let has_action = self.p.conds.iter().any(|c| {
-            c.rules
-                .iter()
-                .any(|(_, f)| f.field == Field::EventName && !c.negate)
-        });
-        if has_action {
+        if self.catalogued_action() {
             return;
         }
         let pats: &[&str] = match v {

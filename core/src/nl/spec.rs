@@ -437,28 +437,6 @@ impl QuerySpec {
         {
             return;
         }
-        // "who created them?" after IAM user creations: `Create%` is
-        // already `CreateUser`.
-        if let Op::Like(p) = &f.op
-            && let Some(prefix) = p.strip_suffix('%')
-            && !prefix.contains('%')
-            && !f.negate
-            && self.filters.iter().any(|x| {
-                let names = match &x.op {
-                    Op::Eq(v) => vec![v],
-                    Op::In(vs) => vs.iter().collect(),
-                    _ => Vec::new(),
-                };
-                x.field == f.field
-                    && !x.negate
-                    && !names.is_empty()
-                    && names
-                        .iter()
-                        .all(|v| matches!(v, Value::Text(t) if t.starts_with(prefix)))
-            })
-        {
-            return;
-        }
         if f.field != Field::Text {
             let upper = matches!(f.op, Op::Lt(_) | Op::Le(_));
             self.filters.retain(|x| {
