@@ -135,6 +135,8 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("settings", "setting"),
     ("setting", "setting"),
     ("lost", "los"),
+    ("removal", "remov"),
+    ("removals", "remov"),
     ("overwrote", "overwrit"),
     ("spun", "spin"),
     ("rewrote", "writ"),
@@ -718,6 +720,152 @@ impl Catalogue {
     /// configuration updates"): a question that names no service is first
     /// read as about them.
     pub fn find_in(&self, words: &[String], context: &[&str]) -> Option<ActionMatch> {
+        let whole = self.find_single(words, context);
+        match self.coordinated(words, context, whole.as_ref()) {
+            Some(both) => Some(both),
+            None => whole,
+        }
+    }
+
+    /// Objects said as a list around "or"/"and" ("buckets that lost their
+    /// default encryption or their public access block", "instance
+    /// snapshots or cluster snapshots that were deleted"): each object read
+    /// with the rest of the question, and both actions kept when each reads
+    /// completely on its own and the whole question did not read both.
+    fn coordinated(
+        &self,
+        words: &[String],
+        context: &[&str],
+        whole: Option<&ActionMatch>,
+    ) -> Option<ActionMatch> {
+        // Words that end an object's phrase: function words and verbs.
+        const BOUNDARY: &[&str] = &[
+            "that", "which", "who", "were", "was", "is", "are", "been", "being", "be", "in", "on",
+            "at", "by", "from", "to", "for", "of", "with", "did", "does", "do", "has", "have",
+            "had", "anyone", "someone", "anybody", "somebody", "show", "list", "me", "all", "ever",
+            "get", "got", "or", "and", "nor", "either", "both", "outright", "how", "many", "times",
+            "any", "every", "each", "our", "the", "their", "its", "a", "an", "some", "one", "ones",
+            "them", "it", "they", "via", "through", "using", "into", "onto", "out", "off", "up",
+            "down", "about", "as", "than", "other", "not", "without", "except", "outside",
+            "inside", "within", "across", "over", "under", "after", "before", "since", "during",
+            "between", "if", "when", "where", "what", "there",
+        ];
+        const DETERMINERS: &[&str] = &["the", "their", "its", "a", "an", "our", "some", "any"];
+        let function = |w: &str| BOUNDARY.contains(&w) || (w.len() > 4 && w.ends_with("ed"));
+        // A verb of the analyst's ends a phrase; not its noun ("encryption",
+        // "deletions", "snapshots" name objects), nor a verb's form inside a
+        // name ("Instance Connect").
+        let ends = |i: usize| {
+            let w = words[i].as_str();
+            function(w)
+                || (VERB_SYNONYMS.iter().any(|(q, _, _)| *q == key(w))
+                    && !["ion", "ions", "al", "als"].iter().any(|x| w.ends_with(x))
+                    && !(w.ends_with('s') && !w.ends_with("ss"))
+                    && (i == 0 || function(&words[i - 1])))
+        };
+        let n = words.len();
+        for c in 1..n.saturating_sub(1) {
+            if !matches!(words[c].as_str(), "or" | "and" | "nor") {
+                continue;
+            }
+            let mut lo = c;
+            while lo > 0 && !ends(lo - 1) {
+                lo -= 1;
+            }
+            // A service named first qualifies both ("RDS instance snapshots
+            // or cluster snapshots").
+            while lo < c && self.is_service_name(&words[lo]) {
+                lo += 1;
+            }
+            let mut r0 = c + 1;
+            while r0 < n && DETERMINERS.contains(&words[r0].as_str()) {
+                r0 += 1;
+            }
+            let mut hi = r0;
+            while hi < n && !ends(hi) {
+                hi += 1;
+            }
+            if lo == c || hi == r0 {
+                continue;
+            }
+            let left: Vec<String> = words[..c].iter().chain(&words[hi..]).cloned().collect();
+            let right: Vec<String> = words[..lo].iter().chain(&words[r0..]).cloned().collect();
+            let (Some(a), Some(b)) = (self.find_in(&left, context), self.find_in(&right, context))
+            else {
+                continue;
+            };
+            // (a reading of every word of the action, or of a named
+            // service's action: "SSH keys via Instance Connect")
+            let named = a.named_service || b.named_service;
+            let reads_well = |m: &ActionMatch| m.action && (m.complete || named);
+            if !(reads_well(&a) && reads_well(&b)) || a.events.names == b.events.names {
+                continue;
+            }
+            // Positions in the question of each reading's words.
+            let a_used: Vec<usize> = a
+                .used
+                .iter()
+                .map(|&i| if i < c { i } else { hi + (i - c) })
+                .collect();
+            let b_used: Vec<usize> = b
+                .used
+                .iter()
+                .map(|&i| if i < lo { i } else { r0 + (i - lo) })
+                .collect();
+            let reads = |used: &[usize], from: usize, to: usize| {
+                used.iter().any(|i| (from..to).contains(i))
+            };
+            if !reads(&a_used, lo, c) || !reads(&b_used, r0, hi) {
+                continue;
+            }
+            // (the whole question read both already)
+            let has_all = |w: &ActionMatch| {
+                a.events
+                    .names
+                    .iter()
+                    .chain(&b.events.names)
+                    .all(|x| w.events.names.contains(x))
+            };
+            if whole.is_some_and(has_all) {
+                return None;
+            }
+            let mut names = a.events.names.clone();
+            for x in &b.events.names {
+                if !names.contains(x) {
+                    names.push(x.clone());
+                }
+            }
+            let mut sources = a.events.sources.clone();
+            for x in &b.events.sources {
+                if !sources.contains(x) {
+                    sources.push(x);
+                }
+            }
+            let mut used: Vec<usize> = a_used.into_iter().chain(b_used).chain(lo..hi).collect();
+            used.sort();
+            used.dedup();
+            return Some(ActionMatch {
+                events: EventNames {
+                    names,
+                    versioned: a.events.versioned || b.events.versioned,
+                    sources,
+                },
+                used,
+                named_service: a.named_service || b.named_service,
+                action: true,
+                complete: true,
+                literal: false,
+                one_per_verb: false,
+                listed: true,
+                excluded: a.excluded || b.excluded,
+                in_context: a.in_context && b.in_context,
+            });
+        }
+        None
+    }
+
+    /// The actions of a question read as one phrase.
+    fn find_single(&self, words: &[String], context: &[&str]) -> Option<ActionMatch> {
         let mut keys: Vec<String> = words.iter().map(|w| key(w)).collect();
         let mut filler: Vec<bool> = words
             .iter()
@@ -1104,6 +1252,7 @@ impl Catalogue {
                 complete: false,
                 literal: false,
                 one_per_verb: false,
+                listed: false,
                 in_context: false,
                 excluded: false,
             });
@@ -1279,6 +1428,7 @@ impl Catalogue {
             complete: top >= 0.999,
             literal,
             one_per_verb,
+            listed: false,
             in_context: false,
             excluded: false,
         })
@@ -1409,6 +1559,9 @@ pub struct ActionMatch {
     pub literal: bool,
     /// Several verbs, one action each ("instances started or stopped").
     pub one_per_verb: bool,
+    /// Objects said as a list, one action each ("default encryption or
+    /// public access block removed").
+    pub listed: bool,
     /// Actions the question excluded were left out ("not counting the
     /// serial console ones").
     pub excluded: bool,
@@ -1452,6 +1605,27 @@ mod tests {
         ] {
             assert_eq!(key(a), key(b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn listed_objects_read_one_action_each() {
+        assert_eq!(
+            find("show buckets that lost their default encryption or their public access block"),
+            ["DeleteBucketEncryption", "DeleteBucketPublicAccessBlock"]
+        );
+        assert_eq!(
+            find("list RDS instance snapshots or cluster snapshots that were deleted"),
+            ["DeleteDBSnapshot", "DeleteDBClusterSnapshot"]
+        );
+        assert_eq!(
+            find("who sent SSH keys via Instance Connect or the serial console?"),
+            ["SendSSHPublicKey", "SendSerialConsoleSSHPublicKey"]
+        );
+        // One object read by both words: not split.
+        assert_eq!(
+            find("who rebooted or restarted RDS instances"),
+            ["RebootDBInstance"]
+        );
     }
 
     #[test]

@@ -852,6 +852,7 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         || foreign
         || contextual
         || unread_verb
+        || m.listed
         || m.excluded;
     if all_known && !overrides {
         return;

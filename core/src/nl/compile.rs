@@ -247,11 +247,26 @@ fn value(v: &Value) -> String {
 }
 
 /// One WHERE condition, or `None` when the table lacks the field.
+///
+/// A negated comparison on a CloudTrail field that many records lack (the
+/// error code of a successful call, the ARN of an AWS service) keeps those
+/// records: "leaving out the dry runs" keeps the calls without an error.
 fn condition(t: Table, f: &Filter) -> Option<String> {
+    let c = condition_of_present(t, f)?;
+    let compares = matches!(f.op, Op::Eq(_) | Op::In(_) | Op::Like(_) | Op::LikeAny(_));
+    if f.negate && compares && t == Table::Cloudtrail && f.field.often_absent() {
+        let col = f.field.column(t)?;
+        return Some(format!("({} IS NULL OR {c})", col.expr));
+    }
+    Some(c)
+}
+
+/// [`condition`] on the records where the field is present.
+fn condition_of_present(t: Table, f: &Filter) -> Option<String> {
     // Fields that read several columns.
     if f.field == Field::Ip && t == Table::VpcFlow {
-        let src = condition(t, &Filter::new(Field::SrcAddr, f.op.clone()))?;
-        let dst = condition(t, &Filter::new(Field::DstAddr, f.op.clone()))?;
+        let src = condition_of_present(t, &Filter::new(Field::SrcAddr, f.op.clone()))?;
+        let dst = condition_of_present(t, &Filter::new(Field::DstAddr, f.op.clone()))?;
         let both = format!("({src} OR {dst})");
         return Some(if f.negate {
             format!("NOT {both}")

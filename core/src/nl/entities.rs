@@ -164,13 +164,15 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("entity pattern");
     Patterns {
         quoted: re(r#""([^"]+)"|'([^']+)'|`([^`]+)`|“([^”]+)”"#),
-        arn: re(r"\barn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:\d{0,12}:[^\s'`,;]+"),
+        // (a question mark or full stop after the ARN ends the sentence)
+        arn: re(r"\barn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:\d{0,12}:[^\s'`,;]*[^\s'`,;?.!)]"),
         cidr: re(r"\b(\d{1,3}(?:\.\d{1,3}){3})/(\d{1,2})\b"),
         ipv4: re(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"),
         ipv6: re(
             r"(?i)(?:^|[\s(])((?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?)(?:$|[\s),?])",
         ),
-        access_key: re(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+        // (16 characters after the prefix; documentation examples are shorter)
+        access_key: re(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,16}\b"),
         account: re(r"\b\d{12}\b"),
         region: re(
             r"(?i)\b(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b",
@@ -317,11 +319,19 @@ mod tests {
             ]
         );
         assert_eq!(
-            kinds("calls by arn:aws:iam::123456789012:user/alice in account 123456789012"),
+            kinds("calls by arn:aws:iam::123456789012:user/alice in account 123456789012?"),
             vec![
                 (Kind::Arn, "arn:aws:iam::123456789012:user/alice".into()),
                 (Kind::Account, "123456789012".into()),
             ]
+        );
+        assert_eq!(
+            kinds("sessions of the role arn:aws:iam::123456789012:role/tester?"),
+            vec![(Kind::Arn, "arn:aws:iam::123456789012:role/tester".into())]
+        );
+        assert_eq!(
+            kinds("what was access key AKIAEXAMPLEKEY00001 used for"),
+            vec![(Kind::AccessKey, "AKIAEXAMPLEKEY00001".into())]
         );
         assert_eq!(
             kinds("key AKIAIOSFODNN7EXAMPLE in US-EAST-1 did DeleteBucket"),

@@ -52,6 +52,10 @@ impl Field {
                     "json_extract_scalar(requestparameters, '$.roleArn')",
                     "role_arn",
                 ),
+                SessionIssuer => col(
+                    "useridentity.sessioncontext.sessionissuer.arn",
+                    "session_issuer_arn",
+                ),
                 _ => None,
             },
             Table::VpcFlow => match self {
@@ -99,6 +103,26 @@ impl Field {
                 _ => None,
             },
         }
+    }
+
+    /// Whether many CloudTrail records lack this field (a successful call has
+    /// no error code, an AWS service no ARN, a console call no access key).
+    pub fn often_absent(self) -> bool {
+        use Field::*;
+        matches!(
+            self,
+            ErrorCode
+                | ErrorMessage
+                | User
+                | UserName
+                | UserAgent
+                | AccessKey
+                | MfaUsed
+                | Bucket
+                | RoleArn
+                | SessionIssuer
+                | Text
+        )
     }
 
     /// Whether `table` has this field.
@@ -149,6 +173,7 @@ impl Field {
             ResourceType => "resource type",
             Archived => "archived flag",
             RoleArn => "role ARN",
+            SessionIssuer => "role of the session",
             DstService => "destination AWS service",
             SrcService => "source AWS service",
         }

@@ -764,7 +764,6 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(
         &[
             "denied",
-            "access denied",
             "unauthorized",
             "unauthorised",
             "permission denied",
@@ -774,6 +773,15 @@ fn entries() -> Vec<(&'static str, Concept)> {
         ],
         C::Filter(vec![
             ct(F::ErrorCode, likes(&["%AccessDenied%", "%Unauthorized%"])),
+            flow(F::Action, eq("REJECT")),
+        ]),
+    );
+    // The code itself, as analysts say it (EC2's `Client.UnauthorizedOperation`
+    // and the `AccessDeniedException` of JSON APIs are "denied" above).
+    add(
+        &["access denied", "access-denied", "accessdenied"],
+        C::Filter(vec![
+            ct(F::ErrorCode, eq("AccessDenied")),
             flow(F::Action, eq("REJECT")),
         ]),
     );
@@ -1221,6 +1229,12 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "calling account",
             "caller account",
             "caller's account",
+            "caller account id",
+            "caller's account id",
+            "callers' account",
+            "callers' accounts",
+            "caller accounts",
+            "account id of the caller",
             "account of the caller",
             "source account",
             "principal account",

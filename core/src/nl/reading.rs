@@ -554,6 +554,63 @@ impl<'r, 'a> Reading<'r, 'a> {
                     words: format!("{} role", e.value),
                     optional: false,
                 })
+            } else if e.kind == Kind::Account
+                && let Some(outside) = caller_account(&self.lower, &e.value)
+            {
+                // "made from account 1234…", "callers outside account 1234…":
+                // the account the caller belongs to.
+                Some(Cond {
+                    rules: vec![
+                        (
+                            Table::Cloudtrail,
+                            Filter::eq(Field::CallerAccount, Value::text(e.value.clone())),
+                        ),
+                        (
+                            Table::VpcFlow,
+                            Filter::eq(Field::Account, Value::text(e.value.clone())),
+                        ),
+                        (
+                            Table::Guardduty,
+                            Filter::eq(Field::Account, Value::text(e.value.clone())),
+                        ),
+                    ],
+                    negate: outside,
+                    words: format!("caller account {}", e.value),
+                    optional: false,
+                })
+            } else if e.kind == Kind::Arn && e.value.contains(":role/") {
+                // A role's ARN: the role asked for in AssumeRole calls, else
+                // (no other action said) the role whose sessions acted.
+                let assumed = self.p.conds.iter().any(|c| {
+                    c.rules.iter().any(|(_, f)| {
+                        f.field == Field::EventName
+                            && matches!(&f.op, Op::Eq(Value::Text(n)) if n.starts_with("AssumeRole"))
+                    })
+                });
+                let field = if assumed {
+                    Some(Field::RoleArn)
+                } else if !self.catalogued_action()
+                    && !(0..self.n()).any(|j| self.verb_at(j).is_some())
+                {
+                    Some(Field::SessionIssuer)
+                } else {
+                    None
+                };
+                match field {
+                    Some(f) => {
+                        vote(self.p, Table::Cloudtrail, 2);
+                        Some(Cond {
+                            rules: vec![(
+                                Table::Cloudtrail,
+                                Filter::eq(f, Value::text(e.value.clone())),
+                            )],
+                            negate: false,
+                            words: format!("{} {}", f.label(), e.value),
+                            optional: false,
+                        })
+                    }
+                    None => entity_cond(self.p, e, self.side, &prev_concepts),
+                }
             } else {
                 entity_cond(self.p, e, self.side, &prev_concepts)
             };
@@ -666,7 +723,13 @@ impl<'r, 'a> Reading<'r, 'a> {
                     }
                     None => None,
                 };
-                if let Some(fields) = fields {
+                // "access key AKIA…": the kind labels the value that follows.
+                let labels_value = i + 1 < self.n()
+                    && matches!(self.items[i + 1], Item::Entity(k)
+                    if self.ents.get(k).is_some_and(|e| {
+                        e.kind == super::entities::Kind::AccessKey && r.field == Some(Field::AccessKey)
+                    }));
+                if let Some(fields) = fields.filter(|_| !labels_value) {
                     if self.before(i, |c| matches!(c, Concept::GroupBy)) {
                         self.group_by.push(fields);
                     } else {
@@ -758,6 +821,27 @@ impl<'r, 'a> Reading<'r, 'a> {
         if object {
             return;
         }
+        // "which accounts did the callers come from": the callers' account.
+        let callers = ["caller", "callers", "come from", "came from", "coming from"]
+            .iter()
+            .any(|w| self.lower.contains(w));
+        let caller_fields;
+        let fields = if callers
+            && fields
+                .iter()
+                .any(|(t, f)| *t == Table::Cloudtrail && *f == Field::Account)
+        {
+            caller_fields = fields
+                .iter()
+                .map(|&(t, f)| match (t, f) {
+                    (Table::Cloudtrail, Field::Account) => (t, Field::CallerAccount),
+                    x => x,
+                })
+                .collect::<Alts<Field>>();
+            &caller_fields
+        } else {
+            fields
+        };
         if fields.len() == 1 {
             vote(self.p, fields[0].0, 1);
         }
@@ -807,9 +891,35 @@ impl<'r, 'a> Reading<'r, 'a> {
                     && fields
                         .iter()
                         .any(|(_, f)| matches!(f, Field::User | Field::UserName))));
+        // "by sessions of the role arn:…": the ARN after its kind names who.
+        let arn_after_kind = i + 2 < self.n()
+            && self.at(
+                i + 1,
+                |c| matches!(c, Concept::Resource(r) if matches!(r.name, "roles" | "users")),
+            )
+            && matches!(self.items[i + 2], Item::Entity(k)
+                if self.ents.get(k).is_some_and(|e| e.kind == super::entities::Kind::Arn));
         // "by user admin": a filter on the named user, not a grouping.
-        if label {
+        if label || arn_after_kind {
             after_group = false;
+        }
+        // "list calls made by IAM users": a list asks for whose calls, not
+        // for a count per user.
+        let listed = self.at(0, |c| matches!(c, Concept::Intent(Intent::List)));
+        if after_group
+            && listed
+            && !self.count
+            && self.top.is_none()
+            && filters.iter().any(|(_, f)| f.field == Field::IdentityType)
+        {
+            let c = self.negated(Cond {
+                rules: filters.clone(),
+                negate: false,
+                words: surface.to_string(),
+                optional: false,
+            });
+            self.pending.push((i, c));
+            return;
         }
         if after_group {
             if !self.group_by.iter().any(|g| g.first() == fields.first()) {
@@ -1499,6 +1609,21 @@ fn merge_in(last: &mut Cond, c: &Cond) -> bool {
     }
     last.words = format!("{}, {}", last.words, c.words);
     true
+}
+
+/// Whether the account `id` is said as the caller's ("from account …",
+/// "callers in account …", "IAM users in account …"), and if so whether
+/// the callers are outside it ("callers outside account …").
+fn caller_account(lower: &str, id: &str) -> Option<bool> {
+    static CALLER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:\b(?P<out>outside(?: of)?)|\bfrom|\b(?:callers?|users|roles|principals|identities) (?:in|of|from|belonging to)) (?:the |our |aws )?accounts? $",
+        )
+        .expect("caller account pattern")
+    });
+    let at = lower.find(id)?;
+    let m = CALLER.captures(&lower[..at])?;
+    Some(m.name("out").is_some())
 }
 
 fn has_word(text: &str, w: &str) -> bool {

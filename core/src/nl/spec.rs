@@ -136,6 +136,8 @@ pub enum Field {
     Archived,
     /// The role an `AssumeRole` call asked for (its `roleArn` parameter).
     RoleArn,
+    /// The role whose session made a call (`sessionissuer.arn`).
+    SessionIssuer,
     /// The AWS service a flow's packets went to (`pkt_dst_aws_service`: S3, DYNAMODB…).
     DstService,
     /// The AWS service a flow's packets came from (`pkt_src_aws_service`).
