@@ -135,6 +135,8 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("settings", "setting"),
     ("setting", "setting"),
     ("lost", "los"),
+    ("took", "tak"),
+    ("taken", "tak"),
     ("removal", "remov"),
     ("removals", "remov"),
     ("overwrote", "overwrit"),
@@ -309,11 +311,18 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("restor", &["restor"], &[]),
     ("copy", &["copy"], &[]),
     ("copi", &["copy"], &[]),
-    ("export", &["export"], &[]),
+    ("export", &["export", "start"], &["export"]),
     ("import", &["import"], &[]),
     ("upload", &["put", "upload"], &[]),
-    ("push", &["put", "upload", "send"], &[]),
+    ("push", &["put", "upload", "send", "updat"], &[]),
     ("lookup", &["describ", "get", "list", "lookup"], &[]),
+    // "looked at our alarms", "looked up account details"
+    ("look", &["describ", "get", "list"], &[]),
+    ("bak", &["creat"], &[]),
+    // "snapshots people took" (not "actions taken": see `find_in`)
+    ("tak", &["creat"], &[]),
+    ("end", &["terminat", "stop"], &[]),
+    ("grant", &["add", "attach", "put", "authoriz"], &[]),
     ("writ", &["put", "creat", "updat"], &[]),
     ("encrypt", &["encrypt"], &[]),
     ("decrypt", &["decrypt"], &[]),
@@ -498,7 +507,13 @@ const ACTIVITY: &[&str] = &["activity", "action", "request"];
 
 /// Operation nouns a question may leave out (`DeleteModelInvocationLoggingConfiguration`,
 /// `DownloadDBLogFilePortion`), but that count in full when said.
-const UNSAID: &[&str] = &["configur", "portion"];
+const UNSAID: &[&str] = &["configur", "port"];
+
+/// Whether `word` (keyed) of operation `name` may go unsaid (`port` only as
+/// in `…Portion`).
+fn unsaid(word: &str, name: &str) -> bool {
+    UNSAID.contains(&word) && (word != "port" || name.contains("Portion"))
+}
 
 /// Question words that are not about the action ("who", "show", "any").
 const IGNORED: &[&str] = &[
@@ -871,6 +886,30 @@ impl Catalogue {
             .iter()
             .map(|w| IGNORED.contains(&w.as_str()))
             .collect();
+        // "took a snapshot" creates it; "actions taken" are just done.
+        let taken_object = keys
+            .iter()
+            .any(|k| matches!(k.as_str(), "snapshot" | "backup" | "imag" | "ami"));
+        for i in 0..keys.len() {
+            if keys[i] == "tak" && !taken_object {
+                filler[i] = true;
+            }
+        }
+        // "pushed new code", "created new keys": an adjective after a verb.
+        for i in 1..keys.len() {
+            if words[i] == "new" && VERB_SYNONYMS.iter().any(|(q, _, _)| *q == keys[i - 1]) {
+                filler[i] = true;
+            }
+        }
+        // "did anybody call a Bedrock model": the verb, not the filler noun.
+        for i in 0..keys.len().saturating_sub(1) {
+            if matches!(words[i].as_str(), "call" | "called" | "calling")
+                && matches!(words[i + 1].as_str(), "a" | "an" | "the" | "any" | "our")
+            {
+                keys[i] = "call".into();
+                filler[i] = false;
+            }
+        }
         // "did someone request session tokens": the verb, not the filler noun.
         for i in 1..keys.len() {
             if words[i] == "request"
@@ -937,13 +976,11 @@ impl Catalogue {
         let mut found = self
             .find_keyed(words, keys.clone(), filler.clone(), context)
             .map(with_particles);
-        // Nothing to stop or disable: what is turned off is deleted.
+        // Nothing to stop or disable: what is turned off is deleted (also
+        // when deleting reads more of the question: "replication turned off
+        // on a bucket" is DeleteBucketReplication, not DMS's StopReplication).
         let off = keys.iter().position(|k| k == "turnoff");
-        if let Some(off) = off
-            && found
-                .as_ref()
-                .is_none_or(|m| !m.action || !m.complete || !m.used.contains(&off))
-        {
+        if off.is_some() {
             let deleting: Vec<String> = keys
                 .iter()
                 .map(|k| {
@@ -1176,7 +1213,7 @@ impl Catalogue {
                         // content word when said ("configuration updates").
                         // ("SSH key" is an SSH public key.)
                         let optional = OPTIONAL.contains(&nw.as_str())
-                            || (UNSAID.contains(&nw.as_str()) && at.is_none())
+                            || (unsaid(nw, o.name) && at.is_none())
                             || (nw == "public"
                                 && at.is_none()
                                 && o.words.iter().any(|w| w == "ssh"));
@@ -1184,7 +1221,9 @@ impl Catalogue {
                         total += weight;
                         // "DB" goes without saying in RDS.
                         let db_in_rds = nw == "db" && named_sources.contains(&"rds.amazonaws.com");
-                        if at.is_none() && db_in_rds {
+                        // ("Portion" unsaid is needless: the action is complete without it.)
+                        let needless = at.is_none() && unsaid(nw, o.name);
+                        if (at.is_none() && db_in_rds) || needless {
                             covered += weight;
                         } else if let Some(j) = at {
                             covered += weight;
@@ -1206,10 +1245,11 @@ impl Catalogue {
                             essential_missing = true;
                         }
                     }
-                    let has_essential =
-                        o.words.iter().skip(1 + usize::from(prefixed)).any(|w| {
-                            !OPTIONAL.contains(&w.as_str()) && !UNSAID.contains(&w.as_str())
-                        });
+                    let has_essential = o
+                        .words
+                        .iter()
+                        .skip(1 + usize::from(prefixed))
+                        .any(|w| !OPTIONAL.contains(&w.as_str()) && !unsaid(w, o.name));
                     if has_essential && !essential_covered && implied.is_empty() {
                         continue;
                     }

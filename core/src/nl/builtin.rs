@@ -369,7 +369,10 @@ pub(crate) fn parse_in(
     context: &[&'static str],
 ) -> Parsed {
     let mut p = Parsed::default();
-    let ex = entities::extract(&rewrite(question));
+    // (before the values are taken: "an AMI", "RDS" are not names here)
+    let mut asked = rewrite(question);
+    made_public(&mut p, &mut asked);
+    let ex = entities::extract(&asked);
     let mut text = ex.text.clone();
     if let Some(found) = time::find(&text, now) {
         p.time = Some(found.range);
@@ -377,6 +380,7 @@ pub(crate) fn parse_in(
         p.understood += 1;
     }
     comparisons(&mut p, &mut text);
+    sizes(&mut p, &mut text);
     // "what about all time?", "over the whole history".
     if let Some(m) = ALL_TIME.find(&text) {
         p.all_time = true;
@@ -467,7 +471,16 @@ pub(crate) fn parse_in(
     let raw_words = words(&text);
     // "stop database activity streams" is an RDS action, not a database to
     // query (the catalogue is asked only when the word is there).
-    let names_action = || CATALOGUE.find(&raw_words).is_some_and(|m| m.action);
+    // ("any database reboots in RDS": a service's databases.)
+    let names_action = || {
+        let service = raw_words.iter().any(|w| {
+            !matches!(w.as_str(), "database" | "databases" | "table" | "tables")
+                && CATALOGUE.is_service_name(w)
+        });
+        CATALOGUE
+            .find(&raw_words)
+            .is_some_and(|m| m.action || (m.named_service && service))
+    };
     for (i, w) in raw_words.iter().enumerate() {
         // "route tables", "Glue tables" are resources of an action too.
         let database = matches!(w.as_str(), "database" | "databases" | "table" | "tables");
@@ -489,9 +502,25 @@ pub(crate) fn parse_in(
             }
         }
     }
+    // Resources named by their own names ("production-backup-bucket", "the
+    // production-api Lambda function"), kept whole as placeholders.
+    let mut resource_names: Vec<String> = Vec::new();
     // Split hyphenated words whose parts are all known ("sign-in").
     let mut ws: Vec<String> = Vec::new();
-    for w in raw_words {
+    for (i, w) in raw_words.iter().enumerate() {
+        if let Some(name) = resource_name(&raw_words, i) {
+            ws.push(format!("{NAME_MARK}{}", resource_names.len()));
+            // ("on production-backup-bucket": a bucket's action, as said)
+            let bucket_said = raw_words
+                .get(i + 1)
+                .is_some_and(|n| matches!(n.as_str(), "bucket" | "buckets"));
+            if name.starts_with("bucket:") && !bucket_said {
+                ws.push("bucket".into());
+            }
+            resource_names.push(name);
+            continue;
+        }
+        let w = w.clone();
         if w.contains('-') && !GAZETTEER.knows(&stem(&w)) {
             let parts: Vec<&str> = w.split('-').filter(|x| !x.is_empty()).collect();
             if parts
@@ -520,6 +549,7 @@ pub(crate) fn parse_in(
         let s = stem(w);
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
         if w.starts_with('@')
+            || w.starts_with(NAME_MARK)
             || is_stop(w)
             || GAZETTEER.knows(&s)
             || GAZETTEER.knows(w)
@@ -583,6 +613,15 @@ pub(crate) fn parse_in(
         let w = &stems[i];
         if let Some(n) = w.strip_prefix('@').and_then(|n| n.parse::<usize>().ok()) {
             items.push(Item::Entity(n));
+            i += 1;
+            continue;
+        }
+        if let Some(name) = w
+            .strip_prefix(NAME_MARK)
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|k| resource_names.get(k))
+        {
+            items.push(Item::Name(name.clone()));
             i += 1;
             continue;
         }
@@ -677,6 +716,20 @@ fn flow_service(source: &str) -> Option<&'static str> {
         "globalaccelerator" => "GLOBALACCELERATOR",
         "ec2-instance-connect" => "EC2_INSTANCE_CONNECT",
         "kinesisvideo" => "KINESIS_VIDEO_STREAMS",
+        _ => return None,
+    })
+}
+
+/// The resource part of GuardDuty finding types (`Recon:EC2/…`) for the
+/// service with event source `source`.
+fn finding_service(source: &str) -> Option<&'static str> {
+    Some(match source.strip_suffix(".amazonaws.com")? {
+        "s3" => "S3",
+        "ec2" => "EC2",
+        "iam" => "IAMUser",
+        "eks" => "Kubernetes",
+        "rds" => "RDS",
+        "lambda" => "Lambda",
         _ => return None,
     })
 }
@@ -884,6 +937,17 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
             Field::DstService
         };
         rules.push((Table::VpcFlow, Filter::eq(f, Value::text(service))));
+    }
+    // "findings involving S3": GuardDuty names the service in the finding
+    // type (`Policy:S3/BucketPublicAccessGranted`).
+    if !m.action
+        && let [source] = m.events.sources.as_slice()
+        && let Some(kind) = finding_service(source)
+    {
+        rules.push((
+            Table::Guardduty,
+            Filter::new(Field::FindingType, Op::Like(format!("%:{kind}/%"))),
+        ));
     }
     p.conds.push(Cond {
         rules,
@@ -1142,12 +1206,176 @@ fn comparisons(p: &mut Parsed, text: &mut String) {
     }
 }
 
+static SIZE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(bigger|larger|greater|more|over|above|exceeding|at least|smaller|less|under|below|at most)(?: than)? (\d+(?:\.\d+)?) ?(kb|mb|gb|tb|kilobytes?|megabytes?|gigabytes?|terabytes?)\b").expect("size")
+});
+
+static MADE_PUBLIC: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
+    let verb = r"(?:make|made|making|makes|flip|flipped|flipping|set|turn|turned|switch|switched|change|changed|open|opened|expose|exposed|share|shared)";
+    let object = r"(?P<obj>(?:(?:ebs|ec2|rds|db|database|codebuild|aurora)\s+)*(?:amis?|images?|snapshots?|instances?|projects?|clusters?|databases?))";
+    let public = r"(?:to\s+)?(?:the\s+)?(?:public(?:ly)?(?:\s+accessible|\s+read)?|world[- ]readable|everyone)\b";
+    [
+        regex::Regex::new(&format!(
+            r"(?i)\b{verb}\s+(?:(?:an?|the|any|our|some|one|of|their|its)\s+)*{object}\s+{public}"
+        ))
+        .expect("made public"),
+        regex::Regex::new(&format!(
+            r"(?i)\b{object}\s+(?:\w+\s+){{0,5}}?{verb}\s+{public}"
+        ))
+        .expect("made public"),
+    ]
+});
+
+/// Resources made public ("did anyone make an AMI public", "which DB
+/// instances were made publicly accessible"): the sharing action and the
+/// request value that opens it to everyone.
+fn made_public(p: &mut Parsed, text: &mut String) {
+    for re in MADE_PUBLIC.iter() {
+        let Some(c) = re.captures(text) else {
+            continue;
+        };
+        let obj = c["obj"].to_lowercase();
+        let rds = ["rds", "db", "database", "aurora"].iter().any(|w| {
+            obj.split_whitespace()
+                .any(|x| x == *w || x.starts_with("database"))
+        });
+        let (events, text_like): (&[&str], &str) = if obj.contains("ami") || obj.contains("image") {
+            (&["ModifyImageAttribute"], "%\"group\":\"all\"%")
+        } else if obj.contains("snapshot") && rds {
+            (
+                &[
+                    "ModifyDBSnapshotAttribute",
+                    "ModifyDBClusterSnapshotAttribute",
+                ],
+                "%\"all\"%",
+            )
+        } else if obj.contains("snapshot") {
+            (&["ModifySnapshotAttribute"], "%\"group\":\"all\"%")
+        } else if obj.contains("project") {
+            (&["UpdateProjectVisibility"], "%PUBLIC_READ%")
+        } else if obj.contains("cluster") && rds {
+            (&["ModifyDBCluster"], "%\"publiclyAccessible\":true%")
+        } else if rds || obj.starts_with("database") {
+            (&["ModifyDBInstance"], "%\"publiclyAccessible\":true%")
+        } else {
+            continue;
+        };
+        let names: Vec<Value> = events.iter().map(|e| Value::text(*e)).collect();
+        let op = if names.len() == 1 {
+            Op::Eq(names[0].clone())
+        } else {
+            Op::In(names)
+        };
+        vote(p, Table::Cloudtrail, 3);
+        p.anchor = true;
+        p.understood += 1;
+        p.conds.push(Cond {
+            rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
+            negate: false,
+            words: c[0].to_string(),
+            optional: false,
+        });
+        p.conds.push(Cond {
+            rules: vec![(
+                Table::Cloudtrail,
+                Filter::new(Field::Text, Op::Like(text_like.into())),
+            )],
+            negate: false,
+            words: "public".into(),
+            optional: false,
+        });
+        let span = c.get(0).expect("match").range();
+        text.replace_range(span, " ");
+        return;
+    }
+}
+
+/// Sizes of flows: "flows bigger than 1 MB" (decimal units, as AWS bills).
+fn sizes(p: &mut Parsed, text: &mut String) {
+    while let Some(c) = SIZE.captures(text) {
+        let n: f64 = c[2].parse().unwrap_or(0.0);
+        let unit = match &c[3][..1] {
+            "k" => 1e3,
+            "m" => 1e6,
+            "g" => 1e9,
+            _ => 1e12,
+        };
+        let v = Value::Int((n * unit).round() as i64);
+        let op = match &c[1] {
+            "at least" => Op::Ge(v),
+            "smaller" | "less" | "under" | "below" => Op::Lt(v),
+            "at most" => Op::Le(v),
+            _ => Op::Gt(v),
+        };
+        vote(p, Table::VpcFlow, 2);
+        p.anchor = true;
+        p.understood += 1;
+        p.conds.push(Cond {
+            rules: vec![(Table::VpcFlow, Filter::new(Field::Bytes, op))],
+            negate: false,
+            words: c[0].to_string(),
+            optional: false,
+        });
+        let span = c.get(0).expect("match").range();
+        text.replace_range(span, " ");
+    }
+}
+
 /// A small number written as a word ("which two users"), not "one".
 fn number_word(w: &str) -> Option<u64> {
     if w.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     super::time::number(w).filter(|n| *n >= 2).map(u64::from)
+}
+
+/// The mark of a resource name's placeholder among the words.
+const NAME_MARK: char = '\u{1}';
+
+/// A resource named by its own name at word `i`: written with a dash,
+/// underscore or digit, and a bucket's ("on production-backup-bucket", "the
+/// acme-logs bucket") or before its kind ("the production-api Lambda
+/// function"). `bucket:` or `resource:` and the name.
+fn resource_name(ws: &[String], i: usize) -> Option<String> {
+    let w = &ws[i];
+    let named_like = looks_like_name(w)
+        && w.contains(|c: char| c == '-' || c == '_' || c.is_ascii_digit())
+        && !w.contains('@')
+        && !w.chars().all(|c| c.is_ascii_digit() || c == '-')
+        && !GAZETTEER.knows(&stem(w));
+    if !named_like {
+        return None;
+    }
+    let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
+    if w.contains("bucket") || matches!(next, "bucket" | "buckets") {
+        return Some(format!("bucket:{w}"));
+    }
+    let kind_at = |j: usize| {
+        ws.get(j).is_some_and(|x| {
+            matches!(
+                stem(x).as_str(),
+                "function"
+                    | "snapshot"
+                    | "cluster"
+                    | "secret"
+                    | "table"
+                    | "queue"
+                    | "topic"
+                    | "stack"
+                    | "trail"
+                    | "repository"
+                    | "repo"
+                    | "project"
+                    | "parameter"
+                    | "distribution"
+                    | "vault"
+                    | "domain"
+                    | "image"
+            )
+        })
+    };
+    let kind_after = kind_at(i + 1) || (CATALOGUE.is_service_name(next) && kind_at(i + 2));
+    kind_after.then(|| format!("resource:{w}"))
 }
 
 fn looks_like_name(w: &str) -> bool {

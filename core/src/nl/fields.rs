@@ -56,6 +56,10 @@ impl Field {
                     "useridentity.sessioncontext.sessionissuer.arn",
                     "session_issuer_arn",
                 ),
+                SessionMfa => col(
+                    "useridentity.sessioncontext.attributes.mfaauthenticated",
+                    "mfa_authenticated",
+                ),
                 _ => None,
             },
             Table::VpcFlow => match self {
@@ -121,6 +125,7 @@ impl Field {
                 | Bucket
                 | RoleArn
                 | SessionIssuer
+                | SessionMfa
                 | Text
         )
     }
@@ -174,6 +179,7 @@ impl Field {
             Archived => "archived flag",
             RoleArn => "role ARN",
             SessionIssuer => "role of the session",
+            SessionMfa => "MFA-authenticated session",
             DstService => "destination AWS service",
             SrcService => "source AWS service",
         }

@@ -920,6 +920,42 @@ fn entries() -> Vec<(&'static str, Concept)> {
         &["with mfa", "mfa used", "using mfa"],
         C::Filter(vec![ct(F::MfaUsed, eq("Yes"))]),
     );
+    // Temporary credentials issued after an MFA check (the session's own flag).
+    add(
+        &[
+            "mfa-authenticated",
+            "mfa authenticated",
+            "mfa-backed",
+            "mfa backed",
+            "mfa sessions",
+            "mfa session",
+        ],
+        C::Filter(vec![ct(F::SessionMfa, eq("true"))]),
+    );
+    add(
+        &[
+            "long-term access keys",
+            "long-term access key",
+            "long term access keys",
+            "long-term keys",
+            "long-term credentials",
+            "long term credentials",
+            "permanent access keys",
+            "akia keys",
+            "akia",
+        ],
+        C::Filter(vec![ct(F::AccessKey, Op::Like("AKIA%".into()))]),
+    );
+    add(
+        &[
+            "aws account principal",
+            "account principal",
+            "whole aws account",
+            "whole account",
+            "awsaccount",
+        ],
+        C::Filter(vec![ct(F::IdentityType, eq("AWSAccount"))]),
+    );
     add(
         &[
             "assume role",
@@ -1058,6 +1094,21 @@ fn entries() -> Vec<(&'static str, Concept)> {
         // In flow logs: packets headed to the service ("traffic to S3").
         if svc == "s3" {
             rules.push(flow(F::DstService, eq("S3")));
+        }
+        // In GuardDuty: findings about the service ("findings involving S3").
+        let kind = match svc {
+            "s3" => Some("S3"),
+            "ec2" => Some("EC2"),
+            "iam" => Some("IAMUser"),
+            "rds" => Some("RDS"),
+            "lambda" => Some("Lambda"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            rules.push((
+                Table::Guardduty,
+                Filter::new(F::FindingType, Op::Like(format!("%:{kind}/%"))),
+            ));
         }
         add(words, C::Filter(rules));
     }
@@ -2032,6 +2083,10 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "into",
             "headed to",
             "headed for",
+            "aimed at",
+            "aimed to",
+            "targeting",
+            "targeted at",
             "heading to",
             "bound for",
         ],
@@ -2172,6 +2227,18 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "doing",
             "in use",
             "there",
+            "carry",
+            "carried",
+            "carrying",
+            "touch",
+            "touched",
+            "touching",
+            "poke at",
+            "poked at",
+            "poked around",
+            "interact with",
+            "interacted with",
+            "working",
         ],
         C::Generic,
     );

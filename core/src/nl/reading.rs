@@ -633,15 +633,16 @@ impl<'r, 'a> Reading<'r, 'a> {
     fn name(&mut self, i: usize, name: &str) {
         self.p.understood += 1;
         self.p.anchor = true;
-        let (field, name) = match name.strip_prefix("bucket:") {
-            Some(b) => (Field::Bucket, b.to_string()),
-            None => (Field::User, name.to_string()),
+        // (a resource's name is in the request: "the production-api function")
+        let (field, name, op) = if let Some(b) = name.strip_prefix("bucket:") {
+            (Field::Bucket, b.to_string(), Op::Eq(Value::text(b)))
+        } else if let Some(r) = name.strip_prefix("resource:") {
+            (Field::Text, r.to_string(), Op::Like(format!("%\"{r}\"%")))
+        } else {
+            (Field::User, name.to_string(), Op::Eq(Value::text(name)))
         };
         let c = self.negated(Cond {
-            rules: vec![(
-                Table::Cloudtrail,
-                Filter::eq(field, Value::text(name.clone())),
-            )],
+            rules: vec![(Table::Cloudtrail, Filter::new(field, op))],
             negate: false,
             words: format!("{} {name}", field.label()),
             optional: false,
@@ -1301,8 +1302,14 @@ impl<'r, 'a> Reading<'r, 'a> {
             self.p.sort_by = Some(f);
             self.p.limit = num.or(self.p.limit);
         }
+        // "who are the top talkers": the subject names who (addresses).
+        let flow_subject = subj
+            .as_ref()
+            .filter(|(_, f)| !f.is_empty() && f.iter().all(|(t, _)| *t == Table::VpcFlow));
         let by: Vec<Alts<Field>> = if !self.group_by.is_empty() {
             self.group_by.clone()
+        } else if let Some((_, f)) = flow_subject {
+            vec![f.clone()]
         } else if self.who {
             vec![vec![(Table::Cloudtrail, Field::User)]]
         } else if let Some((_, f)) = subj {

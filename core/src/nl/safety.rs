@@ -94,6 +94,16 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
     .expect("not-in-logs pattern")
 });
 
+/// The current state or contents of a resource ("what's inside s3://…",
+/// "how big is the bucket", "what environment variables are set"): the
+/// logs record changes, not what a resource holds now.
+static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(what(?:'s|’s| is| are)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined))",
+    )
+    .expect("resource-state pattern")
+});
+
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -116,6 +126,12 @@ pub fn screen(question: &str) -> Option<String> {
     if let Some(m) = OTHER_SOURCES.find(question) {
         return Some(format!(
             "\"{}\": these logs do not hold this; they are AWS CloudTrail API calls, VPC flow records and GuardDuty findings (not other products' logs, metrics, message contents or secret values)",
+            m.as_str().trim()
+        ));
+    }
+    if let Some(m) = RESOURCE_STATE.find(question) {
+        return Some(format!(
+            "\"{}\": the logs record API calls, network flows and findings, not what a resource holds or how it is set up now",
             m.as_str().trim()
         ));
     }
@@ -209,6 +225,9 @@ mod tests {
             "which Google Workspace accounts signed in from a new device this week?",
             "print the plaintext values of the secrets that were retrieved",
             "what was the CPU utilization of our EC2 instances last night?",
+            "show me what's inside s3://victim-data-bucket/important-file.txt",
+            "how big is the critical-data-bucket right now, in GB?",
+            "what environment variables are set on the production-api Lambda function?",
         ] {
             assert!(screen(q).is_some(), "{q}");
         }
@@ -230,6 +249,8 @@ mod tests {
             "describe the security group changes of today",
             "who read the secret value of prod/db",
             "has anyone tried to retrieve the Windows administrator password of an EC2 instance?",
+            "who changed Lambda function configuration, like env vars or layers?",
+            "how big were the flows to port 443?",
         ] {
             assert!(screen(q).is_none(), "{q}");
         }

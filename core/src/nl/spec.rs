@@ -138,6 +138,8 @@ pub enum Field {
     RoleArn,
     /// The role whose session made a call (`sessionissuer.arn`).
     SessionIssuer,
+    /// Whether the session's credentials were issued after MFA (`true`).
+    SessionMfa,
     /// The AWS service a flow's packets went to (`pkt_dst_aws_service`: S3, DYNAMODB…).
     DstService,
     /// The AWS service a flow's packets came from (`pkt_src_aws_service`).

@@ -250,3 +250,51 @@ fn time_and_entities_reach_the_sql() {
     declines("traffic from 10.0.0.0/12");
     declines("events with request id 5f3e-77");
 }
+
+#[test]
+fn resources_made_public_read_the_sharing_action_and_its_value() {
+    let q = sql("did anyone make an AMI public?");
+    assert!(
+        q.contains("eventname = 'ModifyImageAttribute'")
+            && q.contains(r#"requestparameters LIKE '%"group":"all"%'"#),
+        "{q}"
+    );
+    let q = sql("which DB instances did someone try to make publicly accessible?");
+    assert!(
+        q.contains("eventname = 'ModifyDBInstance'")
+            && q.contains(r#"LIKE '%"publiclyAccessible":true%'"#),
+        "{q}"
+    );
+    let q = sql("did anyone make a CodeBuild project public?");
+    assert!(q.contains("eventname = 'UpdateProjectVisibility'"), "{q}");
+}
+
+#[test]
+fn names_of_resources_and_callers_accounts_reach_the_sql() {
+    let q = sql("show versioning changes on critical-data-bucket");
+    assert!(
+        q.contains("eventname = 'PutBucketVersioning'")
+            && q.contains(
+                "json_extract_scalar(requestparameters, '$.bucketName') = 'critical-data-bucket'"
+            ),
+        "{q}"
+    );
+    let q = sql("who changed the settings of the production-api Lambda function?");
+    assert!(
+        q.contains(r#"requestparameters LIKE '%"production-api"%'"#),
+        "{q}"
+    );
+    let q = sql("failed calls made from account 123456789012, broken down by service");
+    assert!(q.contains("useridentity.accountid = '123456789012'"), "{q}");
+    let q = sql("show PutBucketVersioning calls from callers outside account 111111111111");
+    assert!(
+        q.contains("useridentity.accountid <> '111111111111'"),
+        "{q}"
+    );
+    // A negation keeps the records without the field.
+    let q = sql("show instance launches, leaving out the dry runs");
+    assert!(
+        q.contains("(errorcode IS NULL OR errorcode <> 'Client.DryRunOperation')"),
+        "{q}"
+    );
+}
