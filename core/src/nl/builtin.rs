@@ -1075,6 +1075,12 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) (?:or|and) (?:above|higher|more|greater|over|up)\b", "$1$2 at least $3"),
             (r"(?i)\b(severity|sev)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?)\+", "$1$2 at least $3"),
             (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) or (?:below|lower|less|under)\b", "$1$2 at most $3"),
+            // "handed AdministratorAccess straight to an IAM user", "gave a
+            // role ReadOnlyAccess": a managed policy attached to that kind
+            (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))(?:\s+policy)?\s+(?:(?:straight|directly|right)\s+)?to\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?users?\b", "AttachUserPolicy with $1"),
+            (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))(?:\s+policy)?\s+(?:(?:straight|directly|right)\s+)?to\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\b", "AttachRolePolicy with $1"),
+            (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?users?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachUserPolicy with $1"),
+            (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachRolePolicy with $1"),
             // "to or from 1.2.3.4": either side
             (r"(?i)\b(?:to or from|from or to|to/from|from/to)\b", "involving"),
             // "most frequent first", "most first"

@@ -238,6 +238,14 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             events: &[
                 (Create, &["CreateSecurityGroup"]),
                 (Delete, &["DeleteSecurityGroup"]),
+                // ("opened SSH on a security group": a rule let in)
+                (
+                    Attach,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                    ],
+                ),
                 (
                     Modify,
                     &[
@@ -554,7 +562,16 @@ static VERBS: &[(&[&str], Verb)] = &[
         Modify,
     ),
     (
-        &["attach", "attached", "attachment", "grant", "granted"],
+        &[
+            "attach",
+            "attached",
+            "attachment",
+            "grant",
+            "granted",
+            "open",
+            "opened",
+            "opening",
+        ],
         Attach,
     ),
     (
@@ -945,6 +962,24 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "akia",
         ],
         C::Filter(vec![ct(F::AccessKey, Op::Like("AKIA%".into()))]),
+    );
+    // Rules opened to every address ("SSH open to the whole internet").
+    add(
+        &[
+            "to the whole internet",
+            "to the entire internet",
+            "to the internet",
+            "to the world",
+            "to the whole world",
+            "to everyone",
+            "to anyone",
+            "to any address",
+            "to all addresses",
+            "world-open",
+            "world open",
+            "open to the world",
+        ],
+        C::Filter(vec![ct(F::Text, likes(&["%0.0.0.0/0%", "%::/0%"]))]),
     );
     add(
         &[
@@ -1471,7 +1506,13 @@ fn entries() -> Vec<(&'static str, Concept)> {
         (&["postgres", "postgresql"][..], 5432),
         (&["redis"][..], 6379),
     ] {
-        add(words, C::Filter(vec![flow(F::DstPort, int(port))]));
+        let mut rules = vec![flow(F::DstPort, int(port))];
+        // In CloudTrail: a security group rule for the port ("SSH opened
+        // to the world on a security group").
+        if matches!(port, 22 | 3389) {
+            rules.push(ct(F::Text, Op::Like(format!("%\"fromPort\":{port}%"))));
+        }
+        add(words, C::Filter(rules));
     }
     add(&["tcp"], C::Filter(vec![flow(F::Protocol, int(6))]));
     add(&["udp"], C::Filter(vec![flow(F::Protocol, int(17))]));

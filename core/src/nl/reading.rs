@@ -978,6 +978,11 @@ impl<'r, 'a> Reading<'r, 'a> {
         if self.consumed_verbs[i] || self.had_resource {
             return;
         }
+        // "who opened the console": opening is an attachment only of a
+        // security group's rules.
+        if surface.starts_with("open") {
+            return;
+        }
         // A catalogued action was found ("who messed with AMI launch
         // permissions"): a leftover verb adds nothing.
         if self.catalogued_action() {
@@ -1688,6 +1693,19 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
         Kind::Cidr => {
             let (ip, bits) = e.value.split_once('/')?;
             let octets: Vec<&str> = ip.split('.').collect();
+            if bits == "0" {
+                // "opened to 0.0.0.0/0": every address, as a rule's request says it.
+                vote(p, Cloudtrail, 2);
+                return Some(Cond {
+                    rules: vec![(
+                        Cloudtrail,
+                        Filter::new(Field::Text, Op::Like(format!("%{}%", e.value))),
+                    )],
+                    negate: false,
+                    words: e.value.clone(),
+                    optional: false,
+                });
+            }
             let keep = match bits {
                 "8" => 1,
                 "16" => 2,
