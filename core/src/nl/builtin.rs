@@ -376,6 +376,7 @@ pub(crate) fn parse_in(
     let mut text = ex.text.clone();
     if let Some(found) = time::find(&text, now) {
         p.time = Some(found.range);
+        p.month_only = found.month_only;
         text.replace_range(found.span.0..found.span.1, " ");
         p.understood += 1;
     }
@@ -477,9 +478,13 @@ pub(crate) fn parse_in(
             !matches!(w.as_str(), "database" | "databases" | "table" | "tables")
                 && CATALOGUE.is_service_name(w)
         });
-        CATALOGUE
-            .find(&raw_words)
-            .is_some_and(|m| m.action || (m.named_service && service))
+        // (or an API action named outright: "ModifyDBInstance calls")
+        ex.entities
+            .iter()
+            .any(|e| e.kind == entities::Kind::EventName)
+            || CATALOGUE
+                .find(&raw_words)
+                .is_some_and(|m| m.action || (m.named_service && service))
     };
     for (i, w) in raw_words.iter().enumerate() {
         // "route tables", "Glue tables" are resources of an action too.
@@ -643,14 +648,26 @@ pub(crate) fn parse_in(
             i += n;
             continue;
         }
-        if is_stop(w) {
+        // ("who may have deleted": a modal verb)
+        if is_stop(w)
+            || (w == "may"
+                && matches!(
+                    ws.get(i + 1).map(String::as_str),
+                    Some("have" | "be" | "been")
+                ))
+        {
             i += 1;
             continue;
         }
         let prev = if i > 0 { ws[i - 1].as_str() } else { "" };
         let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
         let said_next = said_pairs.contains(&(ws[i].clone(), next.to_string()));
-        let acts = said_next && matches!(
+        // ("who may have deleted": a modal verb, not a user named May)
+        let modal = matches!(
+            ws[i].as_str(),
+            "may" | "might" | "could" | "would" | "should" | "must" | "can" | "will"
+        );
+        let acts = !modal && said_next && matches!(
             next,
             "did"
                 | "has"
@@ -1081,6 +1098,16 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))(?:\s+policy)?\s+(?:(?:straight|directly|right)\s+)?to\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\b", "AttachRolePolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?users?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachUserPolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachRolePolicy with $1"),
+            // "did an admin reset …": someone (not a user named "admin")
+            (r"(?i)\b(?:an|some) (?:admin|administrator)\b", "someone"),
+            // "console passwords reset by an admin": an administrator sets
+            // another user's password (a user's own change is ChangePassword)
+            (r"(?i)\breset(?:s|ting)?\s+(?:[\w']+\s+){0,3}?console\s+passwords?\b", "UpdateLoginProfile calls"),
+            (r"(?i)\bconsole\s+passwords?\s+(?:\w+\s+){0,2}?reset\b", "UpdateLoginProfile calls"),
+            // "deletion protection switched off on a database"
+            (r"(?i)\b(?:deletion protection\s+(?:(?:was|were|got|been|being)\s+)*(?:switched off|turned off|disabled|removed|taken off)|(?:disabled|removed|turned off|switched off)\s+(?:the\s+)?deletion protection)\b", r#"ModifyDBInstance or ModifyDBCluster calls with `"deletionProtection":false`"#),
+            // "versioning suspended on a bucket"
+            (r"(?i)\b(?:suspend(?:ed|ing|s)?\s+(?:the\s+)?(?:bucket\s+)?versioning|(?:bucket\s+)?versioning\s+(?:(?:was|were|got|been|being)\s+)*suspended)\b", "PutBucketVersioning with \"Suspended\""),
             // "to or from 1.2.3.4": either side
             (r"(?i)\b(?:to or from|from or to|to/from|from/to)\b", "involving"),
             // "most frequent first", "most first"

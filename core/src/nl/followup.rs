@@ -7,7 +7,7 @@
 
 use super::plan::{Parsed, filters_for, resolve_shape};
 use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit};
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, Utc};
 
 /// A filter moved to another table, if it means something there.
 fn carry(f: &Filter, to: Table) -> Option<Filter> {
@@ -99,7 +99,15 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
         };
     }
     if let Some(t) = &p.time {
-        spec.time = Some(t.clone());
+        spec.time = Some(match (p.month_only, t, &spec.time) {
+            // "and in August?" after "in July 2024": August 2024.
+            (
+                true,
+                TimeRange::Absolute { start, label, .. },
+                Some(TimeRange::Absolute { start: before, .. }),
+            ) => same_month_in_year(*start, label, before.year()).unwrap_or_else(|| t.clone()),
+            _ => t.clone(),
+        });
     } else if p.all_time {
         spec.time = None;
     } else if let (Some(unit), Some(t)) = (p.shift_back, &spec.time) {
@@ -164,4 +172,23 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
         spec.sort_by = p.sort_by;
     }
     Ok(spec)
+}
+
+/// The month starting at `start`, in `year` instead.
+fn same_month_in_year(
+    start: chrono::DateTime<chrono::Utc>,
+    label: &str,
+    year: i32,
+) -> Option<TimeRange> {
+    use chrono::TimeZone;
+    let first = chrono::NaiveDate::from_ymd_opt(year, start.month(), 1)?;
+    let at = |d: chrono::NaiveDate| {
+        chrono::Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+    };
+    let name = label.split_whitespace().next().unwrap_or(label);
+    Some(TimeRange::Absolute {
+        start: at(first),
+        end: Some(at(first.checked_add_months(Months::new(1))?)),
+        label: format!("{name} {year}"),
+    })
 }

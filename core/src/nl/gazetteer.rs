@@ -410,18 +410,27 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
-        &[
-            "login profile",
-            "password",
-            "console password",
-            "console login profile",
-        ],
+        &["login profile", "password", "console password"],
         Resource {
             name: "console passwords",
             events: &[
                 (Create, &["CreateLoginProfile"]),
                 (Delete, &["DeleteLoginProfile"]),
                 (Modify, &["UpdateLoginProfile", "ChangePassword"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        // The API's own noun: an administrator's action on it, not a
+        // user's own password change.
+        &["console login profile", "login profile"],
+        Resource {
+            name: "login profiles",
+            events: &[
+                (Create, &["CreateLoginProfile"]),
+                (Delete, &["DeleteLoginProfile"]),
+                (Modify, &["UpdateLoginProfile"]),
             ],
             field: None,
         },
@@ -587,6 +596,10 @@ static VERBS: &[(&[&str], Verb)] = &[
             "shut off",
             "deactivate",
             "deactivated",
+            "pause",
+            "paused",
+            "halt",
+            "halted",
         ],
         Stop,
     ),
@@ -936,6 +949,16 @@ fn entries() -> Vec<(&'static str, Concept)> {
     add(
         &["with mfa", "mfa used", "using mfa"],
         C::Filter(vec![ct(F::MfaUsed, eq("Yes"))]),
+    );
+    add(
+        &[
+            "not mfa-authenticated",
+            "not mfa authenticated",
+            "non-mfa sessions",
+            "non mfa sessions",
+            "sessions without mfa",
+        ],
+        C::Filter(vec![ct(F::SessionMfa, eq("false"))]),
     );
     // Temporary credentials issued after an MFA check (the session's own flag).
     add(
@@ -1434,7 +1457,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
             &["aws cli", "the cli", "command line", "awscli"][..],
             "%aws-cli%",
         ),
-        (&["boto3", "boto", "python sdk"][..], "%boto%"),
+        (&["boto3"][..], "%boto3%"),
+        (&["boto", "python sdk"][..], "%boto%"),
         (&["terraform"][..], "%terraform%"),
         (&["stratus red team", "stratus"][..], "%stratus-red-team%"),
     ] {
@@ -2330,6 +2354,8 @@ pub const STOPWORDS: &[&str] = &[
     "would",
     "should",
     "will",
+    "might",
+    "must",
     "do",
     "does",
     "have",

@@ -83,6 +83,8 @@ pub(crate) struct Parsed {
     pub(crate) list_rows: bool,
     /// "and the year before?": the previous range moved back by this unit.
     pub(crate) shift_back: Option<&'static str>,
+    /// The time is a month said without its year ("and in August?").
+    pub(crate) month_only: bool,
 }
 
 impl Parsed {

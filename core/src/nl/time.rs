@@ -24,6 +24,9 @@ use super::spec::{TimeRange, TimeUnit};
 pub struct Found {
     /// The range it means.
     pub range: TimeRange,
+    /// A month said without its year ("and in August?"): a conversation
+    /// keeps its year.
+    pub month_only: bool,
     /// Byte span of the expression in the (lower-cased) text.
     pub span: (usize, usize),
 }
@@ -54,6 +57,7 @@ struct Patterns {
     period: Regex,
     quarter: Regex,
     months: Regex,
+    bare_month: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
@@ -90,6 +94,11 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         period: re(&format!(
             r"\b{LEAD}(?:(?:(?:the )?(?:month|year) of )?({MONTH}) )?((?:19|20)\d\d)\b|\b{LEAD}(this|last) year\b"
         )),
+        // "and in August?", "break August down": a month without its year
+        // ("march" and "may" only after "in": they are verbs too).
+        bare_month: re(
+            r"\b(?:(?:in|during|for|over|of) (?:the month of )?(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)|(january|february|april|june|july|august|september|october|november|december))\b",
+        ),
     }
 });
 
@@ -313,6 +322,35 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
             &c,
         ));
     }
+    // A month alone: the latest one up to now.
+    for c in p.bare_month.captures_iter(text) {
+        let whole = c.get(0).expect("whole match");
+        // ("in August 12" or "August 2024" are dates, read above)
+        let rest = text[whole.end()..].trim_start();
+        if rest.starts_with(|ch: char| ch.is_ascii_digit()) {
+            continue;
+        }
+        let Some(name) = c.get(1).or(c.get(2)) else {
+            continue;
+        };
+        let m = month_number(name.as_str())?;
+        let year = if m <= now.month() {
+            now.year()
+        } else {
+            now.year() - 1
+        };
+        let start = NaiveDate::from_ymd_opt(year, m, 1)?;
+        let mut f = found(
+            TimeRange::Absolute {
+                start: at(start),
+                end: Some(at(start.checked_add_months(Months::new(1))?)),
+                label: format!("{} {year}", name.as_str()),
+            },
+            &c,
+        );
+        f.month_only = true;
+        return Some(f);
+    }
     None
 }
 
@@ -321,6 +359,7 @@ fn found(range: TimeRange, c: &regex::Captures<'_>) -> Found {
     Found {
         range,
         span: (m.start(), m.end()),
+        month_only: false,
     }
 }
 

@@ -298,3 +298,33 @@ fn names_of_resources_and_callers_accounts_reach_the_sql() {
         "{q}"
     );
 }
+
+#[test]
+fn a_month_without_its_year_keeps_the_conversations_year() {
+    let mut prev: Option<Turn> = None;
+    let mut out = Vec::new();
+    for q in [
+        "how many calls did christophe make in July 2024?",
+        "and in August?",
+        "break August down by region",
+    ] {
+        let Outcome::Answer(t) = ask(q, prev.as_ref()) else {
+            panic!("{q} declined")
+        };
+        out.push(t.sql());
+        prev = Some(Turn {
+            question: q.into(),
+            plan: t.plan().cloned(),
+            sql: t.sql(),
+        });
+    }
+    for s in &out[1..] {
+        assert!(
+            s.contains("eventtime >= TIMESTAMP '2024-08-01 00:00:00' AND eventtime < TIMESTAMP '2024-09-01 00:00:00'"),
+            "{s}"
+        );
+    }
+    // Alone, the latest such month (now is 2026-11-26).
+    assert!(sql("how many calls in August").contains("TIMESTAMP '2026-08-01 00:00:00'"));
+    assert!(sql("root logins in December").contains("TIMESTAMP '2025-12-01 00:00:00'"));
+}
