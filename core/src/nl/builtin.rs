@@ -389,6 +389,17 @@ pub(crate) fn parse_in(
         let span = m.range();
         text.replace_range(span, " ");
     }
+    // "what about across all accounts?": that condition dropped.
+    if let Some(c) = WIDEN.captures(&text) {
+        p.widen.push(if c[1].starts_with("account") {
+            Field::Account
+        } else {
+            Field::Region
+        });
+        p.understood += 1;
+        let span = c.get(0).expect("match").range();
+        text.replace_range(span, " ");
+    }
     if ALSO.is_match(&text) {
         p.also = true;
     }
@@ -510,6 +521,9 @@ pub(crate) fn parse_in(
     // Resources named by their own names ("production-backup-bucket", "the
     // production-api Lambda function"), kept whole as placeholders.
     let mut resource_names: Vec<String> = Vec::new();
+    // (a bucket's name said without "bucket": the word is added for the
+    // catalogue's actions, and taken out again if no action read it)
+    let mut synthetic: Vec<usize> = Vec::new();
     // Split hyphenated words whose parts are all known ("sign-in").
     let mut ws: Vec<String> = Vec::new();
     for (i, w) in raw_words.iter().enumerate() {
@@ -521,6 +535,7 @@ pub(crate) fn parse_in(
                 .is_some_and(|n| matches!(n.as_str(), "bucket" | "buckets"));
             if name.starts_with("bucket:") && !bucket_said {
                 ws.push("bucket".into());
+                synthetic.push(resource_names.len());
             }
             resource_names.push(name);
             continue;
@@ -547,6 +562,14 @@ pub(crate) fn parse_in(
         .map(|w| (w[0].clone(), w[1].clone()))
         .collect();
     catalogued_actions(&mut p, &mut ws, context);
+    for k in synthetic {
+        let mark = format!("{NAME_MARK}{k}");
+        if let Some(at) = ws.iter().position(|w| *w == mark)
+            && ws.get(at + 1).is_some_and(|w| w == "bucket")
+        {
+            ws.remove(at + 1);
+        }
+    }
     // Typo correction (not for names after "user", nor numbers, nor markers).
     let mut stems: Vec<String> = Vec::with_capacity(ws.len());
     let mut alternatives: Vec<(usize, Vec<String>)> = Vec::new();
@@ -1057,6 +1080,11 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     });
 }
 
+static WIDEN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:(?:across|in|for|from|over|of) )?(?:all|every|any|each of our|all of our|all our) (accounts?|regions?)\b")
+        .expect("widen")
+});
+
 static ALL_TIME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"\b(?:(?:over|for|in|across|of|to) )?(?:all[- ]time|all of time|any time|the (?:whole|entire|full) (?:history|period|dataset|time range)|no time (?:limit|range))\b")
         .expect("all time")
@@ -1087,6 +1115,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "denied or failed": any error
             (r"(?i)\b(?:denied or failed|failed or (?:were )?denied|denied or (?:otherwise )?unsuccessful)\b", "failed"),
             // "per AWS service", "which AWS services": the service, not the AWSService identity
+            // (but "calls made by AWS services" are the services' own calls)
+            (r"(?i)\b(made|done|performed|invoked|called|initiated|taken|issued) by aws (services?)\b", "$1 by awsservice"),
             (r"(?i)\b(per|by|each|which|what|across|every) aws (services?)\b", "$1 $2"),
             // "severity 7 or above"
             (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) (?:or|and) (?:above|higher|more|greater|over|up)\b", "$1$2 at least $3"),
@@ -1098,6 +1128,9 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))(?:\s+policy)?\s+(?:(?:straight|directly|right)\s+)?to\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\b", "AttachRolePolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?users?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachUserPolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachRolePolicy with $1"),
+            // "flows where 1.2.3.4 was the source": from it
+            (r"(?i)\b(?:where|with|in which|when)\s+(\S+)\s+(?:was|is|as|were)\s+(?:the\s+)?(?:source|sender|src)\b", "from $1"),
+            (r"(?i)\b(?:where|with|in which|when)\s+(\S+)\s+(?:was|is|as|were)\s+(?:the\s+)?(?:destination|target|receiver|dst)\b", "to $1"),
             // "did an admin reset …": someone (not a user named "admin")
             (r"(?i)\b(?:an|some) (?:admin|administrator)\b", "someone"),
             // "console passwords reset by an admin": an administrator sets

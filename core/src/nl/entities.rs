@@ -163,7 +163,11 @@ struct Patterns {
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("entity pattern");
     Patterns {
-        quoted: re(r#""([^"]+)"|'([^']+)'|`([^`]+)`|“([^”]+)”"#),
+        // (single quotes only around words: "the caller's account isn't"
+        // holds apostrophes, not a quoted value)
+        quoted: re(
+            r#""([^"]+)"|(?:^|[\s(\[{,:;=])'([^']+)'(?:$|[\s)\]},.:;?!])|`([^`]+)`|“([^”]+)”"#,
+        ),
         // (a question mark or full stop after the ARN ends the sentence)
         arn: re(r"\barn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:\d{0,12}:[^\s'`,;]*[^\s'`,;?.!)]"),
         cidr: re(r"\b(\d{1,3}(?:\.\d{1,3}){3})/(\d{1,2})\b"),

@@ -60,6 +60,10 @@ impl Field {
                     "useridentity.sessioncontext.attributes.mfaauthenticated",
                     "mfa_authenticated",
                 ),
+                TargetUser => col(
+                    "json_extract_scalar(requestparameters, '$.userName')",
+                    "target_user",
+                ),
                 _ => None,
             },
             Table::VpcFlow => match self {
@@ -126,6 +130,7 @@ impl Field {
                 | RoleArn
                 | SessionIssuer
                 | SessionMfa
+                | TargetUser
                 | Text
         )
     }
@@ -180,6 +185,7 @@ impl Field {
             RoleArn => "role ARN",
             SessionIssuer => "role of the session",
             SessionMfa => "MFA-authenticated session",
+            TargetUser => "user acted on",
             DstService => "destination AWS service",
             SrcService => "source AWS service",
         }

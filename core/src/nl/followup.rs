@@ -113,6 +113,14 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
     } else if let (Some(unit), Some(t)) = (p.shift_back, &spec.time) {
         spec.time = Some(shifted_back(t, unit, p.now));
     }
+    // "what about across all accounts?": the account conditions go.
+    for w in &p.widen {
+        spec.filters.retain(|f| {
+            !(f.field == *w
+                || (*w == crate::nl::spec::Field::Account
+                    && f.field == crate::nl::spec::Field::CallerAccount))
+        });
+    }
     let mut bad = Vec::new();
     for c in &p.conds {
         // "who created them?", "only successful launches": a bare verb does
@@ -126,6 +134,12 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
             continue;
         }
         match filters_for(c, table) {
+            // "include the serial console key pushes too": more actions.
+            Some(fs) if p.also => fs.into_iter().for_each(|f| {
+                if !also_event(&mut spec, &f) {
+                    spec.add_filter(f)
+                }
+            }),
             Some(fs) => fs.into_iter().for_each(|f| spec.add_filter(f)),
             None => bad.push(format!("\"{}\"", c.words)),
         }
@@ -191,4 +205,38 @@ fn same_month_in_year(
         end: Some(at(first.checked_add_months(Months::new(1))?)),
         label: format!("{name} {year}"),
     })
+}
+
+/// Adds the actions of `f` to the actions already asked about ("… too"),
+/// if both are plain lists of event names.
+fn also_event(spec: &mut QuerySpec, f: &Filter) -> bool {
+    use crate::nl::spec::{Op, Value};
+    if f.field != Field::EventName || f.negate {
+        return false;
+    }
+    let names = |op: &Op| -> Option<Vec<Value>> {
+        match op {
+            Op::Eq(v) => Some(vec![v.clone()]),
+            Op::In(vs) => Some(vs.clone()),
+            _ => None,
+        }
+    };
+    let Some(new) = names(&f.op) else {
+        return false;
+    };
+    let Some(old) = spec
+        .filters
+        .iter_mut()
+        .find(|o| o.field == Field::EventName && !o.negate && names(&o.op).is_some())
+    else {
+        return false;
+    };
+    let mut all = names(&old.op).unwrap_or_default();
+    for v in new {
+        if !all.contains(&v) {
+            all.push(v);
+        }
+    }
+    old.op = Op::In(all);
+    true
 }

@@ -2298,6 +2298,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "touch",
             "touched",
             "touching",
+            "outside",
+            "default",
             "poke at",
             "poked at",
             "poked around",

@@ -85,6 +85,9 @@ pub(crate) struct Parsed {
     pub(crate) shift_back: Option<&'static str>,
     /// The time is a month said without its year ("and in August?").
     pub(crate) month_only: bool,
+    /// Conditions to drop from the previous question ("what about across
+    /// all accounts?").
+    pub(crate) widen: Vec<Field>,
 }
 
 impl Parsed {

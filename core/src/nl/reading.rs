@@ -638,6 +638,13 @@ impl<'r, 'a> Reading<'r, 'a> {
             (Field::Bucket, b.to_string(), Op::Eq(Value::text(b)))
         } else if let Some(r) = name.strip_prefix("resource:") {
             (Field::Text, r.to_string(), Op::Like(format!("%\"{r}\"%")))
+        } else if self.user_is_object(name) {
+            // "access keys minted for tracy_stone": the user acted on.
+            (
+                Field::TargetUser,
+                name.to_string(),
+                Op::Eq(Value::text(name)),
+            )
         } else {
             (Field::User, name.to_string(), Op::Eq(Value::text(name)))
         };
@@ -649,6 +656,36 @@ impl<'r, 'a> Reading<'r, 'a> {
         });
         vote(self.p, Table::Cloudtrail, 1);
         self.pending.push((i, c));
+    }
+
+    /// Whether the user `name` is what an IAM action acted on ("access keys
+    /// created for bob", "password changes made to the IAM user bob's login
+    /// profile"), not who acted.
+    fn user_is_object(&self, name: &str) -> bool {
+        static OBJECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"\b(?:for|to|of|on)\s+(?:the\s+)?(?:iam\s+)?(?:user\s+)?$")
+                .expect("object user")
+        });
+        let Some(at) = self.lower.find(&name.to_lowercase()) else {
+            return false;
+        };
+        if !OBJECT.is_match(&self.lower[..at]) {
+            return false;
+        }
+        let on_users = |c: &Cond| {
+            c.rules.iter().any(|(_, f)| {
+                f.field == Field::EventName
+                    && !c.negate
+                    && match &f.op {
+                        Op::Eq(Value::Text(n)) => acts_on_user(n),
+                        Op::In(vs) => vs
+                            .iter()
+                            .any(|v| matches!(v, Value::Text(n) if acts_on_user(n))),
+                        _ => false,
+                    }
+            })
+        };
+        self.p.conds.iter().any(on_users) || self.pending.iter().any(|(_, c)| on_users(c))
     }
 
     /// An unknown word: an API action written in lower case ("decrypt",
@@ -1636,6 +1673,23 @@ fn caller_account(lower: &str, id: &str) -> Option<bool> {
     let at = lower.find(id)?;
     let m = CALLER.captures(&lower[..at])?;
     Some(m.name("out").is_some())
+}
+
+/// Whether the IAM action `name` acts on a user named in its request
+/// (`userName`): keys, passwords, MFA devices, policies of a user.
+fn acts_on_user(name: &str) -> bool {
+    [
+        "AccessKey",
+        "LoginProfile",
+        "MFADevice",
+        "UserPolicy",
+        "SSHPublicKey",
+        "UserToGroup",
+        "UserFromGroup",
+    ]
+    .iter()
+    .any(|k| name.contains(k))
+        || matches!(name, "CreateUser" | "DeleteUser" | "UpdateUser" | "TagUser")
 }
 
 fn has_word(text: &str, w: &str) -> bool {

@@ -140,6 +140,8 @@ pub enum Field {
     SessionIssuer,
     /// Whether the session's credentials were issued after MFA (`true`).
     SessionMfa,
+    /// The IAM user an action was done to (its `userName` parameter).
+    TargetUser,
     /// The AWS service a flow's packets went to (`pkt_dst_aws_service`: S3, DYNAMODB…).
     DstService,
     /// The AWS service a flow's packets came from (`pkt_src_aws_service`).
