@@ -775,7 +775,7 @@ impl Catalogue {
             function(w)
                 || (VERB_SYNONYMS.iter().any(|(q, _, _)| *q == key(w))
                     && !["ion", "ions", "al", "als"].iter().any(|x| w.ends_with(x))
-                    && !(w.ends_with('s') && !w.ends_with("ss"))
+                    && (!w.ends_with('s') || w.ends_with("ss"))
                     && (i == 0 || function(&words[i - 1])))
         };
         let n = words.len();

@@ -1128,6 +1128,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))(?:\s+policy)?\s+(?:(?:straight|directly|right)\s+)?to\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\b", "AttachRolePolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?users?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachUserPolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachRolePolicy with $1"),
+            // "which roles were behind the sessions": the sessions' roles
+            (r"(?i)\broles? (?:were|was|are|is|are actually|sit) behind\b", "roles behind"),
             // "flows where 1.2.3.4 was the source": from it
             (r"(?i)\b(?:where|with|in which|when)\s+(\S+)\s+(?:was|is|as|were)\s+(?:the\s+)?(?:source|sender|src)\b", "from $1"),
             (r"(?i)\b(?:where|with|in which|when)\s+(\S+)\s+(?:was|is|as|were)\s+(?:the\s+)?(?:destination|target|receiver|dst)\b", "to $1"),

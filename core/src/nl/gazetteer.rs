@@ -1355,6 +1355,24 @@ fn entries() -> Vec<(&'static str, Concept)> {
             filters: vec![],
         },
     );
+    // The role a session was issued for ("which roles were behind the
+    // assumed-role sessions").
+    add(
+        &[
+            "roles behind",
+            "role behind",
+            "underlying role",
+            "underlying roles",
+            "issuing role",
+            "issuing roles",
+            "session issuer",
+            "session issuers",
+        ],
+        C::Noun {
+            fields: vec![(Table::Cloudtrail, F::SessionIssuer)],
+            filters: vec![],
+        },
+    );
     add(
         &["log status", "record status", "flow log status"],
         C::Noun {
@@ -2300,6 +2318,11 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "touching",
             "outside",
             "default",
+            "acted",
+            "acting",
+            "session credentials",
+            "with session credentials",
+            "with temporary credentials",
             "poke at",
             "poked at",
             "poked around",

@@ -99,7 +99,7 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
 /// logs record changes, not what a resource holds now.
 static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(what(?:'s|’s| is| are)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined))",
+        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined))",
     )
     .expect("resource-state pattern")
 });
@@ -226,6 +226,7 @@ mod tests {
             "print the plaintext values of the secrets that were retrieved",
             "what was the CPU utilization of our EC2 instances last night?",
             "show me what's inside s3://victim-data-bucket/important-file.txt",
+            "What was inside the files that were downloaded from example-bucket?",
             "how big is the critical-data-bucket right now, in GB?",
             "what environment variables are set on the production-api Lambda function?",
         ] {

@@ -247,7 +247,7 @@ fn builtin_translator_execution_accuracy() {
 fn tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets.txt"));
     // Where it stands (issue 17 is open): 90.3%, one company question answered.
-    report.check_with(0.89, 0.9, 1);
+    report.check_with(0.91, 0.9, 1);
 }
 
 /// The second tuning set on the shared third-party datasets (`datasets2.txt`,
@@ -256,7 +256,7 @@ fn tuning_set_on_third_party_datasets() {
 fn second_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets2.txt"));
     // 93.2% and 43 of 46 follow-up turns, nothing out of scope answered.
-    report.check_with(0.90, 0.9, 0);
+    report.check_with(0.93, 0.9, 0);
 }
 
 /// The third tuning set on the shared third-party datasets (`datasets3.txt`,
@@ -264,7 +264,7 @@ fn second_tuning_set_on_third_party_datasets() {
 #[test]
 fn third_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets3.txt"));
-    report.check_with(0.91, 0.85, 0);
+    report.check_with(0.94, 0.85, 0);
 }
 
 /// The fourth tuning set on the shared third-party datasets (`datasets4.txt`,
@@ -272,7 +272,7 @@ fn third_tuning_set_on_third_party_datasets() {
 #[test]
 fn fourth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets4.txt"));
-    report.check_with(0.86, 0.8, 1);
+    report.check_with(0.90, 0.8, 1);
 }
 
 /// The fifth tuning set on the shared third-party datasets (`datasets5.txt`,
@@ -280,7 +280,7 @@ fn fourth_tuning_set_on_third_party_datasets() {
 #[test]
 fn fifth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets5.txt"));
-    report.check_with(0.76, 0.65, 0);
+    report.check_with(0.86, 0.85, 0);
 }
 
 /// The sixth tuning set on the shared third-party datasets (`datasets6.txt`,
@@ -288,7 +288,7 @@ fn fifth_tuning_set_on_third_party_datasets() {
 #[test]
 fn sixth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets6.txt"));
-    report.check_with(0.0, 0.0, 30);
+    report.check_with(0.90, 0.9, 0);
 }
 
 /// The seventh tuning set on the shared third-party datasets (`datasets7.txt`,
@@ -296,7 +296,7 @@ fn sixth_tuning_set_on_third_party_datasets() {
 #[test]
 fn seventh_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets7.txt"));
-    report.check_with(0.0, 0.0, 25);
+    report.check_with(0.81, 0.85, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
@@ -310,10 +310,10 @@ fn blind_set_execution_accuracy() {
         report.hide_questions();
     }
     // The target is 90% with no out-of-scope question answered and 85% per
-    // follow-up turn (issue 17, open). Blind set 3 measured 238/296 (80.4%),
-    // 28/33 follow-up turns, 3 out-of-scope questions answered. These bounds
+    // follow-up turn (issue 17, open). Blind set 3 measured 249/296 (84.1%),
+    // 29/33 follow-up turns, 3 out-of-scope questions answered. These bounds
     // catch a regression until the target is met.
-    report.check_with(0.80, 0.8, 3);
+    report.check_with(0.84, 0.85, 3);
 }
 
 /// What an evaluation measured.

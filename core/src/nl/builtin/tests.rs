@@ -32,6 +32,25 @@ fn check(q: &str, expect: &str) {
     assert_eq!(sql(q), expect, "question: {q}");
 }
 
+/// The SQL of each turn of a conversation.
+#[track_caller]
+fn converse(questions: &[&str]) -> Vec<String> {
+    let mut prev: Option<Turn> = None;
+    let mut out = Vec::new();
+    for q in questions {
+        let Outcome::Answer(t) = ask(q, prev.as_ref()) else {
+            panic!("{q} declined")
+        };
+        out.push(t.sql());
+        prev = Some(Turn {
+            question: (*q).into(),
+            plan: t.plan().cloned(),
+            sql: t.sql(),
+        });
+    }
+    out
+}
+
 #[track_caller]
 fn declines(q: &str) {
     if let Outcome::Answer(t) = ask(q, None) {
@@ -69,23 +88,11 @@ fn product_examples() {
 
 #[test]
 fn conversation() {
-    let mut prev: Option<Turn> = None;
-    let mut out = Vec::new();
-    for q in [
+    let out = converse(&[
         "Show me CloudTrail events from the last hour",
         "Filter to just S3 events",
         "Group by user",
-    ] {
-        let Outcome::Answer(t) = ask(q, prev.as_ref()) else {
-            panic!("{q} declined")
-        };
-        out.push(t.sql());
-        prev = Some(Turn {
-            question: q.into(),
-            plan: t.plan().cloned(),
-            sql: t.sql(),
-        });
-    }
+    ]);
     assert_eq!(
         out[2],
         "SELECT useridentity.arn AS user_arn, count(*) AS n FROM cloudtrail WHERE eventtime >= current_timestamp - INTERVAL '1' HOUR AND eventsource = 's3.amazonaws.com' GROUP BY 1 ORDER BY n DESC, 1"
@@ -301,23 +308,11 @@ fn names_of_resources_and_callers_accounts_reach_the_sql() {
 
 #[test]
 fn a_month_without_its_year_keeps_the_conversations_year() {
-    let mut prev: Option<Turn> = None;
-    let mut out = Vec::new();
-    for q in [
+    let out = converse(&[
         "how many calls did christophe make in July 2024?",
         "and in August?",
         "break August down by region",
-    ] {
-        let Outcome::Answer(t) = ask(q, prev.as_ref()) else {
-            panic!("{q} declined")
-        };
-        out.push(t.sql());
-        prev = Some(Turn {
-            question: q.into(),
-            plan: t.plan().cloned(),
-            sql: t.sql(),
-        });
-    }
+    ]);
     for s in &out[1..] {
         assert!(
             s.contains("eventtime >= TIMESTAMP '2024-08-01 00:00:00' AND eventtime < TIMESTAMP '2024-09-01 00:00:00'"),
