@@ -788,6 +788,35 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         return;
     };
     tracing::trace!(?ws, ?m, "catalogue match");
+    // "which findings have been archived", "findings updated in 2025": the
+    // findings themselves (GuardDuty), unless someone is said to act on them
+    // ("who archived findings", "ArchiveFindings calls").
+    let on_findings = m.action
+        && !m.events.names.is_empty()
+        && m.events.names.iter().all(|n| n.ends_with("Findings"));
+    let actor = ws.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "who"
+                | "whom"
+                | "someone"
+                | "anyone"
+                | "somebody"
+                | "anybody"
+                | "by"
+                | "user"
+                | "users"
+                | "principal"
+                | "calls"
+                | "call"
+                | "api"
+                | "events"
+                | "requests"
+        )
+    });
+    if on_findings && !actor {
+        return;
+    }
     // The vocabulary reads what it fully knows, except a named service's
     // one specific action ("KMS key policy changes" is `PutKeyPolicy`, not
     // IAM's policy events).

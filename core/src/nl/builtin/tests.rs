@@ -323,3 +323,14 @@ fn a_month_without_its_year_keeps_the_conversations_year() {
     assert!(sql("how many calls in August").contains("TIMESTAMP '2026-08-01 00:00:00'"));
     assert!(sql("root logins in December").contains("TIMESTAMP '2025-12-01 00:00:00'"));
 }
+
+#[test]
+fn findings_archived_or_updated_are_the_findings_themselves() {
+    assert!(
+        sql("which findings have been archived?")
+            .contains("FROM guardduty WHERE json_extract_scalar(service, '$.archived') = 'true'")
+    );
+    assert!(sql("findings updated in 2025").contains("FROM guardduty WHERE updatedat >="));
+    // Someone acting on findings: the API calls.
+    assert!(sql("who archived findings").contains("eventname = 'ArchiveFindings'"));
+}
