@@ -760,20 +760,6 @@ fn flow_service(source: &str) -> Option<&'static str> {
     })
 }
 
-/// The resource part of GuardDuty finding types (`Recon:EC2/…`) for the
-/// service with event source `source`.
-fn finding_service(source: &str) -> Option<&'static str> {
-    Some(match source.strip_suffix(".amazonaws.com")? {
-        "s3" => "S3",
-        "ec2" => "EC2",
-        "iam" => "IAMUser",
-        "eks" => "Kubernetes",
-        "rds" => "RDS",
-        "lambda" => "Lambda",
-        _ => return None,
-    })
-}
-
 /// Whether the vocabulary knows a word (as written, stemmed or lemmatised).
 fn known(w: &str) -> bool {
     is_stop(w) || GAZETTEER.knows(w) || GAZETTEER.knows(&stem(w)) || lemma(w).is_some()
@@ -1011,7 +997,7 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     // type (`Policy:S3/BucketPublicAccessGranted`).
     if !m.action
         && let [source] = m.events.sources.as_slice()
-        && let Some(kind) = finding_service(source)
+        && let Some(kind) = super::gazetteer::finding_service(source)
     {
         rules.push((
             Table::Guardduty,
@@ -1287,16 +1273,7 @@ fn comparisons(p: &mut Parsed, text: &mut String) {
                 "packets" => (Table::VpcFlow, Field::Packets),
                 _ => (Table::Guardduty, Field::Severity),
             };
-            vote(p, table, 2);
-            p.anchor = true;
-            p.understood += 1;
-            let words = c[0].to_string();
-            p.conds.push(Cond {
-                rules: vec![(table, Filter::new(f, op))],
-                negate: false,
-                words,
-                optional: false,
-            });
+            read_condition(p, table, Filter::new(f, op), &c[0], 2);
             let span = c.get(0).expect("match").range();
             text.replace_range(span, " ");
         }
@@ -1357,34 +1334,33 @@ fn made_public(p: &mut Parsed, text: &mut String) {
         } else {
             continue;
         };
-        let names: Vec<Value> = events.iter().map(|e| Value::text(*e)).collect();
-        let op = if names.len() == 1 {
-            Op::Eq(names[0].clone())
-        } else {
-            Op::In(names)
+        let names = super::actions::EventNames {
+            names: events.iter().map(|e| e.to_string()).collect(),
+            versioned: false,
+            sources: Vec::new(),
         };
-        vote(p, Table::Cloudtrail, 3);
-        p.anchor = true;
-        p.understood += 1;
-        p.conds.push(Cond {
-            rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
-            negate: false,
-            words: c[0].to_string(),
-            optional: false,
-        });
-        p.conds.push(Cond {
-            rules: vec![(
-                Table::Cloudtrail,
-                Filter::new(Field::Text, Op::Like(text_like.into())),
-            )],
-            negate: false,
-            words: "public".into(),
-            optional: false,
-        });
+        let action = Filter::new(Field::EventName, names.op());
+        read_condition(p, Table::Cloudtrail, action, &c[0], 3);
+        let public = Filter::new(Field::Text, Op::Like(text_like.into()));
+        read_condition(p, Table::Cloudtrail, public, "public", 0);
         let span = c.get(0).expect("match").range();
         text.replace_range(span, " ");
         return;
     }
+}
+
+/// A condition read off the question's text ("severity above 7", "bigger
+/// than 1 MB"), worth `votes` to its table.
+fn read_condition(p: &mut Parsed, table: Table, filter: Filter, words: &str, votes: i32) {
+    vote(p, table, votes);
+    p.anchor = true;
+    p.understood += 1;
+    p.conds.push(Cond {
+        rules: vec![(table, filter)],
+        negate: false,
+        words: words.to_string(),
+        optional: false,
+    });
 }
 
 /// Sizes of flows: "flows bigger than 1 MB" (decimal units, as AWS bills).
@@ -1404,15 +1380,7 @@ fn sizes(p: &mut Parsed, text: &mut String) {
             "at most" => Op::Le(v),
             _ => Op::Gt(v),
         };
-        vote(p, Table::VpcFlow, 2);
-        p.anchor = true;
-        p.understood += 1;
-        p.conds.push(Cond {
-            rules: vec![(Table::VpcFlow, Filter::new(Field::Bytes, op))],
-            negate: false,
-            words: c[0].to_string(),
-            optional: false,
-        });
+        read_condition(p, Table::VpcFlow, Filter::new(Field::Bytes, op), &c[0], 2);
         let span = c.get(0).expect("match").range();
         text.replace_range(span, " ");
     }

@@ -639,6 +639,20 @@ static VERBS: &[(&[&str], Verb)] = &[
     (&["assume", "assumed", "assumption"], Assume),
 ];
 
+/// The resource part of GuardDuty finding types (`Recon:EC2/…`) for the
+/// service with event source `source`.
+pub(super) fn finding_service(source: &str) -> Option<&'static str> {
+    Some(match source.strip_suffix(".amazonaws.com")? {
+        "s3" => "S3",
+        "ec2" => "EC2",
+        "iam" => "IAMUser",
+        "eks" => "Kubernetes",
+        "rds" => "RDS",
+        "lambda" => "Lambda",
+        _ => return None,
+    })
+}
+
 fn ct(field: Field, op: Op) -> (Table, Filter) {
     (Table::Cloudtrail, Filter::new(field, op))
 }
@@ -1154,15 +1168,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
             rules.push(flow(F::DstService, eq("S3")));
         }
         // In GuardDuty: findings about the service ("findings involving S3").
-        let kind = match svc {
-            "s3" => Some("S3"),
-            "ec2" => Some("EC2"),
-            "iam" => Some("IAMUser"),
-            "rds" => Some("RDS"),
-            "lambda" => Some("Lambda"),
-            _ => None,
-        };
-        if let Some(kind) = kind {
+        if let Some(kind) = finding_service(&format!("{svc}.amazonaws.com")) {
             rules.push((
                 Table::Guardduty,
                 Filter::new(F::FindingType, Op::Like(format!("%:{kind}/%"))),
