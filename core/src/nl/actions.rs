@@ -886,12 +886,42 @@ impl Catalogue {
             .iter()
             .map(|w| IGNORED.contains(&w.as_str()))
             .collect();
+        // "uploaded a file to S3": a bucket's files are its objects.
+        if words
+            .iter()
+            .any(|w| matches!(w.as_str(), "s3" | "bucket" | "buckets"))
+        {
+            let (file, object) = (key("file"), key("object"));
+            for k in keys.iter_mut().filter(|k| **k == file) {
+                k.clone_from(&object);
+            }
+        }
+        // "user agents getting errors": the caller's software, not a Bedrock
+        // agent ("dry runs": a permission check, not a launch).
+        for i in 0..keys.len().saturating_sub(1) {
+            if (words[i] == "user" && matches!(words[i + 1].as_str(), "agent" | "agents"))
+                || (words[i] == "dry" && matches!(words[i + 1].as_str(), "run" | "runs"))
+            {
+                filler[i] = true;
+                filler[i + 1] = true;
+            }
+        }
         // "took a snapshot" creates it; "actions taken" are just done.
         let taken_object = keys
             .iter()
             .any(|k| matches!(k.as_str(), "snapshot" | "backup" | "imag" | "ami"));
         for i in 0..keys.len() {
             if keys[i] == "tak" && !taken_object {
+                filler[i] = true;
+            }
+        }
+        // "an image from a running instance": an adjective after an article.
+        for i in 1..keys.len() {
+            if words[i].ends_with("ing")
+                && matches!(words[i - 1].as_str(), "a" | "an" | "the")
+                && VERB_SYNONYMS.iter().any(|(q, _, _)| *q == keys[i])
+                && i + 1 < keys.len()
+            {
                 filler[i] = true;
             }
         }
@@ -1415,6 +1445,9 @@ impl Catalogue {
         let mut used: Vec<usize> = best.iter().flat_map(|b| b.2.iter().copied()).collect();
         // "new IAM users created": both verbs are the action's.
         for (vj, k) in keys.iter().enumerate() {
+            if filler[vj] {
+                continue;
+            }
             let Some((_, op_verbs, _)) = VERB_SYNONYMS.iter().find(|(q, _, _)| q == k) else {
                 continue;
             };

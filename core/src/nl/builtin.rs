@@ -89,10 +89,11 @@ fn corrections(word: &str) -> Vec<String> {
     // (edits, first letter differs, length difference, -shared prefix), word
     type Scored<'a> = ((usize, usize, usize, usize), &'a String);
     let mut found: Vec<Scored<'_>> = Vec::new();
-    let lengths = n.saturating_sub(budget).max(3)..=(n + budget);
+    let lengths = n.saturating_sub(budget).max(4)..=(n + budget);
     for v in lengths.flat_map(|l| GAZETTEER.by_len.get(l).into_iter().flatten()) {
         let vn = v.chars().count();
-        if is_stop(v) {
+        // (nor to a three-letter word: "note" is not a misspelt "not")
+        if is_stop(v) || vn < 4 {
             continue;
         }
         let d = typo_distance(word, v);
@@ -725,9 +726,13 @@ pub(crate) fn parse_in(
             && looks_like_name(&ws[i])
             // "what was uploaded", "has been deleted": a participle, not a name.
             && !(matches!(prev, "was" | "has" | "were" | "been")
-                && (CATALOGUE.is_verb_word(&ws[i]) || ws[i].ends_with("ed")))
+                && (CATALOGUE.is_verb_word(&ws[i])
+                    || ws[i].ends_with("ed")
+                    || ws[i].ends_with("ing")))
             // "the developer user run into": a verb after "user", not a name.
             && !(prev == "user" && CATALOGUE.is_verb_word(&ws[i]))
+            // ("a session named after the instance"): a preposition.
+            && !matches!(ws[i].as_str(), "after" | "before" | "like" | "according")
         {
             items.push(Item::Name(ws[i].clone()));
         } else {
@@ -737,7 +742,89 @@ pub(crate) fn parse_in(
     }
     tracing::trace!(?items, "tagged");
     reading::interpret(&mut p, &items, &ex.entities, question);
+    principal_kind_acted_on(&mut p, question);
     p
+}
+
+/// "a policy attached to a role", "an inline policy put on an IAM user":
+/// of an IAM action's user, role and group forms (`AttachUserPolicy`,
+/// `AttachRolePolicy`, `AttachGroupPolicy`) only the one said, and "IAM
+/// user" there names what was acted on, not who acted.
+fn principal_kind_acted_on(p: &mut Parsed, question: &str) {
+    static OBJECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:to|on|onto|from|for)\s+(?:an?\s+|the\s+|any\s+|some\s+|our\s+)?(iam\s+)?((?:users?|roles?|groups?)(?:\s*(?:,|or|and|and/or)\s+(?:an?\s+|the\s+)?(?:iam\s+)?(?:users?|roles?|groups?))*)\b",
+        )
+        .expect("object kind")
+    });
+    let mut wanted: Vec<&str> = Vec::new();
+    let mut iam_user = false;
+    for c in OBJECT.captures_iter(question) {
+        for k in c[2].to_lowercase().split(|ch: char| !ch.is_alphabetic()) {
+            let form = match k.trim_end_matches('s') {
+                "user" => {
+                    iam_user |= c.get(1).is_some();
+                    "User"
+                }
+                "role" => "Role",
+                "group" => "Group",
+                _ => continue,
+            };
+            if !wanted.contains(&form) {
+                wanted.push(form);
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    const FORMS: [&str; 3] = ["User", "Role", "Group"];
+    // `AttachUserPolicy` → `Attach*Policy`, when the name has a form.
+    let template = |n: &str| {
+        FORMS
+            .iter()
+            .find_map(|f| n.find(f).map(|at| format!("{}*{}", &n[..at], &n[at + f.len()..])))
+    };
+    let mut narrowed = false;
+    for c in p.conds.iter_mut().filter(|c| !c.negate) {
+        for (_, f) in c.rules.iter_mut() {
+            let (Field::EventName, Op::In(vs)) = (f.field, &f.op) else {
+                continue;
+            };
+            let names: Vec<&str> = vs
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let kept: Vec<Value> = names
+                .iter()
+                .filter(|n| {
+                    let Some(t) = template(n) else { return true };
+                    // (only where the other forms are there too)
+                    let forms = names.iter().filter(|m| template(m).as_ref() == Some(&t)).count();
+                    forms < 2 || wanted.iter().any(|w| n.contains(w))
+                })
+                .map(|n| Value::text(*n))
+                .collect();
+            if !kept.is_empty() && kept.len() < vs.len() {
+                f.op = if kept.len() == 1 {
+                    Op::Eq(kept[0].clone())
+                } else {
+                    Op::In(kept)
+                };
+                narrowed = true;
+            }
+        }
+    }
+    if narrowed && iam_user {
+        p.conds.retain(|c| {
+            !c.rules.iter().all(|(_, f)| {
+                f.field == Field::IdentityType && matches!(&f.op, Op::Eq(Value::Text(t)) if t == "IAMUser")
+            })
+        });
+    }
 }
 
 /// The flow logs' name (`pkt_dst_aws_service`) of the service with event
@@ -806,7 +893,24 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     // The vocabulary reads what it fully knows, except a named service's
     // one specific action ("KMS key policy changes" is `PutKeyPolicy`, not
     // IAM's policy events).
-    let all_known = m.used.iter().all(|i| known(&ws[*i]));
+    // (a word the vocabulary has only inside a longer phrase it does not
+    // find here is not known: "profile" of "instance profile")
+    let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
+    let mut covered = vec![false; stems.len()];
+    let mut j = 0;
+    while j < stems.len() {
+        match GAZETTEER.longest(&stems, j) {
+            Some((n, _)) => {
+                covered[j..j + n].iter_mut().for_each(|c| *c = true);
+                j += n;
+            }
+            None => j += 1,
+        }
+    }
+    let all_known = m.used.iter().all(|i| {
+        let w = &ws[*i];
+        known(w) && (covered[*i] || is_stop(w) || lemma(w).is_some())
+    });
     // One action, or its singular and plural forms (GetParameter, GetParameters).
     let one = match m.events.names.as_slice() {
         [_] => true,
@@ -820,7 +924,6 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         && (m.named_service || (m.complete && m.used.len() >= 3));
     // The hand-written resources ("access key", "security group", "public
     // access block") keep their analyst meaning.
-    let stems: Vec<String> = ws.iter().map(|w| stem(w)).collect();
     let resource = m.used.iter().any(|i| {
         GAZETTEER.longest(&stems, *i).is_some_and(|(n, cs)| {
             n >= 2
@@ -963,6 +1066,22 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         || m.listed
         || m.excluded;
     if all_known && !overrides {
+        return;
+    }
+    // A resource of several words the match left aside ("new member accounts
+    // created in the organization" is not `CreateOrganization`): the
+    // vocabulary's to read with the verb.
+    let skipped_resource = m.used.len() <= 3
+        && (0..stems.len()).any(|j| {
+            GAZETTEER.longest(&stems, j).is_some_and(|(n, cs)| {
+                n >= 2
+                    && (j..j + n).all(|k| !m.used.contains(&k))
+                    && cs
+                        .iter()
+                        .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
+            })
+        });
+    if skipped_resource {
         return;
     }
     let words: Vec<&str> = m.used.iter().map(|i| ws[*i].as_str()).collect();
@@ -1153,9 +1272,9 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "console passwords reset by an admin": an administrator sets
             // another user's password (a user's own change is ChangePassword)
             (r"(?i)\breset(?:s|ting)?\s+(?:[\w']+\s+){0,3}?console\s+passwords?\b", "UpdateLoginProfile calls"),
-            (r"(?i)\bconsole\s+passwords?\s+(?:\w+\s+){0,2}?reset\b", "UpdateLoginProfile calls"),
+            (r"(?i)\b(?:console\s+)?passwords?\s+(?:\w+\s+){0,2}?resets?\b", "UpdateLoginProfile calls"),
             // "deletion protection switched off on a database"
-            (r"(?i)\b(?:deletion protection\s+(?:(?:was|were|got|been|being)\s+)*(?:switched off|turned off|disabled|removed|taken off)|(?:disabled|removed|turned off|switched off)\s+(?:the\s+)?deletion protection)\b", r#"ModifyDBInstance or ModifyDBCluster calls with `"deletionProtection":false`"#),
+            (r"(?i)\b(?:deletion protection\s+(?:(?:was|were|got|been|being)\s+)*(?:switched off|turned off|disabled|removed|taken off)|(?:disabl(?:e|ed|es|ing)|remov(?:e|ed|es|ing)|turn(?:s|ed|ing)? off|switch(?:es|ed|ing)? off)\s+(?:the\s+)?deletion protection)\b", r#"ModifyDBInstance or ModifyDBCluster calls with `"deletionProtection":false`"#),
             // "versioning suspended on a bucket"
             (r"(?i)\b(?:suspend(?:ed|ing|s)?\s+(?:the\s+)?(?:bucket\s+)?versioning|(?:bucket\s+)?versioning\s+(?:(?:was|were|got|been|being)\s+)*suspended)\b", "PutBucketVersioning with \"Suspended\""),
             // "to or from 1.2.3.4": either side
@@ -1287,7 +1406,7 @@ static SIZE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 static MADE_PUBLIC: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
     let verb = r"(?:make|made|making|makes|flip|flipped|flipping|set|turn|turned|switch|switched|change|changed|open|opened|expose|exposed|share|shared)";
     let object = r"(?P<obj>(?:(?:ebs|ec2|rds|db|database|codebuild|aurora)\s+)*(?:amis?|images?|snapshots?|instances?|projects?|clusters?|databases?))";
-    let public = r"(?:to\s+)?(?:the\s+)?(?:public(?:ly)?(?:\s+accessible|\s+read)?|world[- ]readable|everyone)\b";
+    let public = r"(?:to\s+)?(?:the\s+)?(?:public(?:ly)?(?:\s+accessible|\s+readable|\s+visible|\s+available|\s+read)?|world[- ]readable|everyone)\b";
     [
         regex::Regex::new(&format!(
             r"(?i)\b{verb}\s+(?:(?:an?|the|any|our|some|one|of|their|its)\s+)*{object}\s+{public}"
@@ -1436,11 +1555,19 @@ fn resource_name(ws: &[String], i: usize) -> Option<String> {
                     | "vault"
                     | "domain"
                     | "image"
+                    | "file"
+                    | "object"
             )
         })
     };
-    let kind_after = kind_at(i + 1) || (CATALOGUE.is_service_name(next) && kind_at(i + 2));
-    kind_after.then(|| format!("resource:{w}"))
+    // ("the production-api Lambda function", "the production-api Lambda")
+    let kind_after = kind_at(i + 1)
+        || (CATALOGUE.is_service_name(next) && (kind_at(i + 2) || i + 2 >= ws.len()));
+    // ("the secret prod-db-password", "only for the function my-lambda-function")
+    // ("a file named HOW_TO_DECRYPT_FILES")
+    let kind_before = (i > 0 && kind_at(i - 1))
+        || (i > 1 && matches!(ws[i - 1].as_str(), "named" | "called") && kind_at(i - 2));
+    (kind_after || kind_before).then(|| format!("resource:{w}"))
 }
 
 fn looks_like_name(w: &str) -> bool {

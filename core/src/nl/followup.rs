@@ -140,7 +140,10 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
                     spec.add_filter(f)
                 }
             }),
-            Some(fs) => fs.into_iter().for_each(|f| spec.add_filter(f)),
+            Some(fs) => fs.into_iter().for_each(|f| {
+                let f = same_side(&spec, f);
+                spec.add_filter(f)
+            }),
             None => bad.push(format!("\"{}\"", c.words)),
         }
     }
@@ -186,6 +189,29 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
         spec.sort_by = p.sort_by;
     }
     Ok(spec)
+}
+
+/// An address said on no side ("same for 92.55.146.245") after flows from
+/// (or to) one address: the other address on that same side.
+fn same_side(spec: &QuerySpec, mut f: Filter) -> Filter {
+    use crate::nl::spec::Field;
+    if f.field != Field::Ip || f.negate || !matches!(f.op, crate::nl::spec::Op::Eq(_)) {
+        return f;
+    }
+    let sides: Vec<Field> = spec
+        .filters
+        .iter()
+        .filter(|x| {
+            !x.negate
+                && matches!(x.field, Field::SrcAddr | Field::DstAddr | Field::Ip)
+                && matches!(x.op, crate::nl::spec::Op::Eq(_))
+        })
+        .map(|x| x.field)
+        .collect();
+    if let [side @ (Field::SrcAddr | Field::DstAddr)] = sides.as_slice() {
+        f.field = *side;
+    }
+    f
 }
 
 /// The month starting at `start`, in `year` instead.

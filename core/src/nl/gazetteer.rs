@@ -416,7 +416,11 @@ static RESOURCES: &[(&[&str], Resource)] = &[
             events: &[
                 (Create, &["CreateLoginProfile"]),
                 (Delete, &["DeleteLoginProfile"]),
-                (Modify, &["UpdateLoginProfile", "ChangePassword"]),
+                // (the root user's own change is the sign-in event `PasswordUpdated`)
+                (
+                    Modify,
+                    &["UpdateLoginProfile", "ChangePassword", "PasswordUpdated"],
+                ),
             ],
             field: None,
         },
@@ -495,6 +499,101 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
+        // A policy embedded in one user, role or group (not a managed one).
+        &["inline policy", "embedded policy"],
+        Resource {
+            name: "inline policies",
+            events: &[
+                (Create, &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"]),
+                (Attach, &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"]),
+                (
+                    Modify,
+                    &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"],
+                ),
+                (
+                    Delete,
+                    &["DeleteUserPolicy", "DeleteRolePolicy", "DeleteGroupPolicy"],
+                ),
+                (Read, &["GetUserPolicy", "GetRolePolicy", "GetGroupPolicy"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        // Who may assume a role: its trust (assume-role) policy.
+        &["trust policy", "assume role policy", "role trust policy"],
+        Resource {
+            name: "role trust policies",
+            events: &[
+                (Create, &["CreateRole"]),
+                (Modify, &["UpdateAssumeRolePolicy"]),
+                (Attach, &["UpdateAssumeRolePolicy"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &["session token", "sts session token"],
+        Resource {
+            name: "session tokens",
+            events: &[(Create, &["GetSessionToken"]), (Read, &["GetSessionToken"])],
+            field: None,
+        },
+    ),
+    (
+        // A federated user's console sign-in URL token.
+        &[
+            "sign-in token",
+            "sign in token",
+            "signin token",
+            "console sign-in token",
+            "console sign in token",
+            "console signin token",
+            "federation sign-in token",
+            "federation sign in token",
+            "federation signin token",
+        ],
+        Resource {
+            name: "console sign-in tokens",
+            events: &[(Create, &["GetSigninToken"]), (Read, &["GetSigninToken"])],
+            field: None,
+        },
+    ),
+    (
+        // Accounts of an AWS Organization.
+        &["member account", "organization account"],
+        Resource {
+            name: "member accounts",
+            events: &[
+                (Create, &["CreateAccount"]),
+                (Delete, &["RemoveAccountFromOrganization", "CloseAccount"]),
+                (Modify, &["MoveAccount"]),
+                (Read, &["DescribeAccount", "ListAccounts"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        // S3 server access logging of a bucket.
+        &[
+            "server access logging",
+            "access logging",
+            "bucket logging",
+        ],
+        Resource {
+            name: "bucket access logging",
+            events: &[
+                (Modify, &["PutBucketLogging"]),
+                (Create, &["PutBucketLogging"]),
+                (Delete, &["PutBucketLogging"]),
+                (Stop, &["PutBucketLogging"]),
+                (Start, &["PutBucketLogging"]),
+                (Read, &["GetBucketLogging"]),
+            ],
+            field: None,
+        },
+    ),
+    (
         &["snapshot"],
         Resource {
             name: "snapshots",
@@ -519,6 +618,10 @@ static VERBS: &[(&[&str], Verb)] = &[
             "add",
             "added",
             "issued",
+            "hand out",
+            "handed out",
+            "handing out",
+            "hands out",
             "launch",
             "launched",
             "launches",
@@ -574,6 +677,9 @@ static VERBS: &[(&[&str], Verb)] = &[
         &[
             "attach",
             "attached",
+            "embed",
+            "embedded",
+            "embedding",
             "attachment",
             "grant",
             "granted",
@@ -822,6 +928,14 @@ fn entries() -> Vec<(&'static str, Concept)> {
     );
     // The code itself, as analysts say it (EC2's `Client.UnauthorizedOperation`
     // and the `AccessDeniedException` of JSON APIs are "denied" above).
+    // EC2's dry runs: the call only checked permissions (`DryRun`).
+    add(
+        &["dry run", "dry-run", "dryrun", "only dry run", "dry run only"],
+        C::Filter(vec![ct(
+            F::ErrorCode,
+            any_of(&["Client.DryRunOperation", "DryRunOperation"]),
+        )]),
+    );
     add(
         &["access denied", "access-denied", "accessdenied"],
         C::Filter(vec![
@@ -896,8 +1010,41 @@ fn entries() -> Vec<(&'static str, Concept)> {
         },
     );
     add(
-        &["assumed role", "role session", "assumed-role", "sso user"],
+        &["assumed role", "role session", "assumed-role"],
         C::Filter(vec![ct(F::IdentityType, eq("AssumedRole"))]),
+    );
+    // IAM Identity Center sign-ins: sessions of its permission sets' roles.
+    add(
+        &[
+            "sso user",
+            "sso role",
+            "sso session",
+            "identity center user",
+            "identity center role",
+            "identity center session",
+            "permission set role",
+            "awsreservedsso",
+            "awsreservedsso role",
+        ],
+        C::Filter(vec![ct(F::User, like("%assumed-role/AWSReservedSSO%"))]),
+    );
+    // An EC2 instance's role: sessions named after the instance ID.
+    add(
+        &[
+            "instance role",
+            "ec2 instance role",
+            "ec2 role",
+            "instance role credential",
+            "instance profile credential",
+            "instance credential",
+            "ec2 instance credential",
+            "ec2 instance role credential",
+            "credential of an ec2 instance role",
+            "credential of an instance role",
+            "credential of the instance role",
+            "credential of ec2 instance role",
+        ],
+        C::Filter(vec![ct(F::User, like("%assumed-role/%/i-%"))]),
     );
     // CloudTrail's own identity type for GetFederationToken sessions.
     add(
@@ -2229,6 +2376,12 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "appeared",
             "seen",
             "ranked",
+            "running",
+            "operating",
+            "operated",
+            "working",
+            "involve",
+            "involved",
             "involving",
             "related",
             "regarding",

@@ -61,6 +61,8 @@ struct Reading<'r, 'a> {
     ents: &'r [Entity],
     /// The question in lower case.
     lower: String,
+    /// The question as asked (resource names keep their case).
+    asked: String,
     /// Items already read as part of another (a resource's verb).
     used: Vec<bool>,
     /// Verbs a resource took.
@@ -101,6 +103,7 @@ impl<'r, 'a> Reading<'r, 'a> {
             items,
             ents,
             lower: question.to_lowercase(),
+            asked: question.to_string(),
             used: vec![false; n],
             consumed_verbs: vec![false; n],
             pending: Vec::new(),
@@ -331,10 +334,20 @@ impl<'r, 'a> Reading<'r, 'a> {
                     continue;
                 }
             }
+            let mut rules = vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))];
+            // "findings involving an S3 bucket": the finding's resource.
+            if verb.is_none()
+                && let Some(kind) = finding_resource(r.name)
+            {
+                rules.push((
+                    Table::Guardduty,
+                    Filter::eq(Field::ResourceType, Value::text(kind)),
+                ));
+            }
             self.pending.push((
                 i,
                 Cond {
-                    rules: vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))],
+                    rules,
                     negate: false,
                     words: r.name.to_string(),
                     optional: false,
@@ -432,8 +445,14 @@ impl<'r, 'a> Reading<'r, 'a> {
         if i + 1 < self.n() && matches!(items[i + 1], Item::Entity(_) | Item::Name(_)) {
             return false;
         }
-        // "attached to users or roles": a resource after another one or after "to" is an object.
-        if self.before(i, |c| {
+        // "attached to users or roles": a resource after another one or after "to" is an object
+        // (also past its name: "objects downloaded from the acme-data bucket").
+        let k = if i > 0 && matches!(items[i - 1], Item::Name(_)) {
+            i - 1
+        } else {
+            i
+        };
+        if self.before(k, |c| {
             matches!(c, Concept::Resource(_) | Concept::To | Concept::From)
         }) {
             return false;
@@ -637,7 +656,10 @@ impl<'r, 'a> Reading<'r, 'a> {
         let (field, name, op) = if let Some(b) = name.strip_prefix("bucket:") {
             (Field::Bucket, b.to_string(), Op::Eq(Value::text(b)))
         } else if let Some(r) = name.strip_prefix("resource:") {
-            (Field::Text, r.to_string(), Op::Like(format!("%\"{r}\"%")))
+            // (as written: object keys and function names are case-sensitive)
+            let r = self.as_asked(r);
+            let op = Op::Like(format!("%{r}%"));
+            (Field::Text, r, op)
         } else if self.user_is_object(name) {
             // "access keys minted for tracy_stone": the user acted on.
             (
@@ -656,6 +678,16 @@ impl<'r, 'a> Reading<'r, 'a> {
         });
         vote(self.p, Table::Cloudtrail, 1);
         self.pending.push((i, c));
+    }
+
+    /// `word` (lower case) as the question wrote it.
+    fn as_asked(&self, word: &str) -> String {
+        self.lower
+            .find(word)
+            .and_then(|at| self.asked.get(at..at + word.len()))
+            .filter(|w| w.eq_ignore_ascii_case(word))
+            .unwrap_or(word)
+            .to_string()
     }
 
     /// Whether the user `name` is what an IAM action acted on ("access keys
@@ -716,9 +748,10 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// Known words, read by their first concept.
     fn concept(&mut self, i: usize, first: &'a Concept, cs: &[&'a Concept], surface: &str) {
         match first {
-            // "top ports by packets": the measure, not the table's name.
+            // "top ports by packets", "the port with the most packets": the
+            // measure, not the table's name.
             Concept::Table(_)
-                if self.before(i, |c| matches!(c, Concept::GroupBy))
+                if self.before(i, |c| matches!(c, Concept::GroupBy | Concept::Intent(Intent::Top)))
                     && let Some(m) = cs.iter().find(|c| matches!(c, Concept::Measure(_))) =>
             {
                 let m: &'a Concept = m;
@@ -859,10 +892,27 @@ impl<'r, 'a> Reading<'r, 'a> {
         if object {
             return;
         }
+        // "what did the contractor user do": the kind of the name just said.
+        if i > 0
+            && matches!(&self.items[i - 1], Item::Name(n) if !n.contains(':'))
+            && fields.iter().any(|(_, f)| *f == Field::User)
+            && matches!(surface, "user" | "role" | "principal")
+        {
+            self.p.understood += 1;
+            return;
+        }
         // "which accounts did the callers come from": the callers' account.
+        // ("which account made the most API calls": the account that called)
+        static ACTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(
+                r"\baccounts?\s+(?:has\s+|have\s+)?(?:made|make|makes|making|did|does|do|called|calls|call|performed|issued|sent|ran)\b",
+            )
+            .expect("acting account")
+        });
         let callers = ["caller", "callers", "come from", "came from", "coming from"]
             .iter()
-            .any(|w| self.lower.contains(w));
+            .any(|w| self.lower.contains(w))
+            || ACTING.is_match(&self.lower);
         let caller_fields;
         let fields = if callers
             && fields
@@ -1436,6 +1486,15 @@ impl<'r, 'a> Reading<'r, 'a> {
                 .filter(|(si, _)| self.distinct.is_some_and(|d| *si <= d + 4))
                 .map(|(_, f)| f)
         };
+        // "which commands were run on instances through SSM": the API
+        // action's events, not a flow or finding field of its object.
+        let actions = self.p.conds.iter().chain(self.pending.iter().map(|(_, c)| c)).any(|c| {
+            !c.negate
+                && c.rules
+                    .iter()
+                    .all(|(t, f)| *t == Table::Cloudtrail && f.field == Field::EventName)
+        });
+        let subj = subj.filter(|f| !(actions && f.iter().all(|(t, _)| *t != Table::Cloudtrail)));
         if let Some(f) = subj
             && (!f
                 .iter()
@@ -1488,6 +1547,16 @@ impl<'r, 'a> Reading<'r, 'a> {
             }
         }
     }
+}
+
+/// GuardDuty's `resource.resourceType` of the findings about a resource.
+fn finding_resource(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "S3 buckets" => "S3Bucket",
+        "EC2 instances" => "Instance",
+        "access keys" => "AccessKey",
+        _ => return None,
+    })
 }
 
 /// The items, as concepts (or `None`).
@@ -1653,8 +1722,14 @@ fn merge_in(last: &mut Cond, c: &Cond) -> bool {
             Op::In(vs) => vs.clone(),
             _ => return false,
         };
-        vs.push(v2.clone());
-        f1.op = Op::In(vs);
+        if !vs.contains(v2) {
+            vs.push(v2.clone());
+        }
+        f1.op = if vs.len() == 1 {
+            Op::Eq(vs.remove(0))
+        } else {
+            Op::In(vs)
+        };
     }
     last.words = format!("{}, {}", last.words, c.words);
     true

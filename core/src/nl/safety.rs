@@ -99,7 +99,7 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
 /// logs record changes, not what a resource holds now.
 static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined))",
+        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined)|what(?:'s|’s| is| was| were)? written\b|\b(?:typed|type|typing|ran|run|executed|entered)\s+(?:inside|within)\b)",
     )
     .expect("resource-state pattern")
 });
@@ -107,7 +107,7 @@ static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?)\b",
+        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?|(?:cloudfront|alb|elb|load balancer|s3 server)(?: access| standard| real-?time)? logs?)\b",
     )
     .expect("other-sources pattern")
 });
