@@ -131,6 +131,14 @@ pub fn key(word: &str) -> String {
 /// Words whose key the suffix rules get wrong.
 const IRREGULAR: &[(&str, &str)] = &[
     ("ran", "run"),
+    ("written", "writ"),
+    ("rewritten", "rewrit"),
+    ("rewrote", "rewrit"),
+    ("rewrites", "rewrit"),
+    ("rewrite", "rewrit"),
+    ("wrote", "writ"),
+    ("writes", "writ"),
+    ("write", "writ"),
     // "block public access settings": a noun, not the verb "set"
     ("settings", "setting"),
     ("setting", "setting"),
@@ -286,6 +294,10 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("grab", &["get"], &[]),
     ("hand", &["get", "creat", "issu"], &[]),
     ("build", &["creat"], &[]),
+    ("writ", &["put", "writ"], &[]),
+    ("rewrit", &["updat", "put", "modify"], &[]),
+    ("deploy", &["updat", "deploy", "creat", "publish"], &[]),
+    ("deployment", &["updat", "deploy", "creat", "publish"], &[]),
     ("hook", &["attach", "associat"], &[]),
     ("strip", &["delet", "remov"], &[]),
     ("los", &["delet", "remov"], &[]),

@@ -781,9 +781,10 @@ fn principal_kind_acted_on(p: &mut Parsed, question: &str) {
     const FORMS: [&str; 3] = ["User", "Role", "Group"];
     // `AttachUserPolicy` → `Attach*Policy`, when the name has a form.
     let template = |n: &str| {
-        FORMS
-            .iter()
-            .find_map(|f| n.find(f).map(|at| format!("{}*{}", &n[..at], &n[at + f.len()..])))
+        FORMS.iter().find_map(|f| {
+            n.find(f)
+                .map(|at| format!("{}*{}", &n[..at], &n[at + f.len()..]))
+        })
     };
     let mut narrowed = false;
     for c in p.conds.iter_mut().filter(|c| !c.negate) {
@@ -803,7 +804,10 @@ fn principal_kind_acted_on(p: &mut Parsed, question: &str) {
                 .filter(|n| {
                     let Some(t) = template(n) else { return true };
                     // (only where the other forms are there too)
-                    let forms = names.iter().filter(|m| template(m).as_ref() == Some(&t)).count();
+                    let forms = names
+                        .iter()
+                        .filter(|m| template(m).as_ref() == Some(&t))
+                        .count();
                     forms < 2 || wanted.iter().any(|w| n.contains(w))
                 })
                 .map(|n| Value::text(*n))
@@ -821,7 +825,8 @@ fn principal_kind_acted_on(p: &mut Parsed, question: &str) {
     if narrowed && iam_user {
         p.conds.retain(|c| {
             !c.rules.iter().all(|(_, f)| {
-                f.field == Field::IdentityType && matches!(&f.op, Op::Eq(Value::Text(t)) if t == "IAMUser")
+                f.field == Field::IdentityType
+                    && matches!(&f.op, Op::Eq(Value::Text(t)) if t == "IAMUser")
             })
         });
     }
@@ -1071,19 +1076,36 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     // A resource of several words the match left aside ("new member accounts
     // created in the organization" is not `CreateOrganization`): the
     // vocabulary's to read with the verb.
-    let skipped_resource = m.used.len() <= 3
-        && (0..stems.len()).any(|j| {
-            GAZETTEER.longest(&stems, j).is_some_and(|(n, cs)| {
-                n >= 2
-                    && (j..j + n).all(|k| !m.used.contains(&k))
-                    && cs
-                        .iter()
-                        .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
-            })
-        });
+    // ("security group rule added" is not a WAF `CreateRuleGroup`: the
+    // match splits the resource's phrase.)
+    let skipped_resource = (0..stems.len()).any(|j| {
+        GAZETTEER.longest(&stems, j).is_some_and(|(n, cs)| {
+            let inside = (j..j + n).filter(|k| m.used.contains(k)).count();
+            n >= 2
+                && ((inside == 0 && m.used.len() <= 3)
+                    || (inside > 0 && inside < n && !m.used.contains(&j)))
+                && cs
+                    .iter()
+                    .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
+        })
+    });
     if skipped_resource {
         return;
     }
+    // "same for DB snapshots": no verb said; a follow-up keeps the previous one.
+    p.verbless_resource |= m.action
+        && !ws.iter().any(|w| {
+            !matches!(
+                w.as_str(),
+                "snapshot" | "snapshots" | "backup" | "backups" | "list" | "show" | "same"
+            ) && (CATALOGUE.is_verb_word(w)
+                || GAZETTEER
+                    .longest(std::slice::from_ref(&stem(w)), 0)
+                    .is_some_and(|(_, cs)| {
+                        cs.iter()
+                            .any(|c| matches!(c, super::gazetteer::Concept::Verb(_)))
+                    }))
+        });
     let words: Vec<&str> = m.used.iter().map(|i| ws[*i].as_str()).collect();
     let (field, op) = if m.action {
         (Field::EventName, m.events.op())
@@ -1275,6 +1297,16 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:console\s+)?passwords?\s+(?:\w+\s+){0,2}?resets?\b", "UpdateLoginProfile calls"),
             // "deletion protection switched off on a database"
             (r"(?i)\b(?:deletion protection\s+(?:(?:was|were|got|been|being)\s+)*(?:switched off|turned off|disabled|removed|taken off)|(?:disabl(?:e|ed|es|ing)|remov(?:e|ed|es|ing)|turn(?:s|ed|ing)? off|switch(?:es|ed|ing)? off)\s+(?:the\s+)?deletion protection)\b", r#"ModifyDBInstance or ModifyDBCluster calls with `"deletionProtection":false`"#),
+            // "only the ones that actually went through": succeeded (not
+            // "went through a VPC endpoint")
+            (r"(?i)\b(?:actually\s+|really\s+)?(?:went|go|got|gone|goes|get)\s+through\s*(?:[?.!,;]|$)", " succeeded "),
+            // "changed their own password": the user's own change
+            (r"(?i)\b(?:their|his|her|my|your|its) own (?:console )?passwords?\b", "ChangePassword calls"),
+            // "Parameter Store values read with decryption turned on"
+            (r"(?i)\bwith (?:the )?decryption(?: (?:flag )?(?:turned on|switched on|enabled|on|set(?: to true)?))?", "withdecryption"),
+            // "logins through IAM Identity Center (SSO)": its own sign-in event
+            (r"(?i)\b(?:logins?|log-?ins?|sign-?ins?|signins?|authentications?|logged in|signed in)\s+(?:through|via|with|using|to|into)\s+(?:the\s+)?(?:aws\s+)?(?:iam\s+)?(?:identity center|sso)(?:\s*\((?:aws\s+)?(?:sso|identity center)\))?", "identitycenterlogin"),
+            (r"(?i)\b(?:iam\s+)?(?:identity center|sso)(?:\s*\((?:sso|identity center)\))?\s+(?:logins?|log-?ins?|sign-?ins?|signins?|authentications?)\b", "identitycenterlogin"),
             // "versioning suspended on a bucket"
             (r"(?i)\b(?:suspend(?:ed|ing|s)?\s+(?:the\s+)?(?:bucket\s+)?versioning|(?:bucket\s+)?versioning\s+(?:(?:was|were|got|been|being)\s+)*suspended)\b", "PutBucketVersioning with \"Suspended\""),
             // "to or from 1.2.3.4": either side
@@ -1314,7 +1346,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
     },
 );
 
-/// The question with [`REWRITES`] applied.
+/// The question with [`REWRITES`] applied, and a failure's cause said in
+/// words ("because the token had expired") as its error code's token.
 fn rewrite(text: &str) -> String {
     let mut out = text.to_string();
     for (re, to) in REWRITES.iter() {
@@ -1322,8 +1355,67 @@ fn rewrite(text: &str) -> String {
             out = re.replace_all(&out, *to).into_owned();
         }
     }
+    // "pedro's describe calls": an unknown word owning something is a user.
+    static POSSESSIVE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b([A-Za-z][\w.-]*)(?:'s|’s)\s+([A-Za-z0-9][\w-]*)")
+            .expect("possessive")
+    });
+    out = POSSESSIVE
+        .replace_all(&out, |c: &regex::Captures<'_>| {
+            let w = c[1].to_lowercase();
+            let known = GAZETTEER.knows(&stem(&w))
+                || GAZETTEER.knows(&w)
+                || is_stop(&w)
+                || CATALOGUE.is_service_name(&w)
+                || CATALOGUE.is_verb_word(&w)
+                || lemma(&w).is_some();
+            // (owning something the logs know: "bob's laptop" is not about the logs)
+            let next = c[2].to_lowercase();
+            let owned = GAZETTEER.knows(&stem(&next))
+                || CATALOGUE.is_service_name(&next)
+                || CATALOGUE.is_verb_word(&next);
+            if known || w.len() < 2 || !owned {
+                c[0].to_string()
+            } else {
+                format!("user {} {}", &c[1], &c[2])
+            }
+        })
+        .into_owned();
+    if FAILURE.is_match(&out) {
+        for (re, to) in ERROR_CAUSES.iter() {
+            if re.is_match(&out) {
+                out = re.replace_all(&out, *to).into_owned();
+            }
+        }
+    }
     out
 }
+
+/// A question about calls that failed.
+static FAILURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:fail\w*|errors?|erred|because|rejected|refused|denied|blocked|throttled|couldn't|could not|wasn't allowed|weren't allowed|bounced)\b")
+        .expect("failure")
+});
+
+/// Causes of a failure in an analyst's words, and the vocabulary's token
+/// for their error codes (`gazetteer`'s "err…" phrases).
+static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
+    std::sync::LazyLock::new(|| {
+        [
+            (r"(?i)\b(?:the\s+)?(?:session\s+|security\s+)?(?:tokens?|credentials?)\s+(?:had\s+|has\s+|have\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:session\s+|security\s+)?(?:tokens?|credentials?)\b", " errexpiredtoken "),
+            (r"(?i)\b(?:the\s+)?(?:signed\s+)?(?:requests?|signatures?)\s+(?:had\s+|has\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:signed\s+)?(?:requests?|signatures?)\b", " errexpiredrequest "),
+            (r"(?i)\b(?:(?:ran|run|running|hit|hitting|reached|exceeded|exceeding|over)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?)?(?:service\s+)?quotas?(?:\s+limits?)?(?:\s+(?:was\s+|were\s+)?exceeded)?\b|\b(?:(?:ran|run|running|hit|hitting|reached)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?)?limits?\s+(?:was\s+|were\s+)?exceeded\b|\b(?:ran|run|running|hit|hitting|reached|exceeded|exceeding)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?limits?\b", " errquota "),
+            (r"(?i)\b(?:(?:something|it|they|that|which|the \w+)\s+)?(?:that\s+)?(?:already\s+)(?:existed|exists?|there)\b|\bduplicates?\b", " erralreadyexists "),
+            (r"(?i)\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer|not)\s+exist(?:s|ed)?|non-?existent|not found|no such \w+)\b", " errnotfound "),
+            (r"(?i)\b(?:(?:input\s+)?validation(?:\s+errors?|\s+checks?)?|invalid\s+(?:input|parameters?|arguments?|values?)|bad\s+(?:input|parameters?)|malformed(?:\s+(?:input|requests?))?)\b", " errvalidation "),
+            (r"(?i)\b(?:in\s+)?(?:the\s+|a\s+)?(?:wrong|invalid|incorrect|bad)\s+state\b", " errwrongstate "),
+            (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|match|satisfy|comply with)|violat\w*)\s+(?:the\s+|our\s+|a\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
+            (r#"(?i)["'“]?\bnot\s+authori[sz]ed\s+to\s+perform\s+this\s+operation\b["'”]?|\bunauthori[sz]ed\s+operations?\b"#, " errunauthorizedop "),
+        ]
+        .into_iter()
+        .map(|(p, to)| (regex::Regex::new(p).expect("error cause"), to))
+        .collect()
+    });
 
 static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?i)(?:[,;?.]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?(?: each| for each| apiece| per \w+)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each|(?:give me|show|show me|include|with) (?:the )?(?:counts?|numbers))\s*\??\s*$")
@@ -1405,8 +1497,8 @@ static SIZE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 
 static MADE_PUBLIC: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock::new(|| {
     let verb = r"(?:make|made|making|makes|flip|flipped|flipping|set|turn|turned|switch|switched|change|changed|open|opened|expose|exposed|share|shared)";
-    let object = r"(?P<obj>(?:(?:ebs|ec2|rds|db|database|codebuild|aurora)\s+)*(?:amis?|images?|snapshots?|instances?|projects?|clusters?|databases?))";
-    let public = r"(?:to\s+)?(?:the\s+)?(?:public(?:ly)?(?:\s+accessible|\s+readable|\s+visible|\s+available|\s+read)?|world[- ]readable|everyone)\b";
+    let object = r"(?:(?P<name>[a-z0-9]+(?:[-_][a-z0-9]+)+)\s+)?(?P<obj>(?:(?:ebs|ec2|rds|db|database|codebuild|aurora)\s+)*(?:amis?|images?|snapshots?|instances?|projects?|clusters?|databases?))";
+    let public = r"(?:to\s+)?(?:the\s+)?(?:public(?:ly)?(?:\s+accessible|\s+readable|\s+visible|\s+available|\s+read)?|world[- ]readable|everyone)(?:\s+to\s+(?:everyone|the world|all|anyone|the internet))?\b";
     [
         regex::Regex::new(&format!(
             r"(?i)\b{verb}\s+(?:(?:an?|the|any|our|some|one|of|their|its)\s+)*{object}\s+{public}"
@@ -1462,6 +1554,11 @@ fn made_public(p: &mut Parsed, text: &mut String) {
         read_condition(p, Table::Cloudtrail, action, &c[0], 3);
         let public = Filter::new(Field::Text, Op::Like(text_like.into()));
         read_condition(p, Table::Cloudtrail, public, "public", 0);
+        // ("the customer-database RDS instance": that one)
+        if let Some(name) = c.name("name") {
+            let named = Filter::new(Field::Text, Op::Like(format!("%{}%", name.as_str())));
+            read_condition(p, Table::Cloudtrail, named, name.as_str(), 0);
+        }
         let span = c.get(0).expect("match").range();
         text.replace_range(span, " ");
         return;

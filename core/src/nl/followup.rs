@@ -142,6 +142,11 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
             }),
             Some(fs) => fs.into_iter().for_each(|f| {
                 let f = same_side(&spec, f);
+                let f = if p.verbless_resource {
+                    same_action(&spec, f)
+                } else {
+                    f
+                };
                 spec.add_filter(f)
             }),
             None => bad.push(format!("\"{}\"", c.words)),
@@ -189,6 +194,75 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
         spec.sort_by = p.sort_by;
     }
     Ok(spec)
+}
+
+/// "who deleted RDS instances?" … "same for DB snapshots": of the new
+/// resource's events, those with the previous actions' verb
+/// (`DeleteDBSnapshot`), when it has any.
+fn same_action(spec: &QuerySpec, mut f: Filter) -> Filter {
+    use crate::nl::spec::{Field, Op, Value};
+    if f.field != Field::EventName || f.negate {
+        return f;
+    }
+    let new = match &f.op {
+        Op::In(vs) => vs.clone(),
+        Op::Eq(v) => vec![v.clone()],
+        _ => return f,
+    };
+    let verb = |n: &str| -> String {
+        n.char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_ascii_uppercase())
+            .map_or(n, |(at, _)| &n[..at])
+            .to_string()
+    };
+    let mut verbs: Vec<String> = Vec::new();
+    for x in spec
+        .filters
+        .iter()
+        .filter(|x| x.field == Field::EventName && !x.negate)
+    {
+        match &x.op {
+            Op::Eq(Value::Text(n)) => verbs.push(verb(n)),
+            Op::In(vs) => verbs.extend(vs.iter().filter_map(|v| match v {
+                Value::Text(n) => Some(verb(n)),
+                _ => None,
+            })),
+            _ => return f,
+        }
+    }
+    verbs.sort();
+    verbs.dedup();
+    let [previous] = verbs.as_slice() else {
+        return f;
+    };
+    let mut kept: Vec<Value> = new
+        .iter()
+        .filter(|v| matches!(v, Value::Text(n) if verb(n) == *previous))
+        .cloned()
+        .collect();
+    // (none: the same object under the previous verb, if AWS has that action:
+    // `CreateDBSnapshot` read alone becomes `DeleteDBSnapshot`)
+    if kept.is_empty() {
+        for v in &new {
+            let Value::Text(n) = v else { continue };
+            let swapped = format!("{previous}{}", &n[verb(n).len()..]);
+            if let Some(names) = crate::nl::actions::CATALOGUE.operation(&swapped) {
+                for name in names.names {
+                    let v = Value::text(name);
+                    if !kept.contains(&v) {
+                        kept.push(v);
+                    }
+                }
+            }
+        }
+    }
+    f.op = match kept.len() {
+        0 => return f,
+        1 => Op::Eq(kept[0].clone()),
+        _ => Op::In(kept),
+    };
+    f
 }
 
 /// An address said on no side ("same for 92.55.146.245") after flows from

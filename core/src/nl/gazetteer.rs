@@ -226,13 +226,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
-        &[
-            "security group",
-            "sg",
-            "firewall rule",
-            "ingress rule",
-            "security group rule",
-        ],
+        &["security group", "sg"],
         Resource {
             name: "security groups",
             events: &[
@@ -256,6 +250,105 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                         "ModifySecurityGroupRules",
                         "CreateSecurityGroup",
                         "DeleteSecurityGroup",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        // A rule of a security group: added is let in, removed is revoked.
+        &["security group rule", "sg rule", "firewall rule"],
+        Resource {
+            name: "security group rules",
+            events: &[
+                (
+                    Create,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                    ],
+                ),
+                (
+                    Attach,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                    ],
+                ),
+                (
+                    Start,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                    ],
+                ),
+                (
+                    Delete,
+                    &["RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"],
+                ),
+                (
+                    Modify,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "AuthorizeSecurityGroupEgress",
+                        "RevokeSecurityGroupIngress",
+                        "RevokeSecurityGroupEgress",
+                        "ModifySecurityGroupRules",
+                        "UpdateSecurityGroupRuleDescriptionsIngress",
+                        "UpdateSecurityGroupRuleDescriptionsEgress",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &[
+            "inbound rule",
+            "ingress rule",
+            "inbound security group rule",
+            "ingress security group rule",
+        ],
+        Resource {
+            name: "inbound security group rules",
+            events: &[
+                (Create, &["AuthorizeSecurityGroupIngress"]),
+                (Attach, &["AuthorizeSecurityGroupIngress"]),
+                (Start, &["AuthorizeSecurityGroupIngress"]),
+                (Delete, &["RevokeSecurityGroupIngress"]),
+                (
+                    Modify,
+                    &[
+                        "AuthorizeSecurityGroupIngress",
+                        "RevokeSecurityGroupIngress",
+                        "UpdateSecurityGroupRuleDescriptionsIngress",
+                    ],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
+        &[
+            "outbound rule",
+            "egress rule",
+            "outbound security group rule",
+            "egress security group rule",
+        ],
+        Resource {
+            name: "outbound security group rules",
+            events: &[
+                (Create, &["AuthorizeSecurityGroupEgress"]),
+                (Attach, &["AuthorizeSecurityGroupEgress"]),
+                (Start, &["AuthorizeSecurityGroupEgress"]),
+                (Delete, &["RevokeSecurityGroupEgress"]),
+                (
+                    Modify,
+                    &[
+                        "AuthorizeSecurityGroupEgress",
+                        "RevokeSecurityGroupEgress",
+                        "UpdateSecurityGroupRuleDescriptionsEgress",
                     ],
                 ),
             ],
@@ -504,8 +597,14 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         Resource {
             name: "inline policies",
             events: &[
-                (Create, &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"]),
-                (Attach, &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"]),
+                (
+                    Create,
+                    &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"],
+                ),
+                (
+                    Attach,
+                    &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"],
+                ),
                 (
                     Modify,
                     &["PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"],
@@ -560,6 +659,61 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         },
     ),
     (
+        // Temporary credentials STS issues for a federated user.
+        &[
+            "federation token",
+            "federated token",
+            "federated user token",
+        ],
+        Resource {
+            name: "federation tokens",
+            events: &[
+                (Create, &["GetFederationToken"]),
+                (Read, &["GetFederationToken"]),
+            ],
+            field: None,
+        },
+    ),
+    (
+        // A bucket's lifecycle (expiration and transition) rules.
+        &[
+            "lifecycle rule",
+            "lifecycle configuration",
+            "lifecycle policy",
+            "lifecycle expiration rule",
+            "expiration rule",
+            "bucket lifecycle",
+            "lifecycle",
+        ],
+        Resource {
+            name: "bucket lifecycle rules",
+            events: &[
+                (
+                    Create,
+                    &["PutBucketLifecycle", "PutBucketLifecycleConfiguration"],
+                ),
+                (
+                    Attach,
+                    &["PutBucketLifecycle", "PutBucketLifecycleConfiguration"],
+                ),
+                (
+                    Modify,
+                    &[
+                        "PutBucketLifecycle",
+                        "PutBucketLifecycleConfiguration",
+                        "DeleteBucketLifecycle",
+                    ],
+                ),
+                (Delete, &["DeleteBucketLifecycle"]),
+                (
+                    Read,
+                    &["GetBucketLifecycle", "GetBucketLifecycleConfiguration"],
+                ),
+            ],
+            field: None,
+        },
+    ),
+    (
         // Accounts of an AWS Organization.
         &["member account", "organization account"],
         Resource {
@@ -575,11 +729,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
     ),
     (
         // S3 server access logging of a bucket.
-        &[
-            "server access logging",
-            "access logging",
-            "bucket logging",
-        ],
+        &["server access logging", "access logging", "bucket logging"],
         Resource {
             name: "bucket access logging",
             events: &[
@@ -618,6 +768,11 @@ static VERBS: &[(&[&str], Verb)] = &[
             "add",
             "added",
             "issued",
+            "write",
+            "written",
+            "wrote",
+            "writing",
+            "addition",
             "hand out",
             "handed out",
             "handing out",
@@ -660,6 +815,13 @@ static VERBS: &[(&[&str], Verb)] = &[
             "changed",
             "modify",
             "modified",
+            "rewrite",
+            "rewritten",
+            "rewrote",
+            "rewriting",
+            "configure",
+            "configured",
+            "configuring",
             "modification",
             "update",
             "updated",
@@ -677,6 +839,7 @@ static VERBS: &[(&[&str], Verb)] = &[
         &[
             "attach",
             "attached",
+            "put",
             "embed",
             "embedded",
             "embedding",
@@ -928,9 +1091,64 @@ fn entries() -> Vec<(&'static str, Concept)> {
     );
     // The code itself, as analysts say it (EC2's `Client.UnauthorizedOperation`
     // and the `AccessDeniedException` of JSON APIs are "denied" above).
+    // Read-only listing calls ("EC2 describe calls").
+    add(
+        &[
+            "describe call",
+            "describe api call",
+            "describe request",
+            "describe event",
+        ],
+        C::Filter(vec![ct(F::EventName, like("Describe%"))]),
+    );
+    // IAM Identity Center's own sign-in event.
+    add(
+        &["identitycenterlogin"],
+        C::Filter(vec![ct(F::EventName, eq("Authenticate"))]),
+    );
+    // Parameter Store reads that asked for the plain value.
+    add(
+        &["withdecryption", "with decryption", "decrypted value"],
+        C::Filter(vec![ct(F::Text, like("%\"withDecryption\":true%"))]),
+    );
+    // A failure's cause said in words (tokens from `builtin::rewrite`).
+    for (token, codes) in [
+        ("errexpiredtoken", &["%ExpiredToken%", "%TokenExpired%"][..]),
+        (
+            "errexpiredrequest",
+            &["%RequestExpired%", "%SignatureExpired%"][..],
+        ),
+        ("errquota", &["%LimitExceeded%", "%QuotaExceeded%"][..]),
+        ("erralreadyexists", &["%AlreadyExist%", "%Duplicate%"][..]),
+        ("errnotfound", &["%NoSuch%", "%NotFound%", "%NotExist%"][..]),
+        (
+            "errvalidation",
+            &["%Validation%", "%InvalidParameter%", "%Malformed%"][..],
+        ),
+        (
+            "errwrongstate",
+            &["%Invalid%State%", "%IncorrectState%"][..],
+        ),
+        ("errpasswordpolicy", &["%PasswordPolicy%"][..]),
+        ("errunauthorizedop", &["%UnauthorizedOperation%"][..]),
+    ] {
+        add(
+            &[token],
+            C::Filter(vec![ct(
+                F::ErrorCode,
+                Op::LikeAny(codes.iter().map(|c| c.to_string()).collect()),
+            )]),
+        );
+    }
     // EC2's dry runs: the call only checked permissions (`DryRun`).
     add(
-        &["dry run", "dry-run", "dryrun", "only dry run", "dry run only"],
+        &[
+            "dry run",
+            "dry-run",
+            "dryrun",
+            "only dry run",
+            "dry run only",
+        ],
         C::Filter(vec![ct(
             F::ErrorCode,
             any_of(&["Client.DryRunOperation", "DryRunOperation"]),
@@ -986,6 +1204,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "succeed",
             "worked",
             "passed",
+            "completed",
         ],
         C::Filter(vec![
             ct(F::ErrorCode, Op::IsNull),
@@ -1058,7 +1277,15 @@ fn entries() -> Vec<(&'static str, Concept)> {
     );
     // An instance's user data (the `userData` attribute of the request).
     add(
-        &["user data", "userdata", "user-data", "instance user data"],
+        &[
+            "user data",
+            "userdata",
+            "user-data",
+            "instance user data",
+            "user data script",
+            "startup script",
+            "withuserdata",
+        ],
         C::Filter(vec![ct(F::Text, like("%userData%"))]),
     );
     // An EC2 Windows instance's administrator password (`GetPasswordData`).
@@ -1662,13 +1889,17 @@ fn entries() -> Vec<(&'static str, Concept)> {
         },
     );
     // VPC flow vocabulary.
+    // (of API calls: failed ones, "rejected because the request expired")
+    add(
+        &["rejected", "reject", "blocked", "refused"],
+        C::Filter(vec![
+            flow(F::Action, eq("REJECT")),
+            ct(F::ErrorCode, Op::NotNull),
+        ]),
+    );
     add(
         &[
-            "rejected",
-            "reject",
-            "blocked",
             "dropped",
-            "refused",
             "denied traffic",
             "rejected traffic",
             "rejected connection",
@@ -2376,6 +2607,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "appeared",
             "seen",
             "ranked",
+            "because",
+            "referenced",
             "running",
             "operating",
             "operated",

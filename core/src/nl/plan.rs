@@ -77,6 +77,9 @@ pub(crate) struct Parsed {
     pub(crate) all_time: bool,
     /// "by error code as well": add to the previous grouping, not replace it.
     pub(crate) also: bool,
+    /// A resource said without a verb ("same for DB snapshots"): a follow-up
+    /// keeps the previous question's action on it.
+    pub(crate) verbless_resource: bool,
     /// "…, and how many?", "with counts": each value of the subject with its count.
     pub(crate) with_counts: bool,
     /// "who …? show the events": the rows, whatever else shaped the answer.

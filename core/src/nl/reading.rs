@@ -334,6 +334,7 @@ impl<'r, 'a> Reading<'r, 'a> {
                     continue;
                 }
             }
+            self.p.verbless_resource |= verb.is_none();
             let mut rules = vec![(Table::Cloudtrail, Filter::new(Field::EventName, op))];
             // "findings involving an S3 bucket": the finding's resource.
             if verb.is_none()
@@ -425,8 +426,16 @@ impl<'r, 'a> Reading<'r, 'a> {
             if is_res(j) {
                 break;
             }
-            // "users created new access keys": the verb belongs to the next resource.
-            let next_resource = is_res(j + 1) || (is_verb(j + 1) && is_res(j + 2));
+            // "users created new access keys": the verb belongs to the next resource
+            // (not past a preposition: "lifecycle rules put on a bucket").
+            let located = |a: usize, b: usize| {
+                self.between(a, b).is_some_and(|ws| {
+                    ws.iter()
+                        .any(|w| matches!(*w, "on" | "to" | "onto" | "in" | "into" | "for" | "at"))
+                })
+            };
+            let next_resource =
+                (is_res(j + 1) && !located(j, j + 1)) || (is_verb(j + 1) && is_res(j + 2));
             if let Some(v) = self.verb_at(j)
                 && !self.consumed_verbs[j]
                 && !next_resource
@@ -457,11 +466,30 @@ impl<'r, 'a> Reading<'r, 'a> {
         }) {
             return false;
         }
+        // "lifecycle rules configured on buckets": where it was done, once
+        // something else was acted on.
+        if self.had_resource_before(i)
+            && self.between(i - 1, i).is_some_and(|ws| {
+                ws.iter()
+                    .any(|w| matches!(*w, "on" | "onto" | "in" | "into" | "to" | "for" | "at"))
+            })
+        {
+            return false;
+        }
         let is_user_word = concepts(&items[i])
             .iter()
             .any(|c| matches!(c, Concept::Noun { .. }));
         // A field noun here ("by access key", "users").
         !(prev_field_ctx || is_user_word)
+    }
+
+    /// Whether a resource was read before item `i` (`i` > 0).
+    fn had_resource_before(&self, i: usize) -> bool {
+        i > 0
+            && self
+                .pending
+                .iter()
+                .any(|(j, c)| *j < i && c.rules.iter().any(|(_, f)| f.field == Field::EventName))
     }
 
     // Step 2: everything else, left to right.
@@ -633,6 +661,20 @@ impl<'r, 'a> Reading<'r, 'a> {
             } else {
                 entity_cond(self.p, e, self.side, &prev_concepts)
             };
+            // "port 22 opened on a security group": the rule's port, in CloudTrail.
+            let cond = cond.map(|mut c| {
+                if e.kind == super::entities::Kind::Port
+                    && self.side != Some(true)
+                    && self.lower.contains("security group")
+                {
+                    c.rules.push((
+                        Table::Cloudtrail,
+                        Filter::new(Field::Text, Op::Like(format!("%\"fromPort\":{}%", e.value))),
+                    ));
+                    vote(self.p, Table::Cloudtrail, 4);
+                }
+                c
+            });
             if let Some(c) = cond {
                 let c = self.negated(c);
                 // "PutBucketPolicy and DeleteBucketPolicy", "from 1.2.3.4 or 5.6.7.8": one IN.
@@ -751,8 +793,9 @@ impl<'r, 'a> Reading<'r, 'a> {
             // "top ports by packets", "the port with the most packets": the
             // measure, not the table's name.
             Concept::Table(_)
-                if self.before(i, |c| matches!(c, Concept::GroupBy | Concept::Intent(Intent::Top)))
-                    && let Some(m) = cs.iter().find(|c| matches!(c, Concept::Measure(_))) =>
+                if self.before(i, |c| {
+                    matches!(c, Concept::GroupBy | Concept::Intent(Intent::Top))
+                }) && let Some(m) = cs.iter().find(|c| matches!(c, Concept::Measure(_))) =>
             {
                 let m: &'a Concept = m;
                 self.concept(i, m, cs, surface);
@@ -1488,12 +1531,17 @@ impl<'r, 'a> Reading<'r, 'a> {
         };
         // "which commands were run on instances through SSM": the API
         // action's events, not a flow or finding field of its object.
-        let actions = self.p.conds.iter().chain(self.pending.iter().map(|(_, c)| c)).any(|c| {
-            !c.negate
-                && c.rules
-                    .iter()
-                    .all(|(t, f)| *t == Table::Cloudtrail && f.field == Field::EventName)
-        });
+        let actions = self
+            .p
+            .conds
+            .iter()
+            .chain(self.pending.iter().map(|(_, c)| c))
+            .any(|c| {
+                !c.negate
+                    && c.rules
+                        .iter()
+                        .all(|(t, f)| *t == Table::Cloudtrail && f.field == Field::EventName)
+            });
         let subj = subj.filter(|f| !(actions && f.iter().all(|(t, _)| *t != Table::Cloudtrail)));
         if let Some(f) = subj
             && (!f
@@ -1703,8 +1751,37 @@ fn merge_severity(conds: Vec<Cond>) -> Vec<Cond> {
 
 /// Merges `c` into `last` when both compare the same fields for equality.
 fn merge_in(last: &mut Cond, c: &Cond) -> bool {
+    // ("accepted vs rejected": where only one of them also reads elsewhere,
+    // the values they share a table in)
     if last.rules.len() != c.rules.len() {
-        return false;
+        let tables: Vec<Table> = c.rules.iter().map(|(t, _)| *t).collect();
+        let common = |rules: &Alts<Filter>| -> Alts<Filter> {
+            rules
+                .iter()
+                .filter(|(t, f)| tables.contains(t) && matches!(f.op, Op::Eq(_) | Op::In(_)))
+                .cloned()
+                .collect()
+        };
+        let (mine, theirs) = (common(&last.rules), common(&c.rules));
+        if mine.is_empty()
+            || mine.len() != theirs.len()
+            || mine.iter().zip(&theirs).any(|((a, _), (b, _))| a != b)
+        {
+            return false;
+        }
+        let mut narrowed = Cond {
+            rules: mine,
+            ..last.clone()
+        };
+        let theirs = Cond {
+            rules: theirs,
+            ..c.clone()
+        };
+        if !merge_in(&mut narrowed, &theirs) {
+            return false;
+        }
+        *last = narrowed;
+        return true;
     }
     let same_shape = last.rules.iter().zip(&c.rules).all(|((t1, f1), (t2, f2))| {
         t1 == t2
@@ -1741,7 +1818,7 @@ fn merge_in(last: &mut Cond, c: &Cond) -> bool {
 fn caller_account(lower: &str, id: &str) -> Option<bool> {
     static CALLER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"(?:\b(?P<out>outside(?: of)?)|\bfrom|\b(?:callers?|users|roles|principals|identities) (?:in|of|from|belonging to)) (?:the |our |aws )?accounts? $",
+            r"(?:\b(?P<out>outside(?: of)?)|\bfrom|\b(?:callers?|users|roles|principals|identities) (?:(?:made|making|who|that|calls?|api|did|have|has) ){0,3}(?:in|of|from|belonging to)) (?:the |our |aws )?accounts? $",
         )
         .expect("caller account pattern")
     });

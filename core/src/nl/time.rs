@@ -38,9 +38,17 @@ const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sun
 
 fn date_re() -> String {
     format!(
-        r"(\d{{4}}-\d{{2}}-\d{{2}}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?z?)?|{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}(?:,? \d{{4}})?|{WEEKDAY}|yesterday|today)"
+        r"(\d{{4}}-\d{{2}}-\d{{2}}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?z?)?|{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}(?:,? \d{{4}})?|{WEEKDAY}|{HOLIDAY}|yesterday|today)"
     )
 }
+
+/// Words after a period that leave it open ("from 2024 onwards").
+static ONWARDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:onwards?|forwards?|on\b|and (?:later|after)|or later)").expect("onwards")
+});
+
+/// Fixed-date holidays analysts name ("between Christmas and New Year").
+const HOLIDAY: &str = r"(?:christmas eve|christmas day|christmas|xmas|new year'?s eve|new year'?s day|new year'?s|new year|halloween|valentine'?s day)";
 
 const LEAD: &str = r"(?:(?:in|over|during|within|for|from|of) )?(?:the )?";
 
@@ -52,6 +60,7 @@ struct Patterns {
     compact: Regex,
     single: Regex,
     calendar: Regex,
+    weekend: Regex,
     recent: Regex,
     bare_date: Regex,
     period: Regex,
@@ -81,6 +90,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         calendar: re(&format!(
             r"\b{LEAD}(today|yesterday|this week|this month)\b"
         )),
+        weekend: re(
+            r"\b(?:(?:over|during|on|at|for|from|in) )?(?:the |this |(last|past|previous) )?weekend\b",
+        ),
         recent: re(r"\b(?:(?:most )?recently|lately|(?:in )?recent days)\b"),
         bare_date: re(&format!(
             r"\b(\d{{4}}-\d{{2}}-\d{{2}})\b|\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?)\b"
@@ -212,6 +224,9 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
         };
         return Some(found(range, &c));
     }
+    if let Some(c) = p.weekend.captures(text) {
+        return Some(found(weekend(now, c.get(1).is_some()), &c));
+    }
     if let Some(c) = p.on.captures(text) {
         return on_day(&c[1], now).map(|r| found(r, &c));
     }
@@ -313,14 +328,47 @@ pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
                 format!("in {year}"),
             ),
         };
-        return Some(found(
-            TimeRange::Absolute {
-                start: at(start),
-                end: Some(at(end)),
-                label,
+        // "since 2024", "from March 2024 onwards", "after 2023": open-ended.
+        let before = text[..whole.start()].trim_end();
+        let after_text = &text[whole.end()..];
+        let onwards = ONWARDS.find(after_text);
+        let since = before.ends_with("since")
+            || before.ends_with("starting")
+            || before.ends_with("starting in")
+            || before.ends_with("starting from")
+            || onwards.is_some();
+        let after = before.ends_with("after") && !since;
+        let mut f = found(
+            match (since, after) {
+                (true, _) => TimeRange::Absolute {
+                    start: at(start),
+                    end: None,
+                    label: format!("since {label}"),
+                },
+                (_, true) => TimeRange::Absolute {
+                    start: at(end),
+                    end: None,
+                    label: format!("after {label}"),
+                },
+                _ => TimeRange::Absolute {
+                    start: at(start),
+                    end: Some(at(end)),
+                    label,
+                },
             },
             &c,
-        ));
+        );
+        if let Some(o) = onwards {
+            f.span.1 = whole.end() + o.end();
+        }
+        // (the lead word goes with the period)
+        for lead in ["starting from", "starting in", "starting", "since", "after"] {
+            if before.ends_with(lead) && (since || after) {
+                f.span.0 = before.len() - lead.len();
+                break;
+            }
+        }
+        return Some(f);
     }
     // A month alone: the latest one up to now.
     for c in p.bare_month.captures_iter(text) {
@@ -375,6 +423,48 @@ fn on_day(text: &str, now: DateTime<Utc>) -> Option<TimeRange> {
         end,
         label: format!("on {text}"),
     })
+}
+
+/// A holiday's most recent date on or before `now` ("new year" alone is
+/// its first moment, not the whole day).
+fn holiday(s: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
+    let ((month, day), whole_day) = match s.replace('\'', "").as_str() {
+        "christmas eve" => ((12, 24), true),
+        "christmas" | "christmas day" | "xmas" => ((12, 25), true),
+        "new years eve" => ((12, 31), true),
+        "new years day" => ((1, 1), true),
+        "new year" | "new years" => ((1, 1), false),
+        "halloween" => ((10, 31), true),
+        "valentines day" => ((2, 14), true),
+        _ => return None,
+    };
+    let on = |year: i32| {
+        NaiveDate::from_ymd_opt(year, month, day)
+            .map(|d| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
+    };
+    let this_year = on(now.year())?;
+    let date = if this_year <= now {
+        this_year
+    } else {
+        on(now.year() - 1)?
+    };
+    Some((date, whole_day))
+}
+
+/// The weekend (Saturday 00:00 to Monday 00:00 UTC): the current one on a
+/// Saturday or Sunday, else the one just past; `previous` goes one further back.
+fn weekend(now: DateTime<Utc>, previous: bool) -> TimeRange {
+    let today = midnight(now);
+    let since_saturday = (i64::from(now.weekday().num_days_from_monday()) + 2) % 7;
+    let mut start = today - Duration::days(since_saturday);
+    if previous && since_saturday < 2 {
+        start -= Duration::weeks(1);
+    }
+    TimeRange::Absolute {
+        start,
+        end: Some(start + Duration::days(2)),
+        label: "the weekend".into(),
+    }
 }
 
 /// Midnight UTC of `t`'s day.
@@ -462,6 +552,9 @@ fn parse_date(s: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
         "today" => return Some((today, true)),
         "yesterday" => return Some((today - Duration::days(1), true)),
         _ => {}
+    }
+    if let Some(found) = holiday(s, now) {
+        return Some(found);
     }
     if let Some(wd) = weekday(s) {
         let back = (7 + now.weekday().num_days_from_monday() - wd) % 7;
@@ -615,6 +708,43 @@ mod tests {
         assert_eq!(rolling("recently"), (7, TimeUnit::Day));
         assert_eq!(rolling("last 6h"), (6, TimeUnit::Hour));
         assert_eq!(rolling("in the last 30 days"), (30, TimeUnit::Day));
+    }
+
+    #[test]
+    fn periods_left_open() {
+        for (q, start) in [
+            ("changes since 2024", "2024-01-01"),
+            ("changes from 2024 onwards", "2024-01-01"),
+            ("changes since march 2024", "2024-03-01"),
+            ("changes after 2024", "2025-01-01"),
+        ] {
+            assert_eq!(abs(q), (format!("{start}T00:00:00+00:00"), None), "{q}");
+        }
+    }
+
+    #[test]
+    fn weekends_and_holidays() {
+        let weekend = (
+            "2026-11-21T00:00:00+00:00".to_string(),
+            Some("2026-11-23T00:00:00+00:00".to_string()),
+        );
+        assert_eq!(abs("any activity over the weekend"), weekend);
+        assert_eq!(abs("logins last weekend"), weekend);
+        // The most recent Christmas; "New Year" alone is its first moment.
+        assert_eq!(
+            abs("between christmas and new year"),
+            (
+                "2025-12-25T00:00:00+00:00".into(),
+                Some("2026-01-01T00:00:00+00:00".into())
+            )
+        );
+        assert_eq!(
+            abs("on new year's day"),
+            (
+                "2026-01-01T00:00:00+00:00".into(),
+                Some("2026-01-02T00:00:00+00:00".into())
+            )
+        );
     }
 
     #[test]
