@@ -1081,8 +1081,11 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
     let skipped_resource = (0..stems.len()).any(|j| {
         GAZETTEER.longest(&stems, j).is_some_and(|(n, cs)| {
             let inside = (j..j + n).filter(|k| m.used.contains(k)).count();
+            // (or right after the match's words: "IAM users' console
+            // passwords" are the passwords)
+            let head = m.used.iter().max().is_some_and(|last| j == last + 1);
             n >= 2
-                && ((inside == 0 && m.used.len() <= 3)
+                && ((inside == 0 && (m.used.len() <= 3 || head))
                     || (inside > 0 && inside < n && !m.used.contains(&j)))
                 && cs
                     .iter()
@@ -1300,6 +1303,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "only the ones that actually went through": succeeded (not
             // "went through a VPC endpoint")
             (r"(?i)\b(?:actually\s+|really\s+)?(?:went|go|got|gone|goes|get)\s+through\s*(?:[?.!,;]|$)", " succeeded "),
+            // "turned the trail back on": turned on
+            (r"(?i)\b(turn|turned|turning|turns|switch|switched|switching|switches)\s+((?:[\w-]+\s+){1,3}?)back\s+(on|off)\b", "$1 $3 $2"),
             // "changed their own password": the user's own change
             (r"(?i)\b(?:their|his|her|my|your|its) own (?:console )?passwords?\b", "ChangePassword calls"),
             // "Parameter Store values read with decryption turned on"
@@ -1371,13 +1376,31 @@ fn rewrite(text: &str) -> String {
                 || lemma(&w).is_some();
             // (owning something the logs know: "bob's laptop" is not about the logs)
             let next = c[2].to_lowercase();
-            let owned = GAZETTEER.knows(&stem(&next))
+            // (not what an IAM action is done to: "bob's password was reset"
+            // is about bob as the object, which this cannot say)
+            let acted_on = matches!(
+                next.as_str(),
+                "password"
+                    | "passwords"
+                    | "access"
+                    | "keys"
+                    | "key"
+                    | "login"
+                    | "mfa"
+                    | "credentials"
+                    | "console"
+                    | "policy"
+                    | "policies"
+                    | "permissions"
+            );
+            let owned = (GAZETTEER.knows(&stem(&next))
                 || CATALOGUE.is_service_name(&next)
-                || CATALOGUE.is_verb_word(&next);
+                || CATALOGUE.is_verb_word(&next))
+                && !acted_on;
             if known || w.len() < 2 || !owned {
                 c[0].to_string()
             } else {
-                format!("user {} {}", &c[1], &c[2])
+                format!("iam-user {} {}", &c[1], &c[2])
             }
         })
         .into_owned();

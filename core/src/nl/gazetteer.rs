@@ -815,6 +815,9 @@ static VERBS: &[(&[&str], Verb)] = &[
             "changed",
             "modify",
             "modified",
+            "reset",
+            "resets",
+            "resetting",
             "rewrite",
             "rewritten",
             "rewrote",
@@ -1140,20 +1143,6 @@ fn entries() -> Vec<(&'static str, Concept)> {
             )]),
         );
     }
-    // EC2's dry runs: the call only checked permissions (`DryRun`).
-    add(
-        &[
-            "dry run",
-            "dry-run",
-            "dryrun",
-            "only dry run",
-            "dry run only",
-        ],
-        C::Filter(vec![ct(
-            F::ErrorCode,
-            any_of(&["Client.DryRunOperation", "DryRunOperation"]),
-        )]),
-    );
     add(
         &["access denied", "access-denied", "accessdenied"],
         C::Filter(vec![
@@ -2607,6 +2596,8 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "appeared",
             "seen",
             "ranked",
+            "after",
+            "specific",
             "because",
             "referenced",
             "running",

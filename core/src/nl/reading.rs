@@ -270,10 +270,19 @@ impl<'r, 'a> Reading<'r, 'a> {
                 && !self.consumed_verbs[j - 1]
                 && let Some(v) = self.verb_at(j - 1)
             {
-                // "stop or delete trails": the verb before the verb joins too.
+                // "stop or delete trails": the verb before the verb joins too
+                // ("create, reset or remove passwords": each one of the list).
                 self.consumed_verbs[j - 1] = true;
                 self.used[j - 1] = true;
                 extra_verb = Some(v);
+                let mut k = j - 1;
+                while k >= 1 && !self.consumed_verbs[k - 1] {
+                    let Some(v) = self.verb_at(k - 1) else { break };
+                    self.consumed_verbs[k - 1] = true;
+                    self.used[k - 1] = true;
+                    more_verbs.push(v);
+                    k -= 1;
+                }
             }
             if let Some(v) = listed_extra.take() {
                 extra_verb = extra_verb
@@ -740,10 +749,18 @@ impl<'r, 'a> Reading<'r, 'a> {
             regex::Regex::new(r"\b(?:for|to|of|on)\s+(?:the\s+)?(?:iam\s+)?(?:user\s+)?$")
                 .expect("object user")
         });
+        // ("bob's console password": what the user owns was acted on)
+        static OWNED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(
+                r"^(?:'s|’s)?\s+(?:(?:console|iam|aws)\s+)?(?:passwords?|access\s+keys?|keys|login\s+profiles?|mfa|credentials|permissions|policies|policy|group\s+membership)\b",
+            )
+            .expect("owned")
+        });
         let Some(at) = self.lower.find(&name.to_lowercase()) else {
             return false;
         };
-        if !OBJECT.is_match(&self.lower[..at]) {
+        let owned = OWNED.is_match(&self.lower[at + name.len()..]);
+        if !OBJECT.is_match(&self.lower[..at]) && !owned {
             return false;
         }
         let on_users = |c: &Cond| {

@@ -89,7 +89,7 @@ const ACTIONS: &[&str] = &[
 /// Things no log here records: spending, secrets' values, other organisations' data.
 static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(how much (did|do|does|have|has|will) (we|i|you|they|it) (spend|spent|pay|paid|cost)|\b(spend|spending|spent|invoice|invoices|salary|salaries|revenue|stock price|share price|on[- ]call|rota)\b|\b(what('s| is| was| are)|tell me|give me|show me|reveal|print)\b.{0,30}\b(password|passwords|secret value|private key)s?\b.{0,10}\b(of|for)\b|\b(what(?:'s| is| was| are)|tell me|give me|reveal|print)\b[^?]{0,40}\b(?:password|passwords|secret value|private key)\s*\??\s*$)",
+        r"(?i)\b(how much (did|do|does|have|has|will) (we|i|you|they|it) (spend|spent|pay|paid|cost)|\b(spend|spending|spent|invoice|invoices|salary|salaries|revenue|stock price|share price|on[- ]call|rota)\b|\b(what('s| is| was| are)|tell me|give me|show me|reveal|print)\b.{0,30}\b(password|passwords|secret value|private key)s?\b.{0,10}\b(of|for)\b|\b(what(?:'s| is| was| are)|tell me|give me|reveal|print)\b[^?]{0,40}\b(?:password|passwords|secret value|private key)\s*\??\s*$|\b(?:what|which)\s+(?:new\s+|old\s+|actual\s+)?(?:password|passphrase|secret value|private key)s?\s+(?:did|was|were|is|does|do)\b)",
     )
     .expect("not-in-logs pattern")
 });

@@ -256,7 +256,7 @@ fn tuning_set_on_third_party_datasets() {
 fn second_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets2.txt"));
     // 93.2% and 43 of 46 follow-up turns, nothing out of scope answered.
-    report.check_with(0.93, 0.9, 0);
+    report.check_with(0.94, 0.9, 0);
 }
 
 /// The third tuning set on the shared third-party datasets (`datasets3.txt`,
@@ -264,7 +264,7 @@ fn second_tuning_set_on_third_party_datasets() {
 #[test]
 fn third_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets3.txt"));
-    report.check_with(0.94, 0.85, 0);
+    report.check_with(0.95, 0.85, 0);
 }
 
 /// The fourth tuning set on the shared third-party datasets (`datasets4.txt`,
@@ -280,7 +280,7 @@ fn fourth_tuning_set_on_third_party_datasets() {
 #[test]
 fn fifth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets5.txt"));
-    report.check_with(0.86, 0.85, 0);
+    report.check_with(0.88, 0.85, 0);
 }
 
 /// The sixth tuning set on the shared third-party datasets (`datasets6.txt`,
@@ -288,7 +288,7 @@ fn fifth_tuning_set_on_third_party_datasets() {
 #[test]
 fn sixth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets6.txt"));
-    report.check_with(0.90, 0.9, 0);
+    report.check_with(0.91, 0.9, 0);
 }
 
 /// The seventh tuning set on the shared third-party datasets (`datasets7.txt`,
@@ -296,15 +296,15 @@ fn sixth_tuning_set_on_third_party_datasets() {
 #[test]
 fn seventh_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets7.txt"));
-    report.check_with(0.81, 0.85, 0);
+    report.check_with(0.88, 0.85, 0);
 }
 
 /// The eighth tuning set on the shared third-party datasets (`datasets8.txt`,
-/// written by someone who never saw the translator).
+/// written by someone who never saw the translator: 70.4% on its first run).
 #[test]
 fn eighth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets8.txt"));
-    report.check_with(0.0, 0.0, 30);
+    report.check_with(0.83, 0.85, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
@@ -321,7 +321,7 @@ fn blind_set_execution_accuracy() {
     // follow-up turn (issue 17, open). Blind set 3 measured 249/296 (84.1%),
     // 29/33 follow-up turns, 3 out-of-scope questions answered. These bounds
     // catch a regression until the target is met.
-    report.check_with(0.84, 0.85, 3);
+    report.check_with(0.85, 0.85, 3);
 }
 
 /// What an evaluation measured.

@@ -286,9 +286,21 @@ fn names_of_resources_and_callers_accounts_reach_the_sql() {
             ),
         "{q}"
     );
+    // (a substring: names appear inside ARNs, `…:function:production-api`)
     let q = sql("who changed the settings of the production-api Lambda function?");
     assert!(
-        q.contains(r#"requestparameters LIKE '%"production-api"%'"#),
+        q.contains("requestparameters LIKE '%production-api%'"),
+        "{q}"
+    );
+    // After their kind too, and as written (object keys are case-sensitive).
+    let q = sql("has anyone read the secret prod-db-password?");
+    assert!(
+        q.contains("GetSecretValue") && q.contains("LIKE '%prod-db-password%'"),
+        "{q}"
+    );
+    let q = sql("did someone upload a ransom note file named HOW_TO_DECRYPT_FILES to S3?");
+    assert!(
+        q.contains("eventname = 'PutObject'") && q.contains("LIKE '%HOW_TO_DECRYPT_FILES%'"),
         "{q}"
     );
     let q = sql("failed calls made from account 123456789012, broken down by service");
@@ -333,4 +345,41 @@ fn findings_archived_or_updated_are_the_findings_themselves() {
     assert!(sql("findings updated in 2025").contains("FROM guardduty WHERE updatedat >="));
     // Someone acting on findings: the API calls.
     assert!(sql("who archived findings").contains("eventname = 'ArchiveFindings'"));
+}
+
+#[test]
+fn iam_actions_narrow_to_the_kind_acted_on() {
+    let q = sql("who attached the AdministratorAccess managed policy to a role?");
+    assert!(q.contains("eventname = 'AttachRolePolicy'"), "{q}");
+    let q = sql("who embedded an inline policy directly on an IAM user?");
+    assert!(
+        q.contains("eventname = 'PutUserPolicy'") && !q.contains("useridentity.type"),
+        "{q}"
+    );
+    let q = sql("policies attached to users or roles");
+    assert!(
+        q.contains("AttachUserPolicy")
+            && q.contains("AttachRolePolicy")
+            && !q.contains("AttachGroupPolicy"),
+        "{q}"
+    );
+}
+
+#[test]
+fn failure_causes_said_in_words_are_error_codes() {
+    let q = sql("did any calls fail because the session token had expired?");
+    assert!(q.contains("errorcode LIKE '%ExpiredToken%'"), "{q}");
+    let q = sql("did anything fail because it ran into a quota limit?");
+    assert!(q.contains("errorcode LIKE '%LimitExceeded%'"), "{q}");
+    let q = sql("IAM calls that failed because the user they referenced didn't exist?");
+    assert!(q.contains("errorcode LIKE '%NoSuch%'"), "{q}");
+    // Not without a failure: "service quota" is an API of its own.
+    let q = sql("any service quota increase requests");
+    assert!(
+        q.contains("RequestServiceQuotaIncrease") && !q.contains("errorcode LIKE"),
+        "{q}"
+    );
+    // Flows rejected stay flows.
+    let q = sql("how many flows were accepted vs rejected?");
+    assert!(q.contains("action IN ('ACCEPT', 'REJECT')"), "{q}");
 }
