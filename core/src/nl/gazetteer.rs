@@ -116,6 +116,15 @@ pub struct Resource {
 
 use Verb::*;
 
+/// Rules let into security groups (added, attached, opened), and revoked.
+const INBOUND_ADDED: &[&str] = &["AuthorizeSecurityGroupIngress"];
+const OUTBOUND_ADDED: &[&str] = &["AuthorizeSecurityGroupEgress"];
+const SG_RULES_ADDED: &[&str] = &[
+    "AuthorizeSecurityGroupIngress",
+    "AuthorizeSecurityGroupEgress",
+];
+const SG_RULES_REVOKED: &[&str] = &["RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"];
+
 static RESOURCES: &[(&[&str], Resource)] = &[
     (
         &[
@@ -233,13 +242,7 @@ static RESOURCES: &[(&[&str], Resource)] = &[
                 (Create, &["CreateSecurityGroup"]),
                 (Delete, &["DeleteSecurityGroup"]),
                 // ("opened SSH on a security group": a rule let in)
-                (
-                    Attach,
-                    &[
-                        "AuthorizeSecurityGroupIngress",
-                        "AuthorizeSecurityGroupEgress",
-                    ],
-                ),
+                (Attach, SG_RULES_ADDED),
                 (
                     Modify,
                     &[
@@ -262,31 +265,10 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         Resource {
             name: "security group rules",
             events: &[
-                (
-                    Create,
-                    &[
-                        "AuthorizeSecurityGroupIngress",
-                        "AuthorizeSecurityGroupEgress",
-                    ],
-                ),
-                (
-                    Attach,
-                    &[
-                        "AuthorizeSecurityGroupIngress",
-                        "AuthorizeSecurityGroupEgress",
-                    ],
-                ),
-                (
-                    Start,
-                    &[
-                        "AuthorizeSecurityGroupIngress",
-                        "AuthorizeSecurityGroupEgress",
-                    ],
-                ),
-                (
-                    Delete,
-                    &["RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress"],
-                ),
+                (Create, SG_RULES_ADDED),
+                (Attach, SG_RULES_ADDED),
+                (Start, SG_RULES_ADDED),
+                (Delete, SG_RULES_REVOKED),
                 (
                     Modify,
                     &[
@@ -313,9 +295,9 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         Resource {
             name: "inbound security group rules",
             events: &[
-                (Create, &["AuthorizeSecurityGroupIngress"]),
-                (Attach, &["AuthorizeSecurityGroupIngress"]),
-                (Start, &["AuthorizeSecurityGroupIngress"]),
+                (Create, INBOUND_ADDED),
+                (Attach, INBOUND_ADDED),
+                (Start, INBOUND_ADDED),
                 (Delete, &["RevokeSecurityGroupIngress"]),
                 (
                     Modify,
@@ -339,9 +321,9 @@ static RESOURCES: &[(&[&str], Resource)] = &[
         Resource {
             name: "outbound security group rules",
             events: &[
-                (Create, &["AuthorizeSecurityGroupEgress"]),
-                (Attach, &["AuthorizeSecurityGroupEgress"]),
-                (Start, &["AuthorizeSecurityGroupEgress"]),
+                (Create, OUTBOUND_ADDED),
+                (Attach, OUTBOUND_ADDED),
+                (Start, OUTBOUND_ADDED),
                 (Delete, &["RevokeSecurityGroupEgress"]),
                 (
                     Modify,
