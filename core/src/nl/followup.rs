@@ -209,12 +209,12 @@ fn same_action(spec: &QuerySpec, mut f: Filter) -> Filter {
         Op::Eq(v) => vec![v.clone()],
         _ => return f,
     };
+    // (the operation's first word, as the catalogue splits names)
     let verb = |n: &str| -> String {
-        n.char_indices()
-            .skip(1)
-            .find(|(_, c)| c.is_ascii_uppercase())
-            .map_or(n, |(at, _)| &n[..at])
-            .to_string()
+        crate::nl::actions::split_name(n)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
     };
     let mut verbs: Vec<String> = Vec::new();
     for x in spec
@@ -246,7 +246,7 @@ fn same_action(spec: &QuerySpec, mut f: Filter) -> Filter {
     if kept.is_empty() {
         for v in &new {
             let Value::Text(n) = v else { continue };
-            let swapped = format!("{previous}{}", &n[verb(n).len()..]);
+            let swapped = format!("{previous}{}", &n[verb(n).len().min(n.len())..]);
             if let Some(names) = crate::nl::actions::CATALOGUE.operation(&swapped) {
                 for name in names.names {
                     let v = Value::text(name);
