@@ -211,6 +211,10 @@ const NOUN_SYNONYMS: &[(&str, &str)] = &[
     ("inbound", "ingress"),
     ("bulk", "batch"),
     ("outbound", "egress"),
+    // "calling the LLMs in Bedrock": its foundation models
+    ("llm", "model"),
+    // "made an image of one of our servers": EC2 instances
+    ("server", "instanc"),
 ];
 
 /// Operation nouns (keys) a question may say in other words (keys): network
@@ -886,6 +890,7 @@ impl Catalogue {
                 listed: true,
                 excluded: a.excluded || b.excluded,
                 in_context: a.in_context && b.in_context,
+                place: Vec::new(),
             });
         }
         None
@@ -930,7 +935,10 @@ impl Catalogue {
         // "an image from a running instance": an adjective after an article.
         for i in 1..keys.len() {
             if words[i].ends_with("ing")
-                && matches!(words[i - 1].as_str(), "a" | "an" | "the")
+                && matches!(
+                    words[i - 1].as_str(),
+                    "a" | "an" | "the" | "our" | "their" | "its" | "any" | "some"
+                )
                 && VERB_SYNONYMS.iter().any(|(q, _, _)| *q == keys[i])
                 && i + 1 < keys.len()
             {
@@ -1244,10 +1252,14 @@ impl Catalogue {
                     }
                     let mut essential_missing = false;
                     let mut essential_covered = false;
+                    // Where the operation's last essential noun (its head) was said.
+                    let mut head_at: Option<usize> = None;
                     for nw in nouns {
                         let at = keys.iter().enumerate().position(|(j, k)| {
                             j != vi
                                 && j < scope_end
+                                // (not the request: "list every secret read …")
+                                && !(j == 0 && matches!(words[0].as_str(), "list" | "show"))
                                 && !filler[j]
                                 && (k == nw || NOUN_ALTS.contains(&(nw.as_str(), k.as_str())))
                         });
@@ -1270,6 +1282,9 @@ impl Catalogue {
                         } else if let Some(j) = at {
                             covered += weight;
                             essential_covered |= !optional;
+                            if !optional {
+                                head_at = Some(j);
+                            }
                             if !used.contains(&j) {
                                 used.push(j);
                             }
@@ -1286,6 +1301,22 @@ impl Catalogue {
                         } else if !optional {
                             essential_missing = true;
                         }
+                    }
+                    // "routes added to route tables": what follows the verb's
+                    // "to" is where the object went, not the object
+                    // (unless the operation says so: `AddUserToGroup`).
+                    let preposition = head_at.and_then(|h| {
+                        (vi + 1..h).find(|p| {
+                            matches!(words[*p].as_str(), "to" | "into" | "onto")
+                                && moved_to(words, vi, *p)
+                        })
+                    });
+                    if preposition.is_some()
+                        && !o.words.iter().any(|w| {
+                            matches!(w.as_str(), "to" | "from" | "with" | "into" | "for" | "on")
+                        })
+                    {
+                        continue;
                     }
                     let has_essential = o
                         .words
@@ -1337,6 +1368,7 @@ impl Catalogue {
                 listed: false,
                 in_context: false,
                 excluded: false,
+                place: Vec::new(),
             });
         }
         // Near-complete readings, then those that use most of the question
@@ -1410,7 +1442,11 @@ impl Catalogue {
             let last = |s: &(f32, usize, Vec<usize>, bool, usize)| {
                 s.2.iter().filter(|j| **j != vi).max().copied()
             };
-            let head = group.iter().filter_map(last).max();
+            // ("an image of a running server", "an image from an instance":
+            // the noun before "of")
+            let of = words.iter().position(|w| w == "of" || w == "from");
+            let before_of = of.and_then(|q| group.iter().filter_map(last).filter(|l| *l < q).max());
+            let head = before_of.or_else(|| group.iter().filter_map(last).max());
             let span = group
                 .iter()
                 .flat_map(|s| s.2.iter().copied())
@@ -1429,6 +1465,7 @@ impl Catalogue {
             |a: &[usize], b: &[usize]| a.len() < b.len() && a.iter().all(|x| b.contains(x));
         let readings: Vec<Vec<usize>> = kept.iter().map(|g| g[0].2.clone()).collect();
         kept.retain(|g| !readings.iter().any(|r| inside(&g[0].2, r)));
+        let verb_groups = kept.len().max(1);
         let one_per_verb = kept.len() > 1
             && kept.iter().all(|g| {
                 let first = self.ops[g[0].1].name;
@@ -1476,6 +1513,55 @@ impl Catalogue {
             }
         }
         used.extend(service_words.iter().copied());
+        let mut place_words: Vec<usize> = Vec::new();
+        // "volumes attached to instances": the nouns after the verb's "to",
+        // once the whole object was said before it, are where it went.
+        let says_place = ids.iter().any(|i| {
+            self.ops[*i]
+                .words
+                .iter()
+                .any(|w| matches!(w.as_str(), "to" | "into" | "onto" | "from"))
+        });
+        let place = best
+            .iter()
+            .filter_map(|b| {
+                (b.4 + 1..words.len()).find(|p| {
+                    matches!(words[*p].as_str(), "to" | "into" | "onto") && moved_to(words, b.4, *p)
+                })
+            })
+            .min();
+        if let Some(p) = place
+            && !says_place
+            && top >= 0.999
+            && used.iter().all(|j| *j < p || service_words.contains(j))
+        {
+            // (after its articles and a service's name: "to Lambda functions'
+            // resource policies")
+            let mut j = p + 1;
+            while j < words.len()
+                && (service_words.contains(&j)
+                    || matches!(
+                        words[j].as_str(),
+                        "a" | "an" | "the" | "any" | "some" | "our" | "their" | "its" | "another"
+                    ))
+            {
+                j += 1;
+            }
+            let noun = |j: usize| {
+                let k = &keys[j];
+                !filler[j]
+                    && words[j].chars().all(|c| c.is_ascii_alphabetic())
+                    && !VERB_SYNONYMS.iter().any(|(q, _, _)| q == k)
+                    && self
+                        .ops
+                        .iter()
+                        .any(|o| o.words.iter().skip(1).any(|w| w == k))
+            };
+            let end = (j..words.len().min(j + 4))
+                .find(|x| !noun(*x))
+                .unwrap_or(words.len().min(j + 4));
+            place_words.extend(j..end);
+        }
         // "… on Secrets Manager secrets": the service's own noun again.
         for (j, k) in keys.iter().enumerate() {
             if !filler[j]
@@ -1501,7 +1587,8 @@ impl Catalogue {
             if !core.is_empty() {
                 names = self.names(&core);
             }
-            if names.names.len() > 4 {
+            // (a few readings per verb said: "providers added, updated or removed")
+            if names.names.len() > 4 * verb_groups.min(2) {
                 return None;
             }
         }
@@ -1516,8 +1603,22 @@ impl Catalogue {
             listed: false,
             in_context: false,
             excluded: false,
+            place: place_words,
         })
     }
+}
+
+/// Whether the "to" at `p` after the verb at `v` says where its object went:
+/// after the object ("add routes to a route table") or a participle
+/// ("routes added to route tables"), not after a noun of change ("changes
+/// to a key policy" names what changed).
+fn moved_to(words: &[String], v: usize, p: usize) -> bool {
+    // ("changes made to bob's login profile": what changed)
+    let made = matches!(
+        words[p - 1].as_str(),
+        "made" | "done" | "applied" | "performed" | "happened" | "introduced"
+    );
+    !made && (p > v + 1 || words[v].ends_with("ed"))
 }
 
 /// Words a question excludes ("not counting the serial console ones",
@@ -1653,6 +1754,9 @@ pub struct ActionMatch {
     /// Found in the conversation's service ("now the same for snapshot
     /// deletions" after RDS snapshot questions).
     pub in_context: bool,
+    /// Words naming where the object went ("volumes attached to
+    /// instances"): taken with the action (not in `used`), not its object.
+    pub place: Vec<usize>,
 }
 
 #[cfg(test)]

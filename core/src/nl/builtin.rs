@@ -53,8 +53,143 @@ impl Translator for BuiltinTranslator {
     }
 
     fn translate(&self, question: &str, ctx: &Context<'_>) -> Result<Outcome, NlError> {
-        Ok(self.run(question, ctx))
+        // "urgent: did someone delete a guardrail?": chatter first, read
+        // without it (not as a user named "urgent")
+        if let Some((rest, aside)) = chatter_lead(question)
+            && safety::screen(question).is_none()
+            && let Outcome::Answer(mut t) = self.run(&rest, ctx)
+        {
+            t.interpretation
+                .push_str(&format!(" (left aside: \"{}\")", aside.trim()));
+            return Ok(Outcome::Answer(t));
+        }
+        let whole = self.run(question, ctx);
+        if !matches!(whole, Outcome::Declined { .. }) || safety::screen(question).is_some() {
+            return Ok(whole);
+        }
+        // "incident bridge: list failed console logins", "anyone read the
+        // user data off an instance? attackers love digging secrets out of
+        // there": the question without chatter it does not understand, said
+        // in the answer.
+        for (rest, aside) in asides(question) {
+            if let Outcome::Answer(mut t) = self.run(&rest, ctx) {
+                t.interpretation
+                    .push_str(&format!(" (left aside: \"{}\")", aside.trim()));
+                return Ok(Outcome::Answer(t));
+            }
+        }
+        Ok(whole)
     }
+}
+
+/// Words of a Slack lead-in that say how urgent or for whom a question is,
+/// not what it asks ("urgent:", "for the audit —", "incident bridge:").
+const CHATTER: &[&str] = &[
+    "urgent",
+    "fyi",
+    "hey",
+    "hi",
+    "hello",
+    "quick",
+    "question",
+    "incident",
+    "audit",
+    "auditor",
+    "auditors",
+    "ticket",
+    "postmortem",
+    "post-mortem",
+    "bridge",
+    "sanity",
+    "asap",
+    "heads",
+    "escalation",
+    "compliance",
+    "evidence",
+    "soc",
+    "ok",
+    "okay",
+    "btw",
+    "context",
+    "help",
+    "manager",
+    "boss",
+    "review",
+    "channel",
+    "sev1",
+    "sev2",
+    "p1",
+    "p2",
+    "oncall",
+    "on-call",
+];
+
+/// A lead-in ending with a colon or a dash whose words include chatter
+/// ([`CHATTER`]): (the rest, the lead-in).
+fn chatter_lead(question: &str) -> Option<(String, String)> {
+    let end = [": ", " — ", " – ", " -- "]
+        .iter()
+        .filter_map(|sep| question.find(sep).map(|i| i + sep.len()))
+        .min()?;
+    let lead = super::tokens::words(&question[..end]);
+    (lead.len() <= 8
+        && lead.iter().any(|w| CHATTER.contains(&w.as_str()))
+        && !question[end..].trim().is_empty())
+    .then(|| (question[end..].to_string(), question[..end].to_string()))
+}
+
+/// Ways to read `question` without a lead-in or a closing remark that holds
+/// a word the vocabulary does not know: (the rest, what was left aside).
+/// A lead-in ends with a colon or a dash ("for the audit —"), or a comma
+/// after an interjection ("hey, quick one,"); a remark follows the
+/// question's "?".
+fn asides(question: &str) -> Vec<(String, String)> {
+    let unknown = |part: &str| {
+        super::tokens::words(part)
+            .iter()
+            .any(|w| !known(w) && !w.chars().any(|c| c.is_ascii_digit()))
+    };
+    let short = |part: &str| super::tokens::words(part).len() <= 8;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut lead: Option<usize> = None;
+    for sep in [": ", " — ", " – ", " -- ", " - "] {
+        if let Some(i) = question.find(sep) {
+            let end = i + sep.len();
+            lead = Some(lead.map_or(end, |l| l.min(end)));
+        }
+    }
+    if lead.is_none() {
+        let lower = question.to_lowercase();
+        let interjection = [
+            "hey", "ok", "okay", "so", "fyi", "btw", "urgent", "quick", "for the",
+        ]
+        .iter()
+        .any(|x| lower.starts_with(x));
+        if interjection && let Some(i) = question.find(", ") {
+            lead = Some(i + 2);
+        }
+    }
+    let lead = lead.filter(|l| {
+        let prefix = &question[..*l];
+        short(prefix) && unknown(prefix) && !question[*l..].trim().is_empty()
+    });
+    // ("…? worried someone is guessing secret names")
+    let remark = question
+        .find("? ")
+        .map(|i| i + 1)
+        .filter(|i| unknown(&question[*i..]) && !question[..*i].trim().is_empty());
+    let body_start = lead.unwrap_or(0);
+    let body_end = remark.filter(|r| *r > body_start).unwrap_or(question.len());
+    if lead.is_some() || remark.is_some_and(|r| r > body_start) {
+        let aside = [&question[..body_start], &question[body_end..]]
+            .iter()
+            .map(|x| x.trim())
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(" … ");
+        out.push((question[body_start..body_end].to_string(), aside));
+    }
+    out
 }
 
 fn lemma(w: &str) -> Option<String> {
@@ -529,11 +664,24 @@ pub(crate) fn parse_in(
     let mut ws: Vec<String> = Vec::new();
     for (i, w) in raw_words.iter().enumerate() {
         if let Some(name) = resource_name(&raw_words, i) {
+            // ("the bucket called secrets": read as "the secrets bucket")
+            let called = i > 1
+                && name.starts_with("bucket:")
+                && matches!(raw_words[i - 1].as_str(), "named" | "called")
+                && matches!(raw_words[i - 2].as_str(), "bucket" | "buckets")
+                && ws.len() >= 2;
+            if called {
+                ws.truncate(ws.len() - 2);
+            }
             ws.push(format!("{NAME_MARK}{}", resource_names.len()));
+            if called {
+                ws.push(raw_words[i - 2].clone());
+            }
             // ("on production-backup-bucket": a bucket's action, as said)
-            let bucket_said = raw_words
-                .get(i + 1)
-                .is_some_and(|n| matches!(n.as_str(), "bucket" | "buckets"));
+            let bucket_said = called
+                || raw_words
+                    .get(i + 1)
+                    .is_some_and(|n| matches!(n.as_str(), "bucket" | "buckets"));
             if name.starts_with("bucket:") && !bucket_said {
                 ws.push("bucket".into());
                 synthetic.push(resource_names.len());
@@ -544,9 +692,13 @@ pub(crate) fn parse_in(
         let w = w.clone();
         if w.contains('-') && !GAZETTEER.knows(&stem(&w)) {
             let parts: Vec<&str> = w.split('-').filter(|x| !x.is_empty()).collect();
-            if parts
-                .iter()
-                .all(|x| GAZETTEER.knows(&stem(x)) || is_stop(x))
+            // (or a verb written with a dash: "bulk-fetch")
+            let verb = parts.last().is_some_and(|x| CATALOGUE.is_verb_word(x))
+                && !w.contains(|c: char| c.is_ascii_digit());
+            if verb
+                || parts
+                    .iter()
+                    .all(|x| GAZETTEER.knows(&stem(x)) || is_stop(x))
             {
                 ws.extend(parts.into_iter().map(str::to_string));
                 continue;
@@ -866,6 +1018,11 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         return;
     };
     tracing::trace!(?ws, ?m, "catalogue match");
+    // (where the object went is read with the action)
+    let mut m = m;
+    m.used.extend(m.place.iter().copied());
+    m.used.sort();
+    m.used.dedup();
     // "which findings have been archived", "findings updated in 2025": the
     // findings themselves (GuardDuty), unless someone is said to act on them
     // ("who archived findings", "ArchiveFindings calls").
@@ -916,10 +1073,29 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         let w = &ws[*i];
         known(w) && (covered[*i] || is_stop(w) || lemma(w).is_some())
     });
+    // A partial reading of an unnamed service's action leaves a resource
+    // the vocabulary knows to it ("read secrets, counting both single and
+    // batch retrievals" is not Omics' `GetReadSet`).
+    let resource_left = (0..stems.len()).any(|j| {
+        !m.used.contains(&j)
+            && GAZETTEER.longest(&stems, j).is_some_and(|(_, cs)| {
+                cs.iter()
+                    .any(|c| matches!(c, super::gazetteer::Concept::Resource(_)))
+            })
+    });
+    if !m.complete && !m.named_service && resource_left {
+        return;
+    }
     // One action, or its singular and plural forms (GetParameter, GetParameters).
     let one = match m.events.names.as_slice() {
         [_] => true,
-        [a, b] => a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
+        // (or one with a prefix: AddUserToGroup, AdminAddUserToGroup)
+        [a, b] => {
+            a.starts_with(b.as_str())
+                || b.starts_with(a.as_str())
+                || a.ends_with(b.as_str())
+                || b.ends_with(a.as_str())
+        }
         _ => false,
     };
     // A complete match overrides known words only for a specific name of
@@ -929,7 +1105,8 @@ fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static 
         && (m.named_service || (m.complete && m.used.len() >= 3));
     // The hand-written resources ("access key", "security group", "public
     // access block") keep their analyst meaning.
-    let resource = m.used.iter().any(|i| {
+    // ("volumes attached to instances": not where the object went)
+    let resource = m.used.iter().filter(|i| !m.place.contains(i)).any(|i| {
         GAZETTEER.longest(&stems, *i).is_some_and(|(n, cs)| {
             n >= 2
                 || cs
@@ -1326,6 +1503,35 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "who assumed roles": the AssumeRole calls, not role sessions
             (r"(?i)\bwho (?:has |have |had )?assumed (?:a |any |the |which )?roles?\b", "who called AssumeRole"),
             (r"(?i)\b(?:the )?(?:highest|maximum|max|worst|peak|top) (?:finding |guardduty )?severity(?: (?:score|level|seen|observed|reported|recorded|guardduty|has|have|had|we|we've|ever|been))* (per|by|for each|for every|of each|in each|across each)\b", "max_severity $1"),
+            // "signed in through the web console", "web console logins": the
+            // console sign-in event (its user agent is the browser's)
+            (r"(?i)\b(sign(?:ed|ing|s)?|log(?:ged|ging|s)?)[- ]?(in|on)\s+(?:through|via|from|using|on|in|to|into)\s+(?:the\s+)?(?:aws\s+)?(?:web\s+|management\s+)?console\b", "$1 $2 to the console"),
+            (r"(?i)\b(?:web|management|aws)\s+console\s+(log|sign)", "console $1"),
+            // "did anyone give a user a console password for the first time":
+            // the event itself, not when it was first seen
+            (r"(?i)^(\s*(?:did|has|have|was|were|any|anyone|anybody|someone|somebody|list|show)\b.*?)\s+for the (?:very )?first time\b", "$1"),
+            // "who was added to a group", "users added to IAM groups": group
+            // membership (the vocabulary's "group" is a grouping word)
+            (r"(?i)\b(?:(?:iam\s+)?users?\s+|members?\s+)?(?:(?:was|were|got|been|being|get|gets)\s+)?added\s+to\s+(?:(?:a|an|the|any|some|our|their|iam)\s+)*groups?\b", "AddUserToGroup calls"),
+            // "minted temporary credentials for a federated user"
+            (r"(?i)\b(?:temporary|temp|short-lived)\s+(?:security\s+)?(?:credentials|creds|tokens?)\s+for\s+(?:an?\s+|the\s+)?federated\s+users?\b", "federation token"),
+            // "the calls AWS services made on our behalf": the services' own calls
+            (r"(?i)\b(calls|actions|events|requests|api calls)\s+(?:that\s+)?aws\s+services?\s+(?:have\s+)?(?:made|did|performed|issued)\b", "$1 made by awsservice"),
+            // "stuck an inline policy on a user": put
+            (r"(?i)\b(?:stuck|stick|sticks|sticking|slapped|slap)\b", "put"),
+            // "changed who is allowed to launch our AMIs", "who can restore an
+            // RDS snapshot": the sharing attributes
+            (r"(?i)\b(?:chang\w*|edit\w*|modif\w*|updat\w*)\s+(?:(?:made\s+)?to\s+)?who\s+(?:is\s+|are\s+)?(?:allowed\s+to|can|may|gets\s+to|has\s+permission\s+to)\s+(?:launch|use|restore|copy|access)\s+(?:one\s+of\s+)?(?:our\s+|the\s+|an?\s+|their\s+|its\s+|any\s+)?(?:ec2\s+)?(?:amis?|images?|machine\s+images?)\b", "ModifyImageAttribute calls"),
+            (r"(?i)\b(?:chang\w*|edit\w*|modif\w*|updat\w*)\s+(?:(?:made\s+)?to\s+)?who\s+(?:is\s+|are\s+)?(?:allowed\s+to|can|may|gets\s+to|has\s+permission\s+to)\s+(?:restore|use|copy|access)\s+(?:one\s+of\s+)?(?:our\s+|the\s+|an?\s+|their\s+|its\s+|any\s+)?(?:rds|database|db)\s+snapshots?\b", "ModifyDBSnapshotAttribute or ModifyDBClusterSnapshotAttribute calls"),
+            // "granted another principal the right to invoke our Lambdas"
+            (r"(?i)\b(?:gave|give|given|giving|grant\w*|allow\w*)\s+(?:[\w-]+\s+){0,4}?(?:the\s+)?(?:right|permission|permissions|access)\s+to\s+invoke\s+(?:one\s+of\s+)?(?:our\s+|the\s+|an?\s+|their\s+|its\s+|any\s+)?(?:lambda\s+functions?|lambdas?|functions?)\b", "AddPermission calls on Lambda"),
+            // "changed which events a trail records": its event selectors
+            (r"(?i)\b(?:chang\w*|edit\w*|modif\w*|updat\w*|tweak\w*)\s+(?:(?:made\s+)?to\s+)?(?:which|what)\s+(?:\w+\s+)?events\s+(?:a|the|our|its|their|any)?\s*(?:cloudtrail\s+)?trails?\s+(?:records?|captures?|logs?|collects?|delivers?)\b", "PutEventSelectors calls"),
+            // "changed who is allowed to assume a role": its trust policy
+            (r"(?i)\b(?:chang\w*|edit\w*|modif\w*|updat\w*)\s+(?:(?:made\s+)?to\s+)?who\s+(?:is\s+|are\s+)?(?:allowed\s+to|can|may|gets\s+to|has\s+permission\s+to)\s+assume\s+(?:a|the|any|our|their|an\s+iam)?\s*roles?\b", "UpdateAssumeRolePolicy calls"),
+            // "made an image of a server": created one
+            // (not "make an AMI public")
+            (r"(?i)\b(?:made|make|makes|making)\s+(an?\s+(?:new\s+)?(?:image|snapshot|backup|ami)s?\s+(?:of|from))\b", "created $1"),
             // "set up a trust anchor": created
             (r"(?i)\b(?:set|setting|sets) up\b", "created"),
             // "successfully or not": no condition
@@ -1410,14 +1616,23 @@ fn rewrite(text: &str) -> String {
                 out = re.replace_all(&out, *to).into_owned();
             }
         }
+        // "because the snapshot was errwrongstate": the cause alone (the
+        // thing it names is the action's object, said already)
+        out = CAUSE_SUBJECT.replace_all(&out, " $1 ").into_owned();
     }
     out
 }
 
 /// A question about calls that failed.
 static FAILURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\b(?:fail\w*|errors?|erred|because|rejected|refused|denied|blocked|throttled|couldn't|could not|wasn't allowed|weren't allowed|bounced)\b")
+    regex::Regex::new(r"(?i)\b(?:fail\w*|errors?|erred|because|rejected|refused|denied|blocked|throttled|couldn't|could not|wasn't allowed|weren't allowed|bounced|tried|try|trying|attempt\w*)\b")
         .expect("failure")
+});
+
+/// "because the snapshot was" before a failure cause's token.
+static CAUSE_SUBJECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:because|since|as|when)\s+(?:the|its|their|it|they|that|this|our)\s+(?:[\w-]+\s+){0,2}?(?:(?:was|were|is|are|had been|has been)\s+)?(err[a-z]+)\b")
+        .expect("cause subject")
 });
 
 /// Causes of a failure in an analyst's words, and the vocabulary's token
@@ -1429,7 +1644,7 @@ static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
             (r"(?i)\b(?:the\s+)?(?:signed\s+)?(?:requests?|signatures?)\s+(?:had\s+|has\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:signed\s+)?(?:requests?|signatures?)\b", " errexpiredrequest "),
             (r"(?i)\b(?:(?:ran|run|running|hit|hitting|reached|exceeded|exceeding|over)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?)?(?:service\s+)?quotas?(?:\s+limits?)?(?:\s+(?:was\s+|were\s+)?exceeded)?\b|\b(?:(?:ran|run|running|hit|hitting|reached)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?)?limits?\s+(?:was\s+|were\s+)?exceeded\b|\b(?:ran|run|running|hit|hitting|reached|exceeded|exceeding)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?limits?\b", " errquota "),
             (r"(?i)\b(?:(?:something|it|they|that|which|the \w+)\s+)?(?:that\s+)?(?:already\s+)(?:existed|exists?|there)\b|\bduplicates?\b", " erralreadyexists "),
-            (r"(?i)\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer|not)\s+exist(?:s|ed)?|non-?existent|not found|no such \w+)\b", " errnotfound "),
+            (r"(?i)\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer|not)\s+exist(?:s|ed)?|non-?existent|not found|no such \w+|(?:couldn't|could not|can't|cannot|wasn't|was not|weren't|were not)\s+be\s+found|(?:couldn't|could not)\s+find\s+(?:it|them|the \w+))\b", " errnotfound "),
             (r"(?i)\b(?:(?:input\s+)?validation(?:\s+errors?|\s+checks?)?|invalid\s+(?:input|parameters?|arguments?|values?)|bad\s+(?:input|parameters?)|malformed(?:\s+(?:input|requests?))?)\b", " errvalidation "),
             (r"(?i)\b(?:in\s+)?(?:the\s+|a\s+)?(?:wrong|invalid|incorrect|bad)\s+state\b", " errwrongstate "),
             (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|match|satisfy|comply with)|violat\w*)\s+(?:the\s+|our\s+|a\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
@@ -1441,7 +1656,7 @@ static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
     });
 
 static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?:[,;?.]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?(?: each| for each| apiece| per \w+)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each|(?:give me|show|show me|include|with) (?:the )?(?:counts?|numbers))\s*\??\s*$")
+    regex::Regex::new(r"(?i)(?:[,;?.]\s*(?:(?:and|with)\s+)?|\s+(?:and|with)\s+)(?:how (?:many|often)(?: times)?(?: each| for each| apiece| per \w+)?|(?:with|and) (?:their |the )?counts?|with (?:a |the )?(?:count|number) (?:of|for) each|counts? (?:for|of) each|(?:give me|show|show me|include|with) (?:the )?(?:counts?|numbers)|(?:counts?|numbers)(?: please| pls| too)?)\s*[?.!]?\s*$")
         .expect("with counts")
 });
 
@@ -1642,15 +1857,30 @@ const NAME_MARK: char = '\u{1}';
 /// function"). `bucket:` or `resource:` and the name.
 fn resource_name(ws: &[String], i: usize) -> Option<String> {
     let w = &ws[i];
+    // ("bulk-fetch secrets": a verb written with a dash, not a name)
+    let verb_compound = w.contains('-')
+        && !w.contains(|c: char| c.is_ascii_digit())
+        && w.rsplit('-')
+            .next()
+            .is_some_and(|last| CATALOGUE.is_verb_word(last));
     let named_like = looks_like_name(w)
+        && !verb_compound
         && w.contains(|c: char| c == '-' || c == '_' || c.is_ascii_digit())
         && !w.contains('@')
         && !w.chars().all(|c| c.is_ascii_digit() || c == '-')
         && !GAZETTEER.knows(&stem(w));
+    let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
+    // ("was the bucket called secrets deleted?": any word after it)
+    let called_bucket = i > 1
+        && matches!(ws[i - 1].as_str(), "named" | "called")
+        && matches!(ws[i - 2].as_str(), "bucket" | "buckets")
+        && looks_like_name(w);
+    if called_bucket {
+        return Some(format!("bucket:{w}"));
+    }
     if !named_like {
         return None;
     }
-    let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
     if w.contains("bucket") || matches!(next, "bucket" | "buckets") {
         return Some(format!("bucket:{w}"));
     }
@@ -1687,7 +1917,19 @@ fn resource_name(ws: &[String], i: usize) -> Option<String> {
     // ("a file named HOW_TO_DECRYPT_FILES")
     let kind_before = (i > 0 && kind_at(i - 1))
         || (i > 1 && matches!(ws[i - 1].as_str(), "named" | "called") && kind_at(i - 2));
-    (kind_after || kind_before).then(|| format!("resource:{w}"))
+    // ("Lambda functions deleted, apart from basic-node-task": one of the
+    // kind said earlier, left out)
+    let excepted = (i > 0 && matches!(ws[i - 1].as_str(), "except" | "excluding" | "besides"))
+        || (i > 1
+            && matches!(
+                (ws[i - 2].as_str(), ws[i - 1].as_str()),
+                (
+                    "apart" | "other" | "except" | "aside",
+                    "from" | "than" | "for"
+                )
+            ));
+    let kind_earlier = excepted && (0..i).any(kind_at);
+    (kind_after || kind_before || kind_earlier).then(|| format!("resource:{w}"))
 }
 
 fn looks_like_name(w: &str) -> bool {

@@ -1023,6 +1023,10 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "logging in",
             "logs into",
             "signed into",
+            "signed in",
+            "signing in",
+            "signs in",
+            "signed on",
         ],
         C::Filter(vec![ct(F::EventName, eq("ConsoleLogin"))]),
     );
@@ -1065,6 +1069,11 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "unauthorized",
             "unauthorised",
             "permission denied",
+            "permission error",
+            "permissions error",
+            "permission failure",
+            "permission denial",
+            "permissions denied",
             "forbidden",
             "not authorized",
             "refused",
@@ -1819,6 +1828,41 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "foreign accounts",
         ],
         C::Filter(vec![ct(F::CallerAccount, Op::OtherThan(F::Account))]),
+    );
+    // Calls made in the AWS web console, whose requests carry a console
+    // user agent ("IAM users created outside the web console"). A bare
+    // "console" stays filler: "console logins" are their own event.
+    add(
+        &[
+            "web console",
+            "management console",
+            "aws console",
+            "from the console",
+            "via the console",
+            "through the console",
+            "using the console",
+            "in the console",
+            "console ui",
+        ],
+        C::Filter(vec![ct(F::UserAgent, like("%console%"))]),
+    );
+    add(
+        &[
+            "outside the console",
+            "outside of the console",
+            "outside the web console",
+            "outside the management console",
+            "outside the aws console",
+            "not through the console",
+            "not from the console",
+            "not in the console",
+            "not via the console",
+            "programmatically",
+        ],
+        C::Filter(vec![(
+            Table::Cloudtrail,
+            Filter::new(F::UserAgent, like("%console%")).negated(),
+        )]),
     );
     // Clients named by their user agent ("calls from the AWS CLI").
     for (words, pattern) in [
@@ -2688,6 +2732,20 @@ fn entries() -> Vec<(&'static str, Concept)> {
             "session credentials",
             "with session credentials",
             "with temporary credentials",
+            "calling",
+            "we own",
+            "we have",
+            "flagged",
+            "flag",
+            "flags",
+            "flagging",
+            "spotted",
+            "noticed",
+            "on our behalf",
+            "on my behalf",
+            "on their behalf",
+            "on its behalf",
+            "on behalf of us",
             "poke at",
             "poked at",
             "poked around",
@@ -2880,6 +2938,9 @@ pub const STOPWORDS: &[&str] = &[
     "does",
     "make",
     "makes",
+    "both",
+    "either",
+    "neither",
 ];
 
 /// The phrase table, indexed by first word (stemmed).

@@ -1272,6 +1272,15 @@ impl<'r, 'a> Reading<'r, 'a> {
     // Step 4: the shape of the answer.
 
     fn shape(&mut self) {
+        // "who's connecting to port 5432, and how many flows each": counted
+        // per who.
+        let each_last = self
+            .lower
+            .trim_end_matches(|c: char| c == '?' || c == '.' || c.is_whitespace())
+            .ends_with(" each");
+        if self.who && self.count && self.group_by.is_empty() && each_last {
+            self.group_by.push(WHO.to_vec());
+        }
         self.seen_or_order();
         if self.p.shape.is_none() && self.timeline {
             self.p.shape = Some(PShape::Timeline {
@@ -1463,7 +1472,7 @@ impl<'r, 'a> Reading<'r, 'a> {
         } else if let Some((_, f)) = flow_subject {
             vec![f.clone()]
         } else if self.who {
-            vec![vec![(Table::Cloudtrail, Field::User)]]
+            vec![WHO.to_vec()]
         } else if let Some((_, f)) = subj {
             vec![f]
         } else {
@@ -1539,7 +1548,7 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// "which users …", "who …": the distinct values of the subject.
     fn distinct_shape(&mut self) {
         let subj = if self.who {
-            Some(vec![(Table::Cloudtrail, Field::User)])
+            Some(WHO.to_vec())
         } else {
             self.distinct
                 .and_then(|d| head_noun(&self.nouns, d, self.items))
@@ -1636,11 +1645,18 @@ pub(super) fn has<'a>(it: &Item<'a>, f: impl Fn(&Concept) -> bool) -> Option<&'a
     concepts(it).iter().copied().find(|c| f(c))
 }
 
+/// "who": the caller of an API call; in flow logs, the address that sent
+/// the traffic ("who is connecting to port 5432").
+const WHO: [(Table, Field); 2] = [
+    (Table::Cloudtrail, Field::User),
+    (Table::VpcFlow, Field::SrcAddr),
+];
+
 fn noun_fields(c: &Concept) -> Option<Alts<Field>> {
     match c {
         Concept::Noun { fields, .. } => Some(fields.clone()),
         Concept::Resource(r) => r.field.map(|f| vec![(Table::Cloudtrail, f)]),
-        Concept::Intent(Intent::Who) => Some(vec![(Table::Cloudtrail, Field::User)]),
+        Concept::Intent(Intent::Who) => Some(WHO.to_vec()),
         _ => None,
     }
 }

@@ -264,7 +264,7 @@ fn second_tuning_set_on_third_party_datasets() {
 #[test]
 fn third_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets3.txt"));
-    report.check_with(0.95, 0.85, 0);
+    report.check_with(0.96, 0.85, 0);
 }
 
 /// The fourth tuning set on the shared third-party datasets (`datasets4.txt`,
@@ -272,7 +272,7 @@ fn third_tuning_set_on_third_party_datasets() {
 #[test]
 fn fourth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets4.txt"));
-    report.check_with(0.90, 0.8, 1);
+    report.check_with(0.91, 0.8, 1);
 }
 
 /// The fifth tuning set on the shared third-party datasets (`datasets5.txt`,
@@ -288,7 +288,7 @@ fn fifth_tuning_set_on_third_party_datasets() {
 #[test]
 fn sixth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets6.txt"));
-    report.check_with(0.91, 0.9, 0);
+    report.check_with(0.92, 0.9, 0);
 }
 
 /// The seventh tuning set on the shared third-party datasets (`datasets7.txt`,
@@ -296,7 +296,7 @@ fn sixth_tuning_set_on_third_party_datasets() {
 #[test]
 fn seventh_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets7.txt"));
-    report.check_with(0.88, 0.85, 0);
+    report.check_with(0.89, 0.85, 0);
 }
 
 /// The eighth tuning set on the shared third-party datasets (`datasets8.txt`,
@@ -304,7 +304,16 @@ fn seventh_tuning_set_on_third_party_datasets() {
 #[test]
 fn eighth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets8.txt"));
-    report.check_with(0.83, 0.85, 0);
+    report.check_with(0.85, 0.85, 0);
+}
+
+/// The ninth tuning set on the shared third-party datasets (`datasets9.txt`,
+/// written by someone who never saw the translator, in the voice of a Slack
+/// channel during an incident or an audit: 69.6% on its first run).
+#[test]
+fn ninth_tuning_set_on_third_party_datasets() {
+    let report = evaluate(&set_path("datasets9.txt"));
+    report.check_with(0.78, 0.65, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written

@@ -383,3 +383,101 @@ fn failure_causes_said_in_words_are_error_codes() {
     let q = sql("how many flows were accepted vs rejected?");
     assert!(q.contains("action IN ('ACCEPT', 'REJECT')"), "{q}");
 }
+
+#[test]
+fn slack_lead_ins_and_closing_remarks_are_left_aside_and_said() {
+    for q in [
+        "urgent: did someone delete a Bedrock guardrail?",
+        "incident bridge: did someone delete a Bedrock guardrail?",
+    ] {
+        let Outcome::Answer(t) = ask(q, None) else {
+            panic!("{q:?} declined");
+        };
+        let sql = t.sql();
+        assert!(sql.contains("eventname = 'DeleteGuardrail'"), "{q}: {sql}");
+        // ("urgent" is not a user's name)
+        assert!(!sql.contains("useridentity.arn LIKE"), "{q}: {sql}");
+        assert!(
+            t.interpretation.contains("left aside"),
+            "{q}: {}",
+            t.interpretation
+        );
+    }
+    let Outcome::Answer(t) = ask(
+        "anything fail in Secrets Manager? worried someone is guessing secret names",
+        None,
+    ) else {
+        panic!("declined");
+    };
+    let sql = t.sql();
+    assert!(
+        sql.contains("errorcode IS NOT NULL") && sql.contains("secretsmanager"),
+        "{sql}"
+    );
+    assert!(
+        t.interpretation.contains("left aside: \"worried"),
+        "{}",
+        t.interpretation
+    );
+    // Another product's logs are still declined, lead-in or not.
+    declines("Okta: who logged in?");
+}
+
+#[test]
+fn where_an_object_went_is_not_the_object() {
+    let q = sql("list routes that were added to route tables");
+    assert!(q.contains("eventname = 'CreateRoute'"), "{q}");
+    let q = sql("volumes attached to instances");
+    assert!(q.contains("eventname = 'AttachVolume'"), "{q}");
+    // (the action's own name says where: AddUserToGroup)
+    let q = sql("users added to IAM groups");
+    assert!(q.contains("eventname = 'AddUserToGroup'"), "{q}");
+    // "changes to X" names what changed
+    let q = sql("show me every change to a KMS key policy");
+    assert!(q.contains("eventname = 'PutKeyPolicy'"), "{q}");
+}
+
+#[test]
+fn console_calls_are_told_by_their_user_agent() {
+    let q = sql("IAM users created outside the web console");
+    assert!(
+        q.contains("eventname = 'CreateUser'") && q.contains("NOT LIKE '%console%'"),
+        "{q}"
+    );
+    // Signing in through the console is the sign-in event, not a filter.
+    let q = sql("who signed in through the web console");
+    assert!(
+        q.contains("eventname = 'ConsoleLogin'") && !q.contains("useragent"),
+        "{q}"
+    );
+}
+
+#[test]
+fn who_in_flow_logs_is_the_sender() {
+    assert_eq!(
+        sql("who's connecting to port 5432, and how many flows each?"),
+        "SELECT srcaddr, count(*) AS n FROM vpc_flow WHERE dstport = 5432 GROUP BY 1 ORDER BY n DESC, 1"
+    );
+}
+
+#[test]
+fn failure_causes_said_of_the_object() {
+    let q = sql(
+        "any database snapshot deletions that failed because the snapshot was in the wrong state?",
+    );
+    assert!(
+        q.contains("eventname = 'DeleteDBSnapshot'") && q.contains("State%'"),
+        "{q}"
+    );
+    let q = sql("who tried to create a user that already existed?");
+    assert!(
+        q.contains("eventname = 'CreateUser'") && q.contains("AlreadyExist"),
+        "{q}"
+    );
+    // A bucket named with a plain word after "called".
+    let q = sql("was the bucket called secrets deleted?");
+    assert!(
+        q.contains("eventname = 'DeleteBucket'") && q.contains("= 'secrets'"),
+        "{q}"
+    );
+}
