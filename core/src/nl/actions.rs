@@ -54,6 +54,8 @@ pub struct Catalogue {
     alias_first: HashMap<String, Vec<usize>>,
     /// The first words of operation names, lower case ("archive", "reboot").
     first_words: std::collections::HashSet<String>,
+    /// The keys of the words after an operation's first ("volum", "instanc").
+    nouns: std::collections::HashSet<String>,
 }
 
 /// The catalogue, indexed on first use.
@@ -583,6 +585,10 @@ impl Catalogue {
                 });
             }
         }
+        let nouns = ops
+            .iter()
+            .flat_map(|o| o.words.iter().skip(1).cloned())
+            .collect();
         let mut by_verb: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, o) in ops.iter().enumerate() {
@@ -612,6 +618,7 @@ impl Catalogue {
         }
         Self {
             first_words,
+            nouns,
             services,
             ops,
             by_verb,
@@ -1552,10 +1559,7 @@ impl Catalogue {
                 !filler[j]
                     && words[j].chars().all(|c| c.is_ascii_alphabetic())
                     && !VERB_SYNONYMS.iter().any(|(q, _, _)| q == k)
-                    && self
-                        .ops
-                        .iter()
-                        .any(|o| o.words.iter().skip(1).any(|w| w == k))
+                    && self.nouns.contains(k)
             };
             let end = (j..words.len().min(j + 4))
                 .find(|x| !noun(*x))

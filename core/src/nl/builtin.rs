@@ -53,32 +53,36 @@ impl Translator for BuiltinTranslator {
     }
 
     fn translate(&self, question: &str, ctx: &Context<'_>) -> Result<Outcome, NlError> {
+        // (the question read without what is left aside, which the answer says)
+        let without = |rest: &str, aside: &str| match self.run(rest, ctx) {
+            Outcome::Answer(mut t) => {
+                t.interpretation
+                    .push_str(&format!(" (left aside: \"{}\")", aside.trim()));
+                Some(Outcome::Answer(t))
+            }
+            Outcome::Declined { .. } => None,
+        };
+        // Another product's logs are declined however the question is dressed.
+        if safety::screen(question).is_some() {
+            return Ok(self.run(question, ctx));
+        }
         // "urgent: did someone delete a guardrail?": chatter first, read
         // without it (not as a user named "urgent")
         if let Some((rest, aside)) = chatter_lead(question)
-            && safety::screen(question).is_none()
-            && let Outcome::Answer(mut t) = self.run(&rest, ctx)
+            && let Some(answer) = without(&rest, &aside)
         {
-            t.interpretation
-                .push_str(&format!(" (left aside: \"{}\")", aside.trim()));
-            return Ok(Outcome::Answer(t));
+            return Ok(answer);
         }
         let whole = self.run(question, ctx);
-        if !matches!(whole, Outcome::Declined { .. }) || safety::screen(question).is_some() {
+        if !matches!(whole, Outcome::Declined { .. }) {
             return Ok(whole);
         }
         // "incident bridge: list failed console logins", "anyone read the
         // user data off an instance? attackers love digging secrets out of
-        // there": the question without chatter it does not understand, said
-        // in the answer.
-        for (rest, aside) in asides(question) {
-            if let Outcome::Answer(mut t) = self.run(&rest, ctx) {
-                t.interpretation
-                    .push_str(&format!(" (left aside: \"{}\")", aside.trim()));
-                return Ok(Outcome::Answer(t));
-            }
-        }
-        Ok(whole)
+        // there": the question without chatter it does not understand.
+        Ok(asides(question)
+            .and_then(|(rest, aside)| without(&rest, &aside))
+            .unwrap_or(whole))
     }
 }
 
@@ -108,6 +112,7 @@ const CHATTER: &[&str] = &[
     "evidence",
     "soc",
     "ok",
+    "so",
     "okay",
     "btw",
     "context",
@@ -127,69 +132,62 @@ const CHATTER: &[&str] = &[
 /// A lead-in ending with a colon or a dash whose words include chatter
 /// ([`CHATTER`]): (the rest, the lead-in).
 fn chatter_lead(question: &str) -> Option<(String, String)> {
-    let end = [": ", " — ", " – ", " -- "]
-        .iter()
-        .filter_map(|sep| question.find(sep).map(|i| i + sep.len()))
-        .min()?;
+    let end = lead_end(question, &LEAD_ENDS[..4])?;
     let lead = super::tokens::words(&question[..end]);
-    (lead.len() <= 8
-        && lead.iter().any(|w| CHATTER.contains(&w.as_str()))
-        && !question[end..].trim().is_empty())
-    .then(|| (question[end..].to_string(), question[..end].to_string()))
+    (lead.len() <= 8 && lead.iter().any(|w| CHATTER.contains(&w.as_str())))
+        .then(|| (question[end..].to_string(), question[..end].to_string()))
 }
 
-/// Ways to read `question` without a lead-in or a closing remark that holds
-/// a word the vocabulary does not know: (the rest, what was left aside).
-/// A lead-in ends with a colon or a dash ("for the audit —"), or a comma
-/// after an interjection ("hey, quick one,"); a remark follows the
-/// question's "?".
-fn asides(question: &str) -> Vec<(String, String)> {
+/// What ends a lead-in: a colon or a dash (a spaced hyphen only when the
+/// question is otherwise declined).
+const LEAD_ENDS: [&str; 5] = [": ", " — ", " – ", " -- ", " - "];
+
+/// Where the first lead-in of `question` ending with one of `ends` stops,
+/// when a question follows it.
+fn lead_end(question: &str, ends: &[&str]) -> Option<usize> {
+    ends.iter()
+        .filter_map(|sep| question.find(sep).map(|i| i + sep.len()))
+        .min()
+        .filter(|end| !question[*end..].trim().is_empty())
+}
+
+/// `question` without a lead-in or a closing remark that holds a word the
+/// vocabulary does not know: (the rest, what was left aside). A lead-in
+/// ends with a colon or a dash ("for the audit —"), or a comma after
+/// chatter ("hey, quick one,"); a remark follows the question's "?".
+fn asides(question: &str) -> Option<(String, String)> {
     let unknown = |part: &str| {
         super::tokens::words(part)
             .iter()
             .any(|w| !known(w) && !w.chars().any(|c| c.is_ascii_digit()))
     };
-    let short = |part: &str| super::tokens::words(part).len() <= 8;
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut lead: Option<usize> = None;
-    for sep in [": ", " — ", " – ", " -- ", " - "] {
-        if let Some(i) = question.find(sep) {
-            let end = i + sep.len();
-            lead = Some(lead.map_or(end, |l| l.min(end)));
-        }
-    }
-    if lead.is_none() {
-        let lower = question.to_lowercase();
-        let interjection = [
-            "hey", "ok", "okay", "so", "fyi", "btw", "urgent", "quick", "for the",
-        ]
-        .iter()
-        .any(|x| lower.starts_with(x));
-        if interjection && let Some(i) = question.find(", ") {
-            lead = Some(i + 2);
-        }
-    }
+    let lead = lead_end(question, &LEAD_ENDS).or_else(|| {
+        let first = super::tokens::words(question).into_iter().next()?;
+        let chatter =
+            CHATTER.contains(&first.as_str()) || question.to_lowercase().starts_with("for the ");
+        let end = question.find(", ").map(|i| i + 2)?;
+        (chatter && !question[end..].trim().is_empty()).then_some(end)
+    });
     let lead = lead.filter(|l| {
         let prefix = &question[..*l];
-        short(prefix) && unknown(prefix) && !question[*l..].trim().is_empty()
+        super::tokens::words(prefix).len() <= 8 && unknown(prefix)
     });
-    // ("…? worried someone is guessing secret names")
-    let remark = question
-        .find("? ")
-        .map(|i| i + 1)
-        .filter(|i| unknown(&question[*i..]) && !question[..*i].trim().is_empty());
     let body_start = lead.unwrap_or(0);
-    let body_end = remark.filter(|r| *r > body_start).unwrap_or(question.len());
-    if lead.is_some() || remark.is_some_and(|r| r > body_start) {
-        let aside = [&question[..body_start], &question[body_end..]]
-            .iter()
-            .map(|x| x.trim())
-            .filter(|x| !x.is_empty())
-            .collect::<Vec<_>>()
-            .join(" … ");
-        out.push((question[body_start..body_end].to_string(), aside));
+    // ("…? worried someone is guessing secret names")
+    let remark = question.find("? ").map(|i| i + 1).filter(|i| {
+        *i > body_start && !question[body_start..*i].trim().is_empty() && unknown(&question[*i..])
+    });
+    if lead.is_none() && remark.is_none() {
+        return None;
     }
-    out
+    let body_end = remark.unwrap_or(question.len());
+    let aside = [&question[..body_start], &question[body_end..]]
+        .iter()
+        .map(|x| x.trim())
+        .filter(|x| !x.is_empty())
+        .collect::<Vec<_>>()
+        .join(" … ");
+    Some((question[body_start..body_end].to_string(), aside))
 }
 
 fn lemma(w: &str) -> Option<String> {
