@@ -662,6 +662,12 @@ impl Catalogue {
         VERB_SYNONYMS.iter().any(|(q, _, _)| *q == k)
     }
 
+    /// Whether `word` is a noun of some operation's name ("clusters",
+    /// "acls"): a thing acted on, not a principal's or resource's name.
+    pub fn is_noun_word(&self, word: &str) -> bool {
+        word.chars().all(|c| c.is_ascii_alphabetic()) && self.nouns.contains(&key(word))
+    }
+
     /// Number of (service models, operations).
     pub fn size(&self) -> (usize, usize) {
         (self.services.len(), self.ops.len())

@@ -336,7 +336,12 @@ impl BuiltinTranslator {
             return declined(&reason, &[]);
         }
         let previous = ctx.previous.and_then(|t| t.plan.as_ref());
-        let parsed = parse_in(question, ctx.now, &services_of(previous));
+        let parsed = parse_in(
+            question,
+            ctx.now,
+            &services_of(previous),
+            &verbs_of(previous),
+        );
         if let Some(r) = &parsed.refusal {
             return declined(r, &[]);
         }
@@ -428,6 +433,16 @@ fn decline_with(p: &Parsed, in_conversation: bool) -> Outcome {
             suggestions.push(format!("Did you mean \"{v}\" instead of \"{w}\"?"));
         }
     }
+    // "who deleted aurora-cluster-prod?": a name needs its kind said.
+    if let Some(w) = p.unknown.iter().find(|w| {
+        looks_like_name(w)
+            && w.contains(['-', '_', '.'])
+            && w.chars().any(|c| c.is_ascii_alphabetic())
+    }) {
+        suggestions.push(format!(
+            "If \"{w}\" is a name, say what it names: \"the {w} cluster\", \"the bucket {w}\", \"the user {w}\""
+        ));
+    }
     let reason = if !p.inapplicable.is_empty() {
         format!(
             "{} does not apply to the table the question is about",
@@ -496,11 +511,46 @@ fn services_of(plan: Option<&super::spec::QuerySpec>) -> Vec<&'static str> {
     if out.len() > 2 { Vec::new() } else { out }
 }
 
-/// Understands one question; `context` is the services the conversation is about.
+/// The verbs of the previous answer's actions ("modify" of
+/// `ModifyDBInstance`), as the catalogue splits names.
+fn verbs_of(plan: Option<&super::spec::QuerySpec>) -> Vec<String> {
+    let mut verbs: Vec<String> = Vec::new();
+    for f in plan
+        .iter()
+        .flat_map(|p| p.filters.iter())
+        .filter(|f| !f.negate && f.field == Field::EventName)
+    {
+        let names: Vec<&str> = match &f.op {
+            Op::Eq(Value::Text(v)) => vec![v.as_str()],
+            Op::In(vs) => vs
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => return Vec::new(),
+        };
+        for n in names {
+            let Some(v) = super::actions::split_name(n).into_iter().next() else {
+                continue;
+            };
+            if !verbs.contains(&v) {
+                verbs.push(v);
+            }
+        }
+    }
+    verbs
+}
+
+/// Understands one question; `context` is the services the conversation is
+/// about, `verb` its previous action's verb ("now for clusters" is read
+/// with it when the question says no verb of its own).
 pub(crate) fn parse_in(
     question: &str,
     now: chrono::DateTime<chrono::Utc>,
     context: &[&'static str],
+    verbs: &[String],
 ) -> Parsed {
     let mut p = Parsed::default();
     // (before the values are taken: "an AMI", "RDS" are not names here)
@@ -559,6 +609,16 @@ pub(crate) fn parse_in(
         p.with_counts = true;
         p.understood += 1;
     }
+    // "instance starts versus stops - count each": a count per value listed.
+    if let Some(m) = COUNT_EACH.find(&text) {
+        text.replace_range(m.range(), " ");
+        p.count_each = true;
+        p.understood += 1;
+    }
+    p.count_each |= VERSUS.is_match(question);
+    p.lone_number = LONE_NUMBER
+        .captures(question)
+        .and_then(|c| c[1].parse().ok());
     // "who downloaded log files? show the events": the rows, not the principals.
     if let Some(m) = LIST_EVENTS.find(&text) {
         text.replace_range(m.range(), " ");
@@ -613,6 +673,7 @@ pub(crate) fn parse_in(
             return p;
         }
     }
+    listed_actions(&mut p, &mut text, context);
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
     // "stop database activity streams" is an RDS action, not a database to
@@ -712,7 +773,7 @@ pub(crate) fn parse_in(
         .windows(2)
         .map(|w| (w[0].clone(), w[1].clone()))
         .collect();
-    catalogued_actions(&mut p, &mut ws, context);
+    catalogued_actions(&mut p, &mut ws, context, verbs);
     for k in synthetic {
         let mark = format!("{NAME_MARK}{k}");
         if let Some(at) = ws.iter().position(|w| *w == mark)
@@ -787,6 +848,8 @@ pub(crate) fn parse_in(
     }
     // Tag phrases, longest first.
     let mut items: Vec<Item<'_>> = Vec::new();
+    // (names said with no kind next to them: see `bare_name`)
+    let mut bare: Vec<String> = Vec::new();
     let mut i = 0;
     while i < stems.len() {
         let w = &stems[i];
@@ -869,11 +932,15 @@ pub(crate) fn parse_in(
             before_lead,
             "each" | "every" | "per" | "which" | "what" | "top" | "distinct" | "unique"
         ) && !matches!(prev, "did" | "has" | "does" | "was");
-        if prev == "bucket" && looks_like_name(&ws[i]) {
+        // ("same for bucket ACLs", "now for clusters": what an action is
+        // done to, plural, not a name)
+        let thing = ws[i].len() > 3 && ws[i].ends_with('s') && CATALOGUE.is_noun_word(&ws[i]);
+        if prev == "bucket" && looks_like_name(&ws[i]) && !thing {
             // "bucket acme-prod-exports": a bucket name.
             items.push(Item::Name(format!("bucket:{}", ws[i])));
         } else if ((NAME_LEADS.contains(&prev) && !field_use) || acts)
             && looks_like_name(&ws[i])
+            && !thing
             // "what was uploaded", "has been deleted": a participle, not a name.
             && !(matches!(prev, "was" | "has" | "were" | "been")
                 && (CATALOGUE.is_verb_word(&ws[i])
@@ -885,6 +952,12 @@ pub(crate) fn parse_in(
             && !matches!(ws[i].as_str(), "after" | "before" | "like" | "according")
         {
             items.push(Item::Name(ws[i].clone()));
+        } else if let Some(name) = bare_name(&ws[i], next) {
+            // (with what it did: "what the dr.evil session did")
+            if !ACTIVITY.is_match(question) {
+                bare.push(ws[i].clone());
+            }
+            items.push(Item::Name(name));
         } else {
             items.push(Item::Unknown(ws[i].clone()));
         }
@@ -892,6 +965,17 @@ pub(crate) fn parse_in(
     }
     tracing::trace!(?items, "tagged");
     reading::interpret(&mut p, &items, &ex.entities, question);
+    // A principal's name said bare is read only with an action done to or
+    // by it ("was the malicious-iam-user given a managed policy?"), or with
+    // what it did; alone it is a word not understood.
+    let acted = p
+        .conds
+        .iter()
+        .any(|c| !c.negate && c.rules.iter().any(|(_, f)| f.field == Field::EventName));
+    // (and only when the rest of the question reads completely)
+    if !acted || !p.unknown.is_empty() {
+        p.unknown.extend(bare);
+    }
     principal_kind_acted_on(&mut p, question);
     p
 }
@@ -1011,9 +1095,18 @@ fn known(w: &str) -> bool {
 /// instances", "Route 53 record changes") in the AWS catalogue, when one of
 /// the words is not in the hand-written vocabulary: the words become one
 /// `eventname` condition and are removed from `ws`.
-fn catalogued_actions(p: &mut Parsed, ws: &mut Vec<String>, context: &[&'static str]) {
-    let Some(m) = CATALOGUE.find_in(ws, context) else {
-        return;
+fn catalogued_actions(
+    p: &mut Parsed,
+    ws: &mut Vec<String>,
+    context: &[&'static str],
+    verbs: &[String],
+) {
+    let m = match CATALOGUE.find_in(ws, context) {
+        Some(m) => m,
+        None => match switched_object(ws, context, verbs) {
+            Some(m) => m,
+            None => return,
+        },
     };
     tracing::trace!(?ws, ?m, "catalogue match");
     // (where the object went is read with the action)
@@ -1436,8 +1529,23 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "per day for that month": the conversation's time, unchanged
             (r"(?i)\b(?:for|in|during|over|within|across) (?:that|the same) (?:month|day|week|year|period|time|range|window|timeframe)\b", ""),
             // "accepted vs rejected flows": the two values of the action
-            (r"(?i)\b(?:accepted|allowed) (?:vs\.?|versus|or|and|compared to) (?:rejected|denied|blocked)\b", "accepted or rejected by action"),
-            (r"(?i)\b(?:rejected|denied|blocked) (?:vs\.?|versus|or|and|compared to) (?:accepted|allowed)\b", "rejected or accepted by action"),
+            // (compared: every value of the action, each counted)
+            (r"(?i)\b(?:accepted|allowed|rejected|denied|blocked) (?:vs\.?|versus|compared to|against) (?:accepted|allowed|rejected|denied|blocked)( flows| traffic| records| flow records| connections)?", "flows by action"),
+            (r"(?i)\b(?:accepted|allowed) (?:or|and) (?:rejected|denied|blocked)\b", "accepted or rejected by action"),
+            (r"(?i)\b(?:rejected|denied|blocked) (?:or|and) (?:accepted|allowed)\b", "rejected or accepted by action"),
+            // "failed over the Aurora cluster": a failover, not a failure
+            (r"(?i)\bfail(?:ed|ing|s)? over\b", "failover"),
+            // "over the past fortnight": two weeks
+            (r"(?i)\b(past|last|previous) fortnight\b", "$1 2 weeks"),
+            (r"(?i)\ba fortnight\b", "2 weeks"),
+            // "destroyed a virtual machine", "VMs": EC2 instances
+            (r"(?i)\b(?:virtual machines|vms)\b", "EC2 instances"),
+            (r"(?i)\b(?:a |an )?(?:virtual machine|vm)\b", "an EC2 instance"),
+            // "how busy was August 1st": how many events then
+            // (a time's, not a resource's: "how busy is the database" asks for metrics)
+            (r"(?i)\bhow (?:busy|active|noisy) (?:was|were|is|has been|have been) ((?:on |in |during )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|today|last (?:night|week|month|year)|this (?:week|month|year)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\d{4}-\d{2}-\d{2}))", "how many events $1"),
+            // "starts versus stops": both, each counted (see `COUNT_EACH`)
+            (r"(?i)\s+(?:versus|vs\.?)\s+", " or "),
             // "highest severity in each region": per region
             (r"(?i)\b(?:in|for|across|within|of) (?:each|every) (region|account|service|user|type|ip|day|hour|week|month)\b", "per $1"),
             // "which service gets called the most": called, not a Get action
@@ -1451,7 +1559,7 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "per AWS service", "which AWS services": the service, not the AWSService identity
             // (but "calls made by AWS services" are the services' own calls)
             (r"(?i)\b(made|done|performed|invoked|called|initiated|taken|issued) by aws (services?)\b", "$1 by awsservice"),
-            (r"(?i)\b(per|by|each|which|what|across|every) aws (services?)\b", "$1 $2"),
+            (r"(?i)\b(per|by|each|which|what|across|every|busiest|top|noisiest|most active|most used|most called|most common|(?:top )?\d+) aws (services?)\b", "$1 $2"),
             // "severity 7 or above"
             (r"(?i)\b(severity|sev|bytes|packets)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?) (?:or|and) (?:above|higher|more|greater|over|up)\b", "$1$2 at least $3"),
             (r"(?i)\b(severity|sev)((?: score| level)?(?: is| of)?) (\d+(?:\.\d+)?)\+", "$1$2 at least $3"),
@@ -1462,6 +1570,9 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))(?:\s+policy)?\s+(?:(?:straight|directly|right)\s+)?to\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\b", "AttachRolePolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?users?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachUserPolicy with $1"),
             (r"(?i)\b(?:gave|give|given|giving|hand(?:ed|ing)?|grant(?:ed|ing)?|assign(?:ed|ing)?)\s+(?:an?\s+|the\s+|some\s+|any\s+)?(?:IAM\s+)?roles?\s+(?:the\s+)?((?-i:[A-Z][A-Za-z0-9]*Access))\b", "AttachRolePolicy with $1"),
+            // "was bob given a managed policy": one attached to bob
+            (r"(?i)\b(?:was|were|got|has|have|had)\s+(?:been\s+)?(?:the\s+)?(user|role|group)\s+([\w.@+-]+)\s+(?:been\s+)?given\s+(?:an?\s+|any\s+|the\s+|some\s+)?((?:managed|inline|new)\s+)?(polic(?:y|ies))\b", "was a $3$4 attached to the $1 $2"),
+            (r"(?i)\b(?:was|were|got|has|have|had)\s+(?:been\s+)?(?:the\s+)?([\w.@+-]+)\s+(?:been\s+)?given\s+(?:an?\s+|any\s+|the\s+|some\s+)?((?:managed|inline|new)\s+)?(polic(?:y|ies))\b", "was a $2$3 attached to the user $1"),
             // "which roles were behind the sessions": the sessions' roles
             (r"(?i)\broles? (?:were|was|are|is|are actually|sit) behind\b", "roles behind"),
             // "flows where 1.2.3.4 was the source": from it
@@ -1658,6 +1769,19 @@ static WITH_COUNTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
         .expect("with counts")
 });
 
+static COUNT_EACH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)(?:[,;:?.\-–—]\s*|\s+)(?:(?:and|with)\s+)?(?:how many (?:of each|each|apiece|for each|of either)(?: kind| type| one)?|(?:a |one )?counts? (?:for |of )?each(?: one| kind| type)?|count (?:them|these|those) separately|(?:a |one )?counts? per (?:action|kind|type)|each (?:one )?counted(?: separately)?)\s*[?.!]?\s*$")
+        .expect("count each")
+});
+
+static LONE_NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^\s*(?:(?:and|but|ok|okay|so|now)\s*,?\s*)?(?:(?:what|how) about|same for|now for|and for|now)?\s*(?:port\s+)?(\d{1,5})\s*[?.!]?\s*$")
+        .expect("lone number")
+});
+
+static VERSUS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"(?i)\s(?:versus|vs\.?)\s").expect("versus"));
+
 static SHIFT_BACK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?i)\bthe (?:(year|month|week|day) before|(?:previous|prior|preceding) (year|month|week|day|period)|period before|one before)\b")
         .expect("shift back")
@@ -1676,7 +1800,7 @@ static ALSO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 });
 
 static REFERS_BACK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^\s*(?:(?:and|but|so)\s+)?(?:(?:how many|which|what|who|were|are|any)\s+(?:of\s+)?(?:them|those|these|were|are|was)\b|of (?:them|those|these)\b)").expect("refers back")
+    regex::Regex::new(r"^\s*(?:(?:and|but|so)\s+)?(?:(?:how many|which|what|who|were|are|any)\s+(?:of\s+)?(?:them|those|these|were|are|was)\b|of (?:them|those|these)\b|(?:list|show|give)(?: me)? (?:them|those|these|the (?:individual |actual |underlying |single )?ones)\b)").expect("refers back")
 });
 
 static MORE_THAN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -1746,6 +1870,223 @@ static MADE_PUBLIC: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock
         .expect("made public"),
     ]
 });
+
+/// A list of three or more actions said with commas ("were any filters,
+/// filter rules, targets or sessions created?", "changes to console login
+/// profiles - creations, updates or deletions", "encryption removed, public
+/// access block removed, or replication removed"): each item read by the
+/// catalogue with the words around the list, and with the verb (or the
+/// object) the other items share; all of the actions, when every item reads
+/// as a complete action. The words read are taken out of the question.
+fn listed_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) {
+    // (clauses: a list sits in one, the rest is its context)
+    static CLAUSE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\s*(?:[?!;:—–]|\s-{1,2}\s|\.(?:\s|$))\s*").expect("clause")
+    });
+    static LAST: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\s+(?:or|and|and/or|as well as)\s+").expect("last item")
+    });
+    let clauses: Vec<(usize, usize)> = {
+        let mut out = Vec::new();
+        let mut at = 0;
+        for m in CLAUSE.find_iter(text) {
+            out.push((at, m.start()));
+            at = m.end();
+        }
+        out.push((at, text.len()));
+        out
+    };
+    let Some(&(lo, hi)) = clauses
+        .iter()
+        .find(|(a, b)| text[*a..*b].matches(',').count() >= 1)
+    else {
+        return;
+    };
+    let clause = &text[lo..hi];
+    let mut items: Vec<String> = Vec::new();
+    let pieces: Vec<&str> = clause.split(',').collect();
+    for (k, piece) in pieces.iter().enumerate() {
+        let piece = piece.trim();
+        if k + 1 == pieces.len() {
+            // ("…, or replication removed", "targets or sessions created")
+            let piece = piece
+                .strip_prefix("or ")
+                .or_else(|| piece.strip_prefix("and "))
+                .unwrap_or(piece);
+            items.extend(LAST.split(piece).map(str::to_string));
+        } else {
+            items.push(piece.to_string());
+        }
+    }
+    items.retain(|i| !i.trim().is_empty());
+    if items.len() < 3 || items.iter().any(|i| i.split_whitespace().count() > 6) {
+        return;
+    }
+    let item_words: Vec<Vec<String>> = items.iter().map(|i| words(i)).collect();
+    // (a list of services qualifies one action: "was any snapshot shared
+    // out, EBS or RDS?")
+    let service_only = |ws: &Vec<String>| {
+        ws.iter()
+            .filter(|w| !is_stop(w))
+            .all(|w| CATALOGUE.is_service_name(w))
+    };
+    if item_words.iter().any(service_only) {
+        return;
+    }
+    // (a list the vocabulary reads whole is its own: "users created,
+    // modified or deleted")
+    let known = |w: &String| is_stop(w) || GAZETTEER.knows(&stem(w)) || GAZETTEER.knows(w);
+    let outside: Vec<String> = words(&format!("{} {}", &text[..lo], &text[hi..]));
+    if item_words.iter().flatten().chain(&outside).all(known) {
+        return;
+    }
+    // ("new VPCs": a creation said as an adjective)
+    let verb_at = |ws: &[String]| {
+        ws.iter()
+            .position(|w| w == "new" || CATALOGUE.is_verb_word(w))
+    };
+    // Items that are verbs only ("creations, updates or deletions"): the
+    // object is the context's, its own verb ("changes to") is theirs.
+    let verbs_only = item_words.iter().all(|ws| {
+        ws.iter()
+            .filter(|w| !is_stop(w))
+            .all(|w| CATALOGUE.is_verb_word(w))
+    });
+    let context_words: Vec<String> = outside
+        .iter()
+        .filter(|w| !(verbs_only && CATALOGUE.is_verb_word(w)))
+        .cloned()
+        .collect();
+    // The verb shared by items that say none: the nearest later item's (or earlier's).
+    let shared_verb = |k: usize| -> Option<String> {
+        let later = (k + 1..item_words.len()).chain((0..k).rev());
+        later
+            .filter_map(|j| verb_at(&item_words[j]).map(|v| item_words[j][v].clone()))
+            .next()
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut sources: Vec<&'static str> = Vec::new();
+    let mut versioned = false;
+    let mut context_used: std::collections::HashSet<usize> = Default::default();
+    // The first item's qualifiers ("traffic mirror" of "how many traffic
+    // mirror filters, targets or sessions"), tried first with the others.
+    let mut qualifiers: Vec<String> = Vec::new();
+    // Words of the items no reading took ("how many"): kept in the question.
+    let mut unread: Vec<String> = Vec::new();
+    for (k, ws) in item_words.iter().enumerate() {
+        let verb = if verb_at(ws).is_none() && !verbs_only {
+            shared_verb(k)
+        } else {
+            None
+        };
+        let reading = |extra: &[String]| {
+            let mut read: Vec<String> = context_words.clone();
+            read.extend(extra.iter().cloned());
+            let own_at = read.len();
+            read.extend(ws.iter().cloned());
+            read.extend(verb.iter().cloned());
+            let m = CATALOGUE.find_in(&read, context)?;
+            // (most of the item's own words are read, and the reading is
+            // complete: "default encryption removed" is `DeleteBucketEncryption`)
+            let said: Vec<usize> = (own_at..own_at + ws.len())
+                .filter(|i| !is_stop(&read[*i]))
+                .collect();
+            let read_own = said.iter().filter(|i| m.used.contains(i)).count();
+            let own = read_own > 0 && read_own * 2 >= said.len();
+            (m.action && m.complete && own).then_some((m, read, own_at))
+        };
+        let Some((m, read, own_at)) = (if k > 0 && !qualifiers.is_empty() {
+            reading(&qualifiers)
+                .filter(|(m, _, own_at)| {
+                    (context_words.len()..*own_at).all(|i| m.used.contains(&i))
+                })
+                .or_else(|| reading(&[]))
+        } else {
+            reading(&[])
+        }) else {
+            return;
+        };
+        if k == 0 {
+            // (read words before the item's last one that are no verb)
+            let last = (own_at..own_at + ws.len())
+                .rev()
+                .find(|i| m.used.contains(i));
+            qualifiers = (own_at..own_at + ws.len())
+                .filter(|i| m.used.contains(i) && Some(*i) != last)
+                .filter(|i| !CATALOGUE.is_verb_word(&read[*i]) && read[*i] != "new")
+                .map(|i| read[i].clone())
+                .collect();
+        }
+        unread.extend(
+            (own_at..own_at + ws.len())
+                .filter(|i| !m.used.contains(i))
+                .map(|i| read[i].clone())
+                .filter(|w| {
+                    !CATALOGUE.is_verb_word(w)
+                        && (is_stop(w) || GAZETTEER.knows(&stem(w)) || GAZETTEER.knows(w))
+                }),
+        );
+        context_used.extend(m.used.iter().copied().filter(|i| *i < context_words.len()));
+        for n in m.events.names {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        for s in m.events.sources {
+            if !sources.contains(&s) {
+                sources.push(s);
+            }
+        }
+        versioned |= m.events.versioned;
+    }
+    if names.len() < 2 {
+        return;
+    }
+    let said = items.join(", ");
+    let events = super::actions::EventNames {
+        names,
+        versioned,
+        sources,
+    };
+    let filter = Filter::new(Field::EventName, events.op());
+    read_condition(p, Table::Cloudtrail, filter, &said, 3);
+    // The question without the list and the context words it read (and,
+    // for verbs-only items, the context's own verb).
+    // (a summary before the list that the vocabulary does not know is left
+    // aside: "bucket protection weakened anywhere — …")
+    let head = words(&text[..lo]).len();
+    let summary = |j: usize, w: &str| {
+        lo > 0
+            && j < head
+            && !w.starts_with('@')
+            && !is_stop(w)
+            && !GAZETTEER.knows(&stem(w))
+            && !GAZETTEER.knows(w)
+            && !CATALOGUE.is_verb_word(w)
+            && !CATALOGUE.is_service_name(w)
+    };
+    let mut rest: Vec<String> = Vec::new();
+    let mut j = 0;
+    for (at, w) in outside.iter().enumerate() {
+        let is_verb = verbs_only && CATALOGUE.is_verb_word(w);
+        if is_verb || summary(at, w) {
+            if !is_verb {
+                j += 1;
+            }
+            continue;
+        }
+        // (a word read is left as a function word, so that its neighbours
+        // do not read as a phrase: "was bucket protection" is no "was protection")
+        rest.push(if context_used.contains(&j) {
+            "the".to_string()
+        } else {
+            w.clone()
+        });
+        j += 1;
+    }
+    rest.extend(unread);
+    *text = rest.join(" ");
+}
 
 /// Resources made public ("did anyone make an AMI public", "which DB
 /// instances were made publicly accessible"): the sharing action and the
@@ -1905,6 +2246,7 @@ fn resource_name(ws: &[String], i: usize) -> Option<String> {
                     | "image"
                     | "file"
                     | "object"
+                    | "group"
             )
         })
     };
@@ -1928,6 +2270,98 @@ fn resource_name(ws: &[String], i: usize) -> Option<String> {
             ));
     let kind_earlier = excepted && (0..i).any(kind_at);
     (kind_after || kind_before || kind_earlier).then(|| format!("resource:{w}"))
+}
+
+/// "now for clusters", "same for bucket ACLs" after "who modified RDS
+/// instances?": a question that names only what was acted on, read with the
+/// previous action's verb (the verb word itself is not the question's, so
+/// it is taken back out of the match).
+fn switched_object(
+    ws: &[String],
+    context: &[&'static str],
+    verbs: &[String],
+) -> Option<super::actions::ActionMatch> {
+    if verbs.is_empty()
+        || verbs.len() > 3
+        || ws.iter().any(|w| CATALOGUE.is_verb_word(w))
+        || !ws.iter().any(|w| object_word(w))
+    {
+        return None;
+    }
+    // (what is acted on: "now" and "for" are also nouns of some operation)
+    fn object_word(w: &str) -> bool {
+        w.len() > 2 && !is_stop(w) && !GAZETTEER.knows(w) && CATALOGUE.is_noun_word(w)
+    }
+    let mut found: Option<super::actions::ActionMatch> = None;
+    for verb in verbs {
+        let mut with: Vec<String> = vec![verb.clone()];
+        with.extend(ws.iter().cloned());
+        let Some(m) = CATALOGUE.find_in(&with, context) else {
+            continue;
+        };
+        let shift =
+            |xs: &[usize]| -> Vec<usize> { xs.iter().filter(|i| **i > 0).map(|i| i - 1).collect() };
+        // (every object said is read: "delete" + "bucket ACLs" is no `DeleteBucket`)
+        let used = shift(&m.used);
+        let objects_read = ws
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| object_word(w))
+            .all(|(i, _)| used.contains(&i));
+        if !(m.action && m.complete && m.used.contains(&0) && objects_read) {
+            continue;
+        }
+        match &mut found {
+            None => {
+                let mut m = m;
+                m.used = shift(&m.used);
+                m.place = shift(&m.place);
+                found = Some(m);
+            }
+            Some(f) => {
+                for n in m.events.names {
+                    if !f.events.names.contains(&n) {
+                        f.events.names.push(n);
+                    }
+                }
+                for u in shift(&m.used) {
+                    if !f.used.contains(&u) {
+                        f.used.push(u);
+                    }
+                }
+                f.used.sort();
+            }
+        }
+    }
+    found
+}
+
+/// Words asking what a principal did.
+static ACTIVITY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:did|done|do|does|activity|actions|calls|events)\b")
+        .expect("activity")
+});
+
+/// A word no phrase took that can only be a principal's name, written as
+/// principals are named (a dash, underscore, dot or digit between letters)
+/// and saying so ("malicious-iam-user", "the dr.evil session"). A resource's
+/// name said with no kind next to it stays a word not understood: matched
+/// anywhere in the request, it let through questions no log can answer (so
+/// "who deleted aurora-cluster-prod?" asks for its kind: "the
+/// aurora-cluster-prod cluster").
+fn bare_name(w: &str, next: &str) -> Option<String> {
+    let marked = w.contains(['-', '_', '.']) || w.contains(|c: char| c.is_ascii_digit());
+    let lettered = w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2;
+    let shaped = w.len() >= 4
+        && looks_like_name(w)
+        && !w.contains('@')
+        && w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && w.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    let principal = ["user", "role", "admin"]
+        .iter()
+        .any(|k| w.ends_with(&format!("-{k}")) || w.ends_with(&format!("_{k}")))
+        || matches!(next, "session" | "sessions");
+    (marked && lettered && shaped && principal).then(|| w.to_string())
 }
 
 fn looks_like_name(w: &str) -> bool {

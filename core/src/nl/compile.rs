@@ -72,6 +72,14 @@ pub fn compile(spec: &QuerySpec) -> String {
             if keys.is_empty() {
                 let _ = write!(sql, "{} AS {}", m.0, m.1);
             } else {
+                // "top 3 access keys": ranked values, not the calls without one.
+                if spec.limit.is_some() {
+                    wheres.extend(
+                        keys.iter()
+                            .filter_map(|f| f.column(t))
+                            .map(|c| format!("{} IS NOT NULL", c.expr)),
+                    );
+                }
                 let _ = write!(sql, "{}, {} AS {}", select_list(t, &keys), m.0, m.1);
                 group_by = ordinals(keys.len());
                 // A sum of a nullable column is NULL for a group without

@@ -6,7 +6,7 @@
 //! account, region).
 
 use super::plan::{Parsed, filters_for, resolve_shape};
-use super::spec::{Field, Filter, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit};
+use super::spec::{Field, Filter, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value};
 use chrono::{DateTime, Datelike, Duration, Months, Utc};
 
 /// A filter moved to another table, if it means something there.
@@ -184,7 +184,17 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
             None => return Err(vec!["the grouping".into()]),
         }
     }
-    if let Some(n) = p.limit {
+    // "show flows to port 443" … "what about 5432?": the port, not a limit.
+    let port = p.lone_number.filter(|n| *n <= 65535).and_then(|n| {
+        let f = spec.filters.iter_mut().find(|f| {
+            !f.negate
+                && matches!(f.field, Field::DstPort | Field::SrcPort)
+                && matches!(f.op, Op::Eq(_))
+        })?;
+        f.op = Op::Eq(Value::Int(n as i64));
+        Some(n)
+    });
+    if let Some(n) = p.limit.filter(|_| port.is_none()) {
         spec.limit = Some(n);
     }
     if let Some(o) = p.order {

@@ -1815,6 +1815,10 @@ fn entries() -> Vec<(&'static str, Concept)> {
         &[
             "outside our account",
             "outside the account",
+            "outside that account",
+            "outside this account",
+            "outside those accounts",
+            "outside the owning account",
             "outside of our account",
             "outside our accounts",
             "outside our organization",
@@ -2855,6 +2859,10 @@ pub const STOPWORDS: &[&str] = &[
     // Adverbs and adjectives that leave the question's meaning as it is.
     "publicly",
     "directly",
+    "weakened",
+    "loosened",
+    "straight",
+    "permanently",
     "manually",
     "manual",
     "existing",

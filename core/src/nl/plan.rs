@@ -82,6 +82,10 @@ pub(crate) struct Parsed {
     pub(crate) verbless_resource: bool,
     /// "…, and how many?", "with counts": each value of the subject with its count.
     pub(crate) with_counts: bool,
+    /// "what about 5432?": a number said alone (a port after port questions).
+    pub(crate) lone_number: Option<u64>,
+    /// "starts versus stops, how many of each?": one count per value listed.
+    pub(crate) count_each: bool,
     /// "who …? show the events": the rows, whatever else shaped the answer.
     pub(crate) list_rows: bool,
     /// "and the year before?": the previous range moved back by this unit.

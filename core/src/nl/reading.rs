@@ -756,10 +756,15 @@ impl<'r, 'a> Reading<'r, 'a> {
             )
             .expect("owned")
         });
+        static GIVEN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"^\s+(?:was\s+|been\s+)?given\b").expect("given")
+        });
         let Some(at) = self.lower.find(&name.to_lowercase()) else {
             return false;
         };
-        let owned = OWNED.is_match(&self.lower[at + name.len()..]);
+        // ("was bob given a managed policy": bob received it)
+        let given = GIVEN.is_match(&self.lower[at + name.len()..]);
+        let owned = OWNED.is_match(&self.lower[at + name.len()..]) || given;
         if !OBJECT.is_match(&self.lower[..at]) && !owned {
             return false;
         }
@@ -1343,9 +1348,31 @@ impl<'r, 'a> Reading<'r, 'a> {
                 other => other,
             };
         }
+        // "starts versus stops, how many of each?": the listed values, each counted.
+        if self.p.count_each
+            && let Some(by) = self.listed_field()
+        {
+            self.p.shape = Some(PShape::Group {
+                by: vec![by],
+                measure: Measure::Count,
+            });
+        }
         if self.p.list_rows {
             self.p.shape = Some(PShape::List);
         }
+    }
+
+    /// The field of a condition that lists several values (an `IN` list).
+    fn listed_field(&self) -> Option<Alts<Field>> {
+        self.p.conds.iter().find_map(|c| {
+            let listed: Alts<Field> = c
+                .rules
+                .iter()
+                .filter(|(_, f)| matches!(&f.op, Op::In(vs) if vs.len() >= 2))
+                .map(|(t, f)| (*t, f.field))
+                .collect();
+            (!c.negate && !listed.is_empty()).then_some(listed)
+        })
     }
 
     /// "first"/"last": when something was first/last seen, else the order of rows.
@@ -1547,7 +1574,16 @@ impl<'r, 'a> Reading<'r, 'a> {
 
     /// "which users …", "who …": the distinct values of the subject.
     fn distinct_shape(&mut self) {
-        let subj = if self.who {
+        // "which federated users …", "which root accounts …": a kind of
+        // principal asked for is the principals.
+        // (said together: not "what have federated users been doing")
+        let kind_asked = self.distinct.is_some_and(|d| {
+            matches!(self.items.get(d + 1), Some(Item::Concepts(cs, surface))
+                if cs.iter().any(|c| matches!(c, Concept::Filter(rules)
+                    if rules.iter().all(|(_, f)| f.field == Field::IdentityType)))
+                    && self.lower.contains(&format!("{} {}", self.surface(d), surface.to_lowercase())))
+        });
+        let subj = if self.who || kind_asked {
             Some(WHO.to_vec())
         } else {
             self.distinct

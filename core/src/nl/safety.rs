@@ -99,7 +99,7 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
 /// logs record changes, not what a resource holds now.
 static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined)|what(?:'s|’s| is| was| were)? written\b|\b(?:typed|type|typing|ran|run|executed|entered)\s+(?:inside|within)\b)",
+        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that|it|they|each)\b|how many (?:objects|files|items|rows|records) (?:are|is) (?:stored|kept|held|sitting)\b|\b(?:right now|at (?:this|the) moment|currently|as of (?:now|today)|at present)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined)|what(?:'s|’s| is| was| were)? written\b|\b(?:typed|type|typing|ran|run|executed|entered)\s+(?:inside|within)\b)",
     )
     .expect("resource-state pattern")
 });
@@ -107,18 +107,28 @@ static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|p\d\d latency|latency of|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?|(?:cloudfront|alb|elb|load balancer|s3 server)(?: access| standard| real-?time)? logs?)\b",
+        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|how much (?:memory|ram|disk|storage|cpu)|p\d\d latency|latency of|iops|cpu|throughput of|jira|confluence|servicenow|(?:slack|teams) (?:channels?|messages?|threads?)|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?|(?:cloudfront|alb|elb|load balancer|s3 server)(?: access| standard| real-?time)? logs?)\b",
     )
     .expect("other-sources pattern")
 });
 
 /// Another organisation's logs ("Netflix's CloudTrail", "Amazon's buckets"):
-/// a capitalised name owning what only that organisation's account records.
+/// a capitalised name owning what only that organisation's account records,
+/// or said to have had incidents ("how many breaches did Capital One have").
 static OTHER_ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b[A-Z][a-z]+(?:'s|’s) (?i:cloudtrail|aws|logs?|accounts?|buckets?|s3|network|infrastructure|findings|guardduty|trails?|vpcs?|traffic|engineers|employees|staff|developers|admins)\b",
+        r"\b[A-Z][a-z]+(?:'s|’s) (?i:cloudtrail|aws|logs?|accounts?|buckets?|s3|network|infrastructure|findings|guardduty|trails?|vpcs?|traffic|engineers|employees|staff|developers|admins)\b|\b(?i:breach(?:es)?|incidents?|outages?|attacks?|hacks?) (?i:did|does|has|have|had) [A-Z][a-z]+(?: [A-Z][a-z]+)? (?i:have|had|suffer|suffered|experience|experienced|report|reported|see|saw|get|got)\b",
     )
     .expect("other-organisation pattern")
+});
+
+/// Advice, opinions and predictions ("what should we name the channel",
+/// "what's the best SIEM"): a judgement, not something a log records.
+static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:what|which|how|who|where|when) should (?:we|i|you|they)\b|\bwhat(?:'s|’s| is) the best\b|\bwhich is better\b|\bwill (?:we|they|it) (?:be|get) (?:hacked|breached|attacked)\b",
+    )
+    .expect("advice pattern")
 });
 
 /// Why a question is refused outright, if it is.
@@ -132,6 +142,12 @@ pub fn screen(question: &str) -> Option<String> {
     if let Some(m) = RESOURCE_STATE.find(question) {
         return Some(format!(
             "\"{}\": the logs record API calls, network flows and findings, not what a resource holds or how it is set up now",
+            m.as_str().trim()
+        ));
+    }
+    if let Some(m) = ADVICE.find(question) {
+        return Some(format!(
+            "\"{}\": that asks for advice or an opinion; the logs can say what happened (API calls, network flows, findings), not what to do",
             m.as_str().trim()
         ));
     }

@@ -288,7 +288,7 @@ fn fifth_tuning_set_on_third_party_datasets() {
 #[test]
 fn sixth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets6.txt"));
-    report.check_with(0.92, 0.9, 0);
+    report.check_with(0.93, 0.9, 0);
 }
 
 /// The seventh tuning set on the shared third-party datasets (`datasets7.txt`,
@@ -313,7 +313,17 @@ fn eighth_tuning_set_on_third_party_datasets() {
 #[test]
 fn ninth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets9.txt"));
-    report.check_with(0.78, 0.65, 0);
+    report.check_with(0.80, 0.7, 0);
+}
+
+/// The tenth tuning set (`datasets10.txt`, on the shared third-party datasets,
+/// written by someone who never saw the translator; out-of-scope questions
+/// weigh most: 45 of them, many in AWS words about what no log records;
+/// 75.8% and 38 of 45 declined on its first run).
+#[test]
+fn tenth_tuning_set_on_third_party_datasets() {
+    let report = evaluate(&set_path("datasets10.txt"));
+    report.check_with(0.84, 0.85, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written

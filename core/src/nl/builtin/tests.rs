@@ -379,9 +379,12 @@ fn failure_causes_said_in_words_are_error_codes() {
         q.contains("RequestServiceQuotaIncrease") && !q.contains("errorcode LIKE"),
         "{q}"
     );
-    // Flows rejected stay flows.
+    // Flows rejected stay flows (accepted vs rejected: each action counted).
     let q = sql("how many flows were accepted vs rejected?");
-    assert!(q.contains("action IN ('ACCEPT', 'REJECT')"), "{q}");
+    assert!(
+        q.starts_with("SELECT action, count(*) AS n FROM vpc_flow") && !q.contains("errorcode"),
+        "{q}"
+    );
 }
 
 #[test]
@@ -480,4 +483,94 @@ fn failure_causes_said_of_the_object() {
         q.contains("eventname = 'DeleteBucket'") && q.contains("= 'secrets'"),
         "{q}"
     );
+}
+
+#[test]
+fn state_metrics_advice_and_other_organisations_are_declined() {
+    for q in [
+        "Which EC2 instances are running right now?",
+        "Which ports are open on security group sg-04f0b44316f7d2471 at this moment?",
+        "How many read IOPS is the aurora-cluster-prod cluster doing?",
+        "how much memory is the production-api Lambda using per invocation?",
+        "How many objects are stored in critical-data-bucket and how big is it?",
+        "List the Jira issues the security team created this sprint.",
+        "What should we name the new incident response Slack channel?",
+        "How many security incidents did Capital One have last year?",
+    ] {
+        declines(q);
+    }
+}
+
+#[test]
+fn a_list_of_actions_is_read_item_by_item() {
+    let s = sql("traffic mirroring: were any filters, filter rules, targets or sessions created?");
+    for name in [
+        "CreateTrafficMirrorFilter",
+        "CreateTrafficMirrorFilterRule",
+        "CreateTrafficMirrorTarget",
+        "CreateTrafficMirrorSession",
+    ] {
+        assert!(s.contains(&format!("'{name}'")), "{name} missing: {s}");
+    }
+    let s = sql(
+        "bucket protection weakened — default encryption removed, public access block removed, or replication removed?",
+    );
+    assert!(
+        s.contains("eventname IN ('DeleteBucketEncryption', 'DeleteBucketPublicAccessBlock', 'DeleteBucketReplication')"),
+        "{s}"
+    );
+    // (a list of things that are not actions is not read this way)
+    let s = sql("failed calls by service, region and user");
+    assert!(!s.contains("eventname IN"), "{s}");
+}
+
+#[test]
+fn starts_versus_stops_are_counted_each() {
+    check(
+        "instance starts versus stops - count each",
+        "SELECT eventname, count(*) AS n FROM cloudtrail WHERE eventname IN ('StartInstances', 'StopInstances') GROUP BY 1 ORDER BY n DESC, 1",
+    );
+    // a top-N ranking leaves out events without a value of its key
+    assert!(
+        sql("top 3 access keys by number of calls")
+            .contains("useridentity.accesskeyid IS NOT NULL")
+    );
+}
+
+#[test]
+fn a_follow_up_naming_only_an_object_keeps_the_verb_and_a_lone_number_is_a_port() {
+    let turns = converse(&["who modified RDS database instances?", "now for clusters"]);
+    assert!(
+        turns[1].contains("eventname = 'ModifyDBCluster'"),
+        "{}",
+        turns[1]
+    );
+    let turns = converse(&["who changed bucket policies?", "same for bucket ACLs"]);
+    assert!(
+        turns[1].contains("eventname = 'PutBucketAcl'"),
+        "{}",
+        turns[1]
+    );
+    let turns = converse(&["show flows to port 443", "what about 5432?"]);
+    assert!(turns[1].contains("dstport = 5432"), "{}", turns[1]);
+    assert!(!turns[1].contains("LIMIT 5432"), "{}", turns[1]);
+}
+
+#[test]
+fn a_principal_named_bare_is_read_with_what_it_did() {
+    let s = sql("was the malicious-iam-user given a managed policy?");
+    assert!(s.contains("AttachUserPolicy"), "{s}");
+    assert!(s.contains("'$.userName') = 'malicious-iam-user'"), "{s}");
+    assert!(sql("show me everything the dr.evil session did").contains("LIKE '%/dr.evil'"));
+    // a resource's bare name asks for its kind
+    match ask("who deleted aurora-cluster-prod?", None) {
+        Outcome::Declined { suggestions, .. } => {
+            assert!(
+                suggestions
+                    .iter()
+                    .any(|s| s.contains("the aurora-cluster-prod cluster"))
+            )
+        }
+        Outcome::Answer(t) => panic!("answered: {}", t.sql()),
+    }
 }
