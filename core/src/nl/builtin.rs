@@ -468,6 +468,22 @@ fn quote_list(ws: &[String]) -> String {
         .join(", ")
 }
 
+/// The text values an equality or `IN` condition names.
+fn texts(op: &Op) -> Option<Vec<&str>> {
+    match op {
+        Op::Eq(Value::Text(v)) => Some(vec![v.as_str()]),
+        Op::In(vs) => Some(
+            vs.iter()
+                .filter_map(|v| match v {
+                    Value::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// The services a plan's API actions or event sources belong to.
 fn services_of(plan: Option<&super::spec::QuerySpec>) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -477,19 +493,15 @@ fn services_of(plan: Option<&super::spec::QuerySpec>) -> Vec<&'static str> {
         .filter(|f| !f.negate)
     {
         let values: Vec<String> = match &f.op {
-            Op::Eq(Value::Text(v)) => vec![v.clone()],
-            Op::In(vs) => vs
-                .iter()
-                .filter_map(|v| match v {
-                    Value::Text(t) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect(),
             Op::LikeAny(ps) => ps
                 .iter()
                 .map(|p| p.trim_end_matches("20%").to_string())
                 .collect(),
-            _ => Vec::new(),
+            op => texts(op)
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         };
         for v in values {
             let sources = match f.field {
@@ -520,16 +532,8 @@ fn verbs_of(plan: Option<&super::spec::QuerySpec>) -> Vec<String> {
         .flat_map(|p| p.filters.iter())
         .filter(|f| !f.negate && f.field == Field::EventName)
     {
-        let names: Vec<&str> = match &f.op {
-            Op::Eq(Value::Text(v)) => vec![v.as_str()],
-            Op::In(vs) => vs
-                .iter()
-                .filter_map(|v| match v {
-                    Value::Text(t) => Some(t.as_str()),
-                    _ => None,
-                })
-                .collect(),
-            _ => return Vec::new(),
+        let Some(names) = texts(&f.op) else {
+            return Vec::new();
         };
         for n in names {
             let Some(v) = super::actions::split_name(n).into_iter().next() else {
@@ -1535,6 +1539,8 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:rejected|denied|blocked) (?:or|and) (?:accepted|allowed)\b", "rejected or accepted by action"),
             // "failed over the Aurora cluster": a failover, not a failure
             (r"(?i)\bfail(?:ed|ing|s)? over\b", "failover"),
+            // "EC2 dry-run permission checks": the dry runs' error code
+            (r"(?i)\bdry[- ]?run\s+(?:permission\s+)?(?:checks?|calls?|requests?|attempts?)\b", "dry runs"),
             // "over the past fortnight": two weeks
             (r"(?i)\b(past|last|previous) fortnight\b", "$1 2 weeks"),
             (r"(?i)\ba fortnight\b", "2 weeks"),
@@ -1734,7 +1740,7 @@ fn rewrite(text: &str) -> String {
 
 /// A question about calls that failed.
 static FAILURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\b(?:fail\w*|errors?|erred|because|rejected|refused|denied|blocked|throttled|couldn't|could not|wasn't allowed|weren't allowed|bounced|tried|try|trying|attempt\w*)\b")
+    regex::Regex::new(r"(?i)\b(?:fail\w*|errors?|erred|because|rejected|refused|denied|blocked|throttled|couldn't|could not|wasn't allowed|weren't allowed|bounced|tried|try|trying|attempt\w*|(?:hit|reached|exceeded) (?:the |a |their )?(?:limit|cap|quota|maximum))\b")
         .expect("failure")
 });
 
@@ -1750,13 +1756,16 @@ static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
     std::sync::LazyLock::new(|| {
         [
             (r"(?i)\b(?:the\s+)?(?:session\s+|security\s+)?(?:tokens?|credentials?)\s+(?:had\s+|has\s+|have\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:session\s+|security\s+)?(?:tokens?|credentials?)\b", " errexpiredtoken "),
-            (r"(?i)\b(?:the\s+)?(?:signed\s+)?(?:requests?|signatures?)\s+(?:had\s+|has\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:signed\s+)?(?:requests?|signatures?)\b", " errexpiredrequest "),
+            (r"(?i)\b(?:the\s+)?(?:signed\s+)?(?:requests?|signatures?)\s+(?:had\s+|has\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:signed\s+)?(?:requests?|signatures?)\b|\b(?:the\s+)?(?:request(?:'s)?\s+)?(?:timestamps?|clocks?|times?)\s+(?:was\s+|were\s+|is\s+)?(?:too\s+(?:old|skewed|far\s+off)|out\s+of\s+sync)\b|\bclock\s+skew\b", " errexpiredrequest "),
+            // "hit the limit on how many access keys a user can have": the
+            // quota error of creating them
+            (r"(?i)\b(?:hit|hitting|reached|ran\s+into|run\s+into|exceeded)\s+(?:the\s+|a\s+|their\s+)?(?:limit|cap|quota|maximum)\s+(?:on|of|for)\s+(?:how\s+many|the\s+number\s+of)\s+((?:[\w-]+\s+){0,2}?[\w-]+?s)\s+(?:an?\s+|each\s+|one\s+|per\s+)?[\w-]+\s+(?:can|may|is\s+allowed\s+to)\s+(?:have|hold|own|create|get)\b", " errquota creating $1 "),
             (r"(?i)\b(?:(?:ran|run|running|hit|hitting|reached|exceeded|exceeding|over)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?)?(?:service\s+)?quotas?(?:\s+limits?)?(?:\s+(?:was\s+|were\s+)?exceeded)?\b|\b(?:(?:ran|run|running|hit|hitting|reached)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?)?limits?\s+(?:was\s+|were\s+)?exceeded\b|\b(?:ran|run|running|hit|hitting|reached|exceeded|exceeding)\s+(?:into\s+)?(?:an?\s+|the\s+|their\s+|its\s+|our\s+)?limits?\b", " errquota "),
             (r"(?i)\b(?:(?:something|it|they|that|which|the \w+)\s+)?(?:that\s+)?(?:already\s+)(?:existed|exists?|there)\b|\bduplicates?\b", " erralreadyexists "),
             (r"(?i)\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer|not)\s+exist(?:s|ed)?|non-?existent|not found|no such \w+|(?:couldn't|could not|can't|cannot|wasn't|was not|weren't|were not)\s+be\s+found|(?:couldn't|could not)\s+find\s+(?:it|them|the \w+))\b", " errnotfound "),
             (r"(?i)\b(?:(?:input\s+)?validation(?:\s+errors?|\s+checks?)?|invalid\s+(?:input|parameters?|arguments?|values?)|bad\s+(?:input|parameters?)|malformed(?:\s+(?:input|requests?))?)\b", " errvalidation "),
             (r"(?i)\b(?:in\s+)?(?:the\s+|a\s+)?(?:wrong|invalid|incorrect|bad)\s+state\b", " errwrongstate "),
-            (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|match|satisfy|comply with)|violat\w*)\s+(?:the\s+|our\s+|a\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
+            (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|match|satisfy|comply with)|violat\w*|(?:got\s+|get\s+|was\s+|were\s+)?(?:rejected|refused|blocked|denied)\s+by)\s+(?:the\s+|our\s+|a\s+)?(?:iam\s+|account\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
             (r#"(?i)["'“]?\bnot\s+authori[sz]ed\s+to\s+perform\s+this\s+operation\b["'”]?|\bunauthori[sz]ed\s+operations?\b"#, " errunauthorizedop "),
         ]
         .into_iter()

@@ -574,3 +574,19 @@ fn a_principal_named_bare_is_read_with_what_it_did() {
         Outcome::Answer(t) => panic!("answered: {}", t.sql()),
     }
 }
+
+#[test]
+fn limits_clock_skew_and_dry_runs_are_their_error_codes() {
+    let s = sql("did anyone hit the limit on how many access keys a user can have?");
+    assert!(
+        s.contains("eventname = 'CreateAccessKey'") && s.contains("LimitExceeded"),
+        "{s}"
+    );
+    let s = sql("show me calls that failed because the request timestamp was too old");
+    assert!(s.contains("RequestExpired"), "{s}");
+    let s = sql("list the EC2 dry-run permission checks");
+    assert!(
+        s.contains("DryRunOperation") && !s.contains("Policy"),
+        "{s}"
+    );
+}
