@@ -468,6 +468,36 @@ fn quote_list(ws: &[String]) -> String {
         .join(", ")
 }
 
+/// "secrets read with GetSecretValue": an API action named outright narrows
+/// a reading in words that holds it and more (`BatchGetSecretValue`).
+fn named_actions_narrow(p: &mut Parsed, entities: &[entities::Entity]) {
+    let named: Vec<&str> = entities
+        .iter()
+        .filter(|e| e.kind == entities::Kind::EventName)
+        .map(|e| e.value.as_str())
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    for c in p.conds.iter_mut().filter(|c| !c.negate) {
+        for (_, f) in c.rules.iter_mut() {
+            if f.field != Field::EventName || f.negate {
+                continue;
+            }
+            let Some(values) = texts(&f.op) else {
+                continue;
+            };
+            let holds = named.iter().all(|n| values.contains(n));
+            if holds && values.len() > named.len() {
+                f.op = match named.as_slice() {
+                    [one] => Op::Eq(Value::text(*one)),
+                    many => Op::In(many.iter().map(|n| Value::text(*n)).collect()),
+                };
+            }
+        }
+    }
+}
+
 /// The text values an equality or `IN` condition names.
 fn texts(op: &Op) -> Option<Vec<&str>> {
     match op {
@@ -969,6 +999,7 @@ pub(crate) fn parse_in(
     }
     tracing::trace!(?items, "tagged");
     reading::interpret(&mut p, &items, &ex.entities, question);
+    named_actions_narrow(&mut p, &ex.entities);
     // A principal's name said bare is read only with an action done to or
     // by it ("was the malicious-iam-user given a managed policy?"), or with
     // what it did; alone it is a word not understood.

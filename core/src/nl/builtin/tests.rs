@@ -590,3 +590,14 @@ fn limits_clock_skew_and_dry_runs_are_their_error_codes() {
         "{s}"
     );
 }
+
+#[test]
+fn an_action_named_outright_narrows_a_reading_in_words() {
+    let s = sql("how many times were secrets read with GetSecretValue in 2024?");
+    assert!(s.contains("eventname = 'GetSecretValue'"), "{s}");
+    let s = sql("who called GetSecretValue or BatchGetSecretValue?");
+    assert!(
+        s.contains("IN ('GetSecretValue', 'BatchGetSecretValue')"),
+        "{s}"
+    );
+}
