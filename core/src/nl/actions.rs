@@ -178,6 +178,8 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("creation", "creat"),
     ("creations", "creat"),
     ("removals", "remov"),
+    ("addition", "add"),
+    ("additions", "add"),
     // "role trust policy" is the assume-role policy (both sides are keyed alike).
     ("trust", "assum"),
     ("kms", "kms"),

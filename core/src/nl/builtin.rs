@@ -708,6 +708,7 @@ pub(crate) fn parse_in(
         }
     }
     listed_actions(&mut p, &mut text, context);
+    variant_actions(&mut p, &mut text, context);
     // Refuse "the users table": there are no tables but the logs.
     let raw_words = words(&text);
     // "stop database activity streams" is an RDS action, not a database to
@@ -1559,6 +1560,11 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "1,000,000 bytes"
             (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
             (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
+            // Sessions of IAM Identity Center's permission-set roles ("SSO
+            // permission-set role (AWSReservedSSO)", "Identity Center
+            // permission sets (the AWSReservedSSO roles)"): no SSO action.
+            (r"(?i)\b(?:aws\s+)?(?:(?:iam\s+)?identity\s+center|sso)\s+(?:\(\s*(?:the\s+)?awsreservedsso\s*\)\s*)?(?:permission[- ]sets?(?:\s+roles?)?|(?:role|user)\s+sessions?|roles?|sessions?)\b(?:\s*\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\))?(?:\s+(?:role\s+)?(?:roles|sessions))?", " awsreservedsso role "),
+            (r"(?i)\bpermission[- ]sets?\s+roles?\b|\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\)(?:\s+(?:role\s+)?(?:roles?|sessions?))?", " awsreservedsso role "),
             // "whoami" calls, quoted or not: GetCallerIdentity
             (r#"(?i)["“']?\bwho ?am ?i\b["”']?(?:-style)?"#, "whoami"),
             // "per day for that month": the conversation's time, unchanged
@@ -1797,6 +1803,9 @@ static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
             (r"(?i)\b(?:(?:input\s+)?validation(?:\s+errors?|\s+checks?)?|invalid\s+(?:input|parameters?|arguments?|values?)|bad\s+(?:input|parameters?)|malformed(?:\s+(?:input|requests?))?)\b", " errvalidation "),
             (r"(?i)\b(?:in\s+)?(?:the\s+|a\s+)?(?:wrong|invalid|incorrect|bad)\s+state\b", " errwrongstate "),
             (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|match|satisfy|comply with)|violat\w*|(?:got\s+|get\s+|was\s+|were\s+)?(?:rejected|refused|blocked|denied)\s+by)\s+(?:the\s+|our\s+|a\s+)?(?:iam\s+|account\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
+            // ("blocked by a VPC endpoint policy", "came in through a VPC
+            // endpoint whose policy didn't allow it")
+            (r"(?i)\b(?:(?:by|because\s+of|due\s+to)\s+(?:an?\s+|the\s+|its\s+|their\s+)?)?(?:vpc\s+)?endpoint(?:'s)?\s+polic(?:y|ies)\b|\b(?:it\s+)?(?:came\s+in\s+|went\s+)?(?:through|via)\s+(?:an?\s+|the\s+)?(?:vpc\s+)?endpoint\s+whose\s+polic(?:y|ies)\s+(?:didn't|did\s+not|doesn't|does\s+not|wouldn't|would\s+not)\s+(?:allow|permit)(?:\s+(?:it|them|that))?\b", " errvpcepolicy "),
             (r#"(?i)["'“]?\bnot\s+authori[sz]ed\s+to\s+perform\s+this\s+operation\b["'”]?|\bunauthori[sz]ed\s+operations?\b"#, " errunauthorizedop "),
         ]
         .into_iter()
@@ -1911,6 +1920,162 @@ static MADE_PUBLIC: std::sync::LazyLock<[regex::Regex; 2]> = std::sync::LazyLock
     ]
 });
 
+/// Variants of one action said after it ("secret value retrievals, both
+/// single and batch", "SSH keys pushed to instances, either the normal way
+/// or through the serial console", "automated backups deleted, for either
+/// instances or clusters", "cluster failovers, regional or global"): the
+/// action read once with each variant, and all of them when each reads as a
+/// complete action of its own. A plain variant ("single", "the normal way")
+/// is the action said alone. The words read are taken out of the question.
+fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) {
+    static VARIANTS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)^(?P<head>.+?)\s*(?:[,:;—–]|\s-{1,2})\s*(?:(?:for|in)\s+)?(?:(?P<lead>both|either|whether)\s+)?(?P<list>[\w\s,'-]+?)\s*[?.!]*\s*$")
+            .expect("variants")
+    });
+    static SPLIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+").expect("split")
+    });
+    // Words of a variant that is the action said alone.
+    const PLAIN: &[&str] = &[
+        "normal", "regular", "standard", "single", "singly", "individual", "individually",
+        "ordinary", "usual", "plain", "regional", "direct", "way", "one", "at", "a", "time",
+        "the", "usual", "kind", "ones", "one-off",
+    ];
+    // Words that lead into a variant ("through the serial console", "for clusters").
+    const LEADS: &[&str] = &[
+        "the", "a", "an", "for", "in", "via", "through", "using", "with", "by", "on", "from",
+    ];
+    let Some(c) = VARIANTS.captures(text) else {
+        return;
+    };
+    let lead = c.name("lead").is_some();
+    let mut items: Vec<Vec<String>> = SPLIT
+        .split(&c["list"])
+        .map(|i| {
+            let mut ws = words(i);
+            while ws.first().is_some_and(|w| LEADS.contains(&w.as_str())) {
+                ws.remove(0);
+            }
+            ws
+        })
+        .collect();
+    let most = if lead { 4 } else { 3 };
+    if items.len() < 2
+        || (!lead && items.len() > 2)
+        || items.iter().any(|i| i.is_empty() || i.len() > most)
+        || items.iter().flatten().any(|w| w.starts_with('@'))
+        || (!lead
+            && items
+                .iter()
+                .any(|i| i.iter().all(|w| CATALOGUE.is_service_name(w))))
+    {
+        return;
+    }
+    // (the last item's noun is every one-word item's: "instance and cluster
+    // snapshots")
+    if let Some(noun) = items.last().filter(|l| l.len() > 1).and_then(|l| l.last().cloned()) {
+        let n = items.len();
+        for item in items[..n - 1].iter_mut().filter(|i| i.len() == 1) {
+            if !PLAIN.contains(&item[0].as_str()) {
+                item.push(noun.clone());
+            }
+        }
+    }
+    let head = words(&c["head"]);
+    if head.is_empty() {
+        return;
+    }
+    let mut names: Vec<String> = Vec::new();
+    let mut sources: Vec<&'static str> = Vec::new();
+    let mut versioned = false;
+    let mut used_head: std::collections::HashSet<usize> = Default::default();
+    let mut readings: Vec<Vec<String>> = Vec::new();
+    let alone = CATALOGUE.find_in(&head, context);
+    for item in &items {
+        let plain = item.iter().all(|w| PLAIN.contains(&w.as_str()));
+        // (the variant before the head's word it shares: "RDS snapshots" with
+        // "cluster snapshots" is "RDS cluster snapshots")
+        let own: Vec<String> = item
+            .iter()
+            .filter(|w| !head.iter().any(|h| stem(h) == stem(w)))
+            .cloned()
+            .collect();
+        let at = item
+            .iter()
+            .find_map(|w| head.iter().position(|h| stem(h) == stem(w)))
+            .unwrap_or(head.len());
+        let mut read: Vec<String> = head[..at].to_vec();
+        let own_at = read.len();
+        if !plain {
+            read.extend(own.iter().cloned());
+        }
+        let own_len = read.len() - own_at;
+        read.extend(head[at..].iter().cloned());
+        let Some(m) = CATALOGUE.find_in(&read, context) else {
+            return;
+        };
+        // (its words read, or a reading of its own, or the word it shares
+        // with the action: "RDS instance snapshots")
+        let read_own = (own_at..own_at + own_len).any(|i| m.used.contains(&i))
+            || alone.as_ref().is_some_and(|a| a.events.names != m.events.names)
+            || (at < head.len() && m.used.contains(&(own_at + own_len)));
+        if !(m.action && m.complete) || (!plain && !read_own) {
+            return;
+        }
+        for i in &m.used {
+            if *i < own_at {
+                used_head.insert(*i);
+            } else if *i >= own_at + own_len {
+                used_head.insert(*i - own_len);
+            }
+        }
+        if !readings.contains(&m.events.names) {
+            readings.push(m.events.names.clone());
+        }
+        for n in m.events.names {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        for s in m.events.sources {
+            if !sources.contains(&s) {
+                sources.push(s);
+            }
+        }
+        versioned |= m.events.versioned;
+    }
+    if readings.len() < 2 {
+        return;
+    }
+    // (the whole question read them all already)
+    if CATALOGUE.find_in(&words(text), context).is_some_and(|m| {
+        m.events.names.len() == names.len() && names.iter().all(|n| m.events.names.contains(n))
+    }) {
+        return;
+    }
+    let said = c["list"].to_string();
+    let events = super::actions::EventNames {
+        names,
+        versioned,
+        sources,
+    };
+    read_condition(p, Table::Cloudtrail, Filter::new(Field::EventName, events.op()), &said, 3);
+    // (a word read is left as a function word, so that its neighbours do
+    // not read as a phrase)
+    let rest: Vec<String> = head
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if used_head.contains(&i) {
+                "the".to_string()
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
+    *text = rest.join(" ");
+}
+
 /// A list of three or more actions said with commas ("were any filters,
 /// filter rules, targets or sessions created?", "changes to console login
 /// profiles - creations, updates or deletions", "encryption removed, public
@@ -1926,6 +2091,14 @@ fn listed_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) {
     static LAST: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"(?i)\s+(?:or|and|and/or|as well as)\s+").expect("last item")
     });
+    // (variants of one action are `variant_actions`': "RDS snapshots, both
+    // instance and cluster snapshots")
+    static VARIANT_LEAD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i),\s*(?:(?:for|in)\s+)?(?:both|either|whether)\s").expect("lead")
+    });
+    if VARIANT_LEAD.is_match(text) {
+        return;
+    }
     let clauses: Vec<(usize, usize)> = {
         let mut out = Vec::new();
         let mut at = 0;

@@ -179,7 +179,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         access_key: re(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,16}\b"),
         account: re(r"\b\d{12}\b"),
         region: re(
-            r"(?i)\b(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:east|west|north|south|central|northeast|southeast|northwest|southwest)-\d\b",
+            r"(?i)\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[bef]?)?-(?:east|west|north|south|central)+-\d[a-z]?\b",
         ),
         port: re(r"(?i)\b(?:(?:destination|dest|dst|source|src) )?ports? (\d{1,5})\b"),
         instance: re(r"\bi-[0-9a-f]{8,17}\b"),

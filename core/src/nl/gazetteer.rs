@@ -1125,6 +1125,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
         ),
         ("errpasswordpolicy", &["%PasswordPolicy%"][..]),
         ("errunauthorizedop", &["%UnauthorizedOperation%"][..]),
+        ("errvpcepolicy", &["%VpceAccessDenied%"][..]),
     ] {
         add(
             &[token],
@@ -1152,7 +1153,9 @@ fn entries() -> Vec<(&'static str, Concept)> {
         ],
         C::Filter(vec![ct(
             F::ErrorCode,
-            likes(&["%Throttl%", "%LimitExceeded%"]),
+            // (EC2's throttling is `RequestLimitExceeded`; a quota's
+            // `LimitExceededException` is no throttling)
+            likes(&["%Throttl%", "%RequestLimitExceeded%", "%TooManyRequests%"]),
         )]),
     );
     add(

@@ -2103,6 +2103,14 @@ fn entity_cond(p: &mut Parsed, e: &Entity, side: Option<bool>, prev: &[&Concept]
                 "Failed",
                 "Expired",
                 "Malformed",
+                "Required",
+                "Exceeded",
+                "Throttl",
+                "Conflict",
+                "AlreadyExists",
+                "InUse",
+                "Forbidden",
+                "DryRun",
             ]
             .iter()
             .any(|k| e.value.contains(k))
