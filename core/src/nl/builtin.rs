@@ -981,8 +981,13 @@ pub(crate) fn parse_in(
                 && (CATALOGUE.is_verb_word(&ws[i])
                     || ws[i].ends_with("ed")
                     || ws[i].ends_with("ing")))
-            // "the developer user run into": a verb after "user", not a name.
+            // "the developer user run into": a verb after "user", not a name
+            // ("anything the root user attempted": a participle).
             && !(prev == "user" && CATALOGUE.is_verb_word(&ws[i]))
+            && !(matches!(prev, "user" | "role")
+                && ws[i].len() > 5
+                && ws[i].ends_with("ed")
+                && !ws[i].contains(['-', '_', '.', '@']))
             // ("a session named after the instance"): a preposition.
             && !matches!(ws[i].as_str(), "after" | "before" | "like" | "according")
         {
@@ -1565,6 +1570,13 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // permission sets (the AWSReservedSSO roles)"): no SSO action.
             (r"(?i)\b(?:aws\s+)?(?:(?:iam\s+)?identity\s+center|sso)\s+(?:\(\s*(?:the\s+)?awsreservedsso\s*\)\s*)?(?:permission[- ]sets?(?:\s+roles?)?|(?:role|user)\s+sessions?|roles?|sessions?)\b(?:\s*\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\))?(?:\s+(?:role\s+)?(?:roles|sessions))?", " awsreservedsso role "),
             (r"(?i)\bpermission[- ]sets?\s+roles?\b|\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\)(?:\s+(?:role\s+)?(?:roles?|sessions?))?", " awsreservedsso role "),
+            // "logging turned on or off": enabled or disabled
+            (r"(?i)\b(?:turned|switched|toggled|flipped)\s+(?:on|off)\s+(?:or|and|and/or)\s+(?:back\s+)?(?:on|off)\b", "enabled or disabled"),
+            // "replication configured or torn down": set up, as a verb
+            (r"(?i)\bconfigured(\s+or\s+)", "set up$1"),
+            (r"(?i)\s+as\s+well\s+as\s+", " and "),
+            // "outside us-west-2": another region
+            (r"(?i)\boutside(?:\s+of)?(\s+(?:the\s+)?(?:region\s+)?(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?\b)", "not in$1"),
             // "whoami" calls, quoted or not: GetCallerIdentity
             (r#"(?i)["“']?\bwho ?am ?i\b["”']?(?:-style)?"#, "whoami"),
             // "per day for that month": the conversation's time, unchanged
@@ -1713,6 +1725,16 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
 /// words ("because the token had expired") as its error code's token.
 fn rewrite(text: &str) -> String {
     let mut out = text.to_string();
+    // "IAM users created or deleted — list them all": the request first.
+    static TRAILING_ASK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\s*(?:[,;:—–]|\s-{1,2})\s*(?:(?:please|just)\s+)?(list|show|count)\s+(?:them|those|these|it|me)(?:\s+all)?(?:\s+(?:please|pls))?\s*[?.!]*\s*$")
+            .expect("trailing ask")
+    });
+    if let Some(c) = TRAILING_ASK.captures(&out) {
+        let verb = c[1].to_lowercase();
+        let at = c.get(0).expect("match").start();
+        out = format!("{verb} {}", &out[..at]);
+    }
     for (re, to) in REWRITES.iter() {
         if re.is_match(&out) {
             out = re.replace_all(&out, *to).into_owned();
@@ -2019,7 +2041,8 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
         let read_own = (own_at..own_at + own_len).any(|i| m.used.contains(&i))
             || alone.as_ref().is_some_and(|a| a.events.names != m.events.names)
             || (at < head.len() && m.used.contains(&(own_at + own_len)));
-        if !(m.action && m.complete) || (!plain && !read_own) {
+        // (a reading of every word of the action, or of a named service's)
+        if !(m.action && (m.complete || m.named_service)) || (!plain && !read_own) {
             return;
         }
         for i in &m.used {

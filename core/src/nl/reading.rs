@@ -174,14 +174,25 @@ impl<'r, 'a> Reading<'r, 'a> {
     /// the MakeStuffPublic role", "actions taken through AWSReservedSSO
     /// roles"): a name before "role", in a question with no verb about roles.
     fn acting_role(&self, i: usize) -> bool {
-        let is_name = matches!(&self.items[i], Item::Entity(k)
-            if self.ents.get(*k).is_some_and(|e| e.kind == Kind::Word));
+        let is_name = match &self.items[i] {
+            Item::Entity(k) => self.ents.get(*k).is_some_and(|e| e.kind == Kind::Word),
+            Item::Name(n) => !n.contains(':'),
+            _ => false,
+        };
         is_name
             && self.at(
                 i + 1,
                 |c| matches!(c, Concept::Resource(r) if r.name == "roles"),
             )
             && !(0..self.n()).any(|j| j != i + 1 && self.verb_at(j).is_some())
+    }
+
+    /// Sessions of the role `name` ("the DBARole role"): their ARNs.
+    fn role_sessions(&self, name: &str) -> Filter {
+        Filter::new(
+            Field::User,
+            Op::Like(format!("%:assumed-role/{}/%", self.as_asked(name))),
+        )
     }
 
     // Step 1: resources with their verbs.
@@ -598,14 +609,18 @@ impl<'r, 'a> Reading<'r, 'a> {
             // "who has been using the MakeStuffPublic role", "actions taken
             // through AWSReservedSSO roles": with no verb about roles, the
             // role is who acted.
-            let cond = if self.acting_role(i) {
-                self.used[i + 1] = true;
+            // ("sessions of SampleRole": a role's name said alone)
+            let role_named = e.kind == Kind::Word
+                && e.value.ends_with("Role")
+                && super::gazetteer::event_name(&e.value.to_lowercase()).is_none()
+                && !(0..self.n()).any(|j| self.verb_at(j).is_some());
+            let cond = if self.acting_role(i) || role_named {
+                if !role_named || self.acting_role(i) {
+                    self.used[i + 1] = true;
+                }
                 vote(self.p, Table::Cloudtrail, 2);
                 Some(Cond {
-                    rules: vec![(
-                        Table::Cloudtrail,
-                        Filter::new(Field::User, Op::Like(format!("%{}%", e.value))),
-                    )],
+                    rules: vec![(Table::Cloudtrail, self.role_sessions(&e.value))],
                     negate: false,
                     words: format!("{} role", e.value),
                     optional: false,
@@ -711,6 +726,11 @@ impl<'r, 'a> Reading<'r, 'a> {
             let r = self.as_asked(r);
             let op = Op::Like(format!("%{r}%"));
             (Field::Text, r, op)
+        } else if self.acting_role(i) {
+            // "everything done under the DBARole role": its sessions.
+            self.used[i + 1] = true;
+            let f = self.role_sessions(name);
+            (Field::User, format!("{name} role"), f.op)
         } else if self.user_is_object(name) {
             // "access keys minted for tracy_stone": the user acted on.
             (

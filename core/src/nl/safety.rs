@@ -16,7 +16,7 @@ static MUTATING_SQL: LazyLock<Regex> = LazyLock::new(|| {
 
 static INJECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(ignore|disregard|forget|override|bypass)\b.{0,30}\b(previous|prior|above|earlier|all|your|the|system)\b.{0,20}\b(instruction|instructions|rules|prompt|prompts|guard|guardrails|restrictions|directions)\b|\bsystem prompt\b|\byou are now\b|\bact as\b|\bpretend (to be|you)\b|\bjailbreak\b|\bdeveloper mode\b",
+        r"(?i)\b(ignore|disregard|forget|override|bypass)\b.{0,30}\b(previous|prior|above|earlier|all|your|the|system)\b.{0,20}\b(instruction|instructions|rules|prompt|prompts|guard|guardrails|restrictions|directions)\b|\bsystem prompt\b|\byou are now\b|^\s*(?:please\s+)?act as\b|\b(?:you|now)\s+act as\b|\bact as (?:an?|my|if)\b|\bpretend (to be|you)\b|\bjailbreak\b|\bdeveloper mode\b",
     )
     .expect("injection pattern")
 });
@@ -104,6 +104,16 @@ static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("resource-state pattern")
 });
 
+/// Whether a setting is on now ("is automatic key rotation turned on for
+/// our KMS keys?", "are the buckets encrypted?"): a state, said in the
+/// present tense; the logs record when it was changed.
+static SETTING_NOW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:is|are)\s+(\w+)\b[^?]{0,60}?\b(?:turned\s+on|turned\s+off|switched\s+on|switched\s+off|enabled|disabled|configured|in\s+place|encrypted|unencrypted)\b",
+    )
+    .expect("setting-now pattern")
+});
+
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -163,6 +173,17 @@ pub fn screen(question: &str) -> Option<String> {
             m.as_str().trim()
         ));
     }
+    if let Some(c) = SETTING_NOW.captures(question)
+        && !matches!(
+            c[1].to_lowercase().as_str(),
+            "there" | "anyone" | "anybody" | "someone" | "somebody"
+        )
+    {
+        return Some(format!(
+            "\"{}\": that is the state of a resource now; the logs record the calls that changed it (ask when it was turned on or off, and by whom)",
+            c[0].trim()
+        ));
+    }
     if INJECTION.is_match(question) {
         return Some(
             "this reads like instructions to the assistant, not a question about the logs".into(),
@@ -201,12 +222,17 @@ pub fn screen(question: &str) -> Option<String> {
             .filter(|w| !w.is_empty())
             .collect();
         let at = ws.iter().position(|w| *w == first).unwrap_or(0);
-        ws.iter().skip(at + 1).take(4).any(|w| {
-            matches!(
-                *w,
-                "request" | "requests" | "events" | "calls" | "attempts" | "operations"
-            )
-        })
+        // ("purge all log events older than 2020": the events themselves)
+        ws.iter()
+            .skip(at + 1)
+            .take(4)
+            .take_while(|w| !matches!(**w, "all" | "every" | "log" | "logs"))
+            .any(|w| {
+                matches!(
+                    *w,
+                    "request" | "requests" | "events" | "calls" | "attempts" | "operations"
+                )
+            })
     };
     let acts =
         ACTIONS.contains(&first.as_str()) || super::actions::CATALOGUE.is_change_verb(&first);

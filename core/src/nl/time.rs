@@ -38,7 +38,7 @@ const WEEKDAY: &str = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sun
 
 fn date_re() -> String {
     format!(
-        r"(\d{{4}}-\d{{2}}-\d{{2}}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?z?)?|{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}(?:,? \d{{4}})?|{WEEKDAY}|{HOLIDAY}|yesterday|today)"
+        r"(\d{{4}}-\d{{2}}-\d{{2}}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?z?)?|{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}(?:,? \d{{4}})?|{WEEKDAY}|{HOLIDAY}(?:,? \d{{4}})?|yesterday|today)"
     )
 }
 
@@ -53,6 +53,11 @@ const HOLIDAY: &str = r"(?:christmas eve|christmas day|christmas|xmas|new year'?
 const LEAD: &str = r"(?:(?:in|over|during|within|for|from|of) )?(?:the )?";
 
 struct Patterns {
+    year_words: Regex,
+    before_n: Regex,
+    week_of: Regex,
+    last_weekday: Regex,
+    part_of_day: Regex,
     between: Regex,
     since: Regex,
     on: Regex,
@@ -73,6 +78,24 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let d = date_re();
     let re = |s: &str| Regex::new(s).expect("time pattern");
     Patterns {
+        // "January 21st last year", "Q4 of last year": the year's number.
+        year_words: re(&format!(
+            r"\b({MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{MONTH}|q[1-4]|(?:first|second|third|fourth|1st|2nd|3rd|4th) quarter)(,? (?:of )?)(last|this) year\b"
+        )),
+        // "the two weeks before Christmas 2024"
+        before_n: re(&format!(
+            r"\b{LEAD}{NUM} ?(days?|weeks?) (?:before|leading up to|prior to|ahead of|preceding) {d}"
+        )),
+        // "during the week of January 15th 2024"
+        week_of: re(&format!(
+            r"\b{LEAD}week (?:of|starting|starting on|beginning|beginning on|commencing) {d}"
+        )),
+        // "last Tuesday": the latest one before today
+        last_weekday: re(&format!(r"\b(?:on )?(?:last|this past|past) ({WEEKDAY})\b")),
+        // "this morning", "yesterday afternoon"
+        part_of_day: re(
+            r"\b(?:(this|yesterday) (morning|afternoon|evening)|(tonight)|(?:in|during) the (morning|afternoon|evening) (today|yesterday))\b",
+        ),
         between: re(&format!(
             r"\b(?:between|from) {d} (?:and|to|until|through|-) {d}\b"
         )),
@@ -117,6 +140,97 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 /// Finds the first time expression in `text` (lower case) relative to `now`.
 pub fn find(text: &str, now: DateTime<Utc>) -> Option<Found> {
     let p = &*PATTERNS;
+    // ("Jan 20 last year" is "Jan 20 2025", said in as many bytes, so that
+    // spans stay the text's; a span ending inside it takes all of it)
+    let said: Vec<(usize, usize)> = p
+        .year_words
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    if said.is_empty() {
+        return find_in(text, now);
+    }
+    let normal = p
+        .year_words
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let year = now.year() - i32::from(&c[3] == "last");
+            let said = format!("{} {year}", &c[1]);
+            format!("{said:<width$}", width = c[0].len())
+        })
+        .into_owned();
+    let mut f = find_in(&normal, now)?;
+    for (a, b) in said {
+        if f.span.1 > a && f.span.1 < b {
+            f.span.1 = b;
+        }
+    }
+    Some(f)
+}
+
+fn find_in(text: &str, now: DateTime<Utc>) -> Option<Found> {
+    let p = &*PATTERNS;
+    if let Some(c) = p.before_n.captures(text) {
+        let amount = i64::from(number(&c[1])?);
+        let (end, _) = parse_date(&c[3], now)?;
+        let days = if c[2].starts_with('w') { 7 * amount } else { amount };
+        return Some(found(
+            TimeRange::Absolute {
+                start: end - Duration::days(days),
+                end: Some(end),
+                label: format!("{} {} before {}", &c[1], &c[2], &c[3]),
+            },
+            &c,
+        ));
+    }
+    if let Some(c) = p.week_of.captures(text) {
+        let (start, _) = parse_date(&c[1], now)?;
+        return Some(found(
+            TimeRange::Absolute {
+                start,
+                end: Some(start + Duration::days(7)),
+                label: format!("the week of {}", &c[1]),
+            },
+            &c,
+        ));
+    }
+    if let Some(c) = p.last_weekday.captures(text) {
+        let wd = weekday(&c[1])?;
+        let back = match (7 + now.weekday().num_days_from_monday() - wd) % 7 {
+            0 => 7,
+            n => n,
+        };
+        let start = midnight(now) - Duration::days(i64::from(back));
+        return Some(found(
+            TimeRange::Absolute {
+                start,
+                end: Some(start + Duration::days(1)),
+                label: format!("last {}", &c[1]),
+            },
+            &c,
+        ));
+    }
+    if let Some(c) = p.part_of_day.captures(text) {
+        let (day, part) = match (c.get(1), c.get(2), c.get(3), c.get(4), c.get(5)) {
+            (Some(d), Some(part), ..) => (d.as_str(), part.as_str()),
+            (_, _, Some(_), ..) => ("this", "evening"),
+            (_, _, _, Some(part), Some(d)) => (d.as_str(), part.as_str()),
+            _ => return None,
+        };
+        let start = midnight(now) - Duration::days(i64::from(day == "yesterday"));
+        let (from, to) = match part {
+            "morning" => (0, 12),
+            "afternoon" => (12, 18),
+            _ => (18, 24),
+        };
+        return Some(found(
+            TimeRange::Absolute {
+                start: start + Duration::hours(from),
+                end: Some(start + Duration::hours(to)),
+                label: c[0].to_string(),
+            },
+            &c,
+        ));
+    }
     if let Some(c) = p.between.captures(text) {
         let (b, b_day) = parse_date(&c[2], now)?;
         // "between October 15 and November 1, 2020": the year is both dates'.
@@ -555,6 +669,15 @@ fn parse_date(s: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
     }
     if let Some(found) = holiday(s, now) {
         return Some(found);
+    }
+    // ("christmas 2024": that year's)
+    if let Some((name, year)) = s.rsplit_once(' ')
+        && let Ok(year) = year.parse::<i32>()
+        && year > 1900
+        && let Some((date, whole_day)) = holiday(name.trim_end_matches(','), now)
+    {
+        let date = date.with_year(year)?;
+        return Some((date, whole_day));
     }
     if let Some(wd) = weekday(s) {
         let back = (7 + now.weekday().num_days_from_monday() - wd) % 7;
