@@ -650,6 +650,7 @@ pub(crate) fn parse_in(
         p.understood += 1;
     }
     p.count_each |= VERSUS.is_match(question);
+    p.counted = COUNTED.is_match(question);
     p.lone_number = LONE_NUMBER
         .captures(question)
         .and_then(|c| c[1].parse().ok());
@@ -998,6 +999,11 @@ pub(crate) fn parse_in(
                 bare.push(ws[i].clone());
             }
             items.push(Item::Name(name));
+            // ("what did the dr.evil session do": the session is who, not
+            // what is asked for)
+            if matches!(next, "session" | "sessions") {
+                i += 1;
+            }
         } else {
             items.push(Item::Unknown(ws[i].clone()));
         }
@@ -1565,16 +1571,25 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // "1,000,000 bytes"
             (r"\b(\d{1,3}),(\d{3}),(\d{3})\b", "$1$2$3"),
             (r"\b(\d{1,3}),(\d{3})\b", "$1$2"),
+            // "nicholas.hakmiller's SSO session": that person's session
+            (r"(?i)\b([a-z][\w.-]*)(?:'s|’s)\s+(?:aws\s+)?(?:sso|identity\s+center)\s+(?:role\s+)?sessions?\b", "the $1 session"),
             // Sessions of IAM Identity Center's permission-set roles ("SSO
             // permission-set role (AWSReservedSSO)", "Identity Center
             // permission sets (the AWSReservedSSO roles)"): no SSO action.
-            (r"(?i)\b(?:aws\s+)?(?:(?:iam\s+)?identity\s+center|sso)\s+(?:\(\s*(?:the\s+)?awsreservedsso\s*\)\s*)?(?:permission[- ]sets?(?:\s+roles?)?|(?:role|user)\s+sessions?|roles?|sessions?)\b(?:\s*\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\))?(?:\s+(?:role\s+)?(?:roles|sessions))?", " awsreservedsso role "),
+            (r"(?i)\b(?:aws\s+)?(?:(?:iam\s+)?identity\s+center|sso)\s+(?:\(\s*(?:the\s+)?(?:awsreservedsso|aws\s+sso|sso)\s*\)\s*)?users?\b(?:\s*\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\))?(?:\s+(?:role\s+)?(?:roles|sessions))?", " awsreservedsso role users "),
+            (r"(?i)\b(?:aws\s+)?(?:(?:iam\s+)?identity\s+center|sso)\s+(?:\(\s*(?:the\s+)?(?:awsreservedsso|aws\s+sso|sso)\s*\)\s*)?(?:permission[- ]sets?(?:\s+roles?)?|(?:role|user)\s+sessions?|roles?|sessions?|users?)\b(?:\s*\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\))?(?:\s+(?:role\s+)?(?:roles|sessions))?", " awsreservedsso role "),
             (r"(?i)\bpermission[- ]sets?\s+roles?\b|\(\s*(?:the\s+)?awsreservedsso(?:\s+roles?)?\s*\)(?:\s+(?:role\s+)?(?:roles?|sessions?))?", " awsreservedsso role "),
             // "logging turned on or off": enabled or disabled
             (r"(?i)\b(?:turned|switched|toggled|flipped)\s+(?:on|off)\s+(?:or|and|and/or)\s+(?:back\s+)?(?:on|off)\b", "enabled or disabled"),
             // "replication configured or torn down": set up, as a verb
             (r"(?i)\bconfigured(\s+or\s+)", "set up$1"),
             (r"(?i)\s+as\s+well\s+as\s+", " and "),
+            // "SSH keys pushed to instances": EC2 Instance Connect's (IAM's
+            // SSH keys are uploaded for users)
+            (r"(?i)\b(?:ssh|public)\s+keys?\s+(?:(?:were|was|got|being)\s+)?(?:pushed|sent|uploaded|delivered)\s+(?:to|onto|into)\s+(?:an?\s+|the\s+|our\s+|any\s+)?(?:ec2\s+)?instances?\b", "ssh public keys sent via ec2 instance connect"),
+            (r"(?i)\b(push|pushed|pushing|send|sent|sending)\s+(?:an?\s+|the\s+|their\s+)?(?:ssh\s+)?(?:public\s+)?keys?\s+(?:to|onto|into)\s+(?:an?\s+|the\s+|our\s+|any\s+)?(?:ec2\s+)?instances?\b", "$1 ssh public keys via ec2 instance connect"),
+            // "how are failures split across identity types": grouped by them
+            (r"(?i)\b(?:split|spread|distributed|broken\s+out|broken\s+down)\s+(?:across|between|among|over)\b", "by"),
             // "outside us-west-2": another region
             (r"(?i)\boutside(?:\s+of)?(\s+(?:the\s+)?(?:region\s+)?(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]+-\d[a-z]?\b)", "not in$1"),
             // "whoami" calls, quoted or not: GetCallerIdentity
@@ -1805,7 +1820,7 @@ static FAILURE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
 
 /// "because the snapshot was" before a failure cause's token.
 static CAUSE_SUBJECT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\b(?:because|since|as|when)\s+(?:the|its|their|it|they|that|this|our)\s+(?:[\w-]+\s+){0,2}?(?:(?:was|were|is|are|had been|has been)\s+)?(err[a-z]+)\b")
+    regex::Regex::new(r"(?i)\b(?:because|since|as|when)\s+(?:the|its|their|it|they|that|this|our)\s+(?:[\w-]+\s+){0,3}?(?:(?:was|were|is|are|had been|has been)\s+)?(err[a-z]+)\b")
         .expect("cause subject")
 });
 
@@ -1815,7 +1830,7 @@ static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
     std::sync::LazyLock::new(|| {
         [
             (r"(?i)\b(?:the\s+)?(?:session\s+|security\s+)?(?:tokens?|credentials?)\s+(?:had\s+|has\s+|have\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:session\s+|security\s+)?(?:tokens?|credentials?)\b", " errexpiredtoken "),
-            (r"(?i)\b(?:the\s+)?(?:signed\s+)?(?:requests?|signatures?)\s+(?:had\s+|has\s+|was\s+|were\s+)?(?:already\s+)?expired\b|\bexpired\s+(?:signed\s+)?(?:requests?|signatures?)\b|\b(?:the\s+)?(?:request(?:'s)?\s+)?(?:timestamps?|clocks?|times?)\s+(?:was\s+|were\s+|is\s+)?(?:too\s+(?:old|skewed|far\s+off)|out\s+of\s+sync)\b|\bclock\s+skew\b", " errexpiredrequest "),
+            (r"(?i)\b(?:the\s+)?(?:signed\s+)?(?:requests?|signatures?)\s+(?:had\s+|has\s+|was\s+|were\s+)?(?:already\s+)?(?:expired|too\s+old|stale)\b|\bpast\s+(?:its|their|the)\s+expir(?:y|ation)(?:\s+(?:time|date))?\b|\bexpired\s+(?:signed\s+)?(?:requests?|signatures?)\b|\b(?:the\s+)?(?:request(?:'s)?\s+)?(?:timestamps?|clocks?|times?)\s+(?:was\s+|were\s+|is\s+)?(?:too\s+(?:old|skewed|far\s+off)|out\s+of\s+sync)\b|\bclock\s+skew\b", " errexpiredrequest "),
             // "hit the limit on how many access keys a user can have": the
             // quota error of creating them
             (r"(?i)\b(?:hit|hitting|reached|ran\s+into|run\s+into|exceeded)\s+(?:the\s+|a\s+|their\s+)?(?:limit|cap|quota|maximum)\s+(?:on|of|for)\s+(?:how\s+many|the\s+number\s+of)\s+((?:[\w-]+\s+){0,2}?[\w-]+?s)\s+(?:an?\s+|each\s+|one\s+|per\s+)?[\w-]+\s+(?:can|may|is\s+allowed\s+to)\s+(?:have|hold|own|create|get)\b", " errquota creating $1 "),
@@ -1824,7 +1839,14 @@ static ERROR_CAUSES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
             (r"(?i)\b(?:(?:did not|didn't|does not|doesn't|do not|don't|no longer|not)\s+exist(?:s|ed)?|non-?existent|not found|no such \w+|(?:couldn't|could not|can't|cannot|wasn't|was not|weren't|were not)\s+be\s+found|(?:couldn't|could not)\s+find\s+(?:it|them|the \w+))\b", " errnotfound "),
             (r"(?i)\b(?:(?:input\s+)?validation(?:\s+errors?|\s+checks?)?|invalid\s+(?:input|parameters?|arguments?|values?)|bad\s+(?:input|parameters?)|malformed(?:\s+(?:input|requests?))?)\b", " errvalidation "),
             (r"(?i)\b(?:in\s+)?(?:the\s+|a\s+)?(?:wrong|invalid|incorrect|bad)\s+state\b", " errwrongstate "),
-            (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|match|satisfy|comply with)|violat\w*|(?:got\s+|get\s+|was\s+|were\s+)?(?:rejected|refused|blocked|denied)\s+by)\s+(?:the\s+|our\s+|a\s+)?(?:iam\s+|account\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
+            // ("was anyone's new password rejected for not meeting the
+            // password policy": the cause alone, no password action)
+            (r"(?i)\b(?:(?:new|chosen)\s+)?passwords?\s+(?:(?:was|were|got|get|being|been)\s+)?(?:rejected|refused|denied|blocked|turned\s+down)\s+(?:by|for|because|as|since)\s+(?:it\s+)?(?:(?:was|did)\s+)?(?:not\s+)?(?:meeting|meet|satisfying|satisfy|matching|match|violating|violate|breaking|break|against)?\s*(?:the\s+|our\s+|a\s+)?(?:iam\s+|account\s+)?password\s+polic(?:y|ies)\b", " calls rejected errpasswordpolicy "),
+            // ("calls refused for lack of permissions": denied)
+            (r"(?i)\b(?:for|due\s+to|because\s+of|through)\s+(?:a\s+)?lack(?:ing)?\s+(?:of\s+)?(?:the\s+)?(?:permissions?|access|privileges?|rights)\b|\b(?:because\s+of\s+|due\s+to\s+)?(?:missing|insufficient|not\s+enough)\s+(?:iam\s+)?(?:permissions?|privileges?|rights)\b", " denied "),
+            // ("because a trail name was invalid")
+            (r"(?i)\b(?:an?\s+|the\s+|its\s+)?(?:[\w-]+\s+)?names?\s+(?:was\s+|is\s+|were\s+|being\s+)?(?:invalid|not\s+valid|malformed|bad)\b|\b(?:invalid|malformed|bad)\s+(?:[\w-]+\s+)?names?\b", " errinvalidname "),
+            (r"(?i)\b(?:(?:didn't|did not|doesn't|does not|failed to|fail to|not)\s+(?:meet|meeting|match|satisfy|comply with)|violat\w*|(?:got\s+|get\s+|was\s+|were\s+)?(?:rejected|refused|blocked|denied)\s+by)\s+(?:the\s+|our\s+|a\s+)?(?:iam\s+|account\s+)?password\s+polic(?:y|ies)\b", " errpasswordpolicy "),
             // ("blocked by a VPC endpoint policy", "came in through a VPC
             // endpoint whose policy didn't allow it")
             (r"(?i)\b(?:(?:by|because\s+of|due\s+to)\s+(?:an?\s+|the\s+|its\s+|their\s+)?)?(?:vpc\s+)?endpoint(?:'s)?\s+polic(?:y|ies)\b|\b(?:it\s+)?(?:came\s+in\s+|went\s+)?(?:through|via)\s+(?:an?\s+|the\s+)?(?:vpc\s+)?endpoint\s+whose\s+polic(?:y|ies)\s+(?:didn't|did\s+not|doesn't|does\s+not|wouldn't|would\s+not)\s+(?:allow|permit)(?:\s+(?:it|them|that))?\b", " errvpcepolicy "),
@@ -1848,6 +1870,11 @@ static COUNT_EACH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(
 static LONE_NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(r"(?i)^\s*(?:(?:and|but|ok|okay|so|now)\s*,?\s*)?(?:(?:what|how) about|same for|now for|and for|now)?\s*(?:port\s+)?(\d{1,5})\s*[?.!]?\s*$")
         .expect("lone number")
+});
+
+static COUNTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:how many|count|counts|counted|number of|tally|frequency)\b")
+        .expect("counted")
 });
 
 static VERSUS: std::sync::LazyLock<regex::Regex> =
@@ -1959,9 +1986,28 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
     });
     // Words of a variant that is the action said alone.
     const PLAIN: &[&str] = &[
-        "normal", "regular", "standard", "single", "singly", "individual", "individually",
-        "ordinary", "usual", "plain", "regional", "direct", "way", "one", "at", "a", "time",
-        "the", "usual", "kind", "ones", "one-off",
+        "normal",
+        "regular",
+        "standard",
+        "single",
+        "singly",
+        "individual",
+        "individually",
+        "ordinary",
+        "usual",
+        "plain",
+        "regional",
+        "direct",
+        "way",
+        "one",
+        "at",
+        "a",
+        "time",
+        "the",
+        "usual",
+        "kind",
+        "ones",
+        "one-off",
     ];
     // Words that lead into a variant ("through the serial console", "for clusters").
     const LEADS: &[&str] = &[
@@ -1995,7 +2041,11 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
     }
     // (the last item's noun is every one-word item's: "instance and cluster
     // snapshots")
-    if let Some(noun) = items.last().filter(|l| l.len() > 1).and_then(|l| l.last().cloned()) {
+    if let Some(noun) = items
+        .last()
+        .filter(|l| l.len() > 1)
+        .and_then(|l| l.last().cloned())
+    {
         let n = items.len();
         for item in items[..n - 1].iter_mut().filter(|i| i.len() == 1) {
             if !PLAIN.contains(&item[0].as_str()) {
@@ -2039,7 +2089,9 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
         // (its words read, or a reading of its own, or the word it shares
         // with the action: "RDS instance snapshots")
         let read_own = (own_at..own_at + own_len).any(|i| m.used.contains(&i))
-            || alone.as_ref().is_some_and(|a| a.events.names != m.events.names)
+            || alone
+                .as_ref()
+                .is_some_and(|a| a.events.names != m.events.names)
             || (at < head.len() && m.used.contains(&(own_at + own_len)));
         // (a reading of every word of the action, or of a named service's)
         if !(m.action && (m.complete || m.named_service)) || (!plain && !read_own) {
@@ -2082,7 +2134,13 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
         versioned,
         sources,
     };
-    read_condition(p, Table::Cloudtrail, Filter::new(Field::EventName, events.op()), &said, 3);
+    read_condition(
+        p,
+        Table::Cloudtrail,
+        Filter::new(Field::EventName, events.op()),
+        &said,
+        3,
+    );
     // (a word read is left as a function word, so that its neighbours do
     // not read as a phrase)
     let rest: Vec<String> = head

@@ -6,7 +6,9 @@
 //! account, region).
 
 use super::plan::{Parsed, filters_for, resolve_shape};
-use super::spec::{Field, Filter, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value};
+use super::spec::{
+    Field, Filter, Measure, Op, Order, QuerySpec, Shape, Table, TimeRange, TimeUnit, Value,
+};
 use chrono::{DateTime, Datelike, Duration, Months, Utc};
 
 /// A filter moved to another table, if it means something there.
@@ -170,6 +172,21 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
                     let mut all = old.clone();
                     all.extend(by.into_iter().filter(|f| !old.contains(f)));
                     spec.shape = Shape::Group { by: all, measure };
+                }
+            }
+            // "total bytes per source" … "by destination instead": the
+            // grouping changes, what is measured stays.
+            Some(Shape::Group {
+                by,
+                measure: Measure::Count,
+            }) if !p.counted
+                && matches!(&spec.shape, Shape::Group { measure, .. } if *measure != Measure::Count) =>
+            {
+                if let Shape::Group { measure, .. } = &spec.shape {
+                    spec.shape = Shape::Group {
+                        by,
+                        measure: measure.clone(),
+                    };
                 }
             }
             Some(s) => {

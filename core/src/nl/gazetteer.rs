@@ -1126,6 +1126,7 @@ fn entries() -> Vec<(&'static str, Concept)> {
         ("errpasswordpolicy", &["%PasswordPolicy%"][..]),
         ("errunauthorizedop", &["%UnauthorizedOperation%"][..]),
         ("errvpcepolicy", &["%VpceAccessDenied%"][..]),
+        ("errinvalidname", &["%Invalid%Name%"][..]),
     ] {
         add(
             &[token],

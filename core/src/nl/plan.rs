@@ -86,6 +86,8 @@ pub(crate) struct Parsed {
     pub(crate) lone_number: Option<u64>,
     /// "starts versus stops, how many of each?": one count per value listed.
     pub(crate) count_each: bool,
+    /// The question asks for a count in words ("how many", "count").
+    pub(crate) counted: bool,
     /// "who …? show the events": the rows, whatever else shaped the answer.
     pub(crate) list_rows: bool,
     /// "and the year before?": the previous range moved back by this unit.

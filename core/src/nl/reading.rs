@@ -161,6 +161,22 @@ impl<'r, 'a> Reading<'r, 'a> {
         note(&mut self.subject, &mut self.nouns, i, f);
     }
 
+    /// Whether the noun said as `surface` is where an action went ("commands
+    /// run on instances", "passwords pulled from instances"), in a question
+    /// about an API action: a place, not what is asked for.
+    fn placed(&self, surface: &str) -> bool {
+        if !self.catalogued_action() {
+            return false;
+        }
+        let Ok(re) = regex::Regex::new(&format!(
+            r"\b(?:on|from|to|into|onto|against|across)\s+(?:(?:the|our|an?|their|all|any|some|those|these|its|ec2|windows|linux)\s+)*{}\b",
+            regex::escape(surface)
+        )) else {
+            return false;
+        };
+        re.is_match(&self.lower)
+    }
+
     /// Whether the AWS catalogue already read an API action from the question
     /// (its condition is in place before the items are read).
     fn catalogued_action(&self) -> bool {
@@ -189,9 +205,14 @@ impl<'r, 'a> Reading<'r, 'a> {
 
     /// Sessions of the role `name` ("the DBARole role"): their ARNs.
     fn role_sessions(&self, name: &str) -> Filter {
+        // (a session's ARN ends in its name; some records leave it out)
+        let role = self.as_asked(name);
         Filter::new(
             Field::User,
-            Op::Like(format!("%:assumed-role/{}/%", self.as_asked(name))),
+            Op::LikeAny(vec![
+                format!("%:assumed-role/{role}/%"),
+                format!("%:assumed-role/{role}"),
+            ]),
         )
     }
 
@@ -731,6 +752,16 @@ impl<'r, 'a> Reading<'r, 'a> {
             self.used[i + 1] = true;
             let f = self.role_sessions(name);
             (Field::User, format!("{name} role"), f.op)
+        } else if self.at(
+            i + 1,
+            |c| matches!(c, Concept::Resource(r) if r.name == "roles"),
+        ) && !name.contains(':')
+        {
+            // "who created the DBARole role": the role acted on, named in
+            // the request.
+            let r = self.as_asked(name);
+            let op = Op::Like(format!("%{r}%"));
+            (Field::Text, r, op)
         } else if self.user_is_object(name) {
             // "access keys minted for tracy_stone": the user acted on.
             (
@@ -1351,7 +1382,9 @@ impl<'r, 'a> Reading<'r, 'a> {
         if self.p.raw && self.p.shape.is_none() {
             self.p.shape = Some(PShape::List);
         }
-        if self.p.with_counts {
+        // ("what errors came from 10.0.2.100 and how many of each?": counts
+        // of the subject's values, when no list says what "each" is)
+        if self.p.with_counts || (self.p.count_each && self.listed_field().is_none()) {
             self.p.shape = match self.p.shape.take() {
                 Some(PShape::Distinct(f) | PShape::CountDistinct(f)) => Some(PShape::Group {
                     by: vec![f],
@@ -1581,7 +1614,10 @@ impl<'r, 'a> Reading<'r, 'a> {
         let distinct_subject = self
             .subject
             .clone()
-            .filter(|(_, f)| asked_distinct || f.iter().all(|(_, x)| countable_distinct(*x)));
+            .filter(|(_, f)| asked_distinct || f.iter().all(|(_, x)| countable_distinct(*x)))
+            .filter(|(i, _)| {
+                !matches!(&self.items[*i], Item::Concepts(_, surface) if self.placed(surface))
+            });
         self.p.shape = Some(match (self.measure, distinct_subject) {
             (Some(m), _) if m != Measure::DistinctPorts => PShape::Group {
                 by: vec![],
@@ -1653,6 +1689,7 @@ impl<'r, 'a> Reading<'r, 'a> {
             .find(|(_, it)| has(it, |c| matches!(c, Concept::Generic)).is_none());
         if let Some((oi, Item::Concepts(cs, surface))) = object
             && surface.ends_with('s')
+            && !self.placed(surface)
             && let Some(Concept::Noun { fields, .. }) = cs.first().copied()
             && fields.iter().all(|(_, f)| {
                 countable_distinct(*f)

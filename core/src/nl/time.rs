@@ -172,7 +172,11 @@ fn find_in(text: &str, now: DateTime<Utc>) -> Option<Found> {
     if let Some(c) = p.before_n.captures(text) {
         let amount = i64::from(number(&c[1])?);
         let (end, _) = parse_date(&c[3], now)?;
-        let days = if c[2].starts_with('w') { 7 * amount } else { amount };
+        let days = if c[2].starts_with('w') {
+            7 * amount
+        } else {
+            amount
+        };
         return Some(found(
             TimeRange::Absolute {
                 start: end - Duration::days(days),
@@ -897,6 +901,54 @@ mod tests {
             (
                 "2026-10-01T00:00:00+00:00".into(),
                 Some("2026-11-01T00:00:00+00:00".into())
+            )
+        );
+    }
+
+    #[test]
+    fn dates_said_around_other_dates() {
+        let day = |d: &str| format!("{d}T00:00:00+00:00");
+        // (a date with "last year", its span taking the words)
+        assert_eq!(
+            abs("on january 21st last year"),
+            (day("2025-01-21"), Some(day("2025-01-22")))
+        );
+        let f = find("what happened on january 21st last year?", now()).unwrap();
+        assert_eq!(f.span.1, "what happened on january 21st last year".len());
+        assert_eq!(
+            abs("between jan 13 and jan 20 last year"),
+            (day("2025-01-13"), Some(day("2025-01-21")))
+        );
+        assert_eq!(
+            abs("in q4 of last year"),
+            (day("2025-10-01"), Some(day("2026-01-01")))
+        );
+        assert_eq!(
+            abs("during the week of january 15th 2024"),
+            (day("2024-01-15"), Some(day("2024-01-22")))
+        );
+        assert_eq!(
+            abs("in the two weeks before christmas 2024"),
+            (day("2024-12-11"), Some(day("2024-12-25")))
+        );
+        // (now is a Thursday: last Tuesday is two days back, last Thursday a week)
+        assert_eq!(
+            abs("last tuesday"),
+            (day("2026-11-24"), Some(day("2026-11-25")))
+        );
+        assert_eq!(
+            abs("last thursday"),
+            (day("2026-11-19"), Some(day("2026-11-20")))
+        );
+        assert_eq!(
+            abs("this morning"),
+            (day("2026-11-26"), Some("2026-11-26T12:00:00+00:00".into()))
+        );
+        assert_eq!(
+            abs("yesterday afternoon"),
+            (
+                "2026-11-25T12:00:00+00:00".into(),
+                Some("2026-11-25T18:00:00+00:00".into())
             )
         );
     }

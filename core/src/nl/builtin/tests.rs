@@ -601,3 +601,118 @@ fn an_action_named_outright_narrows_a_reading_in_words() {
         "{s}"
     );
 }
+
+#[test]
+fn variants_said_after_an_action_are_each_read() {
+    let s = sql("show me deletions of RDS snapshots, both instance and cluster snapshots");
+    assert!(
+        s.contains("IN ('DeleteDBSnapshot', 'DeleteDBClusterSnapshot')"),
+        "{s}"
+    );
+    let s = sql("list secret value retrievals, both single and batch");
+    assert!(
+        s.contains("'GetSecretValue'") && s.contains("'BatchGetSecretValue'"),
+        "{s}"
+    );
+    let s = sql("were automated database backups deleted, for either instances or clusters?");
+    assert!(
+        s.contains("DeleteDBInstanceAutomatedBackup")
+            && s.contains("DeleteDBClusterAutomatedBackup")
+            && !s.contains("'DeleteDBCluster'"),
+        "{s}"
+    );
+    let s =
+        sql("SSH keys pushed to instances, either the normal way or through the serial console");
+    assert!(
+        s.contains("IN ('SendSSHPublicKey', 'SendSerialConsoleSSHPublicKey')"),
+        "{s}"
+    );
+    // (groupings are no variants)
+    let s = sql("show failed logins, by user and by IP");
+    assert!(s.contains("GROUP BY 1, 2"), "{s}");
+}
+
+#[test]
+fn more_failure_causes_are_their_error_codes() {
+    let s = sql("show me S3 requests blocked by a VPC endpoint policy");
+    assert!(
+        s.contains("VpceAccessDenied") && !s.contains("Policy'"),
+        "{s}"
+    );
+    // (a quota's LimitExceededException is no throttling)
+    let s = sql("any throttling errors?");
+    assert!(
+        s.contains("%Throttl%")
+            && s.contains("%RequestLimitExceeded%")
+            && !s.contains("'%LimitExceeded%'"),
+        "{s}"
+    );
+    let s = sql("How many EC2 API calls were refused for lack of permissions?");
+    assert!(
+        s.contains("%AccessDenied%") && s.contains("ec2.amazonaws.com") && !s.contains("Policy"),
+        "{s}"
+    );
+    let s = sql("Any failures because a trail name was invalid?");
+    assert!(
+        s.contains("%Invalid%Name%") && !s.contains("LIKE '%/invalid'"),
+        "{s}"
+    );
+    let s = sql("Was anyone's new password rejected for not meeting the password policy?");
+    assert!(
+        s.contains("%PasswordPolicy%") && !s.contains("eventname ="),
+        "{s}"
+    );
+    let s = sql("Did anything the root user attempted fail?");
+    assert!(s.contains("'Root'") && !s.contains("attempted"), "{s}");
+}
+
+#[test]
+fn roles_named_with_their_kind_are_their_sessions() {
+    let s = sql("Everything done under the DBARole role, please.");
+    assert!(
+        s.contains("LIKE '%:assumed-role/DBARole/%'") && !s.contains("CreateRole"),
+        "{s}"
+    );
+    let s = sql("what sessions of SampleRole were active");
+    assert!(s.contains("LIKE '%:assumed-role/SampleRole/%'"), "{s}");
+    // (a role acted on is named in the request)
+    let s = sql("who created the DBARole role?");
+    assert!(
+        s.contains("eventname = 'CreateRole'") && s.contains("requestparameters LIKE '%DBARole%'"),
+        "{s}"
+    );
+    let s = sql("who came in through an SSO permission-set role (AWSReservedSSO)?");
+    assert!(
+        s.contains("AWSReservedSSO") && !s.contains("PermissionSet"),
+        "{s}"
+    );
+}
+
+#[test]
+fn present_tense_settings_and_purges_are_declined() {
+    declines("Is automatic key rotation turned on for our KMS keys today?");
+    declines("Is MFA enabled on the root account?");
+    declines("Purge all log events older than 2020 from the lake.");
+    // (an event question in the past tense, and "act as root", are asked)
+    sql("was MFA enabled for the root user?");
+    let s = sql("In which accounts did someone act as root?");
+    assert!(s.contains("'Root'"), "{s}");
+}
+
+#[test]
+fn regrouping_keeps_what_is_measured_and_places_are_no_subject() {
+    let turns = converse(&[
+        "total bytes per source address in the flow logs",
+        "by destination instead",
+    ]);
+    assert!(turns[1].contains("dstaddr, sum(bytes)"), "{}", turns[1]);
+    let s = sql("how many attempts to pull windows admin passwords from instances?");
+    assert!(
+        s.contains("count(*)") && s.contains("GetPasswordData"),
+        "{s}"
+    );
+    let s = sql("What errors came from 10.0.2.100 and how many of each?");
+    assert!(s.contains("SELECT errorcode, count(*)"), "{s}");
+    let s = sql("in the last 48 hours, did anything happen outside us-west-2?");
+    assert!(s.contains("awsregion <> 'us-west-2'"), "{s}");
+}
