@@ -351,7 +351,7 @@ const VERB_SYNONYMS: &[(&str, &[&str], &[&str])] = &[
     ("untag", &["untag"], &[]),
     ("associat", &["associat"], &[]),
     ("disassociat", &["disassociat"], &[]),
-    ("regist", &["regist"], &[]),
+    ("regist", &["regist", "creat", "enabl"], &[]),
     ("deregist", &["deregist"], &[]),
     ("generat", &["generat"], &[]),
     ("issu", &["get", "creat", "issu"], &[]),

@@ -1588,6 +1588,10 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             // SSH keys are uploaded for users)
             (r"(?i)\b(?:ssh|public)\s+keys?\s+(?:(?:were|was|got|being)\s+)?(?:pushed|sent|uploaded|delivered)\s+(?:to|onto|into)\s+(?:an?\s+|the\s+|our\s+|any\s+)?(?:ec2\s+)?instances?\b", "ssh public keys sent via ec2 instance connect"),
             (r"(?i)\b(push|pushed|pushing|send|sent|sending)\s+(?:an?\s+|the\s+|their\s+)?(?:ssh\s+)?(?:public\s+)?keys?\s+(?:to|onto|into)\s+(?:an?\s+|the\s+|our\s+|any\s+)?(?:ec2\s+)?instances?\b", "$1 ssh public keys via ec2 instance connect"),
+            // "started back up": started
+            (r"(?i)\b(?:started|powered|brought|turned|spun)\s+(?:it\s+|them\s+)?back\s+(?:up|on|online)\b", "started"),
+            // "the 5 source IPs making the most calls": which five
+            (r"(?i)^\s*(?:(?:show|list|give)(?:\s+me)?\s+)?(?:the\s+)?(\d+|two|three|four|five|six|seven|eight|nine|ten|twenty)\s+((?:[\w-]+\s+){0,3}?[\w-]+?)\s+(?:that\s+|who\s+|which\s+)?(?:made|make|making|had|have|having|generated|generating|sent|sending|produced|producing|doing|did)\s+the\s+(most|fewest|least)\b", "which $1 $2 made the $3"),
             // "how are failures split across identity types": grouped by them
             (r"(?i)\b(?:split|spread|distributed|broken\s+out|broken\s+down)\s+(?:across|between|among|over)\b", "by"),
             // "outside us-west-2": another region
@@ -1598,7 +1602,7 @@ static REWRITES: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> = std::s
             (r"(?i)\b(?:for|in|during|over|within|across) (?:that|the same) (?:month|day|week|year|period|time|range|window|timeframe)\b", ""),
             // "accepted vs rejected flows": the two values of the action
             // (compared: every value of the action, each counted)
-            (r"(?i)\b(?:accepted|allowed|rejected|denied|blocked) (?:vs\.?|versus|compared to|against) (?:accepted|allowed|rejected|denied|blocked)( flows| traffic| records| flow records| connections)?", "flows by action"),
+            (r"(?i)\b(?:accepted|allowed|rejected|denied|blocked) (?:vs\.?|versus|compared to|against) (?:accepted|allowed|rejected|denied|blocked)( flows| traffic| records| flow records| connections)?", "accepted or rejected flows by action"),
             (r"(?i)\b(?:accepted|allowed) (?:or|and) (?:rejected|denied|blocked)\b", "accepted or rejected by action"),
             (r"(?i)\b(?:rejected|denied|blocked) (?:or|and) (?:accepted|allowed)\b", "rejected or accepted by action"),
             // "failed over the Aurora cluster": a failover, not a failure

@@ -182,7 +182,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?i)\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[bef]?)?-(?:east|west|north|south|central)+-\d[a-z]?\b",
         ),
         port: re(r"(?i)\b(?:(?:destination|dest|dst|source|src) )?ports? (\d{1,5})\b"),
-        instance: re(r"\bi-[0-9a-f]{8,17}\b"),
+        instance: re(r"(?i)\bi-[0-9a-f]{8,17}\b"),
         interface: re(r"\beni-[0-9a-f]{8,17}\b"),
         finding: re(r"\b[A-Z][A-Za-z]+:[A-Za-z0-9]+/[A-Za-z0-9.!&-]+[A-Za-z0-9!]"),
         // ("Client.UnauthorizedOperation": EC2's dotted error codes)

@@ -185,7 +185,7 @@ pub(crate) fn apply(prev: &QuerySpec, p: &Parsed) -> Result<QuerySpec, Vec<Strin
                 if let Shape::Group { measure, .. } = &spec.shape {
                     spec.shape = Shape::Group {
                         by,
-                        measure: measure.clone(),
+                        measure: *measure,
                     };
                 }
             }

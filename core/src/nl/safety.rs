@@ -84,6 +84,25 @@ const ACTIONS: &[&str] = &[
     "generate",
     "sing",
     "play",
+    "shut",
+    "restart",
+    "restore",
+    "suspend",
+    "lock",
+    "unlock",
+    "unblock",
+    "acknowledge",
+    "ack",
+    "resolve",
+    "close",
+    "snooze",
+    "silence",
+    "mute",
+    "unmute",
+    "escalate",
+    "assign",
+    "notify",
+    "page",
 ];
 
 /// Things no log here records: spending, secrets' values, other organisations' data.
@@ -99,9 +118,26 @@ static NOT_IN_LOGS: LazyLock<Regex> = LazyLock::new(|| {
 /// logs record changes, not what a resource holds now.
 static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that|it|they|each)\b|how many (?:objects|files|items|rows|records) (?:are|is) (?:stored|kept|held|sitting)\b|\b(?:right now|at (?:this|the) moment|currently|as of (?:now|today)|at present)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined)|what(?:'s|’s| is| was| were)? written\b|\b(?:typed|type|typing|ran|run|executed|entered)\s+(?:inside|within)\b)",
+        r"(?i)\b(what(?:'s|’s| is| are| was| were)? inside\b|what(?:'s|’s| is| was)\s+in\s+(?:the\s+|that\s+|this\s+)?(?:user[- ]data|startup|bootstrap|launch|init|file|object|document|script|s3://)|contents? of (?:the |a |an |this |that )?(?:file|object|s3 object|s3://)|how (?:big|large) (?:is|are) (?:the|our|a|an|this|that|it|they|each)\b|how many (?:objects|files|items|rows|records|keys) (?:are|is) (?:(?:stored|kept|held|sitting)\b|(?:in|inside|within)\s+(?:the|our|that|this)\b)|what(?:'s|’s| is| are)\s+the\s+(?:instance\s+types?|os|operating\s+system|ami|owner|tags?|versions?|retention(?:\s+period)?|ttl|size|disk\s+size|state|status|configuration|config|runtime)\s+of\b|\b(?:right now|at (?:this|the) moment|currently|as of (?:now|today)|at present)\b|what (?:environment variables|env vars|tags|settings|values) (?:are|is) (?:set|configured|defined)|what(?:'s|’s| is| was| were)? written\b|\b(?:typed|type|typing|ran|run|executed|entered)\s+(?:inside|within)\b|\b(?:typed|type|typing|entered)\s+in\s+(?:the\s+|a\s+|an\s+|that\s+|this\s+|their\s+|his\s+|her\s+)?(?:ssm\s+|session\s+manager\s+|shell\s+|terminal\s+)?(?:session|shell|terminal|console)\b)",
     )
     .expect("resource-state pattern")
+});
+
+/// What resources are or allow now ("which EC2 instances are running
+/// Windows?", "IAM users who have MFA turned off", "which security groups
+/// allow 0.0.0.0/0 today?"): an inventory, said in the present tense.
+static INVENTORY_NOW: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:which|what|how many|list)\b[^?]{0,40}?\b(?:are|is)\s+(?:currently\s+|still\s+|now\s+)?(?:running|listening|installed|unencrypted|unpatched|exposed)\b(?P<rest>[^?]{0,40})|\b(?:who|which|that)\s+(?:[\w-]+\s+){0,2}?(?:have|has|don't\s+have|do\s+not\s+have|doesn't\s+have|does\s+not\s+have|lack)\s+(?:(?:an?|the|their|its|[\w-]+)\s+){0,3}?(?:turned\s+(?:on|off)|enabled|disabled|configured|set\s+up|switched\s+(?:on|off)|attached|applied)\b(?P<rest2>)|^\s*(?:which|what)\s+(?:of\s+our\s+)?(?:security\s+groups?|buckets?|roles?|policies|network\s+acls?|nacls?|users?|keys?)\s+(?:currently\s+|still\s+|now\s+)?(?:allow|allows|permit|permits|grant|grants|expose|exposes)\b(?P<rest3>)",
+    )
+    .expect("inventory-now pattern")
+});
+
+/// What GuardDuty finds running on a resource ("instances running crypto
+/// miners"): a finding, not a state.
+static FINDING_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)crypto|miner|mining|bitcoin|malware|backdoor|trojan|scan|botnet|tor\b")
+        .expect("finding words")
 });
 
 /// Whether a setting is on now ("is automatic key rotation turned on for
@@ -109,7 +145,7 @@ static RESOURCE_STATE: LazyLock<Regex> = LazyLock::new(|| {
 /// present tense; the logs record when it was changed.
 static SETTING_NOW: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^\s*(?:is|are)\s+(\w+)\b[^?]{0,60}?\b(?:turned\s+on|turned\s+off|switched\s+on|switched\s+off|enabled|disabled|configured|in\s+place|encrypted|unencrypted)\b",
+        r"(?i)^\s*(?:is|are)\s+(\w+)\b[^?]{0,60}?\b(?:turned\s+on|turned\s+off|switched\s+on|switched\s+off|enabled|disabled|configured|in\s+place|encrypted|unencrypted|logging|running|active|healthy|compliant|patched|up\s+to\s+date)\b(?P<rest>[^?]{0,40})",
     )
     .expect("setting-now pattern")
 });
@@ -117,7 +153,7 @@ static SETTING_NOW: LazyLock<Regex> = LazyLock::new(|| {
 /// Other products' logs and operational metrics: not what these logs record.
 static OTHER_SOURCES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|how much (?:memory|ram|disk|storage|cpu)|p\d\d latency|latency of|iops|cpu|throughput of|jira|confluence|servicenow|(?:slack|teams) (?:channels?|messages?|threads?)|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?|(?:cloudfront|alb|elb|load balancer|s3 server)(?: access| standard| real-?time)? logs?)\b",
+        r"(?i)\b(okta|azure|entra id|gcp|google cloud|google workspace|g ?suite|github|gitlab|salesforce|office 365|o365|microsoft 365|crowdstrike|datadog|windows (?:security )?event logs?|nginx|apache (?:access |error )?logs?|iis logs?|haproxy|http status codes?|windows (?:hosts?|servers?|machines?|workstations?|endpoints?|boxes)|event (?:id )?4\d{3}|(?:according to|per) cloudwatch(?: metrics)?|dropped by (?:the |a |our )?(?:nat|load balancer|alb|elb)|(?:nat gateway|load balancer|alb|elb) (?:metrics?|drops?)|domain controllers?|kubernetes|k8s pods?|(?:cpu|memory|disk|ram) (?:utili[sz]ation|usage|load)|how much (?:memory|ram|disk|storage|cpu)|p\d\d latency|latency of|iops|cpu|throughput of|jira|confluence|servicenow|(?:slack|teams) (?:channels?|messages?|threads?)|uptime of|queue depth|messages (?:are )?waiting|(?:plain ?text|clear ?text|decrypted|unencrypted) (?:values?|contents?|passwords?|secrets?)|(?:body|contents?|text) of the (?:e-?mail|message|phishing)|source code of|payloads?|requests? (?:did|that|which) (?:our |the )?(?:waf|web acl)s?|(?:waf|web acl)s? (?:block|blocked|allow|allowed) (?:requests?|traffic|ips?)|packet (?:contents?|captures?)|pcaps?|prompts?|(?:model|llm) (?:inputs?|outputs?|responses?)|e-?mails? (?:did|does|do|has|have|had|were|was) \S+ (?:send|sent|receive|received|get|got|read)|(?:how many|number of) e-?mails?|(?:cloudfront|alb|elb|load balancer|s3 server)(?: access| standard| real-?time)? logs?)\b",
     )
     .expect("other-sources pattern")
 });
@@ -143,11 +179,36 @@ static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Why a question is refused outright, if it is.
 pub fn screen(question: &str) -> Option<String> {
-    if let Some(m) = OTHER_SOURCES.find(question) {
+    // ("… errored with a timeout in CloudWatch?": its metrics; CloudWatch
+    // Logs' API calls are CloudTrail's)
+    static IN_CLOUDWATCH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\bin cloudwatch(?: metrics| dashboards?)?\s*[?.!]*\s*$")
+            .expect("cloudwatch")
+    });
+    let other = OTHER_SOURCES
+        .find(question)
+        .or_else(|| IN_CLOUDWATCH.find(question));
+    if let Some(m) = other {
         return Some(format!(
             "\"{}\": these logs do not hold this; they are AWS CloudTrail API calls, VPC flow records and GuardDuty findings (not other products' logs, metrics, message contents or secret values)",
             m.as_str().trim()
         ));
+    }
+    // ("which instances are running crypto miners": a finding, asked)
+    if let Some(c) = INVENTORY_NOW.captures(question) {
+        let rest = c
+            .name("rest")
+            .map(|m| m.as_str().to_lowercase())
+            .unwrap_or_default();
+        let finding = FINDING_WORDS.is_match(&rest);
+        // ("which users have had MFA disabled": it happened)
+        let happened = [" had ", " been "].iter().any(|w| c[0].contains(w));
+        if !finding && !happened {
+            return Some(format!(
+                "\"{}\": that is what resources are or allow now (an inventory); the logs record the calls that changed them (ask who changed it, and when)",
+                c[0].trim()
+            ));
+        }
     }
     if let Some(m) = RESOURCE_STATE.find(question) {
         return Some(format!(
@@ -178,6 +239,7 @@ pub fn screen(question: &str) -> Option<String> {
             c[1].to_lowercase().as_str(),
             "there" | "anyone" | "anybody" | "someone" | "somebody"
         )
+        && !FINDING_WORDS.is_match(&c["rest"])
     {
         return Some(format!(
             "\"{}\": that is the state of a resource now; the logs record the calls that changed it (ask when it was turned on or off, and by whom)",

@@ -264,7 +264,7 @@ fn second_tuning_set_on_third_party_datasets() {
 #[test]
 fn third_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets3.txt"));
-    report.check_with(0.96, 0.85, 0);
+    report.check_with(0.97, 0.85, 0);
 }
 
 /// The fourth tuning set on the shared third-party datasets (`datasets4.txt`,
@@ -272,7 +272,7 @@ fn third_tuning_set_on_third_party_datasets() {
 #[test]
 fn fourth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets4.txt"));
-    report.check_with(0.91, 0.8, 1);
+    report.check_with(0.93, 0.8, 1);
 }
 
 /// The fifth tuning set on the shared third-party datasets (`datasets5.txt`,
@@ -280,7 +280,7 @@ fn fourth_tuning_set_on_third_party_datasets() {
 #[test]
 fn fifth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets5.txt"));
-    report.check_with(0.88, 0.85, 0);
+    report.check_with(0.89, 0.85, 0);
 }
 
 /// The sixth tuning set on the shared third-party datasets (`datasets6.txt`,
@@ -288,7 +288,7 @@ fn fifth_tuning_set_on_third_party_datasets() {
 #[test]
 fn sixth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets6.txt"));
-    report.check_with(0.93, 0.9, 0);
+    report.check_with(0.95, 0.9, 0);
 }
 
 /// The seventh tuning set on the shared third-party datasets (`datasets7.txt`,
@@ -296,7 +296,7 @@ fn sixth_tuning_set_on_third_party_datasets() {
 #[test]
 fn seventh_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets7.txt"));
-    report.check_with(0.89, 0.85, 0);
+    report.check_with(0.91, 0.85, 0);
 }
 
 /// The eighth tuning set on the shared third-party datasets (`datasets8.txt`,
@@ -304,7 +304,7 @@ fn seventh_tuning_set_on_third_party_datasets() {
 #[test]
 fn eighth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets8.txt"));
-    report.check_with(0.85, 0.85, 0);
+    report.check_with(0.88, 0.85, 0);
 }
 
 /// The ninth tuning set on the shared third-party datasets (`datasets9.txt`,
@@ -313,7 +313,7 @@ fn eighth_tuning_set_on_third_party_datasets() {
 #[test]
 fn ninth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets9.txt"));
-    report.check_with(0.81, 0.7, 0);
+    report.check_with(0.82, 0.7, 0);
 }
 
 /// The tenth tuning set (`datasets10.txt`, on the shared third-party datasets,
@@ -323,16 +323,17 @@ fn ninth_tuning_set_on_third_party_datasets() {
 #[test]
 fn tenth_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets10.txt"));
-    report.check_with(0.85, 0.85, 0);
+    report.check_with(0.88, 0.85, 0);
 }
 
 /// The eleventh tuning set (`datasets11.txt`, 313 turns by a helper session
 /// under the same rules), weighted to the blind set's weakest kinds: errors
-/// by cause, several actions in one question and calendar time.
+/// by cause, several actions in one question and calendar time (75.1% and
+/// 28 of 30 declined on its first run).
 #[test]
 fn eleventh_tuning_set_on_third_party_datasets() {
     let report = evaluate(&set_path("datasets11.txt"));
-    report.check_with(0.5, 0.5, 30);
+    report.check_with(0.86, 0.9, 0);
 }
 
 /// The blind set (`blind.txt`, on the shared third-party datasets): written
@@ -346,8 +347,9 @@ fn blind_set_execution_accuracy() {
         report.hide_questions();
     }
     // The target is 90% with no out-of-scope question answered and 85% per
-    // follow-up turn (issue 17, open). Blind set 3 measured 249/296 (84.1%),
-    // 29/33 follow-up turns, 3 out-of-scope questions answered. These bounds
+    // follow-up turn (issue 17, open). Blind set 3 measured 249/296 (84.1%)
+    // when it was written and 256/296 (86.5%) on 2026-12-08, 29/33 follow-up
+    // turns, 3 out-of-scope questions answered. These bounds
     // catch a regression until the target is met.
     report.check_with(0.85, 0.85, 3);
 }

@@ -693,6 +693,19 @@ fn present_tense_settings_and_purges_are_declined() {
     declines("Is automatic key rotation turned on for our KMS keys today?");
     declines("Is MFA enabled on the root account?");
     declines("Purge all log events older than 2020 from the lake.");
+    declines("Which EC2 instances are running Windows?");
+    declines("List all IAM users who have MFA turned off");
+    declines("Which security groups allow 0.0.0.0/0 on port 22 today?");
+    declines("Which IAM roles have AdministratorAccess attached?");
+    declines("How many objects are in the corporate-documents bucket?");
+    declines("What is the instance type of i-0abcdef1234567890?");
+    declines("What did the user type in the SSM session?");
+    declines("Show me Nginx access logs with 500 errors");
+    declines("How many Lambda invocations errored with a timeout in CloudWatch?");
+    declines("Shut down instance i-0abcdef1234567890");
+    // (CloudWatch Logs' own API calls, and a role given a policy, are asked)
+    sql("any log streams created in CloudWatch Logs?");
+    sql("which roles had AdministratorAccess attached last week?");
     // (an event question in the past tense, and "act as root", are asked)
     sql("was MFA enabled for the root user?");
     let s = sql("In which accounts did someone act as root?");
