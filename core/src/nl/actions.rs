@@ -1722,6 +1722,30 @@ pub struct EventNames {
 }
 
 impl EventNames {
+    /// No event names yet.
+    pub fn none() -> Self {
+        EventNames {
+            names: Vec::new(),
+            versioned: false,
+            sources: Vec::new(),
+        }
+    }
+
+    /// Adds `other`'s names and sources not there yet, in order.
+    pub fn merge(&mut self, other: EventNames) {
+        for n in other.names {
+            if !self.names.contains(&n) {
+                self.names.push(n);
+            }
+        }
+        for s in other.sources {
+            if !self.sources.contains(&s) {
+                self.sources.push(s);
+            }
+        }
+        self.versioned |= other.versioned;
+    }
+
     /// The `eventname` condition: equality, an `IN` list, or LIKE patterns
     /// for versioned names (`UpdateFunctionCode` and `UpdateFunctionCode20%`).
     pub fn op(&self) -> Op {

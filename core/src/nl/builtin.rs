@@ -2061,9 +2061,7 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
     if head.is_empty() {
         return;
     }
-    let mut names: Vec<String> = Vec::new();
-    let mut sources: Vec<&'static str> = Vec::new();
-    let mut versioned = false;
+    let mut events = super::actions::EventNames::none();
     let mut used_head: std::collections::HashSet<usize> = Default::default();
     let mut readings: Vec<Vec<String>> = Vec::new();
     let alone = CATALOGUE.find_in(&head, context);
@@ -2111,33 +2109,19 @@ fn variant_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) 
         if !readings.contains(&m.events.names) {
             readings.push(m.events.names.clone());
         }
-        for n in m.events.names {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
-        for s in m.events.sources {
-            if !sources.contains(&s) {
-                sources.push(s);
-            }
-        }
-        versioned |= m.events.versioned;
+        events.merge(m.events);
     }
     if readings.len() < 2 {
         return;
     }
     // (the whole question read them all already)
+    let names = &events.names;
     if CATALOGUE.find_in(&words(text), context).is_some_and(|m| {
         m.events.names.len() == names.len() && names.iter().all(|n| m.events.names.contains(n))
     }) {
         return;
     }
     let said = c["list"].to_string();
-    let events = super::actions::EventNames {
-        names,
-        versioned,
-        sources,
-    };
     read_condition(
         p,
         Table::Cloudtrail,
@@ -2262,9 +2246,7 @@ fn listed_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) {
             .filter_map(|j| verb_at(&item_words[j]).map(|v| item_words[j][v].clone()))
             .next()
     };
-    let mut names: Vec<String> = Vec::new();
-    let mut sources: Vec<&'static str> = Vec::new();
-    let mut versioned = false;
+    let mut events = super::actions::EventNames::none();
     let mut context_used: std::collections::HashSet<usize> = Default::default();
     // The first item's qualifiers ("traffic mirror" of "how many traffic
     // mirror filters, targets or sessions"), tried first with the others.
@@ -2325,27 +2307,12 @@ fn listed_actions(p: &mut Parsed, text: &mut String, context: &[&'static str]) {
                 }),
         );
         context_used.extend(m.used.iter().copied().filter(|i| *i < context_words.len()));
-        for n in m.events.names {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
-        for s in m.events.sources {
-            if !sources.contains(&s) {
-                sources.push(s);
-            }
-        }
-        versioned |= m.events.versioned;
+        events.merge(m.events);
     }
-    if names.len() < 2 {
+    if events.names.len() < 2 {
         return;
     }
     let said = items.join(", ");
-    let events = super::actions::EventNames {
-        names,
-        versioned,
-        sources,
-    };
     let filter = Filter::new(Field::EventName, events.op());
     read_condition(p, Table::Cloudtrail, filter, &said, 3);
     // The question without the list and the context words it read (and,
