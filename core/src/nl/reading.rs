@@ -168,13 +168,23 @@ impl<'r, 'a> Reading<'r, 'a> {
         if !self.catalogued_action() {
             return false;
         }
-        let Ok(re) = regex::Regex::new(&format!(
-            r"\b(?:on|from|to|into|onto|against|across)\s+(?:(?:the|our|an?|their|all|any|some|those|these|its|ec2|windows|linux)\s+)*{}\b",
-            regex::escape(surface)
-        )) else {
-            return false;
-        };
-        re.is_match(&self.lower)
+        // (the question's words, not a pattern built per question)
+        const PLACES: &[&str] = &["on", "from", "to", "into", "onto", "against", "across"];
+        const LEADS: &[&str] = &[
+            "the", "our", "a", "an", "their", "all", "any", "some", "those", "these", "its", "ec2",
+            "windows", "linux",
+        ];
+        let ws = super::tokens::words(&self.lower);
+        let said = super::tokens::words(surface);
+        (0..ws.len()).any(|at| {
+            ws[at..].starts_with(&said) && {
+                let mut k = at;
+                while k > 0 && LEADS.contains(&ws[k - 1].as_str()) {
+                    k -= 1;
+                }
+                k > 0 && PLACES.contains(&ws[k - 1].as_str())
+            }
+        })
     }
 
     /// Whether the AWS catalogue already read an API action from the question
